@@ -1,0 +1,71 @@
+// The core's last error, in libvirt's terms: a virErrorNumber, a virErrorDomain and the message
+// exactly as libvirt words it. Exports return a failure status and the host reads these back.
+import { ByteBuf } from "./util/bytes";
+
+// virErrorNumber (include/libvirt/virterror.h)
+export const enum Code {
+  OK = 0,
+  INTERNAL_ERROR = 1,
+  NO_MEMORY = 2,
+  NO_SUPPORT = 3,
+  INVALID_ARG = 8,
+  OPERATION_FAILED = 9,
+  XML_ERROR = 27,
+  XML_DETAIL = 35,
+  OPERATION_INVALID = 55,
+  CONFIG_UNSUPPORTED = 67,
+}
+
+// virErrorDomain
+export const enum From {
+  NONE = 0,
+  XML = 5,
+  DOMAIN = 20,
+}
+
+export let errorCode: i32 = Code.OK;
+export let errorDomain: i32 = From.NONE;
+export const errorMessage = new ByteBuf(1024);
+
+export function clearError(): void {
+  errorCode = Code.OK;
+  errorDomain = From.NONE;
+  errorMessage.clear();
+}
+
+/** Starts a new error; the caller appends the message text to the returned buffer. */
+export function beginError(code: i32, domain: i32): ByteBuf {
+  errorCode = code;
+  errorDomain = domain;
+  errorMessage.clear();
+  switch (code) {
+    case Code.INTERNAL_ERROR:
+      errorMessage.str("internal error: ");
+      break;
+    case Code.INVALID_ARG:
+      errorMessage.str("invalid argument: ");
+      break;
+    case Code.OPERATION_FAILED:
+      errorMessage.str("operation failed: ");
+      break;
+    case Code.XML_ERROR:
+      errorMessage.str("XML error: ");
+      break;
+    case Code.OPERATION_INVALID:
+      errorMessage.str("Requested operation is not valid: ");
+      break;
+    case Code.CONFIG_UNSUPPORTED:
+      errorMessage.str("unsupported configuration: ");
+      break;
+    case Code.NO_SUPPORT:
+      errorMessage.str("this function is not supported by the connection driver: ");
+      break;
+  }
+  return errorMessage;
+}
+
+/** Records an error with a fixed message and returns false, so callers can `return fail(...)`. */
+export function fail(code: i32, domain: i32, message: string): bool {
+  beginError(code, domain).str(message);
+  return false;
+}

@@ -1,0 +1,129 @@
+// Interned element and attribute names. Every name the core knows gets a fixed id at start-up
+// (names.gen.ts lists them); names met only in a user's document get temporary ids that are
+// dropped when the next document is parsed, so unknown names cannot grow memory without bound.
+import { ByteBuf } from "../util/bytes";
+import { IntVec } from "../util/intvec";
+import { SYMBOL_NAMES } from "./names.gen";
+
+const names = new ByteBuf(16384);
+const nameOff = new IntVec(1024);
+const nameLen = new IntVec(1024);
+let slots = new IntVec(4096); // open addressing: symbol id + 1, 0 = empty
+let slotMask: i32 = 4095;
+const tempSlots = new IntVec(64);
+let permanentCount: i32 = 0;
+
+@inline function hashBytes(p: usize, len: i32): u32 {
+  let h: u32 = 2166136261;
+  for (let i = 0; i < len; i++) h = (h ^ <u32>load<u8>(p + <usize>i)) * 16777619;
+  return h;
+}
+
+function lookup(p: usize, len: i32, h: u32): i32 {
+  let s = <i32>(h & <u32>slotMask);
+  while (true) {
+    const v = slots.get(s);
+    if (v == 0) return -1 - s;
+    const id = v - 1;
+    if (nameLen.get(id) == len && memory.compare(names.ptr + <usize>nameOff.get(id), p, <usize>len) == 0) return id;
+    s = (s + 1) & slotMask;
+  }
+}
+
+function rehash(): void {
+  const size = (slotMask + 1) << 1;
+  slots = new IntVec(size);
+  slots.length = size;
+  memory.fill(slots.ptr, 0, <usize>size << 2);
+  slotMask = size - 1;
+  tempSlots.clear();
+  for (let id = 0; id < nameOff.length; id++) {
+    const off = nameOff.get(id);
+    const len = nameLen.get(id);
+    const free = -1 - lookup(names.ptr + <usize>off, len, hashBytes(names.ptr + <usize>off, len));
+    slots.set(free, id + 1);
+    if (id >= permanentCount) tempSlots.push(free);
+  }
+}
+
+/** Returns the id of the name held in len bytes at p, adding it if new. */
+export function intern(p: usize, len: i32): i32 {
+  const h = hashBytes(p, len);
+  const found = lookup(p, len, h);
+  if (found >= 0) return found;
+  const id = nameOff.length;
+  nameOff.push(names.length);
+  nameLen.push(len);
+  names.raw(p, len); // p never points into `names` itself
+  if ((id + 1) * 2 > slotMask) {
+    rehash();
+  } else {
+    slots.set(-1 - found, id + 1);
+    if (id >= permanentCount) tempSlots.push(-1 - found);
+  }
+  return id;
+}
+
+/** Returns the id of a name without adding it, or -1. */
+export function find(p: usize, len: i32): i32 {
+  const r = lookup(p, len, hashBytes(p, len));
+  return r >= 0 ? r : -1;
+}
+
+export function internString(s: string): i32 {
+  const tmp = String.UTF8.encode(s);
+  return intern(changetype<usize>(tmp), tmp.byteLength);
+}
+
+/** Forgets the names added since start-up (called before each new document). */
+export function dropTemporaryNames(): void {
+  if (nameOff.length == permanentCount) return;
+  for (let i = 0; i < tempSlots.length; i++) slots.set(tempSlots.get(i), 0);
+  tempSlots.clear();
+  names.length = permanentCount > 0 ? nameOff.get(permanentCount - 1) + nameLen.get(permanentCount - 1) : 0;
+  nameOff.length = permanentCount;
+  nameLen.length = permanentCount;
+}
+
+/** Marks every name added so far as permanent. */
+export function sealNames(): void {
+  permanentCount = nameOff.length;
+  tempSlots.clear();
+}
+
+export function nameCount(): i32 {
+  return nameOff.length;
+}
+
+@inline export function symbolPtr(id: i32): usize {
+  return names.ptr + <usize>nameOff.get(id);
+}
+
+@inline export function symbolLen(id: i32): i32 {
+  return nameLen.get(id);
+}
+
+export function symbolEquals(id: i32, s: string): bool {
+  return names.equals(nameOff.get(id), nameLen.get(id), s);
+}
+
+export function appendSymbol(out: ByteBuf, id: i32): void {
+  out.raw(names.ptr + <usize>nameOff.get(id), nameLen.get(id));
+}
+
+// Fixed ids: id 0 is the empty name; the generated list follows in order.
+function initSymbols(): void {
+  slots.length = slots.cap;
+  memory.fill(slots.ptr, 0, <usize>slots.cap << 2);
+  intern(0, 0);
+  let start = 0;
+  const all = SYMBOL_NAMES;
+  for (let i = 0; i <= all.length; i++) {
+    if (i == all.length || all.charCodeAt(i) == 10) {
+      if (i > start) internString(all.substring(start, i));
+      start = i + 1;
+    }
+  }
+  sealNames();
+}
+initSymbols();

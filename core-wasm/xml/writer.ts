@@ -1,0 +1,224 @@
+// Serialises a Doc the way libvirt writes domain XML: two-space indentation, attributes in
+// single quotes, empty elements as <x/>, text-only elements on one line, comments dropped.
+// Subtrees that libvirt hands to libxml2 (metadata) are written in libxml2's own style instead.
+import { ByteBuf } from "../util/bytes";
+import { Doc, Kind, NONE } from "./dom";
+import { appendSymbol } from "./symbols";
+
+/** Appends bytes escaped as libvirt's virBufferEscapeString does: <>&'" become entities. */
+export function escapeInto(out: ByteBuf, src: ByteBuf, off: i32, len: i32): void {
+  const p = src.ptr + <usize>off;
+  let run = 0;
+  for (let i = 0; i < len; i++) {
+    const c = <i32>load<u8>(p + <usize>i);
+    let rep: string | null = null;
+    if (c == 60) rep = "&lt;";
+    else if (c == 62) rep = "&gt;";
+    else if (c == 38) rep = "&amp;";
+    else if (c == 39) rep = "&apos;";
+    else if (c == 34) rep = "&quot;";
+    if (rep !== null) {
+      out.raw(p + <usize>run, i - run);
+      out.str(rep);
+      run = i + 1;
+    }
+  }
+  out.raw(p + <usize>run, len - run);
+}
+
+@inline function hasNoSpecial(src: ByteBuf, off: i32, len: i32): bool {
+  const p = src.ptr + <usize>off;
+  for (let i = 0; i < len; i++) {
+    const c = load<u8>(p + <usize>i);
+    if (c == 60 || c == 62 || c == 38 || c == 39 || c == 34) return false;
+  }
+  return true;
+}
+
+export function writeEscaped(out: ByteBuf, src: ByteBuf, off: i32, len: i32): void {
+  if (hasNoSpecial(src, off, len)) out.slice(src, off, len);
+  else escapeInto(out, src, off, len);
+}
+
+function writeAttrs(out: ByteBuf, d: Doc, n: i32): void {
+  for (let a = d.attrFirst.get(n); a != NONE; a = d.aNext.get(a)) {
+    out.byte(32);
+    appendSymbol(out, d.aName.get(a));
+    out.byte(61);
+    out.byte(39);
+    writeEscaped(out, d.buf, d.aOff.get(a), d.aLen.get(a));
+    out.byte(39);
+  }
+}
+
+/** What an element holds, ignoring comments and PIs (which libvirt does not keep). */
+const HAS_TEXT: i32 = 1;
+const HAS_ELEMENT: i32 = 2;
+function contentOf(d: Doc, n: i32): i32 {
+  let k = 0;
+  for (let c = d.first.get(n); c != NONE; c = d.next.get(c)) {
+    const kind = d.kind.get(c);
+    if (kind == Kind.Element) k |= HAS_ELEMENT;
+    else if (kind == Kind.Text) k |= HAS_TEXT;
+  }
+  return k;
+}
+
+export class WriterOptions {
+  /** An element name written as <x>\n</x> even when empty (libvirt does so for <devices>). */
+  alwaysOpen: i32 = -1;
+  /** Element name whose children are written in libxml2 style (libvirt's <metadata>). */
+  libxmlChildren: i32 = -1;
+}
+
+const defaultOptions = new WriterOptions();
+
+/** Writes element n at the given indentation (in spaces), followed by a newline. */
+export function writeElement(out: ByteBuf, d: Doc, n: i32, indent: i32, opts: WriterOptions = defaultOptions): void {
+  const name = d.name.get(n);
+  out.spaces(indent);
+  out.byte(60);
+  appendSymbol(out, name);
+  writeAttrs(out, d, n);
+  const content = contentOf(d, n);
+  if (content == 0) {
+    if (name == opts.alwaysOpen) {
+      out.str(">\n");
+      out.spaces(indent);
+      out.str("</");
+      appendSymbol(out, name);
+      out.str(">\n");
+    } else out.str("/>\n");
+    return;
+  }
+  out.byte(62);
+  if (content == HAS_TEXT) {
+    for (let c = d.first.get(n); c != NONE; c = d.next.get(c)) {
+      if (d.kind.get(c) == Kind.Text) writeEscaped(out, d.buf, d.valOff.get(c), d.valLen.get(c));
+    }
+  } else if (content == HAS_ELEMENT) {
+    out.byte(10);
+    const libxml = name == opts.libxmlChildren;
+    for (let c = d.first.get(n); c != NONE; c = d.next.get(c)) {
+      if (d.kind.get(c) != Kind.Element) continue;
+      if (libxml) {
+        out.spaces(indent + 2);
+        writeLibxml(out, d, c, indent + 2, true);
+        out.byte(10);
+      } else writeElement(out, d, c, indent + 2, opts);
+    }
+    out.spaces(indent);
+  } else {
+    // Mixed content: keep every character, add no layout of our own.
+    for (let c = d.first.get(n); c != NONE; c = d.next.get(c)) writeLibxml(out, d, c, 0, false);
+  }
+  out.str("</");
+  appendSymbol(out, name);
+  out.str(">\n");
+}
+
+// ---- libxml2 style (xmlNodeDump with formatting), used for <metadata> children --------------------
+
+/** libxml2 escapes text as &lt; &gt; &amp; and a CR as &#13;. */
+function libxmlText(out: ByteBuf, src: ByteBuf, off: i32, len: i32): void {
+  const p = src.ptr + <usize>off;
+  let run = 0;
+  for (let i = 0; i < len; i++) {
+    const c = <i32>load<u8>(p + <usize>i);
+    let rep: string | null = null;
+    if (c == 60) rep = "&lt;";
+    else if (c == 62) rep = "&gt;";
+    else if (c == 38) rep = "&amp;";
+    else if (c == 13) rep = "&#13;";
+    if (rep !== null) {
+      out.raw(p + <usize>run, i - run);
+      out.str(rep);
+      run = i + 1;
+    }
+  }
+  out.raw(p + <usize>run, len - run);
+}
+
+/** libxml2 escapes attribute values as &lt; &gt; &amp; &quot; and whitespace controls as char refs. */
+function libxmlAttr(out: ByteBuf, src: ByteBuf, off: i32, len: i32): void {
+  const p = src.ptr + <usize>off;
+  let run = 0;
+  for (let i = 0; i < len; i++) {
+    const c = <i32>load<u8>(p + <usize>i);
+    let rep: string | null = null;
+    if (c == 60) rep = "&lt;";
+    else if (c == 62) rep = "&gt;";
+    else if (c == 38) rep = "&amp;";
+    else if (c == 34) rep = "&quot;";
+    else if (c == 10) rep = "&#10;";
+    else if (c == 13) rep = "&#13;";
+    else if (c == 9) rep = "&#9;";
+    if (rep !== null) {
+      out.raw(p + <usize>run, i - run);
+      out.str(rep);
+      run = i + 1;
+    }
+  }
+  out.raw(p + <usize>run, len - run);
+}
+
+/**
+ * Writes node c as libxml2's xmlNodeDump does with format=1: double-quoted attributes, children
+ * indented by two spaces per level unless an element holds text, no trailing newline.
+ */
+export function writeLibxml(out: ByteBuf, d: Doc, c: i32, indent: i32, format: bool): void {
+  const kind = d.kind.get(c);
+  if (kind == Kind.Text) {
+    libxmlText(out, d.buf, d.valOff.get(c), d.valLen.get(c));
+    return;
+  }
+  if (kind == Kind.Comment) {
+    out.str("<!--");
+    out.slice(d.buf, d.valOff.get(c), d.valLen.get(c));
+    out.str("-->");
+    return;
+  }
+  if (kind == Kind.PI) {
+    out.str("<?");
+    appendSymbol(out, d.name.get(c));
+    if (d.valLen.get(c) > 0) {
+      out.byte(32);
+      out.slice(d.buf, d.valOff.get(c), d.valLen.get(c));
+    }
+    out.str("?>");
+    return;
+  }
+  out.byte(60);
+  appendSymbol(out, d.name.get(c));
+  for (let a = d.attrFirst.get(c); a != NONE; a = d.aNext.get(a)) {
+    out.byte(32);
+    appendSymbol(out, d.aName.get(a));
+    out.str("=\"");
+    libxmlAttr(out, d.buf, d.aOff.get(a), d.aLen.get(a));
+    out.byte(34);
+  }
+  if (d.first.get(c) == NONE) {
+    out.str("/>");
+    return;
+  }
+  out.byte(62);
+  // libxml2 indents children only when none of them is text.
+  let layout = format;
+  for (let k = d.first.get(c); k != NONE; k = d.next.get(k)) {
+    if (d.kind.get(k) == Kind.Text) layout = false;
+  }
+  for (let k = d.first.get(c); k != NONE; k = d.next.get(k)) {
+    if (layout) {
+      out.byte(10);
+      out.spaces(indent + 2);
+    }
+    writeLibxml(out, d, k, indent + 2, layout);
+  }
+  if (layout) {
+    out.byte(10);
+    out.spaces(indent);
+  }
+  out.str("</");
+  appendSymbol(out, d.name.get(c));
+  out.byte(62);
+}

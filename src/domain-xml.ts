@@ -1,0 +1,31 @@
+// Domain XML without a connection: canonical formatting and a typed view for JS users.
+import { defaultCore } from "./host/core.js";
+
+/** virDomainXMLFlags values that affect formatting. */
+export const DomainXMLFlags = {
+  VIR_DOMAIN_XML_SECURE: 1,
+  VIR_DOMAIN_XML_INACTIVE: 2,
+} as const;
+
+export interface CanonicalizeOptions {
+  /** Format the persistent (inactive) form: no id, no live-only state. */
+  inactive?: boolean;
+  /** Include secrets such as graphics passwords (libvirt's VIR_DOMAIN_XML_SECURE). */
+  secure?: boolean;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type DomainDef = Record<string, any>;
+
+/** Returns the document as libvirt would format it, or throws a VirtError. */
+export function canonicalizeDomainXML(xml: string, options: CanonicalizeOptions = {}): string {
+  let flags = 0;
+  if (options.secure) flags |= DomainXMLFlags.VIR_DOMAIN_XML_SECURE;
+  if (options.inactive) flags |= DomainXMLFlags.VIR_DOMAIN_XML_INACTIVE;
+  return defaultCore().run("xmlRoundTrip", xml, flags);
+}
+
+/** Parses and validates a domain definition into a plain object, or throws a VirtError. */
+export function parseDomainXML(xml: string): DomainDef {
+  return JSON.parse(defaultCore().run("xmlRoundTrip", xml, 0)) as DomainDef;
+}

@@ -1,0 +1,44 @@
+// libvirt's error triple {code, domain, message}. Codes and domains keep libvirt's numbers
+// (include/libvirt/virterror.h) so they can cross the wire unchanged later.
+
+/** virErrorNumber: the subset virtkit raises, with libvirt's values. */
+export const ErrorNumber = {
+  VIR_ERR_OK: 0,
+  VIR_ERR_INTERNAL_ERROR: 1,
+  VIR_ERR_NO_MEMORY: 2,
+  VIR_ERR_NO_SUPPORT: 3,
+  VIR_ERR_INVALID_ARG: 8,
+  VIR_ERR_OPERATION_FAILED: 9,
+  VIR_ERR_XML_ERROR: 27,
+  VIR_ERR_DOM_EXIST: 28,
+  VIR_ERR_OPERATION_DENIED: 29,
+  VIR_ERR_XML_DETAIL: 35,
+  VIR_ERR_NO_DOMAIN: 42,
+  VIR_ERR_OPERATION_INVALID: 55,
+  VIR_ERR_CONFIG_UNSUPPORTED: 67,
+  VIR_ERR_OPERATION_UNSUPPORTED: 84,
+  VIR_ERR_XML_INVALID_SCHEMA: 92,
+} as const;
+
+/** virErrorDomain: where an error came from, with libvirt's values. */
+export const ErrorDomain = {
+  VIR_FROM_NONE: 0,
+  VIR_FROM_XML: 5,
+  VIR_FROM_CONF: 9,
+  VIR_FROM_TEST: 12,
+  VIR_FROM_DOMAIN: 20,
+} as const;
+
+export class VirtError extends Error {
+  /** A virErrorNumber value. */
+  readonly code: number;
+  /** A virErrorDomain value. */
+  readonly domain: number;
+
+  constructor(code: number, domain: number, message: string) {
+    super(message);
+    this.name = "VirtError";
+    this.code = code;
+    this.domain = domain;
+  }
+}
