@@ -10,10 +10,14 @@ export const enum Code {
   NO_SUPPORT = 3,
   INVALID_ARG = 8,
   OPERATION_FAILED = 9,
+  NO_SOURCE = 19,
+  NO_TARGET = 20,
+  NO_NAME = 21,
   XML_ERROR = 27,
   XML_DETAIL = 35,
   OPERATION_INVALID = 55,
   CONFIG_UNSUPPORTED = 67,
+  OVERFLOW = 82,
 }
 
 // virErrorDomain
@@ -21,6 +25,7 @@ export const enum From {
   NONE = 0,
   XML = 5,
   DOMAIN = 20,
+  DEVICE = 49,
 }
 
 export let errorCode: i32 = Code.OK;
@@ -56,6 +61,15 @@ export function beginError(code: i32, domain: i32): ByteBuf {
       break;
     case Code.CONFIG_UNSUPPORTED:
       errorMessage.str("unsupported configuration: ");
+      break;
+    case Code.OVERFLOW:
+      errorMessage.str("numerical overflow: ");
+      break;
+    case Code.NO_SOURCE:
+      errorMessage.str("missing source information for device");
+      break;
+    case Code.NO_TARGET:
+      errorMessage.str("missing target information for device");
       break;
     case Code.NO_SUPPORT:
       errorMessage.str("this function is not supported by the connection driver: ");

@@ -6,6 +6,9 @@ import { ByteBuf } from "./util/bytes";
 import { Doc } from "./xml/dom";
 import { parseDocument, reserveInput } from "./xml/parser";
 import { writeElement } from "./xml/writer";
+import { canonicalizeDoc, writeDomain } from "./domain/canonical";
+import { writeDomainJSON } from "./domain/json";
+import { ctx } from "./domain/context";
 
 const doc = new Doc();
 const output = new ByteBuf(16384);
@@ -34,6 +37,29 @@ export function lastErrorDomain(): i32 {
 function done(ok: bool): i32 {
   outputIsError = !ok;
   return ok ? 0 : -1;
+}
+
+/** The arch <os><type> gets when it names none: 0 = x86_64 (host), 1 = i686 (test driver). */
+export function setDefaultArch(which: i32): void {
+  ctx.defaultArch = which == 1 ? "i686" : "x86_64";
+}
+
+/** Domain XML → libvirt-canonical domain XML. flags: 1 SECURE, 2 INACTIVE (virDomainXMLFlags). */
+export function canonicalize(len: i32, flags: i32): i32 {
+  clearError();
+  output.clear();
+  if (!canonicalizeDoc(doc, len, flags)) return done(false);
+  writeDomain(output, doc);
+  return done(true);
+}
+
+/** Domain XML → the validated definition as JSON (the typed view JS users get). */
+export function parseToJSON(len: i32, flags: i32): i32 {
+  clearError();
+  output.clear();
+  if (!canonicalizeDoc(doc, len, flags)) return done(false);
+  writeDomainJSON(output, doc);
+  return done(true);
 }
 
 /** Parses and re-serialises any XML document (no domain semantics): the parser's own check. */

@@ -22,10 +22,10 @@ export function canonicalizeDomainXML(xml: string, options: CanonicalizeOptions 
   let flags = 0;
   if (options.secure) flags |= DomainXMLFlags.VIR_DOMAIN_XML_SECURE;
   if (options.inactive) flags |= DomainXMLFlags.VIR_DOMAIN_XML_INACTIVE;
-  return defaultCore().run("xmlRoundTrip", xml, flags);
+  return defaultCore().run("canonicalize", xml, flags);
 }
 
 /** Parses and validates a domain definition into a plain object, or throws a VirtError. */
 export function parseDomainXML(xml: string): DomainDef {
-  return JSON.parse(defaultCore().run("xmlRoundTrip", xml, 0)) as DomainDef;
+  return JSON.parse(defaultCore().run("parseToJSON", xml, 0)) as DomainDef;
 }

@@ -283,6 +283,18 @@ export class Doc {
     }
   }
 
+  /** Deep copy of node n (attributes and descendants), detached. Values are shared slices. */
+  cloneTree(n: i32): i32 {
+    const c = this.newNode(this.kind.get(n), this.name.get(n), this.pos.get(n));
+    this.valOff.set(c, this.valOff.get(n));
+    this.valLen.set(c, this.valLen.get(n));
+    for (let a = this.attrFirst.get(n); a != NONE; a = this.aNext.get(a)) {
+      this.addAttrSlice(c, this.aName.get(a), this.aOff.get(a), this.aLen.get(a));
+    }
+    for (let k = this.first.get(n); k != NONE; k = this.next.get(k)) this.appendChild(c, this.cloneTree(k));
+    return c;
+  }
+
   /** Copies a slice of buf into a fresh slice (so it survives later edits of the source). */
   copySlice(off: i32, len: i32): i32 {
     const at = this.buf.length;

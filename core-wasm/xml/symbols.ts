@@ -75,8 +75,17 @@ export function internString(s: string): i32 {
   return intern(changetype<usize>(tmp), tmp.byteLength);
 }
 
-/** Forgets the names added since start-up (called before each new document). */
+let sealed = false;
+
+/**
+ * Forgets the names added by earlier documents (called before each new one). The first call
+ * seals the names every module registered at start-up as permanent.
+ */
 export function dropTemporaryNames(): void {
+  if (!sealed) {
+    sealNames();
+    sealed = true;
+  }
   if (nameOff.length == permanentCount) return;
   for (let i = 0; i < tempSlots.length; i++) slots.set(tempSlots.get(i), 0);
   tempSlots.clear();
@@ -124,6 +133,5 @@ function initSymbols(): void {
       start = i + 1;
     }
   }
-  sealNames();
 }
 initSymbols();

@@ -1,0 +1,52 @@
+// Domain XML in, libvirt-canonical domain XML out. The rules run in libvirt's parse order, so
+// when a document has several problems the error reported is the one libvirt reports.
+import { ByteBuf } from "../util/bytes";
+import { Doc, NONE } from "../xml/dom";
+import { S } from "../xml/names.gen";
+import { parseDocument } from "../xml/parser";
+import { writeElement, WriterOptions } from "../xml/writer";
+import { ctx, Flag } from "./context";
+import { orderTree } from "./order";
+import { specByName } from "./schema";
+import { checkClock, checkFeatures, checkIdentity, checkLifecycle, checkOS, checkRoot } from "./rules/general";
+import { checkMemory, finishMemory } from "./rules/memory";
+import { checkCpuNuma, checkCputune, checkIothreads, checkNumatune, checkVcpus, numaKiB } from "./rules/cpu";
+import { checkChardevs } from "./rules/chardev";
+import { checkDevices, hotplugMemoryKiB } from "./rules/devices";
+import { checkGraphics } from "./rules/graphics";
+
+const DOMAIN_SPEC = specByName("domain");
+const writerOptions = new WriterOptions();
+writerOptions.alwaysOpen = S.devices;
+writerOptions.libxmlChildren = S.metadata;
+
+/** Parses, validates and normalises the document in d (len input bytes) in place. */
+export function canonicalizeDoc(d: Doc, len: i32, flags: i32): bool {
+  if (!parseDocument(d, len, "(domain_definition)")) return false;
+  ctx.d = d;
+  ctx.flags = flags & (Flag.SECURE | Flag.INACTIVE);
+  ctx.root = d.root;
+  ctx.maxVcpus = 1;
+  if (!checkRoot() || !checkIdentity() || !checkOS()) return false;
+  if (!checkMemory() || !checkVcpus() || !checkIothreads() || !checkCputune()) return false;
+  if (!checkCpuNuma() || !checkNumatune() || !checkFeatures() || !checkLifecycle() || !checkClock()) return false;
+  let devices = d.child(d.root, S.devices);
+  if (devices == NONE) devices = d.addElement(d.root, S.devices);
+  const hvm = isHvm();
+  if (!checkChardevs(devices, hvm) || !checkDevices(devices, hvm) || !checkGraphics(devices)) return false;
+  if (!finishMemory(numaKiB, hotplugMemoryKiB(devices))) return false;
+  orderTree(d, d.root, DOMAIN_SPEC);
+  return true;
+}
+
+function isHvm(): bool {
+  const os = ctx.d.child(ctx.root, S.os);
+  if (os == NONE) return false;
+  const type = ctx.d.child(os, S.type);
+  return type != NONE && ctx.d.textIs(type, "hvm");
+}
+
+/** Writes the canonical document held in d. */
+export function writeDomain(out: ByteBuf, d: Doc): void {
+  writeElement(out, d, d.root, 0, writerOptions);
+}

@@ -1,0 +1,293 @@
+// Helpers shared by the domain rules: reading attributes and text of the document being
+// canonicalized, and reporting errors with libvirt's generic wording.
+import { ByteBuf } from "../util/bytes";
+import { beginError, Code, From } from "../errors";
+import { Doc, NONE } from "../xml/dom";
+import { appendSymbol, internString } from "../xml/symbols";
+import { parsedI64, parsedU64, parseI64, parseU64, parseU64Auto } from "./values";
+
+/** Parse and format flags (virDomainDefParseFlags / virDomainXMLFlags as virtkit uses them). */
+export const enum Flag {
+  SECURE = 1,
+  INACTIVE = 2,
+}
+
+export class Ctx {
+  d: Doc;
+  flags: i32 = 0;
+  /** Root <domain> element. */
+  root: i32 = NONE;
+  /** The arch used when <os><type> has none (the driver's default, else the host's). */
+  defaultArch: string = "x86_64";
+  /** MAC prefix for generated addresses (libvirt's generic default). */
+  macPrefix0: u8 = 0x52;
+  macPrefix1: u8 = 0x54;
+  macPrefix2: u8 = 0x00;
+  /** Maximum vCPU count, known after the vcpu rule ran. */
+  maxVcpus: i32 = 1;
+
+  constructor(d: Doc) {
+    this.d = d;
+  }
+
+  get inactive(): bool {
+    return (this.flags & Flag.INACTIVE) != 0;
+  }
+}
+
+export let ctx: Ctx = new Ctx(new Doc());
+
+export function setCtx(c: Ctx): void {
+  ctx = c;
+}
+
+// ---- reading ----------------------------------------------------------------------------------
+
+/** Attribute handle of element n, or NONE. */
+@inline export function attrOf(n: i32, sym: i32): i32 {
+  return ctx.d.attr(n, sym);
+}
+
+/** True if element n has attribute sym with exactly the text s. */
+export function attrIs(n: i32, sym: i32, s: string): bool {
+  return ctx.d.attrIs(n, sym, s);
+}
+
+export function textIs(n: i32, s: string): bool {
+  return ctx.d.textIs(n, s);
+}
+
+/** The attribute value as a managed string (for rare, non-hot uses such as messages). */
+export function attrString(n: i32, sym: i32): string {
+  const a = ctx.d.attr(n, sym);
+  if (a == NONE) return "";
+  return sliceString(ctx.d.aOff.get(a), ctx.d.aLen.get(a));
+}
+
+export function textString(n: i32): string {
+  const t = ctx.d.textNode(n);
+  if (t == NONE) return "";
+  return sliceString(ctx.d.valOff.get(t), ctx.d.valLen.get(t));
+}
+
+export function sliceString(off: i32, len: i32): string {
+  return String.UTF8.decodeUnsafe(ctx.d.buf.ptr + <usize>off, <usize>len);
+}
+
+/** Offset/length of an element's text (empty when it has none): textOff/textLen. */
+export let textOff: i32 = 0;
+export let textLen: i32 = 0;
+export function loadText(n: i32): void {
+  const t = ctx.d.textNode(n);
+  if (t == NONE) {
+    textOff = 0;
+    textLen = 0;
+  } else {
+    textOff = ctx.d.valOff.get(t);
+    textLen = ctx.d.valLen.get(t);
+  }
+}
+
+/** True if the element has non-empty text (libvirt treats an empty string as absent). */
+export function hasText(n: i32): bool {
+  loadText(n);
+  return textLen > 0;
+}
+
+// ---- errors with libvirt's generic wording ------------------------------------------------------
+
+/** Appends the element name of n. */
+function putName(b: ByteBuf, n: i32): void {
+  appendSymbol(b, ctx.d.name.get(n));
+}
+
+function putAttrValue(b: ByteBuf, a: i32): void {
+  b.slice(ctx.d.buf, ctx.d.aOff.get(a), ctx.d.aLen.get(a));
+}
+
+/** "Invalid value for attribute 'x' in element 'y': 'v'." (virXMLPropEnum and friends). */
+export function invalidAttr(n: i32, sym: i32, expected: string = ""): bool {
+  const b = beginError(Code.XML_ERROR, From.XML);
+  b.str("Invalid value for attribute '");
+  appendSymbol(b, sym);
+  b.str("' in element '");
+  putName(b, n);
+  b.str("': '");
+  const a = ctx.d.attr(n, sym);
+  if (a != NONE) putAttrValue(b, a);
+  b.str("'.");
+  if (expected.length > 0) {
+    b.byte(32);
+    b.str(expected);
+  }
+  return false;
+}
+
+/** "Missing required attribute 'x' in element 'y'". */
+export function missingAttr(n: i32, sym: i32): bool {
+  const b = beginError(Code.XML_ERROR, From.XML);
+  b.str("Missing required attribute '");
+  appendSymbol(b, sym);
+  b.str("' in element '");
+  putName(b, n);
+  b.str("'");
+  return false;
+}
+
+/** "Invalid value for attribute 'x' in element 'y': Zero is not permitted". */
+export function zeroAttr(n: i32, sym: i32): bool {
+  const b = beginError(Code.XML_ERROR, From.XML);
+  b.str("Invalid value for attribute '");
+  appendSymbol(b, sym);
+  b.str("' in element '");
+  putName(b, n);
+  b.str("': Zero is not permitted");
+  return false;
+}
+
+/** Starts an error whose message the caller completes. */
+export function err(code: i32, domain: i32 = From.DOMAIN): ByteBuf {
+  return beginError(code, domain);
+}
+
+/** Appends the value of attribute sym of n to b (nothing if absent). */
+export function putAttr(b: ByteBuf, n: i32, sym: i32): void {
+  const a = ctx.d.attr(n, sym);
+  if (a != NONE) putAttrValue(b, a);
+}
+
+export function putText(b: ByteBuf, n: i32): void {
+  loadText(n);
+  b.slice(ctx.d.buf, textOff, textLen);
+}
+
+// ---- typed attribute readers ------------------------------------------------------------------
+// Each returns false (with the error set) when the attribute is present but invalid; `found`
+// tells whether it was present and `value` holds the result.
+
+export let found: bool = false;
+export let value: i64 = 0;
+
+/** Unsigned decimal attribute (virXMLPropUInt/ULongLong). */
+export function readUnsigned(n: i32, sym: i32, required: bool = false, nonZero: bool = false): bool {
+  const a = attrOf(n, sym);
+  found = a != NONE;
+  if (!found) return required ? missingAttr(n, sym) : true;
+  if (!parseU64(ctx.d.buf, ctx.d.aOff.get(a), ctx.d.aLen.get(a)) || parsedU64 > 0x7fffffffffffffff) {
+    return invalidAttr(n, sym, "Expected non-negative integer value");
+  }
+  value = <i64>parsedU64;
+  if (nonZero && value == 0) return zeroAttr(n, sym);
+  return true;
+}
+
+/** Unsigned attribute read with C base-0 rules (0x hex), as libvirt reads addresses. */
+export function readUnsignedAuto(n: i32, sym: i32): bool {
+  const a = attrOf(n, sym);
+  found = a != NONE;
+  if (!found) return true;
+  if (!parseU64Auto(ctx.d.buf, ctx.d.aOff.get(a), ctx.d.aLen.get(a)) || parsedU64 > 0xffffffff) {
+    return invalidAttr(n, sym, "Expected non-negative integer value");
+  }
+  value = <i64>parsedU64;
+  return true;
+}
+
+/** Signed decimal attribute (virXMLPropInt / LongLong). */
+export function readSigned(n: i32, sym: i32, required: bool = false): bool {
+  const a = attrOf(n, sym);
+  found = a != NONE;
+  if (!found) return required ? missingAttr(n, sym) : true;
+  if (!parseI64(ctx.d.buf, ctx.d.aOff.get(a), ctx.d.aLen.get(a))) return invalidAttr(n, sym, "Expected integer value");
+  value = parsedI64;
+  return true;
+}
+
+/**
+ * Enumerated attribute: `choices` is a space-separated list; value is the index, or -1 when absent.
+ * Like virXMLPropEnum, an unknown value (or a forbidden first value with nonZero) is an error.
+ */
+export function readEnum(n: i32, sym: i32, choices: string, required: bool = false, nonZero: bool = false): bool {
+  const a = attrOf(n, sym);
+  found = a != NONE;
+  value = -1;
+  if (!found) return required ? missingAttr(n, sym) : true;
+  const idx = enumIndex(ctx.d.buf, ctx.d.aOff.get(a), ctx.d.aLen.get(a), choices);
+  if (idx < 0 || (nonZero && idx == 0)) return invalidAttr(n, sym);
+  value = idx;
+  return true;
+}
+
+/** Index of the slice in a space-separated list of choices, or -1. */
+export function enumIndex(b: ByteBuf, off: i32, len: i32, choices: string): i32 {
+  let idx = 0;
+  let start = 0;
+  const n = choices.length;
+  for (let i = 0; i <= n; i++) {
+    if (i == n || choices.charCodeAt(i) == 32) {
+      if (i - start == len) {
+        let same = true;
+        for (let k = 0; k < len; k++) {
+          if (<i32>b.at(off + k) != <i32>choices.charCodeAt(start + k)) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return idx;
+      }
+      idx++;
+      start = i + 1;
+    }
+  }
+  return -1;
+}
+
+/** Text of element n as an index into choices, or -1 (no error reporting). */
+export function textEnum(n: i32, choices: string): i32 {
+  loadText(n);
+  return enumIndex(ctx.d.buf, textOff, textLen, choices);
+}
+
+export function attrEnum(n: i32, sym: i32, choices: string): i32 {
+  const a = attrOf(n, sym);
+  if (a == NONE) return -1;
+  return enumIndex(ctx.d.buf, ctx.d.aOff.get(a), ctx.d.aLen.get(a), choices);
+}
+
+/** Symbol id of a name used only by rules (not worth a fixed constant). */
+export function sym(name: string): i32 {
+  return internString(name);
+}
+
+// ---- writing ------------------------------------------------------------------------------------
+
+export function setAttr(n: i32, sym: i32, s: string): void {
+  ctx.d.setAttr(n, sym, s);
+}
+
+export function setAttrNumber(n: i32, sym: i32, v: u64): void {
+  ctx.d.setAttrU64(n, sym, v);
+}
+
+export function setAttrSigned(n: i32, sym: i32, v: i64): void {
+  if (v >= 0) ctx.d.setAttrU64(n, sym, <u64>v);
+  else {
+    const off = ctx.d.buf.length;
+    ctx.d.buf.i64(v);
+    ctx.d.setAttrSlice(n, sym, off, ctx.d.buf.length - off);
+  }
+}
+
+/** Re-writes attribute sym of n in hex with the given digit count ("0x" prefix). */
+export function setAttrHex(n: i32, sym: i32, v: u64, width: i32): void {
+  const off = ctx.d.buf.length;
+  ctx.d.buf.str("0x");
+  ctx.d.buf.hex(v, width);
+  ctx.d.setAttrSlice(n, sym, off, ctx.d.buf.length - off);
+}
+
+/** First element child named sym, creating it (appended) when missing. */
+export function ensureChild(n: i32, sym: i32): i32 {
+  const c = ctx.d.child(n, sym);
+  return c != NONE ? c : ctx.d.addElement(n, sym);
+}

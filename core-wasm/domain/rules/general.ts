@@ -1,0 +1,420 @@
+// Top-level domain rules: root element, domain type, id/name/uuid/genid, title, <os>, lifecycle
+// actions, <clock> and <features>. Each rule checks what libvirt checks (same codes and words),
+// adds libvirt's defaults, and normalises values to libvirt's canonical form.
+import { Code, From } from "../../errors";
+import { NONE } from "../../xml/dom";
+import { S } from "../../xml/names.gen";
+import { appendSymbol } from "../../xml/symbols";
+import {
+  attrOf, ctx, err, hasText, invalidAttr, loadText, putAttr, putText, readEnum, readSigned, readUnsigned,
+  setAttr, sym, textEnum, textLen, textOff, value,
+} from "../context";
+import { formatUUID, generateUUID, parseUUID } from "../values";
+
+const DOMAIN_TYPES = "none qemu kqemu kvm xen lxc uml openvz test vmware hyperv vbox phyp parallels bhyve vz hvf";
+const OS_TYPES = "hvm xen linux exe uml xenpvh";
+const ARCHES =
+  "none alpha armv6l armv7l armv7b aarch64 cris i686 ia64 lm32 loongarch64 m68k microblaze microblazeel mips mipsel mips64 mips64el openrisc parisc parisc64 ppc ppcle ppc64 ppc64le ppcemb riscv32 riscv64 s390 s390x sh4 sh4eb sparc sparc64 unicore32 x86_64 xtensa xtensaeb";
+
+/** <domain> itself and its type attribute. */
+export function checkRoot(): bool {
+  const d = ctx.d;
+  const root = ctx.root;
+  if (d.name.get(root) != S.domain) {
+    const b = err(Code.XML_ERROR, From.XML);
+    b.str("expecting root element of 'domain', not '");
+    appendSymbol(b, d.name.get(root));
+    b.str("'");
+    return false;
+  }
+  const t = attrOf(root, S.type);
+  if (t == NONE || d.aLen.get(t) == 0) {
+    err(Code.INTERNAL_ERROR).str("missing domain type attribute");
+    return false;
+  }
+  if (!readEnum(root, S.type, DOMAIN_TYPES)) {
+    const b = err(Code.CONFIG_UNSUPPORTED);
+    b.str("invalid domain type ");
+    putAttr(b, root, S.type);
+    return false;
+  }
+  return true;
+}
+
+/** id (live definitions only), name, uuid and genid. */
+export function checkIdentity(): bool {
+  const d = ctx.d;
+  const root = ctx.root;
+  if (ctx.inactive) d.removeAttr(root, S.id);
+  else if (attrOf(root, S.id) != NONE) {
+    if (!readSigned(root, S.id)) return false;
+    if (value < -1) return invalidAttr(root, S.id, "Expected non-negative value");
+    // An id of -1 means "not running": libvirt then formats the whole document as inactive.
+    if (value == -1) {
+      d.removeAttr(root, S.id);
+      ctx.flags |= 2;
+    }
+  } else ctx.flags |= 2;
+
+  const name = d.child(root, S.name);
+  if (name == NONE || !hasText(name)) {
+    err(Code.NO_NAME).str("missing name information");
+    return false;
+  }
+  loadText(name);
+  for (let i = 0; i < textLen; i++) {
+    if (d.buf.at(textOff + i) == 47) {
+      const b = err(Code.XML_ERROR);
+      b.str("name ");
+      putText(b, name);
+      b.str(" cannot contain '/'");
+      return false;
+    }
+  }
+
+  const uuid = d.child(root, S.uuid);
+  if (uuid == NONE || !hasText(uuid)) {
+    if (!uuidFromSysinfo()) generateUUID();
+    setUUIDText(uuid == NONE ? d.addElement(root, S.uuid) : uuid);
+  } else {
+    loadText(uuid);
+    if (!parseUUID(d.buf, textOff, textLen)) {
+      err(Code.INTERNAL_ERROR).str("malformed uuid element");
+      return false;
+    }
+    setUUIDText(uuid);
+  }
+
+  const genid = d.child(root, S.genid);
+  if (genid != NONE) {
+    if (d.nextNamed(genid) != NONE) {
+      err(Code.XML_ERROR).str("element 'genid' can only appear once");
+      return false;
+    }
+    if (!hasText(genid)) generateUUID();
+    else {
+      loadText(genid);
+      if (!parseUUID(d.buf, textOff, textLen)) {
+        err(Code.XML_ERROR).str("malformed genid element");
+        return false;
+      }
+    }
+    setUUIDText(genid);
+  }
+
+  const title = d.child(root, S.title);
+  if (title != NONE) {
+    loadText(title);
+    for (let i = 0; i < textLen; i++) {
+      if (d.buf.at(textOff + i) == 10) {
+        err(Code.XML_ERROR).str("Domain title can't contain newlines");
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+/** A domain without <uuid> takes the one given in <sysinfo><system><entry name='uuid'>. */
+function uuidFromSysinfo(): bool {
+  const d = ctx.d;
+  const sysinfo = d.child(ctx.root, S.sysinfo);
+  if (sysinfo == NONE) return false;
+  const system = d.child(sysinfo, S.system);
+  if (system == NONE) return false;
+  for (let e = d.child(system, S.entry); e != NONE; e = d.nextNamed(e)) {
+    if (d.attrIs(e, S.name, "uuid")) {
+      loadText(e);
+      return parseUUID(d.buf, textOff, textLen);
+    }
+  }
+  return false;
+}
+
+function setUUIDText(n: i32): void {
+  const d = ctx.d;
+  const off = d.buf.length;
+  formatUUID(d.buf);
+  d.setTextSlice(n, off, d.buf.length - off);
+}
+
+/** <os>: type (required), arch (defaulted), and for HVM the default <boot dev='hd'/>. */
+export function checkOS(): bool {
+  const d = ctx.d;
+  const os = d.child(ctx.root, S.os);
+  const type = os == NONE ? NONE : d.child(os, S.type);
+  if (type == NONE || !hasText(type)) {
+    if (d.child(ctx.root, S.bootloader) == NONE) {
+      err(Code.XML_ERROR).str("an os <type> must be specified");
+      return false;
+    }
+    return true; // a bootloader implies a xen guest; nothing more is defaulted here
+  }
+  const osType = textEnum(type, OS_TYPES);
+  if (osType < 0) {
+    const b = err(Code.CONFIG_UNSUPPORTED);
+    b.str("unknown OS type '");
+    putText(b, type);
+    b.str("'");
+    return false;
+  }
+  if (attrOf(type, S.arch) == NONE) setAttr(type, S.arch, ctx.defaultArch);
+  else if (!readEnum(type, S.arch, ARCHES) || value == 0) {
+    const b = err(Code.CONFIG_UNSUPPORTED);
+    b.str("Unknown architecture ");
+    putAttr(b, type, S.arch);
+    return false;
+  }
+  if (osType == 5 && d.child(os, S.init) == NONE) {
+    err(Code.XML_ERROR).str("init binary must be specified");
+    return false;
+  }
+  if (!checkInitElements(os)) return false;
+
+  const loader = d.child(os, S.loader);
+  if (loader != NONE && hasText(loader) && attrOf(loader, S.type) == NONE) setAttr(loader, S.type, "rom");
+  for (let b = d.child(os, S.boot); b != NONE; b = d.nextNamed(b)) {
+    if (!readEnum(b, S.dev, "fd cdrom hd network", true)) return false;
+  }
+  if (osType == 0 && !checkBootOrder(os)) return false;
+  return true;
+}
+
+function checkInitElements(os: i32): bool {
+  const d = ctx.d;
+  for (let a = d.child(os, S.initarg); a != NONE; a = d.nextNamed(a)) {
+    if (!hasText(a)) {
+      err(Code.XML_ERROR).str("No data supplied for <initarg> element");
+      return false;
+    }
+  }
+  for (let e = d.child(os, S.initenv); e != NONE; e = d.nextNamed(e)) {
+    const name = attrOf(e, S.name);
+    if (name == NONE || d.aLen.get(name) == 0) {
+      err(Code.XML_ERROR).str("No name supplied for <initenv> element");
+      return false;
+    }
+    if (!hasText(e)) {
+      const b = err(Code.XML_ERROR);
+      b.str("No value supplied for <initenv name='");
+      putAttr(b, e, S.name);
+      b.str("'> element");
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Per-device <boot order> and <os><boot> exclude each other; with neither, an HVM guest boots
+ * from the first hard disk, which libvirt writes out as <boot dev='hd'/>.
+ */
+function checkBootOrder(os: i32): bool {
+  const d = ctx.d;
+  const devices = d.child(ctx.root, S.devices);
+  let perDevice = false;
+  if (devices != NONE) {
+    for (let dev = d.firstElement(devices); dev != NONE; dev = d.nextElement(dev)) {
+      const boot = d.child(dev, S.boot);
+      if (boot == NONE) continue;
+      const n = d.name.get(dev);
+      if (n == S.disk || n == S.interface_ || n == S.hostdev || n == S.filesystem || n == S.redirdev) perDevice = true;
+    }
+  }
+  const osBoot = d.child(os, S.boot);
+  if (perDevice && osBoot != NONE) {
+    err(Code.CONFIG_UNSUPPORTED).str("per-device boot elements cannot be used together with os/boot elements");
+    return false;
+  }
+  if (!perDevice && osBoot == NONE && d.child(os, S.kernel) == NONE) {
+    const boot = d.newElement(S.boot);
+    setAttr(boot, S.dev, "hd");
+    // <boot> goes after kernel/initrd/loader-like children; the ordering pass places it.
+    d.appendChild(os, boot);
+  }
+  return true;
+}
+
+/** on_poweroff, on_reboot, on_crash (always written, with defaults) and on_lockfailure. */
+export function checkLifecycle(): bool {
+  if (!lifecycle(S.on_poweroff, "destroy", false)) return false;
+  if (!lifecycle(S.on_reboot, "restart", false)) return false;
+  if (!lifecycle(S.on_crash, "destroy", true)) return false;
+  const lock = ctx.d.child(ctx.root, S.on_lockfailure);
+  if (lock != NONE && hasText(lock) && textEnum(lock, "default poweroff restart pause ignore") < 0) {
+    return unknownAction(lock);
+  }
+  return true;
+}
+
+function unknownAction(n: i32): bool {
+  const b = err(Code.CONFIG_UNSUPPORTED);
+  b.str("unknown ");
+  appendSymbol(b, ctx.d.name.get(n));
+  b.str(" action: ");
+  putText(b, n);
+  return false;
+}
+
+function lifecycle(name: i32, fallback: string, crash: bool): bool {
+  const d = ctx.d;
+  let n = d.child(ctx.root, name);
+  if (n == NONE) n = d.addElement(ctx.root, name);
+  if (!hasText(n)) {
+    d.setText(n, fallback);
+    return true;
+  }
+  const action = textEnum(n, "destroy restart rename-restart preserve coredump-destroy coredump-restart");
+  if (action < 0) return unknownAction(n);
+  if (action >= 4 && !crash) {
+    const b = err(Code.CONFIG_UNSUPPORTED);
+    b.str("Lifecycle event '");
+    b.str(name == S.on_poweroff ? "poweroff" : "reboot");
+    b.str("' doesn't support '");
+    putText(b, n);
+    b.str("' action");
+    return false;
+  }
+  return true;
+}
+
+/** <clock>: always present, offset defaults to utc; a numeric utc/localtime adjustment means variable. */
+export function checkClock(): bool {
+  const d = ctx.d;
+  let clock = d.child(ctx.root, S.clock);
+  if (clock == NONE) clock = d.addElement(ctx.root, S.clock);
+  const offsetAttr = attrOf(clock, S.offset);
+  if (offsetAttr == NONE) setAttr(clock, S.offset, "utc");
+  else if (!readEnum(clock, S.offset, "utc localtime variable timezone absolute")) {
+    const b = err(Code.CONFIG_UNSUPPORTED);
+    b.str("unknown clock offset '");
+    putAttr(b, clock, S.offset);
+    b.str("'");
+    return false;
+  }
+  const offset = offsetAttr == NONE ? 0 : <i32>value;
+  const adjustment = attrOf(clock, S.adjustment);
+  if ((offset == 0 || offset == 1) && adjustment != NONE && !d.attrIs(clock, S.adjustment, "reset")) {
+    if (!readSigned(clock, S.adjustment)) {
+      const b = err(Code.XML_ERROR);
+      b.str("unknown clock adjustment '");
+      putAttr(b, clock, S.adjustment);
+      b.str("'");
+      return false;
+    }
+    setAttr(clock, S.basis, offset == 0 ? "utc" : "localtime");
+    setAttr(clock, S.offset, "variable");
+  } else if (offset == 2) {
+    if (adjustment != NONE && !readSigned(clock, S.adjustment)) {
+      const b = err(Code.XML_ERROR);
+      b.str("unknown clock adjustment '");
+      putAttr(b, clock, S.adjustment);
+      b.str("'");
+      return false;
+    }
+    if (adjustment == NONE) setAttr(clock, S.adjustment, "0");
+    if (attrOf(clock, S.basis) == NONE) setAttr(clock, S.basis, "utc");
+    else if (!readEnum(clock, S.basis, "utc localtime")) {
+      const b = err(Code.CONFIG_UNSUPPORTED);
+      b.str("unknown clock basis '");
+      putAttr(b, clock, S.basis);
+      b.str("'");
+      return false;
+    }
+  } else if (offset == 3 && attrOf(clock, S.timezone) == NONE) {
+    err(Code.INTERNAL_ERROR).str("missing 'timezone' attribute for clock with offset='timezone'");
+    return false;
+  } else if (offset == 4 && attrOf(clock, S.start) == NONE) {
+    err(Code.INTERNAL_ERROR).str("missing 'start' attribute for clock with offset='absolute'");
+    return false;
+  }
+  for (let t = d.child(clock, S.timer); t != NONE; t = d.nextNamed(t)) {
+    if (!readEnum(t, S.name, "platform pit rtc hpet tsc kvmclock hypervclock armvtimer", true)) return false;
+    if (!readEnum(t, S.present, "yes no")) return false;
+    if (!readEnum(t, S.tickpolicy, "none delay catchup merge discard", false, true)) return false;
+    if (!readEnum(t, S.track, "none boot guest wall realtime", false, true)) return false;
+    if (!readEnum(t, S.mode, "none auto native emulate paravirt smpsafe", false, true)) return false;
+    if (!readUnsigned(t, S.frequency)) return false;
+  }
+  return true;
+}
+
+const FEATURES =
+  "acpi apic pae hap viridian privnet hyperv kvm pvspinlock capabilities pmu vmport gic smm ioapic hpt vmcoreinfo htm nested-hv msrs ccf-assist xen cfpc sbbc ibs tcg async-teardown ras ps2 aia";
+
+/** <features>: unknown features are refused as libvirt does; on/off features get their default state. */
+export function checkFeatures(): bool {
+  const d = ctx.d;
+  const features = d.child(ctx.root, S.features);
+  if (features == NONE) return true;
+  const STATE = S.state;
+  for (let f = d.firstElement(features); f != NONE; f = d.nextElement(f)) {
+    const nameSym = d.name.get(f);
+    const kind = enumOfSymbol(nameSym, FEATURES);
+    if (kind < 0) {
+      const e = err(Code.CONFIG_UNSUPPORTED);
+      e.str("unexpected feature '");
+      appendSymbol(e, nameSym);
+      e.str("'");
+      return false;
+    }
+    // hap pvspinlock pmu vmport vmcoreinfo smm: state defaults to on
+    if (kind == 3 || kind == 8 || kind == 10 || kind == 11 || kind == 16 || kind == 13) {
+      if (attrOf(f, STATE) == NONE) setAttr(f, STATE, "on");
+      else if (!readEnum(f, STATE, "on off")) return false;
+    } else if (kind == 17 || kind == 18 || kind == 20 || kind == 27 || kind == 28) {
+      // htm nested-hv ccf-assist ras ps2: state is required
+      if (!readEnum(f, STATE, "on off", true)) return false;
+    } else if (kind == 26) {
+      if (attrOf(f, S.enabled) == NONE) setAttr(f, S.enabled, "yes");
+      else if (!readEnum(f, S.enabled, "yes no")) return false;
+    } else if (kind == 6 && !checkHyperv(f)) return false;
+    else if (kind == 9) {
+      if (attrOf(f, S.policy) == NONE) setAttr(f, S.policy, "default");
+      else if (!readEnum(f, S.policy, "default allow deny")) return false;
+    }
+    if (kind == 13) {
+      const tseg = d.child(f, S.tseg);
+      if (tseg != NONE && attrOf(tseg, S.unit) == NONE) setAttr(tseg, S.unit, "MiB");
+    }
+  }
+  return true;
+}
+
+function checkHyperv(f: i32): bool {
+  const d = ctx.d;
+  if (attrOf(f, S.mode) == NONE) setAttr(f, S.mode, "custom");
+  else if (!readEnum(f, S.mode, "custom passthrough")) return false;
+  for (let c = d.firstElement(f); c != NONE; c = d.nextElement(c)) {
+    const nameSym = d.name.get(c);
+    if (enumOfSymbol(nameSym, "relaxed vapic spinlocks vpindex runtime synic stimer reset vendor_id frequencies reenlightenment tlbflush ipi evmcs avic emsr_bitmap xmm_input") < 0) {
+      const e = err(Code.CONFIG_UNSUPPORTED);
+      e.str("unsupported HyperV Enlightenment feature: ");
+      appendSymbol(e, nameSym);
+      return false;
+    }
+    if (!readEnum(c, S.state, "on off", true)) return false;
+    if (nameSym == S.spinlocks && value == 0) {
+      if (!readUnsigned(c, S.retries, true)) return false;
+      if (value < 4095) {
+        err(Code.XML_ERROR).str("HyperV spinlock retry count must be at least 4095");
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+/** Index of a symbol's name in a space-separated list, or -1. */
+export function enumOfSymbol(symbol: i32, choices: string): i32 {
+  let idx = 0;
+  let start = 0;
+  for (let i = 0; i <= choices.length; i++) {
+    if (i == choices.length || choices.charCodeAt(i) == 32) {
+      if (symbol == sym(choices.substring(start, i))) return idx;
+      idx++;
+      start = i + 1;
+    }
+  }
+  return -1;
+}

@@ -1,0 +1,192 @@
+// Memory sizes: every value is read with its unit (virScaleInteger's suffixes) and written back
+// in KiB with unit='KiB', rounding bytes up; limits and errors as libvirt's virDomainParseMemory.
+import { Code, From } from "../../errors";
+import { NONE } from "../../xml/dom";
+import { S } from "../../xml/names.gen";
+import { attrOf, ctx, err, loadText, putAttr, setAttr, textLen, textOff } from "../context";
+import { parsedU64, parseU64, unitScale } from "../values";
+
+/** libvirt's internal ceiling for sizes in KiB (LLONG_MAX bytes) and its "unlimited" limit value. */
+const MAX_BYTES: u64 = 0x7fffffffffffffff;
+const MAX_KIB: u64 = (MAX_BYTES + 1023) / 1024;
+export const UNLIMITED_KIB: u64 = 9007199254740991;
+
+/** The value read by readMemory, in KiB; present tells whether the element had a value. */
+export let kib: u64 = 0;
+export let present: bool = false;
+
+/**
+ * Reads element el's text scaled by its unit attribute (default KiB), stores the KiB value in
+ * `kib` and rewrites the element as "<el unit='KiB'>N</el>". xpath names it in error messages.
+ */
+export function readMemory(el: i32, xpath: string, unitSym: i32 = S.unit): bool {
+  present = false;
+  kib = 0;
+  if (el == NONE) return true;
+  loadText(el);
+  if (textLen == 0) return true;
+  const d = ctx.d;
+  if (!parseU64(d.buf, textOff, textLen)) {
+    const b = err(Code.XML_ERROR, From.XML);
+    b.str("Invalid value '");
+    b.slice(d.buf, textOff, textLen);
+    b.str("' for element or attribute '");
+    b.str(xpath);
+    b.str("'");
+    return false;
+  }
+  const v = parsedU64;
+  if (!scaleToKiB(el, v, unitSym)) return false;
+  d.setTextU64(el, kib);
+  setAttr(el, unitSym, "KiB");
+  present = true;
+  return true;
+}
+
+/** Scales v by the unit in attribute unitSym of el (virScaleInteger), then to KiB (rounding up). */
+export function scaleToKiB(el: i32, v: u64, unitSym: i32): bool {
+  const d = ctx.d;
+  const u = attrOf(el, unitSym);
+  let scale: u64 = 1024;
+  if (u != NONE) {
+    scale = unitScale(d.buf, d.aOff.get(u), d.aLen.get(u), 1024);
+    if (scale == 0) {
+      const b = err(Code.INVALID_ARG, From.NONE);
+      b.str("unknown suffix '");
+      putAttr(b, el, unitSym);
+      b.str("'");
+      return false;
+    }
+  }
+  if (v != 0 && v > MAX_BYTES / scale) {
+    const b = err(Code.OVERFLOW, From.NONE);
+    b.str("value too large: ");
+    b.u64(v);
+    putAttr(b, el, unitSym);
+    return false;
+  }
+  const bytes = v * scale;
+  kib = bytes / 1024 + (bytes % 1024 != 0 ? 1 : 0);
+  if (kib >= MAX_KIB) {
+    err(Code.OVERFLOW).str("size value too large");
+    return false;
+  }
+  return true;
+}
+
+/** <memory>, <currentMemory> and <maxMemory slots>: parsed here, reconciled in finishMemory. */
+export function checkMemory(): bool {
+  const d = ctx.d;
+  const root = ctx.root;
+  if (!readMemory(d.child(root, S.memory), "./memory[1]")) return false;
+  if (!readMemory(d.child(root, S.currentMemory), "./currentMemory[1]")) return false;
+  const max = d.child(root, S.maxMemory);
+  if (!readMemory(max, "./maxMemory[1]")) return false;
+  if (max != NONE) {
+    const slots = attrOf(max, S.slots);
+    if (slots != NONE && !parseU64(d.buf, d.aOff.get(slots), d.aLen.get(slots))) {
+      err(Code.XML_ERROR).str("Failed to parse memory slot count");
+      return false;
+    }
+  }
+  return checkMemtune() && checkMemoryBacking();
+}
+
+function checkMemtune(): bool {
+  const d = ctx.d;
+  const tune = d.child(ctx.root, S.memtune);
+  if (tune == NONE) return true;
+  const limits: StaticArray<i32> = [S.hard_limit, S.soft_limit, S.swap_hard_limit];
+  for (let i = 0; i < 3; i++) {
+    const el = d.child(tune, limits[i]);
+    if (el == NONE) continue;
+    if (!readMemory(el, "./memtune/" + (i == 0 ? "hard_limit" : i == 1 ? "soft_limit" : "swap_hard_limit") + "[1]")) return false;
+    // libvirt stores "unlimited" as this ceiling and does not write the element back out.
+    if (present && kib >= UNLIMITED_KIB) d.remove(el);
+  }
+  const min = d.child(tune, S.min_guarantee);
+  if (!readMemory(min, "./memtune/min_guarantee[1]")) return false;
+  if (min != NONE && present && kib == 0) d.remove(min);
+  if (d.firstElement(tune) == NONE) d.remove(tune);
+  return true;
+}
+
+function checkMemoryBacking(): bool {
+  const d = ctx.d;
+  const backing = d.child(ctx.root, S.memoryBacking);
+  if (backing == NONE) return true;
+  const huge = d.child(backing, S.hugepages);
+  if (huge != NONE) {
+    for (let p = d.child(huge, S.page); p != NONE; p = d.nextNamed(p)) {
+      const size = attrOf(p, S.size);
+      if (size == NONE) {
+        const b = err(Code.XML_ERROR, From.XML);
+        b.str("missing element or attribute './@size'");
+        return false;
+      }
+      if (!parseU64(d.buf, d.aOff.get(size), d.aLen.get(size))) {
+        const b = err(Code.XML_ERROR, From.XML);
+        b.str("Invalid value '");
+        putAttr(b, p, S.size);
+        b.str("' for element or attribute './@size'");
+        return false;
+      }
+      if (!scaleToKiB(p, parsedU64, S.unit)) return false;
+      if (kib == 0) {
+        err(Code.XML_DETAIL).str("hugepage size can't be zero");
+        return false;
+      }
+      d.setAttrU64(p, S.size, kib);
+      setAttr(p, S.unit, "KiB");
+    }
+  }
+  return true;
+}
+
+/**
+ * After devices are read: the total comes from the NUMA cells when there are any (plus memory
+ * devices), <currentMemory> defaults to (and never exceeds) the total, and a domain needs memory.
+ */
+export function finishMemory(numaKiB: u64, hotplugKiB: u64): bool {
+  const d = ctx.d;
+  const root = ctx.root;
+  let mem = d.child(root, S.memory);
+  let total: u64 = 0;
+  if (mem != NONE && readMemory(mem, "./memory[1]")) total = kib;
+  if (numaKiB > 0) total = numaKiB + hotplugKiB;
+  else if (hotplugKiB > total) {
+    err(Code.XML_ERROR).str("Total size of memory devices exceeds the total memory size");
+    return false;
+  }
+  if (total - hotplugKiB == 0) {
+    err(Code.XML_ERROR).str("Memory size must be specified via <memory> or in the <numa> configuration");
+    return false;
+  }
+  if (mem == NONE) mem = d.addElement(root, S.memory);
+  d.setTextU64(mem, total);
+  setAttr(mem, S.unit, "KiB");
+
+  let cur = d.child(root, S.currentMemory);
+  if (cur == NONE) cur = d.addElement(root, S.currentMemory);
+  loadText(cur);
+  let current: u64 = 0;
+  if (textLen > 0 && parseU64(d.buf, textOff, textLen)) current = parsedU64;
+  if (current == 0 || current > total) d.setTextU64(cur, total);
+  setAttr(cur, S.unit, "KiB");
+
+  const max = d.child(root, S.maxMemory);
+  if (max != NONE) {
+    loadText(max);
+    let maxKiB: u64 = 0;
+    if (textLen > 0 && parseU64(d.buf, textOff, textLen)) maxKiB = parsedU64;
+    if (maxKiB == 0) d.remove(max);
+    else if (maxKiB < total) {
+      err(Code.XML_ERROR).str("maximum memory size must be equal or greater than the actual memory size");
+      return false;
+    }
+  } else if (attrOf(root, S.slots) != NONE) {
+    err(Code.XML_ERROR).str("maximum memory size must be specified when specifying number of memory slots");
+    return false;
+  }
+  return true;
+}

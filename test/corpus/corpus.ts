@@ -1,0 +1,35 @@
+// Reads the libvirt compatibility corpus (../shared/corpus/libvirt) and its MANIFEST.tsv.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const CORPUS_DIR = fileURLToPath(new URL("../../../shared/corpus/libvirt/", import.meta.url));
+
+export interface CorpusCase {
+  suite: string;
+  test: string;
+  expectation: string;
+  input: string;
+  expectedOutput: string | null;
+}
+
+export function corpusAvailable(): boolean {
+  return existsSync(join(CORPUS_DIR, "MANIFEST.tsv"));
+}
+
+export function corpusCases(suite: string): CorpusCase[] {
+  if (!corpusAvailable()) return [];
+  return readFileSync(join(CORPUS_DIR, "MANIFEST.tsv"), "utf8")
+    .split("\n")
+    .slice(1)
+    .filter(Boolean)
+    .map((line) => {
+      const [s, test, expectation, input, expected] = line.split("\t");
+      return { suite: s, test, expectation, input, expectedOutput: expected === "-" ? null : expected };
+    })
+    .filter((c) => c.suite === suite);
+}
+
+export function corpusFile(rel: string): string {
+  return readFileSync(join(CORPUS_DIR, rel), "utf8");
+}

@@ -1,0 +1,15 @@
+// qemuxmlconfdata *.x86_64-latest.xml: libvirt's own canonical output must be a fixed point,
+// format(parse(x)) == x, 100% required.
+import test from "ava";
+import { Core, coreModule } from "../../src/host/core.js";
+import { MockShim } from "../../src/host/mock.js";
+import { corpusCases, corpusFile } from "./corpus.js";
+
+const core = new Core(coreModule(), new MockShim(0));
+
+for (const c of corpusCases("qemuxmlconf")) {
+  test(`qemuxmlconf ${c.test}: canonical idempotence`, (t) => {
+    const canonical = corpusFile(c.expectedOutput!);
+    t.is(core.run("canonicalize", canonical, 1), canonical);
+  });
+}
