@@ -58,7 +58,7 @@ function value(out: ByteBuf, d: Doc, n: i32, devicesLike: bool): void {
   const t = textOf(d, n);
   const attrs = d.attrFirst.get(n) != NONE;
   const kids = hasElements(d, n);
-  if (!attrs && !kids) {
+  if (!attrs && !kids && !devicesLike) {
     if (t == NONE) out.str("true");
     else str(out, d.buf, d.valOff.get(t), d.valLen.get(t));
     return;

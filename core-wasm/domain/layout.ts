@@ -3,19 +3,19 @@
 // checked by the compatibility corpus tests. Shared shapes are specs of their own (address,
 // alias, boot, chardev-source, ...).
 export const DOMAIN_LAYOUT = `
-domain: @type @id @xmlns:qemu @xmlns:lxc @xmlns:bhyve @xmlns:xen @xmlns:test @xmlns:vmware name uuid genid title description metadata maxMemory memory currentMemory blkiotune memtune memoryBacking vcpu vcpus iothreads iothreadids defaultiothread throttlegroups cputune numatune resource sysinfo bootloader bootloader_args os idmap features cpu clock on_poweroff on_reboot on_crash on_lockfailure pm perf devices seclabel keywrap launchSecurity qemu:commandline qemu:capabilities qemu:override qemu:deprecation lxc:namespace bhyve:commandline xen:commandline test:runstate test:transient test:hasmanagedsave test:domainsnapshot
+domain: @type @id @xmlns:qemu @xmlns:lxc @xmlns:bhyve @xmlns:xen @xmlns:test @xmlns:vmware name! uuid! genid! title! description! metadata! maxMemory! memory! currentMemory! blkiotune! memtune! memoryBacking! vcpu! vcpus! iothreads! iothreadids! defaultiothread! throttlegroups! cputune! numatune! resource! sysinfo bootloader! bootloader_args! os! idmap! features! cpu! clock! on_poweroff! on_reboot! on_crash! on_lockfailure! pm! perf! devices! seclabel keywrap! launchSecurity! qemu:commandline qemu:capabilities qemu:override qemu:deprecation lxc:namespace bhyve:commandline xen:commandline test:runstate test:transient test:hasmanagedsave test:domainsnapshot
 
 domain/maxMemory: @slots @unit
 domain/memory: @unit @dumpCore
 domain/currentMemory: @unit
-domain/blkiotune: weight device
+domain/blkiotune: weight! device
 domain/blkiotune/device: path weight read_iops_sec write_iops_sec read_bytes_sec write_bytes_sec
-domain/memtune: hard_limit soft_limit min_guarantee swap_hard_limit
+domain/memtune: hard_limit! soft_limit! min_guarantee! swap_hard_limit!
 domain/memtune/hard_limit: @unit
 domain/memtune/soft_limit: @unit
 domain/memtune/min_guarantee: @unit
 domain/memtune/swap_hard_limit: @unit
-domain/memoryBacking: hugepages nosharepages locked source access allocation discard
+domain/memoryBacking: hugepages! nosharepages! locked! source! access! allocation! discard!
 domain/memoryBacking/hugepages: page
 domain/memoryBacking/hugepages/page: @size @unit @nodeset
 domain/memoryBacking/source: @type
@@ -28,7 +28,7 @@ domain/iothreadids: iothread
 domain/iothreadids/iothread: @id @thread_pool_min @thread_pool_max poll
 domain/iothreadids/iothread/poll: @max @grow @shrink
 domain/defaultiothread: @thread_pool_min @thread_pool_max
-domain/cputune: shares period quota global_period global_quota emulator_period emulator_quota iothread_period iothread_quota vcpupin emulatorpin iothreadpin emulatorsched vcpusched iothreadsched cachetune memorytune
+domain/cputune: shares! period! quota! global_period! global_quota! emulator_period! emulator_quota! iothread_period! iothread_quota! vcpupin emulatorpin! iothreadpin emulatorsched! vcpusched iothreadsched cachetune memorytune
 domain/cputune/vcpupin: @vcpu @cpuset
 domain/cputune/emulatorpin: @cpuset
 domain/cputune/iothreadpin: @iothread @cpuset
@@ -41,10 +41,10 @@ domain/cputune/cachetune/monitor: @level @vcpus
 domain/cputune/memorytune: @vcpus @id node monitor
 domain/cputune/memorytune/node: @id @bandwidth
 domain/cputune/memorytune/monitor: @level @vcpus
-domain/numatune: memory memnode
+domain/numatune: memory! memnode
 domain/numatune/memory: @mode @nodeset @placement
 domain/numatune/memnode: @cellid @mode @nodeset
-domain/resource: partition fibrechannel
+domain/resource: partition! fibrechannel!
 domain/resource/fibrechannel: @appid
 domain/sysinfo: @type bios system baseBoard chassis oemStrings entry
 domain/sysinfo/bios: entry
@@ -58,7 +58,7 @@ domain/sysinfo/baseBoard/entry: @name
 domain/sysinfo/chassis/entry: @name
 domain/sysinfo/entry: @name @file
 
-domain/os: @firmware type firmware init initarg initdir initenv inituser initgroup loader nvram kernel initrd cmdline shim dtb root acpi boot bootmenu bios smbios
+domain/os: @firmware type! firmware! init! initarg initdir! initenv inituser! initgroup! loader! nvram! kernel! initrd! cmdline! shim! dtb! root! acpi! boot bootmenu! bios! smbios!
 domain/os/type: @arch @machine
 domain/os/firmware: feature
 domain/os/firmware/feature: @enabled @name
@@ -133,7 +133,7 @@ domain/features/xen/passthrough: @state @mode
 domain/features/tcg: tb-cache
 domain/features/tcg/tb-cache: @unit
 
-domain/cpu: @mode @match @check @migratable @deprecated_features model vendor topology cache maxphysaddr feature numa
+domain/cpu: @mode @match @check @migratable @deprecated_features model! vendor! topology! cache! maxphysaddr! feature numa!
 domain/cpu/model: @fallback @vendor_id
 domain/cpu/topology: @sockets @dies @clusters @cores @threads
 domain/cpu/cache: @level @mode
@@ -147,7 +147,7 @@ domain/cpu/numa/cell/distances/sibling: @id @value
 domain/clock: @offset @adjustment @basis @timezone @start timer
 domain/clock/timer: @name @present @tickpolicy @track @frequency @mode catchup
 domain/clock/timer/catchup: @threshold @slew @limit
-domain/pm: suspend-to-mem suspend-to-disk
+domain/pm: suspend-to-mem! suspend-to-disk!
 domain/pm/suspend-to-mem: @enabled
 domain/pm/suspend-to-disk: @enabled
 domain/perf: event
@@ -161,7 +161,7 @@ lxc:namespace/sharenet: @type @value
 lxc:namespace/shareipc: @type @value
 lxc:namespace/shareuts: @type @value
 
-domain/devices: emulator disk controller lease filesystem interface smartcard serial parallel console channel input tpm graphics sound audio video hostdev redirdev redirfilter hub watchdog memballoon rng panic shmem memory iommu vsock crypto pstore
+domain/devices: emulator! disk controller lease filesystem interface smartcard serial parallel console channel input tpm graphics sound audio video hostdev redirdev redirfilter hub watchdog memballoon rng panic shmem memory iommu vsock crypto pstore
 
 # Shared device shapes: the device-info tail libvirt writes for every device.
 boot: @order @loadparm
@@ -171,7 +171,7 @@ acpi: @index
 address: @type @controller @domain @bus @reg @slot @function @target @unit @port @multifunction @zpci @uid @fid @cssid @ssid @devno @iobase @irq @base
 address/zpci: @uid @fid
 
-domain/devices/disk: @type @device @model @rawio @sgio @snapshot driver auth source backingStore backenddomain geometry blockio mirror target iotune throttlefilters readonly shareable transient serial wwn vendor product encryption boot=boot alias=alias acpi=acpi address=address
+domain/devices/disk: @type @device @model @rawio @sgio @snapshot driver! auth source! backingStore! backenddomain! geometry! blockio! mirror target! iotune! throttlefilters readonly! shareable! transient! serial! wwn! vendor! product! encryption boot=boot! alias=alias! acpi=acpi! address=address!
 domain/devices/disk/driver: @name @type @cache @error_policy @rerror_policy @io @ioeventfd @event_idx @copy_on_read @discard @iothread @detect_zeroes @queues @queue_size @metadata_cache_max_size @discard_no_unref @statistics iothreads metadata_cache
 domain/devices/disk/auth: @username secret
 domain/devices/disk/auth/secret: @type @usage @uuid
@@ -189,21 +189,21 @@ domain/devices/disk/target: @dev @bus @tray @removable @rotation_rate
 domain/devices/disk/transient: @shareBacking
 domain/devices/disk/iotune: total_bytes_sec read_bytes_sec write_bytes_sec total_iops_sec read_iops_sec write_iops_sec total_bytes_sec_max read_bytes_sec_max write_bytes_sec_max total_iops_sec_max read_iops_sec_max write_iops_sec_max size_iops_sec group_name total_bytes_sec_max_length read_bytes_sec_max_length write_bytes_sec_max_length total_iops_sec_max_length read_iops_sec_max_length write_iops_sec_max_length
 
-domain/devices/controller: @type @index @model @ports @vectors @maxGrantFrames @maxEventChannels model driver master target pcihole64 boot=boot alias=alias acpi=acpi address=address
+domain/devices/controller: @type @index @model @ports @vectors @maxGrantFrames @maxEventChannels model! driver! master! target! pcihole64! boot=boot alias=alias! acpi=acpi! address=address!
 domain/devices/controller/model: @name
 domain/devices/controller/driver: @queues @cmd_per_lun @max_sectors @ioeventfd @iothread
 domain/devices/controller/master: @startport
 domain/devices/controller/target: @chassisNr @chassis @port @busNr @hotplug @index node
 domain/devices/controller/pcihole64: @unit
 
-domain/devices/filesystem: @type @accessmode @model @multidevs @fmode @dmode driver binary source target readonly space_hard_limit space_soft_limit idmap boot=boot alias=alias acpi=acpi address=address
+domain/devices/filesystem: @type @accessmode @model @multidevs @fmode @dmode driver! binary! source! target! readonly! space_hard_limit! space_soft_limit! idmap boot=boot! alias=alias! acpi=acpi! address=address!
 domain/devices/filesystem/driver: @type @format @queue @wrpolicy @iommu @ats @packed @page_per_vq
 domain/devices/filesystem/source: @dir @file @name @socket @usage @units
 domain/devices/filesystem/target: @dir
 domain/devices/filesystem/space_hard_limit: @unit
 domain/devices/filesystem/space_soft_limit: @unit
 
-domain/devices/interface: @type @trustGuestRxFilters mac source vlan virtualport bandwidth port ip route script downscript backenddomain target guest model driver backend filterref tune teaming link mtu coalesce boot=boot alias=alias rom=rom acpi=acpi address=address
+domain/devices/interface: @type @trustGuestRxFilters mac! source! vlan! virtualport! bandwidth! port! ip route script! downscript! backenddomain! target! guest! model! driver! backend! filterref! tune! teaming! link! mtu! coalesce! boot=boot! alias=alias! rom=rom! acpi=acpi! address=address!
 domain/devices/interface/mac: @address @type @check
 domain/devices/interface/source: @network @portgroup @portid @bridge @dev @mode @type @path @address @port @managed ip route address local
 domain/devices/interface/vlan: @trunk tag
@@ -230,22 +230,22 @@ chardev-source: @mode @host @service @path @append @tls @channel @master @slave 
 chardev-source/reconnect: @enabled @timeout
 chardev-protocol: @type
 chardev-log: @file @append
-domain/devices/serial: @type @tty source=chardev-source protocol=chardev-protocol log=chardev-log target boot=boot alias=alias acpi=acpi address=address
+domain/devices/serial: @type @tty source=chardev-source protocol=chardev-protocol! log=chardev-log! target! boot=boot alias=alias! acpi=acpi! address=address!
 domain/devices/serial/target: @type @port model
 domain/devices/serial/target/model: @name
-domain/devices/parallel: @type @tty source=chardev-source protocol=chardev-protocol log=chardev-log target boot=boot alias=alias acpi=acpi address=address
+domain/devices/parallel: @type @tty source=chardev-source protocol=chardev-protocol! log=chardev-log! target! boot=boot alias=alias! acpi=acpi! address=address!
 domain/devices/parallel/target: @type @port
-domain/devices/console: @type @tty source=chardev-source protocol=chardev-protocol log=chardev-log target boot=boot alias=alias acpi=acpi address=address
+domain/devices/console: @type @tty source=chardev-source protocol=chardev-protocol! log=chardev-log! target! boot=boot alias=alias! acpi=acpi! address=address!
 domain/devices/console/target: @type @port
-domain/devices/channel: @type @tty source=chardev-source protocol=chardev-protocol log=chardev-log target boot=boot alias=alias acpi=acpi address=address
+domain/devices/channel: @type @tty source=chardev-source protocol=chardev-protocol! log=chardev-log! target! boot=boot alias=alias! acpi=acpi! address=address!
 domain/devices/channel/target: @type @name @state @address @port
 
-domain/devices/input: @type @bus @model source driver boot=boot alias=alias acpi=acpi address=address
+domain/devices/input: @type @bus @model source! driver! boot=boot alias=alias! acpi=acpi! address=address!
 domain/devices/input/source: @evdev @dev @grab @grabToggle @repeat
 domain/devices/input/driver: @iommu @ats @packed @page_per_vq
 domain/devices/tpm: @model backend boot=boot alias=alias acpi=acpi address=address
 
-domain/devices/graphics: @type @display @xauth @fullscreen @socket @port @tlsPort @autoport @replaceUser @multiUser @websocket @websocketGenerated @listen @keymap @defaultMode @sharePolicy @powerControl @p2p @address @passwd @passwdValidTo @connected listen channel image jpeg zlib playback streaming mouse clipboard filetransfer gl audio
+domain/devices/graphics: @type @display @xauth @fullscreen @socket @port @tlsPort @autoport @replaceUser @multiUser @websocket @websocketGenerated @listen @keymap @defaultMode @sharePolicy @powerControl @p2p @address @passwd @passwdValidTo @connected listen channel image! jpeg! zlib! playback! streaming! mouse! clipboard! filetransfer! gl! audio!
 domain/devices/graphics/listen: @type @address @network @socket @fromConfig @autoGenerated
 domain/devices/graphics/channel: @name @mode
 domain/devices/graphics/image: @compression
@@ -259,17 +259,17 @@ domain/devices/graphics/filetransfer: @enable
 domain/devices/graphics/gl: @enable @rendernode
 domain/devices/graphics/audio: @id
 
-domain/devices/sound: @model @multichannel @streams codec audio boot=boot alias=alias acpi=acpi address=address
+domain/devices/sound: @model @multichannel @streams codec audio boot=boot alias=alias! acpi=acpi! address=address!
 domain/devices/sound/codec: @type
 domain/devices/sound/audio: @id
 domain/devices/audio: @id @type @timerPeriod @runtimeDir @server @channel input output
-domain/devices/video: driver model boot=boot alias=alias acpi=acpi address=address
+domain/devices/video: driver! model! boot=boot alias=alias! acpi=acpi! address=address!
 domain/devices/video/driver: @name @vgaconf @iommu @ats @packed @page_per_vq
 domain/devices/video/model: @type @ram @vram @vram64 @vgamem @heads @primary @blob acceleration resolution
 domain/devices/video/model/acceleration: @accel3d @accel2d @rendernode
 domain/devices/video/model/resolution: @x @y
 
-domain/devices/hostdev: @mode @type @managed @sgio @rawio @model @display @ramfb source driver origstates readonly shareable ip route boot=boot alias=alias rom=rom acpi=acpi address=address
+domain/devices/hostdev: @mode @type @managed @sgio @rawio @model @display @ramfb source driver! origstates readonly! shareable! ip route boot=boot! alias=alias! rom=rom! acpi=acpi! address=address!
 domain/devices/hostdev/source: @protocol @name @startupPolicy @guestReset @writeFiltering @wwpn @missing vendor product address adapter host initiator auth storage misc interface block char
 domain/devices/hostdev/source/vendor: @id
 domain/devices/hostdev/source/product: @id
@@ -284,11 +284,11 @@ domain/devices/redirdev: @bus @type source=chardev-source protocol=chardev-proto
 domain/devices/redirfilter: usbdev
 domain/devices/redirfilter/usbdev: @class @vendor @product @version @allow
 domain/devices/hub: @type boot=boot alias=alias acpi=acpi address=address
-domain/devices/watchdog: @model @action boot=boot alias=alias acpi=acpi address=address
-domain/devices/memballoon: @model @autodeflate @freePageReporting stats alias=alias acpi=acpi address=address driver
+domain/devices/watchdog: @model @action boot=boot alias=alias! acpi=acpi! address=address!
+domain/devices/memballoon: @model @autodeflate @freePageReporting stats! alias=alias! acpi=acpi! address=address! driver!
 domain/devices/memballoon/stats: @period
 domain/devices/memballoon/driver: @iommu @ats @packed @page_per_vq
-domain/devices/rng: @model rate backend driver boot=boot alias=alias acpi=acpi address=address
+domain/devices/rng: @model rate! backend driver! boot=boot alias=alias! acpi=acpi! address=address!
 domain/devices/rng/rate: @bytes @period
 domain/devices/rng/backend: @model @type source=chardev-source protocol=chardev-protocol
 domain/devices/rng/driver: @iommu @ats @packed @page_per_vq

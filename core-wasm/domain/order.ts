@@ -2,7 +2,9 @@
 // travel with the known item they followed, so nothing changes place relative to its neighbour.
 import { IntVec } from "../util/intvec";
 import { Doc, Kind, NONE } from "../xml/dom";
-import { attrRank, childRank, childSpec, NO_SPEC } from "./schema";
+import { Code, From, beginError } from "../errors";
+import { appendSymbol } from "../xml/symbols";
+import { attrRank, childIsSingle, childRank, childSpec, NO_SPEC } from "./schema";
 
 const items = new IntVec(256);
 const keys = new IntVec(256);
@@ -91,4 +93,39 @@ export function orderTree(d: Doc, n: i32, spec: i32): void {
   for (let c = d.first.get(n); c != NONE; c = d.next.get(c)) {
     if (d.kind.get(c) == Kind.Element) orderTree(d, c, childSpec(spec, d.name.get(c)));
   }
+}
+
+/** Per symbol: the parent element (+1) in which it was last seen, for duplicate detection. */
+const seenIn = new IntVec(1024);
+
+/**
+ * Refuses a second copy of an element that may appear only once (libvirt would silently read
+ * the first and drop the others). Runs before any rule reads the document.
+ */
+export function checkCardinality(d: Doc, n: i32, spec: i32): bool {
+  if (spec == NO_SPEC) return true;
+  for (let c = d.first.get(n); c != NONE; c = d.next.get(c)) {
+    if (d.kind.get(c) != Kind.Element) continue;
+    const name = d.name.get(c);
+    if (childIsSingle(spec, name)) {
+      while (seenIn.length <= name) seenIn.push(-1);
+      if (seenIn.get(name) == n) {
+        const b = beginError(Code.XML_ERROR, From.DOMAIN);
+        b.str("element '");
+        appendSymbol(b, name);
+        b.str("' can only appear once");
+        return false;
+      }
+      seenIn.set(name, n);
+    }
+  }
+  for (let c = d.first.get(n); c != NONE; c = d.next.get(c)) {
+    if (d.kind.get(c) == Kind.Element && !checkCardinality(d, c, childSpec(spec, d.name.get(c)))) return false;
+  }
+  return true;
+}
+
+/** Forgets marks left by an earlier document (node handles are reused). */
+export function resetCardinality(): void {
+  memory.fill(seenIn.ptr, 0xff, <usize>seenIn.length << 2);
 }

@@ -4,7 +4,8 @@
 //
 //   spec: @attr @attr child child=otherSpec child ...
 //
-// Attributes (with @) and children are listed in libvirt's output order. A child named `x` of
+// Attributes (with @) and children are listed in libvirt's output order; a child marked `x!` may
+// appear only once (libvirt would silently use the first, virtkit refuses the rest). A child named `x` of
 // spec `s` uses spec `s/x` when one is defined; `x=t` uses spec `t` instead (shared shapes such
 // as <address>). Anything not listed is the user's own content: it keeps its place, right after
 // the known item that preceded it, and its subtree is written as given.
@@ -22,6 +23,7 @@ class PairTable {
   keySym: IntVec = new IntVec(8192);
   rank: IntVec = new IntVec(8192);
   target: IntVec = new IntVec(8192);
+  single: IntVec = new IntVec(8192);
   mask: i32 = 8191;
 
   constructor() {
@@ -30,6 +32,7 @@ class PairTable {
     this.keySym.length = 8192;
     this.rank.length = 8192;
     this.target.length = 8192;
+    this.single.length = 8192;
   }
 
   @inline slot(spec: i32, sym: i32): i32 {
@@ -41,12 +44,13 @@ class PairTable {
     }
   }
 
-  put(spec: i32, sym: i32, rank: i32, target: i32): void {
+  put(spec: i32, sym: i32, rank: i32, target: i32, single: bool = false): void {
     const s = this.slot(spec, sym);
     this.keySpec.set(s, spec);
     this.keySym.set(s, sym);
     this.rank.set(s, rank);
     this.target.set(s, target);
+    this.single.set(s, single ? 1 : 0);
   }
 
   /** Slot holding (spec, sym), or -1. */
@@ -80,6 +84,13 @@ export function childSpec(spec: i32, sym: i32): i32 {
   return s < 0 ? NO_SPEC : childTable.target.get(s);
 }
 
+/** True when child element sym of spec may appear at most once (marked `!` in the layout). */
+export function childIsSingle(spec: i32, sym: i32): bool {
+  if (spec == NO_SPEC) return false;
+  const s = childTable.find(spec, sym);
+  return s >= 0 && childTable.single.get(s) == 1;
+}
+
 export function specByName(name: string): i32 {
   return specNames.indexOf(name);
 }
@@ -96,6 +107,7 @@ class PendingChild {
     public sym: i32,
     public rank: i32,
     public target: string,
+    public single: bool,
   ) {}
 }
 
@@ -130,16 +142,18 @@ function loadLayout(): void {
         attrTable.put(spec, internString(item.substring(1)), attrs++, NO_SPEC);
         continue;
       }
-      const eq = item.indexOf("=");
-      const child = eq < 0 ? item : item.substring(0, eq);
-      const target = eq < 0 ? name + "/" + child : item.substring(eq + 1);
-      pending.push(new PendingChild(spec, internString(child), children++, target));
+      const single = item.charCodeAt(item.length - 1) == 33;
+      const plain = single ? item.substring(0, item.length - 1) : item;
+      const eq = plain.indexOf("=");
+      const child = eq < 0 ? plain : plain.substring(0, eq);
+      const target = eq < 0 ? name + "/" + child : plain.substring(eq + 1);
+      pending.push(new PendingChild(spec, internString(child), children++, target, single));
     }
   }
   for (let i = 0; i < pending.length; i++) {
     const p = pending[i];
     const target = defined.has(p.target) ? specId(p.target) : NO_SPEC;
-    childTable.put(p.spec, p.sym, p.rank, target);
+    childTable.put(p.spec, p.sym, p.rank, target, p.single);
   }
 }
 loadLayout();

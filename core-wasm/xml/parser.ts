@@ -20,6 +20,8 @@ let pos: i32 = 0;
 let failed: bool = false;
 let sourceName: string = "(domain_definition)";
 const openStack = new IntVec(64);
+/** For duplicate-attribute checks in O(1): per symbol, the element (+1) that last used it. */
+const attrOwner = new IntVec(1024);
 
 @inline function at(i: i32): i32 {
   return <i32>load<u8>(base + <usize>i);
@@ -518,7 +520,8 @@ function parseStartTag(): i32 {
     }
     pos++;
     skipSpaces();
-    if (doc.attr(n, an) != NONE) {
+    while (attrOwner.length <= an) attrOwner.push(0);
+    if (attrOwner.get(an) == n + 1) {
       const b = beginSyntaxError(attrPos);
       b.str("Attribute ");
       appendSymbol(b, an);
@@ -526,6 +529,7 @@ function parseStartTag(): i32 {
       finishError(b);
       return NONE;
     }
+    attrOwner.set(an, n + 1);
     if (!parseAttrValue(n, an)) return NONE;
   }
 }
@@ -704,6 +708,7 @@ export function parseDocument(d: Doc, len: i32, source: string): bool {
   sourceName = source;
   failed = false;
   d.reset(len);
+  memory.fill(attrOwner.ptr, 0, <usize>attrOwner.length << 2);
   base = d.buf.ptr;
   end = len;
   pos = 0;

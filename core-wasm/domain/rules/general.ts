@@ -87,10 +87,6 @@ export function checkIdentity(): bool {
 
   const genid = d.child(root, S.genid);
   if (genid != NONE) {
-    if (d.nextNamed(genid) != NONE) {
-      err(Code.XML_ERROR).str("element 'genid' can only appear once");
-      return false;
-    }
     if (!hasText(genid)) generateUUID();
     else {
       loadText(genid);
