@@ -25,7 +25,9 @@ export const enum From {
   NONE = 0,
   XML = 5,
   DOMAIN = 20,
+  CPU = 31,
   DEVICE = 49,
+  RESCTRL = 67,
 }
 
 export let errorCode: i32 = Code.OK;

@@ -10,7 +10,7 @@ import { checkCardinality, orderTree, resetCardinality } from "./order";
 import { specByName } from "./schema";
 import { checkClock, checkFeatures, checkIdentity, checkLifecycle, checkOS, checkRoot } from "./rules/general";
 import { checkMemory, finishMemory } from "./rules/memory";
-import { checkCpuNuma, checkCputune, checkIothreads, checkNumatune, checkVcpus, numaKiB } from "./rules/cpu";
+import { checkCpu, checkCpuNuma, checkCputune, checkIothreads, checkNumatune, checkVcpus, numaKiB } from "./rules/cpu";
 import { checkChardevs } from "./rules/chardev";
 import { checkDevices, hotplugMemoryKiB } from "./rules/devices";
 import { checkGraphics } from "./rules/graphics";
@@ -32,7 +32,7 @@ export function canonicalizeDoc(d: Doc, len: i32, flags: i32): bool {
   if (!checkCardinality(d, d.root, DOMAIN_SPEC)) return false;
   if (!checkIdentity() || !checkOS()) return false;
   if (!checkMemory() || !checkVcpus() || !checkIothreads() || !checkCputune()) return false;
-  if (!checkCpuNuma() || !checkNumatune() || !checkFeatures() || !checkLifecycle() || !checkClock()) return false;
+  if (!checkCpu() || !checkCpuNuma() || !checkNumatune() || !checkFeatures() || !checkLifecycle() || !checkClock()) return false;
   let devices = d.child(d.root, S.devices);
   if (devices == NONE) devices = d.addElement(d.root, S.devices);
   const hvm = isHvm();

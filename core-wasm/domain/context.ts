@@ -61,13 +61,13 @@ export function textIs(n: i32, s: string): bool {
 export function attrString(n: i32, sym: i32): string {
   const a = ctx.d.attr(n, sym);
   if (a == NONE) return "";
-  return sliceString(ctx.d.aOff.get(a), ctx.d.aLen.get(a));
+  return sliceString(ctx.d.aOffOf(a), ctx.d.aLenOf(a));
 }
 
 export function textString(n: i32): string {
   const t = ctx.d.textNode(n);
   if (t == NONE) return "";
-  return sliceString(ctx.d.valOff.get(t), ctx.d.valLen.get(t));
+  return sliceString(ctx.d.valOffOf(t), ctx.d.valLenOf(t));
 }
 
 export function sliceString(off: i32, len: i32): string {
@@ -83,8 +83,8 @@ export function loadText(n: i32): void {
     textOff = 0;
     textLen = 0;
   } else {
-    textOff = ctx.d.valOff.get(t);
-    textLen = ctx.d.valLen.get(t);
+    textOff = ctx.d.valOffOf(t);
+    textLen = ctx.d.valLenOf(t);
   }
 }
 
@@ -98,11 +98,11 @@ export function hasText(n: i32): bool {
 
 /** Appends the element name of n. */
 function putName(b: ByteBuf, n: i32): void {
-  appendSymbol(b, ctx.d.name.get(n));
+  appendSymbol(b, ctx.d.nameOf(n));
 }
 
 function putAttrValue(b: ByteBuf, a: i32): void {
-  b.slice(ctx.d.buf, ctx.d.aOff.get(a), ctx.d.aLen.get(a));
+  b.slice(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a));
 }
 
 /** "Invalid value for attribute 'x' in element 'y': 'v'." (virXMLPropEnum and friends). */
@@ -173,7 +173,7 @@ export function readUnsigned(n: i32, sym: i32, required: bool = false, nonZero: 
   const a = attrOf(n, sym);
   found = a != NONE;
   if (!found) return required ? missingAttr(n, sym) : true;
-  if (!parseU64(ctx.d.buf, ctx.d.aOff.get(a), ctx.d.aLen.get(a)) || parsedU64 > 0x7fffffffffffffff) {
+  if (!parseU64(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a)) || parsedU64 > 0x7fffffffffffffff) {
     return invalidAttr(n, sym, "Expected non-negative integer value");
   }
   value = <i64>parsedU64;
@@ -186,7 +186,7 @@ export function readUnsignedAuto(n: i32, sym: i32): bool {
   const a = attrOf(n, sym);
   found = a != NONE;
   if (!found) return true;
-  if (!parseU64Auto(ctx.d.buf, ctx.d.aOff.get(a), ctx.d.aLen.get(a)) || parsedU64 > 0xffffffff) {
+  if (!parseU64Auto(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a)) || parsedU64 > 0xffffffff) {
     return invalidAttr(n, sym, "Expected non-negative integer value");
   }
   value = <i64>parsedU64;
@@ -198,7 +198,7 @@ export function readSigned(n: i32, sym: i32, required: bool = false): bool {
   const a = attrOf(n, sym);
   found = a != NONE;
   if (!found) return required ? missingAttr(n, sym) : true;
-  if (!parseI64(ctx.d.buf, ctx.d.aOff.get(a), ctx.d.aLen.get(a))) return invalidAttr(n, sym, "Expected integer value");
+  if (!parseI64(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a))) return invalidAttr(n, sym, "Expected integer value");
   value = parsedI64;
   return true;
 }
@@ -212,7 +212,7 @@ export function readEnum(n: i32, sym: i32, choices: string, required: bool = fal
   found = a != NONE;
   value = -1;
   if (!found) return required ? missingAttr(n, sym) : true;
-  const idx = enumIndex(ctx.d.buf, ctx.d.aOff.get(a), ctx.d.aLen.get(a), choices);
+  const idx = enumIndex(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a), choices);
   if (idx < 0 || (nonZero && idx == 0)) return invalidAttr(n, sym);
   value = idx;
   return true;
@@ -220,20 +220,17 @@ export function readEnum(n: i32, sym: i32, choices: string, required: bool = fal
 
 /** Index of the slice in a space-separated list of choices, or -1. */
 export function enumIndex(b: ByteBuf, off: i32, len: i32, choices: string): i32 {
+  const src = changetype<usize>(choices);
+  const n = choices.length;
+  const p = b.ptr + <usize>off;
   let idx = 0;
   let start = 0;
-  const n = choices.length;
   for (let i = 0; i <= n; i++) {
-    if (i == n || choices.charCodeAt(i) == 32) {
+    if (i == n || load<u16>(src + (<usize>i << 1)) == 32) {
       if (i - start == len) {
-        let same = true;
-        for (let k = 0; k < len; k++) {
-          if (<i32>b.at(off + k) != <i32>choices.charCodeAt(start + k)) {
-            same = false;
-            break;
-          }
-        }
-        if (same) return idx;
+        let k = 0;
+        while (k < len && <i32>load<u8>(p + <usize>k) == <i32>load<u16>(src + (<usize>(start + k) << 1))) k++;
+        if (k == len) return idx;
       }
       idx++;
       start = i + 1;
@@ -251,7 +248,7 @@ export function textEnum(n: i32, choices: string): i32 {
 export function attrEnum(n: i32, sym: i32, choices: string): i32 {
   const a = attrOf(n, sym);
   if (a == NONE) return -1;
-  return enumIndex(ctx.d.buf, ctx.d.aOff.get(a), ctx.d.aLen.get(a), choices);
+  return enumIndex(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a), choices);
 }
 
 /** Symbol id of a name used only by rules (not worth a fixed constant). */

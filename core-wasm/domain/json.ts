@@ -45,7 +45,7 @@ function key(out: ByteBuf, name: i32): void {
 }
 
 function textOf(d: Doc, n: i32): i32 {
-  for (let c = d.first.get(n); c != NONE; c = d.next.get(c)) if (d.kind.get(c) == Kind.Text) return c;
+  for (let c = d.firstOf(n); c != NONE; c = d.nextOf(c)) if (d.kindOf(c) == Kind.Text) return c;
   return NONE;
 }
 
@@ -56,26 +56,26 @@ function hasElements(d: Doc, n: i32): bool {
 /** Writes element n's content as a JSON value. */
 function value(out: ByteBuf, d: Doc, n: i32, devicesLike: bool): void {
   const t = textOf(d, n);
-  const attrs = d.attrFirst.get(n) != NONE;
+  const attrs = d.attrFirstOf(n) != NONE;
   const kids = hasElements(d, n);
   if (!attrs && !kids && !devicesLike) {
     if (t == NONE) out.str("true");
-    else str(out, d.buf, d.valOff.get(t), d.valLen.get(t));
+    else str(out, d.buf, d.valOffOf(t), d.valLenOf(t));
     return;
   }
   out.byte(123);
   let first = true;
-  for (let a = d.attrFirst.get(n); a != NONE; a = d.aNext.get(a)) {
+  for (let a = d.attrFirstOf(n); a != NONE; a = d.aNextOf(a)) {
     if (!first) out.byte(44);
     first = false;
-    key(out, d.aName.get(a));
-    str(out, d.buf, d.aOff.get(a), d.aLen.get(a));
+    key(out, d.aNameOf(a));
+    str(out, d.buf, d.aOffOf(a), d.aLenOf(a));
   }
   if (t != NONE && !kids) {
     if (!first) out.byte(44);
     first = false;
     out.str("\"value\":");
-    str(out, d.buf, d.valOff.get(t), d.valLen.get(t));
+    str(out, d.buf, d.valOffOf(t), d.valLenOf(t));
   }
   first = members(out, d, n, first, devicesLike);
   out.byte(125);
@@ -84,10 +84,10 @@ function value(out: ByteBuf, d: Doc, n: i32, devicesLike: bool): void {
 /** Writes the element children of n as members; returns whether none was written yet. */
 function members(out: ByteBuf, d: Doc, n: i32, first: bool, devicesLike: bool): bool {
   for (let c = d.firstElement(n); c != NONE; c = d.nextElement(c)) {
-    const name = d.name.get(c);
+    const name = d.nameOf(c);
     // Write each name once, at its first occurrence, gathering its siblings of the same name.
     let earlier = false;
-    for (let p = d.firstElement(n); p != c; p = d.nextElement(p)) if (d.name.get(p) == name) earlier = true;
+    for (let p = d.firstElement(n); p != c; p = d.nextElement(p)) if (d.nameOf(p) == name) earlier = true;
     if (earlier) continue;
     if (!first) out.byte(44);
     first = false;
@@ -109,7 +109,7 @@ function members(out: ByteBuf, d: Doc, n: i32, first: bool, devicesLike: bool): 
 
 function numberText(out: ByteBuf, d: Doc, n: i32): void {
   const t = textOf(d, n);
-  if (t != NONE && parseU64(d.buf, d.valOff.get(t), d.valLen.get(t))) out.u64(parsedU64);
+  if (t != NONE && parseU64(d.buf, d.valOffOf(t), d.valLenOf(t))) out.u64(parsedU64);
   else out.str("null");
 }
 
@@ -120,14 +120,14 @@ export function writeDomainJSON(out: ByteBuf, d: Doc): void {
   const root = d.root;
   out.byte(123);
   // The root always has its type attribute, so every later member can start with a comma.
-  for (let a = d.attrFirst.get(root); a != NONE; a = d.aNext.get(a)) {
-    if (a != d.attrFirst.get(root)) out.byte(44);
-    key(out, d.aName.get(a));
-    if (d.aName.get(a) == S.id && parseU64(d.buf, d.aOff.get(a), d.aLen.get(a))) out.u64(parsedU64);
-    else str(out, d.buf, d.aOff.get(a), d.aLen.get(a));
+  for (let a = d.attrFirstOf(root); a != NONE; a = d.aNextOf(a)) {
+    if (a != d.attrFirstOf(root)) out.byte(44);
+    key(out, d.aNameOf(a));
+    if (d.aNameOf(a) == S.id && parseU64(d.buf, d.aOffOf(a), d.aLenOf(a))) out.u64(parsedU64);
+    else str(out, d.buf, d.aOffOf(a), d.aLenOf(a));
   }
   for (let c = d.firstElement(root); c != NONE; c = d.nextElement(c)) {
-    const name = d.name.get(c);
+    const name = d.nameOf(c);
     if (name == S.memory || name == S.currentMemory) {
       out.byte(44);
       key(out, name);
@@ -138,7 +138,7 @@ export function writeDomainJSON(out: ByteBuf, d: Doc): void {
       out.str("{\"memory\":");
       numberText(out, d, c);
       const slots = d.attr(c, S.slots);
-      if (slots != NONE && parseU64(d.buf, d.aOff.get(slots), d.aLen.get(slots))) {
+      if (slots != NONE && parseU64(d.buf, d.aOffOf(slots), d.aLenOf(slots))) {
         out.str(",\"slots\":");
         out.u64(parsedU64);
       }
@@ -148,13 +148,13 @@ export function writeDomainJSON(out: ByteBuf, d: Doc): void {
       numberText(out, d, c);
       out.str(",\"current\":");
       const cur = d.attr(c, S.current);
-      if (cur != NONE && parseU64(d.buf, d.aOff.get(cur), d.aLen.get(cur))) out.u64(parsedU64);
+      if (cur != NONE && parseU64(d.buf, d.aOffOf(cur), d.aLenOf(cur))) out.u64(parsedU64);
       else numberText(out, d, c);
-      for (let a = d.attrFirst.get(c); a != NONE; a = d.aNext.get(a)) {
-        if (d.aName.get(a) == S.current) continue;
+      for (let a = d.attrFirstOf(c); a != NONE; a = d.aNextOf(a)) {
+        if (d.aNameOf(a) == S.current) continue;
         out.byte(44);
-        key(out, d.aName.get(a));
-        str(out, d.buf, d.aOff.get(a), d.aLen.get(a));
+        key(out, d.aNameOf(a));
+        str(out, d.buf, d.aOffOf(a), d.aLenOf(a));
       }
       out.byte(125);
     } else if (name == S.metadata) {
@@ -181,7 +181,7 @@ export function writeDomainJSON(out: ByteBuf, d: Doc): void {
 }
 
 function hasEarlier(d: Doc, parent: i32, c: i32): bool {
-  const name = d.name.get(c);
-  for (let p = d.firstElement(parent); p != c; p = d.nextElement(p)) if (d.name.get(p) == name) return true;
+  const name = d.nameOf(c);
+  for (let p = d.firstElement(parent); p != c; p = d.nextElement(p)) if (d.nameOf(p) == name) return true;
   return false;
 }

@@ -6,7 +6,7 @@ export const DOMAIN_LAYOUT = `
 domain: @type @id @xmlns:qemu @xmlns:lxc @xmlns:bhyve @xmlns:xen @xmlns:test @xmlns:vmware name! uuid! genid! title! description! metadata! maxMemory! memory! currentMemory! blkiotune! memtune! memoryBacking! vcpu! vcpus! iothreads! iothreadids! defaultiothread! throttlegroups! cputune! numatune! resource! sysinfo bootloader! bootloader_args! os! idmap! features! cpu! clock! on_poweroff! on_reboot! on_crash! on_lockfailure! pm! perf! devices! seclabel keywrap! launchSecurity! qemu:commandline qemu:capabilities qemu:override qemu:deprecation lxc:namespace bhyve:commandline xen:commandline test:runstate test:transient test:hasmanagedsave test:domainsnapshot
 
 domain/maxMemory: @slots @unit
-domain/memory: @unit @dumpCore
+domain/memory: @dumpCore=on|off @unit
 domain/currentMemory: @unit
 domain/blkiotune: weight! device
 domain/blkiotune/device: path weight read_iops_sec write_iops_sec read_bytes_sec write_bytes_sec
@@ -58,25 +58,25 @@ domain/sysinfo/baseBoard/entry: @name
 domain/sysinfo/chassis/entry: @name
 domain/sysinfo/entry: @name @file
 
-domain/os: @firmware type! firmware! init! initarg initdir! initenv inituser! initgroup! loader! nvram! kernel! initrd! cmdline! shim! dtb! root! acpi! boot bootmenu! bios! smbios!
+domain/os: @firmware=bios|efi type! firmware! init! initarg initdir! initenv inituser! initgroup! loader! nvram! kernel! initrd! cmdline! shim! dtb! root! acpi! boot bootmenu! bios! smbios!
 domain/os/type: @arch @machine
 domain/os/firmware: feature
 domain/os/firmware/feature: @enabled @name
 domain/os/initenv: @name
-domain/os/loader: @readonly @secure @type @stateless @format
+domain/os/loader: @readonly=yes|no @secure=yes|no @type=rom|pflash @stateless=yes|no @format=raw|qcow2
 domain/os/nvram: @template @templateFormat @format @type
 domain/os/acpi: table
 domain/os/acpi/table: @type
 domain/os/boot: @dev
-domain/os/bootmenu: @enable @timeout
-domain/os/bios: @useserial @rebootTimeout
-domain/os/smbios: @mode
+domain/os/bootmenu: @enable=yes|no @timeout
+domain/os/bios: @useserial=yes|no @rebootTimeout
+domain/os/smbios: @mode=emulate|host|sysinfo
 domain/idmap: uid gid
 domain/idmap/uid: @start @target @count
 domain/idmap/gid: @start @target @count
 
 domain/features: acpi apic pae hap viridian privnet hyperv kvm pvspinlock capabilities pmu vmport gic smm ioapic hpt vmcoreinfo htm nested-hv msrs ccf-assist xen cfpc sbbc ibs tcg async-teardown ras ps2 aia
-domain/features/apic: @eoi
+domain/features/apic: @eoi=on|off
 domain/features/hap: @state
 domain/features/pvspinlock: @state
 domain/features/pmu: @state
@@ -133,12 +133,12 @@ domain/features/xen/passthrough: @state @mode
 domain/features/tcg: tb-cache
 domain/features/tcg/tb-cache: @unit
 
-domain/cpu: @mode @match @check @migratable @deprecated_features model! vendor! topology! cache! maxphysaddr! feature numa!
-domain/cpu/model: @fallback @vendor_id
+domain/cpu: @mode @match=minimum|exact|strict @check=none|partial|full @migratable=on|off @deprecated_features=on|off model! vendor! topology! cache! maxphysaddr! feature numa!
+domain/cpu/model: @fallback=allow|forbid @vendor_id
 domain/cpu/topology: @sockets @dies @clusters @cores @threads
-domain/cpu/cache: @level @mode
-domain/cpu/maxphysaddr: @mode @bits @limit
-domain/cpu/feature: @policy @name
+domain/cpu/cache: @level @mode=emulate|passthrough|disable
+domain/cpu/maxphysaddr: @mode=emulate|passthrough @bits @limit
+domain/cpu/feature: @policy=force|require|optional|disable|forbid @name
 domain/cpu/numa: interconnects cell
 domain/cpu/numa/cell: @id @cpus @memory @unit @discard @memAccess distances cache
 domain/cpu/numa/cell/distances: sibling
@@ -148,10 +148,10 @@ domain/clock: @offset @adjustment @basis @timezone @start timer
 domain/clock/timer: @name @present @tickpolicy @track @frequency @mode catchup
 domain/clock/timer/catchup: @threshold @slew @limit
 domain/pm: suspend-to-mem! suspend-to-disk!
-domain/pm/suspend-to-mem: @enabled
-domain/pm/suspend-to-disk: @enabled
+domain/pm/suspend-to-mem: @enabled=yes|no
+domain/pm/suspend-to-disk: @enabled=yes|no
 domain/perf: event
-domain/perf/event: @name @enabled
+domain/perf/event: @name @enabled=yes|no
 domain/seclabel: @type @model @relabel label imagelabel baselabel
 domain/keywrap: cipher
 domain/keywrap/cipher: @name @state
@@ -171,8 +171,8 @@ acpi: @index
 address: @type @controller @domain @bus @reg @slot @function @target @unit @port @multifunction @zpci @uid @fid @cssid @ssid @devno @iobase @irq @base
 address/zpci: @uid @fid
 
-domain/devices/disk: @type @device @model @rawio @sgio @snapshot driver! auth source! backingStore! backenddomain! geometry! blockio! mirror target! iotune! throttlefilters readonly! shareable! transient! serial! wwn! vendor! product! encryption boot=boot! alias=alias! acpi=acpi! address=address!
-domain/devices/disk/driver: @name @type @cache @error_policy @rerror_policy @io @ioeventfd @event_idx @copy_on_read @discard @iothread @detect_zeroes @queues @queue_size @metadata_cache_max_size @discard_no_unref @statistics iothreads metadata_cache
+domain/devices/disk: @type @device @model @rawio=yes|no @sgio=filtered|unfiltered @snapshot=no|internal|external|manual driver! auth source! backingStore! backenddomain! geometry! blockio! mirror target! iotune! throttlefilters readonly! shareable! transient! serial! wwn! vendor! product! encryption boot=boot! alias=alias! acpi=acpi! address=address!
+domain/devices/disk/driver: @name @type @cache=default|none|writethrough|writeback|directsync|unsafe @error_policy=default|stop|report|ignore|enospace @rerror_policy=default|stop|report|ignore @io=default|native|threads|io_uring @ioeventfd=on|off @event_idx=on|off @copy_on_read=on|off @discard=default|unmap|ignore @iothread @detect_zeroes=default|off|on|unmap @discard_no_unref=on|off @queues @queue_size @metadata_cache_max_size @statistics iothreads metadata_cache
 domain/devices/disk/auth: @username secret
 domain/devices/disk/auth/secret: @type @usage @uuid
 domain/devices/disk/source: @file @dev @dir @protocol @name @query @pool @volume @mode @type @namespace @managed @tls @tlsHostname @startupPolicy @index address host identity reconnect snapshot config initiator ssl cookies readahead timeout knownHosts slices seclabel auth encryption reservations dataStore
@@ -185,7 +185,7 @@ domain/devices/disk/backingStore/source: @file @dev @dir @protocol @name @index 
 domain/devices/disk/backenddomain: @name
 domain/devices/disk/geometry: @cyls @heads @secs @trans
 domain/devices/disk/blockio: @logical_block_size @physical_block_size @discard_granularity
-domain/devices/disk/target: @dev @bus @tray @removable @rotation_rate
+domain/devices/disk/target: @dev @bus @tray=open|closed @removable=on|off @rotation_rate
 domain/devices/disk/transient: @shareBacking
 domain/devices/disk/iotune: total_bytes_sec read_bytes_sec write_bytes_sec total_iops_sec read_iops_sec write_iops_sec total_bytes_sec_max read_bytes_sec_max write_bytes_sec_max total_iops_sec_max read_iops_sec_max write_iops_sec_max size_iops_sec group_name total_bytes_sec_max_length read_bytes_sec_max_length write_bytes_sec_max_length total_iops_sec_max_length read_iops_sec_max_length write_iops_sec_max_length
 
@@ -196,15 +196,15 @@ domain/devices/controller/master: @startport
 domain/devices/controller/target: @chassisNr @chassis @port @busNr @hotplug @index node
 domain/devices/controller/pcihole64: @unit
 
-domain/devices/filesystem: @type @accessmode @model @multidevs @fmode @dmode driver! binary! source! target! readonly! space_hard_limit! space_soft_limit! idmap boot=boot! alias=alias! acpi=acpi! address=address!
+domain/devices/filesystem: @type @accessmode @model=virtio|virtio-transitional|virtio-non-transitional @multidevs=default|remap|forbid|warn @fmode @dmode driver! binary! source! target! readonly! space_hard_limit! space_soft_limit! idmap boot=boot! alias=alias! acpi=acpi! address=address!
 domain/devices/filesystem/driver: @type @format @queue @wrpolicy @iommu @ats @packed @page_per_vq
 domain/devices/filesystem/source: @dir @file @name @socket @usage @units
 domain/devices/filesystem/target: @dir
 domain/devices/filesystem/space_hard_limit: @unit
 domain/devices/filesystem/space_soft_limit: @unit
 
-domain/devices/interface: @type @trustGuestRxFilters mac! source! vlan! virtualport! bandwidth! port! ip route script! downscript! backenddomain! target! guest! model! driver! backend! filterref! tune! teaming! link! mtu! coalesce! boot=boot! alias=alias! rom=rom! acpi=acpi! address=address!
-domain/devices/interface/mac: @address @type @check
+domain/devices/interface: @type @trustGuestRxFilters=yes|no mac! source! vlan! virtualport! bandwidth! port! ip route script! downscript! backenddomain! target! guest! model! driver! backend! filterref! tune! teaming! link! mtu! coalesce! boot=boot! alias=alias! rom=rom! acpi=acpi! address=address!
+domain/devices/interface/mac: @address @type=generated|static @check=yes|no
 domain/devices/interface/source: @network @portgroup @portid @bridge @dev @mode @type @path @address @port @managed ip route address local
 domain/devices/interface/vlan: @trunk tag
 domain/devices/interface/vlan/tag: @id @nativeMode
@@ -218,7 +218,7 @@ domain/devices/interface/route: @family @address @netmask @prefix @gateway @metr
 domain/devices/interface/script: @path
 domain/devices/interface/downscript: @path
 domain/devices/interface/backenddomain: @name
-domain/devices/interface/target: @dev @managed
+domain/devices/interface/target: @dev @managed=yes|no
 domain/devices/interface/guest: @dev @actual
 domain/devices/interface/model: @type
 domain/devices/interface/link: @state
@@ -245,27 +245,27 @@ domain/devices/input/source: @evdev @dev @grab @grabToggle @repeat
 domain/devices/input/driver: @iommu @ats @packed @page_per_vq
 domain/devices/tpm: @model backend boot=boot alias=alias acpi=acpi address=address
 
-domain/devices/graphics: @type @display @xauth @fullscreen @socket @port @tlsPort @autoport @replaceUser @multiUser @websocket @websocketGenerated @listen @keymap @defaultMode @sharePolicy @powerControl @p2p @address @passwd @passwdValidTo @connected listen channel image! jpeg! zlib! playback! streaming! mouse! clipboard! filetransfer! gl! audio!
+domain/devices/graphics: @type @display @xauth @fullscreen @socket @port @tlsPort @autoport @replaceUser @multiUser @websocket @websocketGenerated @listen @keymap @defaultMode=any|secure|insecure @sharePolicy=default|allow-exclusive|force-shared|ignore @powerControl=yes|no @p2p @address @passwd @passwdValidTo @connected listen channel image! jpeg! zlib! playback! streaming! mouse! clipboard! filetransfer! gl! audio!
 domain/devices/graphics/listen: @type @address @network @socket @fromConfig @autoGenerated
-domain/devices/graphics/channel: @name @mode
-domain/devices/graphics/image: @compression
-domain/devices/graphics/jpeg: @compression
-domain/devices/graphics/zlib: @compression
-domain/devices/graphics/playback: @compression
-domain/devices/graphics/streaming: @mode
-domain/devices/graphics/clipboard: @copypaste
-domain/devices/graphics/mouse: @mode
-domain/devices/graphics/filetransfer: @enable
-domain/devices/graphics/gl: @enable @rendernode
+domain/devices/graphics/channel: @name=main|display|inputs|cursor|playback|record|smartcard|usbredir @mode=any|secure|insecure
+domain/devices/graphics/image: @compression=auto_glz|auto_lz|quic|glz|lz|off
+domain/devices/graphics/jpeg: @compression=auto|never|always
+domain/devices/graphics/zlib: @compression=auto|never|always
+domain/devices/graphics/playback: @compression=on|off
+domain/devices/graphics/streaming: @mode=filter|all|off
+domain/devices/graphics/clipboard: @copypaste=yes|no
+domain/devices/graphics/mouse: @mode=server|client
+domain/devices/graphics/filetransfer: @enable=yes|no
+domain/devices/graphics/gl: @enable=yes|no @rendernode
 domain/devices/graphics/audio: @id
 
-domain/devices/sound: @model @multichannel @streams codec audio boot=boot alias=alias! acpi=acpi! address=address!
+domain/devices/sound: @model=sb16|es1370|pcspk|ac97|ich6|ich9|usb|ich7|virtio @multichannel @streams codec audio boot=boot alias=alias! acpi=acpi! address=address!
 domain/devices/sound/codec: @type
 domain/devices/sound/audio: @id
 domain/devices/audio: @id @type @timerPeriod @runtimeDir @server @channel input output
 domain/devices/video: driver! model! boot=boot alias=alias! acpi=acpi! address=address!
 domain/devices/video/driver: @name @vgaconf @iommu @ats @packed @page_per_vq
-domain/devices/video/model: @type @ram @vram @vram64 @vgamem @heads @primary @blob acceleration resolution
+domain/devices/video/model: @type @ram @vram @vram64 @vgamem @heads @primary=yes|no @blob=on|off acceleration resolution
 domain/devices/video/model/acceleration: @accel3d @accel2d @rendernode
 domain/devices/video/model/resolution: @x @y
 
@@ -285,7 +285,7 @@ domain/devices/redirfilter: usbdev
 domain/devices/redirfilter/usbdev: @class @vendor @product @version @allow
 domain/devices/hub: @type boot=boot alias=alias acpi=acpi address=address
 domain/devices/watchdog: @model @action boot=boot alias=alias! acpi=acpi! address=address!
-domain/devices/memballoon: @model @autodeflate @freePageReporting stats! alias=alias! acpi=acpi! address=address! driver!
+domain/devices/memballoon: @model @autodeflate=on|off @freePageReporting=on|off stats! alias=alias! acpi=acpi! address=address! driver!
 domain/devices/memballoon/stats: @period
 domain/devices/memballoon/driver: @iommu @ats @packed @page_per_vq
 domain/devices/rng: @model rate! backend driver! boot=boot alias=alias! acpi=acpi! address=address!

@@ -4,9 +4,12 @@ import { IntVec } from "../util/intvec";
 import { Doc, Kind, NONE } from "../xml/dom";
 import { Code, From, beginError } from "../errors";
 import { appendSymbol } from "../xml/symbols";
-import { attrRank, childIsSingle, childRank, childSpec, NO_SPEC } from "./schema";
+import { attrChoices, attrRank, childSlot, NO_SPEC, slotRank, slotSingle, slotSpec } from "./schema";
+import { enumIndex, invalidAttr } from "./context";
 
 const items = new IntVec(256);
+/** Per node: the spec of its element, filled while ordering its parent's children. */
+const nodeSpec = new IntVec(1024);
 const keys = new IntVec(256);
 const counts = new IntVec(256);
 const sorted = new IntVec(256);
@@ -44,29 +47,34 @@ function sortItems(): bool {
 }
 
 function orderAttributes(d: Doc, n: i32, spec: i32): void {
+  const firstAttr = d.attrFirstOf(n);
+  if (firstAttr == NONE || d.aNextOf(firstAttr) == NONE) return; // nothing to reorder
   items.clear();
   keys.clear();
   let key = -1;
-  for (let a = d.attrFirst.get(n); a != NONE; a = d.aNext.get(a)) {
-    const r = attrRank(spec, d.aName.get(a));
+  for (let a = d.attrFirstOf(n); a != NONE; a = d.aNextOf(a)) {
+    const r = attrRank(spec, d.aNameOf(a));
     if (r >= 0) key = r;
     items.push(a);
     keys.push(key);
   }
   if (items.length < 2 || !sortItems()) return;
-  d.attrFirst.set(n, sorted.get(0));
-  for (let i = 0; i < sorted.length - 1; i++) d.aNext.set(sorted.get(i), sorted.get(i + 1));
-  d.aNext.set(sorted.last(), NONE);
-  d.attrLast.set(n, sorted.last());
+  d.setAttrFirst(n, sorted.get(0));
+  for (let i = 0; i < sorted.length - 1; i++) d.setANext(sorted.get(i), sorted.get(i + 1));
+  d.setANext(sorted.last(), NONE);
+  d.setAttrLast(n, sorted.last());
 }
 
 function orderChildren(d: Doc, n: i32, spec: i32): void {
   items.clear();
   keys.clear();
   let key = -1;
-  for (let c = d.first.get(n); c != NONE; c = d.next.get(c)) {
-    if (d.kind.get(c) == Kind.Element) {
-      const r = childRank(spec, d.name.get(c));
+  while (nodeSpec.length < d.nodes.length) nodeSpec.push(NO_SPEC);
+  for (let c = d.firstOf(n); c != NONE; c = d.nextOf(c)) {
+    if (d.kindOf(c) == Kind.Element) {
+      const slot = childSlot(spec, d.nameOf(c));
+      nodeSpec.set(c, slotSpec(slot));
+      const r = slotRank(slot);
       if (r >= 0) key = r;
     }
     items.push(c);
@@ -76,13 +84,13 @@ function orderChildren(d: Doc, n: i32, spec: i32): void {
   let prev = NONE;
   for (let i = 0; i < sorted.length; i++) {
     const c = sorted.get(i);
-    d.prev.set(c, prev);
-    if (prev == NONE) d.first.set(n, c);
-    else d.next.set(prev, c);
+    d.setPrev(c, prev);
+    if (prev == NONE) d.setFirst(n, c);
+    else d.setNext(prev, c);
     prev = c;
   }
-  d.next.set(prev, NONE);
-  d.last.set(n, prev);
+  d.setNext(prev, NONE);
+  d.setLast(n, prev);
 }
 
 /** Orders element n (described by spec) and, below it, every element the schema describes. */
@@ -90,8 +98,8 @@ export function orderTree(d: Doc, n: i32, spec: i32): void {
   if (spec == NO_SPEC) return;
   orderAttributes(d, n, spec);
   orderChildren(d, n, spec);
-  for (let c = d.first.get(n); c != NONE; c = d.next.get(c)) {
-    if (d.kind.get(c) == Kind.Element) orderTree(d, c, childSpec(spec, d.name.get(c)));
+  for (let c = d.firstOf(n); c != NONE; c = d.nextOf(c)) {
+    if (d.kindOf(c) == Kind.Element) orderTree(d, c, nodeSpec.get(c));
   }
 }
 
@@ -99,15 +107,20 @@ export function orderTree(d: Doc, n: i32, spec: i32): void {
 const seenIn = new IntVec(1024);
 
 /**
- * Refuses a second copy of an element that may appear only once (libvirt would silently read
- * the first and drop the others). Runs before any rule reads the document.
+ * Checks what the layout says about the document before any rule reads it: enumerated attribute
+ * values, and no second copy of an element that may appear only once (libvirt would silently
+ * read the first and drop the others).
  */
 export function checkCardinality(d: Doc, n: i32, spec: i32): bool {
   if (spec == NO_SPEC) return true;
-  for (let c = d.first.get(n); c != NONE; c = d.next.get(c)) {
-    if (d.kind.get(c) != Kind.Element) continue;
-    const name = d.name.get(c);
-    if (childIsSingle(spec, name)) {
+  for (let a = d.attrFirstOf(n); a != NONE; a = d.aNextOf(a)) {
+    const choices = attrChoices(spec, d.aNameOf(a));
+    if (choices !== null && enumIndex(d.buf, d.aOffOf(a), d.aLenOf(a), choices) < 0) return invalidAttr(n, d.aNameOf(a));
+  }
+  for (let c = d.firstOf(n); c != NONE; c = d.nextOf(c)) {
+    if (d.kindOf(c) != Kind.Element) continue;
+    const name = d.nameOf(c);
+    if (slotSingle(childSlot(spec, name))) {
       while (seenIn.length <= name) seenIn.push(-1);
       if (seenIn.get(name) == n) {
         const b = beginError(Code.XML_ERROR, From.DOMAIN);
@@ -119,8 +132,8 @@ export function checkCardinality(d: Doc, n: i32, spec: i32): bool {
       seenIn.set(name, n);
     }
   }
-  for (let c = d.first.get(n); c != NONE; c = d.next.get(c)) {
-    if (d.kind.get(c) == Kind.Element && !checkCardinality(d, c, childSpec(spec, d.name.get(c)))) return false;
+  for (let c = d.firstOf(n); c != NONE; c = d.nextOf(c)) {
+    if (d.kindOf(c) == Kind.Element && !checkCardinality(d, c, slotSpec(childSlot(spec, d.nameOf(c))))) return false;
   }
   return true;
 }

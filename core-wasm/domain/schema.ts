@@ -4,7 +4,8 @@
 //
 //   spec: @attr @attr child child=otherSpec child ...
 //
-// Attributes (with @) and children are listed in libvirt's output order; a child marked `x!` may
+// Attributes (with @) and children are listed in libvirt's output order. `@a=x|y|z` restricts an
+// attribute to those values (checked before any rule runs, with libvirt's enum error); a child marked `x!` may
 // appear only once (libvirt would silently use the first, virtkit refuses the rest). A child named `x` of
 // spec `s` uses spec `s/x` when one is defined; `x=t` uses spec `t` instead (shared shapes such
 // as <address>). Anything not listed is the user's own content: it keeps its place, right after
@@ -16,6 +17,8 @@ import { DOMAIN_LAYOUT } from "./layout";
 export const NO_SPEC: i32 = -1;
 
 const specNames = new Array<string>();
+/** Allowed values of enumerated attributes, space-separated, indexed by the attribute table's target. */
+const enumLists = new Array<string>();
 
 /** Open-addressing table keyed by (spec, symbol), holding a rank and a child spec. */
 class PairTable {
@@ -70,6 +73,15 @@ export function attrRank(spec: i32, sym: i32): i32 {
   return s < 0 ? -1 : attrTable.rank.get(s);
 }
 
+/** The allowed values of attribute sym of spec (space-separated), or null when any value goes. */
+export function attrChoices(spec: i32, sym: i32): string | null {
+  if (spec == NO_SPEC) return null;
+  const s = attrTable.find(spec, sym);
+  if (s < 0) return null;
+  const e = attrTable.target.get(s);
+  return e < 0 ? null : enumLists[e];
+}
+
 /** Rank of child element sym in spec's output order, or -1. */
 export function childRank(spec: i32, sym: i32): i32 {
   if (spec == NO_SPEC) return -1;
@@ -82,6 +94,23 @@ export function childSpec(spec: i32, sym: i32): i32 {
   if (spec == NO_SPEC) return NO_SPEC;
   const s = childTable.find(spec, sym);
   return s < 0 ? NO_SPEC : childTable.target.get(s);
+}
+
+/** The child table slot for (spec, sym), or -1: read it with slotRank/slotSpec/slotSingle. */
+export function childSlot(spec: i32, sym: i32): i32 {
+  return spec == NO_SPEC ? -1 : childTable.find(spec, sym);
+}
+
+@inline export function slotRank(slot: i32): i32 {
+  return slot < 0 ? -1 : childTable.rank.get(slot);
+}
+
+@inline export function slotSpec(slot: i32): i32 {
+  return slot < 0 ? NO_SPEC : childTable.target.get(slot);
+}
+
+@inline export function slotSingle(slot: i32): bool {
+  return slot >= 0 && childTable.single.get(slot) == 1;
 }
 
 /** True when child element sym of spec may appear at most once (marked `!` in the layout). */
@@ -139,7 +168,13 @@ function loadLayout(): void {
       const item = items[k];
       if (item.length == 0) continue;
       if (item.charCodeAt(0) == 64) {
-        attrTable.put(spec, internString(item.substring(1)), attrs++, NO_SPEC);
+        const eq = item.indexOf("=");
+        let choices = NO_SPEC;
+        if (eq > 0) {
+          choices = enumLists.length;
+          enumLists.push(item.substring(eq + 1).replaceAll("|", " "));
+        }
+        attrTable.put(spec, internString(item.substring(1, eq > 0 ? eq : item.length)), attrs++, choices);
         continue;
       }
       const single = item.charCodeAt(item.length - 1) == 33;

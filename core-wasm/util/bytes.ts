@@ -50,12 +50,13 @@ export class ByteBuf {
     this.length += len;
   }
 
-  /** Appends an ASCII/BMP string literal as UTF-8. Used for fixed text, never for hot data. */
+  /** Appends a string literal (ASCII or BMP) as UTF-8. */
   str(s: string): void {
     const n = s.length;
     this.ensure(n * 3);
+    const src = changetype<usize>(s);
     for (let i = 0; i < n; i++) {
-      const c = <i32>s.charCodeAt(i);
+      const c = <i32>load<u16>(src + (<usize>i << 1));
       if (c < 0x80) {
         store<u8>(this.ptr + <usize>this.length, <u8>c);
         this.length++;
@@ -125,8 +126,10 @@ export class ByteBuf {
   /** Byte-wise equality of a slice of this buffer with an ASCII literal. */
   equals(off: i32, len: i32, s: string): bool {
     if (len != s.length) return false;
+    const src = changetype<usize>(s);
+    const p = this.ptr + <usize>off;
     for (let i = 0; i < len; i++) {
-      if (<i32>load<u8>(this.ptr + <usize>(off + i)) != <i32>s.charCodeAt(i)) return false;
+      if (<i32>load<u8>(p + <usize>i) != <i32>load<u16>(src + (<usize>i << 1))) return false;
     }
     return true;
   }

@@ -18,11 +18,16 @@ export class IntVec {
     store<i32>(this.ptr + (<usize>i << 2), v);
   }
 
-  push(v: i32): i32 {
-    if (this.length == this.cap) this.reserve(this.cap << 1);
+  @inline push(v: i32): i32 {
+    if (this.length == this.cap) this.grow();
     const i = this.length++;
     this.set(i, v);
     return i;
+  }
+
+  /** Kept out of line so push stays small enough to inline. */
+  grow(): void {
+    this.reserve(this.cap << 1);
   }
 
   @inline pop(): i32 {

@@ -2,7 +2,7 @@
 // arrays, and every string is an (offset, length) slice of one byte buffer that starts with the
 // input document itself. Reusing one Doc per call keeps parsing free of per-node allocation.
 import { ByteBuf } from "../util/bytes";
-import { IntVec } from "../util/intvec";
+import { Table } from "../util/table";
 import { symbolEquals } from "./symbols";
 
 export const enum Kind {
@@ -20,77 +20,179 @@ export class Doc {
   inputLen: i32 = 0;
   root: i32 = NONE;
 
-  kind: IntVec = new IntVec(256);
-  name: IntVec = new IntVec(256);
-  parent: IntVec = new IntVec(256);
-  first: IntVec = new IntVec(256);
-  last: IntVec = new IntVec(256);
-  next: IntVec = new IntVec(256);
-  prev: IntVec = new IntVec(256);
-  attrFirst: IntVec = new IntVec(256);
-  attrLast: IntVec = new IntVec(256);
-  valOff: IntVec = new IntVec(256);
-  valLen: IntVec = new IntVec(256);
-  /** Byte offset of the node in the input, or -1 for nodes the core made. */
-  pos: IntVec = new IntVec(256);
+  /** Node records: 12 i32 fields each (kind, name, links, attribute list, value slice, position). */
+  nodes: Table = new Table(12, 256);
+  /** Attribute records: name, value slice, next attribute. */
+  attrs: Table = new Table(4, 256);
 
-  aName: IntVec = new IntVec(256);
-  aOff: IntVec = new IntVec(256);
-  aLen: IntVec = new IntVec(256);
-  aNext: IntVec = new IntVec(256);
+  @inline kindOf(n: i32): i32 {
+    return load<i32>(this.nodes.ptr + (<usize>n * 48), 0);
+  }
+
+  @inline setKind(n: i32, v: i32): void {
+    store<i32>(this.nodes.ptr + (<usize>n * 48), v, 0);
+  }
+
+  @inline nameOf(n: i32): i32 {
+    return load<i32>(this.nodes.ptr + (<usize>n * 48), 4);
+  }
+
+  @inline setName(n: i32, v: i32): void {
+    store<i32>(this.nodes.ptr + (<usize>n * 48), v, 4);
+  }
+
+  @inline parentOf(n: i32): i32 {
+    return load<i32>(this.nodes.ptr + (<usize>n * 48), 8);
+  }
+
+  @inline setParent(n: i32, v: i32): void {
+    store<i32>(this.nodes.ptr + (<usize>n * 48), v, 8);
+  }
+
+  @inline firstOf(n: i32): i32 {
+    return load<i32>(this.nodes.ptr + (<usize>n * 48), 12);
+  }
+
+  @inline setFirst(n: i32, v: i32): void {
+    store<i32>(this.nodes.ptr + (<usize>n * 48), v, 12);
+  }
+
+  @inline lastOf(n: i32): i32 {
+    return load<i32>(this.nodes.ptr + (<usize>n * 48), 16);
+  }
+
+  @inline setLast(n: i32, v: i32): void {
+    store<i32>(this.nodes.ptr + (<usize>n * 48), v, 16);
+  }
+
+  @inline nextOf(n: i32): i32 {
+    return load<i32>(this.nodes.ptr + (<usize>n * 48), 20);
+  }
+
+  @inline setNext(n: i32, v: i32): void {
+    store<i32>(this.nodes.ptr + (<usize>n * 48), v, 20);
+  }
+
+  @inline prevOf(n: i32): i32 {
+    return load<i32>(this.nodes.ptr + (<usize>n * 48), 24);
+  }
+
+  @inline setPrev(n: i32, v: i32): void {
+    store<i32>(this.nodes.ptr + (<usize>n * 48), v, 24);
+  }
+
+  @inline attrFirstOf(n: i32): i32 {
+    return load<i32>(this.nodes.ptr + (<usize>n * 48), 28);
+  }
+
+  @inline setAttrFirst(n: i32, v: i32): void {
+    store<i32>(this.nodes.ptr + (<usize>n * 48), v, 28);
+  }
+
+  @inline attrLastOf(n: i32): i32 {
+    return load<i32>(this.nodes.ptr + (<usize>n * 48), 32);
+  }
+
+  @inline setAttrLast(n: i32, v: i32): void {
+    store<i32>(this.nodes.ptr + (<usize>n * 48), v, 32);
+  }
+
+  @inline valOffOf(n: i32): i32 {
+    return load<i32>(this.nodes.ptr + (<usize>n * 48), 36);
+  }
+
+  @inline setValOff(n: i32, v: i32): void {
+    store<i32>(this.nodes.ptr + (<usize>n * 48), v, 36);
+  }
+
+  @inline valLenOf(n: i32): i32 {
+    return load<i32>(this.nodes.ptr + (<usize>n * 48), 40);
+  }
+
+  @inline setValLen(n: i32, v: i32): void {
+    store<i32>(this.nodes.ptr + (<usize>n * 48), v, 40);
+  }
+
+  @inline posOf(n: i32): i32 {
+    return load<i32>(this.nodes.ptr + (<usize>n * 48), 44);
+  }
+
+  @inline setPos(n: i32, v: i32): void {
+    store<i32>(this.nodes.ptr + (<usize>n * 48), v, 44);
+  }
+
+  @inline aNameOf(a: i32): i32 {
+    return load<i32>(this.attrs.ptr + (<usize>a * 16), 0);
+  }
+
+  @inline setAName(a: i32, v: i32): void {
+    store<i32>(this.attrs.ptr + (<usize>a * 16), v, 0);
+  }
+
+  @inline aOffOf(a: i32): i32 {
+    return load<i32>(this.attrs.ptr + (<usize>a * 16), 4);
+  }
+
+  @inline setAOff(a: i32, v: i32): void {
+    store<i32>(this.attrs.ptr + (<usize>a * 16), v, 4);
+  }
+
+  @inline aLenOf(a: i32): i32 {
+    return load<i32>(this.attrs.ptr + (<usize>a * 16), 8);
+  }
+
+  @inline setALen(a: i32, v: i32): void {
+    store<i32>(this.attrs.ptr + (<usize>a * 16), v, 8);
+  }
+
+  @inline aNextOf(a: i32): i32 {
+    return load<i32>(this.attrs.ptr + (<usize>a * 16), 12);
+  }
+
+  @inline setANext(a: i32, v: i32): void {
+    store<i32>(this.attrs.ptr + (<usize>a * 16), v, 12);
+  }
 
   reset(inputLen: i32): void {
     this.inputLen = inputLen;
     this.buf.length = inputLen;
     this.root = NONE;
-    this.kind.clear();
-    this.name.clear();
-    this.parent.clear();
-    this.first.clear();
-    this.last.clear();
-    this.next.clear();
-    this.prev.clear();
-    this.attrFirst.clear();
-    this.attrLast.clear();
-    this.valOff.clear();
-    this.valLen.clear();
-    this.pos.clear();
-    this.aName.clear();
-    this.aOff.clear();
-    this.aLen.clear();
-    this.aNext.clear();
+    this.nodes.clear();
+    this.attrs.clear();
   }
 
   // ---- nodes -------------------------------------------------------------------------------
 
   newNode(kind: i32, name: i32, pos: i32): i32 {
-    const n = this.kind.push(kind);
-    this.name.push(name);
-    this.parent.push(NONE);
-    this.first.push(NONE);
-    this.last.push(NONE);
-    this.next.push(NONE);
-    this.prev.push(NONE);
-    this.attrFirst.push(NONE);
-    this.attrLast.push(NONE);
-    this.valOff.push(0);
-    this.valLen.push(0);
-    this.pos.push(pos);
+    const n = this.nodes.add();
+    const p = this.nodes.ptr + (<usize>(n * 12) << 2);
+    store<i32>(p, kind);
+    store<i32>(p, name, 4);
+    store<i32>(p, NONE, 8);
+    store<i32>(p, NONE, 12);
+    store<i32>(p, NONE, 16);
+    store<i32>(p, NONE, 20);
+    store<i32>(p, NONE, 24);
+    store<i32>(p, NONE, 28);
+    store<i32>(p, NONE, 32);
+    store<i32>(p, 0, 36);
+    store<i32>(p, 0, 40);
+    store<i32>(p, pos, 44);
     return n;
   }
 
   @inline isElement(n: i32): bool {
-    return this.kind.get(n) == Kind.Element;
+    return this.kindOf(n) == Kind.Element;
   }
 
   appendChild(parent: i32, child: i32): void {
-    const last = this.last.get(parent);
-    this.parent.set(child, parent);
-    this.prev.set(child, last);
-    this.next.set(child, NONE);
-    if (last == NONE) this.first.set(parent, child);
-    else this.next.set(last, child);
-    this.last.set(parent, child);
+    const last = this.lastOf(parent);
+    this.setParent(child, parent);
+    this.setPrev(child, last);
+    this.setNext(child, NONE);
+    if (last == NONE) this.setFirst(parent, child);
+    else this.setNext(last, child);
+    this.setLast(parent, child);
   }
 
   /** Inserts child before ref (ref NONE appends). */
@@ -99,67 +201,67 @@ export class Doc {
       this.appendChild(parent, child);
       return;
     }
-    const before = this.prev.get(ref);
-    this.parent.set(child, parent);
-    this.prev.set(child, before);
-    this.next.set(child, ref);
-    this.prev.set(ref, child);
-    if (before == NONE) this.first.set(parent, child);
-    else this.next.set(before, child);
+    const before = this.prevOf(ref);
+    this.setParent(child, parent);
+    this.setPrev(child, before);
+    this.setNext(child, ref);
+    this.setPrev(ref, child);
+    if (before == NONE) this.setFirst(parent, child);
+    else this.setNext(before, child);
   }
 
   insertAfter(parent: i32, child: i32, ref: i32): void {
-    const after = ref == NONE ? this.first.get(parent) : this.next.get(ref);
+    const after = ref == NONE ? this.firstOf(parent) : this.nextOf(ref);
     this.insertBefore(parent, child, after);
   }
 
   remove(child: i32): void {
-    const parent = this.parent.get(child);
+    const parent = this.parentOf(child);
     if (parent == NONE) return;
-    const p = this.prev.get(child);
-    const nx = this.next.get(child);
-    if (p == NONE) this.first.set(parent, nx);
-    else this.next.set(p, nx);
-    if (nx == NONE) this.last.set(parent, p);
-    else this.prev.set(nx, p);
-    this.parent.set(child, NONE);
-    this.prev.set(child, NONE);
-    this.next.set(child, NONE);
+    const p = this.prevOf(child);
+    const nx = this.nextOf(child);
+    if (p == NONE) this.setFirst(parent, nx);
+    else this.setNext(p, nx);
+    if (nx == NONE) this.setLast(parent, p);
+    else this.setPrev(nx, p);
+    this.setParent(child, NONE);
+    this.setPrev(child, NONE);
+    this.setNext(child, NONE);
   }
 
   /** First element child with the given name, or NONE. */
   child(n: i32, name: i32): i32 {
-    for (let c = this.first.get(n); c != NONE; c = this.next.get(c)) {
-      if (this.kind.get(c) == Kind.Element && this.name.get(c) == name) return c;
+    for (let c = this.firstOf(n); c != NONE; c = this.nextOf(c)) {
+      if (this.kindOf(c) == Kind.Element && this.nameOf(c) == name) return c;
     }
     return NONE;
   }
 
   /** Next element sibling with the same name as c, or NONE. */
   nextNamed(c: i32): i32 {
-    const name = this.name.get(c);
-    for (let s = this.next.get(c); s != NONE; s = this.next.get(s)) {
-      if (this.kind.get(s) == Kind.Element && this.name.get(s) == name) return s;
+    const name = this.nameOf(c);
+    for (let s = this.nextOf(c); s != NONE; s = this.nextOf(s)) {
+      if (this.kindOf(s) == Kind.Element && this.nameOf(s) == name) return s;
     }
     return NONE;
   }
 
   firstElement(n: i32): i32 {
-    let c = this.first.get(n);
-    while (c != NONE && this.kind.get(c) != Kind.Element) c = this.next.get(c);
+    let c = this.firstOf(n);
+    while (c != NONE && this.kindOf(c) != Kind.Element) c = this.nextOf(c);
     return c;
   }
 
   nextElement(c: i32): i32 {
-    let s = this.next.get(c);
-    while (s != NONE && this.kind.get(s) != Kind.Element) s = this.next.get(s);
+    let s = this.nextOf(c);
+    while (s != NONE && this.kindOf(s) != Kind.Element) s = this.nextOf(s);
     return s;
   }
 
   countNamed(n: i32, name: i32): i32 {
     let k = 0;
-    for (let c = this.first.get(n); c != NONE; c = this.next.get(c)) {
-      if (this.kind.get(c) == Kind.Element && this.name.get(c) == name) k++;
+    for (let c = this.firstOf(n); c != NONE; c = this.nextOf(c)) {
+      if (this.kindOf(c) == Kind.Element && this.nameOf(c) == name) k++;
     }
     return k;
   }
@@ -177,8 +279,8 @@ export class Doc {
 
   /** The single text value of an element (its first text child), as a slice; hasText says if any. */
   textNode(n: i32): i32 {
-    for (let c = this.first.get(n); c != NONE; c = this.next.get(c)) {
-      if (this.kind.get(c) == Kind.Text) return c;
+    for (let c = this.firstOf(n); c != NONE; c = this.nextOf(c)) {
+      if (this.kindOf(c) == Kind.Text) return c;
     }
     return NONE;
   }
@@ -190,8 +292,8 @@ export class Doc {
       t = this.newNode(Kind.Text, 0, -1);
       this.appendChild(n, t);
     }
-    this.valOff.set(t, off);
-    this.valLen.set(t, len);
+    this.setValOff(t, off);
+    this.setValLen(t, len);
   }
 
   setText(n: i32, s: string): void {
@@ -210,31 +312,33 @@ export class Doc {
   textIs(n: i32, s: string): bool {
     const t = this.textNode(n);
     if (t == NONE) return s.length == 0;
-    return this.buf.equals(this.valOff.get(t), this.valLen.get(t), s);
+    return this.buf.equals(this.valOffOf(t), this.valLenOf(t), s);
   }
 
   nameIs(n: i32, s: string): bool {
-    return symbolEquals(this.name.get(n), s);
+    return symbolEquals(this.nameOf(n), s);
   }
 
   // ---- attributes --------------------------------------------------------------------------
 
   /** Appends an attribute whose value is the slice [off, off+len) of buf. */
   addAttrSlice(n: i32, name: i32, off: i32, len: i32): i32 {
-    const a = this.aName.push(name);
-    this.aOff.push(off);
-    this.aLen.push(len);
-    this.aNext.push(NONE);
-    const last = this.attrLast.get(n);
-    if (last == NONE) this.attrFirst.set(n, a);
-    else this.aNext.set(last, a);
-    this.attrLast.set(n, a);
+    const a = this.attrs.add();
+    const p = this.attrs.ptr + (<usize>(a * 4) << 2);
+    store<i32>(p, name);
+    store<i32>(p, off, 4);
+    store<i32>(p, len, 8);
+    store<i32>(p, NONE, 12);
+    const last = this.attrLastOf(n);
+    if (last == NONE) this.setAttrFirst(n, a);
+    else this.setANext(last, a);
+    this.setAttrLast(n, a);
     return a;
   }
 
   attr(n: i32, name: i32): i32 {
-    for (let a = this.attrFirst.get(n); a != NONE; a = this.aNext.get(a)) {
-      if (this.aName.get(a) == name) return a;
+    for (let a = this.attrFirstOf(n); a != NONE; a = this.aNextOf(a)) {
+      if (this.aNameOf(a) == name) return a;
     }
     return NONE;
   }
@@ -245,15 +349,15 @@ export class Doc {
 
   attrIs(n: i32, name: i32, s: string): bool {
     const a = this.attr(n, name);
-    return a != NONE && this.buf.equals(this.aOff.get(a), this.aLen.get(a), s);
+    return a != NONE && this.buf.equals(this.aOffOf(a), this.aLenOf(a), s);
   }
 
   /** Sets (or adds, at the end) an attribute to the slice [off, off+len). */
   setAttrSlice(n: i32, name: i32, off: i32, len: i32): i32 {
     const a = this.attr(n, name);
     if (a == NONE) return this.addAttrSlice(n, name, off, len);
-    this.aOff.set(a, off);
-    this.aLen.set(a, len);
+    this.setAOff(a, off);
+    this.setALen(a, len);
     return a;
   }
 
@@ -271,12 +375,12 @@ export class Doc {
 
   removeAttr(n: i32, name: i32): void {
     let prev = NONE;
-    for (let a = this.attrFirst.get(n); a != NONE; a = this.aNext.get(a)) {
-      if (this.aName.get(a) == name) {
-        const nx = this.aNext.get(a);
-        if (prev == NONE) this.attrFirst.set(n, nx);
-        else this.aNext.set(prev, nx);
-        if (this.attrLast.get(n) == a) this.attrLast.set(n, prev);
+    for (let a = this.attrFirstOf(n); a != NONE; a = this.aNextOf(a)) {
+      if (this.aNameOf(a) == name) {
+        const nx = this.aNextOf(a);
+        if (prev == NONE) this.setAttrFirst(n, nx);
+        else this.setANext(prev, nx);
+        if (this.attrLastOf(n) == a) this.setAttrLast(n, prev);
         return;
       }
       prev = a;
@@ -285,13 +389,13 @@ export class Doc {
 
   /** Deep copy of node n (attributes and descendants), detached. Values are shared slices. */
   cloneTree(n: i32): i32 {
-    const c = this.newNode(this.kind.get(n), this.name.get(n), this.pos.get(n));
-    this.valOff.set(c, this.valOff.get(n));
-    this.valLen.set(c, this.valLen.get(n));
-    for (let a = this.attrFirst.get(n); a != NONE; a = this.aNext.get(a)) {
-      this.addAttrSlice(c, this.aName.get(a), this.aOff.get(a), this.aLen.get(a));
+    const c = this.newNode(this.kindOf(n), this.nameOf(n), this.posOf(n));
+    this.setValOff(c, this.valOffOf(n));
+    this.setValLen(c, this.valLenOf(n));
+    for (let a = this.attrFirstOf(n); a != NONE; a = this.aNextOf(a)) {
+      this.addAttrSlice(c, this.aNameOf(a), this.aOffOf(a), this.aLenOf(a));
     }
-    for (let k = this.first.get(n); k != NONE; k = this.next.get(k)) this.appendChild(c, this.cloneTree(k));
+    for (let k = this.firstOf(n); k != NONE; k = this.nextOf(k)) this.appendChild(c, this.cloneTree(k));
     return c;
   }
 

@@ -90,7 +90,7 @@ function syntaxError(where: i32, message: string): bool {
 }
 
 function appendName(b: ByteBuf, n: i32): void {
-  appendSymbol(b, doc.name.get(n));
+  appendSymbol(b, doc.nameOf(n));
 }
 
 // ---- character-level checks ---------------------------------------------------------------------
@@ -208,7 +208,8 @@ function readName(): i32 {
 function startsWith(p: i32, s: string): bool {
   const n = s.length;
   if (p + n > end) return false;
-  for (let i = 0; i < n; i++) if (at(p + i) != <i32>s.charCodeAt(i)) return false;
+  const src = changetype<usize>(s);
+  for (let i = 0; i < n; i++) if (at(p + i) != <i32>load<u16>(src + (<usize>i << 1))) return false;
   return true;
 }
 
@@ -352,8 +353,8 @@ function parseComment(parent: i32): bool {
   }
   if (parent != NONE) {
     const c = doc.newNode(Kind.Comment, 0, start);
-    doc.valOff.set(c, textStart);
-    doc.valLen.set(c, pos - textStart);
+    doc.setValOff(c, textStart);
+    doc.setValLen(c, pos - textStart);
     doc.appendChild(parent, c);
   }
   pos += 3;
@@ -379,8 +380,8 @@ function parsePI(parent: i32): bool {
     const p = doc.newNode(Kind.PI, target, start);
     let s = textStart;
     while (s < pos && isSpace(at(s))) s++;
-    doc.valOff.set(p, s);
-    doc.valLen.set(p, pos - s);
+    doc.setValOff(p, s);
+    doc.setValLen(p, pos - s);
     doc.appendChild(parent, p);
   }
   pos += 2;
@@ -549,7 +550,7 @@ function parseText(parent: i32): bool {
   }
   if (blank) {
     // Indentation between elements carries no data; keep blanks only in an otherwise empty element.
-    if (doc.first.get(parent) != NONE || !(pos + 1 < end && at(pos + 1) == 47)) return true;
+    if (doc.firstOf(parent) != NONE || !(pos + 1 < end && at(pos + 1) == 47)) return true;
   }
   let off = start;
   let len = pos - start;
@@ -581,19 +582,19 @@ function parseText(parent: i32): bool {
 
 /** Adds text to parent, merging with a directly preceding text node (text split by CDATA). */
 function appendText(parent: i32, off: i32, len: i32, where: i32): void {
-  const last = doc.last.get(parent);
-  if (last != NONE && doc.kind.get(last) == Kind.Text) {
+  const last = doc.lastOf(parent);
+  if (last != NONE && doc.kindOf(last) == Kind.Text) {
     const out = doc.buf;
     const merged = out.length;
-    out.slice(out, doc.valOff.get(last), doc.valLen.get(last));
+    out.slice(out, doc.valOffOf(last), doc.valLenOf(last));
     out.slice(out, off, len);
-    doc.valOff.set(last, merged);
-    doc.valLen.set(last, out.length - merged);
+    doc.setValOff(last, merged);
+    doc.setValLen(last, out.length - merged);
     return;
   }
   const t = doc.newNode(Kind.Text, 0, where);
-  doc.valOff.set(t, off);
-  doc.valLen.set(t, len);
+  doc.setValOff(t, off);
+  doc.setValLen(t, len);
   doc.appendChild(parent, t);
 }
 
@@ -615,12 +616,12 @@ function parseEndTag(open: i32): bool {
   pos += 2;
   const nameStart = pos;
   const name = readName();
-  if (name != doc.name.get(open)) {
+  if (name != doc.nameOf(open)) {
     const b = beginSyntaxError(pos);
     b.str("Opening and ending tag mismatch: ");
     appendName(b, open);
     b.str(" line ");
-    b.u64(<u64>lineAt(doc.pos.get(open)));
+    b.u64(<u64>lineAt(doc.posOf(open)));
     b.str(" and ");
     if (name >= 0) appendSymbol(b, name);
     else b.raw(base + <usize>nameStart, 0);
@@ -641,7 +642,7 @@ function prematureEnd(open: i32): bool {
   b.str("Premature end of data in tag ");
   appendName(b, open);
   b.str(" line ");
-  b.u64(<u64>lineAt(doc.pos.get(open)));
+  b.u64(<u64>lineAt(doc.posOf(open)));
   b.byte(10);
   return finishError(b);
 }

@@ -19,13 +19,18 @@ let permanentCount: i32 = 0;
   return h;
 }
 
+@inline function sameBytes(a: usize, b: usize, len: i32): bool {
+  for (let i = 0; i < len; i++) if (load<u8>(a + <usize>i) != load<u8>(b + <usize>i)) return false;
+  return true;
+}
+
 function lookup(p: usize, len: i32, h: u32): i32 {
   let s = <i32>(h & <u32>slotMask);
   while (true) {
     const v = slots.get(s);
     if (v == 0) return -1 - s;
     const id = v - 1;
-    if (nameLen.get(id) == len && memory.compare(names.ptr + <usize>nameOff.get(id), p, <usize>len) == 0) return id;
+    if (nameLen.get(id) == len && sameBytes(names.ptr + <usize>nameOff.get(id), p, len)) return id;
     s = (s + 1) & slotMask;
   }
 }
@@ -102,6 +107,17 @@ export function sealNames(): void {
 
 export function nameCount(): i32 {
   return nameOff.length;
+}
+
+/** The buffer holding every name, and where a symbol's name sits in it (for slice comparisons). */
+export const symbolBytes = names;
+
+@inline export function symbolOffset(id: i32): i32 {
+  return nameOff.get(id);
+}
+
+@inline export function symbolLength(id: i32): i32 {
+  return nameLen.get(id);
 }
 
 @inline export function symbolPtr(id: i32): usize {

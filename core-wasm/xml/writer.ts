@@ -41,12 +41,12 @@ export function writeEscaped(out: ByteBuf, src: ByteBuf, off: i32, len: i32): vo
 }
 
 function writeAttrs(out: ByteBuf, d: Doc, n: i32): void {
-  for (let a = d.attrFirst.get(n); a != NONE; a = d.aNext.get(a)) {
+  for (let a = d.attrFirstOf(n); a != NONE; a = d.aNextOf(a)) {
     out.byte(32);
-    appendSymbol(out, d.aName.get(a));
+    appendSymbol(out, d.aNameOf(a));
     out.byte(61);
     out.byte(39);
-    writeEscaped(out, d.buf, d.aOff.get(a), d.aLen.get(a));
+    writeEscaped(out, d.buf, d.aOffOf(a), d.aLenOf(a));
     out.byte(39);
   }
 }
@@ -56,8 +56,8 @@ const HAS_TEXT: i32 = 1;
 const HAS_ELEMENT: i32 = 2;
 function contentOf(d: Doc, n: i32): i32 {
   let k = 0;
-  for (let c = d.first.get(n); c != NONE; c = d.next.get(c)) {
-    const kind = d.kind.get(c);
+  for (let c = d.firstOf(n); c != NONE; c = d.nextOf(c)) {
+    const kind = d.kindOf(c);
     if (kind == Kind.Element) k |= HAS_ELEMENT;
     else if (kind == Kind.Text) k |= HAS_TEXT;
   }
@@ -75,7 +75,7 @@ const defaultOptions = new WriterOptions();
 
 /** Writes element n at the given indentation (in spaces), followed by a newline. */
 export function writeElement(out: ByteBuf, d: Doc, n: i32, indent: i32, opts: WriterOptions = defaultOptions): void {
-  const name = d.name.get(n);
+  const name = d.nameOf(n);
   out.spaces(indent);
   out.byte(60);
   appendSymbol(out, name);
@@ -93,14 +93,14 @@ export function writeElement(out: ByteBuf, d: Doc, n: i32, indent: i32, opts: Wr
   }
   out.byte(62);
   if (content == HAS_TEXT) {
-    for (let c = d.first.get(n); c != NONE; c = d.next.get(c)) {
-      if (d.kind.get(c) == Kind.Text) writeEscaped(out, d.buf, d.valOff.get(c), d.valLen.get(c));
+    for (let c = d.firstOf(n); c != NONE; c = d.nextOf(c)) {
+      if (d.kindOf(c) == Kind.Text) writeEscaped(out, d.buf, d.valOffOf(c), d.valLenOf(c));
     }
   } else if (content == HAS_ELEMENT) {
     out.byte(10);
     const libxml = name == opts.libxmlChildren;
-    for (let c = d.first.get(n); c != NONE; c = d.next.get(c)) {
-      if (d.kind.get(c) != Kind.Element) continue;
+    for (let c = d.firstOf(n); c != NONE; c = d.nextOf(c)) {
+      if (d.kindOf(c) != Kind.Element) continue;
       if (libxml) {
         out.spaces(indent + 2);
         writeLibxml(out, d, c, indent + 2, true);
@@ -110,7 +110,7 @@ export function writeElement(out: ByteBuf, d: Doc, n: i32, indent: i32, opts: Wr
     out.spaces(indent);
   } else {
     // Mixed content: keep every character, add no layout of our own.
-    for (let c = d.first.get(n); c != NONE; c = d.next.get(c)) writeLibxml(out, d, c, 0, false);
+    for (let c = d.firstOf(n); c != NONE; c = d.nextOf(c)) writeLibxml(out, d, c, 0, false);
   }
   out.str("</");
   appendSymbol(out, name);
@@ -167,47 +167,47 @@ function libxmlAttr(out: ByteBuf, src: ByteBuf, off: i32, len: i32): void {
  * indented by two spaces per level unless an element holds text, no trailing newline.
  */
 export function writeLibxml(out: ByteBuf, d: Doc, c: i32, indent: i32, format: bool): void {
-  const kind = d.kind.get(c);
+  const kind = d.kindOf(c);
   if (kind == Kind.Text) {
-    libxmlText(out, d.buf, d.valOff.get(c), d.valLen.get(c));
+    libxmlText(out, d.buf, d.valOffOf(c), d.valLenOf(c));
     return;
   }
   if (kind == Kind.Comment) {
     out.str("<!--");
-    out.slice(d.buf, d.valOff.get(c), d.valLen.get(c));
+    out.slice(d.buf, d.valOffOf(c), d.valLenOf(c));
     out.str("-->");
     return;
   }
   if (kind == Kind.PI) {
     out.str("<?");
-    appendSymbol(out, d.name.get(c));
-    if (d.valLen.get(c) > 0) {
+    appendSymbol(out, d.nameOf(c));
+    if (d.valLenOf(c) > 0) {
       out.byte(32);
-      out.slice(d.buf, d.valOff.get(c), d.valLen.get(c));
+      out.slice(d.buf, d.valOffOf(c), d.valLenOf(c));
     }
     out.str("?>");
     return;
   }
   out.byte(60);
-  appendSymbol(out, d.name.get(c));
-  for (let a = d.attrFirst.get(c); a != NONE; a = d.aNext.get(a)) {
+  appendSymbol(out, d.nameOf(c));
+  for (let a = d.attrFirstOf(c); a != NONE; a = d.aNextOf(a)) {
     out.byte(32);
-    appendSymbol(out, d.aName.get(a));
+    appendSymbol(out, d.aNameOf(a));
     out.str("=\"");
-    libxmlAttr(out, d.buf, d.aOff.get(a), d.aLen.get(a));
+    libxmlAttr(out, d.buf, d.aOffOf(a), d.aLenOf(a));
     out.byte(34);
   }
-  if (d.first.get(c) == NONE) {
+  if (d.firstOf(c) == NONE) {
     out.str("/>");
     return;
   }
   out.byte(62);
   // libxml2 indents children only when none of them is text.
   let layout = format;
-  for (let k = d.first.get(c); k != NONE; k = d.next.get(k)) {
-    if (d.kind.get(k) == Kind.Text) layout = false;
+  for (let k = d.firstOf(c); k != NONE; k = d.nextOf(k)) {
+    if (d.kindOf(k) == Kind.Text) layout = false;
   }
-  for (let k = d.first.get(c); k != NONE; k = d.next.get(k)) {
+  for (let k = d.firstOf(c); k != NONE; k = d.nextOf(k)) {
     if (layout) {
       out.byte(10);
       out.spaces(indent + 2);
@@ -219,6 +219,6 @@ export function writeLibxml(out: ByteBuf, d: Doc, c: i32, indent: i32, format: b
     out.spaces(indent);
   }
   out.str("</");
-  appendSymbol(out, d.name.get(c));
+  appendSymbol(out, d.nameOf(c));
   out.byte(62);
 }

@@ -7,9 +7,24 @@ export interface HostShim {
   randomFill(view: Uint8Array): void;
 }
 
+/** Random bytes are fetched from the OS in blocks: one system call per 4 KiB, not per UUID. */
+const pool = new Uint8Array(4096);
+let poolUsed = pool.length;
+
 /** The host used on a real node: randomness from the operating system. */
 export const nodeShim: HostShim = {
   randomFill(view) {
-    randomFillSync(view);
+    if (view.length > pool.length) {
+      randomFillSync(view);
+      return;
+    }
+    if (poolUsed + view.length > pool.length) {
+      randomFillSync(pool);
+      poolUsed = 0;
+    }
+    view.set(pool.subarray(poolUsed, poolUsed + view.length));
+    // Never hand out the same bytes twice.
+    pool.fill(0, poolUsed, poolUsed + view.length);
+    poolUsed += view.length;
   },
 };

@@ -155,7 +155,7 @@ const CHANNEL_TARGETS = "none guestfwd virtio xen";
 export function checkChardevs(devices: i32, hvm: bool): bool {
   const d = ctx.d;
   for (let dev = d.firstElement(devices); dev != NONE; dev = d.nextElement(dev)) {
-    const name = d.name.get(dev);
+    const name = d.nameOf(dev);
     if (name != S.serial && name != S.parallel && name != S.console && name != S.channel) continue;
     const target = d.child(dev, S.target);
     let mayOmitPath = false;
@@ -269,7 +269,7 @@ function consoleCompat(devices: i32): bool {
     if (serial0 == NONE) {
       // Move the console's device into a new serial port 0.
       serial0 = d.cloneTree(console0);
-      d.name.set(serial0, S.serial);
+      d.setName(serial0, S.serial);
       const t = d.child(serial0, S.target);
       if (t != NONE) d.removeAttr(t, S.type);
       d.insertBefore(devices, serial0, console0);
@@ -305,13 +305,13 @@ function mirrorSerialConsoles(devices: i32): void {
 function mirrorSerial(devices: i32, c: i32, s: i32): void {
   const d = ctx.d;
   const mirror = d.cloneTree(s);
-  d.name.set(mirror, S.console);
+  d.setName(mirror, S.console);
   let t = d.child(mirror, S.target);
   if (t == NONE) t = d.addElement(mirror, S.target);
   const port = attrOf(t, S.port);
   const keep = d.newElement(S.target);
   setAttr(keep, S.type, "serial");
-  if (port != NONE) d.addAttrSlice(keep, S.port, d.aOff.get(port), d.aLen.get(port));
+  if (port != NONE) d.addAttrSlice(keep, S.port, d.aOffOf(port), d.aLenOf(port));
   d.insertBefore(mirror, keep, t);
   d.remove(t);
   d.insertBefore(devices, mirror, c);

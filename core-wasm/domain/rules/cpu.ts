@@ -6,8 +6,8 @@ import { S } from "../../xml/names.gen";
 import { appendSymbol } from "../../xml/symbols";
 import { Bitmap } from "../bitmap";
 import {
-  attrOf, ctx, err, found, invalidAttr, loadText, missingAttr, putAttr, readEnum, readSigned, readUnsigned,
-  setAttr, setAttrNumber, textLen, textOff, value,
+  attrEnum, attrOf, ctx, err, found, invalidAttr, loadText, missingAttr, putAttr, readEnum, readSigned,
+  readUnsigned, setAttr, setAttrNumber, textLen, textOff, value,
 } from "../context";
 import { parsedI64, parsedU64, parseI64, parseU64 } from "../values";
 import { kib, scaleToKiB } from "./memory";
@@ -22,7 +22,7 @@ const seen = new Bitmap();
 export function readBitmap(n: i32, sym: i32): bool {
   const d = ctx.d;
   const a = attrOf(n, sym);
-  if (!set.parse(d.buf, d.aOff.get(a), d.aLen.get(a))) {
+  if (!set.parse(d.buf, d.aOffOf(a), d.aLenOf(a))) {
     const b = err(Code.INVALID_ARG, From.NONE);
     b.str("Failed to parse bitmap '");
     putAttr(b, n, sym);
@@ -73,7 +73,8 @@ export function checkVcpus(): bool {
     max = parsedU64;
   }
   if (max == 0) {
-    err(Code.XML_ERROR).str("maximum vcpus count must be an integer");
+    // libvirt accepts the count and then trips over its own NUMA consistency check
+    err(Code.INTERNAL_ERROR).str("CPU IDs in <numa> exceed the <vcpu> count");
     return false;
   }
   if (max > <u64>MAX_VCPUS) {
@@ -128,7 +129,24 @@ export function checkVcpus(): bool {
       if (!readUnsigned(v, S.order)) return false;
       if (found && value == 0) d.removeAttr(v, S.order);
     }
+    // vCPUs the list leaves out are offline (and hotpluggable); libvirt lists every one, by id.
+    seen.clearAll();
+    for (let v = d.child(individual, S.vcpu); v != NONE; v = d.nextNamed(v)) seen.set(<i32>numericAttr(v, S.id));
+    for (let id = 0; id < <i32>max; id++) {
+      if (seen.get(id)) continue;
+      const v = d.addElement(individual, S.vcpu);
+      setAttrNumber(v, S.id, <u64>id);
+      setAttr(v, S.enabled, "no");
+      setAttr(v, S.hotpluggable, "yes");
+    }
+    sortByNumber(d, individual, S.vcpu, S.id);
     current = online;
+  }
+  if (auto && d.child(ctx.root, S.numatune) == NONE) {
+    // automatic vCPU placement implies automatic memory placement
+    const mem = d.addElement(d.addElement(ctx.root, S.numatune), S.memory);
+    setAttr(mem, S.mode, "strict");
+    setAttr(mem, S.placement, "auto");
   }
   if (current == <i64>max) d.removeAttr(vcpu, S.current);
   else setAttrNumber(vcpu, S.current, <u64>current);
@@ -350,7 +368,7 @@ function sortByNumber(d: Doc, parent: i32, name: i32, key: i32): void {
 function numericAttr(n: i32, key: i32): i64 {
   const d = ctx.d;
   const a = attrOf(n, key);
-  if (a == NONE || !parseU64(d.buf, d.aOff.get(a), d.aLen.get(a))) return 0x7fffffff;
+  if (a == NONE || !parseU64(d.buf, d.aOffOf(a), d.aLenOf(a))) return 0x7fffffff;
   return <i64>parsedU64;
 }
 
@@ -472,7 +490,7 @@ function expandScheduler(tune: i32, name: i32, setAttrSym: i32, limit: i32, ioth
 function numericSigned(n: i32, key: i32): i64 {
   const d = ctx.d;
   const a = attrOf(n, key);
-  if (a == NONE || !parseI64(d.buf, d.aOff.get(a), d.aLen.get(a))) return 0;
+  if (a == NONE || !parseI64(d.buf, d.aOffOf(a), d.aLenOf(a))) return 0;
   return parsedI64;
 }
 
@@ -504,7 +522,7 @@ function checkResctrl(tune: i32, name: i32): bool {
       b.str(" attribute 'vcpus'");
       return false;
     }
-    if (!set.parse(d.buf, d.aOff.get(attrOf(g, S.vcpus)), d.aLen.get(attrOf(g, S.vcpus)))) {
+    if (!set.parse(d.buf, d.aOffOf(attrOf(g, S.vcpus)), d.aLenOf(attrOf(g, S.vcpus)))) {
       const b = err(Code.XML_ERROR);
       b.str("Invalid ");
       b.str(label);
@@ -567,17 +585,15 @@ function checkCaches(g: i32): bool {
     for (let o = d.child(g, S.cache); o != c; o = d.nextNamed(o)) {
       if (numericAttr(o, S.id) != id || numericAttr(o, S.level) != level) continue;
       const otherType = d.attrIs(o, S.type, "both") ? 0 : d.attrIs(o, S.type, "code") ? 1 : 2;
-      if (otherType == type) {
-        const b = err(Code.XML_ERROR);
-        b.str("Cache allocation for cache level '");
+      if (otherType == type || otherType == 0 || type == 0) {
+        const b = err(Code.XML_ERROR, From.RESCTRL);
+        b.str("Colliding cache allocations for cache level '");
         b.u64(<u64>level);
-        b.str("' and id '");
+        b.str("' id '");
         b.u64(<u64>id);
-        b.str("' is already defined");
-        return false;
-      }
-      if (otherType == 0 || type == 0) {
-        err(Code.XML_ERROR).str("Cannot mix 'both' type with 'code' or 'data' cache allocation types");
+        b.str("', type '");
+        putAttr(b, c, S.type);
+        b.str("'");
         return false;
       }
     }
@@ -605,7 +621,7 @@ function checkMemoryNodes(g: i32): bool {
     const id = value;
     if (!readUnsigned(n, S.bandwidth, true)) return false;
     if (id < 4096 && seen.get(<i32>id)) {
-      const b = err(Code.XML_ERROR);
+      const b = err(Code.XML_ERROR, From.RESCTRL);
       b.str("Memory Bandwidth already defined for node ");
       b.u64(<u64>id);
       return false;
@@ -636,7 +652,7 @@ function checkMonitors(g: i32, cache: bool): bool {
     // A monitor watches vCPUs of its own group only.
     for (let b = monitorSet.next(0); b >= 0; b = monitorSet.next(b + 1)) {
       if (!groupVcpus.get(b)) {
-        err(Code.INVALID_ARG, From.NONE).str("Monitor vcpus conflicts with allocation");
+        err(Code.INVALID_ARG).str("Monitor vcpus conflicts with allocation");
         return false;
       }
     }
@@ -695,10 +711,13 @@ export function checkCpuNuma(): bool {
     err(Code.XML_ERROR).str("NUMA topology defined without NUMA cells");
     return false;
   }
+  let position: u64 = 0;
   for (let c = d.child(numa, S.cell); c != NONE; c = d.nextNamed(c)) {
+    if (attrOf(c, S.id) == NONE) setAttrNumber(c, S.id, position);
+    position++;
     const a = attrOf(c, S.memory);
     if (a == NONE) return missingAttr(c, S.memory);
-    if (!parseU64(d.buf, d.aOff.get(a), d.aLen.get(a))) return invalidAttr(c, S.memory, "Expected non-negative integer value");
+    if (!parseU64(d.buf, d.aOffOf(a), d.aLenOf(a))) return invalidAttr(c, S.memory, "Expected non-negative integer value");
     if (!scaleToKiB(c, parsedU64, S.unit)) return false;
     setAttrNumber(c, S.memory, kib);
     setAttr(c, S.unit, "KiB");
@@ -707,6 +726,37 @@ export function checkCpuNuma(): bool {
       if (!readBitmap(c, S.cpus)) return false;
       writeBitmap(c, S.cpus, set);
     }
+  }
+  return true;
+}
+
+const CPU_MODES = "custom host-model host-passthrough maximum";
+
+/** <cpu>: with a model the mode is custom, matching exact, falling back allowed; topology gets dies/clusters. */
+export function checkCpu(): bool {
+  const d = ctx.d;
+  const cpu = d.child(ctx.root, S.cpu);
+  if (cpu == NONE) return true;
+  const model = d.child(cpu, S.model);
+  let mode = 0;
+  if (attrOf(cpu, S.mode) != NONE) {
+    mode = attrEnum(cpu, S.mode, CPU_MODES);
+    if (mode < 0) {
+      const b = err(Code.CONFIG_UNSUPPORTED, From.CPU);
+      b.str("Invalid mode attribute '");
+      putAttr(b, cpu, S.mode);
+      b.str("'");
+      return false;
+    }
+  } else if (model != NONE) setAttr(cpu, S.mode, "custom");
+  if (mode == 0 && model != NONE) {
+    if (attrOf(cpu, S.match) == NONE) setAttr(cpu, S.match, "exact");
+    if (attrOf(model, S.fallback) == NONE) setAttr(model, S.fallback, "allow");
+  } else if (mode != 0) d.removeAttr(cpu, S.match);
+  const topology = d.child(cpu, S.topology);
+  if (topology != NONE) {
+    if (attrOf(topology, S.dies) == NONE) setAttr(topology, S.dies, "1");
+    if (attrOf(topology, S.clusters) == NONE) setAttr(topology, S.clusters, "1");
   }
   return true;
 }

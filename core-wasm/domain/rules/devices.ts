@@ -7,7 +7,7 @@ import { S } from "../../xml/names.gen";
 import { IntVec } from "../../util/intvec";
 import { random_fill } from "../../host";
 import {
-  attrEnum, attrOf, ctx, err, found, invalidAttr, loadText, putAttr, readEnum, readUnsigned, readUnsignedAuto,
+  attrEnum, attrOf, ctx, enumIndex, err, found, invalidAttr, loadText, putAttr, readEnum, readSigned, readUnsigned, readUnsignedAuto,
   setAttr, setAttrHex, setAttrNumber, textLen, textOff, value,
 } from "../context";
 import { checkChardevSource, Owner } from "./chardev";
@@ -20,6 +20,15 @@ import { parsedU64, parseU64 } from "../values";
 function checkAddress(a: i32): bool {
   const d = ctx.d;
   if (!readEnum(a, S.type, "none pci drive virtio-serial ccid usb spapr-vio virtio-s390 ccw virtio-mmio isa dimm unassigned", true, true)) return false;
+  if (value == 2) {
+    // a drive address names all four coordinates; missing ones are 0
+    const fields: StaticArray<i32> = [S.controller, S.bus, S.target, S.unit];
+    for (let i = 0; i < 4; i++) {
+      if (!readUnsigned(a, fields[i])) return false;
+      if (!found) setAttr(a, fields[i], "0");
+    }
+    return true;
+  }
   if (value != 1) return true;
   if (!readUnsignedAuto(a, S.domain)) return false;
   const dom = found ? value : 0;
@@ -47,7 +56,7 @@ function checkAddress(a: i32): bool {
 }
 
 function pciRange(what: string, v: i64, rest: string): bool {
-  const b = err(Code.XML_ERROR);
+  const b = err(Code.XML_ERROR, From.NONE);
   b.str("Invalid PCI address ");
   b.str(what);
   b.hex(<u64>v, 1);
@@ -75,13 +84,22 @@ function checkDisk(disk: i32): bool {
   if (attrOf(disk, S.device) == NONE) setAttr(disk, S.device, "disk");
   else if (!readEnum(disk, S.device, DISK_DEVICES)) return false;
   const device = attrEnum(disk, S.device, DISK_DEVICES);
+  const driver = d.child(disk, S.driver);
+  if (driver != NONE && attrOf(driver, S.type) != NONE && attrEnum(driver, S.type, DISK_FORMATS) < 0) {
+    const b = err(Code.CONFIG_UNSUPPORTED);
+    b.str("unknown driver format value '");
+    putAttr(b, driver, S.type);
+    b.str("'");
+    return false;
+  }
   const src = d.child(disk, S.source);
+  if (ctx.inactive) dropRuntimeIndexes(disk);
   if (src == NONE) setAttr(disk, S.type, "file");
   else {
     for (let k = 0; k < 3; k++) {
       const s = k == 0 ? S.file : k == 1 ? S.dev : S.dir;
       const a = attrOf(src, s);
-      if (a != NONE && d.aLen.get(a) == 0) d.removeAttr(src, s);
+      if (a != NONE && d.aLenOf(a) == 0) d.removeAttr(src, s);
     }
     if (d.attrIs(disk, S.type, "network") && !checkNetworkSource(src)) return false;
   }
@@ -99,10 +117,10 @@ function checkDisk(disk: i32): bool {
   }
   // Target names like "hdc" or "vdb1": the letters give the index used for drive addresses.
   const devAttr = attrOf(target, S.dev);
-  const index = diskNameIndex(d.aOff.get(devAttr), d.aLen.get(devAttr));
+  const index = diskNameIndex(d.aOffOf(devAttr), d.aLenOf(devAttr));
   let bus = 0;
   if (attrOf(target, S.bus) == NONE) {
-    bus = device == 0 ? BUS_FDC : busFromPrefix(d.aOff.get(devAttr), d.aLen.get(devAttr));
+    bus = device == 0 ? BUS_FDC : busFromPrefix(d.aOffOf(devAttr), d.aLenOf(devAttr));
     setAttr(target, S.bus, busName(bus));
   } else {
     if (!readEnum(target, S.bus, DISK_BUSES, false, true)) return false;
@@ -148,6 +166,18 @@ function checkDisk(disk: i32): bool {
     if (readUnsigned(address, S.controller) && found && <i32>value > unchecked(driveMax[bus])) unchecked((driveMax[bus] = <i32>value));
   }
   return true;
+}
+
+const DISK_FORMATS = "raw dir bochs cloop dmg iso vpc vdi fat vhd ploop cow qcow qcow2 qed vmdk luks aio";
+
+/** Backing-chain positions (index='N') belong to a running domain; inactive XML has none. */
+function dropRuntimeIndexes(n: i32): void {
+  const d = ctx.d;
+  const src = d.child(n, S.source);
+  if (src != NONE) d.removeAttr(src, S.index);
+  d.removeAttr(n, S.index);
+  const backing = d.child(n, S.backingStore);
+  if (backing != NONE) dropRuntimeIndexes(backing);
 }
 
 const NAME_PREFIXES: StaticArray<string> = ["fd", "hd", "vd", "sd", "xvd", "ubd"];
@@ -217,10 +247,10 @@ function checkNetworkSource(src: i32): bool {
     // an iSCSI target without a LUN means LUN 0
     const a = attrOf(src, S.name);
     let slash = false;
-    for (let i = 0, n = d.aLen.get(a); i < n; i++) if (d.buf.at(d.aOff.get(a) + i) == 47) slash = true;
+    for (let i = 0, n = d.aLenOf(a); i < n; i++) if (d.buf.at(d.aOffOf(a) + i) == 47) slash = true;
     if (!slash) {
       const off = d.buf.length;
-      d.buf.slice(d.buf, d.aOff.get(a), d.aLen.get(a));
+      d.buf.slice(d.buf, d.aOffOf(a), d.aLenOf(a));
       d.buf.str("/0");
       d.setAttrSlice(src, S.name, off, d.buf.length - off);
     }
@@ -257,7 +287,7 @@ function controllerType(c: i32): i32 {
 
 function controllerIndex(c: i32): i32 {
   const a = attrOf(c, S.index);
-  if (a == NONE || !parseU64(ctx.d.buf, ctx.d.aOff.get(a), ctx.d.aLen.get(a))) return -1;
+  if (a == NONE || !parseU64(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a))) return -1;
   return <i32>parsedU64;
 }
 
@@ -267,8 +297,9 @@ function checkControllers(devices: i32): bool {
   for (let c = d.child(devices, S.controller); c != NONE; c = d.nextNamed(c)) {
     if (attrOf(c, S.type) == NONE) setAttr(c, S.type, "ide");
     else if (!readEnum(c, S.type, CONTROLLER_TYPES)) return false;
-    if (!readUnsigned(c, S.index)) return invalidAttr(c, S.index, "Expected non-negative value");
-    if (found && value > 0x7fffffff) return invalidAttr(c, S.index, "Expected non-negative value");
+    if (!readSigned(c, S.index) || (found && value > 0x7fffffff)) return invalidAttr(c, S.index, "Expected integer value");
+    if (found && value < 0) return invalidAttr(c, S.index, "Expected non-negative value");
+    if (attrOf(c, S.model) != NONE && !checkControllerModel(c)) return false;
     const addr = d.child(c, S.address);
     if (addr != NONE && !checkAddress(addr)) return false;
     controllers.push(c);
@@ -312,6 +343,30 @@ function checkControllers(devices: i32): bool {
     d.remove(anchor);
   }
   return true;
+}
+
+/** Models per controller type, in CONTROLLER_TYPES order ("" = the type takes no model). */
+const CONTROLLER_MODELS: StaticArray<string> = [
+  "piix3 piix4 ich6",
+  "",
+  "auto buslogic lsilogic lsisas1068 vmpvscsi ibmvscsi virtio-scsi lsisas1078 virtio-transitional virtio-non-transitional ncr53c90 am53c974 dc390",
+  "",
+  "virtio virtio-transitional virtio-non-transitional",
+  "",
+  "piix3-uhci piix4-uhci ehci ich9-ehci1 ich9-uhci1 ich9-uhci2 ich9-uhci3 vt82c686b-uhci pci-ohci nec-xhci qusb1 qusb2 qemu-xhci none",
+  "pci-root pcie-root pci-bridge dmi-to-pci-bridge pcie-to-pci-bridge pcie-root-port pcie-switch-upstream-port pcie-switch-downstream-port pci-expander-bus pcie-expander-bus",
+  "",
+  "",
+];
+
+function checkControllerModel(c: i32): bool {
+  const type = controllerType(c);
+  if (type >= 0 && attrEnum(c, S.model, CONTROLLER_MODELS[type]) >= 0) return true;
+  const b = err(Code.CONFIG_UNSUPPORTED);
+  b.str("Unknown model type '");
+  putAttr(b, c, S.model);
+  b.str("'");
+  return false;
 }
 
 function hasController(type: i32, idx: i32): bool {
@@ -374,8 +429,12 @@ function ensureController(devices: i32, type: string, idx: i32): void {
 }
 
 function attrEnumIndex(type: string): i32 {
-  const list = CONTROLLER_TYPES.split(" ");
-  return list.indexOf(type);
+  const b = ctx.d.buf;
+  const off = b.length;
+  b.str(type);
+  const idx = enumIndex(b, off, b.length - off, CONTROLLER_TYPES);
+  b.length = off;
+  return idx;
 }
 
 /** Controllers that devices imply: drive controllers, virtio-serial for virtio channels, ccid. */
@@ -388,7 +447,7 @@ function addImplicitControllers(devices: i32): void {
     for (let idx = 0; idx <= max; idx++) ensureController(devices, names[i], idx);
   }
   for (let c = d.firstElement(devices); c != NONE; c = d.nextElement(c)) {
-    const name = d.name.get(c);
+    const name = d.nameOf(c);
     if (name != S.channel && name != S.console) continue;
     const t = d.child(c, S.target);
     if (t == NONE || !d.attrIs(t, S.type, "virtio")) continue;
@@ -437,12 +496,22 @@ function checkInterface(n: i32): bool {
     const src = d.child(n, S.source);
     if (attrOf(src, S.mode) == NONE) setAttr(src, S.mode, "vepa");
   }
+  const link = d.child(n, S.link);
+  if (link != NONE && attrOf(link, S.state) != NONE && attrEnum(link, S.state, "up down") < 0) {
+    const b = err(Code.CONFIG_UNSUPPORTED);
+    b.str("unknown interface link state '");
+    putAttr(b, link, S.state);
+    b.str("'");
+    return false;
+  }
+  const source = d.child(n, S.source);
+  if (source != NONE && ctx.inactive) d.removeAttr(source, S.portid); // a port binding exists only while running
   let mac = d.child(n, S.mac);
   if (mac == NONE) mac = d.addElement(n, S.mac);
   const a = attrOf(mac, S.address);
   let zero = true;
   if (a != NONE) {
-    if (!parseMac(d.aOff.get(a), d.aLen.get(a))) {
+    if (!parseMac(d.aOffOf(a), d.aLenOf(a))) {
       const b = err(Code.XML_ERROR);
       b.str("unable to parse mac address '");
       putAttr(b, mac, S.address);
@@ -474,11 +543,11 @@ function checkInterface(n: i32): bool {
   if (target != NONE && ctx.inactive && !d.attrIs(target, S.managed, "no")) {
     const dev = attrOf(target, S.dev);
     if (dev != NONE) {
-      const o = d.aOff.get(dev);
-      const l = d.aLen.get(dev);
+      const o = d.aOffOf(dev);
+      const l = d.aLenOf(dev);
       if ((l >= 4 && d.buf.equals(o, 4, "vnet")) || (l >= 7 && (d.buf.equals(o, 7, "macvtap") || d.buf.equals(o, 7, "macvlan")))) {
         d.removeAttr(target, S.dev);
-        if (d.attrFirst.get(target) == NONE) d.remove(target);
+        if (d.attrFirstOf(target) == NONE) d.remove(target);
       }
     }
   }
@@ -530,7 +599,7 @@ function checkFilesystem(fs: i32): bool {
   } else if (!readEnum(fs, S.accessmode, "default passthrough mapped squash")) return false;
   if (d.attrIs(fs, S.type, "ram") && src != NONE && attrOf(src, S.usage) != NONE) {
     const u = attrOf(src, S.usage);
-    if (!parseU64(d.buf, d.aOff.get(u), d.aLen.get(u))) return invalidAttr(src, S.usage, "Expected non-negative integer value");
+    if (!parseU64(d.buf, d.aOffOf(u), d.aLenOf(u))) return invalidAttr(src, S.usage, "Expected non-negative integer value");
     if (!scaleToKiB(src, parsedU64, S.units)) return false;
     setAttrNumber(src, S.usage, kib);
     setAttr(src, S.units, "KiB");
@@ -550,14 +619,25 @@ function checkHostdev(h: i32): bool {
   if (d.attrIs(h, S.mode, "subsystem")) {
     if (!d.attrIs(h, S.managed, "yes")) setAttr(h, S.managed, "no");
     const src = d.child(h, S.source);
+    if (src != NONE && d.attrIs(h, S.type, "pci")) {
+      // the host PCI address is always written in full, even when all zero
+      let a = d.child(src, S.address);
+      if (a == NONE) a = d.addElement(src, S.address);
+      const fields: StaticArray<i32> = [S.domain, S.bus, S.slot, S.function_];
+      const widths: StaticArray<i32> = [4, 2, 2, 1];
+      for (let i = 0; i < 4; i++) {
+        if (!readUnsignedAuto(a, fields[i])) return false;
+        setAttrHex(a, fields[i], found ? <u64>value : 0, widths[i]);
+      }
+    }
     if (src != NONE && d.attrIs(src, S.protocol, "iscsi")) {
       const a = attrOf(src, S.name);
       if (a != NONE) {
         let slash = false;
-        for (let i = 0, n = d.aLen.get(a); i < n; i++) if (d.buf.at(d.aOff.get(a) + i) == 47) slash = true;
+        for (let i = 0, n = d.aLenOf(a); i < n; i++) if (d.buf.at(d.aOffOf(a) + i) == 47) slash = true;
         if (!slash) {
           const off = d.buf.length;
-          d.buf.slice(d.buf, d.aOff.get(a), d.aLen.get(a));
+          d.buf.slice(d.buf, d.aOffOf(a), d.aLenOf(a));
           d.buf.str("/0");
           d.setAttrSlice(src, S.name, off, d.buf.length - off);
         }
@@ -646,7 +726,7 @@ function checkInput(n: i32, hvm: bool): bool {
 
 function checkOtherDevice(n: i32): bool {
   const d = ctx.d;
-  const name = d.name.get(n);
+  const name = d.nameOf(n);
   if (name == S.watchdog) {
     if (!readEnum(n, S.model, "i6300esb ib700 diag288 itco", true)) return false;
     if (attrOf(n, S.action) == NONE) setAttr(n, S.action, "reset");
@@ -703,7 +783,7 @@ export function checkDevices(devices: i32, hvm: bool): bool {
     return false;
   }
   for (let dev = d.firstElement(devices); dev != NONE; dev = d.nextElement(dev)) {
-    const name = d.name.get(dev);
+    const name = d.nameOf(dev);
     let ok = true;
     if (name == S.disk) ok = checkDisk(dev);
     else if (name == S.interface_) ok = checkInterface(dev);

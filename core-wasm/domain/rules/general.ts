@@ -4,10 +4,10 @@
 import { Code, From } from "../../errors";
 import { NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
-import { appendSymbol } from "../../xml/symbols";
+import { appendSymbol, symbolBytes, symbolLength, symbolOffset } from "../../xml/symbols";
 import {
-  attrOf, ctx, err, hasText, invalidAttr, loadText, putAttr, putText, readEnum, readSigned, readUnsigned,
-  setAttr, sym, textEnum, textLen, textOff, value,
+  attrOf, ctx, enumIndex, err, hasText, invalidAttr, loadText, putAttr, putText, readEnum, readSigned,
+  readUnsigned, setAttr, textEnum, textLen, textOff, value,
 } from "../context";
 import { formatUUID, generateUUID, parseUUID } from "../values";
 
@@ -20,15 +20,15 @@ const ARCHES =
 export function checkRoot(): bool {
   const d = ctx.d;
   const root = ctx.root;
-  if (d.name.get(root) != S.domain) {
+  if (d.nameOf(root) != S.domain) {
     const b = err(Code.XML_ERROR, From.XML);
     b.str("expecting root element of 'domain', not '");
-    appendSymbol(b, d.name.get(root));
+    appendSymbol(b, d.nameOf(root));
     b.str("'");
     return false;
   }
   const t = attrOf(root, S.type);
-  if (t == NONE || d.aLen.get(t) == 0) {
+  if (t == NONE || d.aLenOf(t) == 0) {
     err(Code.INTERNAL_ERROR).str("missing domain type attribute");
     return false;
   }
@@ -186,7 +186,7 @@ function checkInitElements(os: i32): bool {
   }
   for (let e = d.child(os, S.initenv); e != NONE; e = d.nextNamed(e)) {
     const name = attrOf(e, S.name);
-    if (name == NONE || d.aLen.get(name) == 0) {
+    if (name == NONE || d.aLenOf(name) == 0) {
       err(Code.XML_ERROR).str("No name supplied for <initenv> element");
       return false;
     }
@@ -213,7 +213,7 @@ function checkBootOrder(os: i32): bool {
     for (let dev = d.firstElement(devices); dev != NONE; dev = d.nextElement(dev)) {
       const boot = d.child(dev, S.boot);
       if (boot == NONE) continue;
-      const n = d.name.get(dev);
+      const n = d.nameOf(dev);
       if (n == S.disk || n == S.interface_ || n == S.hostdev || n == S.filesystem || n == S.redirdev) perDevice = true;
     }
   }
@@ -222,7 +222,7 @@ function checkBootOrder(os: i32): bool {
     err(Code.CONFIG_UNSUPPORTED).str("per-device boot elements cannot be used together with os/boot elements");
     return false;
   }
-  if (!perDevice && osBoot == NONE && d.child(os, S.kernel) == NONE) {
+  if (!perDevice && osBoot == NONE) {
     const boot = d.newElement(S.boot);
     setAttr(boot, S.dev, "hd");
     // <boot> goes after kernel/initrd/loader-like children; the ordering pass places it.
@@ -246,7 +246,7 @@ export function checkLifecycle(): bool {
 function unknownAction(n: i32): bool {
   const b = err(Code.CONFIG_UNSUPPORTED);
   b.str("unknown ");
-  appendSymbol(b, ctx.d.name.get(n));
+  appendSymbol(b, ctx.d.nameOf(n));
   b.str(" action: ");
   putText(b, n);
   return false;
@@ -345,7 +345,7 @@ export function checkFeatures(): bool {
   if (features == NONE) return true;
   const STATE = S.state;
   for (let f = d.firstElement(features); f != NONE; f = d.nextElement(f)) {
-    const nameSym = d.name.get(f);
+    const nameSym = d.nameOf(f);
     const kind = enumOfSymbol(nameSym, FEATURES);
     if (kind < 0) {
       const e = err(Code.CONFIG_UNSUPPORTED);
@@ -382,7 +382,7 @@ function checkHyperv(f: i32): bool {
   if (attrOf(f, S.mode) == NONE) setAttr(f, S.mode, "custom");
   else if (!readEnum(f, S.mode, "custom passthrough")) return false;
   for (let c = d.firstElement(f); c != NONE; c = d.nextElement(c)) {
-    const nameSym = d.name.get(c);
+    const nameSym = d.nameOf(c);
     if (enumOfSymbol(nameSym, "relaxed vapic spinlocks vpindex runtime synic stimer reset vendor_id frequencies reenlightenment tlbflush ipi evmcs avic emsr_bitmap xmm_input") < 0) {
       const e = err(Code.CONFIG_UNSUPPORTED);
       e.str("unsupported HyperV Enlightenment feature: ");
@@ -403,14 +403,5 @@ function checkHyperv(f: i32): bool {
 
 /** Index of a symbol's name in a space-separated list, or -1. */
 export function enumOfSymbol(symbol: i32, choices: string): i32 {
-  let idx = 0;
-  let start = 0;
-  for (let i = 0; i <= choices.length; i++) {
-    if (i == choices.length || choices.charCodeAt(i) == 32) {
-      if (symbol == sym(choices.substring(start, i))) return idx;
-      idx++;
-      start = i + 1;
-    }
-  }
-  return -1;
+  return enumIndex(symbolBytes, symbolOffset(symbol), symbolLength(symbol), choices);
 }

@@ -42,7 +42,7 @@ function sameAttr(a: i32, aSym: i32, b: i32, bSym: i32): bool {
   const d = ctx.d;
   const x = attrOf(a, aSym);
   const y = attrOf(b, bSym);
-  return sliceEquals(d.buf, d.aOff.get(x), d.aLen.get(x), d.buf, d.aOff.get(y), d.aLen.get(y));
+  return sliceEquals(d.buf, d.aOffOf(x), d.aLenOf(x), d.buf, d.aOffOf(y), d.aLenOf(y));
 }
 
 function mismatch(g: i32, gSym: i32, l: i32, lSym: i32): bool {
@@ -61,7 +61,7 @@ function mismatch(g: i32, gSym: i32, l: i32, lSym: i32): bool {
 
 function nonEmptyAttr(n: i32, s: i32): bool {
   const a = attrOf(n, s);
-  return a != NONE && ctx.d.aLen.get(a) > 0;
+  return a != NONE && ctx.d.aLenOf(a) > 0;
 }
 
 function reconcileListens(g: i32, type: i32): bool {
@@ -91,7 +91,7 @@ function reconcileListens(g: i32, type: i32): bool {
           if (!sameAttr(g, S.listen, l, S.address)) return mismatch(g, S.listen, l, S.address);
         } else {
           const a = attrOf(g, S.listen);
-          d.setAttrSlice(l, S.address, d.aOff.get(a), d.aLen.get(a));
+          d.setAttrSlice(l, S.address, d.aOffOf(a), d.aLenOf(a));
         }
       }
       if (lt == L_SOCKET && type == G_VNC && nonEmptyAttr(g, S.socket) && nonEmptyAttr(l, S.socket) && !sameAttr(g, S.socket, l, S.socket)) {
@@ -106,12 +106,12 @@ function reconcileListens(g: i32, type: i32): bool {
     if (socketAttr) {
       setAttr(l, S.type, "socket");
       const a = attrOf(g, S.socket);
-      d.setAttrSlice(l, S.socket, d.aOff.get(a), d.aLen.get(a));
+      d.setAttrSlice(l, S.socket, d.aOffOf(a), d.aLenOf(a));
     } else {
       setAttr(l, S.type, "address");
       if (nonEmptyAttr(g, S.listen)) {
         const a = attrOf(g, S.listen);
-        d.setAttrSlice(l, S.address, d.aOff.get(a), d.aLen.get(a));
+        d.setAttrSlice(l, S.address, d.aOffOf(a), d.aLenOf(a));
       }
     }
     d.insertBefore(g, l, first);
@@ -135,7 +135,7 @@ function legacyListenAttr(g: i32, l: i32): void {
   const d = ctx.d;
   const a = attrOf(l, S.address);
   const lt = listenType(l);
-  if (a != NONE && (lt == L_ADDRESS || (lt == L_NETWORK && !ctx.inactive))) d.setAttrSlice(g, S.listen, d.aOff.get(a), d.aLen.get(a));
+  if (a != NONE && (lt == L_ADDRESS || (lt == L_NETWORK && !ctx.inactive))) d.setAttrSlice(g, S.listen, d.aOffOf(a), d.aLenOf(a));
   else d.removeAttr(g, S.listen);
 }
 
@@ -157,7 +157,7 @@ function vncPorts(g: i32): bool {
   const l = d.child(g, S.listen);
   if (listenType(l) == L_SOCKET) {
     const a = attrOf(l, S.socket);
-    if (a != NONE) d.setAttrSlice(g, S.socket, d.aOff.get(a), d.aLen.get(a));
+    if (a != NONE) d.setAttrSlice(g, S.socket, d.aOffOf(a), d.aLenOf(a));
     d.removeAttr(g, S.port);
     d.removeAttr(g, S.autoport);
     d.removeAttr(g, S.listen);

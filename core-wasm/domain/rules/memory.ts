@@ -49,7 +49,7 @@ export function scaleToKiB(el: i32, v: u64, unitSym: i32): bool {
   const u = attrOf(el, unitSym);
   let scale: u64 = 1024;
   if (u != NONE) {
-    scale = unitScale(d.buf, d.aOff.get(u), d.aLen.get(u), 1024);
+    scale = unitScale(d.buf, d.aOffOf(u), d.aLenOf(u), 1024);
     if (scale == 0) {
       const b = err(Code.INVALID_ARG, From.NONE);
       b.str("unknown suffix '");
@@ -84,7 +84,7 @@ export function checkMemory(): bool {
   if (!readMemory(max, "./maxMemory[1]")) return false;
   if (max != NONE) {
     const slots = attrOf(max, S.slots);
-    if (slots != NONE && !parseU64(d.buf, d.aOff.get(slots), d.aLen.get(slots))) {
+    if (slots != NONE && !parseU64(d.buf, d.aOffOf(slots), d.aLenOf(slots))) {
       err(Code.XML_ERROR).str("Failed to parse memory slot count");
       return false;
     }
@@ -124,7 +124,7 @@ function checkMemoryBacking(): bool {
         b.str("missing element or attribute './@size'");
         return false;
       }
-      if (!parseU64(d.buf, d.aOff.get(size), d.aLen.get(size))) {
+      if (!parseU64(d.buf, d.aOffOf(size), d.aLenOf(size))) {
         const b = err(Code.XML_ERROR, From.XML);
         b.str("Invalid value '");
         putAttr(b, p, S.size);

@@ -1,0 +1,90 @@
+// npm run bench: virtkit's figures, and libvirt's measured in the same run when python3-libvirt
+// is installed (Debian's /usr/bin/python3), with the ratio. Medians of several rounds.
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { canonicalizeDomainXML } from "../src/index.js";
+import { Core } from "../src/host/core.js";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const fixture = join(here, "fixtures", "virt-install.xml");
+const virtInstallXml = readFileSync(fixture, "utf8");
+/** libvirt 9.0 defineXML of the 1.7 KB virt-install domain on this machine (reference/libvirt-anchor.md). */
+const LIBVIRT_ANCHOR_PER_SECOND = 3804;
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Runs fn `iterations` times per round, returns calls per second (median of rounds). */
+function rate(fn: () => void, iterations: number, rounds = 7): number {
+  for (let i = 0; i < iterations / 4; i++) fn();
+  const rates: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) fn();
+    rates.push(iterations / (Number(process.hrtime.bigint() - start) / 1e9));
+  }
+  return median(rates);
+}
+
+function libvirtDefineRate(): number | undefined {
+  const probe = spawnSync("/usr/bin/python3", ["-c", "import libvirt"], { stdio: "ignore" });
+  if (probe.status !== 0) return undefined;
+  const run = spawnSync("/usr/bin/python3", [join(here, "libvirt-define.py"), fixture, "3000"], { encoding: "utf8" });
+  return run.status === 0 ? Number(run.stdout.trim()) : undefined;
+}
+
+function corpusDocuments(): string[] {
+  const root = fileURLToPath(new URL("../../shared/corpus/libvirt/tests/", import.meta.url));
+  const docs: string[] = [];
+  for (const dir of ["genericxml2xmlindata", "lxcxml2xmldata", "qemuxmlconfdata"]) {
+    try {
+      for (const f of readdirSync(join(root, dir))) docs.push(readFileSync(join(root, dir, f), "utf8"));
+    } catch {
+      // the corpus is optional for the benchmark
+    }
+  }
+  return docs;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+console.log(`virt-install domain: ${virtInstallXml.length} bytes`);
+
+const ours = rate(() => canonicalizeDomainXML(virtInstallXml), 20000);
+const target = LIBVIRT_ANCHOR_PER_SECOND * 10;
+console.log(`parse+validate+format (canonicalizeDomainXML): ${fmt(ours)}/s (target >= ${fmt(target)}/s)`);
+const libvirt = libvirtDefineRate();
+if (libvirt !== undefined) {
+  console.log(`libvirt defineXML, same document, this run:    ${fmt(libvirt)}/s   ratio ${(ours / libvirt).toFixed(1)}x`);
+} else {
+  console.log(`libvirt defineXML (python3-libvirt not installed; anchor figure): ${fmt(LIBVIRT_ANCHOR_PER_SECOND)}/s   ratio ${(ours / LIBVIRT_ANCHOR_PER_SECOND).toFixed(1)}x`);
+}
+
+const docs = corpusDocuments();
+if (docs.length > 0) {
+  const core = new Core();
+  const bytes = docs.reduce((n, d) => n + Buffer.byteLength(d), 0);
+  const parsePerSecond = rate(() => {
+    for (const d of docs) {
+      try {
+        core.run("parseXML", d);
+      } catch {
+        // every corpus document is well-formed; nothing to do
+      }
+    }
+  }, 20);
+  const canonPerSecond = rate(() => {
+    for (const d of docs) {
+      try {
+        core.run("canonicalize", d);
+      } catch {
+        // must-fail corpus cases
+      }
+    }
+  }, 10);
+  console.log(`raw parse throughput over the corpus (${docs.length} documents, ${fmt(bytes)} bytes): ${(parsePerSecond * bytes / 1e6).toFixed(1)} MB/s (target >= 50 MB/s)`);
+  console.log(`canonicalize throughput over the corpus: ${(canonPerSecond * bytes / 1e6).toFixed(1)} MB/s`);
+}
