@@ -23,6 +23,8 @@ export class Ctx {
   macPrefix0: u8 = 0x52;
   macPrefix1: u8 = 0x54;
   macPrefix2: u8 = 0x00;
+  /** Model type a <video> without one gets (libvirt's generic "default"; drivers choose their own). */
+  defaultVideoModel: string = "default";
   /** Maximum vCPU count, known after the vcpu rule ran. */
   maxVcpus: i32 = 1;
 

@@ -65,7 +65,27 @@ function orderAttributes(d: Doc, n: i32, spec: i32): void {
   d.setAttrLast(n, sorted.last());
 }
 
+/** True if text node t is only layout: whitespace with a line break. */
+function isLayoutText(d: Doc, t: i32): bool {
+  const off = d.valOffOf(t);
+  const len = d.valLenOf(t);
+  let newline = false;
+  for (let i = 0; i < len; i++) {
+    const c = d.buf.at(off + i);
+    if (c == 10) newline = true;
+    else if (c != 32 && c != 9 && c != 13) return false;
+  }
+  return newline;
+}
+
+/** Drops indentation-only text from an element the layout knows (libvirt never keeps it). */
+function dropLayoutText(d: Doc, n: i32): void {
+  const t = d.firstOf(n);
+  if (t != NONE && d.nextOf(t) == NONE && d.kindOf(t) == Kind.Text && isLayoutText(d, t)) d.remove(t);
+}
+
 function orderChildren(d: Doc, n: i32, spec: i32): void {
+  dropLayoutText(d, n);
   items.clear();
   keys.clear();
   let key = -1;
@@ -75,7 +95,10 @@ function orderChildren(d: Doc, n: i32, spec: i32): void {
       const slot = childSlot(spec, d.nameOf(c));
       nodeSpec.set(c, slotSpec(slot));
       const r = slotRank(slot);
-      if (r >= 0) key = r;
+      if (r >= 0) {
+        key = r;
+        if (slotSpec(slot) == NO_SPEC) dropLayoutText(d, c);
+      }
     }
     items.push(c);
     keys.push(key);

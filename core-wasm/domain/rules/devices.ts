@@ -5,6 +5,8 @@ import { Code, From } from "../../errors";
 import { NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { IntVec } from "../../util/intvec";
+import { ByteBuf } from "../../util/bytes";
+import { intern } from "../../xml/symbols";
 import { random_fill } from "../../host";
 import {
   attrEnum, attrOf, ctx, enumIndex, err, found, invalidAttr, loadText, putAttr, readEnum, readSigned, readUnsigned, readUnsignedAuto,
@@ -649,20 +651,48 @@ function checkHostdev(h: i32): bool {
 
 const VIDEO_MODELS = "default vga cirrus vmvga xen vbox qxl parallels virtio gop none bochs ramfb";
 
+/**
+ * Videos: one may be primary (libvirt moves it first), the first one is the primary one, a video
+ * without <model> gets the driver's default model, and graphics without any video get one.
+ */
 function checkVideos(devices: i32): bool {
   const d = ctx.d;
-  let first = true;
+  let primary = NONE;
   for (let v = d.child(devices, S.video); v != NONE; v = d.nextNamed(v)) {
     const model = d.child(v, S.model);
-    if (model == NONE) continue;
-    if (!readEnum(model, S.type, VIDEO_MODELS)) return false;
-    const type = attrEnum(model, S.type, VIDEO_MODELS);
-    if (attrOf(model, S.heads) == NONE && type != 10) setAttr(model, S.heads, "1");
-    if (type != 10) {
-      if (!defaultVideoRam(model, type)) return false;
-      if (first) setAttr(model, S.primary, "yes");
+    if (model == NONE || !d.attrIs(model, S.primary, "yes")) continue;
+    if (primary != NONE) {
+      err(Code.CONFIG_UNSUPPORTED).str("Only one primary video device is supported");
+      return false;
     }
-    first = false;
+    primary = v;
+  }
+  const first = d.child(devices, S.video);
+  if (primary != NONE && primary != first) {
+    d.remove(primary);
+    d.insertBefore(devices, primary, first);
+  }
+  if (first == NONE && d.child(devices, S.graphics) != NONE) d.addElement(devices, S.video);
+  let isFirst = true;
+  for (let v = d.child(devices, S.video); v != NONE; v = d.nextNamed(v)) {
+    let model = d.child(v, S.model);
+    if (model == NONE) model = d.addElement(v, S.model);
+    if (attrOf(model, S.type) == NONE) setAttr(model, S.type, ctx.defaultVideoModel);
+    if (!readEnum(model, S.type, VIDEO_MODELS)) return false;
+    const type = <i32>value;
+    if (type == 10) {
+      if (d.countNamed(devices, S.video) > 1) {
+        err(Code.CONFIG_UNSUPPORTED).str("a 'none' video type must be the only video device defined for the domain");
+        return false;
+      }
+      d.removeAttr(model, S.primary);
+    } else {
+      if (attrOf(model, S.heads) == NONE) setAttr(model, S.heads, "1");
+      if (!defaultVideoRam(model, type)) return false;
+      if (isFirst) setAttr(model, S.primary, "yes");
+      else d.removeAttr(model, S.primary);
+    }
+    isFirst = false;
   }
   return true;
 }
@@ -770,6 +800,108 @@ function checkOtherDevice(n: i32): bool {
   return address == NONE || checkAddress(address);
 }
 
+/** Two disks may not share a target name. */
+function checkDuplicateTargets(devices: i32): bool {
+  const d = ctx.d;
+  firstDiskWithTarget.clear();
+  for (let disk = d.child(devices, S.disk); disk != NONE; disk = d.nextNamed(disk)) {
+    const target = d.child(disk, S.target);
+    const dev = attrOf(target, S.dev);
+    // Target names go through the symbol table, so each lookup is a hash probe.
+    const id = intern(d.buf.ptr + <usize>d.aOffOf(dev), d.aLenOf(dev));
+    while (firstDiskWithTarget.length <= id) firstDiskWithTarget.push(NONE);
+    const other = firstDiskWithTarget.get(id);
+    if (other == NONE) {
+      firstDiskWithTarget.set(id, disk);
+      continue;
+    }
+    const b = err(Code.XML_ERROR);
+    b.str("target '");
+    putAttr(b, target, S.dev);
+    b.str("' duplicated for disk sources '");
+    putDiskSource(b, other);
+    b.str("' and '");
+    putDiskSource(b, disk);
+    b.str("'");
+    return false;
+  }
+  return true;
+}
+
+const firstDiskWithTarget = new IntVec(64);
+
+function putDiskSource(b: ByteBuf, disk: i32): void {
+  const src = ctx.d.child(disk, S.source);
+  const path = src == NONE ? NONE : attrOf(src, S.file) != NONE ? S.file : attrOf(src, S.dev) != NONE ? S.dev : attrOf(src, S.dir) != NONE ? S.dir : attrOf(src, S.name) != NONE ? S.name : NONE;
+  if (path == NONE) b.str("<null>");
+  else putAttr(b, src, path);
+}
+
+/** A boot order number names one device only. */
+function checkBootOrders(devices: i32): bool {
+  const d = ctx.d;
+  bootOrders.clear();
+  for (let dev = d.firstElement(devices); dev != NONE; dev = d.nextElement(dev)) {
+    const boot = d.child(dev, S.boot);
+    if (boot == NONE) continue;
+    if (!readUnsigned(boot, S.order, true, true)) return false;
+    const order = <i32>value;
+    for (let i = 0; i < bootOrders.length; i++) {
+      if (bootOrders.get(i) != order) continue;
+      const b = err(Code.CONFIG_UNSUPPORTED);
+      b.str("boot order '");
+      putAttr(b, boot, S.order);
+      b.str("' used for more than one device");
+      return false;
+    }
+    bootOrders.push(order);
+  }
+  return true;
+}
+
+const bootOrders = new IntVec(16);
+
+/**
+ * libvirt inserts each disk after the last disk on the same bus and before the first such disk
+ * whose target comes later in name order. libvirt groups by the bus as written (so its own output
+ * can sort differently when parsed again); virtkit groups by the bus after inference, which is
+ * the same whenever buses are written and keeps canonical output a fixed point.
+ */
+function orderDisks(devices: i32): void {
+  const d = ctx.d;
+  controllers.clear();
+  for (let disk = d.child(devices, S.disk); disk != NONE; disk = d.nextNamed(disk)) controllers.push(disk);
+  if (controllers.length < 2) return;
+  ordered.clear();
+  ctlType.clear();
+  ctlIndex.clear();
+  for (let i = 0; i < controllers.length; i++) {
+    const disk = controllers.get(i);
+    const target = d.child(disk, S.target);
+    const bus = target == NONE ? -2 : attrEnum(target, S.bus, DISK_BUSES);
+    const dev = target == NONE ? NONE : attrOf(target, S.dev);
+    const idx = dev == NONE ? -1 : diskNameIndex(d.aOffOf(dev), d.aLenOf(dev));
+    let insertAt = -1;
+    for (let k = ordered.length - 1; k >= 0; k--) {
+      if (ctlType.get(k) != bus) continue;
+      if (ctlIndex.get(k) > idx) insertAt = k;
+      else if (insertAt == -1) insertAt = k + 1;
+    }
+    if (insertAt < 0) insertAt = ordered.length;
+    insertAtPos(ordered, insertAt, disk);
+    insertAtPos(ctlType, insertAt, bus);
+    insertAtPos(ctlIndex, insertAt, idx);
+  }
+  const anchor = d.newElement(S.disk);
+  d.insertBefore(devices, anchor, controllers.get(0));
+  for (let i = 0; i < ordered.length; i++) {
+    const disk = ordered.get(i);
+    d.remove(disk);
+    d.insertBefore(devices, disk, anchor);
+  }
+  d.remove(anchor);
+}
+
 /** Runs every device rule except chardevs and graphics, then adds implicit controllers. */
 export function checkDevices(devices: i32, hvm: bool): bool {
   const d = ctx.d;
@@ -793,6 +925,8 @@ export function checkDevices(devices: i32, hvm: bool): bool {
     else if (name == S.watchdog || name == S.memballoon || name == S.rng || name == S.smartcard || name == S.redirdev) ok = checkOtherDevice(dev);
     if (!ok) return false;
   }
+  orderDisks(devices);
+  if (!checkDuplicateTargets(devices) || !checkBootOrders(devices)) return false;
   if (!checkControllers(devices)) return false;
   if (!checkVideos(devices)) return false;
   addImplicitControllers(devices);

@@ -155,6 +155,13 @@ function readPort(g: i32, sym: i32): bool {
 function vncPorts(g: i32): bool {
   const d = ctx.d;
   const l = d.child(g, S.listen);
+  if (listenType(l) == L_NONE) {
+    d.removeAttr(g, S.port);
+    d.removeAttr(g, S.autoport);
+    d.removeAttr(g, S.listen);
+    d.removeAttr(g, S.socket);
+    return true;
+  }
   if (listenType(l) == L_SOCKET) {
     const a = attrOf(l, S.socket);
     if (a != NONE) d.setAttrSlice(g, S.socket, d.aOffOf(a), d.aLenOf(a));
