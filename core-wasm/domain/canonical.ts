@@ -17,7 +17,7 @@ import { checkGraphics } from "./rules/graphics";
 
 const DOMAIN_SPEC = specByName("domain");
 const writerOptions = new WriterOptions();
-writerOptions.alwaysOpen = S.devices;
+writerOptions.alwaysOpen = [S.devices, S.redirdev];
 writerOptions.libxmlChildren = S.metadata;
 
 /** Parses, validates and normalises the document in d (len input bytes) in place. */

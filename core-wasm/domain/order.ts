@@ -65,8 +65,8 @@ function orderAttributes(d: Doc, n: i32, spec: i32): void {
   d.setAttrLast(n, sorted.last());
 }
 
-/** True if text node t is only layout: whitespace with a line break. */
-function isLayoutText(d: Doc, t: i32): bool {
+/** True if text node t is only whitespace; `layout` also asks for a line break in it. */
+function isBlank(d: Doc, t: i32, layout: bool): bool {
   const off = d.valOffOf(t);
   const len = d.valLenOf(t);
   let newline = false;
@@ -75,13 +75,21 @@ function isLayoutText(d: Doc, t: i32): bool {
     if (c == 10) newline = true;
     else if (c != 32 && c != 9 && c != 13) return false;
   }
-  return newline;
+  return newline || !layout;
 }
 
-/** Drops indentation-only text from an element the layout knows (libvirt never keeps it). */
+/**
+ * Drops whitespace that is only layout from an element the layout knows (libvirt never keeps
+ * it): indentation as its only content, and any blank text beside child elements (which rules
+ * may have added to an element that was empty).
+ */
 function dropLayoutText(d: Doc, n: i32): void {
-  const t = d.firstOf(n);
-  if (t != NONE && d.nextOf(t) == NONE && d.kindOf(t) == Kind.Text && isLayoutText(d, t)) d.remove(t);
+  const hasElements = d.firstElement(n) != NONE;
+  for (let t = d.firstOf(n); t != NONE; ) {
+    const nx = d.nextOf(t);
+    if (d.kindOf(t) == Kind.Text && isBlank(d, t, !hasElements)) d.remove(t);
+    t = nx;
+  }
 }
 
 function orderChildren(d: Doc, n: i32, spec: i32): void {

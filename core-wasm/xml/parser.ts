@@ -8,7 +8,7 @@ import { beginError, Code, From } from "../errors";
 import { Doc, Kind, NONE } from "./dom";
 import { appendSymbol, dropTemporaryNames, intern } from "./symbols";
 
-/** libxml2's default nesting limit (without XML_PARSE_HUGE). */
+/** libxml2's default nesting limit (without XML_PARSE_HUGE); it lets one level more through. */
 export const MAX_DEPTH: i32 = 256;
 /** Largest document accepted: libvirt's own clients refuse XML files above 10 MiB. */
 export const MAX_DOCUMENT_BYTES: i32 = 10 * 1024 * 1024;
@@ -466,6 +466,8 @@ function parseStartTag(): i32 {
     return NONE;
   }
   const n = doc.newNode(Kind.Element, name, tagPos);
+  // libxml2 reports a repeated attribute once the whole start tag is read
+  let duplicate = -1;
   while (true) {
     const hadSpace = pos < end && isSpace(at(pos));
     skipSpaces();
@@ -480,6 +482,14 @@ function parseStartTag(): i32 {
       return NONE;
     }
     const c = at(pos);
+    if (duplicate >= 0 && (c == 62 || c == 47)) {
+      const b = beginSyntaxError(pos);
+      b.str("Attribute ");
+      appendSymbol(b, duplicate);
+      b.str(" redefined\n");
+      finishError(b);
+      return NONE;
+    }
     if (c == 62) {
       pos++;
       selfClosed = false;
@@ -504,7 +514,6 @@ function parseStartTag(): i32 {
       syntaxError(pos, "attributes construct error\n");
       return NONE;
     }
-    const attrPos = pos;
     const an = readName();
     if (an < 0) {
       syntaxError(pos, "attributes construct error\n");
@@ -523,12 +532,9 @@ function parseStartTag(): i32 {
     skipSpaces();
     while (attrOwner.length <= an) attrOwner.push(0);
     if (attrOwner.get(an) == n + 1) {
-      const b = beginSyntaxError(attrPos);
-      b.str("Attribute ");
-      appendSymbol(b, an);
-      b.str(" redefined\n");
-      finishError(b);
-      return NONE;
+      if (duplicate < 0) duplicate = an;
+      if (!parseAttrValue(n, an)) return NONE;
+      continue; // the error is reported at the end of the tag
     }
     attrOwner.set(an, n + 1);
     if (!parseAttrValue(n, an)) return NONE;
@@ -617,7 +623,11 @@ function parseEndTag(open: i32): bool {
   const nameStart = pos;
   const name = readName();
   if (name != doc.nameOf(open)) {
-    const b = beginSyntaxError(pos);
+    // libxml2 reports the mismatch after reading the whole end tag
+    let where = pos;
+    while (where < end && isSpace(at(where))) where++;
+    if (where < end && at(where) == 62) where++;
+    const b = beginSyntaxError(where);
     b.str("Opening and ending tag mismatch: ");
     appendName(b, open);
     b.str(" line ");
@@ -672,7 +682,7 @@ function parseContent(root: i32): bool {
     } else if (c1 == 63) {
       if (!parsePI(open)) return false;
     } else {
-      if (openStack.length >= MAX_DEPTH) {
+      if (openStack.length > MAX_DEPTH) {
         const b = beginSyntaxError(pos);
         b.str("Excessive depth in document: ");
         b.u64(<u64>MAX_DEPTH);

@@ -65,8 +65,8 @@ function contentOf(d: Doc, n: i32): i32 {
 }
 
 export class WriterOptions {
-  /** An element name written as <x>\n</x> even when empty (libvirt does so for <devices>). */
-  alwaysOpen: i32 = -1;
+  /** Element names written as <x>\n</x> even when empty (libvirt does so for <devices>, <redirdev>). */
+  alwaysOpen: StaticArray<i32> = [];
   /** Element name whose children are written in libxml2 style (libvirt's <metadata>). */
   libxmlChildren: i32 = -1;
 }
@@ -82,7 +82,7 @@ export function writeElement(out: ByteBuf, d: Doc, n: i32, indent: i32, opts: Wr
   writeAttrs(out, d, n);
   const content = contentOf(d, n);
   if (content == 0) {
-    if (name == opts.alwaysOpen) {
+    if (opts.alwaysOpen.includes(name)) {
       out.str(">\n");
       out.spaces(indent);
       out.str("</");

@@ -42,11 +42,24 @@ test("an empty document is an error", (t) => {
   t.is(parseError(t, "  \n").message, "(domain_definition):2: Document is empty\n(null)\n^");
 });
 
-test("tag mismatch names both tags and points at the error", (t) => {
+// Caret positions measured against libvirt 9.0 + libxml2 2.9.14 (differential testing).
+test("tag mismatch names both tags and points after the end tag", (t) => {
   t.is(
     parseError(t, "<domain>\n  <name>x</nam>\n</domain>").message,
-    "(domain_definition):2: Opening and ending tag mismatch: name line 2 and nam\n  <name>x</nam>\n--------------^",
+    "(domain_definition):2: Opening and ending tag mismatch: name line 2 and nam\n  <name>x</nam>\n---------------^",
   );
+});
+
+test("a repeated attribute is reported at the end of its start tag", (t) => {
+  t.is(
+    parseError(t, "<domain>\n  <name a='1' a='2'>p5</name>\n</domain>").message,
+    "(domain_definition):2: Attribute a redefined\n  <name a='1' a='2'>p5</name>\n-------------------^",
+  );
+});
+
+test("257 levels of nesting are accepted, 258 are not (libxml2's limit)", (t) => {
+  t.notThrows(() => roundTrip("<a>".repeat(257) + "</a>".repeat(257)));
+  t.regex(parseError(t, "<a>".repeat(258) + "</a>".repeat(258)).message, /Excessive depth in document: 256/);
 });
 
 for (const [what, xml, message] of [
