@@ -38,8 +38,7 @@ export function canonicalizeDoc(d: Doc, len: i32, flags: i32): bool {
   const hvm = isHvm();
   if (!checkChardevs(devices, hvm) || !checkDevices(devices, hvm) || !checkGraphics(devices)) return false;
   if (!finishMemory(numaKiB, hotplugMemoryKiB(devices))) return false;
-  orderTree(d, d.root, DOMAIN_SPEC);
-  return true;
+  return orderTree(d, d.root, DOMAIN_SPEC);
 }
 
 function isHvm(): bool {

@@ -1,6 +1,7 @@
 // Helpers shared by the domain rules: reading attributes and text of the document being
 // canonicalized, and reporting errors with libvirt's generic wording.
 import { ByteBuf } from "../util/bytes";
+import { choiceIndex } from "../util/enums";
 import { beginError, Code, From } from "../errors";
 import { Doc, NONE } from "../xml/dom";
 import { appendSymbol, internString } from "../xml/symbols";
@@ -222,23 +223,7 @@ export function readEnum(n: i32, sym: i32, choices: string, required: bool = fal
 
 /** Index of the slice in a space-separated list of choices, or -1. */
 export function enumIndex(b: ByteBuf, off: i32, len: i32, choices: string): i32 {
-  const src = changetype<usize>(choices);
-  const n = choices.length;
-  const p = b.ptr + <usize>off;
-  let idx = 0;
-  let start = 0;
-  for (let i = 0; i <= n; i++) {
-    if (i == n || load<u16>(src + (<usize>i << 1)) == 32) {
-      if (i - start == len) {
-        let k = 0;
-        while (k < len && <i32>load<u8>(p + <usize>k) == <i32>load<u16>(src + (<usize>(start + k) << 1))) k++;
-        if (k == len) return idx;
-      }
-      idx++;
-      start = i + 1;
-    }
-  }
-  return -1;
+  return choiceIndex(b.ptr + <usize>off, len, choices);
 }
 
 /** Text of element n as an index into choices, or -1 (no error reporting). */

@@ -1,18 +1,27 @@
-// Puts attributes and children into libvirt's output order (schema.ts). The user's unknown items
-// travel with the known item they followed, so nothing changes place relative to its neighbour.
+// Puts attributes and children into libvirt's output order (schema.ts), checking on the way what
+// the layout says about values and counts. The user's unknown items travel with the known item
+// they followed, so nothing changes place relative to its neighbour.
 import { IntVec } from "../util/intvec";
-import { Doc, Kind, NONE } from "../xml/dom";
 import { Code, From, beginError } from "../errors";
+import { Doc, Kind, NONE } from "../xml/dom";
 import { appendSymbol } from "../xml/symbols";
-import { attrChoices, attrRank, childSlot, NO_SPEC, slotRank, slotSingle, slotSpec } from "./schema";
 import { enumIndex, invalidAttr } from "./context";
+import { attrSlot, attrSlotChoices, attrSlotRank, childSlot, NO_SPEC, slotRank, slotSingle, slotSpec } from "./schema";
 
 const items = new IntVec(256);
-/** Per node: the spec of its element, filled while ordering its parent's children. */
-const nodeSpec = new IntVec(1024);
 const keys = new IntVec(256);
 const counts = new IntVec(256);
 const sorted = new IntVec(256);
+
+/** Per node: its child-table slot and the parent it was computed under (checkCardinality fills them). */
+const nodeSlot = new IntVec(1024);
+const slotParent = new IntVec(1024);
+
+/** The layout slot of child element c of n (spec), reusing checkCardinality's result when still valid. */
+@inline function slotOfChild(d: Doc, n: i32, spec: i32, c: i32): i32 {
+  if (c < slotParent.length && slotParent.get(c) == n) return nodeSlot.get(c);
+  return childSlot(spec, d.nameOf(c));
+}
 
 /** Stable counting sort of items by keys (keys are small: -1 up to a few hundred). Returns false if already in order. */
 function sortItems(): bool {
@@ -46,23 +55,27 @@ function sortItems(): bool {
   return true;
 }
 
-function orderAttributes(d: Doc, n: i32, spec: i32): void {
-  const firstAttr = d.attrFirstOf(n);
-  if (firstAttr == NONE || d.aNextOf(firstAttr) == NONE) return; // nothing to reorder
+/** Checks enumerated values and orders the attributes of n; false (error set) on a bad value. */
+function orderAttributes(d: Doc, n: i32, spec: i32): bool {
   items.clear();
   keys.clear();
   let key = -1;
   for (let a = d.attrFirstOf(n); a != NONE; a = d.aNextOf(a)) {
-    const r = attrRank(spec, d.aNameOf(a));
-    if (r >= 0) key = r;
+    const slot = attrSlot(spec, d.aNameOf(a));
+    if (slot >= 0) {
+      key = attrSlotRank(slot);
+      const choices = attrSlotChoices(slot);
+      if (choices !== null && enumIndex(d.buf, d.aOffOf(a), d.aLenOf(a), choices) < 0) return invalidAttr(n, d.aNameOf(a));
+    }
     items.push(a);
     keys.push(key);
   }
-  if (items.length < 2 || !sortItems()) return;
+  if (items.length < 2 || !sortItems()) return true;
   d.setAttrFirst(n, sorted.get(0));
   for (let i = 0; i < sorted.length - 1; i++) d.setANext(sorted.get(i), sorted.get(i + 1));
   d.setANext(sorted.last(), NONE);
   d.setAttrLast(n, sorted.last());
+  return true;
 }
 
 /** True if text node t is only whitespace; `layout` also asks for a line break in it. */
@@ -84,7 +97,13 @@ function isBlank(d: Doc, t: i32, layout: bool): bool {
  * may have added to an element that was empty).
  */
 function dropLayoutText(d: Doc, n: i32): void {
-  const hasElements = d.firstElement(n) != NONE;
+  let hasText = false;
+  let hasElements = false;
+  for (let c = d.firstOf(n); c != NONE; c = d.nextOf(c)) {
+    if (d.kindOf(c) == Kind.Text) hasText = true;
+    else if (d.kindOf(c) == Kind.Element) hasElements = true;
+  }
+  if (!hasText) return;
   for (let t = d.firstOf(n); t != NONE; ) {
     const nx = d.nextOf(t);
     if (d.kindOf(t) == Kind.Text && isBlank(d, t, !hasElements)) d.remove(t);
@@ -92,16 +111,17 @@ function dropLayoutText(d: Doc, n: i32): void {
   }
 }
 
+/** Orders the children of n; leaves each element child's spec in childSpecs (parallel to the element order). */
 function orderChildren(d: Doc, n: i32, spec: i32): void {
   dropLayoutText(d, n);
   items.clear();
   keys.clear();
   let key = -1;
-  while (nodeSpec.length < d.nodes.length) nodeSpec.push(NO_SPEC);
   for (let c = d.firstOf(n); c != NONE; c = d.nextOf(c)) {
     if (d.kindOf(c) == Kind.Element) {
-      const slot = childSlot(spec, d.nameOf(c));
-      nodeSpec.set(c, slotSpec(slot));
+      const slot = slotOfChild(d, n, spec, c);
+      nodeSlot.set(c, slot);
+      slotParent.set(c, n);
       const r = slotRank(slot);
       if (r >= 0) {
         key = r;
@@ -125,33 +145,42 @@ function orderChildren(d: Doc, n: i32, spec: i32): void {
 }
 
 /** Orders element n (described by spec) and, below it, every element the schema describes. */
-export function orderTree(d: Doc, n: i32, spec: i32): void {
-  if (spec == NO_SPEC) return;
-  orderAttributes(d, n, spec);
+export function orderTree(d: Doc, n: i32, spec: i32): bool {
+  if (spec == NO_SPEC) return true;
+  if (!orderAttributes(d, n, spec)) return false;
+  growSlots(d);
   orderChildren(d, n, spec);
   for (let c = d.firstOf(n); c != NONE; c = d.nextOf(c)) {
-    if (d.kindOf(c) == Kind.Element) orderTree(d, c, nodeSpec.get(c));
+    if (d.kindOf(c) == Kind.Element && !orderTree(d, c, slotSpec(nodeSlot.get(c)))) return false;
+  }
+  return true;
+}
+
+@inline function growSlots(d: Doc): void {
+  while (nodeSlot.length < d.nodes.length) {
+    nodeSlot.push(-1);
+    slotParent.push(NONE);
   }
 }
 
-/** Per symbol: the parent element (+1) in which it was last seen, for duplicate detection. */
+/** Per symbol: the parent element in which it was last seen, for duplicate detection. */
 const seenIn = new IntVec(1024);
 
 /**
- * Checks what the layout says about the document before any rule reads it: enumerated attribute
- * values, and no second copy of an element that may appear only once (libvirt would silently
- * read the first and drop the others).
+ * Refuses a second copy of an element that may appear only once (libvirt would silently read
+ * the first and drop the others). Runs before any rule reads the document, and remembers each
+ * element's layout slot for orderTree.
  */
 export function checkCardinality(d: Doc, n: i32, spec: i32): bool {
   if (spec == NO_SPEC) return true;
-  for (let a = d.attrFirstOf(n); a != NONE; a = d.aNextOf(a)) {
-    const choices = attrChoices(spec, d.aNameOf(a));
-    if (choices !== null && enumIndex(d.buf, d.aOffOf(a), d.aLenOf(a), choices) < 0) return invalidAttr(n, d.aNameOf(a));
-  }
+  growSlots(d);
   for (let c = d.firstOf(n); c != NONE; c = d.nextOf(c)) {
     if (d.kindOf(c) != Kind.Element) continue;
     const name = d.nameOf(c);
-    if (slotSingle(childSlot(spec, name))) {
+    const slot = childSlot(spec, name);
+    nodeSlot.set(c, slot);
+    slotParent.set(c, n);
+    if (slotSingle(slot)) {
       while (seenIn.length <= name) seenIn.push(-1);
       if (seenIn.get(name) == n) {
         const b = beginError(Code.XML_ERROR, From.DOMAIN);
@@ -164,12 +193,13 @@ export function checkCardinality(d: Doc, n: i32, spec: i32): bool {
     }
   }
   for (let c = d.firstOf(n); c != NONE; c = d.nextOf(c)) {
-    if (d.kindOf(c) == Kind.Element && !checkCardinality(d, c, slotSpec(childSlot(spec, d.nameOf(c))))) return false;
+    if (d.kindOf(c) == Kind.Element && !checkCardinality(d, c, slotSpec(nodeSlot.get(c)))) return false;
   }
   return true;
 }
 
-/** Forgets marks left by an earlier document (node handles are reused). */
+/** Forgets marks and slots left by an earlier document (node handles are reused). */
 export function resetCardinality(): void {
   memory.fill(seenIn.ptr, 0xff, <usize>seenIn.length << 2);
+  memory.fill(slotParent.ptr, 0xff, <usize>slotParent.length << 2);
 }

@@ -20,46 +20,82 @@ const specNames = new Array<string>();
 /** Allowed values of enumerated attributes, space-separated, indexed by the attribute table's target. */
 const enumLists = new Array<string>();
 
-/** Open-addressing table keyed by (spec, symbol), holding a rank and a child spec. */
+/**
+ * (spec, symbol) → rank, target (child spec or enum list) and single flag. Entries are collected
+ * while the layout loads, then packed into one small open-addressing row per spec, indexed by
+ * the symbol id's low bits: a lookup touches a few adjacent words that stay in cache.
+ */
 class PairTable {
-  keySpec: IntVec = new IntVec(8192);
-  keySym: IntVec = new IntVec(8192);
-  rank: IntVec = new IntVec(8192);
-  target: IntVec = new IntVec(8192);
-  single: IntVec = new IntVec(8192);
-  mask: i32 = 8191;
+  // while loading
+  pendingSpec: IntVec = new IntVec(1024);
+  pendingSym: IntVec = new IntVec(1024);
+  pendingRank: IntVec = new IntVec(1024);
+  pendingTarget: IntVec = new IntVec(1024);
+  pendingSingle: IntVec = new IntVec(1024);
+  // packed: per spec a row of 2^k slots; each slot is (sym + 1, rank, target, single)
+  rowBase: IntVec = new IntVec(256);
+  rowMask: IntVec = new IntVec(256);
+  slots: IntVec = new IntVec(4096);
 
-  constructor() {
-    this.keySpec.length = 8192;
-    memory.fill(this.keySpec.ptr, 0xff, 8192 << 2);
-    this.keySym.length = 8192;
-    this.rank.length = 8192;
-    this.target.length = 8192;
-    this.single.length = 8192;
+  put(spec: i32, sym: i32, rank: i32, target: i32, single: bool = false): void {
+    this.pendingSpec.push(spec);
+    this.pendingSym.push(sym);
+    this.pendingRank.push(rank);
+    this.pendingTarget.push(target);
+    this.pendingSingle.push(single ? 1 : 0);
   }
 
-  @inline slot(spec: i32, sym: i32): i32 {
-    let s = <i32>(((<u32>spec * 0x9e3779b1) ^ (<u32>sym * 0x85ebca77)) >> 7) & this.mask;
-    while (true) {
-      const k = this.keySpec.get(s);
-      if (k == -1 || (k == spec && this.keySym.get(s) == sym)) return s;
-      s = (s + 1) & this.mask;
+  pack(specCount: i32): void {
+    const perSpec = new StaticArray<i32>(specCount);
+    for (let i = 0; i < this.pendingSpec.length; i++) perSpec[this.pendingSpec.get(i)]++;
+    let total = 0;
+    for (let s = 0; s < specCount; s++) {
+      let size = 1;
+      while (size < perSpec[s] * 2) size <<= 1;
+      this.rowBase.push(total);
+      this.rowMask.push(size - 1);
+      total += size;
+    }
+    this.slots.reserve(total * 4);
+    this.slots.length = total * 4;
+    memory.fill(this.slots.ptr, 0, <usize>total << 4);
+    for (let i = 0; i < this.pendingSpec.length; i++) {
+      const spec = this.pendingSpec.get(i);
+      const sym = this.pendingSym.get(i);
+      let h = sym & this.rowMask.get(spec);
+      while (this.slots.get((this.rowBase.get(spec) + h) << 2) != 0) h = (h + 1) & this.rowMask.get(spec);
+      const at = (this.rowBase.get(spec) + h) << 2;
+      this.slots.set(at, sym + 1);
+      this.slots.set(at + 1, this.pendingRank.get(i));
+      this.slots.set(at + 2, this.pendingTarget.get(i));
+      this.slots.set(at + 3, this.pendingSingle.get(i));
     }
   }
 
-  put(spec: i32, sym: i32, rank: i32, target: i32, single: bool = false): void {
-    const s = this.slot(spec, sym);
-    this.keySpec.set(s, spec);
-    this.keySym.set(s, sym);
-    this.rank.set(s, rank);
-    this.target.set(s, target);
-    this.single.set(s, single ? 1 : 0);
+  /** Index of the (spec, sym) entry (pass it to rank/target/single), or -1. */
+  find(spec: i32, sym: i32): i32 {
+    const base = this.rowBase.get(spec);
+    const mask = this.rowMask.get(spec);
+    let h = sym & mask;
+    while (true) {
+      const at = (base + h) << 2;
+      const k = this.slots.get(at);
+      if (k == sym + 1) return at;
+      if (k == 0) return -1;
+      h = (h + 1) & mask;
+    }
   }
 
-  /** Slot holding (spec, sym), or -1. */
-  find(spec: i32, sym: i32): i32 {
-    const s = this.slot(spec, sym);
-    return this.keySpec.get(s) == -1 ? -1 : s;
+  @inline rank(slot: i32): i32 {
+    return this.slots.get(slot + 1);
+  }
+
+  @inline target(slot: i32): i32 {
+    return this.slots.get(slot + 2);
+  }
+
+  @inline single(slot: i32): bool {
+    return this.slots.get(slot + 3) == 1;
   }
 }
 
@@ -70,15 +106,22 @@ const childTable = new PairTable();
 export function attrRank(spec: i32, sym: i32): i32 {
   if (spec == NO_SPEC) return -1;
   const s = attrTable.find(spec, sym);
-  return s < 0 ? -1 : attrTable.rank.get(s);
+  return s < 0 ? -1 : attrTable.rank(s);
 }
 
-/** The allowed values of attribute sym of spec (space-separated), or null when any value goes. */
-export function attrChoices(spec: i32, sym: i32): string | null {
-  if (spec == NO_SPEC) return null;
-  const s = attrTable.find(spec, sym);
-  if (s < 0) return null;
-  const e = attrTable.target.get(s);
+/** The attribute table slot for (spec, sym), or -1: read it with attrSlotRank/attrSlotChoices. */
+export function attrSlot(spec: i32, sym: i32): i32 {
+  return spec == NO_SPEC ? -1 : attrTable.find(spec, sym);
+}
+
+@inline export function attrSlotRank(slot: i32): i32 {
+  return slot < 0 ? -1 : attrTable.rank(slot);
+}
+
+/** The allowed values (space-separated) of the attribute in this slot, or null when any value goes. */
+export function attrSlotChoices(slot: i32): string | null {
+  if (slot < 0) return null;
+  const e = attrTable.target(slot);
   return e < 0 ? null : enumLists[e];
 }
 
@@ -86,14 +129,14 @@ export function attrChoices(spec: i32, sym: i32): string | null {
 export function childRank(spec: i32, sym: i32): i32 {
   if (spec == NO_SPEC) return -1;
   const s = childTable.find(spec, sym);
-  return s < 0 ? -1 : childTable.rank.get(s);
+  return s < 0 ? -1 : childTable.rank(s);
 }
 
 /** The spec describing child element sym of spec, or NO_SPEC. */
 export function childSpec(spec: i32, sym: i32): i32 {
   if (spec == NO_SPEC) return NO_SPEC;
   const s = childTable.find(spec, sym);
-  return s < 0 ? NO_SPEC : childTable.target.get(s);
+  return s < 0 ? NO_SPEC : childTable.target(s);
 }
 
 /** The child table slot for (spec, sym), or -1: read it with slotRank/slotSpec/slotSingle. */
@@ -102,22 +145,22 @@ export function childSlot(spec: i32, sym: i32): i32 {
 }
 
 @inline export function slotRank(slot: i32): i32 {
-  return slot < 0 ? -1 : childTable.rank.get(slot);
+  return slot < 0 ? -1 : childTable.rank(slot);
 }
 
 @inline export function slotSpec(slot: i32): i32 {
-  return slot < 0 ? NO_SPEC : childTable.target.get(slot);
+  return slot < 0 ? NO_SPEC : childTable.target(slot);
 }
 
 @inline export function slotSingle(slot: i32): bool {
-  return slot >= 0 && childTable.single.get(slot) == 1;
+  return slot >= 0 && childTable.single(slot);
 }
 
 /** True when child element sym of spec may appear at most once (marked `!` in the layout). */
 export function childIsSingle(spec: i32, sym: i32): bool {
   if (spec == NO_SPEC) return false;
   const s = childTable.find(spec, sym);
-  return s >= 0 && childTable.single.get(s) == 1;
+  return s >= 0 && childTable.single(s);
 }
 
 export function specByName(name: string): i32 {
@@ -190,5 +233,7 @@ function loadLayout(): void {
     const target = defined.has(p.target) ? specId(p.target) : NO_SPEC;
     childTable.put(p.spec, p.sym, p.rank, target, p.single);
   }
+  attrTable.pack(specNames.length);
+  childTable.pack(specNames.length);
 }
 loadLayout();

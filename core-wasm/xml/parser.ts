@@ -6,7 +6,7 @@ import { ByteBuf } from "../util/bytes";
 import { IntVec } from "../util/intvec";
 import { beginError, Code, From } from "../errors";
 import { Doc, Kind, NONE } from "./dom";
-import { appendSymbol, dropTemporaryNames, intern } from "./symbols";
+import { appendSymbol, dropTemporaryNames, internShort } from "./symbols";
 
 /** libxml2's default nesting limit (without XML_PARSE_HUGE); it lets one level more through. */
 export const MAX_DEPTH: i32 = 256;
@@ -198,7 +198,7 @@ function readName(): i32 {
   if (pos >= end || !isNameStart(at(pos))) return -1;
   pos++;
   while (pos < end && isNameChar(at(pos))) pos++;
-  return intern(base + <usize>start, pos - start);
+  return internShort(base + <usize>start, pos - start);
 }
 
 @inline function skipSpaces(): void {

@@ -69,6 +69,32 @@ export function intern(p: usize, len: i32): i32 {
   return id;
 }
 
+// Names of up to 8 bytes (most element and attribute names) are looked up in a direct-mapped
+// cache keyed by their bytes as one integer, which skips hashing and probing. Only permanent
+// names are cached, so dropping a document's own names never leaves a stale entry.
+const CACHE_SIZE: i32 = 1024;
+const cacheKey = new StaticArray<u64>(CACHE_SIZE);
+const cacheLen = new StaticArray<i32>(CACHE_SIZE);
+const cacheId = new StaticArray<i32>(CACHE_SIZE);
+
+/**
+ * intern() for a name at p in a buffer that has at least 8 readable bytes from p on (the parser
+ * guarantees this: documents sit in a buffer reserved at twice their size).
+ */
+export function internShort(p: usize, len: i32): i32 {
+  if (len > 8 || len == 0) return intern(p, len);
+  const key = load<u64>(p) & (len == 8 ? <u64>-1 : (<u64>1 << (<u64>len << 3)) - 1);
+  const slot = <i32>((key * 0x9e3779b97f4a7c15) >> 54) & (CACHE_SIZE - 1);
+  if (unchecked(cacheKey[slot]) == key && unchecked(cacheLen[slot]) == len) return unchecked(cacheId[slot]);
+  const id = intern(p, len);
+  if (id < permanentCount) {
+    unchecked((cacheKey[slot] = key));
+    unchecked((cacheLen[slot] = len));
+    unchecked((cacheId[slot] = id));
+  }
+  return id;
+}
+
 /** Returns the id of a name without adding it, or -1. */
 export function find(p: usize, len: i32): i32 {
   const r = lookup(p, len, hashBytes(p, len));

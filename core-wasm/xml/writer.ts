@@ -3,7 +3,7 @@
 // Subtrees that libvirt hands to libxml2 (metadata) are written in libxml2's own style instead.
 import { ByteBuf } from "../util/bytes";
 import { Doc, Kind, NONE } from "./dom";
-import { appendSymbol } from "./symbols";
+import { appendSymbol, symbolLen, symbolPtr } from "./symbols";
 
 /** Appends bytes escaped as libvirt's virBufferEscapeString does: <>&'" become entities. */
 export function escapeInto(out: ByteBuf, src: ByteBuf, off: i32, len: i32): void {
@@ -42,11 +42,26 @@ export function writeEscaped(out: ByteBuf, src: ByteBuf, off: i32, len: i32): vo
 
 function writeAttrs(out: ByteBuf, d: Doc, n: i32): void {
   for (let a = d.attrFirstOf(n); a != NONE; a = d.aNextOf(a)) {
-    out.byte(32);
-    appendSymbol(out, d.aNameOf(a));
-    out.byte(61);
-    out.byte(39);
-    writeEscaped(out, d.buf, d.aOffOf(a), d.aLenOf(a));
+    const name = d.aNameOf(a);
+    const nameLen = symbolLen(name);
+    const off = d.aOffOf(a);
+    const len = d.aLenOf(a);
+    // One reservation for the whole attribute (escaping grows a byte to at most six).
+    out.ensure(nameLen + len * 6 + 4);
+    let p = out.ptr + <usize>out.length;
+    store<u8>(p, 32);
+    p++;
+    const src = symbolPtr(name);
+    for (let i = 0; i < nameLen; i++) store<u8>(p + <usize>i, load<u8>(src + <usize>i));
+    p += <usize>nameLen;
+    store<u16>(p, 0x273d); // ='
+    p += 2;
+    out.length = <i32>(p - out.ptr);
+    if (hasNoSpecial(d.buf, off, len)) {
+      const v = d.buf.ptr + <usize>off;
+      for (let i = 0; i < len; i++) store<u8>(p + <usize>i, load<u8>(v + <usize>i));
+      out.length += len;
+    } else escapeInto(out, d.buf, off, len);
     out.byte(39);
   }
 }

@@ -5,7 +5,7 @@ import { Code, From } from "../../errors";
 import { NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { IntVec } from "../../util/intvec";
-import { ByteBuf } from "../../util/bytes";
+import { ByteBuf, sliceEquals } from "../../util/bytes";
 import { intern } from "../../xml/symbols";
 import { random_fill } from "../../host";
 import {
@@ -309,20 +309,19 @@ function checkControllers(devices: i32): bool {
   insertInLibvirtOrder();
   // Index-less controllers get the lowest index their type does not use yet.
   for (let i = 0; i < ordered.length; i++) {
-    const c = ordered.get(i);
-    if (attrOf(c, S.index) != NONE) continue;
-    const type = controllerType(c);
+    if (ctlIndex.get(i) >= 0) continue;
+    const type = ctlType.get(i);
     let idx = 0;
     while (hasController(type, idx)) idx++;
-    setAttrNumber(c, S.index, <u64>idx);
+    ctlIndex.set(i, idx);
+    setAttrNumber(ordered.get(i), S.index, <u64>idx);
   }
   for (let i = 0; i < ordered.length; i++) {
-    const c = ordered.get(i);
-    const type = controllerType(c);
+    const type = ctlType.get(i);
     if (type == 6) continue; // USB companions share an index
     for (let k = 0; k < i; k++) {
-      const o = ordered.get(k);
-      if (controllerType(o) == type && controllerIndex(o) == controllerIndex(c)) {
+      if (ctlType.get(k) == type && ctlIndex.get(k) == ctlIndex.get(i)) {
+        const c = ordered.get(i);
         const b = err(Code.XML_ERROR);
         b.str("Multiple '");
         putAttr(b, c, S.type);
@@ -334,7 +333,7 @@ function checkControllers(devices: i32): bool {
     }
   }
   // Re-link the controllers in that order, in place of the first one.
-  if (ordered.length > 0) {
+  if (ordered.length > 1) {
     const anchor = d.newElement(S.controller);
     d.insertBefore(devices, anchor, controllers.get(0));
     for (let i = 0; i < ordered.length; i++) {
@@ -345,6 +344,11 @@ function checkControllers(devices: i32): bool {
     d.remove(anchor);
   }
   return true;
+}
+
+function hasController(type: i32, idx: i32): bool {
+  for (let i = 0; i < ordered.length; i++) if (ctlType.get(i) == type && ctlIndex.get(i) == idx) return true;
+  return false;
 }
 
 /** Models per controller type, in CONTROLLER_TYPES order ("" = the type takes no model). */
@@ -371,13 +375,7 @@ function checkControllerModel(c: i32): bool {
   return false;
 }
 
-function hasController(type: i32, idx: i32): bool {
-  for (let i = 0; i < ordered.length; i++) {
-    const c = ordered.get(i);
-    if (controllerType(c) == type && controllerIndex(c) == idx) return true;
-  }
-  return false;
-}
+
 
 /**
  * libvirt inserts each controller after the last one of its type with a lower index (before one
@@ -418,16 +416,16 @@ function insertAtPos(v: IntVec, at: i32, x: i32): void {
 function ensureController(devices: i32, type: string, idx: i32): void {
   const d = ctx.d;
   const t = attrEnumIndex(type);
-  let last = NONE;
-  for (let c = d.child(devices, S.controller); c != NONE; c = d.nextNamed(c)) {
-    if (controllerType(c) == t && controllerIndex(c) == idx) return;
-    last = c;
-  }
+  if (hasController(t, idx)) return;
   const c = d.newElement(S.controller);
   setAttr(c, S.type, type);
   setAttrNumber(c, S.index, <u64>idx);
+  const last = ordered.length > 0 ? ordered.get(ordered.length - 1) : NONE;
   if (last == NONE) d.appendChild(devices, c);
   else d.insertAfter(devices, c, last);
+  ordered.push(c);
+  ctlType.push(t);
+  ctlIndex.push(idx);
 }
 
 function attrEnumIndex(type: string): i32 {
@@ -803,32 +801,52 @@ function checkOtherDevice(n: i32): bool {
 /** Two disks may not share a target name. */
 function checkDuplicateTargets(devices: i32): bool {
   const d = ctx.d;
-  firstDiskWithTarget.clear();
-  for (let disk = d.child(devices, S.disk); disk != NONE; disk = d.nextNamed(disk)) {
-    const target = d.child(disk, S.target);
-    const dev = attrOf(target, S.dev);
-    // Target names go through the symbol table, so each lookup is a hash probe.
-    const id = intern(d.buf.ptr + <usize>d.aOffOf(dev), d.aLenOf(dev));
-    while (firstDiskWithTarget.length <= id) firstDiskWithTarget.push(NONE);
-    const other = firstDiskWithTarget.get(id);
-    if (other == NONE) {
-      firstDiskWithTarget.set(id, disk);
-      continue;
+  disks.clear();
+  for (let disk = d.child(devices, S.disk); disk != NONE; disk = d.nextNamed(disk)) disks.push(disk);
+  if (disks.length < 2) return true;
+  // Few disks: compare pairwise. Many: put target names through the symbol table (hashing).
+  if (disks.length <= 32) {
+    for (let i = 1; i < disks.length; i++) {
+      for (let k = 0; k < i; k++) {
+        if (sameTarget(disks.get(k), disks.get(i))) return duplicateTarget(disks.get(k), disks.get(i));
+      }
     }
-    const b = err(Code.XML_ERROR);
-    b.str("target '");
-    putAttr(b, target, S.dev);
-    b.str("' duplicated for disk sources '");
-    putDiskSource(b, other);
-    b.str("' and '");
-    putDiskSource(b, disk);
-    b.str("'");
-    return false;
+    return true;
+  }
+  diskWithTarget.clear();
+  for (let i = 0; i < disks.length; i++) {
+    const disk = disks.get(i);
+    const dev = attrOf(d.child(disk, S.target), S.dev);
+    const id = intern(d.buf.ptr + <usize>d.aOffOf(dev), d.aLenOf(dev));
+    while (diskWithTarget.length <= id) diskWithTarget.push(NONE);
+    const other = diskWithTarget.get(id);
+    if (other != NONE) return duplicateTarget(other, disk);
+    diskWithTarget.set(id, disk);
   }
   return true;
 }
 
-const firstDiskWithTarget = new IntVec(64);
+const disks = new IntVec(64);
+const diskWithTarget = new IntVec(64);
+
+function sameTarget(a: i32, b: i32): bool {
+  const d = ctx.d;
+  const x = attrOf(d.child(a, S.target), S.dev);
+  const y = attrOf(d.child(b, S.target), S.dev);
+  return sliceEquals(d.buf, d.aOffOf(x), d.aLenOf(x), d.buf, d.aOffOf(y), d.aLenOf(y));
+}
+
+function duplicateTarget(first: i32, second: i32): bool {
+  const b = err(Code.XML_ERROR);
+  b.str("target '");
+  putAttr(b, ctx.d.child(second, S.target), S.dev);
+  b.str("' duplicated for disk sources '");
+  putDiskSource(b, first);
+  b.str("' and '");
+  putDiskSource(b, second);
+  b.str("'");
+  return false;
+}
 
 function putDiskSource(b: ByteBuf, disk: i32): void {
   const src = ctx.d.child(disk, S.source);
@@ -869,38 +887,43 @@ const bootOrders = new IntVec(16);
  */
 function orderDisks(devices: i32): void {
   const d = ctx.d;
-  controllers.clear();
-  for (let disk = d.child(devices, S.disk); disk != NONE; disk = d.nextNamed(disk)) controllers.push(disk);
-  if (controllers.length < 2) return;
-  ordered.clear();
-  ctlType.clear();
-  ctlIndex.clear();
-  for (let i = 0; i < controllers.length; i++) {
-    const disk = controllers.get(i);
+  diskList.clear();
+  for (let disk = d.child(devices, S.disk); disk != NONE; disk = d.nextNamed(disk)) diskList.push(disk);
+  if (diskList.length < 2) return;
+  diskOrder.clear();
+  diskBus.clear();
+  diskIndex.clear();
+  for (let i = 0; i < diskList.length; i++) {
+    const disk = diskList.get(i);
     const target = d.child(disk, S.target);
     const bus = target == NONE ? -2 : attrEnum(target, S.bus, DISK_BUSES);
     const dev = target == NONE ? NONE : attrOf(target, S.dev);
     const idx = dev == NONE ? -1 : diskNameIndex(d.aOffOf(dev), d.aLenOf(dev));
     let insertAt = -1;
-    for (let k = ordered.length - 1; k >= 0; k--) {
-      if (ctlType.get(k) != bus) continue;
-      if (ctlIndex.get(k) > idx) insertAt = k;
+    for (let k = diskOrder.length - 1; k >= 0; k--) {
+      if (diskBus.get(k) != bus) continue;
+      if (diskIndex.get(k) > idx) insertAt = k;
       else if (insertAt == -1) insertAt = k + 1;
     }
-    if (insertAt < 0) insertAt = ordered.length;
-    insertAtPos(ordered, insertAt, disk);
-    insertAtPos(ctlType, insertAt, bus);
-    insertAtPos(ctlIndex, insertAt, idx);
+    if (insertAt < 0) insertAt = diskOrder.length;
+    insertAtPos(diskOrder, insertAt, disk);
+    insertAtPos(diskBus, insertAt, bus);
+    insertAtPos(diskIndex, insertAt, idx);
   }
   const anchor = d.newElement(S.disk);
-  d.insertBefore(devices, anchor, controllers.get(0));
-  for (let i = 0; i < ordered.length; i++) {
-    const disk = ordered.get(i);
+  d.insertBefore(devices, anchor, diskList.get(0));
+  for (let i = 0; i < diskOrder.length; i++) {
+    const disk = diskOrder.get(i);
     d.remove(disk);
     d.insertBefore(devices, disk, anchor);
   }
   d.remove(anchor);
 }
+
+const diskList = new IntVec(16);
+const diskOrder = new IntVec(16);
+const diskBus = new IntVec(16);
+const diskIndex = new IntVec(16);
 
 /** Runs every device rule except chardevs and graphics, then adds implicit controllers. */
 export function checkDevices(devices: i32, hvm: bool): bool {
