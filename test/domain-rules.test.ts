@@ -57,7 +57,7 @@ test("automatic vCPU placement implies automatic memory placement", (t) => {
 });
 
 test("graphics without video get a default video; the primary video goes first", (t) => {
-  t.true(canon(devices("<graphics type='vnc'/>")).includes("<video>\n      <model type='default' heads='1' primary='yes'/>\n    </video>"));
+  t.true(canon(devices("<graphics type='vnc'/>")).includes("<video>\n      <model type='cirrus' vram='16384' heads='1' primary='yes'/>\n    </video>"));
   const out = canon(devices("<video><model type='vga'/></video><video><model type='qxl' primary='yes'/></video>"));
   t.true(out.indexOf("type='qxl'") < out.indexOf("type='vga'"));
   t.is(out.split("primary='yes'").length, 2);

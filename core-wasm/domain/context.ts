@@ -24,8 +24,11 @@ export class Ctx {
   macPrefix0: u8 = 0x52;
   macPrefix1: u8 = 0x54;
   macPrefix2: u8 = 0x00;
-  /** Model type a <video> without one gets (libvirt's generic "default"; drivers choose their own). */
-  defaultVideoModel: string = "default";
+  /**
+   * Model type a <video> without one gets. libvirt's generic layer leaves it "default" and then
+   * refuses the document; its qemu and test drivers both choose cirrus, and so does virtkit.
+   */
+  defaultVideoModel: string = "cirrus";
   /** Maximum vCPU count, known after the vcpu rule ran. */
   maxVcpus: i32 = 1;
 
