@@ -2,8 +2,9 @@
 import test from "ava";
 import { readFileSync } from "node:fs";
 import { canonicalizeDomainXML, parseDomainXML, VirtError, ErrorNumber, ErrorDomain } from "../src/index.js";
+import { sharedPath } from "./support/shared.js";
 
-const golden = (name: string) => readFileSync(new URL(`../../shared/virsh-golden/${name}`, import.meta.url), "utf8");
+const golden = (name: string) => readFileSync(sharedPath("virsh-golden", name), "utf8");
 const input = (name: string) => golden(`inputs/${name}`);
 
 /** The libvirt error message a virsh golden file shows (the line after "error: Failed to ..."). */

@@ -1,9 +1,9 @@
 // Reads the libvirt compatibility corpus (../shared/corpus/libvirt) and its MANIFEST.tsv.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { sharedPath } from "../support/shared.js";
 
-export const CORPUS_DIR = fileURLToPath(new URL("../../../shared/corpus/libvirt/", import.meta.url));
+export const CORPUS_DIR = sharedPath("corpus", "libvirt");
 
 export interface CorpusCase {
   suite: string;
@@ -18,7 +18,6 @@ export function corpusAvailable(): boolean {
 }
 
 export function corpusCases(suite: string): CorpusCase[] {
-  if (!corpusAvailable()) return [];
   return readFileSync(join(CORPUS_DIR, "MANIFEST.tsv"), "utf8")
     .split("\n")
     .slice(1)
