@@ -1,5 +1,5 @@
 // Reads the libvirt compatibility corpus (../shared/corpus/libvirt) and its MANIFEST.tsv.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sharedPath } from "../support/shared.js";
 
@@ -11,10 +11,6 @@ export interface CorpusCase {
   expectation: string;
   input: string;
   expectedOutput: string | null;
-}
-
-export function corpusAvailable(): boolean {
-  return existsSync(join(CORPUS_DIR, "MANIFEST.tsv"));
 }
 
 export function corpusCases(suite: string): CorpusCase[] {
