@@ -452,6 +452,16 @@ function skipMisc(): bool {
   return true;
 }
 
+function unfinishedStartTag(name: i32, tagPos: i32): void {
+  const b = beginSyntaxError(pos);
+  b.str("Couldn't find end of Start Tag ");
+  appendSymbol(b, name);
+  b.str(" line ");
+  b.u64(<u64>lineAt(tagPos));
+  b.byte(10);
+  finishError(b);
+}
+
 /**
  * Parses a start tag at pos ('<' name attrs ('>' | '/>')). Returns the new element or NONE on
  * error; selfClosed tells whether it ended with '/>'.
@@ -472,13 +482,7 @@ function parseStartTag(): i32 {
     const hadSpace = pos < end && isSpace(at(pos));
     skipSpaces();
     if (pos >= end) {
-      const b = beginSyntaxError(pos);
-      b.str("Couldn't find end of Start Tag ");
-      appendSymbol(b, name);
-      b.str(" line ");
-      b.u64(<u64>lineAt(tagPos));
-      b.byte(10);
-      finishError(b);
+      unfinishedStartTag(name, tagPos);
       return NONE;
     }
     const c = at(pos);
@@ -501,13 +505,7 @@ function parseStartTag(): i32 {
         selfClosed = true;
         return n;
       }
-      const b = beginSyntaxError(pos);
-      b.str("Couldn't find end of Start Tag ");
-      appendSymbol(b, name);
-      b.str(" line ");
-      b.u64(<u64>lineAt(tagPos));
-      b.byte(10);
-      finishError(b);
+      unfinishedStartTag(name, tagPos);
       return NONE;
     }
     if (!hadSpace) {

@@ -5,18 +5,33 @@ import { ByteBuf } from "../util/bytes";
 import { Doc, Kind, NONE } from "./dom";
 import { appendSymbol, symbolLen, symbolPtr } from "./symbols";
 
-/** Appends bytes escaped as libvirt's virBufferEscapeString does: <>&'" become entities. */
-export function escapeInto(out: ByteBuf, src: ByteBuf, off: i32, len: i32): void {
+/** Which characters an escaping style replaces by entities or character references. */
+const enum Escape {
+  /** libvirt's virBufferEscapeString: < > & ' " */
+  Libvirt = 0,
+  /** libxml2 text: < > & and CR */
+  LibxmlText = 1,
+  /** libxml2 attribute values: < > & " and tab, LF, CR */
+  LibxmlAttr = 2,
+}
+
+function replacement(c: i32, style: Escape): string | null {
+  if (c == 60) return "&lt;";
+  if (c == 62) return "&gt;";
+  if (c == 38) return "&amp;";
+  if (c == 39) return style == Escape.Libvirt ? "&apos;" : null;
+  if (c == 34) return style == Escape.LibxmlText ? null : "&quot;";
+  if (c == 13) return style == Escape.Libvirt ? null : "&#13;";
+  if (c == 10) return style == Escape.LibxmlAttr ? "&#10;" : null;
+  if (c == 9) return style == Escape.LibxmlAttr ? "&#9;" : null;
+  return null;
+}
+
+function escapeStyled(out: ByteBuf, src: ByteBuf, off: i32, len: i32, style: Escape): void {
   const p = src.ptr + <usize>off;
   let run = 0;
   for (let i = 0; i < len; i++) {
-    const c = <i32>load<u8>(p + <usize>i);
-    let rep: string | null = null;
-    if (c == 60) rep = "&lt;";
-    else if (c == 62) rep = "&gt;";
-    else if (c == 38) rep = "&amp;";
-    else if (c == 39) rep = "&apos;";
-    else if (c == 34) rep = "&quot;";
+    const rep = replacement(<i32>load<u8>(p + <usize>i), style);
     if (rep !== null) {
       out.raw(p + <usize>run, i - run);
       out.str(rep);
@@ -24,6 +39,11 @@ export function escapeInto(out: ByteBuf, src: ByteBuf, off: i32, len: i32): void
     }
   }
   out.raw(p + <usize>run, len - run);
+}
+
+/** Appends bytes escaped as libvirt's virBufferEscapeString does: <>&'" become entities. */
+export function escapeInto(out: ByteBuf, src: ByteBuf, off: i32, len: i32): void {
+  escapeStyled(out, src, off, len, Escape.Libvirt);
 }
 
 @inline function hasNoSpecial(src: ByteBuf, off: i32, len: i32): bool {
@@ -134,49 +154,6 @@ export function writeElement(out: ByteBuf, d: Doc, n: i32, indent: i32, opts: Wr
 
 // ---- libxml2 style (xmlNodeDump with formatting), used for <metadata> children --------------------
 
-/** libxml2 escapes text as &lt; &gt; &amp; and a CR as &#13;. */
-function libxmlText(out: ByteBuf, src: ByteBuf, off: i32, len: i32): void {
-  const p = src.ptr + <usize>off;
-  let run = 0;
-  for (let i = 0; i < len; i++) {
-    const c = <i32>load<u8>(p + <usize>i);
-    let rep: string | null = null;
-    if (c == 60) rep = "&lt;";
-    else if (c == 62) rep = "&gt;";
-    else if (c == 38) rep = "&amp;";
-    else if (c == 13) rep = "&#13;";
-    if (rep !== null) {
-      out.raw(p + <usize>run, i - run);
-      out.str(rep);
-      run = i + 1;
-    }
-  }
-  out.raw(p + <usize>run, len - run);
-}
-
-/** libxml2 escapes attribute values as &lt; &gt; &amp; &quot; and whitespace controls as char refs. */
-function libxmlAttr(out: ByteBuf, src: ByteBuf, off: i32, len: i32): void {
-  const p = src.ptr + <usize>off;
-  let run = 0;
-  for (let i = 0; i < len; i++) {
-    const c = <i32>load<u8>(p + <usize>i);
-    let rep: string | null = null;
-    if (c == 60) rep = "&lt;";
-    else if (c == 62) rep = "&gt;";
-    else if (c == 38) rep = "&amp;";
-    else if (c == 34) rep = "&quot;";
-    else if (c == 10) rep = "&#10;";
-    else if (c == 13) rep = "&#13;";
-    else if (c == 9) rep = "&#9;";
-    if (rep !== null) {
-      out.raw(p + <usize>run, i - run);
-      out.str(rep);
-      run = i + 1;
-    }
-  }
-  out.raw(p + <usize>run, len - run);
-}
-
 /**
  * Writes node c as libxml2's xmlNodeDump does with format=1: double-quoted attributes, children
  * indented by two spaces per level unless an element holds text, no trailing newline.
@@ -184,7 +161,7 @@ function libxmlAttr(out: ByteBuf, src: ByteBuf, off: i32, len: i32): void {
 export function writeLibxml(out: ByteBuf, d: Doc, c: i32, indent: i32, format: bool): void {
   const kind = d.kindOf(c);
   if (kind == Kind.Text) {
-    libxmlText(out, d.buf, d.valOffOf(c), d.valLenOf(c));
+    escapeStyled(out, d.buf, d.valOffOf(c), d.valLenOf(c), Escape.LibxmlText);
     return;
   }
   if (kind == Kind.Comment) {
@@ -209,7 +186,7 @@ export function writeLibxml(out: ByteBuf, d: Doc, c: i32, indent: i32, format: b
     out.byte(32);
     appendSymbol(out, d.aNameOf(a));
     out.str("=\"");
-    libxmlAttr(out, d.buf, d.aOffOf(a), d.aLenOf(a));
+    escapeStyled(out, d.buf, d.aOffOf(a), d.aLenOf(a), Escape.LibxmlAttr);
     out.byte(34);
   }
   if (d.firstOf(c) == NONE) {

@@ -5,6 +5,7 @@ import { Code, From } from "../../errors";
 import { NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { IntVec } from "../../util/intvec";
+import { InsertionOrder } from "../insertion-order";
 import { ByteBuf, sliceEquals } from "../../util/bytes";
 import { intern } from "../../xml/symbols";
 import { random_fill } from "../../host";
@@ -229,6 +230,18 @@ function busName(bus: i32): string {
   return bus == BUS_IDE ? "ide" : bus == BUS_FDC ? "fdc" : bus == BUS_SCSI ? "scsi" : bus == 4 ? "virtio" : bus == 5 ? "xen" : bus == 7 ? "uml" : "ide";
 }
 
+/** An iSCSI source name without "/LUN" means LUN 0, which libvirt writes out. */
+function defaultLun(src: i32): void {
+  const d = ctx.d;
+  const a = attrOf(src, S.name);
+  if (a == NONE) return;
+  for (let i = 0, n = d.aLenOf(a); i < n; i++) if (d.buf.at(d.aOffOf(a) + i) == 47) return;
+  const off = d.buf.length;
+  d.buf.slice(d.buf, d.aOffOf(a), d.aLenOf(a));
+  d.buf.str("/0");
+  d.setAttrSlice(src, S.name, off, d.buf.length - off);
+}
+
 const PROTOCOLS = "nbd rbd sheepdog gluster iscsi http https ftp ftps tftp ssh vxhs nfs";
 const DEFAULT_PORTS: StaticArray<i32> = [10809, 0, 7000, 24007, 3260, 80, 443, 21, 990, 69, 22, 9999, 0];
 
@@ -245,18 +258,7 @@ function checkNetworkSource(src: i32): bool {
     err(Code.XML_ERROR).str("missing name for disk source");
     return false;
   }
-  if (protocol == 4) {
-    // an iSCSI target without a LUN means LUN 0
-    const a = attrOf(src, S.name);
-    let slash = false;
-    for (let i = 0, n = d.aLenOf(a); i < n; i++) if (d.buf.at(d.aOffOf(a) + i) == 47) slash = true;
-    if (!slash) {
-      const off = d.buf.length;
-      d.buf.slice(d.buf, d.aOffOf(a), d.aLenOf(a));
-      d.buf.str("/0");
-      d.setAttrSlice(src, S.name, off, d.buf.length - off);
-    }
-  }
+  if (protocol == 4) defaultLun(src);
   for (let h = d.child(src, S.host); h != NONE; h = d.nextNamed(h)) {
     const transport = attrEnum(h, S.transport, "tcp unix rdma");
     if (transport == 1) {
@@ -279,9 +281,8 @@ function checkNetworkSource(src: i32): bool {
 
 const CONTROLLER_TYPES = "ide fdc scsi sata virtio-serial ccid usb pci xenbus isa";
 const controllers = new IntVec(64);
-const ordered = new IntVec(64);
-const ctlType = new IntVec(64);
-const ctlIndex = new IntVec(64);
+/** The controllers in libvirt's order: group = type, index = index (-1 while unassigned). */
+const controllerOrder = new InsertionOrder();
 
 function controllerType(c: i32): i32 {
   return attrEnum(c, S.type, CONTROLLER_TYPES);
@@ -296,6 +297,7 @@ function controllerIndex(c: i32): i32 {
 function checkControllers(devices: i32): bool {
   const d = ctx.d;
   controllers.clear();
+  controllerOrder.clear();
   for (let c = d.child(devices, S.controller); c != NONE; c = d.nextNamed(c)) {
     if (attrOf(c, S.type) == NONE) setAttr(c, S.type, "ide");
     else if (!readEnum(c, S.type, CONTROLLER_TYPES)) return false;
@@ -305,23 +307,24 @@ function checkControllers(devices: i32): bool {
     const addr = d.child(c, S.address);
     if (addr != NONE && !checkAddress(addr)) return false;
     controllers.push(c);
+    controllerOrder.insert(c, controllerType(c), controllerIndex(c), true);
   }
-  insertInLibvirtOrder();
+  const items = controllerOrder.items;
+  const types = controllerOrder.groups;
+  const indexes = controllerOrder.indexes;
   // Index-less controllers get the lowest index their type does not use yet.
-  for (let i = 0; i < ordered.length; i++) {
-    if (ctlIndex.get(i) >= 0) continue;
-    const type = ctlType.get(i);
+  for (let i = 0; i < items.length; i++) {
+    if (indexes.get(i) >= 0) continue;
     let idx = 0;
-    while (hasController(type, idx)) idx++;
-    ctlIndex.set(i, idx);
-    setAttrNumber(ordered.get(i), S.index, <u64>idx);
+    while (controllerOrder.has(types.get(i), idx)) idx++;
+    indexes.set(i, idx);
+    setAttrNumber(items.get(i), S.index, <u64>idx);
   }
-  for (let i = 0; i < ordered.length; i++) {
-    const type = ctlType.get(i);
-    if (type == 6) continue; // USB companions share an index
+  for (let i = 0; i < items.length; i++) {
+    if (types.get(i) == 6) continue; // USB companions share an index
     for (let k = 0; k < i; k++) {
-      if (ctlType.get(k) == type && ctlIndex.get(k) == ctlIndex.get(i)) {
-        const c = ordered.get(i);
+      if (types.get(k) == types.get(i) && indexes.get(k) == indexes.get(i)) {
+        const c = items.get(i);
         const b = err(Code.XML_ERROR);
         b.str("Multiple '");
         putAttr(b, c, S.type);
@@ -332,23 +335,8 @@ function checkControllers(devices: i32): bool {
       }
     }
   }
-  // Re-link the controllers in that order, in place of the first one.
-  if (ordered.length > 1) {
-    const anchor = d.newElement(S.controller);
-    d.insertBefore(devices, anchor, controllers.get(0));
-    for (let i = 0; i < ordered.length; i++) {
-      const c = ordered.get(i);
-      d.remove(c);
-      d.insertBefore(devices, c, anchor);
-    }
-    d.remove(anchor);
-  }
+  if (controllers.length > 0) controllerOrder.relink(d, devices, controllers.get(0));
   return true;
-}
-
-function hasController(type: i32, idx: i32): bool {
-  for (let i = 0; i < ordered.length; i++) if (ctlType.get(i) == type && ctlIndex.get(i) == idx) return true;
-  return false;
 }
 
 /** Models per controller type, in CONTROLLER_TYPES order ("" = the type takes no model). */
@@ -377,55 +365,18 @@ function checkControllerModel(c: i32): bool {
 
 
 
-/**
- * libvirt inserts each controller after the last one of its type with a lower index (before one
- * with a higher index); an index-less controller goes after the last of its type.
- */
-function insertInLibvirtOrder(): void {
-  ordered.clear();
-  ctlType.clear();
-  ctlIndex.clear();
-  for (let i = 0; i < controllers.length; i++) {
-    const c = controllers.get(i);
-    const type = controllerType(c);
-    const idx = controllerIndex(c);
-    let insertAt = -1;
-    for (let k = ordered.length - 1; k >= 0; k--) {
-      if (ctlType.get(k) != type) continue;
-      if (idx == -1) {
-        insertAt = k + 1;
-        break;
-      }
-      if (ctlIndex.get(k) > idx) insertAt = k;
-      else if (insertAt == -1) insertAt = k + 1;
-    }
-    if (insertAt < 0) insertAt = ordered.length;
-    insertAtPos(ordered, insertAt, c);
-    insertAtPos(ctlType, insertAt, type);
-    insertAtPos(ctlIndex, insertAt, idx);
-  }
-}
-
-function insertAtPos(v: IntVec, at: i32, x: i32): void {
-  v.push(0);
-  for (let k = v.length - 1; k > at; k--) v.set(k, v.get(k - 1));
-  v.set(at, x);
-}
-
 /** Adds <controller type=T index=I/> after the last controller when no such controller exists. */
 function ensureController(devices: i32, type: string, idx: i32): void {
   const d = ctx.d;
   const t = attrEnumIndex(type);
-  if (hasController(t, idx)) return;
+  if (controllerOrder.has(t, idx)) return;
   const c = d.newElement(S.controller);
   setAttr(c, S.type, type);
   setAttrNumber(c, S.index, <u64>idx);
-  const last = ordered.length > 0 ? ordered.get(ordered.length - 1) : NONE;
-  if (last == NONE) d.appendChild(devices, c);
-  else d.insertAfter(devices, c, last);
-  ordered.push(c);
-  ctlType.push(t);
-  ctlIndex.push(idx);
+  const items = controllerOrder.items;
+  if (items.length == 0) d.appendChild(devices, c);
+  else d.insertAfter(devices, c, items.get(items.length - 1));
+  controllerOrder.append(c, t, idx);
 }
 
 function attrEnumIndex(type: string): i32 {
@@ -630,19 +581,7 @@ function checkHostdev(h: i32): bool {
         setAttrHex(a, fields[i], found ? <u64>value : 0, widths[i]);
       }
     }
-    if (src != NONE && d.attrIs(src, S.protocol, "iscsi")) {
-      const a = attrOf(src, S.name);
-      if (a != NONE) {
-        let slash = false;
-        for (let i = 0, n = d.aLenOf(a); i < n; i++) if (d.buf.at(d.aOffOf(a) + i) == 47) slash = true;
-        if (!slash) {
-          const off = d.buf.length;
-          d.buf.slice(d.buf, d.aOffOf(a), d.aLenOf(a));
-          d.buf.str("/0");
-          d.setAttrSlice(src, S.name, off, d.buf.length - off);
-        }
-      }
-    }
+    if (src != NONE && d.attrIs(src, S.protocol, "iscsi")) defaultLun(src);
   }
   return true;
 }
@@ -880,50 +819,25 @@ function checkBootOrders(devices: i32): bool {
 const bootOrders = new IntVec(16);
 
 /**
- * libvirt inserts each disk after the last disk on the same bus and before the first such disk
- * whose target comes later in name order. libvirt groups by the bus as written (so its own output
- * can sort differently when parsed again); virtkit groups by the bus after inference, which is
- * the same whenever buses are written and keeps canonical output a fixed point.
+ * Disks in libvirt's insertion order, grouped by bus. libvirt groups by the bus as written (so its
+ * own output can sort differently when parsed again); virtkit groups by the bus after inference,
+ * which is the same whenever buses are written and keeps canonical output a fixed point.
  */
 function orderDisks(devices: i32): void {
   const d = ctx.d;
-  diskList.clear();
-  for (let disk = d.child(devices, S.disk); disk != NONE; disk = d.nextNamed(disk)) diskList.push(disk);
-  if (diskList.length < 2) return;
+  const first = d.child(devices, S.disk);
+  if (first == NONE) return;
   diskOrder.clear();
-  diskBus.clear();
-  diskIndex.clear();
-  for (let i = 0; i < diskList.length; i++) {
-    const disk = diskList.get(i);
+  for (let disk = first; disk != NONE; disk = d.nextNamed(disk)) {
     const target = d.child(disk, S.target);
     const bus = target == NONE ? -2 : attrEnum(target, S.bus, DISK_BUSES);
     const dev = target == NONE ? NONE : attrOf(target, S.dev);
-    const idx = dev == NONE ? -1 : diskNameIndex(d.aOffOf(dev), d.aLenOf(dev));
-    let insertAt = -1;
-    for (let k = diskOrder.length - 1; k >= 0; k--) {
-      if (diskBus.get(k) != bus) continue;
-      if (diskIndex.get(k) > idx) insertAt = k;
-      else if (insertAt == -1) insertAt = k + 1;
-    }
-    if (insertAt < 0) insertAt = diskOrder.length;
-    insertAtPos(diskOrder, insertAt, disk);
-    insertAtPos(diskBus, insertAt, bus);
-    insertAtPos(diskIndex, insertAt, idx);
+    diskOrder.insert(disk, bus, dev == NONE ? -1 : diskNameIndex(d.aOffOf(dev), d.aLenOf(dev)), false);
   }
-  const anchor = d.newElement(S.disk);
-  d.insertBefore(devices, anchor, diskList.get(0));
-  for (let i = 0; i < diskOrder.length; i++) {
-    const disk = diskOrder.get(i);
-    d.remove(disk);
-    d.insertBefore(devices, disk, anchor);
-  }
-  d.remove(anchor);
+  diskOrder.relink(d, devices, first);
 }
 
-const diskList = new IntVec(16);
-const diskOrder = new IntVec(16);
-const diskBus = new IntVec(16);
-const diskIndex = new IntVec(16);
+const diskOrder = new InsertionOrder();
 
 /** Runs every device rule except chardevs and graphics, then adds implicit controllers. */
 export function checkDevices(devices: i32, hvm: bool): bool {
