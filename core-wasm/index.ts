@@ -34,8 +34,18 @@ export function lastErrorDomain(): i32 {
   return errorDomain;
 }
 
+// The core is built with AssemblyScript's minimal runtime: no shadow stack (half the cost of
+// every call with the incremental one), and garbage is collected only when asked. Operations
+// allocate little, so every 256th operation collects, at its very end: no wasm frame is live
+// then and the host holds no references, so the globals are the only roots.
+let operationsSinceCollect = 0;
+
 function done(ok: bool): i32 {
   outputIsError = !ok;
+  if (++operationsSinceCollect >= 256) {
+    operationsSinceCollect = 0;
+    __collect();
+  }
   return ok ? 0 : -1;
 }
 

@@ -121,6 +121,11 @@ export class Core {
     return text;
   }
 
+  /** Size of the core's linear memory in bytes (to watch that it stays bounded). */
+  memoryBytes(): number {
+    return this.exports.memory.buffer.byteLength;
+  }
+
   private runOnBytes(op: Operation, input: Uint8Array, flags: number): number {
     const ptr = this.exports.inputBuffer(input.length);
     this.bytes(ptr, input.length).set(input);

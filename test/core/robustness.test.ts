@@ -143,3 +143,24 @@ test("pathological documents return errors and leave the core usable", (t) => {
     t.log(`${doc.length} chars handled in ${Date.now() - started} ms`);
   }
 });
+
+test("memory stays bounded over many operations (garbage is collected)", (t) => {
+  const fresh = new Core(coreModule(), new MockShim(1));
+  const doc = docs[docs.length - 1];
+  for (let i = 0; i < 2000; i++) {
+    try {
+      fresh.run("canonicalize", doc);
+    } catch {
+      // a must-fail document is as good a workload as any
+    }
+  }
+  const settled = fresh.memoryBytes();
+  for (let i = 0; i < 20000; i++) {
+    try {
+      fresh.run("canonicalize", doc);
+    } catch {
+      // as above
+    }
+  }
+  t.is(fresh.memoryBytes(), settled, "20,000 more operations do not grow linear memory");
+});
