@@ -14,8 +14,7 @@ export interface CanonicalizeOptions {
   secure?: boolean;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type DomainDef = Record<string, any>;
+import type { DomainDef } from "./domain-def.js";
 
 /** Returns the document as libvirt would format it, or throws a VirtError. */
 export function canonicalizeDomainXML(xml: string, options: CanonicalizeOptions = {}): string {

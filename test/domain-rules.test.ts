@@ -94,3 +94,30 @@ test("inactive definitions drop runtime-only backing indexes and port ids", (t) 
 test("memory dumpCore comes before unit", (t) => {
   t.true(canon(dom("").replace("<memory>1024</memory>", "<memory unit='MiB' dumpCore='off'>1</memory>")).includes("<memory dumpCore='off' unit='KiB'>1024</memory>"));
 });
+
+test("blkiotune: numbers canonical, unset values and empty devices not written, paths distinct", (t) => {
+  const out = canon(dom("<blkiotune><weight>0800</weight><device><path>/dev/sda</path><weight>0</weight><read_bytes_sec>+10</read_bytes_sec></device><device><path>/dev/sdb</path><weight>0</weight></device></blkiotune>"));
+  t.true(out.includes("<blkiotune>\n    <weight>800</weight>\n    <device>\n      <path>/dev/sda</path>\n      <read_bytes_sec>10</read_bytes_sec>\n    </device>\n  </blkiotune>"));
+  t.is(error(dom("<blkiotune><device><path>/a</path><weight>1</weight></device><device><path>/a</path><weight>2</weight></device></blkiotune>")).message, "unsupported configuration: duplicate blkio device path '/a'");
+  t.is(error(dom("<blkiotune><device><weight>1</weight></device></blkiotune>")).message, "unsupported configuration: missing per-device path");
+});
+
+test("idmap maps both uids and gids, starting with the container's root", (t) => {
+  const lxc = (idmap: string) => `<domain type='lxc'><name>c</name><memory>1024</memory><os><type>exe</type><init>/bin/sh</init></os>${idmap}</domain>`;
+  t.is(error(lxc("<idmap><uid start='0' target='1000' count='10'/></idmap>")).message, "unsupported configuration: uid and gid should be mapped both");
+  t.is(error(lxc("<idmap><uid start='1' target='1000' count='10'/><gid start='0' target='1000' count='10'/></idmap>")).message, "unsupported configuration: You must map the root user of container");
+  t.notThrows(() => canon(lxc("<idmap><uid start='0' target='1000' count='10'/><gid start='0' target='1000' count='10'/></idmap>")));
+});
+
+test("HTTP cookies are credentials: hidden without the secure flag", (t) => {
+  const xml = devices("<disk type='network'><source protocol='https' name='a.img'><host name='h'/><cookies><cookie name='c'>secret</cookie></cookies></source><target dev='vda'/></disk>");
+  t.false(canonicalizeDomainXML(xml).includes("secret"));
+  t.true(canonicalizeDomainXML(xml, { secure: true }).includes("<cookie name='c'>secret</cookie>"));
+});
+
+test("inactive XML keeps only user aliases", (t) => {
+  const xml = devices("<disk type='file'><source file='/a'/><target dev='vda'/><alias name='virtio-disk0'/></disk><disk type='file'><source file='/b'/><target dev='vdb'/><alias name='ua-data'/></disk>");
+  const out = canonicalizeDomainXML(xml, { inactive: true });
+  t.false(out.includes("virtio-disk0"));
+  t.true(out.includes("<alias name='ua-data'/>"));
+});

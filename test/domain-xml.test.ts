@@ -129,8 +129,8 @@ test("parseDomainXML lists devices as arrays by kind", (t) => {
     "<domain type='kvm'><name>a</name><memory>1024</memory><os><type>hvm</type></os><devices><emulator>/usr/bin/qemu</emulator><disk type='file' device='disk'><source file='/a.img'/><target dev='vda' bus='virtio'/></disk><interface type='network'><mac address='52:54:00:00:00:01'/><source network='default'/></interface></devices></domain>",
   );
   t.is(def.devices.emulator, "/usr/bin/qemu");
-  t.is(def.devices.disk.length, 1);
-  t.deepEqual(def.devices.disk[0].target, { dev: "vda", bus: "virtio" });
-  t.is(def.devices.interface[0].mac.address, "52:54:00:00:00:01");
-  t.is(def.devices.interface[0].source.network, "default");
+  t.is(def.devices.disk?.length, 1);
+  t.deepEqual(def.devices.disk?.[0].target, { dev: "vda", bus: "virtio" });
+  t.is(def.devices.interface?.[0].mac.address, "52:54:00:00:00:01");
+  t.is(def.devices.interface?.[0].source?.network, "default");
 });

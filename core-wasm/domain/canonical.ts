@@ -8,7 +8,7 @@ import { writeElement, WriterOptions } from "../xml/writer";
 import { ctx, Flag } from "./context";
 import { checkCardinality, orderTree, resetCardinality } from "./order";
 import { specByName } from "./schema";
-import { checkClock, checkFeatures, checkIdentity, checkLifecycle, checkOS, checkRoot } from "./rules/general";
+import { checkClock, checkFeatures, checkIdentity, checkIdmap, checkLifecycle, checkOS, checkRoot } from "./rules/general";
 import { checkMemory, finishMemory } from "./rules/memory";
 import { checkCpu, checkCpuNuma, checkCputune, checkIothreads, checkNumatune, checkVcpus, numaKiB } from "./rules/cpu";
 import { checkChardevs } from "./rules/chardev";
@@ -37,7 +37,7 @@ export function canonicalizeDoc(d: Doc, len: i32, flags: i32): bool {
   if (devices == NONE) devices = d.addElement(d.root, S.devices);
   const hvm = isHvm();
   if (!checkChardevs(devices, hvm) || !checkDevices(devices, hvm) || !checkGraphics(devices)) return false;
-  if (!finishMemory(numaKiB, hotplugMemoryKiB(devices))) return false;
+  if (!checkIdmap() || !finishMemory(numaKiB, hotplugMemoryKiB(devices))) return false;
   return orderTree(d, d.root, DOMAIN_SPEC);
 }
 

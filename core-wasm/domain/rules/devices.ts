@@ -10,7 +10,7 @@ import { ByteBuf, sliceEquals } from "../../util/bytes";
 import { intern } from "../../xml/symbols";
 import { random_fill } from "../../host";
 import {
-  attrEnum, attrOf, ctx, enumIndex, err, found, invalidAttr, loadText, putAttr, readEnum, readSigned, readUnsigned, readUnsignedAuto,
+  attrEnum, attrOf, ctx, enumIndex, err, Flag, found, invalidAttr, loadText, putAttr, readEnum, readSigned, readUnsigned, readUnsignedAuto,
   setAttr, setAttrHex, setAttrNumber, textLen, textOff, value,
 } from "../context";
 import { checkChardevSource, Owner } from "./chardev";
@@ -105,6 +105,9 @@ function checkDisk(disk: i32): bool {
       if (a != NONE && d.aLenOf(a) == 0) d.removeAttr(src, s);
     }
     if (d.attrIs(disk, S.type, "network") && !checkNetworkSource(src)) return false;
+    // HTTP cookies are credentials: shown only with VIR_DOMAIN_XML_SECURE, as libvirt does
+    const cookies = d.child(src, S.cookies);
+    if (cookies != NONE && (ctx.flags & Flag.SECURE) == 0) d.remove(cookies);
   }
   const target = d.child(disk, S.target);
   if (target == NONE || attrOf(target, S.dev) == NONE) {
@@ -839,9 +842,24 @@ function orderDisks(devices: i32): void {
 
 const diskOrder = new InsertionOrder();
 
+/**
+ * Device aliases are assigned by a running hypervisor: inactive XML keeps only the user's own
+ * ("ua-" prefixed) ones.
+ */
+function dropRuntimeAliases(devices: i32): void {
+  const d = ctx.d;
+  for (let dev = d.firstElement(devices); dev != NONE; dev = d.nextElement(dev)) {
+    const alias = d.child(dev, S.alias);
+    if (alias == NONE) continue;
+    const name = attrOf(alias, S.name);
+    if (name == NONE || d.aLenOf(name) < 3 || !d.buf.equals(d.aOffOf(name), 3, "ua-")) d.remove(alias);
+  }
+}
+
 /** Runs every device rule except chardevs and graphics, then adds implicit controllers. */
 export function checkDevices(devices: i32, hvm: bool): bool {
   const d = ctx.d;
+  if (ctx.inactive) dropRuntimeAliases(devices);
   for (let i = 0; i < 10; i++) unchecked((driveMax[i] = -1));
   if (d.countNamed(devices, S.memballoon) > 1) {
     err(Code.INTERNAL_ERROR).str("only a single memory balloon device is supported");

@@ -231,6 +231,28 @@ function checkBootOrder(os: i32): bool {
   return true;
 }
 
+/** <idmap>: numeric ranges; uids and gids both mapped, the container's root among them. */
+export function checkIdmap(): bool {
+  const d = ctx.d;
+  const idmap = d.child(ctx.root, S.idmap);
+  if (idmap == NONE) return true;
+  for (let m = d.firstElement(idmap); m != NONE; m = d.nextElement(m)) {
+    if (d.nameOf(m) != S.uid && d.nameOf(m) != S.gid) continue;
+    if (!readUnsigned(m, S.start, true) || !readUnsigned(m, S.target, true) || !readUnsigned(m, S.count, true)) return false;
+  }
+  const uid = d.child(idmap, S.uid);
+  const gid = d.child(idmap, S.gid);
+  if (uid == NONE || gid == NONE) {
+    err(Code.CONFIG_UNSUPPORTED).str("uid and gid should be mapped both");
+    return false;
+  }
+  if (!d.attrIs(uid, S.start, "0") || !d.attrIs(gid, S.start, "0")) {
+    err(Code.CONFIG_UNSUPPORTED).str("You must map the root user of container");
+    return false;
+  }
+  return true;
+}
+
 /** on_poweroff, on_reboot, on_crash (always written, with defaults) and on_lockfailure. */
 export function checkLifecycle(): bool {
   if (!lifecycle(S.on_poweroff, "destroy", false)) return false;

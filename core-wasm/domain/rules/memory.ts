@@ -3,7 +3,9 @@
 import { Code, From } from "../../errors";
 import { NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
-import { attrOf, ctx, err, loadText, putAttr, setAttr, textLen, textOff } from "../context";
+import { attrOf, ctx, enumIndex, err, hasText, loadText, putAttr, setAttr, textLen, textOff } from "../context";
+import { sliceEquals } from "../../util/bytes";
+import { symbolBytes, symbolLength, symbolOffset } from "../../xml/symbols";
 import { parsedU64, parseU64, unitScale } from "../values";
 
 /** libvirt's internal ceiling for sizes in KiB (LLONG_MAX bytes) and its "unlimited" limit value. */
@@ -89,7 +91,84 @@ export function checkMemory(): bool {
       return false;
     }
   }
-  return checkMemtune() && checkMemoryBacking();
+  return checkMemtune() && checkMemoryBacking() && checkBlkiotune();
+}
+
+const BLKIO_FIELDS = "weight read_iops_sec write_iops_sec read_bytes_sec write_bytes_sec";
+const BLKIO_LABELS: StaticArray<string> = ["weight", "read iops sec", "write iops sec", "read bytes sec", "write bytes sec"];
+
+/**
+ * <blkiotune>: numbers canonical; zero values mean "not set" and are not written, nor is a
+ * <device> left with nothing set. Device paths must be given and distinct.
+ */
+function checkBlkiotune(): bool {
+  const d = ctx.d;
+  const tune = d.child(ctx.root, S.blkiotune);
+  if (tune == NONE) return true;
+  const weight = d.child(tune, S.weight);
+  if (weight != NONE) {
+    loadText(weight);
+    if (!parseU64(d.buf, textOff, textLen) || parsedU64 > 0xffffffff) {
+      const b = err(Code.INTERNAL_ERROR);
+      b.str("could not parse weight ");
+      b.slice(d.buf, textOff, textLen);
+      return false;
+    }
+    if (parsedU64 == 0) d.remove(weight);
+    else d.setTextU64(weight, parsedU64);
+  }
+  for (let dev = d.child(tune, S.device); dev != NONE; ) {
+    const next = d.nextNamed(dev);
+    const path = d.child(dev, S.path);
+    if (path == NONE || !hasText(path)) {
+      err(Code.CONFIG_UNSUPPORTED).str("missing per-device path");
+      return false;
+    }
+    for (let other = d.child(tune, S.device); other != dev; other = d.nextNamed(other)) {
+      const otherPath = d.child(other, S.path);
+      loadText(path);
+      const off = textOff;
+      const len = textLen;
+      loadText(otherPath);
+      if (sliceEquals(d.buf, off, len, d.buf, textOff, textLen)) {
+        const b = err(Code.CONFIG_UNSUPPORTED);
+        b.str("duplicate blkio device path '");
+        b.slice(d.buf, off, len);
+        b.str("'");
+        return false;
+      }
+    }
+    let anySet = false;
+    for (let f = d.firstElement(dev); f != NONE; ) {
+      const nf = d.nextElement(f);
+      const field = enumOfName(d.nameOf(f));
+      if (field >= 0) {
+        loadText(f);
+        if (!parseU64(d.buf, textOff, textLen)) {
+          const b = err(Code.INTERNAL_ERROR);
+          b.str("could not parse ");
+          b.str(BLKIO_LABELS[field]);
+          b.byte(32);
+          b.slice(d.buf, textOff, textLen);
+          return false;
+        }
+        if (parsedU64 == 0) d.remove(f);
+        else {
+          d.setTextU64(f, parsedU64);
+          anySet = true;
+        }
+      }
+      f = nf;
+    }
+    if (!anySet) d.remove(dev);
+    dev = next;
+  }
+  if (d.firstElement(tune) == NONE) d.remove(tune);
+  return true;
+}
+
+function enumOfName(name: i32): i32 {
+  return enumIndex(symbolBytes, symbolOffset(name), symbolLength(name), BLKIO_FIELDS);
 }
 
 function checkMemtune(): bool {
