@@ -134,3 +134,10 @@ test("parseDomainXML lists devices as arrays by kind", (t) => {
   t.is(def.devices.interface?.[0].mac.address, "52:54:00:00:00:01");
   t.is(def.devices.interface?.[0].source?.network, "default");
 });
+
+test("metadata is kept and written as libxml2 writes it (namespace declarations first)", (t) => {
+  const out = canonicalizeDomainXML(
+    `<domain type='kvm'><name>m</name><metadata><app:info level="1" xmlns:app="urn:app"><app:note>a &lt; b</app:note></app:info></metadata><memory>1</memory><os><type>hvm</type></os></domain>`,
+  );
+  t.true(out.includes('  <metadata>\n    <app:info xmlns:app="urn:app" level="1">\n      <app:note>a &lt; b</app:note>\n    </app:info>\n  </metadata>\n'));
+});

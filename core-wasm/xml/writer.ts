@@ -154,6 +154,14 @@ export function writeElement(out: ByteBuf, d: Doc, n: i32, indent: i32, opts: Wr
 
 // ---- libxml2 style (xmlNodeDump with formatting), used for <metadata> children --------------------
 
+/** xmlns or xmlns:prefix. */
+function isNamespaceDeclaration(name: i32): bool {
+  const len = symbolLen(name);
+  const p = symbolPtr(name);
+  if (len < 5 || load<u8>(p) != 120 || load<u8>(p, 1) != 109 || load<u8>(p, 2) != 108 || load<u8>(p, 3) != 110 || load<u8>(p, 4) != 115) return false;
+  return len == 5 || load<u8>(p, 5) == 58;
+}
+
 /**
  * Writes node c as libxml2's xmlNodeDump does with format=1: double-quoted attributes, children
  * indented by two spaces per level unless an element holds text, no trailing newline.
@@ -182,12 +190,16 @@ export function writeLibxml(out: ByteBuf, d: Doc, c: i32, indent: i32, format: b
   }
   out.byte(60);
   appendSymbol(out, d.nameOf(c));
-  for (let a = d.attrFirstOf(c); a != NONE; a = d.aNextOf(a)) {
-    out.byte(32);
-    appendSymbol(out, d.aNameOf(a));
-    out.str("=\"");
-    escapeStyled(out, d.buf, d.aOffOf(a), d.aLenOf(a), Escape.LibxmlAttr);
-    out.byte(34);
+  // libxml2 keeps namespace declarations apart from attributes and writes them first.
+  for (let pass = 0; pass < 2; pass++) {
+    for (let a = d.attrFirstOf(c); a != NONE; a = d.aNextOf(a)) {
+      if (isNamespaceDeclaration(d.aNameOf(a)) != (pass == 0)) continue;
+      out.byte(32);
+      appendSymbol(out, d.aNameOf(a));
+      out.str("=\"");
+      escapeStyled(out, d.buf, d.aOffOf(a), d.aLenOf(a), Escape.LibxmlAttr);
+      out.byte(34);
+    }
   }
   if (d.firstOf(c) == NONE) {
     out.str("/>");
