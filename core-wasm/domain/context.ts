@@ -43,9 +43,6 @@ export class Ctx {
 
 export let ctx: Ctx = new Ctx(new Doc());
 
-export function setCtx(c: Ctx): void {
-  ctx = c;
-}
 
 // ---- reading ----------------------------------------------------------------------------------
 
@@ -63,22 +60,8 @@ export function textIs(n: i32, s: string): bool {
   return ctx.d.textIs(n, s);
 }
 
-/** The attribute value as a managed string (for rare, non-hot uses such as messages). */
-export function attrString(n: i32, sym: i32): string {
-  const a = ctx.d.attr(n, sym);
-  if (a == NONE) return "";
-  return sliceString(ctx.d.aOffOf(a), ctx.d.aLenOf(a));
-}
 
-export function textString(n: i32): string {
-  const t = ctx.d.textNode(n);
-  if (t == NONE) return "";
-  return sliceString(ctx.d.valOffOf(t), ctx.d.valLenOf(t));
-}
 
-export function sliceString(off: i32, len: i32): string {
-  return String.UTF8.decodeUnsafe(ctx.d.buf.ptr + <usize>off, <usize>len);
-}
 
 /** Offset/length of an element's text (empty when it has none): textOff/textLen. */
 export let textOff: i32 = 0;
@@ -256,14 +239,6 @@ export function setAttrNumber(n: i32, sym: i32, v: u64): void {
   ctx.d.setAttrU64(n, sym, v);
 }
 
-export function setAttrSigned(n: i32, sym: i32, v: i64): void {
-  if (v >= 0) ctx.d.setAttrU64(n, sym, <u64>v);
-  else {
-    const off = ctx.d.buf.length;
-    ctx.d.buf.i64(v);
-    ctx.d.setAttrSlice(n, sym, off, ctx.d.buf.length - off);
-  }
-}
 
 /** Re-writes attribute sym of n in hex with the given digit count ("0x" prefix). */
 export function setAttrHex(n: i32, sym: i32, v: u64, width: i32): void {
@@ -273,8 +248,3 @@ export function setAttrHex(n: i32, sym: i32, v: u64, width: i32): void {
   ctx.d.setAttrSlice(n, sym, off, ctx.d.buf.length - off);
 }
 
-/** First element child named sym, creating it (appended) when missing. */
-export function ensureChild(n: i32, sym: i32): i32 {
-  const c = ctx.d.child(n, sym);
-  return c != NONE ? c : ctx.d.addElement(n, sym);
-}

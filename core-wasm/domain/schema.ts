@@ -102,12 +102,6 @@ class PairTable {
 const attrTable = new PairTable();
 const childTable = new PairTable();
 
-/** Rank of attribute sym in spec's output order, or -1 when the spec does not know it. */
-export function attrRank(spec: i32, sym: i32): i32 {
-  if (spec == NO_SPEC) return -1;
-  const s = attrTable.find(spec, sym);
-  return s < 0 ? -1 : attrTable.rank(s);
-}
 
 /** The attribute table slot for (spec, sym), or -1: read it with attrSlotRank/attrSlotChoices. */
 export function attrSlot(spec: i32, sym: i32): i32 {
@@ -125,19 +119,7 @@ export function attrSlotChoices(slot: i32): string | null {
   return e < 0 ? null : enumLists[e];
 }
 
-/** Rank of child element sym in spec's output order, or -1. */
-export function childRank(spec: i32, sym: i32): i32 {
-  if (spec == NO_SPEC) return -1;
-  const s = childTable.find(spec, sym);
-  return s < 0 ? -1 : childTable.rank(s);
-}
 
-/** The spec describing child element sym of spec, or NO_SPEC. */
-export function childSpec(spec: i32, sym: i32): i32 {
-  if (spec == NO_SPEC) return NO_SPEC;
-  const s = childTable.find(spec, sym);
-  return s < 0 ? NO_SPEC : childTable.target(s);
-}
 
 /** The child table slot for (spec, sym), or -1: read it with slotRank/slotSpec/slotSingle. */
 export function childSlot(spec: i32, sym: i32): i32 {
@@ -156,20 +138,11 @@ export function childSlot(spec: i32, sym: i32): i32 {
   return slot >= 0 && childTable.single(slot);
 }
 
-/** True when child element sym of spec may appear at most once (marked `!` in the layout). */
-export function childIsSingle(spec: i32, sym: i32): bool {
-  if (spec == NO_SPEC) return false;
-  const s = childTable.find(spec, sym);
-  return s >= 0 && childTable.single(s);
-}
 
 export function specByName(name: string): i32 {
   return specNames.indexOf(name);
 }
 
-export function specName(spec: i32): string {
-  return spec >= 0 && spec < specNames.length ? specNames[spec] : "";
-}
 
 // ---- loading DOMAIN_LAYOUT ---------------------------------------------------------------------
 

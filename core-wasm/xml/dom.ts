@@ -3,7 +3,6 @@
 // input document itself. Reusing one Doc per call keeps parsing free of per-node allocation.
 import { ByteBuf } from "../util/bytes";
 import { Table } from "../util/table";
-import { symbolEquals } from "./symbols";
 
 export const enum Kind {
   Element = 1,
@@ -181,9 +180,6 @@ export class Doc {
     return n;
   }
 
-  @inline isElement(n: i32): bool {
-    return this.kindOf(n) == Kind.Element;
-  }
 
   appendChild(parent: i32, child: i32): void {
     const last = this.lastOf(parent);
@@ -315,9 +311,6 @@ export class Doc {
     return this.buf.equals(this.valOffOf(t), this.valLenOf(t), s);
   }
 
-  nameIs(n: i32, s: string): bool {
-    return symbolEquals(this.nameOf(n), s);
-  }
 
   // ---- attributes --------------------------------------------------------------------------
 
@@ -399,10 +392,4 @@ export class Doc {
     return c;
   }
 
-  /** Copies a slice of buf into a fresh slice (so it survives later edits of the source). */
-  copySlice(off: i32, len: i32): i32 {
-    const at = this.buf.length;
-    this.buf.slice(this.buf, off, len);
-    return at;
-  }
 }

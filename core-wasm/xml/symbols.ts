@@ -131,9 +131,6 @@ export function sealNames(): void {
   tempSlots.clear();
 }
 
-export function nameCount(): i32 {
-  return nameOff.length;
-}
 
 /** The buffer holding every name, and where a symbol's name sits in it (for slice comparisons). */
 export const symbolBytes = names;
@@ -154,9 +151,6 @@ export const symbolBytes = names;
   return nameLen.get(id);
 }
 
-export function symbolEquals(id: i32, s: string): bool {
-  return names.equals(nameOff.get(id), nameLen.get(id), s);
-}
 
 export function appendSymbol(out: ByteBuf, id: i32): void {
   out.raw(names.ptr + <usize>nameOff.get(id), nameLen.get(id));
