@@ -7,6 +7,7 @@ import { parseDocument } from "../xml/parser";
 import { writeElement, WriterOptions } from "../xml/writer";
 import { ctx, Flag } from "./context";
 import { checkCardinality, orderTree, resetCardinality } from "./order";
+import { stripSecrets } from "./secrets";
 import { specByName } from "./schema";
 import { checkClock, checkFeatures, checkIdentity, checkIdmap, checkLifecycle, checkOS, checkRoot } from "./rules/general";
 import { checkMemory, finishMemory } from "./rules/memory";
@@ -38,7 +39,9 @@ export function canonicalizeDoc(d: Doc, len: i32, flags: i32): bool {
   const hvm = isHvm();
   if (!checkChardevs(devices, hvm) || !checkDevices(devices, hvm) || !checkGraphics(devices)) return false;
   if (!checkIdmap() || !finishMemory(numaKiB, hotplugMemoryKiB(devices))) return false;
-  return orderTree(d, d.root, DOMAIN_SPEC);
+  if (!orderTree(d, d.root, DOMAIN_SPEC)) return false;
+  if ((flags & Flag.SECURE) == 0) stripSecrets(d);
+  return true;
 }
 
 function isHvm(): bool {

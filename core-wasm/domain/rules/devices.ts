@@ -10,7 +10,7 @@ import { ByteBuf, sliceEquals } from "../../util/bytes";
 import { intern } from "../../xml/symbols";
 import { random_fill } from "../../host";
 import {
-  attrEnum, attrOf, ctx, enumIndex, err, Flag, found, invalidAttr, loadText, putAttr, readEnum, readSigned, readUnsigned, readUnsignedAuto,
+  attrEnum, attrOf, ctx, enumIndex, err, found, invalidAttr, loadText, putAttr, readEnum, readSigned, readUnsigned, readUnsignedAuto,
   setAttr, setAttrHex, setAttrNumber, textLen, textOff, value,
 } from "../context";
 import { checkChardevSource, Owner } from "./chardev";
@@ -105,9 +105,6 @@ function checkDisk(disk: i32): bool {
       if (a != NONE && d.aLenOf(a) == 0) d.removeAttr(src, s);
     }
     if (d.attrIs(disk, S.type, "network") && !checkNetworkSource(src)) return false;
-    // HTTP cookies are credentials: shown only with VIR_DOMAIN_XML_SECURE, as libvirt does
-    const cookies = d.child(src, S.cookies);
-    if (cookies != NONE && (ctx.flags & Flag.SECURE) == 0) d.remove(cookies);
   }
   const target = d.child(disk, S.target);
   if (target == NONE || attrOf(target, S.dev) == NONE) {

@@ -1,11 +1,11 @@
 // <graphics>: the legacy listen=/socket= attributes and the <listen> children describe the same
 // thing; libvirt reconciles them (and refuses contradictions), then writes both forms. Ports and
-// autoport follow libvirt's rules, and passwords are shown only with the SECURE flag.
+// autoport follow libvirt's rules.
 import { Code } from "../../errors";
 import { NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { appendSymbol } from "../../xml/symbols";
-import { attrEnum, attrOf, ctx, err, Flag, putAttr, readEnum, readSigned, found, setAttr, value } from "../context";
+import { attrEnum, attrOf, ctx, err, putAttr, readEnum, readSigned, found, setAttr, value } from "../context";
 import { sliceEquals } from "../../util/bytes";
 
 const GRAPHICS_TYPES = "sdl vnc rdp desktop spice egl-headless dbus";
@@ -29,7 +29,6 @@ export function checkGraphics(devices: i32): bool {
       if (type == G_SPICE && !spicePorts(g)) return false;
       if (type == G_RDP && !rdpPorts(g)) return false;
     }
-    if ((ctx.flags & Flag.SECURE) == 0) d.removeAttr(g, S.passwd);
   }
   return true;
 }
