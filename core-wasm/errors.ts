@@ -13,10 +13,14 @@ export const enum Code {
   NO_SOURCE = 19,
   NO_TARGET = 20,
   NO_NAME = 21,
+  DOM_EXIST = 28,
+  OPERATION_DENIED = 29,
+  NO_DOMAIN = 42,
   XML_ERROR = 27,
   XML_DETAIL = 35,
   OPERATION_INVALID = 55,
   CONFIG_UNSUPPORTED = 67,
+  ARGUMENT_UNSUPPORTED = 74,
   OVERFLOW = 82,
 }
 
@@ -24,6 +28,7 @@ export const enum Code {
 export const enum From {
   NONE = 0,
   XML = 5,
+  TEST = 12,
   DOMAIN = 20,
   CPU = 31,
   DEVICE = 49,
@@ -64,6 +69,9 @@ export function beginError(code: i32, domain: i32): ByteBuf {
     case Code.CONFIG_UNSUPPORTED:
       errorMessage.str("unsupported configuration: ");
       break;
+    case Code.ARGUMENT_UNSUPPORTED:
+      errorMessage.str("argument unsupported: ");
+      break;
     case Code.OVERFLOW:
       errorMessage.str("numerical overflow: ");
       break;
@@ -72,6 +80,9 @@ export function beginError(code: i32, domain: i32): ByteBuf {
       break;
     case Code.NO_TARGET:
       errorMessage.str("missing target information for device");
+      break;
+    case Code.NO_DOMAIN:
+      errorMessage.str("Domain not found: ");
       break;
     case Code.NO_SUPPORT:
       errorMessage.str("this function is not supported by the connection driver: ");
@@ -83,5 +94,14 @@ export function beginError(code: i32, domain: i32): ByteBuf {
 /** Records an error with a fixed message and returns false, so callers can `return fail(...)`. */
 export function fail(code: i32, domain: i32, message: string): bool {
   beginError(code, domain).str(message);
+  return false;
+}
+
+/** An error whose message is the code's bare text (libvirt's message when no detail is given). */
+export function failBare(code: i32, domain: i32, text: string): bool {
+  errorCode = code;
+  errorDomain = domain;
+  errorMessage.clear();
+  errorMessage.str(text);
   return false;
 }

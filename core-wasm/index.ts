@@ -9,10 +9,12 @@ import { writeElement } from "./xml/writer";
 import { canonicalizeDoc, writeDomain } from "./domain/canonical";
 import { writeDomainJSON } from "./domain/json";
 import { ctx } from "./domain/context";
+import * as api from "./exports/domains";
 
 const doc = new Doc();
 const output = new ByteBuf(16384);
 let outputIsError = false;
+api.bindIo(new api.Io(doc, output));
 
 export function inputBuffer(len: i32): usize {
   return reserveInput(doc, len);
@@ -86,4 +88,131 @@ export function xmlRoundTrip(len: i32): i32 {
   if (!parseDocument(doc, len, "(domain_definition)")) return done(false);
   writeElement(output, doc, doc.root, 0);
   return done(true);
+}
+
+// ---- nodes and domains (exports/domains.ts); each returns a status (or a count) >= 0, or -1 ----
+
+function begin(): void {
+  clearError();
+  output.clear();
+}
+
+/** Like done(), for operations whose non-negative result is a value. */
+function finish(result: i32): i32 {
+  done(result >= 0);
+  return result;
+}
+
+export function nodeOpenDefault(): i32 {
+  begin();
+  return finish(api.nodeOpenDefault());
+}
+
+export function nodeFileRefs(len: i32): i32 {
+  begin();
+  return finish(api.nodeFileRefs(len));
+}
+
+export function nodeOpenFile(len: i32): i32 {
+  begin();
+  return finish(api.nodeOpenFile(len));
+}
+
+export function nodeClose(node: i32): void {
+  api.nodeClose(node);
+}
+
+export function nodeInfo(node: i32): i32 {
+  begin();
+  return finish(api.nodeInfo(node));
+}
+
+export function nodeCapabilities(node: i32): i32 {
+  begin();
+  return finish(api.nodeCapabilities(node));
+}
+
+export function domainDefine(node: i32, len: i32, flags: i32): i32 {
+  begin();
+  return finish(api.domainDefine(node, len, flags));
+}
+
+export function domainCreateXML(node: i32, len: i32, flags: i32, restored: i32): i32 {
+  begin();
+  return finish(api.domainCreateXML(node, len, flags, restored));
+}
+
+export function domainLookupByName(node: i32, len: i32): i32 {
+  begin();
+  return finish(api.domainLookupByName(node, len));
+}
+
+export function domainLookupByUUID(node: i32, a: i32, b: i32, c: i32, e: i32): i32 {
+  begin();
+  return finish(api.domainLookupByUUID(node, a, b, c, e));
+}
+
+export function domainLookupByID(node: i32, id: i32): i32 {
+  begin();
+  return finish(api.domainLookupByID(node, id));
+}
+
+export function domainList(node: i32, flags: i32): i32 {
+  begin();
+  return finish(api.domainList(node, flags));
+}
+
+export function domainOp(node: i32, op: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, flags: i32): i32 {
+  begin();
+  return finish(api.domainOp(node, op, a, b, c, e, nameLen, flags));
+}
+
+export function domainInfo(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32): i32 {
+  begin();
+  return finish(api.domainInfo(node, a, b, c, e, nameLen));
+}
+
+export function domainOSType(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32): i32 {
+  begin();
+  return finish(api.domainOSType(node, a, b, c, e, nameLen));
+}
+
+export function domainXML(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, flags: i32): i32 {
+  begin();
+  return finish(api.domainXML(node, a, b, c, e, nameLen, flags));
+}
+
+export function domainSaveImage(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, flags: i32): i32 {
+  begin();
+  return finish(api.domainSaveImage(node, a, b, c, e, nameLen, flags));
+}
+
+export function domainSetMemory(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, kib: f64, flags: i32): i32 {
+  begin();
+  return finish(api.domainSetMemory(node, a, b, c, e, nameLen, kib, flags));
+}
+
+export function domainSetVcpus(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, count: i32, flags: i32): i32 {
+  begin();
+  return finish(api.domainSetVcpus(node, a, b, c, e, nameLen, count, flags));
+}
+
+export function domainGetVcpus(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, flags: i32): i32 {
+  begin();
+  return finish(api.domainGetVcpus(node, a, b, c, e, nameLen, flags));
+}
+
+export function domainSchedParams(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, flags: i32): i32 {
+  begin();
+  return finish(api.domainSchedParams(node, a, b, c, e, nameLen, flags));
+}
+
+export function domainSetSchedParams(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, paramsLen: i32, flags: i32): i32 {
+  begin();
+  return finish(api.domainSetSchedParams(node, a, b, c, e, nameLen, paramsLen, flags));
+}
+
+export function takeEvents(): i32 {
+  begin();
+  return finish(api.takeEvents());
 }

@@ -23,7 +23,11 @@ writerOptions.libxmlChildren = S.metadata;
 
 /** Parses, validates and normalises the document in d (len input bytes) in place. */
 export function canonicalizeDoc(d: Doc, len: i32, flags: i32): bool {
-  if (!parseDocument(d, len, "(domain_definition)")) return false;
+  return parseDocument(d, len, "(domain_definition)") && applyRules(d, flags);
+}
+
+/** Validates and normalises the parsed document in d (drivers may have edited it). */
+export function applyRules(d: Doc, flags: i32): bool {
   ctx.d = d;
   ctx.flags = flags & (Flag.SECURE | Flag.INACTIVE);
   ctx.root = d.root;

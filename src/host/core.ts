@@ -74,6 +74,7 @@ export class Core {
     return {
       shim: {
         random_fill: (ptr: number, len: number) => this.shim.randomFill(this.bytes(ptr >>> 0, len >>> 0)),
+        clock_ms: () => this.shim.clockMs(),
       },
       wasi_snapshot_preview1: {
         fd_write: (_fd: number, iovs: number, count: number, written: number) => {
@@ -119,6 +120,55 @@ export class Core {
     const text = decoder.decode(this.bytes(this.exports.outputPtr(), this.exports.outputLen()));
     if (status !== 0) throw new VirtError(this.exports.lastErrorCode(), this.exports.lastErrorDomain(), text);
     return text;
+  }
+
+  /**
+   * Places input bytes for the next call at the start of the input buffer; `more` follows them.
+   * Returns the length of `first` and the total.
+   */
+  writeInput(first: Uint8Array, more?: Uint8Array): number {
+    const total = first.length + (more?.length ?? 0);
+    const ptr = this.exports.inputBuffer(total);
+    const view = this.bytes(ptr, total);
+    view.set(first);
+    if (more) view.set(more, first.length);
+    return first.length;
+  }
+
+  /** Encodes text into the input buffer; returns its length in bytes. */
+  writeText(text: string): number {
+    const room = text.length * 3;
+    const ptr = this.exports.inputBuffer(room);
+    return encoder.encodeInto(text, this.bytes(ptr, room)).written;
+  }
+
+  /** Calls a numeric core operation; a negative result raises the core's VirtError. */
+  call(operation: string, ...args: number[]): number {
+    const fn = (this.exports as unknown as Record<string, (...a: number[]) => number>)[operation];
+    let result: number;
+    try {
+      result = fn(...args);
+    } catch (e) {
+      this.abortText = "";
+      this.instantiate();
+      const message = e instanceof Error ? e.message : String(e);
+      throw new VirtError(ErrorNumber.VIR_ERR_INTERNAL_ERROR, ErrorDomain.VIR_FROM_NONE, `internal error: ${message}`);
+    }
+    if (result < 0) {
+      const text = decoder.decode(this.bytes(this.exports.outputPtr(), this.exports.outputLen()));
+      throw new VirtError(this.exports.lastErrorCode(), this.exports.lastErrorDomain(), text);
+    }
+    return result;
+  }
+
+  /** The last operation's output as text. */
+  outputText(): string {
+    return decoder.decode(this.bytes(this.exports.outputPtr(), this.exports.outputLen()));
+  }
+
+  /** The last operation's output bytes (a view into core memory: read it before the next call). */
+  outputView(): DataView {
+    return new DataView(this.exports.memory.buffer, this.exports.outputPtr(), this.exports.outputLen());
   }
 
   /** Size of the core's linear memory in bytes (to watch that it stays bounded). */

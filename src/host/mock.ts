@@ -1,6 +1,6 @@
 // The TypeScript mock shim: a deterministic stand-in for the native shim, used by tests and by
 // the test:/// driver. It records every call so tests can assert what the core asked for.
-import type { HostShim } from "./shim.js";
+import { nodeShim, type HostShim } from "./shim.js";
 
 export interface MockCall {
   fn: string;
@@ -9,12 +9,22 @@ export interface MockCall {
 
 export class MockShim implements HostShim {
   readonly calls: MockCall[] = [];
+  /** The simulated clock in milliseconds; undefined follows the real one. */
+  clock: number | undefined;
 
-  /** randomFill writes this byte repeatedly (0 reproduces libvirt's test suite, which mocks randomness to zero). */
-  constructor(private readonly randomByte = 0) {}
+  /**
+   * randomByte: randomFill writes this byte repeatedly (0 reproduces libvirt's test suite, which
+   * mocks randomness to zero); undefined gives real random bytes, for a node that behaves.
+   */
+  constructor(private readonly randomByte: number | undefined = 0) {}
 
   randomFill(view: Uint8Array): void {
     this.calls.push({ fn: "randomFill", args: [view.length] });
-    view.fill(this.randomByte);
+    if (this.randomByte === undefined) nodeShim.randomFill(view);
+    else view.fill(this.randomByte);
+  }
+
+  clockMs(): number {
+    return this.clock ?? Date.now();
   }
 }

@@ -5,6 +5,8 @@ import { randomFillSync } from "node:crypto";
 export interface HostShim {
   /** Fills the view with random bytes (UUIDs and MACs generated for definitions lacking them). */
   randomFill(view: Uint8Array): void;
+  /** Wall-clock time in milliseconds (CPU time of test domains is reported from it). */
+  clockMs(): number;
 }
 
 /** Random bytes are fetched from the OS in blocks: one system call per 4 KiB, not per UUID. */
@@ -26,5 +28,8 @@ export const nodeShim: HostShim = {
     // Never hand out the same bytes twice.
     pool.fill(0, poolUsed, poolUsed + view.length);
     poolUsed += view.length;
+  },
+  clockMs() {
+    return Date.now();
   },
 };

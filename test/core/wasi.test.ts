@@ -19,7 +19,10 @@ function instantiateUnderWasi() {
   const instance = new WebAssembly.Instance(coreModule(), {
     wasi_snapshot_preview1: wasi.wasiImport,
     // An embedder's own randomness source; zeros keep the output reproducible here.
-    shim: { random_fill: (ptr: number, len: number) => new Uint8Array(memory!.buffer, ptr, len).fill(0) },
+    shim: {
+      random_fill: (ptr: number, len: number) => new Uint8Array(memory!.buffer, ptr, len).fill(0),
+      clock_ms: () => 0,
+    },
   });
   wasi.initialize(instance);
   const core = instance.exports as unknown as CoreExports;

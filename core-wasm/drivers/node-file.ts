@@ -1,0 +1,136 @@
+// test:///PATH node files (libvirt's testOpenFromFile): a <node> with <domain> elements (inline,
+// or file='...' which the host reads and passes along), the node's CPU and memory, and the
+// test:runstate / test:transient / test:hasmanagedsave extensions on domains.
+import { Code, From, beginError } from "../errors";
+import { ByteBuf } from "../util/bytes";
+import { Doc, NONE } from "../xml/dom";
+import { S } from "../xml/names.gen";
+import { parseDocument, reserveInput } from "../xml/parser";
+import { writeElement } from "../xml/writer";
+import { Flag, sym } from "../domain/context";
+import { parsedU64, parseU64 } from "../domain/values";
+import { State } from "../objects/states";
+import { bootFromNodeFile, capture, TestNode } from "./test-driver";
+
+const nodeDoc = new Doc();
+const domainDoc = new Doc();
+const scratch = new ByteBuf(4096);
+
+/** Copies len bytes at p into d's input buffer and parses them. */
+function parseInto(d: Doc, p: usize, len: i32, source: string): bool {
+  const q = reserveInput(d, len);
+  memory.copy(q, p, <usize>len);
+  return parseDocument(d, len, source);
+}
+
+function segmentEnd(p: usize, from: i32, len: i32): i32 {
+  let i = from;
+  while (i < len && load<u8>(p + <usize>i) != 0) i++;
+  return i;
+}
+
+/** The file names of a node file's <domain file='...'> elements, one per line. */
+export function nodeFileReferences(input: usize, len: i32, out: ByteBuf): bool {
+  if (!parseInto(nodeDoc, input, segmentEnd(input, 0, len), "(node_definition)")) return false;
+  for (let c = nodeDoc.child(nodeDoc.root, S.domain); c != NONE; c = nodeDoc.nextNamed(c)) {
+    const file = nodeDoc.attr(c, S.file);
+    if (file == NONE) continue;
+    out.slice(nodeDoc.buf, nodeDoc.aOffOf(file), nodeDoc.aLenOf(file));
+    out.byte(10);
+  }
+  return true;
+}
+
+function numberChild(parent: i32, name: string, fallback: u64): u64 {
+  if (parent == NONE) return fallback;
+  const c = nodeDoc.child(parent, sym(name));
+  const t = c == NONE ? NONE : nodeDoc.textNode(c);
+  if (t == NONE || !parseU64(nodeDoc.buf, nodeDoc.valOffOf(t), nodeDoc.valLenOf(t))) return fallback;
+  return parsedU64;
+}
+
+/**
+ * Fills node from a node file: the node XML, then (NUL-separated) the contents of the files its
+ * <domain file='...'> elements name, in document order.
+ */
+export function populateFromNodeFile(node: TestNode, input: usize, len: i32): bool {
+  let end = segmentEnd(input, 0, len);
+  if (!parseInto(nodeDoc, input, end, "(node_definition)")) return false;
+  const root = nodeDoc.root;
+  if (nodeDoc.nameOf(root) != sym("node")) {
+    beginError(Code.XML_ERROR, From.TEST).str("Root element is not 'node'");
+    return false;
+  }
+  const cpu = nodeDoc.child(root, S.cpu);
+  const info = node.info;
+  info.mhz = <i32>numberChild(cpu, "mhz", <u64>info.mhz);
+  info.nodes = <i32>numberChild(cpu, "nodes", <u64>info.nodes);
+  info.sockets = <i32>numberChild(cpu, "sockets", <u64>info.sockets);
+  info.cores = <i32>numberChild(cpu, "cores", <u64>info.cores);
+  info.threads = <i32>numberChild(cpu, "threads", <u64>info.threads);
+  info.cpus = info.nodes * info.sockets * info.cores * info.threads;
+  const active = <i32>numberChild(cpu, "active", <u64>info.cpus);
+  if (active < info.cpus) info.cpus = active;
+  if (cpu != NONE) {
+    const model = nodeDoc.child(cpu, S.model);
+    const t = model == NONE ? NONE : nodeDoc.textNode(model);
+    if (t != NONE) info.model = String.UTF8.decodeUnsafe(nodeDoc.buf.ptr + <usize>nodeDoc.valOffOf(t), <usize>nodeDoc.valLenOf(t));
+  }
+  info.memoryKiB = numberChild(root, "memory", info.memoryKiB);
+
+  let next = end + 1;
+  for (let c = nodeDoc.child(root, S.domain); c != NONE; c = nodeDoc.nextNamed(c)) {
+    scratch.clear();
+    if (nodeDoc.attr(c, S.file) != NONE) {
+      if (next > len) {
+        beginError(Code.XML_ERROR, From.TEST).str("missing domain file contents");
+        return false;
+      }
+      end = segmentEnd(input, next, len);
+      scratch.raw(input + <usize>next, end - next);
+      next = end + 1;
+    } else writeElement(scratch, nodeDoc, c, 0);
+    if (!bootDomain(node, scratch)) return false;
+  }
+  return true;
+}
+
+/** Parses one domain of the node file, reads and removes the test: extensions, adds it. */
+function bootDomain(node: TestNode, xml: ByteBuf): bool {
+  const extras = domainDoc;
+  if (!parseInto(extras, xml.ptr, xml.length, "(domain_definition)")) return false;
+  let runstate = State.RUNNING;
+  let transient = false;
+  let managedSave = false;
+  for (let e = extras.firstElement(extras.root); e != NONE; e = extras.nextElement(e)) {
+    const name = extras.nameOf(e);
+    if (name == sym("test:runstate")) {
+      const t = extras.textNode(e);
+      if (t == NONE || !parseU64(extras.buf, extras.valOffOf(t), extras.valLenOf(t)) || parsedU64 < 1 || parsedU64 > 7) {
+        beginError(Code.XML_ERROR, From.TEST).str("runstate must be a valid domain state");
+        return false;
+      }
+      runstate = <i32>parsedU64;
+    } else if (name == sym("test:transient")) transient = true;
+    else if (name == sym("test:hasmanagedsave")) managedSave = true;
+  }
+  if (transient && runstate == State.SHUTOFF) {
+    beginError(Code.XML_ERROR, From.TEST).str("transient domain cannot have runstate 'shutoff'");
+    return false;
+  }
+  if (managedSave && runstate != State.SHUTOFF) {
+    beginError(Code.XML_ERROR, From.TEST).str("domain with managedsave image can only have runstate 'shutoff'");
+    return false;
+  }
+  // The definition is the domain without the extensions and the test namespace declaration.
+  for (let e = extras.firstElement(extras.root); e != NONE; ) {
+    const nx = extras.nextElement(e);
+    const n = extras.nameOf(e);
+    if (n == sym("test:runstate") || n == sym("test:transient") || n == sym("test:hasmanagedsave") || n == sym("test:domainsnapshot")) extras.remove(e);
+    e = nx;
+  }
+  extras.removeAttr(extras.root, sym("xmlns:test"));
+  const def = capture(extras, Flag.INACTIVE);
+  if (def === null) return false;
+  return bootFromNodeFile(node, def, runstate, transient, managedSave) !== null;
+}
