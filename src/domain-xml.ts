@@ -1,11 +1,7 @@
 // Domain XML without a connection: canonical formatting and a typed view for JS users.
 import { defaultCore } from "./host/core.js";
+import { DomainXMLFlags } from "./constants.js";
 
-/** virDomainXMLFlags values that affect formatting. */
-export const DomainXMLFlags = {
-  VIR_DOMAIN_XML_SECURE: 1,
-  VIR_DOMAIN_XML_INACTIVE: 2,
-} as const;
 
 export interface CanonicalizeOptions {
   /** Format the persistent (inactive) form: no id, no live-only state. */

@@ -1,5 +1,11 @@
 // virtkit's public library.
 export { VirtError, ErrorNumber, ErrorDomain } from "./errors.js";
-export { canonicalizeDomainXML, parseDomainXML, DomainXMLFlags } from "./domain-xml.js";
+export { canonicalizeDomainXML, parseDomainXML } from "./domain-xml.js";
 export type { CanonicalizeOptions } from "./domain-xml.js";
 export type { DomainDef, DomainDevices, DomainOs, DomainVcpu, DiskDef, InterfaceDef, AddressDef, XmlElement, XmlNode } from "./domain-def.js";
+export { openConnection, Connection, LIB_VERSION } from "./connection.js";
+export type { ConnectionOptions, LifecycleListener } from "./connection.js";
+export { Domain } from "./domain.js";
+export type { DomainInfo } from "./domain.js";
+export type { NodeInfo, TypedParameter } from "./drivers/driver.js";
+export * from "./constants.js";

@@ -59,7 +59,19 @@ function putF64(v: f64): void {
   out.length += 8;
 }
 
-/** [id][uuid as four words, most significant first][name length][name UTF-8] */
+// Domain records: [count], then per domain [id][UUID as four words, most significant first],
+// then all the names, UTF-8, each followed by a NUL (the host decodes them in one go).
+const recordNames = new ByteBuf(4096);
+let recordCountAt: i32 = 0;
+let recordCount: i32 = 0;
+
+function beginDomains(): void {
+  recordNames.clear();
+  recordCount = 0;
+  recordCountAt = io.output.length;
+  putI32(0);
+}
+
 function putDomain(obj: DomainObj): void {
   putI32(obj.id);
   putI32(<i32>(obj.def.uuidHi >> 32));
@@ -67,8 +79,21 @@ function putDomain(obj: DomainObj): void {
   putI32(<i32>(obj.def.uuidLo >> 32));
   putI32(<i32>obj.def.uuidLo);
   const name = obj.def.nameUtf8;
-  putI32(name.byteLength);
-  io.output.raw(changetype<usize>(name), name.byteLength);
+  recordNames.raw(changetype<usize>(name), name.byteLength);
+  recordNames.byte(0);
+  recordCount++;
+}
+
+function endDomains(): void {
+  store<i32>(io.output.ptr + <usize>recordCountAt, recordCount);
+  io.output.slice(recordNames, 0, recordNames.length);
+}
+
+/** One domain as a record list of one. */
+function putOneDomain(obj: DomainObj): void {
+  beginDomains();
+  putDomain(obj);
+  endDomains();
 }
 
 function putBytes(b: ArrayBuffer): void {
@@ -143,7 +168,7 @@ export function domainDefine(handle: i32, len: i32, flags: i32): i32 {
   if (def === null) return -1;
   const obj = defineDomain(node, def);
   if (obj === null) return -1;
-  putDomain(obj);
+  putOneDomain(obj);
   return 0;
 }
 
@@ -155,7 +180,7 @@ export function domainCreateXML(handle: i32, len: i32, flags: i32, restored: i32
   if (def === null) return -1;
   const obj = createDomain(node, def, flags, restored != 0);
   if (obj === null) return -1;
-  putDomain(obj);
+  putOneDomain(obj);
   return 0;
 }
 
@@ -164,7 +189,7 @@ export function domainLookupByName(handle: i32, len: i32): i32 {
   if (node === null) return -1;
   const obj = node.list.findByName(String.UTF8.decodeUnsafe(io.input.buf.ptr, <usize>len));
   if (obj === null) return notFound();
-  putDomain(obj);
+  putOneDomain(obj);
   return 0;
 }
 
@@ -173,7 +198,7 @@ export function domainLookupByUUID(handle: i32, a: i32, b: i32, c: i32, e: i32):
   if (node === null) return -1;
   const obj = node.list.findByUuid(words(a, b), words(c, e));
   if (obj === null) return notFound();
-  putDomain(obj);
+  putOneDomain(obj);
   return 0;
 }
 
@@ -182,7 +207,7 @@ export function domainLookupByID(handle: i32, id: i32): i32 {
   if (node === null) return -1;
   const obj: DomainObj | null = id < 0 ? null : node.list.findById(id);
   if (obj === null) return notFound();
-  putDomain(obj);
+  putOneDomain(obj);
   return 0;
 }
 
@@ -195,21 +220,17 @@ function notFound(): i32 {
   return (<u64>(<u32>high) << 32) | <u64>(<u32>low);
 }
 
-/** virConnectListAllDomains: [count] then a record per matching domain. */
+/** virConnectListAllDomains: the records of the matching domains. */
 export function domainList(handle: i32, flags: i32): i32 {
   const node = nodeAt(handle);
   if (node === null || !checkFlags(flags, 0xffff, "testConnectListAllDomains")) return -1;
-  const countAt = io.output.length;
-  putI32(0);
-  let count = 0;
+  beginDomains();
   const objects = node.list.objects;
   for (let i = 0; i < objects.length; i++) {
     const obj = objects[i];
-    if (obj === null || !matches(obj, flags)) continue;
-    putDomain(obj);
-    count++;
+    if (obj !== null && matches(obj, flags)) putDomain(obj);
   }
-  store<i32>(io.output.ptr + <usize>countAt, count);
+  endDomains();
   return 0;
 }
 

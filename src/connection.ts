@@ -1,0 +1,200 @@
+// A connection to a node (libvirt's virConnectPtr). Every public call goes through the same
+// checks libvirt's public API makes before it reaches the driver: an open connection, write
+// access for changes, and a driver that implements the operation.
+import { EventEmitter } from "node:events";
+import { ErrorDomain, ErrorNumber, VirtError } from "./errors.js";
+import { JobQueue } from "./jobs.js";
+import { Domain } from "./domain.js";
+import { DomainXMLFlags } from "./constants.js";
+import { openDriver } from "./drivers/registry.js";
+import { uuidWords, type DomainRef, type HypervisorDriver, type LifecycleEvent, type NodeInfo } from "./drivers/driver.js";
+
+export interface ConnectionOptions {
+  /** Like virConnectOpenReadOnly: every change is refused. */
+  readOnly?: boolean;
+}
+
+/** libvirt's library version this API follows (virConnectGetLibVersion): 9.0.0. */
+export const LIB_VERSION = 9000000;
+
+export type LifecycleListener = (dom: Domain, event: number, detail: number) => void;
+
+/** Opens a connection to the node named by uri (test:///default, test:///PATH/node.xml, ...). */
+export async function openConnection(uri: string, options: ConnectionOptions = {}): Promise<Connection> {
+  return new Connection(uri, openDriver(uri), options.readOnly === true);
+}
+
+export class Connection {
+  private readonly jobs = new JobQueue();
+  private readonly emitter = new EventEmitter();
+  private readonly unsubscribe: () => void;
+  private closed = false;
+
+  /** @internal use openConnection() */
+  constructor(
+    private readonly uri: string,
+    private readonly driver: HypervisorDriver,
+    readonly readOnly: boolean,
+  ) {
+    this.unsubscribe = driver.subscribe((events) => this.deliver(events));
+  }
+
+  // ---- events -------------------------------------------------------------------------------------
+
+  /** Lifecycle events of this node's domains, with libvirt's event and detail numbers. */
+  on(event: "lifecycle", listener: LifecycleListener): this {
+    this.emitter.on(event, listener);
+    return this;
+  }
+
+  off(event: "lifecycle", listener: LifecycleListener): this {
+    this.emitter.off(event, listener);
+    return this;
+  }
+
+  /** Events are delivered after the operation that caused them has returned, as libvirt's are. */
+  private deliver(events: LifecycleEvent[]): void {
+    if (this.emitter.listenerCount("lifecycle") === 0) return;
+    queueMicrotask(() => {
+      for (const e of events) this.emitter.emit("lifecycle", new Domain(this, e.dom), e.event, e.detail);
+    });
+  }
+
+  // ---- the call path ------------------------------------------------------------------------------
+
+  /**
+   * @internal Runs a driver operation the way libvirt's public API does: api names it in
+   * errors, `changes` marks operations refused on read-only connections, and key (a domain's
+   * UUID) serializes operations on one domain.
+   */
+  call<K extends keyof HypervisorDriver, T>(api: string, changes: boolean, key: string | undefined, method: K, run: (fn: NonNullable<HypervisorDriver[K]>) => T | Promise<T>): Promise<T> {
+    const domainApi = api.startsWith("virDomain");
+    const from = domainApi ? ErrorDomain.VIR_FROM_DOMAIN : ErrorDomain.VIR_FROM_NONE;
+    if (this.closed) {
+      return Promise.reject(new VirtError(ErrorNumber.VIR_ERR_INVALID_CONN, from, `invalid connection pointer in ${api}`));
+    }
+    if (changes && this.readOnly) {
+      return Promise.reject(new VirtError(ErrorNumber.VIR_ERR_OPERATION_DENIED, from, `operation forbidden: read only access prevents ${api}`));
+    }
+    const fn = this.driver[method];
+    if (typeof fn !== "function") {
+      return Promise.reject(new VirtError(ErrorNumber.VIR_ERR_NO_SUPPORT, from, `this function is not supported by the connection driver: ${api}`));
+    }
+    const bound = (fn as (...args: unknown[]) => unknown).bind(this.driver) as NonNullable<HypervisorDriver[K]>;
+    if (key === undefined) {
+      try {
+        return Promise.resolve(run(bound));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return this.jobs.run(key, () => run(bound));
+  }
+
+  /** Answers a question the connection itself knows (only needing it to be open). */
+  private local<T>(api: string, answer: () => T): Promise<T> {
+    if (this.closed) {
+      return Promise.reject(new VirtError(ErrorNumber.VIR_ERR_INVALID_CONN, ErrorDomain.VIR_FROM_NONE, `invalid connection pointer in ${api}`));
+    }
+    return Promise.resolve(answer());
+  }
+
+  /** @internal the read-only check libvirt makes on the SECURE flag of XML requests */
+  checkSecureRead(api: string, flags: number): void {
+    if (this.readOnly && (flags & DomainXMLFlags.VIR_DOMAIN_XML_SECURE) !== 0) {
+      throw new VirtError(ErrorNumber.VIR_ERR_OPERATION_DENIED, ErrorDomain.VIR_FROM_DOMAIN, `operation forbidden: ${api} with secure flag`);
+    }
+  }
+
+  private domain(ref: DomainRef): Domain {
+    return new Domain(this, ref);
+  }
+
+  // ---- the connection -----------------------------------------------------------------------------
+
+  async close(): Promise<number> {
+    if (!this.closed) {
+      this.closed = true;
+      this.unsubscribe();
+      this.driver.close();
+    }
+    return 0;
+  }
+
+  isAlive(): boolean {
+    return !this.closed;
+  }
+
+  getURI(): Promise<string> {
+    return this.local("virConnectGetURI", () => this.uri);
+  }
+
+  getType(): Promise<string> {
+    return this.local("virConnectGetType", () => this.driver.type);
+  }
+
+  /** The hypervisor's version number (major * 1,000,000 + minor * 1,000 + release). */
+  getVersion(): Promise<number> {
+    return this.call("virConnectGetVersion", false, undefined, "getVersion", (fn) => fn());
+  }
+
+  /** The libvirt library version this API follows. */
+  getLibVersion(): Promise<number> {
+    return this.local("virConnectGetLibVersion", () => LIB_VERSION);
+  }
+
+  getHostname(): Promise<string> {
+    return this.call("virConnectGetHostname", false, undefined, "getHostname", (fn) => fn());
+  }
+
+  getCapabilities(): Promise<string> {
+    return this.call("virConnectGetCapabilities", false, undefined, "getCapabilities", (fn) => fn());
+  }
+
+  /** virNodeGetInfo */
+  getInfo(): Promise<NodeInfo> {
+    return this.call("virNodeGetInfo", false, undefined, "getNodeInfo", (fn) => fn());
+  }
+
+  // ---- domains ------------------------------------------------------------------------------------
+
+  /** Defines (or redefines) a persistent domain. */
+  async defineXML(xml: string, flags = 0): Promise<Domain> {
+    const api = flags === 0 ? "virDomainDefineXML" : "virDomainDefineXMLFlags";
+    return this.domain(await this.call(api, true, undefined, "defineXML", (fn) => fn(xml, flags)));
+  }
+
+  /** Creates and starts a transient domain. */
+  async createXML(xml: string, flags = 0): Promise<Domain> {
+    return this.domain(await this.call("virDomainCreateXML", true, undefined, "createXML", (fn) => fn(xml, flags)));
+  }
+
+  async lookupByName(name: string): Promise<Domain> {
+    return this.domain(await this.call("virDomainLookupByName", false, undefined, "lookupByName", (fn) => fn(name)));
+  }
+
+  async lookupByUUIDString(uuid: string): Promise<Domain> {
+    const words = uuidWords(uuid);
+    if (!words) throw new VirtError(ErrorNumber.VIR_ERR_INVALID_ARG, ErrorDomain.VIR_FROM_DOMAIN, `invalid argument: uuidstr in virDomainLookupByUUIDString`);
+    return this.domain(await this.call("virDomainLookupByUUID", false, undefined, "lookupByUUID", (fn) => fn(words)));
+  }
+
+  async lookupByID(id: number): Promise<Domain> {
+    if (!Number.isInteger(id) || id < 0) {
+      throw new VirtError(ErrorNumber.VIR_ERR_INVALID_ARG, ErrorDomain.VIR_FROM_DOMAIN, `invalid argument: id in virDomainLookupByID must be non-negative`);
+    }
+    return this.domain(await this.call("virDomainLookupByID", false, undefined, "lookupByID", (fn) => fn(id)));
+  }
+
+  /** virConnectListAllDomains, with virConnectListAllDomainsFlags filters. */
+  async listAllDomains(flags = 0): Promise<Domain[]> {
+    const refs = await this.call("virConnectListAllDomains", false, undefined, "listAllDomains", (fn) => fn(flags));
+    return refs.map((ref) => new Domain(this, ref));
+  }
+
+  /** Starts a domain again from the image save() wrote. */
+  async restore(path: string, flags = 0): Promise<void> {
+    await this.call(flags === 0 ? "virDomainRestore" : "virDomainRestoreFlags", true, undefined, "restore", (fn) => fn(path, flags));
+  }
+
+}

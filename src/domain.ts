@@ -1,0 +1,201 @@
+// A domain on a connection (libvirt's virDomainPtr): it names the domain by UUID; every call
+// asks the driver, through the connection's checks and the domain's job queue.
+import type { Connection } from "./connection.js";
+import { uuidString, type DomainRef, type DomainStatus, type TypedParameter } from "./drivers/driver.js";
+import { DomainModificationImpact, DomainVcpuFlags } from "./constants.js";
+import { ErrorDomain, ErrorNumber, VirtError } from "./errors.js";
+
+/** virDomainInfo */
+export interface DomainInfo {
+  /** virDomainState */
+  state: number;
+  /** KiB */
+  maxMem: number;
+  /** KiB */
+  memory: number;
+  nrVirtCpu: number;
+  /** nanoseconds */
+  cpuTime: bigint;
+}
+
+export class Domain {
+  private uuidText: string | undefined;
+
+  /** @internal connections create domains */
+  constructor(
+    private readonly conn: Connection,
+    private readonly ref: DomainRef,
+  ) {}
+
+  private get key(): string {
+    this.uuidText ??= uuidString(this.ref.uuid);
+    return this.uuidText;
+  }
+
+  private status(api: string): Promise<DomainStatus> {
+    return this.conn.call(api, false, this.key, "domainGetStatus", (fn) => fn(this.ref));
+  }
+
+  // ---- identity ------------------------------------------------------------------------------------
+
+  getName(): string {
+    return this.ref.name;
+  }
+
+  getUUIDString(): string {
+    return this.key;
+  }
+
+  /** The id while the domain runs, else -1. */
+  async getID(): Promise<number> {
+    return (await this.status("virDomainGetID")).id;
+  }
+
+  getConnect(): Connection {
+    return this.conn;
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------------
+
+  /** Boots a defined domain (virDomainCreateWithFlags). */
+  create(flags = 0): Promise<void> {
+    return this.conn.call(flags === 0 ? "virDomainCreate" : "virDomainCreateWithFlags", true, this.key, "domainCreate", (fn) => fn(this.ref, flags));
+  }
+
+  shutdown(flags = 0): Promise<void> {
+    return this.conn.call(flags === 0 ? "virDomainShutdown" : "virDomainShutdownFlags", true, this.key, "domainShutdown", (fn) => fn(this.ref, flags));
+  }
+
+  destroy(flags = 0): Promise<void> {
+    return this.conn.call(flags === 0 ? "virDomainDestroy" : "virDomainDestroyFlags", true, this.key, "domainDestroy", (fn) => fn(this.ref, flags));
+  }
+
+  suspend(): Promise<void> {
+    return this.conn.call("virDomainSuspend", true, this.key, "domainSuspend", (fn) => fn(this.ref));
+  }
+
+  resume(): Promise<void> {
+    return this.conn.call("virDomainResume", true, this.key, "domainResume", (fn) => fn(this.ref));
+  }
+
+  reboot(flags = 0): Promise<void> {
+    return this.conn.call("virDomainReboot", true, this.key, "domainReboot", (fn) => fn(this.ref, flags));
+  }
+
+  reset(flags = 0): Promise<void> {
+    return this.conn.call("virDomainReset", true, this.key, "domainReset", (fn) => fn(this.ref, flags));
+  }
+
+  undefine(flags = 0): Promise<void> {
+    return this.conn.call(flags === 0 ? "virDomainUndefine" : "virDomainUndefineFlags", true, this.key, "domainUndefine", (fn) => fn(this.ref, flags));
+  }
+
+  // ---- state ----------------------------------------------------------------------------------------
+
+  async getInfo(): Promise<DomainInfo> {
+    const s = await this.status("virDomainGetInfo");
+    return { state: s.state, maxMem: s.maxMem, memory: s.memory, nrVirtCpu: s.nrVirtCpu, cpuTime: BigInt(s.cpuTime) };
+  }
+
+  async getState(flags = 0): Promise<{ state: number; reason: number }> {
+    checkNoFlags(flags, "virDomainGetState");
+    const s = await this.status("virDomainGetState");
+    return { state: s.state, reason: s.reason };
+  }
+
+  async isActive(): Promise<boolean> {
+    return (await this.status("virDomainIsActive")).id !== -1;
+  }
+
+  async isPersistent(): Promise<boolean> {
+    return (await this.status("virDomainIsPersistent")).persistent;
+  }
+
+  async getAutostart(): Promise<boolean> {
+    return (await this.status("virDomainGetAutostart")).autostart;
+  }
+
+  setAutostart(autostart: boolean): Promise<void> {
+    return this.conn.call("virDomainSetAutostart", true, this.key, "domainSetAutostart", (fn) => fn(this.ref, autostart));
+  }
+
+  async getMaxMemory(): Promise<number> {
+    return (await this.status("virDomainGetMaxMemory")).maxMem;
+  }
+
+  getOSType(): Promise<string> {
+    return this.conn.call("virDomainGetOSType", false, this.key, "domainGetOSType", (fn) => fn(this.ref));
+  }
+
+  getXMLDesc(flags = 0): Promise<string> {
+    return this.conn.call("virDomainGetXMLDesc", false, this.key, "domainGetXMLDesc", (fn) => {
+      this.conn.checkSecureRead("virDomainGetXMLDesc", flags);
+      return fn(this.ref, flags);
+    });
+  }
+
+  // ---- tuning ----------------------------------------------------------------------------------------
+
+  /** Current memory of the running domain, KiB (virDomainSetMemory). */
+  setMemory(kib: number): Promise<void> {
+    return this.conn.call("virDomainSetMemory", true, this.key, "domainSetMemoryFlags", (fn) => fn(this.ref, kib, DomainModificationImpact.VIR_DOMAIN_AFFECT_LIVE));
+  }
+
+  /** virDomainSetMemoryFlags: AFFECT_LIVE / AFFECT_CONFIG, and VIR_DOMAIN_MEM_MAXIMUM. */
+  setMemoryFlags(kib: number, flags = 0): Promise<void> {
+    return this.conn.call("virDomainSetMemoryFlags", true, this.key, "domainSetMemoryFlags", (fn) => fn(this.ref, kib, flags));
+  }
+
+  setMaxMemory(kib: number): Promise<void> {
+    return this.conn.call("virDomainSetMaxMemory", true, this.key, "domainSetMaxMemory", (fn) => fn(this.ref, kib));
+  }
+
+  setVcpus(count: number): Promise<void> {
+    return this.conn.call("virDomainSetVcpus", true, this.key, "domainSetVcpusFlags", (fn) => fn(this.ref, count, DomainVcpuFlags.VIR_DOMAIN_VCPU_LIVE));
+  }
+
+  setVcpusFlags(count: number, flags = 0): Promise<void> {
+    return this.conn.call("virDomainSetVcpusFlags", true, this.key, "domainSetVcpusFlags", (fn) => fn(this.ref, count, flags));
+  }
+
+  getVcpusFlags(flags = 0): Promise<number> {
+    return this.conn.call("virDomainGetVcpusFlags", false, this.key, "domainGetVcpusFlags", (fn) => fn(this.ref, flags));
+  }
+
+  getSchedulerType(): Promise<{ type: string; nparams: number }> {
+    return this.conn.call("virDomainGetSchedulerType", false, this.key, "domainGetSchedulerType", (fn) => fn(this.ref));
+  }
+
+  getSchedulerParameters(flags = 0): Promise<TypedParameter[]> {
+    return this.conn.call("virDomainGetSchedulerParametersFlags", false, this.key, "domainGetSchedulerParameters", (fn) => fn(this.ref, flags));
+  }
+
+  setSchedulerParameters(params: TypedParameter[], flags = 0): Promise<void> {
+    return this.conn.call("virDomainSetSchedulerParametersFlags", true, this.key, "domainSetSchedulerParameters", (fn) => fn(this.ref, params, flags));
+  }
+
+  // ---- saving ----------------------------------------------------------------------------------------
+
+  /** Saves the running domain's state to a file and stops it (restore with Connection.restore). */
+  save(path: string, flags = 0): Promise<void> {
+    return this.conn.call(flags === 0 ? "virDomainSave" : "virDomainSaveFlags", true, this.key, "domainSave", (fn) => fn(this.ref, path, flags));
+  }
+
+  managedSave(flags = 0): Promise<void> {
+    return this.conn.call("virDomainManagedSave", true, this.key, "domainManagedSave", (fn) => fn(this.ref, flags));
+  }
+
+  async hasManagedSaveImage(flags = 0): Promise<boolean> {
+    checkNoFlags(flags, "virDomainHasManagedSaveImage");
+    return (await this.status("virDomainHasManagedSaveImage")).hasManagedSave;
+  }
+
+  managedSaveRemove(flags = 0): Promise<void> {
+    return this.conn.call("virDomainManagedSaveRemove", true, this.key, "domainManagedSaveRemove", (fn) => fn(this.ref, flags));
+  }
+}
+
+/** libvirt's virCheckFlags for calls that take no flags yet. */
+function checkNoFlags(flags: number, api: string): void {
+  if (flags !== 0) throw new VirtError(ErrorNumber.VIR_ERR_INVALID_ARG, ErrorDomain.VIR_FROM_DOMAIN, `invalid argument: unsupported flags (0x${flags.toString(16)}) in function ${api}`);
+}

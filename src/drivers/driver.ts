@@ -1,0 +1,117 @@
+// The hypervisor driver interface, libvirt's driver vtable in TypeScript: every operation is
+// optional, and the public API reports VIR_ERR_NO_SUPPORT for the ones a driver lacks.
+
+/** What a driver hands back for a domain: enough to address it again (libvirt's virDomainPtr). */
+export interface DomainRef {
+  /** -1 when not running. */
+  readonly id: number;
+  readonly name: string;
+  /** The UUID as four 32-bit words, most significant first. */
+  readonly uuid: readonly [number, number, number, number];
+}
+
+export interface LifecycleEvent {
+  readonly dom: DomainRef;
+  /** virDomainEventType */
+  readonly event: number;
+  /** the event's detail (virDomainEvent*DetailType) */
+  readonly detail: number;
+}
+
+/** virNodeInfo */
+export interface NodeInfo {
+  model: string;
+  /** KiB */
+  memory: number;
+  cpus: number;
+  mhz: number;
+  nodes: number;
+  sockets: number;
+  cores: number;
+  threads: number;
+}
+
+/** A domain's state and the values behind virDomainGetInfo, read in one call. */
+export interface DomainStatus {
+  state: number;
+  reason: number;
+  /** KiB */
+  maxMem: number;
+  /** KiB */
+  memory: number;
+  nrVirtCpu: number;
+  /** nanoseconds */
+  cpuTime: number;
+  id: number;
+  persistent: boolean;
+  autostart: boolean;
+  hasManagedSave: boolean;
+}
+
+/** virTypedParameter */
+export interface TypedParameter {
+  field: string;
+  /** virTypedParameterType */
+  type: number;
+  value: number | bigint | boolean | string;
+}
+
+type Result<T> = T | Promise<T>;
+
+export interface HypervisorDriver {
+  /** virConnectGetType, e.g. "TEST" */
+  readonly type: string;
+  readonly uri: string;
+  /** Calls listener with the lifecycle events each operation causes; returns the unsubscribe. */
+  subscribe(listener: (events: LifecycleEvent[]) => void): () => void;
+  close(): void;
+
+  getCapabilities?(): Result<string>;
+  getNodeInfo?(): Result<NodeInfo>;
+  getHostname?(): Result<string>;
+  /** virConnectGetVersion: the hypervisor's version number */
+  getVersion?(): Result<number>;
+
+  defineXML?(xml: string, flags: number): Result<DomainRef>;
+  createXML?(xml: string, flags: number): Result<DomainRef>;
+  lookupByName?(name: string): Result<DomainRef>;
+  lookupByUUID?(uuid: readonly [number, number, number, number]): Result<DomainRef>;
+  lookupByID?(id: number): Result<DomainRef>;
+  listAllDomains?(flags: number): Result<DomainRef[]>;
+  restore?(path: string, flags: number): Result<void>;
+
+  domainCreate?(d: DomainRef, flags: number): Result<void>;
+  domainDestroy?(d: DomainRef, flags: number): Result<void>;
+  domainShutdown?(d: DomainRef, flags: number): Result<void>;
+  domainReboot?(d: DomainRef, flags: number): Result<void>;
+  domainReset?(d: DomainRef, flags: number): Result<void>;
+  domainSuspend?(d: DomainRef): Result<void>;
+  domainResume?(d: DomainRef): Result<void>;
+  domainUndefine?(d: DomainRef, flags: number): Result<void>;
+  domainGetStatus?(d: DomainRef): Result<DomainStatus>;
+  domainGetXMLDesc?(d: DomainRef, flags: number): Result<string>;
+  domainGetOSType?(d: DomainRef): Result<string>;
+  domainSetMemoryFlags?(d: DomainRef, kib: number, flags: number): Result<void>;
+  domainSetMaxMemory?(d: DomainRef, kib: number): Result<void>;
+  domainSetVcpusFlags?(d: DomainRef, count: number, flags: number): Result<void>;
+  domainGetVcpusFlags?(d: DomainRef, flags: number): Result<number>;
+  domainGetSchedulerType?(d: DomainRef): Result<{ type: string; nparams: number }>;
+  domainGetSchedulerParameters?(d: DomainRef, flags: number): Result<TypedParameter[]>;
+  domainSetSchedulerParameters?(d: DomainRef, params: TypedParameter[], flags: number): Result<void>;
+  domainSetAutostart?(d: DomainRef, autostart: boolean): Result<void>;
+  domainSave?(d: DomainRef, path: string, flags: number): Result<void>;
+  domainManagedSave?(d: DomainRef, flags: number): Result<void>;
+  domainManagedSaveRemove?(d: DomainRef, flags: number): Result<void>;
+}
+
+/** The UUID words of a canonical UUID string, or undefined when it is not one. */
+export function uuidWords(uuid: string): [number, number, number, number] | undefined {
+  const hex = uuid.replace(/-/g, "");
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) return undefined;
+  return [0, 8, 16, 24].map((i) => parseInt(hex.slice(i, i + 8), 16)) as [number, number, number, number];
+}
+
+export function uuidString(w: readonly [number, number, number, number]): string {
+  const hex = w.map((x) => (x >>> 0).toString(16).padStart(8, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -1,0 +1,416 @@
+// test:/// — libvirt's test driver: a simulated node whose domains live in core.wasm (registry,
+// lifecycle, definitions) over the TypeScript mock shim. This file only moves bytes between the
+// API and the core, reads node files and writes save images.
+import { readFileSync } from "node:fs";
+import { open, readFile, rename, unlink } from "node:fs/promises";
+import { hostname } from "node:os";
+import { dirname, resolve } from "node:path";
+import { Core, coreModule } from "../host/core.js";
+import { MockShim } from "../host/mock.js";
+import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
+import type { DomainRef, DomainStatus, HypervisorDriver, LifecycleEvent, NodeInfo, TypedParameter } from "./driver.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Operation codes of the core's domainOp (core-wasm/exports/domains.ts). */
+const enum Op {
+  CREATE = 1,
+  DESTROY = 2,
+  SHUTDOWN = 3,
+  SUSPEND = 4,
+  RESUME = 5,
+  REBOOT = 6,
+  RESET = 7,
+  UNDEFINE = 8,
+  MANAGED_SAVE = 9,
+  MANAGED_SAVE_REMOVE = 10,
+  SAVE_DONE = 11,
+  SET_AUTOSTART = 12,
+}
+
+/** First line of a save image (our own format: this line, then the domain's live XML). */
+const SAVE_MAGIC = "virtkit-test-save 1\n";
+
+class TestDomainRef implements DomainRef {
+  private encoded: Uint8Array | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    readonly uuid: readonly [number, number, number, number],
+  ) {}
+
+  get nameBytes(): Uint8Array {
+    this.encoded ??= encoder.encode(this.name);
+    return this.encoded;
+  }
+}
+
+let testCore: Core | undefined;
+
+/** One core instance serves every test node of the process; its mock shim runs a real clock. */
+function core(): Core {
+  testCore ??= new Core(coreModule(), new MockShim(undefined));
+  return testCore;
+}
+
+/** A node inside the core and the connections that share it. */
+class NodeState {
+  readonly listeners = new Set<(events: LifecycleEvent[]) => void>();
+  refs = 0;
+  constructor(readonly handle: number) {}
+}
+
+/** test:///default is one node for the whole process while any connection to it is open. */
+let defaultNode: NodeState | undefined;
+
+function invalidUri(message: string): VirtError {
+  return new VirtError(ErrorNumber.VIR_ERR_INVALID_ARG, ErrorDomain.VIR_FROM_TEST, `invalid argument: ${message}`);
+}
+
+export class TestDriver implements HypervisorDriver {
+  readonly type = "TEST";
+  private closed = false;
+
+  private constructor(
+    readonly uri: string,
+    private readonly node: NodeState,
+  ) {
+    node.refs++;
+  }
+
+  /** test:///default, or test:///ABSOLUTE/PATH/node.xml. */
+  static open(uri: string, path: string): TestDriver {
+    if (path === "/default") {
+      defaultNode ??= new NodeState(core().call("nodeOpenDefault"));
+      return new TestDriver(uri, defaultNode);
+    }
+    if (path === "" || path === "/") throw invalidUri("testOpen: supply a path or use test:///default");
+    return new TestDriver(uri, new NodeState(openNodeFile(path)));
+  }
+
+  subscribe(listener: (events: LifecycleEvent[]) => void): () => void {
+    this.node.listeners.add(listener);
+    return () => this.node.listeners.delete(listener);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (--this.node.refs > 0) return;
+    core().call("nodeClose", this.node.handle);
+    if (this.node === defaultNode) defaultNode = undefined;
+  }
+
+  // ---- node ------------------------------------------------------------------------------------
+
+  getCapabilities(): string {
+    core().call("nodeCapabilities", this.node.handle);
+    return core().outputText();
+  }
+
+  getNodeInfo(): NodeInfo {
+    core().call("nodeInfo", this.node.handle);
+    return JSON.parse(core().outputText()) as NodeInfo;
+  }
+
+  getHostname(): string {
+    return hostname();
+  }
+
+  getVersion(): number {
+    return 2;
+  }
+
+  // ---- finding and defining domains ----------------------------------------------------------------
+
+  defineXML(xml: string, flags: number): DomainRef {
+    const c = core();
+    c.call("domainDefine", this.node.handle, c.writeText(xml), flags);
+    return this.oneDomain();
+  }
+
+  createXML(xml: string, flags: number): DomainRef {
+    const c = core();
+    c.call("domainCreateXML", this.node.handle, c.writeText(xml), flags, 0);
+    return this.oneDomain();
+  }
+
+  lookupByName(name: string): DomainRef {
+    const c = core();
+    c.call("domainLookupByName", this.node.handle, c.writeText(name));
+    return readDomains(c)[0];
+  }
+
+  lookupByUUID(uuid: readonly [number, number, number, number]): DomainRef {
+    core().call("domainLookupByUUID", this.node.handle, uuid[0], uuid[1], uuid[2], uuid[3]);
+    return readDomains(core())[0];
+  }
+
+  lookupByID(id: number): DomainRef {
+    core().call("domainLookupByID", this.node.handle, id);
+    return readDomains(core())[0];
+  }
+
+  listAllDomains(flags: number): DomainRef[] {
+    core().call("domainList", this.node.handle, flags);
+    return readDomains(core());
+  }
+
+  async restore(path: string, flags: number): Promise<void> {
+    let image: string;
+    try {
+      image = await readFile(path, "utf8");
+    } catch (e) {
+      throw systemError(`cannot read domain image '${path}'`, e);
+    }
+    if (!image.startsWith(SAVE_MAGIC)) {
+      throw new VirtError(ErrorNumber.VIR_ERR_INTERNAL_ERROR, ErrorDomain.VIR_FROM_TEST, "internal error: mismatched header magic");
+    }
+    const c = core();
+    c.call("domainCreateXML", this.node.handle, c.writeText(image.slice(SAVE_MAGIC.length)), flags, 1);
+    this.dispatch();
+  }
+
+  // ---- operations on a domain -------------------------------------------------------------------------
+
+  private op(d: DomainRef, op: Op, flags: number): void {
+    const c = core();
+    const u = d.uuid;
+    c.call("domainOp", this.node.handle, op, u[0], u[1], u[2], u[3], c.writeInput((d as TestDomainRef).nameBytes), flags);
+    this.dispatch();
+  }
+
+  /** Calls a core operation addressing domain d; returns its result. */
+  private ask(d: DomainRef, operation: string, ...extra: number[]): number {
+    const c = core();
+    const u = d.uuid;
+    return c.call(operation, this.node.handle, u[0], u[1], u[2], u[3], c.writeInput((d as TestDomainRef).nameBytes), ...extra);
+  }
+
+  domainCreate(d: DomainRef, flags: number): void {
+    this.op(d, Op.CREATE, flags);
+  }
+
+  domainDestroy(d: DomainRef, flags: number): void {
+    this.op(d, Op.DESTROY, flags);
+  }
+
+  domainShutdown(d: DomainRef, flags: number): void {
+    this.op(d, Op.SHUTDOWN, flags);
+  }
+
+  domainReboot(d: DomainRef, flags: number): void {
+    this.op(d, Op.REBOOT, flags);
+  }
+
+  domainReset(d: DomainRef, flags: number): void {
+    this.op(d, Op.RESET, flags);
+  }
+
+  domainSuspend(d: DomainRef): void {
+    this.op(d, Op.SUSPEND, 0);
+  }
+
+  domainResume(d: DomainRef): void {
+    this.op(d, Op.RESUME, 0);
+  }
+
+  domainUndefine(d: DomainRef, flags: number): void {
+    this.op(d, Op.UNDEFINE, flags);
+  }
+
+  domainManagedSave(d: DomainRef, flags: number): void {
+    this.op(d, Op.MANAGED_SAVE, flags);
+  }
+
+  domainManagedSaveRemove(d: DomainRef, flags: number): void {
+    this.op(d, Op.MANAGED_SAVE_REMOVE, flags);
+  }
+
+  domainSetAutostart(d: DomainRef, autostart: boolean): void {
+    this.op(d, Op.SET_AUTOSTART, autostart ? 1 : 0);
+  }
+
+  domainGetStatus(d: DomainRef): DomainStatus {
+    this.ask(d, "domainInfo");
+    const v = core().outputView();
+    return {
+      state: v.getInt32(0, true),
+      reason: v.getInt32(4, true),
+      maxMem: v.getFloat64(8, true),
+      memory: v.getFloat64(16, true),
+      nrVirtCpu: v.getInt32(24, true),
+      id: v.getInt32(28, true),
+      cpuTime: v.getFloat64(32, true),
+      persistent: v.getInt32(40, true) !== 0,
+      autostart: v.getInt32(44, true) !== 0,
+      hasManagedSave: v.getInt32(48, true) !== 0,
+    };
+  }
+
+  domainGetXMLDesc(d: DomainRef, flags: number): string {
+    this.ask(d, "domainXML", flags);
+    return core().outputText();
+  }
+
+  domainGetOSType(d: DomainRef): string {
+    this.ask(d, "domainOSType");
+    return core().outputText();
+  }
+
+  domainSetMemoryFlags(d: DomainRef, kib: number, flags: number): void {
+    this.ask(d, "domainSetMemory", kib, flags);
+  }
+
+  domainSetMaxMemory(d: DomainRef, kib: number): void {
+    this.ask(d, "domainSetMemory", kib, 4);
+  }
+
+  domainSetVcpusFlags(d: DomainRef, count: number, flags: number): void {
+    this.ask(d, "domainSetVcpus", count, flags);
+  }
+
+  domainGetVcpusFlags(d: DomainRef, flags: number): number {
+    return this.ask(d, "domainGetVcpus", flags);
+  }
+
+  domainGetSchedulerType(): { type: string; nparams: number } {
+    return { type: "fair", nparams: 1 };
+  }
+
+  domainGetSchedulerParameters(d: DomainRef, flags: number): TypedParameter[] {
+    this.ask(d, "domainSchedParams", flags);
+    return core()
+      .outputText()
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => {
+        const [field, type, value] = line.split("\t");
+        return { field, type: Number(type), value: Number(value) };
+      });
+  }
+
+  domainSetSchedulerParameters(d: DomainRef, params: TypedParameter[], flags: number): void {
+    const c = core();
+    const text = encoder.encode(params.map((p) => `${p.field}\t${p.type}\t${String(p.value)}\n`).join(""));
+    const u = d.uuid;
+    const nameLen = c.writeInput((d as TestDomainRef).nameBytes, text);
+    c.call("domainSetSchedParams", this.node.handle, u[0], u[1], u[2], u[3], nameLen, text.length, flags);
+  }
+
+  async domainSave(d: DomainRef, path: string, flags: number): Promise<void> {
+    this.ask(d, "domainSaveImage", flags);
+    const image = SAVE_MAGIC + core().outputText();
+    await writeFileAtomically(path, image);
+    this.op(d, Op.SAVE_DONE, 0);
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------------
+
+  private oneDomain(): DomainRef {
+    const [ref] = readDomains(core());
+    this.dispatch();
+    return ref;
+  }
+
+  /** Hands the events the last operation caused to every connection sharing this node. */
+  private dispatch(): void {
+    const c = core();
+    const count = c.call("takeEvents");
+    if (count === 0 || this.node.listeners.size === 0) return;
+    const events = readEvents(c.outputView(), count);
+    for (const listener of this.node.listeners) listener(events);
+  }
+}
+
+/** Domain records: [count], per domain [id][four UUID words], then the names, NUL-terminated. */
+function readDomains(c: Core): DomainRef[] {
+  const v = c.outputView();
+  const count = v.getInt32(0, true);
+  const namesAt = 4 + count * 20;
+  const names = decoder.decode(new Uint8Array(v.buffer, v.byteOffset + namesAt, v.byteLength - namesAt)).split("\0");
+  const refs = new Array<DomainRef>(count);
+  for (let i = 0; i < count; i++) {
+    const at = 4 + i * 20;
+    refs[i] = new TestDomainRef(v.getInt32(at, true), names[i], [
+      v.getUint32(at + 4, true),
+      v.getUint32(at + 8, true),
+      v.getUint32(at + 12, true),
+      v.getUint32(at + 16, true),
+    ]);
+  }
+  return refs;
+}
+
+/** Event records: [event][detail][id][UUID, 16 bytes big-endian][name length][name]. */
+function readEvents(v: DataView, count: number): LifecycleEvent[] {
+  const events: LifecycleEvent[] = [];
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const event = v.getInt32(at, true);
+    const detail = v.getInt32(at + 4, true);
+    const id = v.getInt32(at + 8, true);
+    const uuid: [number, number, number, number] = [
+      v.getUint32(at + 12, false),
+      v.getUint32(at + 16, false),
+      v.getUint32(at + 20, false),
+      v.getUint32(at + 24, false),
+    ];
+    const nameLen = v.getInt32(at + 28, true);
+    const name = decoder.decode(new Uint8Array(v.buffer, v.byteOffset + at + 32, nameLen));
+    at += 32 + nameLen;
+    events.push({ dom: new TestDomainRef(id, name, uuid), event, detail });
+  }
+  return events;
+}
+
+/** A node from a node file: its domains may live in files of their own, read here for the core. */
+function openNodeFile(path: string): number {
+  let text: Uint8Array;
+  try {
+    text = readFileSync(path);
+  } catch {
+    throw new VirtError(ErrorNumber.VIR_ERR_XML_ERROR, ErrorDomain.VIR_FROM_XML, `XML error: failed to parse xml document '${path}'`);
+  }
+  const c = core();
+  c.writeInput(text);
+  c.call("nodeFileRefs", text.length);
+  const refs = c.outputText().split("\n").filter(Boolean);
+  const parts: Uint8Array[] = [text];
+  for (const ref of refs) {
+    const file = resolve(dirname(path), ref);
+    try {
+      parts.push(new Uint8Array([0]), readFileSync(file));
+    } catch {
+      throw new VirtError(ErrorNumber.VIR_ERR_XML_ERROR, ErrorDomain.VIR_FROM_XML, `XML error: failed to parse xml document '${file}'`);
+    }
+  }
+  const all = Buffer.concat(parts);
+  c.writeInput(all);
+  return c.call("nodeOpenFile", all.length);
+}
+
+function systemError(message: string, e: unknown): VirtError {
+  const reason = e instanceof Error && "code" in e && e.code === "ENOENT" ? "No such file or directory" : e instanceof Error ? e.message : String(e);
+  return new VirtError(ErrorNumber.VIR_ERR_SYSTEM_ERROR, ErrorDomain.VIR_FROM_TEST, `${message}: ${reason}`);
+}
+
+/** Writes through a temporary file, flushed, then renamed into place: never a torn image. */
+async function writeFileAtomically(path: string, data: string): Promise<void> {
+  const temp = `${path}.tmp-${process.pid}`;
+  try {
+    const handle = await open(temp, "w", 0o600);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (e) {
+    await unlink(temp).catch(() => undefined);
+    throw systemError(`failed to write save image '${path}'`, e);
+  }
+}
