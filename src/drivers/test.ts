@@ -51,7 +51,7 @@ let testCore: Core | undefined;
 
 /** One core instance serves every test node of the process; its mock shim runs a real clock. */
 function core(): Core {
-  testCore ??= new Core(coreModule(), new MockShim(undefined));
+  testCore ??= new Core(coreModule(), new MockShim(null));
   return testCore;
 }
 

@@ -14,13 +14,13 @@ export class MockShim implements HostShim {
 
   /**
    * randomByte: randomFill writes this byte repeatedly (0 reproduces libvirt's test suite, which
-   * mocks randomness to zero); undefined gives real random bytes, for a node that behaves.
+   * mocks randomness to zero); null gives real random bytes, for a node that behaves.
    */
-  constructor(private readonly randomByte: number | undefined = 0) {}
+  constructor(private readonly randomByte: number | null = 0) {}
 
   randomFill(view: Uint8Array): void {
     this.calls.push({ fn: "randomFill", args: [view.length] });
-    if (this.randomByte === undefined) nodeShim.randomFill(view);
+    if (this.randomByte === null) nodeShim.randomFill(view);
     else view.fill(this.randomByte);
   }
 
