@@ -7,12 +7,14 @@ import { fileURLToPath } from "node:url";
 import { canonicalizeDomainXML } from "../src/index.js";
 import { Core } from "../src/host/core.js";
 import { sharedPath } from "../test/support/shared.js";
+import { measureDomains } from "./domains.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const fixture = join(here, "fixtures", "virt-install.xml");
 const virtInstallXml = readFileSync(fixture, "utf8");
-/** libvirt 9.0 defineXML of the 1.7 KB virt-install domain on this machine (reference/libvirt-anchor.md). */
+/** libvirt 9.0 on this machine (reference/libvirt-anchor.md), shown when python3-libvirt is absent. */
 const LIBVIRT_ANCHOR_PER_SECOND = 3804;
+const LIBVIRT_ANCHOR_DOMAINS = { cycles: 6033, xmlDesc: 131461, listAllMs: 26.6 };
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -31,9 +33,18 @@ function rate(fn: () => void, iterations: number, rounds = 7): number {
   return median(rates);
 }
 
+function libvirtInstalled(): boolean {
+  return spawnSync("/usr/bin/python3", ["-c", "import libvirt"], { stdio: "ignore" }).status === 0;
+}
+
+function libvirtDomainFigures(): typeof LIBVIRT_ANCHOR_DOMAINS | undefined {
+  if (!libvirtInstalled()) return undefined;
+  const run = spawnSync("/usr/bin/python3", [join(here, "libvirt-domains.py")], { encoding: "utf8" });
+  return run.status === 0 ? JSON.parse(run.stdout) : undefined;
+}
+
 function libvirtDefineRate(): number | undefined {
-  const probe = spawnSync("/usr/bin/python3", ["-c", "import libvirt"], { stdio: "ignore" });
-  if (probe.status !== 0) return undefined;
+  if (!libvirtInstalled()) return undefined;
   const run = spawnSync("/usr/bin/python3", [join(here, "libvirt-define.py"), fixture, "3000"], { encoding: "utf8" });
   return run.status === 0 ? Number(run.stdout.trim()) : undefined;
 }
@@ -94,3 +105,12 @@ if (docs.length > 0) {
   console.log(`raw parse throughput over the corpus (${docs.length} documents, ${fmt(bytes)} bytes): ${(parsePerSecond * bytes / 1e6).toFixed(1)} MB/s (target >= 50 MB/s)`);
   console.log(`canonicalize throughput over the corpus: ${(canonPerSecond * bytes / 1e6).toFixed(1)} MB/s`);
 }
+
+console.log("");
+const domains = await measureDomains();
+const theirs = libvirtDomainFigures();
+const source = theirs ? "libvirt, this run" : "libvirt anchor (python3-libvirt not installed)";
+const base = theirs ?? LIBVIRT_ANCHOR_DOMAINS;
+console.log(`define+create+destroy+undefine cycles: ${fmt(domains.cycles)}/s (target >= 30,000/s)   ${source}: ${fmt(base.cycles)}/s   ratio ${(domains.cycles / base.cycles).toFixed(1)}x`);
+console.log(`getXMLDesc: ${fmt(domains.xmlDesc)}/s (target >= 131,000/s)   ${source}: ${fmt(base.xmlDesc)}/s   ratio ${(domains.xmlDesc / base.xmlDesc).toFixed(1)}x`);
+console.log(`listAllDomains of 10,001 domains: ${domains.listAllMs.toFixed(2)} ms (target <= 5 ms)   ${source}: ${base.listAllMs.toFixed(1)} ms   ratio ${(base.listAllMs / domains.listAllMs).toFixed(1)}x faster`);

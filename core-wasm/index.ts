@@ -10,6 +10,7 @@ import { canonicalizeDoc, writeDomain } from "./domain/canonical";
 import { writeDomainJSON } from "./domain/json";
 import { ctx } from "./domain/context";
 import * as api from "./exports/domains";
+import { clearEvents, eventCount } from "./drivers/events";
 
 const doc = new Doc();
 const output = new ByteBuf(16384);
@@ -92,9 +93,19 @@ export function xmlRoundTrip(len: i32): i32 {
 
 // ---- nodes and domains (exports/domains.ts); each returns a status (or a count) >= 0, or -1 ----
 
+/**
+ * Each operation starts with no pending events: the host takes an operation's events right
+ * after it (when it has listeners), so older ones are stale.
+ */
 function begin(): void {
   clearError();
   output.clear();
+  clearEvents();
+}
+
+/** Like finish(), for operations that change state: their result is the number of events they caused. */
+function finishChange(status: i32): i32 {
+  return finish(status < 0 ? status : eventCount());
 }
 
 /** Like done(), for operations whose non-negative result is a value. */
@@ -134,12 +145,12 @@ export function nodeCapabilities(node: i32): i32 {
 
 export function domainDefine(node: i32, len: i32, flags: i32): i32 {
   begin();
-  return finish(api.domainDefine(node, len, flags));
+  return finishChange(api.domainDefine(node, len, flags));
 }
 
 export function domainCreateXML(node: i32, len: i32, flags: i32, restored: i32): i32 {
   begin();
-  return finish(api.domainCreateXML(node, len, flags, restored));
+  return finishChange(api.domainCreateXML(node, len, flags, restored));
 }
 
 export function domainLookupByName(node: i32, len: i32): i32 {
@@ -164,7 +175,7 @@ export function domainList(node: i32, flags: i32): i32 {
 
 export function domainOp(node: i32, op: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, flags: i32): i32 {
   begin();
-  return finish(api.domainOp(node, op, a, b, c, e, nameLen, flags));
+  return finishChange(api.domainOp(node, op, a, b, c, e, nameLen, flags));
 }
 
 export function domainInfo(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32): i32 {
@@ -213,6 +224,7 @@ export function domainSetSchedParams(node: i32, a: i32, b: i32, c: i32, e: i32, 
 }
 
 export function takeEvents(): i32 {
-  begin();
+  clearError();
+  output.clear();
   return finish(api.takeEvents());
 }

@@ -27,7 +27,8 @@ export async function openConnection(uri: string, options: ConnectionOptions = {
 export class Connection {
   private readonly jobs = new JobQueue();
   private readonly emitter = new EventEmitter();
-  private readonly unsubscribe: () => void;
+  /** Set while this connection has lifecycle listeners (events cost nothing otherwise). */
+  private unsubscribe: (() => void) | undefined;
   private closed = false;
 
   /** @internal use openConnection() */
@@ -35,26 +36,28 @@ export class Connection {
     private readonly uri: string,
     private readonly driver: HypervisorDriver,
     readonly readOnly: boolean,
-  ) {
-    this.unsubscribe = driver.subscribe((events) => this.deliver(events));
-  }
+  ) {}
 
   // ---- events -------------------------------------------------------------------------------------
 
   /** Lifecycle events of this node's domains, with libvirt's event and detail numbers. */
   on(event: "lifecycle", listener: LifecycleListener): this {
     this.emitter.on(event, listener);
+    if (!this.closed) this.unsubscribe ??= this.driver.subscribe((events) => this.deliver(events));
     return this;
   }
 
   off(event: "lifecycle", listener: LifecycleListener): this {
     this.emitter.off(event, listener);
+    if (this.emitter.listenerCount("lifecycle") === 0) {
+      this.unsubscribe?.();
+      this.unsubscribe = undefined;
+    }
     return this;
   }
 
   /** Events are delivered after the operation that caused them has returned, as libvirt's are. */
   private deliver(events: LifecycleEvent[]): void {
-    if (this.emitter.listenerCount("lifecycle") === 0) return;
     queueMicrotask(() => {
       for (const e of events) this.emitter.emit("lifecycle", new Domain(this, e.dom), e.event, e.detail);
     });
@@ -115,7 +118,8 @@ export class Connection {
   async close(): Promise<number> {
     if (!this.closed) {
       this.closed = true;
-      this.unsubscribe();
+      this.unsubscribe?.();
+      this.unsubscribe = undefined;
       this.driver.close();
     }
     return 0;

@@ -127,14 +127,12 @@ export class TestDriver implements HypervisorDriver {
 
   defineXML(xml: string, flags: number): DomainRef {
     const c = core();
-    c.call("domainDefine", this.node.handle, c.writeText(xml), flags);
-    return this.oneDomain();
+    return this.oneDomain(c.call("domainDefine", this.node.handle, c.writeText(xml), flags));
   }
 
   createXML(xml: string, flags: number): DomainRef {
     const c = core();
-    c.call("domainCreateXML", this.node.handle, c.writeText(xml), flags, 0);
-    return this.oneDomain();
+    return this.oneDomain(c.call("domainCreateXML", this.node.handle, c.writeText(xml), flags, 0));
   }
 
   lookupByName(name: string): DomainRef {
@@ -169,8 +167,7 @@ export class TestDriver implements HypervisorDriver {
       throw new VirtError(ErrorNumber.VIR_ERR_INTERNAL_ERROR, ErrorDomain.VIR_FROM_TEST, "internal error: mismatched header magic");
     }
     const c = core();
-    c.call("domainCreateXML", this.node.handle, c.writeText(image.slice(SAVE_MAGIC.length)), flags, 1);
-    this.dispatch();
+    this.dispatch(c.call("domainCreateXML", this.node.handle, c.writeText(image.slice(SAVE_MAGIC.length)), flags, 1));
   }
 
   // ---- operations on a domain -------------------------------------------------------------------------
@@ -178,8 +175,7 @@ export class TestDriver implements HypervisorDriver {
   private op(d: DomainRef, op: Op, flags: number): void {
     const c = core();
     const u = d.uuid;
-    c.call("domainOp", this.node.handle, op, u[0], u[1], u[2], u[3], c.writeInput((d as TestDomainRef).nameBytes), flags);
-    this.dispatch();
+    this.dispatch(c.call("domainOp", this.node.handle, op, u[0], u[1], u[2], u[3], c.writeInput((d as TestDomainRef).nameBytes), flags));
   }
 
   /** Calls a core operation addressing domain d; returns its result. */
@@ -309,19 +305,20 @@ export class TestDriver implements HypervisorDriver {
 
   // ---- helpers ----------------------------------------------------------------------------------------
 
-  private oneDomain(): DomainRef {
+  /** The domain an operation returned, after handing its `events` (a count) to listeners. */
+  private oneDomain(events: number): DomainRef {
     const [ref] = readDomains(core());
-    this.dispatch();
+    this.dispatch(events);
     return ref;
   }
 
-  /** Hands the events the last operation caused to every connection sharing this node. */
-  private dispatch(): void {
+  /** Hands the events the last operation caused (a count) to every connection sharing this node. */
+  private dispatch(events: number): void {
+    if (events === 0 || this.node.listeners.size === 0) return;
     const c = core();
     const count = c.call("takeEvents");
-    if (count === 0 || this.node.listeners.size === 0) return;
-    const events = readEvents(c.outputView(), count);
-    for (const listener of this.node.listeners) listener(events);
+    const records = readEvents(c.outputView(), count);
+    for (const listener of this.node.listeners) listener(records);
   }
 }
 

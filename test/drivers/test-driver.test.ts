@@ -345,3 +345,22 @@ test("a failed change leaves the domain as it was", async (t) => {
   t.is(await d.getXMLDesc(), before);
   await conn.close();
 });
+
+test.serial("events reach every connection sharing test:///default until it stops listening", async (t) => {
+  const a = await openConnection("test:///default");
+  const b = await openConnection("test:///default");
+  const seenByB: number[] = [];
+  const listener = (_d: Domain, event: number) => seenByB.push(event);
+  b.on("lifecycle", listener);
+  const d = await a.defineXML(smallNamed("evented"));
+  await d.create();
+  await Promise.resolve();
+  t.deepEqual(seenByB, [E.VIR_DOMAIN_EVENT_DEFINED, E.VIR_DOMAIN_EVENT_STARTED]);
+  b.off("lifecycle", listener);
+  await d.destroy();
+  await Promise.resolve();
+  t.is(seenByB.length, 2, "no more events after off()");
+  await d.undefine();
+  await a.close();
+  await b.close();
+});
