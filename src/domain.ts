@@ -38,11 +38,21 @@ export class Domain {
 
   // ---- identity ------------------------------------------------------------------------------------
 
-  getName(): string {
+  /** The domain's name (known locally, as libvirt's virDomainGetName). */
+  get name(): string {
     return this.ref.name;
   }
 
-  getUUIDString(): string {
+  /** The domain's UUID in canonical form (known locally). */
+  get uuid(): string {
+    return this.key;
+  }
+
+  async getName(): Promise<string> {
+    return this.ref.name;
+  }
+
+  async getUUIDString(): Promise<string> {
     return this.key;
   }
 

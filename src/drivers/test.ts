@@ -48,11 +48,18 @@ class TestDomainRef implements DomainRef {
 }
 
 let testCore: Core | undefined;
+/** The shim the test driver's core calls: the mock, with real randomness and a real clock by default. */
+const shim = new MockShim(null);
 
-/** One core instance serves every test node of the process; its mock shim runs a real clock. */
+/** One core instance serves every test node of the process. */
 function core(): Core {
-  testCore ??= new Core(coreModule(), new MockShim(null));
+  testCore ??= new Core(coreModule(), shim);
   return testCore;
+}
+
+/** @internal the mock shim behind test:///, for tests that simulate the node's clock */
+export function testDriverShim(): MockShim {
+  return shim;
 }
 
 /** A node inside the core and the connections that share it. */

@@ -34,9 +34,9 @@ test.serial("test:///default is libvirt's default node", async (t) => {
   const conn = await openConnection("test:///default");
   t.teardown(() => conn.close());
   const doms = await conn.listAllDomains();
-  t.deepEqual(doms.map((d) => d.getName()), ["test"]);
+  t.deepEqual(doms.map((d) => d.name), ["test"]);
   const d = await conn.lookupByName("test");
-  t.is(d.getUUIDString(), "6695eb01-f6a4-8304-79aa-97f2502e193f");
+  t.is(d.uuid, "6695eb01-f6a4-8304-79aa-97f2502e193f");
   t.is(await d.getID(), 1);
   const info = await d.getInfo();
   t.like(info, { state: S.VIR_DOMAIN_RUNNING, maxMem: 8388608, memory: 2097152, nrVirtCpu: 2 });
@@ -59,7 +59,7 @@ test.serial("test:///default is shared while open, and starts afresh", async (t)
   const a = await openConnection("test:///default");
   const b = await openConnection("test:///default");
   await a.defineXML(smallNamed("shared"));
-  t.is((await b.lookupByName("shared")).getName(), "shared");
+  t.is((await b.lookupByName("shared")).name, "shared");
   await a.close();
   await b.close();
   const c = await openConnection("test:///default");
@@ -70,7 +70,7 @@ test.serial("test:///default is shared while open, and starts afresh", async (t)
 test("the lifecycle goes through libvirt's states and reasons, with events", async (t) => {
   const conn = await openConnection(privateNode());
   const events: [string, number, number][] = [];
-  conn.on("lifecycle", (dom, event, detail) => events.push([dom.getName(), event, detail]));
+  conn.on("lifecycle", (dom, event, detail) => events.push([dom.name, event, detail]));
   const d = await conn.defineXML(SMALL);
   t.deepEqual(await d.getState(), { state: S.VIR_DOMAIN_SHUTOFF, reason: 0 });
   t.is(await d.getID(), -1);
@@ -128,7 +128,7 @@ test("transient domains: create runs them, stopping removes them, undefine is re
   t.is(e.message, "Requested operation is not valid: cannot undefine transient domain");
   await d.destroy();
   t.is((await fails(t, conn.lookupByName("small"))).code, ErrorNumber.VIR_ERR_NO_DOMAIN);
-  t.is((await fails(t, d.getInfo())).message, `Domain not found: no domain with matching uuid '${d.getUUIDString()}' (small)`);
+  t.is((await fails(t, d.getInfo())).message, `Domain not found: no domain with matching uuid '${d.uuid}' (small)`);
   await conn.close();
 });
 
@@ -143,8 +143,8 @@ test("the registry keeps names and UUIDs unique, with libvirt's messages", async
   await a.create();
   const active = await fails(t, conn.createXML(smallNamed("a", "<uuid>11111111-2222-3333-4444-555555555555</uuid>")));
   t.is(active.message, "Requested operation is not valid: domain 'a' is already active");
-  t.is(await (await conn.lookupByID(1)).getName(), "a");
-  t.is((await conn.lookupByUUIDString("11111111-2222-3333-4444-555555555555")).getName(), "a");
+  t.is(await (await conn.lookupByID(1)).name, "a");
+  t.is((await conn.lookupByUUIDString("11111111-2222-3333-4444-555555555555")).name, "a");
   t.is((await fails(t, conn.lookupByID(7))).message, "Domain not found");
   await conn.close();
 });
@@ -153,7 +153,7 @@ test("redefining a running domain changes its next-boot config only", async (t) 
   const conn = await openConnection(privateNode());
   const d = await conn.defineXML(smallNamed("r"));
   await d.create();
-  await conn.defineXML(smallNamed("r", "").replace("<vcpu>2</vcpu>", "<vcpu>3</vcpu>").replace(/<uuid>.*<\/uuid>/, "").replace("<name>r</name>", `<name>r</name><uuid>${d.getUUIDString()}</uuid>`));
+  await conn.defineXML(smallNamed("r", "").replace("<vcpu>2</vcpu>", "<vcpu>3</vcpu>").replace(/<uuid>.*<\/uuid>/, "").replace("<name>r</name>", `<name>r</name><uuid>${d.uuid}</uuid>`));
   t.is(await d.getVcpusFlags(Impact.VIR_DOMAIN_AFFECT_LIVE), 2);
   t.is(await d.getVcpusFlags(Impact.VIR_DOMAIN_AFFECT_CONFIG), 3);
   t.regex(await d.getXMLDesc(2), /<vcpu placement='static'>3<\/vcpu>/);
@@ -219,7 +219,7 @@ test("save and restore go through an image file; managed save through the domain
   t.is(await d.getID(), 2);
   await d.managedSave();
   t.true(await d.hasManagedSaveImage());
-  t.deepEqual((await conn.listAllDomains(L.VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE)).map((x) => x.getName()), ["small"]);
+  t.deepEqual((await conn.listAllDomains(L.VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE)).map((x) => x.name), ["small"]);
   t.is((await fails(t, d.undefine())).message, "Requested operation is not valid: Refusing to undefine while domain managed save image exists");
   await d.create();
   t.false(await d.hasManagedSaveImage());
@@ -244,7 +244,7 @@ test("listAllDomains filters as libvirt does", async (t) => {
   await conn.createXML(smallNamed("transient"));
   const auto = await conn.defineXML(smallNamed("auto"));
   await auto.setAutostart(true);
-  const names = async (flags: number) => (await conn.listAllDomains(flags)).map((d) => d.getName()).sort();
+  const names = async (flags: number) => (await conn.listAllDomains(flags)).map((d) => d.name).sort();
   t.deepEqual(await names(0), ["auto", "off", "paused", "running", "transient"]);
   t.deepEqual(await names(L.VIR_CONNECT_LIST_DOMAINS_ACTIVE), ["paused", "running", "transient"]);
   t.deepEqual(await names(L.VIR_CONNECT_LIST_DOMAINS_INACTIVE), ["auto", "off"]);
@@ -291,7 +291,7 @@ test("a closed connection and unknown URIs fail as libvirt does", async (t) => {
 test("test:///PATH loads libvirt's example node", async (t) => {
   const conn = await openConnection(`test://${sharedPath("corpus", "libvirt", "examples", "xml", "test", "testnode.xml")}`);
   const doms = await conn.listAllDomains();
-  t.deepEqual(doms.map((d) => d.getName()), ["fv0", "fc4", "fc5"]);
+  t.deepEqual(doms.map((d) => d.name), ["fv0", "fc4", "fc5"]);
   t.deepEqual(await Promise.all(doms.map((d) => d.getID())), [1, 2, 3], "running domains get ids in document order");
   const info = await conn.getInfo();
   t.like(info, { mhz: 6000, model: "i986", cpus: 50, nodes: 4, sockets: 4, cores: 4, threads: 2, memory: 8192000 });
@@ -363,4 +363,26 @@ test.serial("events reach every connection sharing test:///default until it stop
   await d.undefine();
   await a.close();
   await b.close();
+});
+
+test("identity calls are async like the rest of the API", async (t) => {
+  const conn = await openConnection(privateNode());
+  const d = await conn.defineXML(SMALL.replace("<name>small</name>", "<name>small</name><uuid>11111111-2222-3333-4444-555555555555</uuid>"));
+  t.is(await d.getName(), "small");
+  t.is(await d.getUUIDString(), "11111111-2222-3333-4444-555555555555");
+  t.is(d.name, "small");
+  t.is(d.getConnect(), conn);
+  await conn.close();
+});
+
+test.serial("the test driver reaches the host only through the mock shim, which simulates the clock", async (t) => {
+  const { testDriverShim } = await import("../../src/drivers/test.js");
+  const shim = testDriverShim();
+  const conn = await openConnection(privateNode());
+  const d = await conn.defineXML(SMALL);
+  shim.clock = 1_000;
+  t.teardown(() => (shim.clock = undefined));
+  t.is((await d.getInfo()).cpuTime, 1_000_000_000n, "CPU time is the node's clock in ns, as libvirt's test driver reports it");
+  t.true(shim.calls.some((c) => c.fn === "randomFill"), "the generated UUID came from the shim");
+  await conn.close();
 });
