@@ -7,7 +7,19 @@ import { JobQueue } from "./jobs.js";
 import { Domain } from "./domain.js";
 import { DomainXMLFlags } from "./constants.js";
 import { openDriver } from "./drivers/registry.js";
-import { uuidWords, type DomainRef, type HypervisorDriver, type LifecycleEvent, type NodeInfo } from "./drivers/driver.js";
+import {
+  uuidWords,
+  type CPUMap,
+  type DomainRef,
+  type HypervisorDriver,
+  type InterfaceSummary,
+  type LifecycleEvent,
+  type NetworkSummary,
+  type NodeCPUStat,
+  type NodeInfo,
+  type SecurityModel,
+  type StoragePoolSummary,
+} from "./drivers/driver.js";
 
 export interface ConnectionOptions {
   /** Like virConnectOpenReadOnly: every change is refused. */
@@ -158,6 +170,51 @@ export class Connection {
   /** virNodeGetInfo */
   getInfo(): Promise<NodeInfo> {
     return this.call("virNodeGetInfo", false, undefined, "getNodeInfo", (fn) => fn());
+  }
+
+  /** virNodeGetSecurityModel */
+  getSecurityModel(): Promise<SecurityModel> {
+    return this.call("virNodeGetSecurityModel", false, undefined, "getSecurityModel", (fn) => fn());
+  }
+
+  /** virNodeGetCPUMap: the host CPUs, and which are online. */
+  getCPUMap(): Promise<CPUMap> {
+    return this.call("virNodeGetCPUMap", false, undefined, "getCPUMap", (fn) => fn());
+  }
+
+  /** virNodeGetCellsFreeMemory: bytes free in up to max NUMA cells from startCell. */
+  getCellsFreeMemory(startCell: number, maxCells: number): Promise<number[]> {
+    return this.call("virNodeGetCellsFreeMemory", false, undefined, "getCellsFreeMemory", (fn) => fn(startCell, maxCells));
+  }
+
+  /** virNodeGetFreeMemory: bytes. */
+  getFreeMemory(): Promise<number> {
+    return this.call("virNodeGetFreeMemory", false, undefined, "getFreeMemory", (fn) => fn());
+  }
+
+  /** virNodeGetCPUStats: cpuNum is a CPU or VIR_NODE_CPU_STATS_ALL_CPUS (-1). */
+  getCPUStats(cpuNum: number, flags = 0): Promise<NodeCPUStat[]> {
+    return this.call("virNodeGetCPUStats", false, undefined, "getCPUStats", (fn) => fn(cpuNum, flags));
+  }
+
+  /** virConnectGetSysinfo: the host's SMBIOS data as XML. */
+  getSysinfo(flags = 0): Promise<string> {
+    return this.call("virConnectGetSysinfo", false, undefined, "getSysinfo", (fn) => fn(flags));
+  }
+
+  /** virConnectListAllNetworks, as summaries (the network API itself comes later). */
+  listAllNetworks(flags = 0): Promise<NetworkSummary[]> {
+    return this.call("virConnectListAllNetworks", false, undefined, "listAllNetworks", (fn) => fn(flags));
+  }
+
+  /** virConnectListAllStoragePools, as summaries. */
+  listAllStoragePools(flags = 0): Promise<StoragePoolSummary[]> {
+    return this.call("virConnectListAllStoragePools", false, undefined, "listAllStoragePools", (fn) => fn(flags));
+  }
+
+  /** virConnectListAllInterfaces, as summaries. */
+  listAllInterfaces(flags = 0): Promise<InterfaceSummary[]> {
+    return this.call("virConnectListAllInterfaces", false, undefined, "listAllInterfaces", (fn) => fn(flags));
   }
 
   // ---- domains ------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 // A domain on a connection (libvirt's virDomainPtr): it names the domain by UUID; every call
 // asks the driver, through the connection's checks and the domain's job queue.
 import type { Connection } from "./connection.js";
-import { uuidString, type DomainRef, type DomainStatus, type TypedParameter } from "./drivers/driver.js";
-import { DomainModificationImpact, DomainVcpuFlags } from "./constants.js";
+import { uuidString, type ConsoleStream, type DomainRef, type DomainStatus, type MemoryStat, type SecurityLabel, type TypedParameter, type VcpuInfo } from "./drivers/driver.js";
+import { DomainMetadataType, DomainModificationImpact, DomainVcpuFlags } from "./constants.js";
+import { parseDomainXML } from "./domain-xml.js";
 import { ErrorDomain, ErrorNumber, VirtError } from "./errors.js";
 
 /** virDomainInfo */
@@ -142,6 +143,48 @@ export class Domain {
       this.conn.checkSecureRead("virDomainGetXMLDesc", flags);
       return fn(this.ref, flags);
     });
+  }
+
+  /**
+   * virDomainGetMetadata for the title and description (VIR_DOMAIN_METADATA_TITLE /
+   * _DESCRIPTION); fails with VIR_ERR_NO_DOMAIN_METADATA when the domain has none.
+   */
+  async getMetadata(type: number, uri: string | null = null, flags = 0): Promise<string> {
+    const field = type === DomainMetadataType.VIR_DOMAIN_METADATA_TITLE ? "title" : type === DomainMetadataType.VIR_DOMAIN_METADATA_DESCRIPTION ? "description" : undefined;
+    if (field === undefined || uri !== null) {
+      throw new VirtError(ErrorNumber.VIR_ERR_ARGUMENT_UNSUPPORTED, ErrorDomain.VIR_FROM_DOMAIN, "argument unsupported: only the title and description metadata are supported");
+    }
+    const xmlFlags = (flags & DomainModificationImpact.VIR_DOMAIN_AFFECT_CONFIG) !== 0 ? 2 : 0;
+    const value = parseDomainXML(await this.getXMLDesc(xmlFlags))[field];
+    if (value === undefined || value === "") {
+      throw new VirtError(ErrorNumber.VIR_ERR_NO_DOMAIN_METADATA, ErrorDomain.VIR_FROM_DOMAIN, "metadata not found: Requested metadata element is not present");
+    }
+    return value;
+  }
+
+  /** virDomainGetSecurityLabel: the running domain's label, empty when it has none. */
+  getSecurityLabel(): Promise<SecurityLabel> {
+    return this.conn.call("virDomainGetSecurityLabel", false, this.key, "domainGetSecurityLabel", (fn) => fn(this.ref));
+  }
+
+  /** virDomainGetVcpus: each vCPU of the running domain, with its affinity. */
+  getVcpus(): Promise<VcpuInfo[]> {
+    return this.conn.call("virDomainGetVcpus", false, this.key, "domainGetVcpus", (fn) => fn(this.ref));
+  }
+
+  /** virDomainGetVcpuPinInfo: each vCPU's affinity over the host CPUs (AFFECT_LIVE / AFFECT_CONFIG). */
+  getVcpuPinInfo(flags = 0): Promise<boolean[][]> {
+    return this.conn.call("virDomainGetVcpuPinInfo", false, this.key, "domainGetVcpuPinInfo", (fn) => fn(this.ref, flags));
+  }
+
+  /** virDomainMemoryStats: the balloon's statistics, tags from DomainMemoryStatTags. */
+  memoryStats(flags = 0): Promise<MemoryStat[]> {
+    return this.conn.call("virDomainMemoryStats", false, this.key, "domainMemoryStats", (fn) => fn(this.ref, flags));
+  }
+
+  /** virDomainOpenConsole: a byte stream to the guest's console (devName null: the first). */
+  openConsole(devName: string | null = null, flags = 0): Promise<ConsoleStream> {
+    return this.conn.call("virDomainOpenConsole", true, this.key, "domainOpenConsole", (fn) => fn(this.ref, devName, flags));
   }
 
   // ---- tuning ----------------------------------------------------------------------------------------

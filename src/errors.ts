@@ -21,6 +21,7 @@ export const ErrorNumber = {
   VIR_ERR_OPERATION_INVALID: 55,
   VIR_ERR_CONFIG_UNSUPPORTED: 67,
   VIR_ERR_ARGUMENT_UNSUPPORTED: 74,
+  VIR_ERR_NO_DOMAIN_METADATA: 80,
   VIR_ERR_OVERFLOW: 82,
   VIR_ERR_OPERATION_UNSUPPORTED: 84,
   VIR_ERR_XML_INVALID_SCHEMA: 92,
@@ -42,10 +43,18 @@ export class VirtError extends Error {
   /** A virErrorDomain value. */
   readonly domain: number;
 
-  constructor(code: number, domain: number, message: string) {
+  /**
+   * A diagnostic libvirt's XML library would have printed on stderr before this error (such as
+   * libxml2's "I/O warning : failed to load external entity …"); virtkit never prints from the
+   * library, so it travels with the error for a command line to show.
+   */
+  readonly warning?: string;
+
+  constructor(code: number, domain: number, message: string, warning?: string) {
     super(message);
     this.name = "VirtError";
     this.code = code;
     this.domain = domain;
+    if (warning !== undefined) this.warning = warning;
   }
 }

@@ -7,5 +7,18 @@ export { openConnection, Connection, LIB_VERSION } from "./connection.js";
 export type { ConnectionOptions, LifecycleListener } from "./connection.js";
 export { Domain } from "./domain.js";
 export type { DomainInfo } from "./domain.js";
-export type { NodeInfo, TypedParameter } from "./drivers/driver.js";
+export type {
+  NodeInfo,
+  TypedParameter,
+  SecurityModel,
+  SecurityLabel,
+  VcpuInfo,
+  MemoryStat,
+  CPUMap,
+  NodeCPUStat,
+  NetworkSummary,
+  StoragePoolSummary,
+  InterfaceSummary,
+  ConsoleStream,
+} from "./drivers/driver.js";
 export * from "./constants.js";

@@ -56,6 +56,75 @@ export interface TypedParameter {
   value: number | bigint | boolean | string;
 }
 
+/** virSecurityModel: the node's security driver. */
+export interface SecurityModel {
+  model: string;
+  doi: string;
+}
+
+/** virSecurityLabel: a running domain's label (empty when it has none). */
+export interface SecurityLabel {
+  label: string;
+  enforcing: boolean;
+}
+
+/** virVcpuInfo, with the vCPU's affinity (one entry per host CPU) beside it. */
+export interface VcpuInfo {
+  number: number;
+  /** virVcpuState */
+  state: number;
+  /** nanoseconds */
+  cpuTime: number;
+  /** the host CPU it last ran on */
+  cpu: number;
+  affinity: boolean[];
+}
+
+/** virDomainMemoryStat: tag is a virDomainMemoryStatTags value. */
+export interface MemoryStat {
+  tag: number;
+  val: number;
+}
+
+/** The host's CPUs (virNodeGetCPUMap): which exist and which are online. */
+export interface CPUMap {
+  online: boolean[];
+  onlineCount: number;
+}
+
+/** virNodeCPUStats: a field (user, system, idle, iowait…) and its value in nanoseconds. */
+export interface NodeCPUStat {
+  field: string;
+  value: bigint;
+}
+
+/** What the list commands show of a virtual network, storage pool or host interface. */
+export interface NetworkSummary {
+  name: string;
+  uuid: string;
+  active: boolean;
+  persistent: boolean;
+  autostart: boolean;
+}
+
+export interface StoragePoolSummary extends NetworkSummary {
+  /** the pool type, e.g. "dir" */
+  type: string;
+  /** bytes */
+  capacity: number;
+  allocation: number;
+  available: number;
+}
+
+export interface InterfaceSummary {
+  name: string;
+  mac: string;
+  active: boolean;
+}
+
+/** A guest console: bytes both ways. */
+export type ConsoleStream = import("node:stream").Duplex;
+
 type Result<T> = T | Promise<T>;
 
 export interface HypervisorDriver {
@@ -71,6 +140,17 @@ export interface HypervisorDriver {
   getHostname?(): Result<string>;
   /** virConnectGetVersion: the hypervisor's version number */
   getVersion?(): Result<number>;
+  getSecurityModel?(): Result<SecurityModel>;
+  getCPUMap?(): Result<CPUMap>;
+  /** bytes free in each NUMA cell from start, at most max cells */
+  getCellsFreeMemory?(start: number, max: number): Result<number[]>;
+  /** bytes */
+  getFreeMemory?(): Result<number>;
+  getCPUStats?(cpuNum: number, flags: number): Result<NodeCPUStat[]>;
+  getSysinfo?(flags: number): Result<string>;
+  listAllNetworks?(flags: number): Result<NetworkSummary[]>;
+  listAllStoragePools?(flags: number): Result<StoragePoolSummary[]>;
+  listAllInterfaces?(flags: number): Result<InterfaceSummary[]>;
 
   defineXML?(xml: string, flags: number): Result<DomainRef>;
   createXML?(xml: string, flags: number): Result<DomainRef>;
@@ -102,6 +182,11 @@ export interface HypervisorDriver {
   domainSave?(d: DomainRef, path: string, flags: number): Result<void>;
   domainManagedSave?(d: DomainRef, flags: number): Result<void>;
   domainManagedSaveRemove?(d: DomainRef, flags: number): Result<void>;
+  domainGetSecurityLabel?(d: DomainRef): Result<SecurityLabel>;
+  domainGetVcpus?(d: DomainRef): Result<VcpuInfo[]>;
+  domainGetVcpuPinInfo?(d: DomainRef, flags: number): Result<boolean[][]>;
+  domainMemoryStats?(d: DomainRef, flags: number): Result<MemoryStat[]>;
+  domainOpenConsole?(d: DomainRef, devName: string | null, flags: number): Result<ConsoleStream>;
 }
 
 /** The UUID words of a canonical UUID string, or undefined when it is not one. */

@@ -8,7 +8,25 @@ import { dirname, resolve } from "node:path";
 import { Core, coreModule } from "../host/core.js";
 import { MockShim } from "../host/mock.js";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
-import type { DomainRef, DomainStatus, HypervisorDriver, LifecycleEvent, NodeInfo, TypedParameter } from "./driver.js";
+import { strerror } from "../errno.js";
+import * as facts from "./test-node.js";
+import type {
+  CPUMap,
+  DomainRef,
+  DomainStatus,
+  HypervisorDriver,
+  InterfaceSummary,
+  LifecycleEvent,
+  MemoryStat,
+  NetworkSummary,
+  NodeCPUStat,
+  NodeInfo,
+  SecurityLabel,
+  SecurityModel,
+  StoragePoolSummary,
+  TypedParameter,
+  VcpuInfo,
+} from "./driver.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -128,6 +146,42 @@ export class TestDriver implements HypervisorDriver {
 
   getVersion(): number {
     return 2;
+  }
+
+  getSecurityModel(): SecurityModel {
+    return { ...facts.SECURITY_MODEL };
+  }
+
+  getCPUMap(): CPUMap {
+    return facts.cpuMap();
+  }
+
+  getCellsFreeMemory(start: number, max: number): number[] {
+    return facts.cellsFreeMemory(this.getNodeInfo(), start, max);
+  }
+
+  getFreeMemory(): number {
+    return facts.freeMemory(this.getNodeInfo());
+  }
+
+  getCPUStats(): NodeCPUStat[] {
+    return facts.cpuStats();
+  }
+
+  getSysinfo(): string {
+    return facts.SYSINFO;
+  }
+
+  listAllNetworks(flags: number): NetworkSummary[] {
+    return facts.networks(this.node === defaultNode, flags);
+  }
+
+  listAllStoragePools(flags: number): StoragePoolSummary[] {
+    return facts.storagePools(this.node === defaultNode, flags);
+  }
+
+  listAllInterfaces(flags: number): InterfaceSummary[] {
+    return facts.interfaces(this.node === defaultNode, flags);
   }
 
   // ---- finding and defining domains ----------------------------------------------------------------
@@ -253,6 +307,22 @@ export class TestDriver implements HypervisorDriver {
     };
   }
 
+  domainGetSecurityLabel(d: DomainRef): SecurityLabel {
+    return facts.securityLabel(this.domainGetStatus(d));
+  }
+
+  domainGetVcpus(d: DomainRef): VcpuInfo[] {
+    return facts.vcpuInfo(this.domainGetStatus(d), this.getNodeInfo(), shim.clockMs());
+  }
+
+  domainGetVcpuPinInfo(d: DomainRef, flags: number): boolean[][] {
+    return facts.vcpuPinInfo(this.domainGetVcpusFlags(d, flags), this.getNodeInfo());
+  }
+
+  domainMemoryStats(d: DomainRef): MemoryStat[] {
+    return facts.memoryStats(this.domainGetStatus(d));
+  }
+
   domainGetXMLDesc(d: DomainRef, flags: number): string {
     this.ask(d, "domainXML", flags);
     return core().outputText();
@@ -376,7 +446,7 @@ function openNodeFile(path: string): number {
   try {
     text = readFileSync(path);
   } catch {
-    throw new VirtError(ErrorNumber.VIR_ERR_XML_ERROR, ErrorDomain.VIR_FROM_XML, `XML error: failed to parse xml document '${path}'`);
+    throw unreadableNodeFile(path);
   }
   const c = core();
   c.writeInput(text);
@@ -388,7 +458,7 @@ function openNodeFile(path: string): number {
     try {
       parts.push(new Uint8Array([0]), readFileSync(file));
     } catch {
-      throw new VirtError(ErrorNumber.VIR_ERR_XML_ERROR, ErrorDomain.VIR_FROM_XML, `XML error: failed to parse xml document '${file}'`);
+      throw unreadableNodeFile(file);
     }
   }
   const all = Buffer.concat(parts);
@@ -396,9 +466,17 @@ function openNodeFile(path: string): number {
   return c.call("nodeOpenFile", all.length);
 }
 
+function unreadableNodeFile(path: string): VirtError {
+  return new VirtError(
+    ErrorNumber.VIR_ERR_XML_ERROR,
+    ErrorDomain.VIR_FROM_XML,
+    `XML error: failed to parse xml document '${path}'`,
+    `I/O warning : failed to load external entity "${path}"`,
+  );
+}
+
 function systemError(message: string, e: unknown): VirtError {
-  const reason = e instanceof Error && "code" in e && e.code === "ENOENT" ? "No such file or directory" : e instanceof Error ? e.message : String(e);
-  return new VirtError(ErrorNumber.VIR_ERR_SYSTEM_ERROR, ErrorDomain.VIR_FROM_TEST, `${message}: ${reason}`);
+  return new VirtError(ErrorNumber.VIR_ERR_SYSTEM_ERROR, ErrorDomain.VIR_FROM_TEST, `${message}: ${strerror(e)}`);
 }
 
 /** Writes through a temporary file, flushed, then renamed into place: never a torn image. */

@@ -1,0 +1,31 @@
+// Node's system errors as libc's strerror() words them, for libvirt-style messages
+// ("Failed to open file 'x': No such file or directory").
+
+const STRERROR: Record<string, string> = {
+  EPERM: "Operation not permitted",
+  ENOENT: "No such file or directory",
+  EIO: "Input/output error",
+  EBADF: "Bad file descriptor",
+  EAGAIN: "Resource temporarily unavailable",
+  ENOMEM: "Cannot allocate memory",
+  EACCES: "Permission denied",
+  EBUSY: "Device or resource busy",
+  EEXIST: "File exists",
+  ENOTDIR: "Not a directory",
+  EISDIR: "Is a directory",
+  EINVAL: "Invalid argument",
+  EMFILE: "Too many open files",
+  EFBIG: "File too large",
+  ENOSPC: "No space left on device",
+  EROFS: "Read-only file system",
+  ENAMETOOLONG: "File name too long",
+  ELOOP: "Too many levels of symbolic links",
+  ENOTEMPTY: "Directory not empty",
+  ENOTSUP: "Operation not supported",
+};
+
+/** The strerror() text of a Node system error, or its message. */
+export function strerror(e: unknown): string {
+  if (e instanceof Error && "code" in e && typeof e.code === "string" && e.code in STRERROR) return STRERROR[e.code];
+  return e instanceof Error ? e.message : String(e);
+}

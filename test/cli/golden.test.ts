@@ -1,0 +1,104 @@
+// Every virsh 9.0 transcript in shared/virsh-golden, replayed with `virsh` replaced by virtkit:
+// stdout, stderr and the exit status must match byte for byte (after the golden README's masks).
+import test from "ava";
+import { mkdtempSync, readdirSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { openConnection } from "../../src/index.js";
+import { masked, readGolden, runCli, type Transcript } from "../support/cli.js";
+import { sharedPath } from "../support/shared.js";
+
+const inputs = sharedPath("virsh-golden", "inputs");
+const saveDir = mkdtempSync(join(tmpdir(), "virtkit-golden-"));
+
+const NOT_RUNNING_TEST = "error: internal error: domain 'small' not running\n";
+const NOT_RUNNING_REAL = "error: Requested operation is not valid: domain is not running\n";
+const UNDEFINE_TRANSIENT_REFUSED = "error: Failed to undefine domain 'small'\nerror: Requested operation is not valid: cannot undefine transient domain\n";
+
+/**
+ * Where libvirt's test driver and its real drivers disagree, virtkit's test driver follows the
+ * real drivers (issue 3; the qemu-* and lxc transcripts show their rule and wording), so these
+ * transcripts are compared with the real drivers' answer in place of the test driver's.
+ */
+const REAL_DRIVER_RULES: Record<string, (t: Transcript) => Transcript> = {
+  // qemu-suspend-inactive.txt, qemu-shutdown-inactive.txt, lxc-flow.txt
+  "err-suspend-inactive.txt": (t) => ({ ...t, stderr: t.stderr.replace(NOT_RUNNING_TEST, NOT_RUNNING_REAL) }),
+  "err-shutdown-inactive.txt": (t) => ({ ...t, stderr: t.stderr.replace(NOT_RUNNING_TEST, NOT_RUNNING_REAL) }),
+  // qemu-undefine-transient-running.txt: a running transient domain cannot be undefined
+  "err-undefine-transient-running.txt": (t) => ({ ...t, stdout: t.stdout.replace("Domain 'small' has been undefined\n\n", "\n"), stderr: UNDEFINE_TRANSIENT_REFUSED, status: 1 }),
+  "flow-undefine-transient-running-then-list.txt": (t) => ({ ...t, stdout: t.stdout.replace("Domain 'small' has been undefined\n\n", "\n"), stderr: UNDEFINE_TRANSIENT_REFUSED }),
+};
+
+/** Adjusts a transcript to this machine: its host name, and a writable place for save images. */
+function localized(name: string, t: Transcript): Transcript {
+  const local = (s: string) => s.replaceAll("/var/tmp/anchor/", `${saveDir}/`);
+  let out = { args: t.args.map(local), stdout: local(t.stdout), stderr: local(t.stderr), status: t.status };
+  if (name === "hostname.txt") out = { ...out, stdout: out.stdout.replace(/^vm\n/, `${hostname()}\n`) };
+  return REAL_DRIVER_RULES[name]?.(out) ?? out;
+}
+
+function same(t: import("ava").ExecutionContext, actual: Transcript, expected: Transcript, mask: (s: string) => string = masked): void {
+  t.is(mask(actual.stdout), mask(expected.stdout), "stdout");
+  t.is(mask(actual.stderr), mask(expected.stderr), "stderr");
+  t.is(actual.status, expected.status, "exit status");
+}
+
+const files = readdirSync(sharedPath("virsh-golden")).filter((f) => f.endsWith(".txt")).sort();
+
+for (const name of files.filter((f) => !f.startsWith("qemu-") && f !== "lxc-flow.txt")) {
+  test.serial(name, async (t) => {
+    const [golden] = readGolden(name);
+    const expected = localized(name, golden);
+    same(t, await runCli(expected.args, { cwd: inputs }), expected);
+  });
+}
+
+/**
+ * The qemu:///system transcripts were taken one virsh process per step, in this order (the
+ * golden README), on a node where q1 was already defined. They are replayed in that order on
+ * test:///default, kept alive between steps by an extra connection, since virtkit's test driver
+ * follows the real drivers' rules. Driver-specific dominfo lines (id, OS type, CPU time,
+ * security driver) are left out of that one comparison.
+ */
+const QEMU_SEQUENCE = [
+  "qemu-define-badtype.txt",
+  "qemu-define-graphics-none.txt",
+  "qemu-create-transient.txt",
+  "qemu-undefine-transient-running.txt",
+  "qemu-start-running.txt",
+  "qemu-dominfo-transient.txt",
+  "qemu-suspend.txt",
+  "qemu-domstate-paused.txt",
+  "qemu-suspend-paused.txt",
+  "qemu-resume.txt",
+  "qemu-resume-running.txt",
+  "qemu-destroy-transient.txt",
+  "qemu-dominfo-after-destroy-transient.txt",
+  "qemu-destroy-inactive.txt",
+  "qemu-shutdown-inactive.txt",
+  "qemu-suspend-inactive.txt",
+  "qemu-undefine-unknown.txt",
+  "qemu-start.txt",
+  "qemu-domstate-running.txt",
+  "qemu-destroy.txt",
+  "qemu-domstate-destroyed.txt",
+];
+
+const DRIVER_SPECIFIC_DOMINFO = /^(Id|OS Type|CPU time|Security model|Security DOI|Security label):.*\n/gm;
+
+test.serial("qemu-*.txt, replayed in order on the test driver", async (t) => {
+  t.deepEqual([...QEMU_SEQUENCE].sort(), files.filter((f) => f.startsWith("qemu-")), "every qemu transcript is in the sequence");
+  const node = await openConnection("test:///default");
+  t.teardown(() => node.close());
+  await runCli(["-c", "test:///default", "define q1.xml"], { cwd: inputs });
+  for (const name of QEMU_SEQUENCE) {
+    const [golden] = readGolden(name);
+    const args = golden.args.map((a) => (a === "qemu:///system" ? "test:///default" : a));
+    const actual = await runCli(args, { cwd: inputs });
+    const mask = name === "qemu-dominfo-transient.txt" ? (s: string) => masked(s.replace(DRIVER_SPECIFIC_DOMINFO, "")) : masked;
+    t.log(name);
+    same(t, actual, golden, mask);
+  }
+});
+
+test.todo("lxc-flow.txt: replays against lxc:///system once the lxc driver exists (issue 5)");

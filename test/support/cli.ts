@@ -1,0 +1,56 @@
+// Running the command line in-process, and reading virsh's golden transcripts.
+import { readFileSync } from "node:fs";
+import { runVirtkit } from "../../src/cli/run.js";
+import { sharedPath } from "./shared.js";
+
+export interface Transcript {
+  args: string[];
+  stdout: string;
+  stderr: string;
+  status: number;
+}
+
+/** Runs virtkit with argv in cwd; collects what it prints. */
+export async function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined>; stdin?: NodeJS.ReadableStream } = {}): Promise<Transcript> {
+  let stdout = "";
+  let stderr = "";
+  const status = await runVirtkit(args, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    cwd: options.cwd ?? process.cwd(),
+    env: options.env ?? {},
+    stdin: options.stdin,
+    isTTY: false,
+  });
+  return { args: [...args], stdout, stderr, status };
+}
+
+/** Splits a shell command line into words (double and single quotes, as the golden headers use). */
+export function shellWords(line: string): string[] {
+  const words: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
+  for (let m; (m = re.exec(line)); ) words.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : (m[2] ?? m[3]));
+  return words;
+}
+
+/**
+ * A golden file: "$ virsh ARGS" on the first line, then stdout, "--- stderr ---", stderr and
+ * "--- exit N ---". Files holding several runs (lxc-flow.txt) give several transcripts.
+ */
+export function readGolden(name: string): Transcript[] {
+  const text = readFileSync(sharedPath("virsh-golden", name), "utf8");
+  const runs: Transcript[] = [];
+  const re = /^\$ virsh (.*)\n([\s\S]*?)--- stderr ---\n([\s\S]*?)--- exit (\d+) ---\n?/gm;
+  for (let m; (m = re.exec(text)); ) runs.push({ args: shellWords(m[1]), stdout: m[2], stderr: m[3], status: Number(m[4]) });
+  return runs;
+}
+
+/**
+ * Hides what differs between runs (the golden README's list): CPU times (the test driver's
+ * wall clock) and random UUIDs of domains defined without one.
+ */
+export function masked(text: string): string {
+  return text
+    .replace(/^(CPU time:? +)[0-9.]+s$/gm, "$1<time>s")
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/g, "<uuid>");
+}
