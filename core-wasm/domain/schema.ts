@@ -11,12 +11,14 @@
 // as <address>). Anything not listed is the user's own content: it keeps its place, right after
 // the known item that preceded it, and its subtree is written as given.
 import { IntVec } from "../util/intvec";
-import { internString } from "../xml/symbols";
+import { intern, internString } from "../xml/symbols";
 import { DOMAIN_LAYOUT } from "./layout";
 
 export const NO_SPEC: i32 = -1;
 
 const specNames = new Array<string>();
+/** specNames' inverse: the layout names hundreds of specs, too many for linear searches at start-up. */
+const specIds = new Map<string, i32>();
 /** Allowed values of enumerated attributes, space-separated, indexed by the attribute table's target. */
 const enumLists = new Array<string>();
 
@@ -140,7 +142,7 @@ export function childSlot(spec: i32, sym: i32): i32 {
 
 
 export function specByName(name: string): i32 {
-  return specNames.indexOf(name);
+  return specIds.has(name) ? specIds.get(name) : -1;
 }
 
 
@@ -157,53 +159,83 @@ class PendingChild {
 }
 
 function specId(name: string): i32 {
-  let id = specNames.indexOf(name);
-  if (id < 0) {
-    id = specNames.length;
-    specNames.push(name);
-  }
+  if (specIds.has(name)) return specIds.get(name);
+  const id = specNames.length;
+  specNames.push(name);
+  specIds.set(name, id);
   return id;
 }
 
+/** Interns text[start, end) (ASCII, as layout names are) without allocating a string for it. */
+const nameScratch = new StaticArray<u8>(256);
+function internRange(text: string, start: i32, end: i32): i32 {
+  const len = end - start;
+  for (let i = 0; i < len; i++) unchecked((nameScratch[i] = <u8>text.charCodeAt(start + i)));
+  return intern(changetype<usize>(nameScratch), len);
+}
+
+function indexOfFrom(text: string, code: i32, from: i32, end: i32): i32 {
+  for (let i = from; i < end; i++) if (text.charCodeAt(i) == code) return i;
+  return -1;
+}
+
+/**
+ * Reads DOMAIN_LAYOUT. It runs at every start, before the first document, so it walks the text
+ * by index: splitting it into line and word strings cost milliseconds of allocation.
+ */
 function loadLayout(): void {
+  const text = DOMAIN_LAYOUT;
+  const n = text.length;
   const pending = new Array<PendingChild>();
-  const defined = new Set<string>();
-  const lines = DOMAIN_LAYOUT.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line.length == 0 || line.charCodeAt(0) == 35) continue;
-    const colon = line.indexOf(": ");
-    const name = colon < 0 ? line.substring(0, line.length - 1) : line.substring(0, colon);
+  let lineStart = 0;
+  while (lineStart < n) {
+    let lineEnd = indexOfFrom(text, 10, lineStart, n);
+    if (lineEnd < 0) lineEnd = n;
+    let a = lineStart;
+    let b = lineEnd;
+    lineStart = lineEnd + 1;
+    while (a < b && text.charCodeAt(a) == 32) a++;
+    while (b > a && text.charCodeAt(b - 1) == 32) b--;
+    if (a == b || text.charCodeAt(a) == 35) continue;
+    let colon = indexOfFrom(text, 58, a, b);
+    while (colon >= 0 && colon + 1 < b && text.charCodeAt(colon + 1) != 32) colon = indexOfFrom(text, 58, colon + 1, b);
+    if (colon < 0 || colon + 1 >= b) {
+      specId(text.substring(a, b - 1)); // "name:" with nothing listed
+      continue;
+    }
+    const name = text.substring(a, colon);
     const spec = specId(name);
-    defined.add(name);
-    if (colon < 0) continue;
-    const items = line.substring(colon + 2).split(" ");
     let attrs = 0;
     let children = 0;
-    for (let k = 0; k < items.length; k++) {
-      const item = items[k];
-      if (item.length == 0) continue;
-      if (item.charCodeAt(0) == 64) {
-        const eq = item.indexOf("=");
+    let p = colon + 2;
+    while (p < b) {
+      while (p < b && text.charCodeAt(p) == 32) p++;
+      if (p >= b) break;
+      let e = indexOfFrom(text, 32, p, b);
+      if (e < 0) e = b;
+      const itemStart = p;
+      p = e;
+      if (text.charCodeAt(itemStart) == 64) {
+        const eq = indexOfFrom(text, 61, itemStart, e);
         let choices = NO_SPEC;
         if (eq > 0) {
           choices = enumLists.length;
-          enumLists.push(item.substring(eq + 1).replaceAll("|", " "));
+          enumLists.push(text.substring(eq + 1, e).replaceAll("|", " "));
         }
-        attrTable.put(spec, internString(item.substring(1, eq > 0 ? eq : item.length)), attrs++, choices);
+        attrTable.put(spec, internRange(text, itemStart + 1, eq > 0 ? eq : e), attrs++, choices);
         continue;
       }
-      const single = item.charCodeAt(item.length - 1) == 33;
-      const plain = single ? item.substring(0, item.length - 1) : item;
-      const eq = plain.indexOf("=");
-      const child = eq < 0 ? plain : plain.substring(0, eq);
-      const target = eq < 0 ? name + "/" + child : plain.substring(eq + 1);
-      pending.push(new PendingChild(spec, internString(child), children++, target, single));
+      const single = text.charCodeAt(e - 1) == 33;
+      const plainEnd = single ? e - 1 : e;
+      const eq = indexOfFrom(text, 61, itemStart, plainEnd);
+      const childEnd = eq < 0 ? plainEnd : eq;
+      const target = eq < 0 ? name + "/" + text.substring(itemStart, childEnd) : text.substring(eq + 1, plainEnd);
+      pending.push(new PendingChild(spec, internRange(text, itemStart, childEnd), children++, target, single));
     }
   }
   for (let i = 0; i < pending.length; i++) {
     const p = pending[i];
-    const target = defined.has(p.target) ? specId(p.target) : NO_SPEC;
+    const target = specIds.has(p.target) ? specIds.get(p.target) : NO_SPEC;
     childTable.put(p.spec, p.sym, p.rank, target, p.single);
   }
   attrTable.pack(specNames.length);

@@ -1,6 +1,6 @@
 // What a command handler works with: its parsed options, read the way virsh reads them (with
 // virsh's messages for empty or malformed values), the session's output, and domain lookup.
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Connection } from "../connection.js";
 import type { Domain } from "../domain.js";
@@ -108,7 +108,7 @@ export class CommandContext {
   /** Reads a file named by an option, relative to the working directory, as libvirt's virFileReadAll. */
   async readFile(path: string): Promise<string> {
     try {
-      return await readFile(resolve(this.session.io.cwd, path), "utf8");
+      return readFileSync(resolve(this.session.io.cwd, path), "utf8");
     } catch (e) {
       this.fail(`Failed to open file '${path}': ${strerror(e)}`);
     }

@@ -1,8 +1,6 @@
 // Hands a document to the user's editor ($VISUAL, else $EDITOR, else vi) through a temporary
 // file, as virsh's edit commands do, and returns what the editor left there.
-import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CommandContext } from "./context.js";
@@ -10,13 +8,16 @@ import type { CommandContext } from "./context.js";
 /** Quotes a path for /bin/sh. */
 const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
-export function editInEditor(ctx: CommandContext, text: string): string {
+export async function editInEditor(ctx: CommandContext, text: string): Promise<string> {
   const env = ctx.session.io.env;
   const editor = env.VISUAL || env.EDITOR || "vi";
-  const file = join(env.TMPDIR || tmpdir(), `virtkit${randomBytes(4).toString("hex")}.xml`);
-  writeFileSync(file, text, { mode: 0o600, flag: "wx" });
+  // A private directory (mode 0700, unpredictable name) holds the file while it is edited.
+  const dir = mkdtempSync(join(env.TMPDIR || tmpdir(), "virtkit"));
+  const file = join(dir, "domain.xml");
+  writeFileSync(file, text, { mode: 0o600 });
   try {
     ctx.session.flush();
+    const { spawnSync } = await import("node:child_process");
     // The editor gets the terminal; its command line may carry its own arguments ("code -w").
     const child = spawnSync("/bin/sh", ["-c", `${editor} ${shellQuote(file)}`], { stdio: "inherit", env: env as NodeJS.ProcessEnv });
     if (child.error || child.status !== 0) {
@@ -25,6 +26,6 @@ export function editInEditor(ctx: CommandContext, text: string): string {
     }
     return readFileSync(file, "utf8");
   } finally {
-    unlinkSync(file);
+    rmSync(dir, { recursive: true, force: true });
   }
 }

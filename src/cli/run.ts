@@ -1,7 +1,6 @@
 // virtkit's command line, as virsh's: global options, then one command string (split at ';'),
 // or one command given as separate words, or no command at all for the interactive shell.
 // The exit status is the last command's (0 or 1), as virsh's.
-import { createInterface } from "node:readline";
 import { VirtError } from "../errors.js";
 import type { ParsedCommand } from "./command.js";
 import { findCommand, COMMANDS } from "./commands/index.js";
@@ -167,7 +166,8 @@ export function defaultUri(env: Record<string, string | undefined>): string {
 
 /** Runs one parsed command with virsh's reporting; true when it succeeded. */
 async function runCommand(session: Session, command: ParsedCommand<CommandContext>): Promise<boolean> {
-  const started = performance.now();
+  // process.hrtime, not performance.now(): the `performance` global loads perf_hooks at first use.
+  const started = session.timing ? process.hrtime.bigint() : 0n;
   let ok: boolean;
   try {
     if (!command.def.noConnect) await session.connection();
@@ -178,7 +178,7 @@ async function runCommand(session: Session, command: ParsedCommand<CommandContex
     else if (!(e instanceof Reported)) session.error(e instanceof Error ? e.message : String(e));
   }
   if (session.stop) return ok;
-  if (session.timing) session.print(`\n(Time: ${(performance.now() - started).toFixed(3)} ms)\n\n`);
+  if (session.timing) session.print(`\n(Time: ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(3)} ms)\n\n`);
   else session.printExtra("\n");
   session.flush();
   return ok;
@@ -210,12 +210,14 @@ async function interactive(session: Session): Promise<void> {
   if (!session.quiet) session.print("virtkit interactive terminal, virsh compatible.\n\nType 'help' for the commands, 'quit' to leave.\n\n");
   session.flush();
   if (!io.stdin) return;
+  const terminal = io.isTTY?.() === true;
   const prompt = session.readOnly ? "virtkit > " : "virtkit # ";
-  const lines = createInterface({ input: io.stdin, terminal: false });
+  const { createInterface } = await import("node:readline");
+  const lines = createInterface({ input: io.stdin(), terminal: false });
   io.stdout(prompt);
   for await (const line of lines) {
     // Without a terminal nothing echoes the line; show it after the prompt, as virsh's readline does.
-    if (!io.isTTY) io.stdout(`${line}\n`);
+    if (!terminal) io.stdout(`${line}\n`);
     let commands: string[][] | undefined;
     try {
       commands = splitCommandString(line);

@@ -11,10 +11,13 @@ export interface CliIO {
   /** Relative file names are resolved here. */
   cwd: string;
   env: Record<string, string | undefined>;
-  /** Lines for the interactive shell; none: the shell reads nothing. */
-  stdin?: NodeJS.ReadableStream;
-  /** Whether stdin and stdout are a terminal (the console and a readline prompt need one). */
-  isTTY?: boolean;
+  /**
+   * Input for the interactive shell and the console, opened on first use (creating Node's stdin
+   * stream costs start-up time most commands need not pay); none: nothing is read.
+   */
+  stdin?: () => NodeJS.ReadableStream;
+  /** Whether stdin and stdout are a terminal (the console needs one; asked only when needed). */
+  isTTY?: () => boolean;
 }
 
 /** A failure already reported on stderr: the command stops and counts as failed. */

@@ -2,7 +2,6 @@
 // lifecycle, definitions) over the TypeScript mock shim. This file only moves bytes between the
 // API and the core, reads node files and writes save images.
 import { readFileSync } from "node:fs";
-import { open, readFile, rename, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { Core, coreModule } from "../host/core.js";
@@ -220,7 +219,7 @@ export class TestDriver implements HypervisorDriver {
   async restore(path: string, flags: number): Promise<void> {
     let image: string;
     try {
-      image = await readFile(path, "utf8");
+      image = await (await import("node:fs/promises")).readFile(path, "utf8");
     } catch (e) {
       throw systemError(`cannot read domain image '${path}'`, e);
     }
@@ -481,6 +480,7 @@ function systemError(message: string, e: unknown): VirtError {
 
 /** Writes through a temporary file, flushed, then renamed into place: never a torn image. */
 async function writeFileAtomically(path: string, data: string): Promise<void> {
+  const { open, rename, unlink } = await import("node:fs/promises");
   const temp = `${path}.tmp-${process.pid}`;
   try {
     const handle = await open(temp, "w", 0o600);

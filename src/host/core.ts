@@ -39,6 +39,11 @@ export function coreWasmPath(): string {
   );
 }
 
+/** Hands over core.wasm compiled ahead of time (the command line compiles it while it loads). */
+export function provideCoreModule(module: WebAssembly.Module): void {
+  cachedModule ??= module;
+}
+
 export function coreModule(): WebAssembly.Module {
   cachedModule ??= new WebAssembly.Module(readFileSync(coreWasmPath()));
   return cachedModule;

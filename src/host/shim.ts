@@ -1,6 +1,11 @@
 // What core.wasm needs from its host. The native addon, the mock used by tests and the test:///
 // driver, and any WASI embedder provide these same functions.
-import { randomFillSync } from "node:crypto";
+import { createRequire } from "node:module";
+
+// node:crypto costs milliseconds to load; commands that never generate an id never load it.
+const require = createRequire(import.meta.url);
+let osRandom: ((view: Uint8Array) => void) | undefined;
+const randomFillSync = (view: Uint8Array) => (osRandom ??= (require("node:crypto") as typeof import("node:crypto")).randomFillSync)(view);
 
 export interface HostShim {
   /** Fills the view with random bytes (UUIDs and MACs generated for definitions lacking them). */

@@ -11,7 +11,7 @@ export interface Transcript {
 }
 
 /** Runs virtkit with argv in cwd; collects what it prints. */
-export async function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined>; stdin?: NodeJS.ReadableStream } = {}): Promise<Transcript> {
+export async function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined>; stdin?: () => NodeJS.ReadableStream } = {}): Promise<Transcript> {
   let stdout = "";
   let stderr = "";
   const status = await runVirtkit(args, {
@@ -20,7 +20,7 @@ export async function runCli(args: readonly string[], options: { cwd?: string; e
     cwd: options.cwd ?? process.cwd(),
     env: options.env ?? {},
     stdin: options.stdin,
-    isTTY: false,
+    isTTY: () => false,
   });
   return { args: [...args], stdout, stderr, status };
 }

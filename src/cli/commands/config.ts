@@ -54,7 +54,7 @@ const edit: Command = {
   async run(ctx) {
     const dom = await ctx.domain();
     const original = await dom.getXMLDesc(Xml.VIR_DOMAIN_XML_SECURE | Xml.VIR_DOMAIN_XML_INACTIVE);
-    const edited = editInEditor(ctx, original);
+    const edited = await editInEditor(ctx, original);
     if (edited === original) {
       ctx.printExtra(`Domain '${dom.name}' XML configuration not changed.\n`);
       return true;

@@ -8,11 +8,11 @@ const ESCAPE = 0x1d; // Ctrl+]
 /** Connects the terminal to dom's console (devName null: the first) until Ctrl+] or the stream ends. */
 export async function attachConsole(ctx: CommandContext, dom: Domain, devName: string | null, flags = 0): Promise<boolean> {
   const io = ctx.session.io;
-  if (!io.isTTY || !io.stdin) ctx.fail("Cannot run interactive console without a controlling TTY");
+  if (!io.stdin || io.isTTY?.() !== true) ctx.fail("Cannot run interactive console without a controlling TTY");
   const stream = await dom.openConsole(devName, flags);
   ctx.printExtra(`Connected to domain '${dom.name}'\nEscape character is ^] (Ctrl + ])\n`);
   ctx.session.flush();
-  const stdin = io.stdin as NodeJS.ReadStream;
+  const stdin = io.stdin() as NodeJS.ReadStream;
   stdin.setRawMode?.(true);
   await new Promise<void>((resolve) => {
     const finish = () => {
