@@ -26,6 +26,9 @@ await esbuild.build({
   outfile: "dist/cli-main.cjs",
   external: ["*.node"],
   define: { "import.meta.url": "__virtkitModuleUrl" },
+  // It runs from V8's code cache through vm.Script, which has no loader for import(): lazily
+  // loaded built-in modules become require() calls.
+  supported: { "dynamic-import": false },
   banner: { js: 'const __virtkitModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
 chmodSync("dist/cli.cjs", 0o755);

@@ -2,6 +2,7 @@
 // checks libvirt's public API makes before it reaches the driver: an open connection, write
 // access for changes, and a driver that implements the operation.
 import { EventEmitter } from "node:events";
+import { resolve } from "node:path";
 import { ErrorDomain, ErrorNumber, VirtError } from "./errors.js";
 import { JobQueue } from "./jobs.js";
 import { Domain } from "./domain.js";
@@ -255,7 +256,8 @@ export class Connection {
 
   /** Starts a domain again from the image save() wrote. */
   async restore(path: string, flags = 0): Promise<void> {
-    await this.call(flags === 0 ? "virDomainRestore" : "virDomainRestoreFlags", true, undefined, "restore", (fn) => fn(path, flags));
+    // As libvirt's API, a relative path is taken from the caller's working directory.
+    await this.call(flags === 0 ? "virDomainRestore" : "virDomainRestoreFlags", true, undefined, "restore", (fn) => fn(resolve(path), flags));
   }
 
 }

@@ -1,5 +1,6 @@
 // A domain on a connection (libvirt's virDomainPtr): it names the domain by UUID; every call
 // asks the driver, through the connection's checks and the domain's job queue.
+import { resolve } from "node:path";
 import type { Connection } from "./connection.js";
 import { uuidString, type ConsoleStream, type DomainRef, type DomainStatus, type MemoryStat, type SecurityLabel, type TypedParameter, type VcpuInfo } from "./drivers/driver.js";
 import { DomainMetadataType, DomainModificationImpact, DomainVcpuFlags } from "./constants.js";
@@ -231,7 +232,8 @@ export class Domain {
 
   /** Saves the running domain's state to a file and stops it (restore with Connection.restore). */
   save(path: string, flags = 0): Promise<void> {
-    return this.conn.call(flags === 0 ? "virDomainSave" : "virDomainSaveFlags", true, this.key, "domainSave", (fn) => fn(this.ref, path, flags));
+    // As libvirt's API, a relative path is taken from the caller's working directory.
+    return this.conn.call(flags === 0 ? "virDomainSave" : "virDomainSaveFlags", true, this.key, "domainSave", (fn) => fn(this.ref, resolve(path), flags));
   }
 
   managedSave(flags = 0): Promise<void> {

@@ -84,6 +84,9 @@ export function capture(d: Doc, flags: i32): Definition | null {
 /** A definition from user XML: len bytes at the start of d's buffer. */
 export function definitionFrom(d: Doc, len: i32, flags: i32): Definition | null {
   if (!parseDocument(d, len, "(domain_definition)")) return null;
+  // libvirt's test driver names interfaces when a definition arrives (testDomainGenerateIfnames),
+  // so even the persistent definition shows "testnetN".
+  addInterfaceNames(d);
   return capture(d, flags);
 }
 

@@ -105,10 +105,15 @@ export class CommandContext {
     return (this.has("live") ? 1 : 0) | (this.has("config") ? 2 : 0);
   }
 
+  /** A file name from the command line, relative to the working directory. */
+  path(name: string): string {
+    return resolve(this.session.io.cwd, name);
+  }
+
   /** Reads a file named by an option, relative to the working directory, as libvirt's virFileReadAll. */
   async readFile(path: string): Promise<string> {
     try {
-      return readFileSync(resolve(this.session.io.cwd, path), "utf8");
+      return readFileSync(this.path(path), "utf8");
     } catch (e) {
       this.fail(`Failed to open file '${path}': ${strerror(e)}`);
     }

@@ -90,9 +90,14 @@ export function vcpuPinInfo(vcpus: number, info: NodeInfo): boolean[][] {
   return Array.from({ length: vcpus }, () => new Array<boolean>(info.cpus).fill(true));
 }
 
-/** The balloon statistics the test node reports, derived from the current memory (KiB). */
-export function memoryStats(status: DomainStatus): MemoryStat[] {
+/**
+ * The balloon statistics the test node reports, derived from the current memory (KiB); none
+ * without a balloon device. liveXML gives the running domain's canonical XML.
+ */
+export function memoryStats(status: DomainStatus, liveXML: () => string): MemoryStat[] {
   if (status.id < 0) throw notRunning();
+  const balloon = /<memballoon model='([^']*)'/.exec(liveXML());
+  if (!balloon || balloon[1] === "none") return [];
   const actual = status.memory;
   const half = Math.floor(actual / 2);
   return [

@@ -319,7 +319,7 @@ export class TestDriver implements HypervisorDriver {
   }
 
   domainMemoryStats(d: DomainRef): MemoryStat[] {
-    return facts.memoryStats(this.domainGetStatus(d));
+    return facts.memoryStats(this.domainGetStatus(d), () => this.domainGetXMLDesc(d, 0));
   }
 
   domainGetXMLDesc(d: DomainRef, flags: number): string {

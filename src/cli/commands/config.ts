@@ -226,7 +226,7 @@ const vcpucount: Command = {
     flag("guest", "ask the guest (its agent) rather than the hypervisor"),
   ],
   async run(ctx) {
-    ctx.affectFlags();
+    ctx.exclusive("live", "config");
     ctx.exclusive("active", "maximum");
     ctx.exclusive("guest", "config");
     const dom = await ctx.domain();

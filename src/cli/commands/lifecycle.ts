@@ -266,7 +266,7 @@ const save: Command = {
       ["running", Save.VIR_DOMAIN_SAVE_RUNNING],
       ["paused", Save.VIR_DOMAIN_SAVE_PAUSED],
     ]);
-    await ctx.attempt(`Failed to save domain '${name}' to ${file}`, () => dom.save(file, flags));
+    await ctx.attempt(`Failed to save domain '${name}' to ${file}`, () => dom.save(ctx.path(file), flags));
     ctx.printExtra(`\nDomain '${name}' saved to ${file}\n`);
     return true;
   },
@@ -296,7 +296,7 @@ const restore: Command = {
       ["paused", Save.VIR_DOMAIN_SAVE_PAUSED],
       ["reset-nvram", Save.VIR_DOMAIN_SAVE_RESET_NVRAM],
     ]);
-    await ctx.attempt(`Failed to restore domain from ${file}`, () => conn.restore(file, flags));
+    await ctx.attempt(`Failed to restore domain from ${file}`, () => conn.restore(ctx.path(file), flags));
     ctx.printExtra(`Domain restored from ${file}\n`);
     return true;
   },

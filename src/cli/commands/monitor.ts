@@ -87,7 +87,10 @@ const list: Command = {
     ctx.exclusive("table", "name");
     ctx.exclusive("table", "uuid");
     ctx.exclusive("table", "id");
-    let flags = ctx.has("all") ? List.VIR_CONNECT_LIST_DOMAINS_ACTIVE | List.VIR_CONNECT_LIST_DOMAINS_INACTIVE : ctx.has("inactive") ? List.VIR_CONNECT_LIST_DOMAINS_INACTIVE : List.VIR_CONNECT_LIST_DOMAINS_ACTIVE;
+    // Running domains by default; --inactive and --state-shutoff look at the others instead.
+    let flags: number = List.VIR_CONNECT_LIST_DOMAINS_ACTIVE;
+    if (ctx.has("inactive") || ctx.has("state-shutoff")) flags = List.VIR_CONNECT_LIST_DOMAINS_INACTIVE;
+    if (ctx.has("all")) flags = List.VIR_CONNECT_LIST_DOMAINS_ACTIVE | List.VIR_CONNECT_LIST_DOMAINS_INACTIVE;
     for (const [name, bit] of LIST_FILTERS) if (ctx.has(name)) flags |= bit;
     const conn = await ctx.connection();
     const domains = await conn.listAllDomains(flags);
@@ -111,11 +114,14 @@ const list: Command = {
       printTable(ctx, withTitle ? ["Id", "Name", "State", "Title"] : ["Id", "Name", "State"], rows);
       return true;
     }
+    // The asked-for columns in the order uuid, id, name; --id alone skips inactive domains.
     for (const { dom, id } of entries) {
-      if (wantUUID && wantName) ctx.print(`${dom.uuid.padEnd(36)} ${dom.name}\n`);
-      else if (wantUUID) ctx.print(`${dom.uuid}\n`);
-      else if (wantName) ctx.print(`${dom.name}\n`);
-      else if (id !== -1) ctx.print(`${id}\n`);
+      if (wantId && !wantUUID && !wantName && id === -1) continue;
+      const columns: string[] = [];
+      if (wantUUID) columns.push(dom.uuid);
+      if (wantId) columns.push(id === -1 ? "-" : String(id));
+      if (wantName) columns.push(dom.name);
+      ctx.print(`${columns.join(" ")}\n`);
     }
     return true;
   },

@@ -1,0 +1,34 @@
+// More virsh 9.0 transcripts beyond the shared golden set, recorded from the real virsh by
+// scripts/capture-virsh.mjs (virsh-extra-cases.txt lists the command lines): parsing corners,
+// option errors, list filters, tuning, devices. Each must match byte for byte, after the masks.
+import test from "ava";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { masked, runCli } from "../support/cli.js";
+import { sharedPath } from "../support/shared.js";
+
+interface Recorded {
+  line: string;
+  cwd: "fixtures" | "inputs";
+  args: string[];
+  stdout: string;
+  stderr: string;
+  status: number;
+}
+
+const recorded = JSON.parse(readFileSync(new URL("virsh-extra.json", import.meta.url), "utf8")) as { virsh: string; cases: Recorded[] };
+const dirs = { fixtures: fileURLToPath(new URL("fixtures", import.meta.url)), inputs: sharedPath("virsh-golden", "inputs") };
+
+/** The host name is this machine's (the recording machine was "vm"). */
+const local = (s: string) => masked(s.replace(/^vm$/m, "<host>"));
+
+for (const c of recorded.cases) {
+  test.serial(c.line, async (t) => {
+    const actual = await runCli(c.args, { cwd: dirs[c.cwd] });
+    const { hostname } = await import("node:os");
+    const here = (s: string) => masked(s.replace(new RegExp(`^${hostname()}$`, "m"), "<host>"));
+    t.is(here(actual.stdout), local(c.stdout), "stdout");
+    t.is(here(actual.stderr), local(c.stderr), "stderr");
+    t.is(actual.status, c.status, "exit status");
+  });
+}
