@@ -8,6 +8,7 @@ import { canonicalizeDomainXML } from "../src/index.js";
 import { Core } from "../src/host/core.js";
 import { sharedPath } from "../test/support/shared.js";
 import { measureDomains } from "./domains.js";
+import { measureStartup } from "./cli-startup.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const fixture = join(here, "fixtures", "virt-install.xml");
@@ -114,3 +115,14 @@ const base = theirs ?? LIBVIRT_ANCHOR_DOMAINS;
 console.log(`define+create+destroy+undefine cycles: ${fmt(domains.cycles)}/s (target >= 30,000/s)   ${source}: ${fmt(base.cycles)}/s   ratio ${(domains.cycles / base.cycles).toFixed(1)}x`);
 console.log(`getXMLDesc: ${fmt(domains.xmlDesc)}/s (target >= 131,000/s)   ${source}: ${fmt(base.xmlDesc)}/s   ratio ${(domains.xmlDesc / base.xmlDesc).toFixed(1)}x`);
 console.log(`listAllDomains of 10,001 domains: ${domains.listAllMs.toFixed(2)} ms (target <= 5 ms)   ${source}: ${base.listAllMs.toFixed(1)} ms   ratio ${(base.listAllMs / domains.listAllMs).toFixed(1)}x faster`);
+
+console.log("");
+const startup = measureStartup();
+if (startup === undefined) {
+  console.log("virtkit list --all: dist/cli.cjs is missing (run npm run build)");
+} else {
+  const ratio = startup.virtkitMs / startup.nodeMs;
+  console.log(`virtkit list --all: ${startup.virtkitMs.toFixed(1)} ms   node -e 0: ${startup.nodeMs.toFixed(1)} ms   ratio ${ratio.toFixed(2)} (target <= 1.25)`);
+  if (startup.virshMs !== undefined) console.log(`virsh list --all, this run: ${startup.virshMs.toFixed(1)} ms   virtkit/virsh ${(startup.virtkitMs / startup.virshMs).toFixed(2)}x`);
+  else console.log("virsh list --all: libvirt-clients not installed (virsh took 37-51 ms on the reference machine)");
+}
