@@ -101,4 +101,4 @@ test.serial("qemu-*.txt, replayed in order on the test driver", async (t) => {
   }
 });
 
-test.todo("lxc-flow.txt: replays against lxc:///system once the lxc driver exists (issue 5)");
+// lxc-flow.txt is a transcript of lxc:///system; it is replayed with the lxc driver (issue 5).

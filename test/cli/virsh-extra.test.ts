@@ -3,6 +3,7 @@
 // option errors, list filters, tuning, devices. Each must match byte for byte, after the masks.
 import test from "ava";
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import { masked, runCli } from "../support/cli.js";
 import { sharedPath } from "../support/shared.js";
@@ -19,14 +20,16 @@ interface Recorded {
 const recorded = JSON.parse(readFileSync(new URL("virsh-extra.json", import.meta.url), "utf8")) as { virsh: string; cases: Recorded[] };
 const dirs = { fixtures: fileURLToPath(new URL("fixtures", import.meta.url)), inputs: sharedPath("virsh-golden", "inputs") };
 
-/** The host name is this machine's (the recording machine was "vm"). */
-const local = (s: string) => masked(s.replace(/^vm$/m, "<host>"));
+/**
+ * The recording machine was named "vm", and absolute paths there began elsewhere: both are
+ * replaced by placeholders, in the recording and in what this machine prints.
+ */
+const local = (s: string) => masked(s.replace(/^vm$/m, "<host>").replace(/\/[^\s']*\/(test\/cli\/fixtures|virsh-golden\/inputs)\//g, "<cwd>/"));
 
 for (const c of recorded.cases) {
   test.serial(c.line, async (t) => {
     const actual = await runCli(c.args, { cwd: dirs[c.cwd] });
-    const { hostname } = await import("node:os");
-    const here = (s: string) => masked(s.replace(new RegExp(`^${hostname()}$`, "m"), "<host>"));
+    const here = (s: string) => masked(s.replace(new RegExp(`^${hostname()}$`, "m"), "<host>").replaceAll(`${dirs[c.cwd]}/`, "<cwd>/"));
     t.is(here(actual.stdout), local(c.stdout), "stdout");
     t.is(here(actual.stderr), local(c.stderr), "stderr");
     t.is(actual.status, c.status, "exit status");
