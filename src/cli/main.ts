@@ -20,6 +20,8 @@ function writer(fd: 1 | 2): (text: string) => void {
     try {
       while (done < bytes.length) done += writeSync(fd, bytes, done);
     } catch (e) {
+      // The reader went away (`virtkit ... | head`): stop as a C program killed by SIGPIPE would.
+      if ((e as NodeJS.ErrnoException).code === "EPIPE") process.exit(128 + 13);
       if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
       stream = fd === 1 ? process.stdout : process.stderr;
       stream.write(bytes.subarray(done));
