@@ -10,6 +10,7 @@ import { canonicalizeDoc, writeDomain } from "./domain/canonical";
 import { writeDomainJSON } from "./domain/json";
 import { ctx } from "./domain/context";
 import * as api from "./exports/domains";
+import * as lxc from "./exports/lxc";
 import { clearEvents, eventCount } from "./drivers/events";
 
 const doc = new Doc();
@@ -227,4 +228,56 @@ export function takeEvents(): i32 {
   clearError();
   output.clear();
   return finish(api.takeEvents());
+}
+
+// ---- lxc:/// (exports/lxc.ts) ----------------------------------------------------------------------
+
+export function lxcNodeOpen(len: i32): i32 {
+  begin();
+  return finish(lxc.lxcNodeOpen(len));
+}
+
+export function lxcPlanStart(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32): i32 {
+  begin();
+  return finish(lxc.lxcPlanStart(node, a, b, c, e, nameLen));
+}
+
+export function lxcPlanCreate(node: i32, len: i32): i32 {
+  begin();
+  return finish(lxc.lxcPlanCreate(node, len));
+}
+
+export function lxcCommitCreate(node: i32, len: i32, id: i32): i32 {
+  begin();
+  return finishChange(lxc.lxcCommitCreate(node, len, id));
+}
+
+export function lxcCommitStart(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, id: i32, paused: i32, announce: i32): i32 {
+  begin();
+  return finishChange(lxc.lxcCommitStart(node, a, b, c, e, nameLen, id, paused, announce));
+}
+
+export function lxcRestoreRunning(node: i32, len: i32, id: i32, paused: i32): i32 {
+  begin();
+  return finish(lxc.lxcRestoreRunning(node, len, id, paused));
+}
+
+export function lxcCommitStopped(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, reason: i32, announce: i32): i32 {
+  begin();
+  return finishChange(lxc.lxcCommitStopped(node, a, b, c, e, nameLen, reason, announce));
+}
+
+export function lxcCheckPause(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, pause: i32): i32 {
+  begin();
+  return finish(lxc.lxcCheckPause(node, a, b, c, e, nameLen, pause));
+}
+
+export function lxcCommitPause(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, pause: i32): i32 {
+  begin();
+  return finishChange(lxc.lxcCommitPause(node, a, b, c, e, nameLen, pause));
+}
+
+export function lxcLiveSettings(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32): i32 {
+  begin();
+  return finish(lxc.lxcLiveSettings(node, a, b, c, e, nameLen));
 }

@@ -1,17 +1,185 @@
-// virtkit's native shim: thin wrappers over privileged system calls, no policy.
-// For now it only reports its version; later issues add KVM ioctls and container syscalls.
+// virtkit's native shim: thin wrappers over privileged system calls, no policy. Each call does
+// one thing and turns a failure into a JS Error carrying errno's code, the call and the path.
+// Allowlists: cgroup operations only below /sys/fs/cgroup/, process spawning only of the
+// container supervisor built beside this addon, closing only descriptors this shim opened.
 #include <napi.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+extern char **environ;
 
 namespace {
 
-constexpr const char *kShimVersion = "0.1.0";
+constexpr const char *kShimVersion = "0.2.0";
+constexpr const char *kCgroupRoot = "/sys/fs/cgroup/";
+constexpr const char *kSupervisor = "/virtkit-lxc-supervisor";
+
+std::set<int> ownFds;  // descriptors this shim opened and may close
+
+/** A JS Error like Node's system errors: code (EPERM...), errno, syscall, path. */
+Napi::Error SystemError(Napi::Env env, int err, const char *syscall, const std::string &path) {
+  Napi::Error e = Napi::Error::New(env, std::string(syscall) + " '" + path + "': " + strerror(err));
+  e.Set("errno", Napi::Number::New(env, err));
+  e.Set("syscall", Napi::String::New(env, syscall));
+  e.Set("path", Napi::String::New(env, path));
+  const char *name = strerrorname_np(err);
+  e.Set("code", Napi::String::New(env, name ? name : "EUNKNOWN"));
+  return e;
+}
+
+std::string CgroupPath(const Napi::CallbackInfo &info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  if (path.rfind(kCgroupRoot, 0) != 0 || path.find("/..") != std::string::npos) {
+    throw SystemError(info.Env(), EPERM, "cgroup path outside /sys/fs/cgroup", path);
+  }
+  return path;
+}
 
 Napi::Value Version(const Napi::CallbackInfo &info) {
   return Napi::String::New(info.Env(), kShimVersion);
 }
 
+// ---- cgroup files ---------------------------------------------------------------------------------
+
+Napi::Value CgroupMkdir(const Napi::CallbackInfo &info) {
+  std::string path = CgroupPath(info);
+  if (mkdir(path.c_str(), 0755) < 0 && errno != EEXIST) throw SystemError(info.Env(), errno, "mkdir", path);
+  return info.Env().Undefined();
+}
+
+Napi::Value CgroupRmdir(const Napi::CallbackInfo &info) {
+  std::string path = CgroupPath(info);
+  if (rmdir(path.c_str()) < 0 && errno != ENOENT) throw SystemError(info.Env(), errno, "rmdir", path);
+  return info.Env().Undefined();
+}
+
+Napi::Value CgroupWrite(const Napi::CallbackInfo &info) {
+  std::string path = CgroupPath(info);
+  std::string value = info[1].As<Napi::String>().Utf8Value();
+  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) throw SystemError(info.Env(), errno, "open", path);
+  ssize_t n = write(fd, value.data(), value.size());
+  int err = errno;
+  close(fd);
+  if (n != (ssize_t)value.size()) throw SystemError(info.Env(), n < 0 ? err : EIO, "write", path);
+  return info.Env().Undefined();
+}
+
+Napi::Value CgroupRead(const Napi::CallbackInfo &info) {
+  std::string path = CgroupPath(info);
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw SystemError(info.Env(), errno, "open", path);
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, n);
+  int err = errno;
+  close(fd);
+  if (n < 0) throw SystemError(info.Env(), err, "read", path);
+  return Napi::String::New(info.Env(), text);
+}
+
+// ---- locks -----------------------------------------------------------------------------------------
+
+/** Opens (creating) path and takes flock(LOCK_EX | LOCK_NB); returns the fd, or null when held. */
+Napi::Value LockFile(const Napi::CallbackInfo &info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) throw SystemError(info.Env(), errno, "open", path);
+  if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+    int err = errno;
+    close(fd);
+    if (err == EWOULDBLOCK) return info.Env().Null();
+    throw SystemError(info.Env(), err, "flock", path);
+  }
+  ownFds.insert(fd);
+  return Napi::Number::New(info.Env(), fd);
+}
+
+Napi::Value CloseFd(const Napi::CallbackInfo &info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  if (ownFds.erase(fd) == 0) throw SystemError(info.Env(), EBADF, "close (not opened by the shim)", std::to_string(fd));
+  close(fd);
+  return info.Env().Undefined();
+}
+
+// ---- spawning the supervisor -------------------------------------------------------------------------
+
+/**
+ * posix_spawn (vfork-style: the Node heap is never copied) of the container supervisor in a new
+ * session, stdio on /dev/null and fd 3 the write end of a pipe; returns { pid, reportFd }.
+ */
+Napi::Value SpawnSupervisor(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  if (path.size() < strlen(kSupervisor) || path.compare(path.size() - strlen(kSupervisor), std::string::npos, kSupervisor) != 0) {
+    throw SystemError(env, EPERM, "spawn (only the container supervisor)", path);
+  }
+  Napi::Array args = info[1].As<Napi::Array>();
+  std::vector<std::string> strings;
+  for (uint32_t i = 0; i < args.Length(); i++) strings.push_back(args.Get(i).As<Napi::String>().Utf8Value());
+  std::vector<char *> argv;
+  for (std::string &s : strings) argv.push_back(const_cast<char *>(s.c_str()));
+  argv.push_back(nullptr);
+
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) < 0) throw SystemError(env, errno, "pipe2", path);
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawnattr_init(&attr);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, report[1], 3);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  pid_t pid;
+  int rc = posix_spawn(&pid, path.c_str(), &actions, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  close(report[1]);
+  if (rc != 0) {
+    close(report[0]);
+    throw SystemError(env, rc, "posix_spawn", path);
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("pid", Napi::Number::New(env, pid));
+  result.Set("reportFd", Napi::Number::New(env, report[0]));
+  return result;
+}
+
+/** kill(pid, 0): whether the process exists. */
+Napi::Value ProcessAlive(const Napi::CallbackInfo &info) {
+  int pid = info[0].As<Napi::Number>().Int32Value();
+  return Napi::Boolean::New(info.Env(), pid > 0 && (kill(pid, 0) == 0 || errno == EPERM));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, Version));
+  exports.Set("cgroupMkdir", Napi::Function::New(env, CgroupMkdir));
+  exports.Set("cgroupRmdir", Napi::Function::New(env, CgroupRmdir));
+  exports.Set("cgroupWrite", Napi::Function::New(env, CgroupWrite));
+  exports.Set("cgroupRead", Napi::Function::New(env, CgroupRead));
+  exports.Set("lockFile", Napi::Function::New(env, LockFile));
+  exports.Set("closeFd", Napi::Function::New(env, CloseFd));
+  exports.Set("spawnSupervisor", Napi::Function::New(env, SpawnSupervisor));
+  exports.Set("processAlive", Napi::Function::New(env, ProcessAlive));
   return exports;
 }
 

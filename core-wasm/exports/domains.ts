@@ -15,6 +15,7 @@ import {
   setMemory, setVcpus, setWeight, shutdownDomain, startDomain, suspendDomain, TestNode, undefineDomain, xmlOf,
 } from "../drivers/test-driver";
 import { capabilitiesOf } from "../drivers/capabilities";
+import { LxcNode, lxcDefinitionFrom } from "../drivers/lxc/lxc-driver";
 
 /** Where operations read their input and write their output (set up by index.ts). */
 export class Io {
@@ -23,14 +24,14 @@ export class Io {
     public output: ByteBuf,
   ) {}
 }
-let io: Io = new Io(new Doc(), new ByteBuf(16));
+export let io: Io = new Io(new Doc(), new ByteBuf(16));
 export function bindIo(value: Io): void {
   io = value;
 }
 
 const nodes = new Array<TestNode | null>();
 
-function nodeAt(handle: i32): TestNode | null {
+export function nodeAt(handle: i32): TestNode | null {
   if (handle < 0 || handle >= nodes.length || nodes[handle] === null) {
     beginError(Code.INVALID_ARG, From.NONE).str("invalid connection");
     return null;
@@ -38,7 +39,7 @@ function nodeAt(handle: i32): TestNode | null {
   return nodes[handle];
 }
 
-function addNode(node: TestNode): i32 {
+export function addNode(node: TestNode): i32 {
   nodes.push(node);
   return nodes.length - 1;
 }
@@ -90,7 +91,7 @@ function endDomains(): void {
 }
 
 /** One domain as a record list of one. */
-function putOneDomain(obj: DomainObj): void {
+export function putOneDomain(obj: DomainObj): void {
   beginDomains();
   putDomain(obj);
   endDomains();
@@ -164,7 +165,7 @@ export function nodeCapabilities(handle: i32): i32 {
 export function domainDefine(handle: i32, len: i32, flags: i32): i32 {
   const node = nodeAt(handle);
   if (node === null || !checkFlags(flags, 1, "testDomainDefineXMLFlags")) return -1;
-  const def = definitionFrom(io.input, len, 2);
+  const def = node instanceof LxcNode ? lxcDefinitionFrom(io.input, len, 2) : definitionFrom(io.input, len, 2);
   if (def === null) return -1;
   const obj = defineDomain(node, def);
   if (obj === null) return -1;
@@ -255,10 +256,10 @@ function matches(obj: DomainObj, flags: i32): bool {
 
 // ---- operations on a domain -----------------------------------------------------------------------------
 
-let current: TestNode | null = null;
+export let current: TestNode | null = null;
 
 /** The domain the host means (UUID words, name in the input buffer), or null with the error set. */
-function target(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32): DomainObj | null {
+export function target(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32): DomainObj | null {
   current = nodeAt(handle);
   if (current === null) return null;
   const hi = words(a, b);
@@ -360,11 +361,11 @@ export function domainInfo(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen:
   return 0;
 }
 
-/** virDomainGetOSType: libvirt's test driver answers "linux" for every domain. */
+/** virDomainGetOSType: libvirt's test driver answers "linux" for every domain; others the XML's. */
 export function domainOSType(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32): i32 {
   const obj = target(handle, a, b, c, e, nameLen);
   if (obj === null) return -1;
-  io.output.str("linux");
+  io.output.str(current! instanceof LxcNode ? obj.def.osType : "linux");
   return 0;
 }
 

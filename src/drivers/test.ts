@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { Core, coreModule } from "../host/core.js";
+import { CoreDomainRef, CoreDriver, CoreNode, Op, readDomains } from "./core-driver.js";
 import { MockShim } from "../host/mock.js";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerror } from "../errno.js";
@@ -30,39 +31,8 @@ import type {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Operation codes of the core's domainOp (core-wasm/exports/domains.ts). */
-const enum Op {
-  CREATE = 1,
-  DESTROY = 2,
-  SHUTDOWN = 3,
-  SUSPEND = 4,
-  RESUME = 5,
-  REBOOT = 6,
-  RESET = 7,
-  UNDEFINE = 8,
-  MANAGED_SAVE = 9,
-  MANAGED_SAVE_REMOVE = 10,
-  SAVE_DONE = 11,
-  SET_AUTOSTART = 12,
-}
-
 /** First line of a save image (our own format: this line, then the domain's live XML). */
 const SAVE_MAGIC = "virtkit-test-save 1\n";
-
-class TestDomainRef implements DomainRef {
-  private encoded: Uint8Array | undefined;
-
-  constructor(
-    readonly id: number,
-    readonly name: string,
-    readonly uuid: readonly [number, number, number, number],
-  ) {}
-
-  get nameBytes(): Uint8Array {
-    this.encoded ??= encoder.encode(this.name);
-    return this.encoded;
-  }
-}
 
 let testCore: Core | undefined;
 /** The shim the test driver's core calls: the mock, with real randomness and a real clock by default. */
@@ -79,44 +49,32 @@ export function testDriverShim(): MockShim {
   return shim;
 }
 
-/** A node inside the core and the connections that share it. */
-class NodeState {
-  readonly listeners = new Set<(events: LifecycleEvent[]) => void>();
-  refs = 0;
-  constructor(readonly handle: number) {}
-}
-
 /** test:///default is one node for the whole process while any connection to it is open. */
-let defaultNode: NodeState | undefined;
+let defaultNode: CoreNode | undefined;
 
 function invalidUri(message: string): VirtError {
   return new VirtError(ErrorNumber.VIR_ERR_INVALID_ARG, ErrorDomain.VIR_FROM_TEST, `invalid argument: ${message}`);
 }
 
-export class TestDriver implements HypervisorDriver {
+export class TestDriver extends CoreDriver implements HypervisorDriver {
   readonly type = "TEST";
   private closed = false;
 
   private constructor(
     readonly uri: string,
-    private readonly node: NodeState,
+    node: CoreNode,
   ) {
-    node.refs++;
+    super(core(), node);
   }
 
   /** test:///default, or test:///ABSOLUTE/PATH/node.xml. */
   static open(uri: string, path: string): TestDriver {
     if (path === "/default") {
-      defaultNode ??= new NodeState(core().call("nodeOpenDefault"));
+      defaultNode ??= new CoreNode(core().call("nodeOpenDefault"));
       return new TestDriver(uri, defaultNode);
     }
     if (path === "" || path === "/") throw invalidUri("testOpen: supply a path or use test:///default");
-    return new TestDriver(uri, new NodeState(openNodeFile(path)));
-  }
-
-  subscribe(listener: (events: LifecycleEvent[]) => void): () => void {
-    this.node.listeners.add(listener);
-    return () => this.node.listeners.delete(listener);
+    return new TestDriver(uri, new CoreNode(openNodeFile(path)));
   }
 
   close(): void {
@@ -185,35 +143,9 @@ export class TestDriver implements HypervisorDriver {
 
   // ---- finding and defining domains ----------------------------------------------------------------
 
-  defineXML(xml: string, flags: number): DomainRef {
-    const c = core();
-    return this.oneDomain(c.call("domainDefine", this.node.handle, c.writeText(xml), flags));
-  }
-
   createXML(xml: string, flags: number): DomainRef {
     const c = core();
     return this.oneDomain(c.call("domainCreateXML", this.node.handle, c.writeText(xml), flags, 0));
-  }
-
-  lookupByName(name: string): DomainRef {
-    const c = core();
-    c.call("domainLookupByName", this.node.handle, c.writeText(name));
-    return readDomains(c)[0];
-  }
-
-  lookupByUUID(uuid: readonly [number, number, number, number]): DomainRef {
-    core().call("domainLookupByUUID", this.node.handle, uuid[0], uuid[1], uuid[2], uuid[3]);
-    return readDomains(core())[0];
-  }
-
-  lookupByID(id: number): DomainRef {
-    core().call("domainLookupByID", this.node.handle, id);
-    return readDomains(core())[0];
-  }
-
-  listAllDomains(flags: number): DomainRef[] {
-    core().call("domainList", this.node.handle, flags);
-    return readDomains(core());
   }
 
   async restore(path: string, flags: number): Promise<void> {
@@ -231,19 +163,6 @@ export class TestDriver implements HypervisorDriver {
   }
 
   // ---- operations on a domain -------------------------------------------------------------------------
-
-  private op(d: DomainRef, op: Op, flags: number): void {
-    const c = core();
-    const u = d.uuid;
-    this.dispatch(c.call("domainOp", this.node.handle, op, u[0], u[1], u[2], u[3], c.writeInput((d as TestDomainRef).nameBytes), flags));
-  }
-
-  /** Calls a core operation addressing domain d; returns its result. */
-  private ask(d: DomainRef, operation: string, ...extra: number[]): number {
-    const c = core();
-    const u = d.uuid;
-    return c.call(operation, this.node.handle, u[0], u[1], u[2], u[3], c.writeInput((d as TestDomainRef).nameBytes), ...extra);
-  }
 
   domainCreate(d: DomainRef, flags: number): void {
     this.op(d, Op.CREATE, flags);
@@ -273,10 +192,6 @@ export class TestDriver implements HypervisorDriver {
     this.op(d, Op.RESUME, 0);
   }
 
-  domainUndefine(d: DomainRef, flags: number): void {
-    this.op(d, Op.UNDEFINE, flags);
-  }
-
   domainManagedSave(d: DomainRef, flags: number): void {
     this.op(d, Op.MANAGED_SAVE, flags);
   }
@@ -285,51 +200,20 @@ export class TestDriver implements HypervisorDriver {
     this.op(d, Op.MANAGED_SAVE_REMOVE, flags);
   }
 
-  domainSetAutostart(d: DomainRef, autostart: boolean): void {
-    this.op(d, Op.SET_AUTOSTART, autostart ? 1 : 0);
-  }
-
-  domainGetStatus(d: DomainRef): DomainStatus {
-    this.ask(d, "domainInfo");
-    const v = core().outputView();
-    return {
-      state: v.getInt32(0, true),
-      reason: v.getInt32(4, true),
-      maxMem: v.getFloat64(8, true),
-      memory: v.getFloat64(16, true),
-      nrVirtCpu: v.getInt32(24, true),
-      id: v.getInt32(28, true),
-      cpuTime: v.getFloat64(32, true),
-      persistent: v.getInt32(40, true) !== 0,
-      autostart: v.getInt32(44, true) !== 0,
-      hasManagedSave: v.getInt32(48, true) !== 0,
-    };
-  }
-
   domainGetSecurityLabel(d: DomainRef): SecurityLabel {
-    return facts.securityLabel(this.domainGetStatus(d));
+    return facts.securityLabel(this.registryStatus(d));
   }
 
   domainGetVcpus(d: DomainRef): VcpuInfo[] {
-    return facts.vcpuInfo(this.domainGetStatus(d), this.getNodeInfo(), shim.clockMs());
+    return facts.vcpuInfo(this.registryStatus(d), this.getNodeInfo(), shim.clockMs());
   }
 
   domainGetVcpuPinInfo(d: DomainRef, flags: number): boolean[][] {
-    return facts.vcpuPinInfo(this.domainGetVcpusFlags(d, flags), this.getNodeInfo());
+    return facts.vcpuPinInfo(this.ask(d, "domainGetVcpus", flags), this.getNodeInfo());
   }
 
   domainMemoryStats(d: DomainRef): MemoryStat[] {
-    return facts.memoryStats(this.domainGetStatus(d), () => this.domainGetXMLDesc(d, 0));
-  }
-
-  domainGetXMLDesc(d: DomainRef, flags: number): string {
-    this.ask(d, "domainXML", flags);
-    return core().outputText();
-  }
-
-  domainGetOSType(d: DomainRef): string {
-    this.ask(d, "domainOSType");
-    return core().outputText();
+    return facts.memoryStats(this.registryStatus(d), () => this.domainGetXMLDesc(d, 0) as string);
   }
 
   domainSetMemoryFlags(d: DomainRef, kib: number, flags: number): void {
@@ -342,10 +226,6 @@ export class TestDriver implements HypervisorDriver {
 
   domainSetVcpusFlags(d: DomainRef, count: number, flags: number): void {
     this.ask(d, "domainSetVcpus", count, flags);
-  }
-
-  domainGetVcpusFlags(d: DomainRef, flags: number): number {
-    return this.ask(d, "domainGetVcpus", flags);
   }
 
   domainGetSchedulerType(): { type: string; nparams: number } {
@@ -368,7 +248,7 @@ export class TestDriver implements HypervisorDriver {
     const c = core();
     const text = encoder.encode(params.map((p) => `${p.field}\t${p.type}\t${String(p.value)}\n`).join(""));
     const u = d.uuid;
-    const nameLen = c.writeInput((d as TestDomainRef).nameBytes, text);
+    const nameLen = c.writeInput((d as CoreDomainRef).nameBytes, text);
     c.call("domainSetSchedParams", this.node.handle, u[0], u[1], u[2], u[3], nameLen, text.length, flags);
   }
 
@@ -378,65 +258,6 @@ export class TestDriver implements HypervisorDriver {
     await writeFileAtomically(path, image);
     this.op(d, Op.SAVE_DONE, 0);
   }
-
-  // ---- helpers ----------------------------------------------------------------------------------------
-
-  /** The domain an operation returned, after handing its `events` (a count) to listeners. */
-  private oneDomain(events: number): DomainRef {
-    const [ref] = readDomains(core());
-    this.dispatch(events);
-    return ref;
-  }
-
-  /** Hands the events the last operation caused (a count) to every connection sharing this node. */
-  private dispatch(events: number): void {
-    if (events === 0 || this.node.listeners.size === 0) return;
-    const c = core();
-    const count = c.call("takeEvents");
-    const records = readEvents(c.outputView(), count);
-    for (const listener of this.node.listeners) listener(records);
-  }
-}
-
-/** Domain records: [count], per domain [id][four UUID words], then the names, NUL-terminated. */
-function readDomains(c: Core): DomainRef[] {
-  const v = c.outputView();
-  const count = v.getInt32(0, true);
-  const namesAt = 4 + count * 20;
-  const names = decoder.decode(new Uint8Array(v.buffer, v.byteOffset + namesAt, v.byteLength - namesAt)).split("\0");
-  const refs = new Array<DomainRef>(count);
-  for (let i = 0; i < count; i++) {
-    const at = 4 + i * 20;
-    refs[i] = new TestDomainRef(v.getInt32(at, true), names[i], [
-      v.getUint32(at + 4, true),
-      v.getUint32(at + 8, true),
-      v.getUint32(at + 12, true),
-      v.getUint32(at + 16, true),
-    ]);
-  }
-  return refs;
-}
-
-/** Event records: [event][detail][id][UUID, 16 bytes big-endian][name length][name]. */
-function readEvents(v: DataView, count: number): LifecycleEvent[] {
-  const events: LifecycleEvent[] = [];
-  let at = 0;
-  for (let i = 0; i < count; i++) {
-    const event = v.getInt32(at, true);
-    const detail = v.getInt32(at + 4, true);
-    const id = v.getInt32(at + 8, true);
-    const uuid: [number, number, number, number] = [
-      v.getUint32(at + 12, false),
-      v.getUint32(at + 16, false),
-      v.getUint32(at + 20, false),
-      v.getUint32(at + 24, false),
-    ];
-    const nameLen = v.getInt32(at + 28, true);
-    const name = decoder.decode(new Uint8Array(v.buffer, v.byteOffset + at + 32, nameLen));
-    at += 32 + nameLen;
-    events.push({ dom: new TestDomainRef(id, name, uuid), event, detail });
-  }
-  return events;
 }
 
 /** A node from a node file: its domains may live in files of their own, read here for the core. */

@@ -1,20 +1,44 @@
-// Loads the native shim addon (build/Release/vshim.node), built by `npm ci`.
+// Loads the native shim addon (build/Release/vshim.node), built by `npm ci`, and names the
+// container supervisor built beside it.
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+/** The addon's calls: thin wrappers, each throwing an Error with code/errno/syscall/path. */
 export interface NativeShim {
   version(): string;
+  /** mkdir/rmdir/write/read below /sys/fs/cgroup/ only. */
+  cgroupMkdir(path: string): void;
+  cgroupRmdir(path: string): void;
+  cgroupWrite(path: string, value: string): void;
+  cgroupRead(path: string): string;
+  /** flock(LOCK_EX | LOCK_NB) on path (created if missing): the fd, or null while another holds it. */
+  lockFile(path: string): number | null;
+  /** Closes a descriptor the shim opened (lockFile's). */
+  closeFd(fd: number): void;
+  /** posix_spawn of the supervisor in a new session; fd 3 of the child is reportFd's pipe. */
+  spawnSupervisor(path: string, args: string[]): { pid: number; reportFd: number };
+  processAlive(pid: number): boolean;
 }
 
-let cached: NativeShim | undefined;
+let cached: { shim: NativeShim; dir: string } | undefined;
 
-export function loadNativeShim(): NativeShim {
+function load(): { shim: NativeShim; dir: string } {
   if (cached) return cached;
   const require = createRequire(import.meta.url);
   for (const rel of ["../build/Release/vshim.node", "../../build/Release/vshim.node"]) {
     const path = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(path)) return (cached = require(path) as NativeShim);
+    if (existsSync(path)) return (cached = { shim: require(path) as NativeShim, dir: dirname(path) });
   }
   throw new Error("build/Release/vshim.node is missing (run `npm run build:addon`)");
+}
+
+export function loadNativeShim(): NativeShim {
+  return load().shim;
+}
+
+/** The container supervisor executable (built with the addon). */
+export function supervisorPath(): string {
+  return join(load().dir, "virtkit-lxc-supervisor");
 }
