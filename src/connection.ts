@@ -34,7 +34,7 @@ export type LifecycleListener = (dom: Domain, event: number, detail: number) => 
 
 /** Opens a connection to the node named by uri (test:///default, test:///PATH/node.xml, ...). */
 export async function openConnection(uri: string, options: ConnectionOptions = {}): Promise<Connection> {
-  return new Connection(uri, openDriver(uri), options.readOnly === true);
+  return new Connection(uri, await openDriver(uri), options.readOnly === true);
 }
 
 export class Connection {

@@ -20,6 +20,7 @@ export const ErrorNumber = {
   VIR_ERR_NO_DOMAIN: 42,
   VIR_ERR_OPERATION_INVALID: 55,
   VIR_ERR_CONFIG_UNSUPPORTED: 67,
+  VIR_ERR_OPERATION_TIMEOUT: 68,
   VIR_ERR_ARGUMENT_UNSUPPORTED: 74,
   VIR_ERR_NO_DOMAIN_METADATA: 80,
   VIR_ERR_OVERFLOW: 82,
@@ -34,7 +35,9 @@ export const ErrorDomain = {
   VIR_FROM_RPC: 7,
   VIR_FROM_CONF: 9,
   VIR_FROM_TEST: 12,
+  VIR_FROM_LXC: 17,
   VIR_FROM_DOMAIN: 20,
+  VIR_FROM_CGROUP: 54,
 } as const;
 
 export class VirtError extends Error {

@@ -43,7 +43,8 @@ export class CoreDomainRef implements DomainRef {
 export class CoreNode {
   readonly listeners = new Set<(events: LifecycleEvent[]) => void>();
   refs = 0;
-  constructor(readonly handle: number) {}
+  /** The node in the core (a driver that reloads its state from disk opens a new one). */
+  constructor(public handle: number) {}
 }
 
 export abstract class CoreDriver {
@@ -61,7 +62,11 @@ export abstract class CoreDriver {
 
   // ---- finding and defining domains ----------------------------------------------------------------
 
-  defineXML(xml: string, flags: number): DomainRef {
+  defineXML(xml: string, flags: number): DomainRef | Promise<DomainRef> {
+    return this.define(xml, flags);
+  }
+
+  protected define(xml: string, flags: number): DomainRef {
     const c = this.core;
     return this.oneDomain(c.call("domainDefine", this.node.handle, c.writeText(xml), flags));
   }

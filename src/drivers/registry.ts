@@ -1,12 +1,17 @@
-// Connection URIs to drivers (libvirt's virConnectOpen driver probing). Only test:/// is
-// built in so far; any other URI would go to a libvirt daemon, which virtkit has not yet.
+// Connection URIs to drivers (libvirt's virConnectOpen driver probing): test:/// and lxc:///
+// are built in; any other URI would go to a libvirt daemon, which virtkit has not yet.
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import type { HypervisorDriver } from "./driver.js";
 import { TestDriver } from "./test.js";
 
-export function openDriver(uri: string): HypervisorDriver {
+export async function openDriver(uri: string): Promise<HypervisorDriver> {
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/]*)(\/.*)?$/.exec(uri);
   if (m && m[1] === "test" && m[2] === "") return TestDriver.open(uri, m[3] ?? "");
+  if (m && m[1] === "lxc" && m[2] === "" && (m[3] === undefined || m[3] === "/" || m[3] === "/system")) {
+    // Loaded on demand: the test driver and the command line's start-up never pay for it.
+    const { LxcDriver } = await import("./lxc.js");
+    return LxcDriver.open(uri);
+  }
   // libvirt hands URIs no local driver claims to its daemon; there is none to reach.
   throw new VirtError(
     ErrorNumber.VIR_ERR_SYSTEM_ERROR,

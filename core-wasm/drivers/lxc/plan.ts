@@ -140,7 +140,7 @@ export function writeStartPlan(w: PlanWriter, d: Doc, runDir: string, layout: Cg
   w.line(["env", "LIBVIRT_LXC_NAME=" + name]);
   w.line(["env", "LIBVIRT_LXC_UUID=" + text(d, d.child(root, S.uuid))]);
   for (let e = d.child(os, S.initenv); e != NONE; e = d.nextNamed(e)) w.line(["env", attr(d, e, S.name) + "=" + text(d, e)]);
-  const exec = ["exec", init, init];
+  const exec = ["exec", init]; // the path is argv[0] too
   for (let a = d.child(os, S.initarg); a != NONE; a = d.nextNamed(a)) exec.push(text(d, a));
   w.line(exec);
   return true;

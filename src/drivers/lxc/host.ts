@@ -1,0 +1,145 @@
+// What the lxc:/// driver needs from this host besides the shim's calls: where things live, the
+// cgroup layout (read from /proc/self/mountinfo), and carrying out the host lines of a start plan.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
+import { strerror } from "../../errno.js";
+import type { NativeShim } from "../../host/native.js";
+
+/** Persistent definitions and runtime state; VIRTKIT_CONFIG_DIR / VIRTKIT_RUN_DIR move them (tests). */
+export function lxcDirs(env: NodeJS.ProcessEnv = process.env): { config: string; run: string } {
+  return {
+    config: join(env.VIRTKIT_CONFIG_DIR || "/etc/virtkit", "lxc"),
+    run: join(env.VIRTKIT_RUN_DIR || "/run/virtkit", "lxc"),
+  };
+}
+
+/**
+ * The cgroup mounts, as core-wasm/drivers/lxc/cgroups.ts reads them: "v1 CONTROLLER MOUNT" for
+ * each v1 controller, "v2 MOUNT CONTROLLER..." for the v2 hierarchy.
+ */
+export function cgroupFacts(): string {
+  const lines: string[] = [];
+  for (const entry of readFileSync("/proc/self/mountinfo", "utf8").split("\n")) {
+    const [left, right] = entry.split(" - ");
+    if (!right) continue;
+    const mountPoint = left.split(" ")[4];
+    const [fstype, , superOptions = ""] = right.split(" ");
+    if (fstype === "cgroup") {
+      for (const option of superOptions.split(",")) {
+        if (["memory", "cpu", "cpuacct", "cpuset", "freezer", "pids"].includes(option)) lines.push(`v1 ${option} ${mountPoint}`);
+      }
+    } else if (fstype === "cgroup2") {
+      let controllers = "";
+      try {
+        controllers = readFileSync(join(mountPoint, "cgroup.controllers"), "utf8").trim();
+      } catch {
+        controllers = "";
+      }
+      lines.push(`v2 ${mountPoint} ${controllers}`.trim());
+    }
+  }
+  return lines.join("\n");
+}
+
+/** A plan line's fields, unescaped (\t, \n, \\). */
+export function planFields(line: string): string[] {
+  return line.split("\t").map((f) => f.replace(/\\(.)/g, (_, c: string) => (c === "t" ? "\t" : c === "n" ? "\n" : c)));
+}
+
+/** What the host keeps of a plan: where the domain's cgroups and counters are. */
+export interface CgroupFiles {
+  dirs: string[];
+  freezer?: { file: string; frozen: string; thawed: string };
+  cpuUsage?: { file: string; unit: string };
+  memoryUsage?: string;
+}
+
+export function cgroupFiles(plan: string): CgroupFiles {
+  const files: CgroupFiles = { dirs: [] };
+  for (const line of plan.split("\n")) {
+    const f = planFields(line);
+    if (f[0] === "host-cgroup") files.dirs.push(f[1]);
+    else if (f[0] === "host-freezer") files.freezer = { file: f[1], frozen: f[2], thawed: f[3] };
+    else if (f[0] === "host-cpu-usage") files.cpuUsage = { file: f[1], unit: f[2] };
+    else if (f[0] === "host-memory-usage") files.memoryUsage = f[1];
+  }
+  return files;
+}
+
+function cgroupError(action: string, path: string, e: unknown): VirtError {
+  return new VirtError(ErrorNumber.VIR_ERR_SYSTEM_ERROR, ErrorDomain.VIR_FROM_CGROUP, `${action} '${path}': ${strerror(e)}`);
+}
+
+/**
+ * Carries out the plan's host lines (cgroup directories and settings). On failure, removes what
+ * it created and throws libvirt's "Unable to write to '…'" style error.
+ */
+export function applyHostSteps(shim: NativeShim, plan: string): void {
+  const created: string[] = [];
+  try {
+    for (const line of plan.split("\n")) applyHostLine(shim, planFields(line), created);
+  } catch (e) {
+    removeCgroups(shim, created.reverse());
+    throw e;
+  }
+}
+
+/** Writes plan lines of host-write kind only (a running domain's changed limits). */
+export function applySettings(shim: NativeShim, lines: string): void {
+  for (const line of lines.split("\n")) {
+    const f = planFields(line);
+    if (f[0] === "host-write") applyHostLine(shim, f, []);
+  }
+}
+
+function applyHostLine(shim: NativeShim, f: string[], created: string[]): void {
+  switch (f[0]) {
+    case "host-mkdir":
+      try {
+        if (!isDirectory(f[1])) {
+          shim.cgroupMkdir(f[1]);
+          created.push(f[1]);
+        }
+      } catch (e) {
+        throw cgroupError("Unable to create cgroup", f[1], e);
+      }
+      break;
+    case "host-write":
+      try {
+        shim.cgroupWrite(f[1], f[2]);
+      } catch (e) {
+        throw cgroupError("Unable to write to", f[1], e);
+      }
+      break;
+    case "host-copy":
+      try {
+        const value = shim.cgroupRead(f[2]).trim();
+        if (value !== "" && shim.cgroupRead(f[1]).trim() === "") shim.cgroupWrite(f[1], value);
+      } catch (e) {
+        throw cgroupError("Unable to write to", f[1], e);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return readFileSync(join(path, "cgroup.procs")).length >= 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes the domain's cgroup directories (deepest first); gone ones are fine. */
+export function removeCgroups(shim: NativeShim, dirs: readonly string[]): void {
+  for (const dir of dirs) {
+    try {
+      shim.cgroupRmdir(dir);
+    } catch {
+      // still busy or already gone: nothing more the host can do now
+    }
+  }
+}
