@@ -40,6 +40,7 @@ struct Plan {
   unsigned long cloneFlags = 0;
   std::string control, status;
   std::vector<std::string> cgroups;  // cgroup directories init joins (and that are removed at the end)
+  std::vector<std::string> cleanupDirs;  // empty directories removed when the container ends
   std::vector<Fields> uidMap, gidMap;
   Fields thaw;  // file, value: written on destroy so a frozen container can die
   bool console = false;
@@ -118,6 +119,8 @@ bool readPlan(const char *path) {
       plan.thaw = s;
     } else if (k == "console") {
       plan.console = true;
+    } else if (k == "cleanup-dir" && s.size() > 1) {
+      plan.cleanupDirs.push_back(s[1]);
     } else if (k == "on_poweroff" && s.size() > 1) {
       plan.onPoweroff = s[1];
     } else if (k == "on_reboot" && s.size() > 1) {
@@ -371,6 +374,7 @@ void closeConsoleClient() {
 
 [[noreturn]] void finish(const char *reason, const std::string &detail) {
   removeCgroups();
+  for (const std::string &dir : plan.cleanupDirs) rmdir(dir.c_str());
   if (!plan.control.empty()) unlink(plan.control.c_str());
   recordStatus("shutoff", reason, detail);
   if (destroyClient >= 0) (void)!write(destroyClient, "ok\n", 3);

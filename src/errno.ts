@@ -24,6 +24,8 @@ const STRERROR: Record<string, string> = {
   ELOOP: "Too many levels of symbolic links",
   ENOTEMPTY: "Directory not empty",
   ENOTSUP: "Operation not supported",
+  ERANGE: "Numerical result out of range",
+  EDOM: "Numerical argument out of domain",
   ESRCH: "No such process",
   ECHILD: "No child processes",
   ENOEXEC: "Exec format error",
@@ -39,6 +41,7 @@ const STRERROR: Record<string, string> = {
 /** The strerror() text of a Node system error, or its message. */
 export function strerror(e: unknown): string {
   if (e instanceof Error && "code" in e && typeof e.code === "string" && e.code in STRERROR) return STRERROR[e.code];
+  if (e instanceof Error && "errno" in e && typeof e.errno === "number") return strerrorOf(Math.abs(e.errno));
   return e instanceof Error ? e.message : String(e);
 }
 

@@ -88,6 +88,8 @@ export class LxcDriver extends CoreDriver implements HypervisorDriver {
   private stamp = "";
   private closed = false;
   private readonly planCache = new Map<string, { plan: string; files: CgroupFiles }>();
+  /** Containers found ended whose runtime files are removed at the next change (under the lock). */
+  private readonly ended = new Set<string>();
 
   private constructor(readonly uri: string) {
     super(core(), new CoreNode(-1));
@@ -172,13 +174,10 @@ export class LxcDriver extends CoreDriver implements HypervisorDriver {
       return;
     }
     const ref = this.find(name);
-    if (status.state === "running") {
-      // The supervisor is gone without recording an end (killed, or the host rebooted).
-      this.cleanupRun(name, true);
-      if (ref) this.ask(ref, "lxcCommitStopped", Shutoff.CRASHED, 0);
-      return;
-    }
-    if (ref) this.ask(ref, "lxcCommitStopped", REASONS[status.reason] ?? Shutoff.UNKNOWN, 0);
+    // Ended: recorded by the supervisor, or (still "running") it is gone without recording it.
+    const reason = status.state === "running" ? Shutoff.CRASHED : (REASONS[status.reason] ?? Shutoff.UNKNOWN);
+    if (ref) this.ask(ref, "lxcCommitStopped", reason, 0);
+    if (existsSync(this.runFile(name, "plan"))) this.ended.add(name);
   }
 
   private runFile(name: string, kind: "xml" | "plan" | "status" | "sock" | "root"): string {
@@ -229,6 +228,13 @@ export class LxcDriver extends CoreDriver implements HypervisorDriver {
     }
     try {
       this.sync();
+      for (const name of this.ended) {
+        // a supervisor that died leaves its cgroups; one that recorded the end removed them
+        const unrecorded = /^state running$/m.test(readText(this.runFile(name, "status")) ?? "");
+        this.cleanupRun(name, unrecorded);
+        if (unrecorded) writeAtomically(this.runFile(name, "status"), "state shutoff\nreason crashed\n");
+      }
+      this.ended.clear();
       return await fn();
     } finally {
       this.shim.closeFd(fd);
@@ -362,10 +368,17 @@ export class LxcDriver extends CoreDriver implements HypervisorDriver {
     const files = cgroupFiles(plan);
     rmSync(this.runFile(name, "status"), { force: true });
     mkdirSync(this.runFile(name, "root"), { recursive: true });
-    applyHostSteps(this.shim, plan);
     const planFile = this.runFile(name, "plan");
-    writeAtomically(planFile, plan);
-    const report = await startSupervisor(this.shim, planFile);
+    let report;
+    try {
+      applyHostSteps(this.shim, plan);
+      writeAtomically(planFile, plan);
+      report = await startSupervisor(this.shim, planFile);
+    } catch (e) {
+      removeCgroups(this.shim, files.dirs);
+      this.cleanupRun(name, false);
+      throw e;
+    }
     if (report.ok) {
       this.planCache.set(name, { plan, files });
       return report.supervisorPid;

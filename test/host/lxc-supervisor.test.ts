@@ -3,7 +3,7 @@
 // records how init ended, and leaves nothing behind.
 import test from "ava";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,6 +38,14 @@ function command(socket: string, line: string): Promise<string> {
   });
 }
 
+const dirs: string[] = [];
+test.after.always(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const testDir = () => {
+  const dir = mkdtempSync("/run/virtkit-test-");
+  dirs.push(dir);
+  return dir;
+};
+
 const status = (dir: string) => Object.fromEntries(readFileSync(join(dir, "status"), "utf8").trim().split("\n").map((l) => [l.slice(0, l.indexOf(" ")), l.slice(l.indexOf(" ") + 1)]));
 
 function containerPlan(dir: string, init: string[]): string[][] {
@@ -60,7 +68,7 @@ function containerPlan(dir: string, init: string[]): string[][] {
 
 test.serial("init runs as PID 1 of new namespaces; destroy ends it and is recorded", async (t) => {
   if (!root) return t.pass("needs root (namespaces); CI runs as root");
-  const dir = mkdtempSync("/run/virtkit-test-");
+  const dir = testDir();
   const report = await run(dir, containerPlan(dir, ["/bin/sh", "-c", "exec sleep 60"]));
   t.regex(report, /^ok\t\d+\t?$/);
   const initPid = Number(report.split("\t")[1]);
@@ -77,7 +85,7 @@ test.serial("init runs as PID 1 of new namespaces; destroy ends it and is record
 
 test.serial("a failing step is reported with its errno, and nothing keeps running", async (t) => {
   if (!root) return t.pass("needs root (namespaces); CI runs as root");
-  const dir = mkdtempSync("/run/virtkit-test-");
+  const dir = testDir();
   const report = await run(dir, containerPlan(dir, ["/no/such/init"]));
   t.is(report, "error\texec /no/such/init\t2");
   t.false(existsSync(join(dir, "sock")));
@@ -87,7 +95,7 @@ test.serial("a failing step is reported with its errno, and nothing keeps runnin
 test.serial("init exiting by itself: status 0 is a shutdown, a signal a crash", async (t) => {
   if (!root) return t.pass("needs root (namespaces); CI runs as root");
   for (const [script, reason, detail] of [["exit 0", "shutdown", "exit 0"], ["exec python3 -c 'import ctypes; ctypes.string_at(0)'", "crashed", "signal 11"], ["exit 3", "crashed", "exit 3"]]) {
-    const dir = mkdtempSync("/run/virtkit-test-");
+    const dir = testDir();
     const report = await run(dir, containerPlan(dir, ["/bin/sh", "-c", `read x; ${script}`]));
     t.regex(report, /^ok/);
     await exited; // the supervisor exits once it has recorded the end

@@ -74,6 +74,7 @@ export function writeStartPlan(w: PlanWriter, d: Doc, runDir: string, layout: Cg
 
   // The child: a private mount tree with the container's root at the stage, then pivot.
   const stage = base + ".root";
+  w.line(["cleanup-dir", stage]);
   w.line(["make-rprivate"]);
   let rootFs = NONE;
   for (let fs = devices == NONE ? NONE : d.child(devices, S.filesystem); fs != NONE; fs = d.nextNamed(fs)) {

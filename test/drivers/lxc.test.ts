@@ -1,0 +1,195 @@
+// lxc:/// for real: containers in namespaces with cgroup limits on this host (v1, hybrid or v2),
+// through the public API, with the state on disk shared by every process. Needs root (CI is).
+import test from "ava";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DomainState, DomainShutoffReason, ErrorNumber, openConnection, VirtError, type Connection } from "../../src/index.js";
+import { cgroupFacts } from "../../src/drivers/lxc/host.js";
+
+const root = process.getuid?.() === 0;
+const base = mkdtempSync("/tmp/virtkit-lxc-test-");
+process.env.VIRTKIT_CONFIG_DIR = join(base, "etc");
+process.env.VIRTKIT_RUN_DIR = join(base, "run");
+const runDir = join(base, "run", "lxc");
+
+test.after.always(() => rmSync(base, { recursive: true, force: true }));
+
+const v2 = !/^v1 /m.test(cgroupFacts());
+const v2Root = /^v2 (\S+)/m.exec(cgroupFacts())?.[1] ?? "/sys/fs/cgroup";
+/** The domain's cgroup directory for a controller ("" on v2). */
+const cgroupDir = (name: string, controller: string) => (v2 ? `${v2Root}/virtkit/lxc-${name}` : `/sys/fs/cgroup/${controller}/virtkit/lxc-${name}`);
+
+function xml(name: string, init: string, extra = "", devices = "<console type='pty'/>"): string {
+  return `<domain type='lxc'><name>${name}</name><memory unit='MiB'>64</memory>${extra}<os><type>exe</type><init>${init}</init></os><devices>${devices}</devices></domain>`;
+}
+
+/** Init: a shell that waits on its console (the supervisor's pty) forever. */
+const SHELL = "/bin/sh";
+
+async function lxc(t: import("ava").ExecutionContext): Promise<Connection> {
+  const conn = await openConnection("lxc:///system");
+  t.teardown(() => conn.close());
+  return conn;
+}
+
+/** The pid of the container's init on the host, from the supervisor's status file. */
+function initPid(name: string): number {
+  return Number(/^init (\d+)$/m.exec(readFileSync(join(runDir, `${name}.status`), "utf8"))?.[1]);
+}
+
+function nothingLeft(t: import("ava").ExecutionContext, name: string, pids: number[]): void {
+  for (const pid of pids) t.false(existsSync(`/proc/${pid}`), `process ${pid} is gone`);
+  for (const controller of v2 ? [""] : ["memory", "cpu", "freezer", "pids"]) t.false(existsSync(cgroupDir(name, controller)), `no cgroup left (${controller})`);
+  t.false(existsSync(join(runDir, `${name}.sock`)), "no control socket left");
+  t.false(existsSync(join(runDir, `${name}.root`)), "no staging directory left");
+  t.false(readdirSync("/proc").some((p) => /^\d+$/.test(p) && readText(`/proc/${p}/cmdline`).includes(`${runDir}/${name}.plan`)), "no supervisor left");
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+
+test.serial("a container runs init as PID 1 with its hostname, limits and a read-only host root", async (t) => {
+  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+  const conn = await lxc(t);
+  const dom = await conn.defineXML(xml("c1", SHELL, "<cputune><shares>512</shares></cputune>"));
+  await dom.create();
+  t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_RUNNING, reason: 1 });
+  const pid = initPid("c1");
+  t.regex(readFileSync(`/proc/${pid}/status`, "utf8"), new RegExp(`^NSpid:\\s+${pid}\\s+1$`, "m"), "init is PID 1 inside");
+  t.is(readFileSync(`/proc/${pid}/comm`, "utf8"), "sh\n");
+  t.is(execFileSync("nsenter", ["--uts", "--target", String(pid), "hostname"], { encoding: "utf8" }), "c1\n");
+  const rootMount = readFileSync(`/proc/${pid}/mountinfo`, "utf8").split("\n").find((l) => l.split(" ")[4] === "/");
+  t.regex(rootMount ?? "", / ro[, ]/);
+  const memory = v2 ? readFileSync(join(cgroupDir("c1", ""), "memory.max"), "utf8") : readFileSync(join(cgroupDir("c1", "memory"), "memory.limit_in_bytes"), "utf8");
+  t.is(memory.trim(), String(64 * 1024 * 1024));
+  const shares = v2 ? readFileSync(join(cgroupDir("c1", ""), "cpu.weight"), "utf8") : readFileSync(join(cgroupDir("c1", "cpu"), "cpu.shares"), "utf8");
+  t.is(shares.trim(), "512");
+  t.regex(readFileSync(`/proc/${pid}/cgroup`, "utf8"), /lxc-c1/);
+  const info = await dom.getInfo();
+  t.is(info.maxMem, 65536);
+  t.true(info.memory > 0 && info.memory < 65536, "memory use comes from the cgroup");
+  await dom.destroy();
+  t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_DESTROYED });
+  nothingLeft(t, "c1", [pid]);
+  await dom.undefine();
+});
+
+test.serial("suspend and resume freeze and thaw the container's cgroup", async (t) => {
+  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+  const conn = await lxc(t);
+  const dom = await conn.createXML(xml("frozen", SHELL));
+  const freezer = v2 ? join(cgroupDir("frozen", ""), "cgroup.freeze") : join(cgroupDir("frozen", "freezer"), "freezer.state");
+  await dom.suspend();
+  t.is(readFileSync(freezer, "utf8").trim(), v2 ? "1" : "FROZEN");
+  t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_PAUSED, reason: 1 });
+  await dom.resume();
+  t.is(readFileSync(freezer, "utf8").trim(), v2 ? "0" : "THAWED");
+  t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_RUNNING, reason: 5 });
+  await dom.suspend();
+  const pid = initPid("frozen");
+  await dom.destroy(); // a frozen container still dies
+  nothingLeft(t, "frozen", [pid]);
+  await t.throwsAsync(conn.lookupByName("frozen"), { instanceOf: VirtError }, "a transient domain is gone once stopped");
+});
+
+test.serial("init ending by itself: exit 0 is a shutdown, anything else a crash", async (t) => {
+  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+  const conn = await lxc(t);
+  for (const [init, reason] of [
+    ["/bin/true", DomainShutoffReason.VIR_DOMAIN_SHUTOFF_SHUTDOWN],
+    ["/bin/false", DomainShutoffReason.VIR_DOMAIN_SHUTOFF_CRASHED],
+  ] as const) {
+    const dom = await conn.defineXML(xml("ends", init));
+    await dom.create();
+    // The supervisor records the end when it reaps init; wait for the status it writes.
+    await waitForStatus("ends");
+    t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason }, init);
+    nothingLeft(t, "ends", []);
+    await dom.undefine();
+  }
+});
+
+/** Resolves once the supervisor has recorded that the container ended (it then exits). */
+async function waitForStatus(name: string): Promise<void> {
+  const { watch } = await import("node:fs");
+  const file = join(runDir, `${name}.status`);
+  const ended = () => /^state shutoff$/m.test(readText(file));
+  if (ended()) return;
+  await new Promise<void>((resolve) => {
+    const watcher = watch(runDir, () => {
+      if (ended()) {
+        watcher.close();
+        resolve();
+      }
+    });
+    if (ended()) {
+      watcher.close();
+      resolve();
+    }
+  });
+}
+
+test.serial("another process sees the same node: a container outlives the process that started it", async (t) => {
+  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+  const cli = fileURLToPath(new URL("../../dist/cli.cjs", import.meta.url));
+  const env = { ...process.env };
+  const run = (cmd: string) => spawnSync(process.execPath, [cli, "-c", "lxc:///system", cmd], { encoding: "utf8", env });
+  const conn = await lxc(t);
+  await conn.defineXML(xml("shared", SHELL));
+  t.is(run("start shared").stdout, "Domain 'shared' started\n\n");
+  const listed = run("list");
+  t.regex(listed.stdout, /^ (\d+) +shared +running$/m, "a new process lists it running");
+  const dom = await conn.lookupByName("shared");
+  t.true(await dom.isActive(), "this connection sees the other process's start");
+  const id = Number(/^ (\d+) +shared/m.exec(listed.stdout)![1]);
+  t.is(await dom.getID(), id);
+  t.is(run("destroy shared").stdout, "Domain 'shared' destroyed\n\n");
+  t.false(await dom.isActive());
+  t.is(run("domstate shared --reason").stdout, "shut off (destroyed)\n\n");
+  await dom.undefine();
+});
+
+test.serial("a failed start leaves no process, cgroup, socket or mount behind", async (t) => {
+  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+  const conn = await lxc(t);
+  const cases: [string, string, RegExp][] = [
+    ["noinit", xml("noinit", "/no/such/init"), /^internal error: guest failed to start: cannot find init path '\/no\/such\/init' relative to container root: No such file or directory$/],
+    ["badmount", xml("badmount", SHELL, "", "<filesystem type='mount'><source dir='/no/such/dir'/><target dir='/mnt'/></filesystem>"), /guest failed to start: bind \/no\/such\/dir .*No such file or directory/],
+    ["badcpus", xml("badcpus", SHELL, "<vcpu cpuset='1000'>1</vcpu>"), /^Unable to write to '\/sys\/fs\/cgroup\/.*cpuset\.cpus': (Invalid argument|Numerical result out of range)$/],
+  ];
+  for (const [name, def, message] of cases) {
+    const dom = await conn.defineXML(def);
+    const before = readdirSync("/proc").length;
+    const e = await t.throwsAsync(dom.create(), { instanceOf: VirtError }, name);
+    t.regex(e?.message ?? "", message, name);
+    t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: 0 }, name);
+    nothingLeft(t, name, []);
+    t.true(readdirSync("/proc").length <= before + 2, `${name}: no process left`);
+    t.false(existsSync(join(runDir, `${name}.plan`)), `${name}: no plan left`);
+    await dom.undefine();
+  }
+  const wrongType = await t.throwsAsync(conn.defineXML("<domain type='kvm'><name>k</name><memory>1024</memory><os><type>hvm</type></os></domain>"), { instanceOf: VirtError });
+  t.is(wrongType?.code, ErrorNumber.VIR_ERR_CONFIG_UNSUPPORTED);
+});
+
+test.serial("a container over its memory limit is killed and reported crashed, and cleaned up", async (t) => {
+  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+  const conn = await lxc(t);
+  // 8 MiB is far too little for python; the OOM killer ends init.
+  const dom = await conn.defineXML(xml("oom", "/usr/bin/python3", "", "<console type='pty'/>").replace("<memory unit='MiB'>64</memory>", "<memory unit='MiB'>8</memory>").replace("</init>", "</init><initarg>-c</initarg><initarg>x = bytearray(64 &lt;&lt; 20)</initarg>"));
+  await dom.create().catch(() => undefined); // it may die before or after the start returns
+  await waitForStatus("oom").catch(() => undefined);
+  const state = await dom.getState();
+  t.is(state.state, DomainState.VIR_DOMAIN_SHUTOFF);
+  t.not(state.reason, DomainShutoffReason.VIR_DOMAIN_SHUTOFF_SHUTDOWN);
+  nothingLeft(t, "oom", []);
+  await dom.undefine();
+});
