@@ -9,6 +9,7 @@ import { Core } from "../src/host/core.js";
 import { sharedPath } from "../test/support/shared.js";
 import { measureDomains } from "./domains.js";
 import { measureStartup } from "./cli-startup.js";
+import { measureLxc } from "./lxc.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const fixture = join(here, "fixtures", "virt-install.xml");
@@ -125,4 +126,15 @@ if (startup === undefined) {
   console.log(`virtkit list --all: ${startup.virtkitMs.toFixed(1)} ms   node -e 0: ${startup.nodeMs.toFixed(1)} ms   ratio ${ratio.toFixed(2)} (target <= 1.25)`);
   if (startup.virshMs !== undefined) console.log(`virsh list --all, this run: ${startup.virshMs.toFixed(1)} ms   virtkit/virsh ${(startup.virtkitMs / startup.virshMs).toFixed(2)}x`);
   else console.log("virsh list --all: libvirt-clients not installed (virsh took 37-51 ms on the reference machine)");
+}
+
+console.log("");
+const lxc = await measureLxc();
+if (lxc === undefined) {
+  console.log("lxc:/// start/destroy: needs root");
+} else {
+  const anchor = "libvirt-lxc here: start 74.9 ms, destroy 203.5 ms";
+  console.log(`lxc:/// start: ${lxc.startMs.toFixed(1)} ms (target <= 10 ms)   destroy: ${lxc.destroyMs.toFixed(1)} ms (target <= 20 ms)   medians of 20   (${anchor})`);
+  console.log(`lxc:/// with a network namespace: start ${lxc.startNetnsMs.toFixed(1)} ms   destroy ${lxc.destroyNetnsMs.toFixed(1)} ms`);
+  console.log(`supervisor per running container: ${lxc.supervisorRssKiB} KiB RSS (target <= 5 MiB; libvirt_lxc: 20 MB)`);
 }
