@@ -281,3 +281,13 @@ export function lxcLiveSettings(node: i32, a: i32, b: i32, c: i32, e: i32, nameL
   begin();
   return finish(lxc.lxcLiveSettings(node, a, b, c, e, nameLen));
 }
+
+export function lxcSchedParams(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, flags: i32): i32 {
+  begin();
+  return finish(lxc.lxcSchedParams(node, a, b, c, e, nameLen, flags));
+}
+
+export function lxcSetSchedParams(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, paramsLen: i32, flags: i32): i32 {
+  begin();
+  return finish(lxc.lxcSetSchedParams(node, a, b, c, e, nameLen, paramsLen, flags));
+}

@@ -8,6 +8,7 @@ import { PausedReason, RunningReason, State } from "../objects/states";
 import { CgroupLayout } from "../drivers/lxc/cgroups";
 import { checkPause, LxcNode, liveSettings, lxcDefinitionFrom, markPaused, markStarted, markStopped, startPlan } from "../drivers/lxc/lxc-driver";
 import { addNode, current, io, nodeAt, putOneDomain, target } from "./domains";
+import { getSchedParams, setSchedParams } from "../drivers/lxc/sched";
 
 function lxcNodeAt(handle: i32): LxcNode | null {
   const node = nodeAt(handle);
@@ -120,4 +121,19 @@ export function lxcLiveSettings(handle: i32, a: i32, b: i32, c: i32, e: i32, nam
   const out: ByteBuf = io.output;
   out.clear();
   return liveSettings(changetype<LxcNode>(current!), obj, out) ? 0 : -1;
+}
+
+/** The "posix" scheduler's parameters of the selected definition ("field\ttype\tvalue" lines). */
+export function lxcSchedParams(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, flags: i32): i32 {
+  const obj = target(handle, a, b, c, e, nameLen);
+  if (obj === null) return -1;
+  return getSchedParams(obj, flags, io.output) ? 0 : -1;
+}
+
+/** Sets parameters given after the name in the input (paramsLen bytes of such lines). */
+export function lxcSetSchedParams(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, paramsLen: i32, flags: i32): i32 {
+  const obj = target(handle, a, b, c, e, nameLen);
+  if (obj === null) return -1;
+  const text = String.UTF8.decodeUnsafe(io.input.buf.ptr + <usize>nameLen, <usize>paramsLen);
+  return setSchedParams(obj, text, flags) ? 0 : -1;
 }

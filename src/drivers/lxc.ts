@@ -18,8 +18,8 @@ import { strerrorOf } from "../errno.js";
 import { Core, coreModule } from "../host/core.js";
 import { loadNativeShim, type NativeShim } from "../host/native.js";
 import { nodeShim } from "../host/shim.js";
-import { CoreDriver, CoreNode, Op, readDomains } from "./core-driver.js";
-import type { ConsoleStream, DomainRef, DomainStatus, HypervisorDriver, NodeInfo, SecurityLabel, SecurityModel } from "./driver.js";
+import { CoreDomainRef, CoreDriver, CoreNode, Op, readDomains } from "./core-driver.js";
+import type { ConsoleStream, DomainRef, DomainStatus, HypervisorDriver, NodeInfo, SecurityLabel, SecurityModel, TypedParameter } from "./driver.js";
 import { applyHostSteps, applySettings, cgroupFacts, cgroupFiles, lxcDirs, removeCgroups, type CgroupFiles } from "./lxc/host.js";
 import { openConsoleSocket, startSupervisor, supervisorCommand } from "./lxc/supervisor.js";
 
@@ -552,6 +552,68 @@ export class LxcDriver extends CoreDriver implements HypervisorDriver {
   domainSetVcpusFlags(d: DomainRef, count: number, flags: number): Promise<void> {
     return this.locked(() => {
       this.ask(d, "domainSetVcpus", count, flags);
+      this.persist(d);
+    });
+  }
+
+  // ---- scheduler (libvirt's "posix": cpu_shares, vcpu_period, vcpu_quota) ----------------------------
+
+  domainGetSchedulerType(): { type: string; nparams: number } {
+    return { type: "posix", nparams: 3 };
+  }
+
+  domainGetSchedulerParameters(d: DomainRef, flags: number): TypedParameter[] {
+    this.sync();
+    this.ask(d, "lxcSchedParams", flags);
+    const params = this.core
+      .outputText()
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => {
+        const [field, type, value] = line.split("\t");
+        return { field, type: Number(type), value: Number(value) } as TypedParameter;
+      });
+    const live = (flags & AFFECT_LIVE) !== 0 || ((flags & AFFECT_CONFIG) === 0 && this.registryStatus(d).id >= 0);
+    return live ? this.cgroupSchedValues(d.name, params) : params;
+  }
+
+  /** A running container's values as its cgroups have them (libvirt reads them there too). */
+  private cgroupSchedValues(name: string, params: TypedParameter[]): TypedParameter[] {
+    const dirs = this.planOf(name)?.files.dirs ?? [];
+    const v1 = dirs.find((dir) => /\/cpu\/virtkit\//.test(dir));
+    const read = (file: string) => this.shim.cgroupRead(file).trim();
+    try {
+      if (v1) {
+        const values: Record<string, number> = {
+          cpu_shares: Number(read(join(v1, "cpu.shares"))),
+          vcpu_period: Number(read(join(v1, "cpu.cfs_period_us"))),
+          vcpu_quota: Number(read(join(v1, "cpu.cfs_quota_us"))),
+        };
+        return params.map((p) => ({ ...p, value: values[p.field] ?? p.value }));
+      }
+      const dir = dirs[0];
+      if (!dir) return params;
+      const [quota, period] = read(join(dir, "cpu.max")).split(" ");
+      const values: Record<string, number> = { cpu_shares: Number(read(join(dir, "cpu.weight"))), vcpu_period: Number(period), vcpu_quota: quota === "max" ? -1 : Number(quota) };
+      return params.map((p) => ({ ...p, value: values[p.field] ?? p.value }));
+    } catch {
+      return params;
+    }
+  }
+
+  domainSetSchedulerParameters(d: DomainRef, params: TypedParameter[], flags: number): Promise<void> {
+    return this.locked(() => {
+      const before = this.registryStatus(d);
+      const c = this.core;
+      const text = new TextEncoder().encode(params.map((p) => `${p.field}\t${p.type}\t${String(p.value)}\n`).join(""));
+      const u = d.uuid;
+      const nameLen = c.writeInput((d as CoreDomainRef).nameBytes, text);
+      c.call("lxcSetSchedParams", this.node.handle, u[0], u[1], u[2], u[3], nameLen, text.length, flags);
+      const live = (flags & AFFECT_LIVE) !== 0 || ((flags & AFFECT_CONFIG) === 0 && before.id >= 0);
+      if (live && before.id >= 0) {
+        this.ask(d, "lxcLiveSettings");
+        applySettings(this.shim, this.core.outputText());
+      }
       this.persist(d);
     });
   }

@@ -46,6 +46,8 @@ test("core.wasm exports the documented operations", (t) => {
     "lxcPlanCreate",
     "lxcPlanStart",
     "lxcRestoreRunning",
+    "lxcSchedParams",
+    "lxcSetSchedParams",
     "memory",
     "nodeCapabilities",
     "nodeClose",

@@ -193,3 +193,33 @@ test.serial("a container over its memory limit is killed and reported crashed, a
   nothingLeft(t, "oom", []);
   await dom.undefine();
 });
+
+test.serial("scheduler parameters and memory change a running container's cgroups", async (t) => {
+  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+  const conn = await lxc(t);
+  const dom = await conn.defineXML(xml("tuned", SHELL));
+  await dom.create();
+  t.deepEqual(await dom.getSchedulerType(), { type: "posix", nparams: 3 });
+  await dom.setSchedulerParameters([
+    { field: "cpu_shares", type: 4, value: 300 },
+    { field: "vcpu_quota", type: 3, value: 50000 },
+  ]);
+  const cpu = cgroupDir("tuned", "cpu");
+  if (v2) {
+    t.is(readFileSync(join(cpu, "cpu.weight"), "utf8").trim(), "300");
+    t.is(readFileSync(join(cpu, "cpu.max"), "utf8").trim(), "50000 100000");
+  } else {
+    t.is(readFileSync(join(cpu, "cpu.shares"), "utf8").trim(), "300");
+    t.is(readFileSync(join(cpu, "cpu.cfs_quota_us"), "utf8").trim(), "50000");
+  }
+  const params = Object.fromEntries((await dom.getSchedulerParameters()).map((p) => [p.field, p.value]));
+  t.like(params, { cpu_shares: 300, vcpu_quota: 50000 });
+  await dom.setMemory(32768);
+  const limit = v2 ? join(cgroupDir("tuned", ""), "memory.max") : join(cgroupDir("tuned", "memory"), "memory.limit_in_bytes");
+  t.is(readFileSync(limit, "utf8").trim(), String(32 * 1024 * 1024));
+  // the next boot keeps its own values
+  t.like(Object.fromEntries((await dom.getSchedulerParameters(2)).map((p) => [p.field, p.value])), { cpu_shares: 0 });
+  await t.throwsAsync(dom.setSchedulerParameters([{ field: "weight", type: 2, value: 1 }]), { message: "argument unsupported: parameter 'weight' not supported" });
+  await dom.destroy();
+  await dom.undefine();
+});
