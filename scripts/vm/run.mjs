@@ -1,0 +1,174 @@
+// npm run test:vm -- CMD ARGS…  Runs CMD, from the project root, inside a QEMU TCG guest that
+// sees this host's / read-only over 9p (with a tmpfs overlay for writes), and exits with its
+// status. The guest is a pure cgroup v2 host by default (cgroup_no_v1=all), which this host
+// (cgroup v1 hybrid) cannot test; VIRTKIT_VM_APPEND adds kernel options.
+//
+// Everything it needs comes from Debian packages, fetched once into .vm-cache/ (git-ignored):
+// the kernel from linux-image (apt-get download + dpkg -x, never installed as this host's
+// kernel, booted as an uncompressed vmlinux through PVH), busybox-static for the initramfs,
+// and qemu-system-x86 (installed with apt-get when missing). Every QEMU run is under timeout.
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const cache = join(root, ".vm-cache");
+const timeoutSeconds = Number(process.env.VIRTKIT_VM_TIMEOUT ?? 1800);
+const MODULES = ["virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci", "9pnet", "9pnet_virtio", "netfs", "fscache", "9p", "overlay", "irqbypass", "kvm", "ccp", "kvm-amd"];
+
+function sh(command, options = {}) {
+  const r = spawnSync("bash", ["-c", command], { stdio: "inherit", ...options });
+  if (r.status !== 0) throw new Error(`failed (${r.status}): ${command}`);
+}
+
+function capture(command) {
+  return spawnSync("bash", ["-c", command], { encoding: "utf8" }).stdout.trim();
+}
+
+/** qemu-system-x86_64, installed from Debian when missing. */
+function ensureQemu() {
+  if (capture("command -v qemu-system-x86_64")) return;
+  sh("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null");
+}
+
+/** vmlinux (uncompressed: PVH boot skips seconds of xz under TCG) and the initramfs, cached. */
+function ensureImages() {
+  const vmlinux = join(cache, "vmlinux");
+  const initrd = join(cache, "initramfs.cpio.gz");
+  if (existsSync(vmlinux) && existsSync(initrd)) return { vmlinux, initrd };
+  mkdirSync(cache, { recursive: true });
+  // fresh package lists: the kernel package named by linux-image-amd64 changes with point releases
+  sh("apt-get update -qq");
+  const kv = capture("apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: linux-image-\\(.*\\)/\\1/p' | head -1");
+  sh(`cd '${cache}' && apt-get download -q linux-image-${kv} busybox-static >/dev/null 2>&1`);
+  sh(`cd '${cache}' && rm -rf kernel bb && dpkg -x linux-image-${kv}_*.deb kernel && dpkg -x busybox-static_*.deb bb`);
+  sh(
+    `python3 -c "import lzma;d=open('${cache}/kernel/boot/vmlinuz-${kv}','rb').read();i=d.find(b'\\xfd7zXZ\\x00');open('${vmlinux}','wb').write(lzma.LZMADecompressor(format=lzma.FORMAT_XZ).decompress(d[i:]))"`,
+  );
+  const tree = join(cache, "initrd");
+  rmSync(tree, { recursive: true, force: true });
+  for (const d of ["bin", "proc", "sys", "dev", "mnt/host", "mnt/root", "ovl", "lib/modules"]) mkdirSync(join(tree, d), { recursive: true });
+  cpSync(join(cache, "bb", "bin", "busybox"), join(tree, "bin", "busybox"));
+  for (const applet of ["sh", "mount", "umount", "insmod", "cat", "echo", "mkdir", "chroot", "grep", "sed", "poweroff", "head", "tr"]) symlinkSync("busybox", join(tree, "bin", applet));
+  const found = capture(`find '${cache}/kernel/lib/modules' -name '*.ko*'`).split("\n");
+  for (const name of MODULES) {
+    const ko = found.find((f) => f.endsWith(`/${name}.ko`));
+    if (ko) cpSync(ko, join(tree, "lib", "modules", `${name}.ko`));
+  }
+  writeFileSync(join(tree, "init"), INIT);
+  chmodSync(join(tree, "init"), 0o755);
+  writeFileSync(initrd, gzipSync(newcArchive(tree), { level: 1 }));
+  return { vmlinux, initrd };
+}
+
+/**
+ * The guest's /init: modules, the host's / over 9p under a tmpfs overlay, the guest's own /dev,
+ * /proc, /sys (cgroup2 on /sys/fs/cgroup), tmpfs /run and /tmp, then the script named on the
+ * kernel command line, chrooted, and its status on the serial line.
+ */
+const INIT = `#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+for m in ${MODULES.join(" ")}; do [ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko 2>/dev/null; done
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose host /mnt/host || echo "VM: 9p mount failed"
+mount -t tmpfs tmpfs /ovl && mkdir -p /ovl/upper /ovl/work
+mount -t overlay overlay -o lowerdir=/mnt/host,upperdir=/ovl/upper,workdir=/ovl/work /mnt/root || echo "VM: overlay failed"
+mkdir -p /dev/pts /dev/shm
+mount -t devpts -o ptmxmode=0666,mode=0620 devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount --rbind /dev /mnt/root/dev
+mount -t proc proc /mnt/root/proc
+mount -t sysfs sys /mnt/root/sys
+mount -t cgroup2 cgroup2 /mnt/root/sys/fs/cgroup
+mount -t tmpfs tmpfs /mnt/root/run
+mount -t tmpfs tmpfs /mnt/root/tmp
+SCRIPT=$(cat /proc/cmdline | tr ' ' '\\n' | grep '^vmscript=' | sed 's/vmscript=//')
+echo "VM: ready"
+chroot /mnt/root /bin/bash "$SCRIPT"
+echo "VM_EXIT_STATUS=$?"
+poweroff -f
+`;
+
+/** The files under dir as a newc cpio archive (the initramfs format), without needing cpio. */
+function newcArchive(dir) {
+  const parts = [];
+  let ino = 1;
+  const entry = (name, mode, data) => {
+    const nameBytes = Buffer.from(`${name}\0`);
+    const fields = [ino++, mode, 0, 0, 1, 0, data.length, 0, 0, 0, 0, nameBytes.length, 0];
+    const header = Buffer.from(`070701${fields.map((f) => f.toString(16).padStart(8, "0")).join("")}`);
+    const pad = (n) => Buffer.alloc((4 - (n % 4)) % 4);
+    parts.push(header, nameBytes, pad(header.length + nameBytes.length), data, pad(data.length));
+  };
+  const walk = (rel) => {
+    for (const name of readdirSync(join(dir, rel)).sort()) {
+      const path = rel ? `${rel}/${name}` : name;
+      const st = lstatSync(join(dir, path));
+      if (st.isSymbolicLink()) entry(path, 0o120777, Buffer.from(readlinkSync(join(dir, path))));
+      else if (st.isDirectory()) {
+        entry(path, 0o040755, Buffer.alloc(0));
+        walk(path);
+      } else entry(path, 0o100000 | (st.mode & 0o777), readFileSync(join(dir, path)));
+    }
+  };
+  walk("");
+  entry("TRAILER!!!", 0, Buffer.alloc(0));
+  return Buffer.concat(parts);
+}
+
+function main() {
+  const command = process.argv.slice(2);
+  if (command.length === 0) {
+    console.error("usage: npm run test:vm -- CMD ARGS...");
+    process.exit(2);
+  }
+  ensureQemu();
+  const { vmlinux, initrd } = ensureImages();
+  // The script lives on the host, in the project (the guest sees it through 9p at the same path;
+  // its own /tmp is a fresh tmpfs).
+  mkdirSync(join(cache, "runs"), { recursive: true });
+  const dir = mkdtempSync(join(cache, "runs", "run-"));
+  const script = join(dir, "run.sh");
+  const quoted = command.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+  writeFileSync(script, `export HOME=/root PATH=${process.env.PATH} CI=\${CI:-}\ncd '${root}'\n${quoted}\n`);
+  const append = `console=ttyS0 panic=-1 loglevel=3 quiet cgroup_no_v1=all vmscript=${script} ${process.env.VIRTKIT_VM_APPEND ?? ""}`;
+  const qemu = spawn(
+    "timeout",
+    [
+      String(timeoutSeconds),
+      "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", process.env.VIRTKIT_VM_MEMORY ?? "3G", "-smp", "1",
+      "-nographic", "-no-reboot", "-nic", "none", "-kernel", vmlinux, "-initrd", initrd, "-append", append,
+      "-virtfs", "local,path=/,mount_tag=host,security_model=passthrough,readonly=on,multidevs=remap",
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  let status = 1;
+  let buffered = "";
+  qemu.stdout.setEncoding("utf8");
+  qemu.stdout.on("data", (chunk) => {
+    buffered += chunk;
+    let nl;
+    while ((nl = buffered.indexOf("\n")) >= 0) {
+      // SeaBIOS and the console clear the screen: drop terminal control sequences
+      const line = buffered.slice(0, nl).replace(/\r$/, "").replace(/\x1b\[[0-9;?]*[a-zA-Z]|\x1bc/g, "");
+      buffered = buffered.slice(nl + 1);
+      const m = /VM_EXIT_STATUS=(\d+)/.exec(line);
+      if (m) status = Number(m[1]);
+      else process.stdout.write(`${line}\n`);
+    }
+  });
+  qemu.on("exit", (code) => {
+    rmSync(dir, { recursive: true, force: true });
+    if (code === 124) {
+      console.error(`test:vm: the guest did not finish within ${timeoutSeconds} s`);
+      process.exit(124);
+    }
+    process.exit(status);
+  });
+}
+
+main();
