@@ -65,7 +65,7 @@ function ensureImages() {
 
 /**
  * The guest's /init: modules, the host's / over 9p under a tmpfs overlay, the guest's own /dev,
- * /proc, /sys (cgroup2 on /sys/fs/cgroup), tmpfs /run and /tmp, then the script named on the
+ * /proc, /sys (cgroup2 on /sys/fs/cgroup), a tmpfs /run, then the script named on the
  * kernel command line, chrooted, and its status on the serial line.
  */
 const INIT = `#!/bin/sh
@@ -85,7 +85,6 @@ mount -t proc proc /mnt/root/proc
 mount -t sysfs sys /mnt/root/sys
 mount -t cgroup2 cgroup2 /mnt/root/sys/fs/cgroup
 mount -t tmpfs tmpfs /mnt/root/run
-mount -t tmpfs tmpfs /mnt/root/tmp
 SCRIPT=$(cat /proc/cmdline | tr ' ' '\\n' | grep '^vmscript=' | sed 's/vmscript=//')
 echo "VM: ready"
 chroot /mnt/root /bin/bash "$SCRIPT"
