@@ -17,10 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <stdint.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -30,6 +32,12 @@
 #include <linux/sched.h>
 #include <string>
 #include <vector>
+
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+constexpr uint64_t MOUNT_ATTR_RDONLY_FLAG = 0x00000001;
+constexpr unsigned AT_RECURSIVE_FLAG = 0x8000;
 
 namespace {
 
@@ -194,6 +202,29 @@ unsigned long mountFlags(const std::string &list) {
   return flags;
 }
 
+/**
+ * Makes a bind mount read-only, keeping the flags it has: inside a user namespace the kernel
+ * refuses a remount that would drop the locked ones (nosuid, nodev, noexec, atime).
+ */
+int remountReadOnly(const char *target, unsigned long rec) {
+  if (rec) {
+    // the whole tree: mount_setattr (Linux 5.12) makes every mount below read-only too
+    struct { uint64_t set, clr, propagation, userns; } attr = {MOUNT_ATTR_RDONLY_FLAG, 0, 0, 0};
+    if (syscall(SYS_mount_setattr, AT_FDCWD, target, AT_RECURSIVE_FLAG, &attr, sizeof attr) == 0) return 0;
+    if (errno != ENOSYS) return -1;
+  }
+  struct statvfs st;
+  if (statvfs(target, &st) < 0) return -1;
+  unsigned long keep = 0;
+  if (st.f_flag & ST_NOSUID) keep |= MS_NOSUID;
+  if (st.f_flag & ST_NODEV) keep |= MS_NODEV;
+  if (st.f_flag & ST_NOEXEC) keep |= MS_NOEXEC;
+  if (st.f_flag & ST_NOATIME) keep |= MS_NOATIME;
+  if (st.f_flag & ST_NODIRATIME) keep |= MS_NODIRATIME;
+  if (st.f_flag & ST_RELATIME) keep |= MS_RELATIME;
+  return mount(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | rec | keep, nullptr);
+}
+
 [[noreturn]] void child(int goPipe, int errPipe) {
   char go;
   if (read(goPipe, &go, 1) != 1) _exit(127);  // the supervisor failed to set us up
@@ -209,7 +240,7 @@ unsigned long mountFlags(const std::string &list) {
     } else if (k == "bind") {
       unsigned long rec = std::string(arg(4)) == "1" ? MS_REC : 0;
       rc = mount(arg(1), arg(2), nullptr, MS_BIND | rec, nullptr);
-      if (rc == 0 && std::string(arg(3)) == "1") rc = mount(nullptr, arg(2), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | rec, nullptr);
+      if (rc == 0 && std::string(arg(3)) == "1") rc = remountReadOnly(arg(2), rec);
     } else if (k == "mount") {
       rc = mount(arg(2), arg(3), arg(1), mountFlags(arg(4)), s.size() > 5 && !s[5].empty() ? arg(5) : nullptr);
     } else if (k == "mkdir") {

@@ -10,7 +10,7 @@
 //   <run>/NAME.sock          the supervisor's control socket
 // Every change happens under an exclusive lock on <run>/.lock; a process that finds the
 // directories changed since it last looked reloads them.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, openSync, fsyncSync, closeSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { cpus, hostname, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
@@ -19,7 +19,7 @@ import { Core, coreModule } from "../host/core.js";
 import { loadNativeShim, type NativeShim } from "../host/native.js";
 import { nodeShim } from "../host/shim.js";
 import { CoreDomainRef, CoreDriver, CoreNode, Op, readDomains } from "./core-driver.js";
-import type { ConsoleStream, DomainRef, DomainStatus, HypervisorDriver, NodeInfo, SecurityLabel, SecurityModel, TypedParameter } from "./driver.js";
+import { uuidString, type ConsoleStream, type DomainRef, type DomainStatus, type HypervisorDriver, type LifecycleEvent, type NodeInfo, type SecurityLabel, type SecurityModel, type TypedParameter } from "./driver.js";
 import { applyHostSteps, applySettings, cgroupFacts, cgroupFiles, lxcDirs, removeCgroups, type CgroupFiles } from "./lxc/host.js";
 import { openConsoleSocket, startSupervisor, supervisorCommand } from "./lxc/supervisor.js";
 
@@ -30,6 +30,9 @@ const enum Shutoff {
   CRASHED = 3,
   FAILED = 6,
 }
+
+/** virDomainEventStoppedDetailType for a shutoff reason: shutdown 0, destroyed 1, crashed 2, failed 5. */
+const STOPPED_DETAIL: Record<number, number> = { 1: 0, 2: 1, 3: 2, 6: 5 };
 
 const REASONS: Record<string, number> = { shutdown: Shutoff.SHUTDOWN, destroyed: Shutoff.DESTROYED, crashed: Shutoff.CRASHED, failed: Shutoff.FAILED };
 
@@ -88,6 +91,11 @@ export class LxcDriver extends CoreDriver implements HypervisorDriver {
   private stamp = "";
   private closed = false;
   private readonly planCache = new Map<string, { plan: string; files: CgroupFiles }>();
+  /** What each domain's state was when this process last looked: UUID → [state, reason]. */
+  private seen = new Map<string, { ref: DomainRef; state: number; reason: number }>();
+  private watcher: FSWatcher | undefined;
+  /** Set while this process changes the node: the watcher waits for the change to finish. */
+  private busy = false;
   /** Containers found ended whose runtime files are removed at the next change (under the lock). */
   private readonly ended = new Set<string>();
 
@@ -102,16 +110,75 @@ export class LxcDriver extends CoreDriver implements HypervisorDriver {
       throw new VirtError(ErrorNumber.VIR_ERR_OPERATION_DENIED, ErrorDomain.VIR_FROM_LXC, "operation forbidden: the LXC driver needs root (lxc:///system)");
     }
     const driver = new LxcDriver(uri);
-    mkdirSync(driver.dirs.run, { recursive: true, mode: 0o700 });
+    // Traversable (not listable) by others: a container in a user namespace reaches its staging
+    // directory here as its mapped root, which has no rights of the host's root.
+    mkdirSync(driver.dirs.run, { recursive: true, mode: 0o711 });
+    chmodSync(driver.dirs.run, 0o711);
     mkdirSync(join(driver.dirs.config, "autostart"), { recursive: true, mode: 0o755 });
     driver.sync();
     await driver.autostartOnce();
     return driver;
   }
 
+  /**
+   * Lifecycle events also for what happens without this process: a container whose init ends,
+   * or another process's changes. While anyone listens, the runtime directory is watched.
+   */
+  subscribe(listener: (events: LifecycleEvent[]) => void): () => void {
+    const unsubscribe = super.subscribe(listener);
+    if (!this.watcher) {
+      this.seen = this.states();
+      this.watcher = watch(this.dirs.run, () => {
+        if (!this.busy) this.announceChanges();
+      });
+      this.watcher.unref();
+    }
+    return () => {
+      unsubscribe();
+      if (this.node.listeners.size === 0) {
+        this.watcher?.close();
+        this.watcher = undefined;
+      }
+    };
+  }
+
+  private states(): Map<string, { ref: DomainRef; state: number; reason: number }> {
+    const states = new Map<string, { ref: DomainRef; state: number; reason: number }>();
+    for (const ref of super.listAllDomains(0)) {
+      const s = this.registryStatus(ref);
+      states.set(uuidString(ref.uuid), { ref, state: s.state, reason: s.reason });
+    }
+    return states;
+  }
+
+  /** Reloads when the disk changed, telling listeners what changed since this process last looked. */
+  private announceChanges(): void {
+    if (this.closed) return;
+    const before = this.seen;
+    this.sync();
+    if (this.node.listeners.size === 0) return;
+    const after = this.states();
+    const events: LifecycleEvent[] = [];
+    const running = (s: number) => s === 1 || s === 3;
+    for (const [uuid, now] of after) {
+      const was = before.get(uuid);
+      if (was === undefined || was.state === now.state) continue;
+      if (!running(was.state) && running(now.state)) events.push({ dom: now.ref, event: 2, detail: 0 }); // started, booted
+      else if (running(was.state) && now.state === 5) events.push({ dom: now.ref, event: 5, detail: STOPPED_DETAIL[now.reason] ?? 0 });
+      else if (was.state === 1 && now.state === 3) events.push({ dom: now.ref, event: 3, detail: 0 }); // suspended
+      else if (was.state === 3 && now.state === 1) events.push({ dom: now.ref, event: 4, detail: 0 }); // resumed
+    }
+    for (const [uuid, was] of before) {
+      if (!after.has(uuid) && running(was.state)) events.push({ dom: was.ref, event: 5, detail: 0 }); // a transient domain ended
+    }
+    this.seen = after;
+    if (events.length > 0) for (const listener of this.node.listeners) listener(events);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.watcher?.close();
     if (this.node.handle >= 0) this.core.call("nodeClose", this.node.handle);
   }
 
@@ -168,11 +235,14 @@ export class LxcDriver extends CoreDriver implements HypervisorDriver {
     const supervisor = Number(status.supervisor);
     const live = readText(this.runFile(name, "xml"));
     const c = this.core;
-    if (status.state === "running" && live !== undefined && this.shim.processAlive(supervisor)) {
+    const alive = status.state === "running" && this.shim.processAlive(supervisor);
+    if (alive && live !== undefined) {
       const paused = this.frozen(name);
       c.call("lxcRestoreRunning", this.node.handle, c.writeText(live), supervisor, paused ? 1 : 0);
       return;
     }
+    // Being started by another process right now (its live definition comes next): not ended.
+    if (alive) return;
     const ref = this.find(name);
     // Ended: recorded by the supervisor, or (still "running") it is gone without recording it.
     const reason = status.state === "running" ? Shutoff.CRASHED : (REASONS[status.reason] ?? Shutoff.UNKNOWN);
@@ -226,17 +296,22 @@ export class LxcDriver extends CoreDriver implements HypervisorDriver {
       await new Promise((resolve) => setTimeout(resolve, 5));
       fd = this.shim.lockFile(lockPath);
     }
+    this.busy = true;
     try {
-      this.sync();
+      this.announceChanges();
       for (const name of this.ended) {
+        const status = parseStatus(readText(this.runFile(name, "status")) ?? "");
+        if (status.state === "running" && this.shim.processAlive(Number(status.supervisor))) continue; // started again meanwhile
         // a supervisor that died leaves its cgroups; one that recorded the end removed them
-        const unrecorded = /^state running$/m.test(readText(this.runFile(name, "status")) ?? "");
+        const unrecorded = status.state === "running";
         this.cleanupRun(name, unrecorded);
         if (unrecorded) writeAtomically(this.runFile(name, "status"), "state shutoff\nreason crashed\n");
       }
       this.ended.clear();
       return await fn();
     } finally {
+      this.seen = this.states();
+      this.busy = false;
       this.shim.closeFd(fd);
     }
   }

@@ -2,7 +2,7 @@
 // through the public API, with the state on disk shared by every process. Needs root (CI is).
 import test from "ava";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainState, DomainShutoffReason, ErrorNumber, openConnection, VirtError, type Connection } from "../../src/index.js";
@@ -10,6 +10,7 @@ import { cgroupFacts } from "../../src/drivers/lxc/host.js";
 
 const root = process.getuid?.() === 0;
 const base = mkdtempSync("/tmp/virtkit-lxc-test-");
+chmodSync(base, 0o711); // containers in a user namespace pass through it as their mapped root
 process.env.VIRTKIT_CONFIG_DIR = join(base, "etc");
 process.env.VIRTKIT_RUN_DIR = join(base, "run");
 const runDir = join(base, "run", "lxc");
@@ -223,3 +224,79 @@ test.serial("scheduler parameters and memory change a running container's cgroup
   await dom.destroy();
   await dom.undefine();
 });
+
+test.serial("listeners hear a container end by itself, and the console carries the guest's bytes", async (t) => {
+  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+  const conn = await lxc(t);
+  const dom = await conn.defineXML(xml("talk", SHELL));
+  const events: [string, number, number][] = [];
+  const stopped = new Promise<void>((resolve) =>
+    conn.on("lifecycle", (d, event, detail) => {
+      events.push([d.name, event, detail]);
+      if (event === 5) resolve();
+    }),
+  );
+  await dom.create();
+  const console = await dom.openConsole();
+  let seen = "";
+  const hostname = new Promise<void>((resolve) =>
+    console.on("data", (b: Buffer) => {
+      seen += b.toString();
+      if (seen.includes("name=talk")) resolve();
+    }),
+  );
+  console.write("echo name=$(hostname)\n");
+  await hostname;
+  await t.throwsAsync(dom.openConsole(), { message: /Active console session exists/ });
+  console.write("exit 0\n"); // init (the shell) ends by itself
+  await stopped;
+  console.destroy();
+  t.deepEqual(events, [
+    ["talk", 2, 0], // started, booted
+    ["talk", 5, 0], // stopped, shutdown
+  ]);
+  t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_SHUTDOWN });
+  await dom.undefine();
+});
+
+test.serial("a user namespace maps the container's ids with <idmap>", async (t) => {
+  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+  const conn = await lxc(t);
+  const dom = await conn.createXML(xml("mapped", SHELL, "<idmap><uid start='0' target='100000' count='65536'/><gid start='0' target='100000' count='65536'/></idmap>"));
+  const pid = initPid("mapped");
+  t.is(readFileSync(`/proc/${pid}/uid_map`, "utf8").trim().split(/\s+/).join(" "), "0 100000 65536");
+  t.regex(readFileSync(`/proc/${pid}/status`, "utf8"), /^Uid:\s+100000\s/m, "root inside is 100000 outside");
+  await dom.destroy();
+  nothingLeft(t, "mapped", [pid]);
+});
+
+test.serial("reboot restarts init in place; two processes starting one domain: one wins", async (t) => {
+  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+  const conn = await lxc(t);
+  const other = await openConnection("lxc:///system");
+  t.teardown(() => other.close());
+  const dom = await conn.defineXML(xml("twice", SHELL));
+  const results = await Promise.allSettled([dom.create(), (await other.lookupByName("twice")).create()]);
+  t.is(results.filter((r) => r.status === "fulfilled").length, 1);
+  const failed = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+  t.is((failed.reason as VirtError).message, "Requested operation is not valid: domain is already running");
+  const first = initPid("twice");
+  const id = await dom.getID();
+  await dom.reboot();
+  t.is(await dom.getID(), id, "the same supervisor: the same id");
+  await waitForInit("twice", first);
+  t.not(initPid("twice"), first, "a new init");
+  await dom.destroy();
+  await dom.undefine();
+});
+
+/** Resolves once the supervisor records an init other than `previous`. */
+async function waitForInit(name: string, previous: number): Promise<void> {
+  const { watch } = await import("node:fs");
+  const changed = () => initPid(name) !== previous;
+  if (changed()) return;
+  await new Promise<void>((resolve) => {
+    const watcher = watch(runDir, () => changed() && (watcher.close(), resolve()));
+    if (changed()) (watcher.close(), resolve());
+  });
+}

@@ -59,7 +59,8 @@ export function writeStartPlan(w: PlanWriter, d: Doc, runDir: string, layout: Cg
   const idmap = d.child(root, S.idmap);
   if (idmap != NONE) ns.push("user");
   const features = d.child(root, S.features);
-  if ((devices != NONE && d.child(devices, S.interface_) != NONE) || (features != NONE && d.child(features, S.privnet) != NONE)) ns.push("net");
+  const privateNet = (devices != NONE && d.child(devices, S.interface_) != NONE) || (features != NONE && d.child(features, S.privnet) != NONE);
+  if (privateNet) ns.push("net");
   w.line(ns);
   if (idmap != NONE) {
     for (let m = d.child(idmap, S.uid); m != NONE; m = d.nextNamed(m)) w.line(["uid_map", attr(d, m, S.start), attr(d, m, S.target), attr(d, m, S.count)]);
@@ -75,6 +76,12 @@ export function writeStartPlan(w: PlanWriter, d: Doc, runDir: string, layout: Cg
   // The child: a private mount tree with the container's root at the stage, then pivot.
   const stage = base + ".root";
   w.line(["cleanup-dir", stage]);
+  if (idmap != NONE) {
+    // Become the namespace's root (mapped to <idmap>'s target): the host's root has no id in it.
+    w.line(["setgid", "0"]);
+    w.line(["setgroups"]);
+    w.line(["setuid", "0"]);
+  }
   w.line(["make-rprivate"]);
   let rootFs = NONE;
   for (let fs = devices == NONE ? NONE : d.child(devices, S.filesystem); fs != NONE; fs = d.nextNamed(fs)) {
@@ -83,8 +90,9 @@ export function writeStartPlan(w: PlanWriter, d: Doc, runDir: string, layout: Cg
   if (rootFs != NONE) {
     w.line(["bind", attr(d, d.child(rootFs, S.source), S.dir), stage, d.child(rootFs, S.readonly) != NONE ? "1" : "0", "1"]);
   } else {
-    // As libvirt: without a root filesystem the container sees the host's, read-only.
-    w.line(["bind", "/", stage, "1", "0"]);
+    // As libvirt: without a root filesystem the container sees the host's, read-only. In a user
+    // namespace the kernel only allows binding it with the mounts below it.
+    w.line(["bind", "/", stage, "1", idmap != NONE ? "1" : "0"]);
   }
   for (let fs = devices == NONE ? NONE : d.child(devices, S.filesystem); fs != NONE; fs = d.nextNamed(fs)) {
     if (fs == rootFs) continue;
@@ -100,7 +108,9 @@ export function writeStartPlan(w: PlanWriter, d: Doc, runDir: string, layout: Cg
     }
   }
   w.line(["mount", "proc", "proc", stage + "/proc", "nosuid,nodev,noexec", ""]);
-  w.line(["mount", "sysfs", "sysfs", stage + "/sys", "ro,nosuid,nodev,noexec", ""]);
+  // sysfs belongs to a network namespace: a user namespace without its own network keeps the
+  // host's /sys, which came read-only with the recursive bind of the root.
+  if (idmap == NONE || privateNet) w.line(["mount", "sysfs", "sysfs", stage + "/sys", "ro,nosuid,nodev,noexec", ""]);
   w.line(["mount", "tmpfs", "devfs", stage + "/dev", "nosuid,strictatime", "mode=755,size=65536k"]);
   for (let i = 0; i < DEVICES.length; i++) {
     w.line(["touch", stage + "/dev/" + DEVICES[i]]);
