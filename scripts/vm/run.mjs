@@ -51,7 +51,7 @@ function ensureImages() {
   rmSync(tree, { recursive: true, force: true });
   for (const d of ["bin", "proc", "sys", "dev", "mnt/host", "mnt/root", "ovl", "lib/modules"]) mkdirSync(join(tree, d), { recursive: true });
   cpSync(join(cache, "bb", "bin", "busybox"), join(tree, "bin", "busybox"));
-  for (const applet of ["sh", "mount", "umount", "insmod", "cat", "echo", "mkdir", "chroot", "grep", "sed", "poweroff", "head", "tr"]) symlinkSync("busybox", join(tree, "bin", applet));
+  for (const applet of ["sh", "mount", "umount", "insmod", "cat", "echo", "mkdir", "cp", "printf", "grep", "sed", "poweroff", "head", "tr", "switch_root"]) symlinkSync("busybox", join(tree, "bin", applet));
   const found = capture(`find '${cache}/kernel/lib/modules' -name '*.ko*'`).split("\n");
   for (const name of MODULES) {
     const ko = found.find((f) => f.endsWith(`/${name}.ko`));
@@ -65,8 +65,8 @@ function ensureImages() {
 
 /**
  * The guest's /init: modules, the host's / over 9p under a tmpfs overlay, the guest's own /dev,
- * /proc, /sys (cgroup2 on /sys/fs/cgroup), a tmpfs /run, then the script named on the
- * kernel command line, chrooted, and its status on the serial line.
+ * /proc, /sys (cgroup2 on /sys/fs/cgroup), a tmpfs /run, then (switched into that root) the
+ * script named on the kernel command line, and its status on the serial line.
  */
 const INIT = `#!/bin/sh
 export PATH=/bin
@@ -86,10 +86,11 @@ mount -t sysfs sys /mnt/root/sys
 mount -t cgroup2 cgroup2 /mnt/root/sys/fs/cgroup
 mount -t tmpfs tmpfs /mnt/root/run
 SCRIPT=$(cat /proc/cmdline | tr ' ' '\\n' | grep '^vmscript=' | sed 's/vmscript=//')
+# switch_root, not chroot: the kernel refuses user namespaces to a chrooted process.
+cp /bin/busybox /mnt/root/run/busybox
+printf '#!/bin/bash\\nbash "%s"\\necho "VM_EXIT_STATUS=$?"\\nexec /run/busybox poweroff -f\\n' "$SCRIPT" > /mnt/root/run/vm-init
 echo "VM: ready"
-chroot /mnt/root /bin/bash "$SCRIPT"
-echo "VM_EXIT_STATUS=$?"
-poweroff -f
+exec switch_root /mnt/root /bin/bash /run/vm-init
 `;
 
 /** The files under dir as a newc cpio archive (the initramfs format), without needing cpio. */
