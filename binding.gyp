@@ -3,7 +3,8 @@
     {
       "target_name": "vshim",
       "sources": [
-        "shim/vshim.cc"
+        "shim/vshim.cc",
+        "shim/kvm.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

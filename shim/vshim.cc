@@ -19,6 +19,8 @@
 
 extern char **environ;
 
+void RegisterKvm(Napi::Env env, Napi::Object exports);
+
 namespace {
 
 constexpr const char *kShimVersion = "0.2.0";
@@ -180,6 +182,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("spawnSupervisor", Napi::Function::New(env, SpawnSupervisor));
   exports.Set("processAlive", Napi::Function::New(env, ProcessAlive));
+  RegisterKvm(env, exports);
   return exports;
 }
 

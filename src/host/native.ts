@@ -20,6 +20,37 @@ export interface NativeShim {
   /** posix_spawn of the supervisor in a new session; fd 3 of the child is reportFd's pipe. */
   spawnSupervisor(path: string, args: string[]): { pid: number; reportFd: number };
   processAlive(pid: number): boolean;
+  /** /dev/kvm, VM and vCPU ioctls (shim/kvm.cc); structs travel in typed arrays, as the kernel lays them out. */
+  kvm: KvmShim;
+}
+
+export interface KvmShim {
+  open(): number;
+  apiVersion(system: number): number;
+  checkExtension(system: number, capability: number): number;
+  createVm(system: number): number;
+  /** Fills a kvm_cpuid2 buffer whose nent says how many entries fit; returns the count. */
+  supportedCpuid(system: number, cpuid: Uint8Array): number;
+  setTssAddr(vm: number, address: number): void;
+  setIdentityMapAddr(vm: number, address: number): void;
+  createIrqchip(vm: number): void;
+  createPit2(vm: number): void;
+  irqLine(vm: number, irq: number, level: number): void;
+  /** Anonymous memory registered as guest memory slot `slot` at `guestPhys`. */
+  guestMemory(vm: number, slot: number, guestPhys: number, size: number): ArrayBuffer;
+  createVcpu(vm: number, id: number): number;
+  /** The vCPU's kvm_run area. */
+  runArea(vcpu: number, system: number): ArrayBuffer;
+  getRegs(vcpu: number, regs: BigUint64Array): void;
+  setRegs(vcpu: number, regs: BigUint64Array): void;
+  getSregs(vcpu: number, sregs: Uint8Array): void;
+  setSregs(vcpu: number, sregs: Uint8Array): void;
+  setCpuid2(vcpu: number, cpuid: Uint8Array): void;
+  setMsrs(vcpu: number, msrs: Uint8Array): number;
+  setFpu(vcpu: number, fpu: Uint8Array): void;
+  /** KVM_RUN: 0 after an exit (reason in the run area), -1 when interrupted. */
+  run(vcpu: number): number;
+  close(fd: number): void;
 }
 
 let cached: { shim: NativeShim; dir: string } | undefined;

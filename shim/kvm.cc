@@ -1,0 +1,263 @@
+// The shim's KVM calls: thin wrappers over /dev/kvm, VM and vCPU ioctls (only those named in
+// this file), guest memory mapped for the VMM, and the vCPU's kvm_run area. Descriptors come
+// from a table of what this file opened, each with its kind: a VM ioctl only on a VM fd, a vCPU
+// ioctl only on a vCPU fd. No policy: the VMM (core.wasm) decides every value.
+#include <napi.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <map>
+#include <string>
+
+namespace {
+
+enum class Kind { System, Vm, Vcpu };
+std::map<int, Kind> fds;
+
+Napi::Error KvmError(Napi::Env env, int err, const char *call) {
+  Napi::Error e = Napi::Error::New(env, std::string(call) + ": " + strerror(err));
+  e.Set("errno", Napi::Number::New(env, err));
+  e.Set("syscall", Napi::String::New(env, call));
+  const char *name = strerrorname_np(err);
+  e.Set("code", Napi::String::New(env, name ? name : "EUNKNOWN"));
+  return e;
+}
+
+int Fd(const Napi::CallbackInfo &info, size_t i, Kind kind) {
+  int fd = info[i].As<Napi::Number>().Int32Value();
+  auto it = fds.find(fd);
+  if (it == fds.end() || it->second != kind) throw KvmError(info.Env(), EBADF, "kvm (not a descriptor of that kind opened by the shim)");
+  return fd;
+}
+
+uint64_t U64(const Napi::Value &v) {
+  if (v.IsBigInt()) {
+    bool lossless;
+    return v.As<Napi::BigInt>().Uint64Value(&lossless);
+  }
+  return (uint64_t)v.As<Napi::Number>().DoubleValue();
+}
+
+/** ioctl with an integer argument; returns its result or throws. */
+int Call(const Napi::CallbackInfo &info, int fd, unsigned long request, unsigned long arg, const char *name) {
+  int rc = ioctl(fd, request, arg);
+  if (rc < 0) throw KvmError(info.Env(), errno, name);
+  return rc;
+}
+
+/** ioctl with a struct passed in (and possibly back) through a JS typed array. */
+void CallBuffer(const Napi::CallbackInfo &info, int fd, unsigned long request, size_t argIndex, size_t size, const char *name) {
+  Napi::TypedArray array = info[argIndex].As<Napi::TypedArray>();
+  if (array.ByteLength() < size) throw KvmError(info.Env(), EINVAL, name);
+  uint8_t *p = static_cast<uint8_t *>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  if (ioctl(fd, request, p) < 0) throw KvmError(info.Env(), errno, name);
+}
+
+// ---- /dev/kvm ---------------------------------------------------------------------------------------
+
+Napi::Value Open(const Napi::CallbackInfo &info) {
+  int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+  if (fd < 0) throw KvmError(info.Env(), errno, "open /dev/kvm");
+  fds[fd] = Kind::System;
+  return Napi::Number::New(info.Env(), fd);
+}
+
+Napi::Value ApiVersion(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), Call(info, Fd(info, 0, Kind::System), KVM_GET_API_VERSION, 0, "KVM_GET_API_VERSION"));
+}
+
+Napi::Value CheckExtension(const Napi::CallbackInfo &info) {
+  int fd = Fd(info, 0, Kind::System);
+  return Napi::Number::New(info.Env(), Call(info, fd, KVM_CHECK_EXTENSION, info[1].As<Napi::Number>().Uint32Value(), "KVM_CHECK_EXTENSION"));
+}
+
+Napi::Value CreateVm(const Napi::CallbackInfo &info) {
+  int vm = Call(info, Fd(info, 0, Kind::System), KVM_CREATE_VM, 0, "KVM_CREATE_VM");
+  fcntl(vm, F_SETFD, FD_CLOEXEC);
+  fds[vm] = Kind::Vm;
+  return Napi::Number::New(info.Env(), vm);
+}
+
+/** KVM_GET_SUPPORTED_CPUID into a kvm_cpuid2 buffer (nent set by the caller); returns nent. */
+Napi::Value SupportedCpuid(const Napi::CallbackInfo &info) {
+  int fd = Fd(info, 0, Kind::System);
+  Napi::TypedArray array = info[1].As<Napi::TypedArray>();
+  auto *cpuid = reinterpret_cast<kvm_cpuid2 *>(static_cast<uint8_t *>(array.ArrayBuffer().Data()) + array.ByteOffset());
+  if (array.ByteLength() < sizeof(kvm_cpuid2) + cpuid->nent * sizeof(kvm_cpuid_entry2)) throw KvmError(info.Env(), EINVAL, "KVM_GET_SUPPORTED_CPUID");
+  if (ioctl(fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0) throw KvmError(info.Env(), errno, "KVM_GET_SUPPORTED_CPUID");
+  return Napi::Number::New(info.Env(), cpuid->nent);
+}
+
+// ---- VM ------------------------------------------------------------------------------------------------
+
+Napi::Value SetTssAddr(const Napi::CallbackInfo &info) {
+  Call(info, Fd(info, 0, Kind::Vm), KVM_SET_TSS_ADDR, (unsigned long)U64(info[1]), "KVM_SET_TSS_ADDR");
+  return info.Env().Undefined();
+}
+
+Napi::Value SetIdentityMapAddr(const Napi::CallbackInfo &info) {
+  uint64_t addr = U64(info[1]);
+  if (ioctl(Fd(info, 0, Kind::Vm), KVM_SET_IDENTITY_MAP_ADDR, &addr) < 0) throw KvmError(info.Env(), errno, "KVM_SET_IDENTITY_MAP_ADDR");
+  return info.Env().Undefined();
+}
+
+Napi::Value CreateIrqchip(const Napi::CallbackInfo &info) {
+  Call(info, Fd(info, 0, Kind::Vm), KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP");
+  return info.Env().Undefined();
+}
+
+Napi::Value CreatePit2(const Napi::CallbackInfo &info) {
+  kvm_pit_config config{};
+  config.flags = KVM_PIT_SPEAKER_DUMMY;
+  if (ioctl(Fd(info, 0, Kind::Vm), KVM_CREATE_PIT2, &config) < 0) throw KvmError(info.Env(), errno, "KVM_CREATE_PIT2");
+  return info.Env().Undefined();
+}
+
+Napi::Value IrqLine(const Napi::CallbackInfo &info) {
+  kvm_irq_level level{};
+  level.irq = info[1].As<Napi::Number>().Uint32Value();
+  level.level = info[2].As<Napi::Number>().Uint32Value();
+  if (ioctl(Fd(info, 0, Kind::Vm), KVM_IRQ_LINE, &level) < 0) throw KvmError(info.Env(), errno, "KVM_IRQ_LINE");
+  return info.Env().Undefined();
+}
+
+/**
+ * Maps size bytes of anonymous memory and registers it as guest memory slot `slot` at guest
+ * physical address `guestPhys`; returns an ArrayBuffer over it (unmapped when collected).
+ */
+Napi::Value GuestMemory(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int vm = Fd(info, 0, Kind::Vm);
+  uint32_t slot = info[1].As<Napi::Number>().Uint32Value();
+  uint64_t guestPhys = U64(info[2]);
+  uint64_t size = U64(info[3]);
+  void *mem = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (mem == MAP_FAILED) throw KvmError(env, errno, "mmap guest memory");
+  madvise(mem, size, MADV_MERGEABLE);
+  kvm_userspace_memory_region region{};
+  region.slot = slot;
+  region.guest_phys_addr = guestPhys;
+  region.memory_size = size;
+  region.userspace_addr = reinterpret_cast<uint64_t>(mem);
+  if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+    int err = errno;
+    munmap(mem, size);
+    throw KvmError(env, err, "KVM_SET_USER_MEMORY_REGION");
+  }
+  return Napi::ArrayBuffer::New(env, mem, size, [](Napi::Env, void *data, size_t *len) { munmap(data, *len); delete len; }, new size_t(size));
+}
+
+Napi::Value CreateVcpu(const Napi::CallbackInfo &info) {
+  int vcpu = Call(info, Fd(info, 0, Kind::Vm), KVM_CREATE_VCPU, info[1].As<Napi::Number>().Uint32Value(), "KVM_CREATE_VCPU");
+  fcntl(vcpu, F_SETFD, FD_CLOEXEC);
+  fds[vcpu] = Kind::Vcpu;
+  return Napi::Number::New(info.Env(), vcpu);
+}
+
+// ---- vCPU --------------------------------------------------------------------------------------------------
+
+/** The vCPU's shared kvm_run area (size from KVM_GET_VCPU_MMAP_SIZE) as an ArrayBuffer. */
+Napi::Value RunArea(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int vcpu = Fd(info, 0, Kind::Vcpu);
+  int system = Fd(info, 1, Kind::System);
+  int size = Call(info, system, KVM_GET_VCPU_MMAP_SIZE, 0, "KVM_GET_VCPU_MMAP_SIZE");
+  void *run = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+  if (run == MAP_FAILED) throw KvmError(env, errno, "mmap kvm_run");
+  return Napi::ArrayBuffer::New(env, run, size, [](Napi::Env, void *data, size_t *len) { munmap(data, *len); delete len; }, new size_t(size));
+}
+
+Napi::Value GetRegs(const Napi::CallbackInfo &info) {
+  CallBuffer(info, Fd(info, 0, Kind::Vcpu), KVM_GET_REGS, 1, sizeof(kvm_regs), "KVM_GET_REGS");
+  return info.Env().Undefined();
+}
+
+Napi::Value SetRegs(const Napi::CallbackInfo &info) {
+  CallBuffer(info, Fd(info, 0, Kind::Vcpu), KVM_SET_REGS, 1, sizeof(kvm_regs), "KVM_SET_REGS");
+  return info.Env().Undefined();
+}
+
+Napi::Value GetSregs(const Napi::CallbackInfo &info) {
+  CallBuffer(info, Fd(info, 0, Kind::Vcpu), KVM_GET_SREGS, 1, sizeof(kvm_sregs), "KVM_GET_SREGS");
+  return info.Env().Undefined();
+}
+
+Napi::Value SetSregs(const Napi::CallbackInfo &info) {
+  CallBuffer(info, Fd(info, 0, Kind::Vcpu), KVM_SET_SREGS, 1, sizeof(kvm_sregs), "KVM_SET_SREGS");
+  return info.Env().Undefined();
+}
+
+Napi::Value SetCpuid2(const Napi::CallbackInfo &info) {
+  Napi::TypedArray array = info[1].As<Napi::TypedArray>();
+  auto *cpuid = reinterpret_cast<kvm_cpuid2 *>(static_cast<uint8_t *>(array.ArrayBuffer().Data()) + array.ByteOffset());
+  if (array.ByteLength() < sizeof(kvm_cpuid2) + cpuid->nent * sizeof(kvm_cpuid_entry2)) throw KvmError(info.Env(), EINVAL, "KVM_SET_CPUID2");
+  if (ioctl(Fd(info, 0, Kind::Vcpu), KVM_SET_CPUID2, cpuid) < 0) throw KvmError(info.Env(), errno, "KVM_SET_CPUID2");
+  return info.Env().Undefined();
+}
+
+/** KVM_SET_MSRS from a kvm_msrs buffer; returns how many were set. */
+Napi::Value SetMsrs(const Napi::CallbackInfo &info) {
+  Napi::TypedArray array = info[1].As<Napi::TypedArray>();
+  auto *msrs = reinterpret_cast<kvm_msrs *>(static_cast<uint8_t *>(array.ArrayBuffer().Data()) + array.ByteOffset());
+  if (array.ByteLength() < sizeof(kvm_msrs) + msrs->nmsrs * sizeof(kvm_msr_entry)) throw KvmError(info.Env(), EINVAL, "KVM_SET_MSRS");
+  int rc = ioctl(Fd(info, 0, Kind::Vcpu), KVM_SET_MSRS, msrs);
+  if (rc < 0) throw KvmError(info.Env(), errno, "KVM_SET_MSRS");
+  return Napi::Number::New(info.Env(), rc);
+}
+
+Napi::Value SetFpu(const Napi::CallbackInfo &info) {
+  CallBuffer(info, Fd(info, 0, Kind::Vcpu), KVM_SET_FPU, 1, sizeof(kvm_fpu), "KVM_SET_FPU");
+  return info.Env().Undefined();
+}
+
+/** KVM_RUN once; returns the exit reason (EINTR: 0 with immediate_exit semantics left to the caller). */
+Napi::Value Run(const Napi::CallbackInfo &info) {
+  int vcpu = Fd(info, 0, Kind::Vcpu);
+  if (ioctl(vcpu, KVM_RUN, 0) < 0) {
+    if (errno == EINTR) return Napi::Number::New(info.Env(), -1);
+    throw KvmError(info.Env(), errno, "KVM_RUN");
+  }
+  return Napi::Number::New(info.Env(), 0);
+}
+
+Napi::Value Close(const Napi::CallbackInfo &info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  if (fds.erase(fd) == 0) throw KvmError(info.Env(), EBADF, "close (not opened by the shim)");
+  close(fd);
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void RegisterKvm(Napi::Env env, Napi::Object exports) {
+  Napi::Object kvm = Napi::Object::New(env);
+  kvm.Set("open", Napi::Function::New(env, Open));
+  kvm.Set("apiVersion", Napi::Function::New(env, ApiVersion));
+  kvm.Set("checkExtension", Napi::Function::New(env, CheckExtension));
+  kvm.Set("createVm", Napi::Function::New(env, CreateVm));
+  kvm.Set("supportedCpuid", Napi::Function::New(env, SupportedCpuid));
+  kvm.Set("setTssAddr", Napi::Function::New(env, SetTssAddr));
+  kvm.Set("setIdentityMapAddr", Napi::Function::New(env, SetIdentityMapAddr));
+  kvm.Set("createIrqchip", Napi::Function::New(env, CreateIrqchip));
+  kvm.Set("createPit2", Napi::Function::New(env, CreatePit2));
+  kvm.Set("irqLine", Napi::Function::New(env, IrqLine));
+  kvm.Set("guestMemory", Napi::Function::New(env, GuestMemory));
+  kvm.Set("createVcpu", Napi::Function::New(env, CreateVcpu));
+  kvm.Set("runArea", Napi::Function::New(env, RunArea));
+  kvm.Set("getRegs", Napi::Function::New(env, GetRegs));
+  kvm.Set("setRegs", Napi::Function::New(env, SetRegs));
+  kvm.Set("getSregs", Napi::Function::New(env, GetSregs));
+  kvm.Set("setSregs", Napi::Function::New(env, SetSregs));
+  kvm.Set("setCpuid2", Napi::Function::New(env, SetCpuid2));
+  kvm.Set("setMsrs", Napi::Function::New(env, SetMsrs));
+  kvm.Set("setFpu", Napi::Function::New(env, SetFpu));
+  kvm.Set("run", Napi::Function::New(env, Run));
+  kvm.Set("close", Napi::Function::New(env, Close));
+  exports.Set("kvm", kvm);
+}
