@@ -11,6 +11,7 @@ import { writeDomainJSON } from "./domain/json";
 import { ctx } from "./domain/context";
 import * as api from "./exports/domains";
 import * as lxc from "./exports/lxc";
+import * as vmm from "./exports/vmm";
 import { clearEvents, eventCount } from "./drivers/events";
 
 const doc = new Doc();
@@ -291,3 +292,12 @@ export function lxcSetSchedParams(node: i32, a: i32, b: i32, c: i32, e: i32, nam
   begin();
   return finish(lxc.lxcSetSchedParams(node, a, b, c, e, nameLen, paramsLen, flags));
 }
+
+// ---- kvm:/// VMM (exports/vmm.ts); the exit path is called directly, without the wrappers ----
+
+export function vmmBootPlan(headerLen: i32, cmdlineLen: i32, kernelSize: f64, initrdSize: f64, memoryBytes: f64): i32 {
+  begin();
+  return finish(vmm.vmmBootPlan(headerLen, cmdlineLen, kernelSize, initrdSize, memoryBytes));
+}
+
+export { vmmPortIn, vmmPortOut, vmmEvents, vmmTakeOutput, vmmConsoleInput } from "./exports/vmm";

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -18,6 +19,16 @@
 namespace {
 
 enum class Kind { System, Vm, Vcpu };
+
+/**
+ * kvm_cpuid2 and kvm_msrs: a u32 count, u32 padding, then the entries, at byte 8 as the kernel
+ * (C) lays them out. (g++ places the zero-length array of these headers at 12.)
+ */
+constexpr size_t kListHeader = 8;
+// Their request numbers encode the struct's size: use the kernel's 8, not g++'s sizeof.
+constexpr unsigned long kGetSupportedCpuid = _IOC(_IOC_READ | _IOC_WRITE, KVMIO, 0x05, kListHeader);
+constexpr unsigned long kSetCpuid2 = _IOC(_IOC_WRITE, KVMIO, 0x90, kListHeader);
+constexpr unsigned long kSetMsrs = _IOC(_IOC_WRITE, KVMIO, 0x89, kListHeader);
 std::map<int, Kind> fds;
 
 Napi::Error KvmError(Napi::Env env, int err, const char *call) {
@@ -51,11 +62,26 @@ int Call(const Napi::CallbackInfo &info, int fd, unsigned long request, unsigned
   return rc;
 }
 
+/** A typed array's bytes: where they are and how many (napi_get_typedarray_info's own view). */
+uint8_t *BytesOf(const Napi::CallbackInfo &info, size_t i, size_t *length) {
+  napi_typedarray_type type;
+  size_t count;
+  void *data;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(info.Env(), info[i], &type, &count, &data, &buffer, &offset) != napi_ok) throw KvmError(info.Env(), EINVAL, "typed array expected");
+  size_t element = type == napi_uint8_array || type == napi_int8_array || type == napi_uint8_clamped_array ? 1
+                 : type == napi_uint16_array || type == napi_int16_array ? 2
+                 : type == napi_bigint64_array || type == napi_biguint64_array || type == napi_float64_array ? 8 : 4;
+  *length = count * element;
+  return static_cast<uint8_t *>(data);
+}
+
 /** ioctl with a struct passed in (and possibly back) through a JS typed array. */
 void CallBuffer(const Napi::CallbackInfo &info, int fd, unsigned long request, size_t argIndex, size_t size, const char *name) {
-  Napi::TypedArray array = info[argIndex].As<Napi::TypedArray>();
-  if (array.ByteLength() < size) throw KvmError(info.Env(), EINVAL, name);
-  uint8_t *p = static_cast<uint8_t *>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  size_t length;
+  uint8_t *p = BytesOf(info, argIndex, &length);
+  if (length < size) throw KvmError(info.Env(), EINVAL, name);
   if (ioctl(fd, request, p) < 0) throw KvmError(info.Env(), errno, name);
 }
 
@@ -87,10 +113,10 @@ Napi::Value CreateVm(const Napi::CallbackInfo &info) {
 /** KVM_GET_SUPPORTED_CPUID into a kvm_cpuid2 buffer (nent set by the caller); returns nent. */
 Napi::Value SupportedCpuid(const Napi::CallbackInfo &info) {
   int fd = Fd(info, 0, Kind::System);
-  Napi::TypedArray array = info[1].As<Napi::TypedArray>();
-  auto *cpuid = reinterpret_cast<kvm_cpuid2 *>(static_cast<uint8_t *>(array.ArrayBuffer().Data()) + array.ByteOffset());
-  if (array.ByteLength() < sizeof(kvm_cpuid2) + cpuid->nent * sizeof(kvm_cpuid_entry2)) throw KvmError(info.Env(), EINVAL, "KVM_GET_SUPPORTED_CPUID");
-  if (ioctl(fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0) throw KvmError(info.Env(), errno, "KVM_GET_SUPPORTED_CPUID");
+  size_t length;
+  auto *cpuid = reinterpret_cast<kvm_cpuid2 *>(BytesOf(info, 1, &length));
+  if (length < kListHeader + cpuid->nent * sizeof(kvm_cpuid_entry2)) throw KvmError(info.Env(), EINVAL, "KVM_GET_SUPPORTED_CPUID (buffer shorter than nent entries)");
+  if (ioctl(fd, kGetSupportedCpuid, cpuid) < 0) throw KvmError(info.Env(), errno, "KVM_GET_SUPPORTED_CPUID");
   return Napi::Number::New(info.Env(), cpuid->nent);
 }
 
@@ -194,19 +220,19 @@ Napi::Value SetSregs(const Napi::CallbackInfo &info) {
 }
 
 Napi::Value SetCpuid2(const Napi::CallbackInfo &info) {
-  Napi::TypedArray array = info[1].As<Napi::TypedArray>();
-  auto *cpuid = reinterpret_cast<kvm_cpuid2 *>(static_cast<uint8_t *>(array.ArrayBuffer().Data()) + array.ByteOffset());
-  if (array.ByteLength() < sizeof(kvm_cpuid2) + cpuid->nent * sizeof(kvm_cpuid_entry2)) throw KvmError(info.Env(), EINVAL, "KVM_SET_CPUID2");
-  if (ioctl(Fd(info, 0, Kind::Vcpu), KVM_SET_CPUID2, cpuid) < 0) throw KvmError(info.Env(), errno, "KVM_SET_CPUID2");
+  size_t length;
+  auto *cpuid = reinterpret_cast<kvm_cpuid2 *>(BytesOf(info, 1, &length));
+  if (length < kListHeader + cpuid->nent * sizeof(kvm_cpuid_entry2)) throw KvmError(info.Env(), EINVAL, "KVM_SET_CPUID2");
+  if (ioctl(Fd(info, 0, Kind::Vcpu), kSetCpuid2, cpuid) < 0) throw KvmError(info.Env(), errno, "KVM_SET_CPUID2");
   return info.Env().Undefined();
 }
 
 /** KVM_SET_MSRS from a kvm_msrs buffer; returns how many were set. */
 Napi::Value SetMsrs(const Napi::CallbackInfo &info) {
-  Napi::TypedArray array = info[1].As<Napi::TypedArray>();
-  auto *msrs = reinterpret_cast<kvm_msrs *>(static_cast<uint8_t *>(array.ArrayBuffer().Data()) + array.ByteOffset());
-  if (array.ByteLength() < sizeof(kvm_msrs) + msrs->nmsrs * sizeof(kvm_msr_entry)) throw KvmError(info.Env(), EINVAL, "KVM_SET_MSRS");
-  int rc = ioctl(Fd(info, 0, Kind::Vcpu), KVM_SET_MSRS, msrs);
+  size_t length;
+  auto *msrs = reinterpret_cast<kvm_msrs *>(BytesOf(info, 1, &length));
+  if (length < kListHeader + msrs->nmsrs * sizeof(kvm_msr_entry)) throw KvmError(info.Env(), EINVAL, "KVM_SET_MSRS");
+  int rc = ioctl(Fd(info, 0, Kind::Vcpu), kSetMsrs, msrs);
   if (rc < 0) throw KvmError(info.Env(), errno, "KVM_SET_MSRS");
   return Napi::Number::New(info.Env(), rc);
 }

@@ -8,8 +8,9 @@
 // kernel, booted as an uncompressed vmlinux through PVH), busybox-static for the initramfs,
 // and qemu-system-x86 (installed with apt-get when missing). Every QEMU run is under timeout.
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
+import { newcArchive } from "./initramfs.mjs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -92,33 +93,6 @@ printf '#!/bin/bash\\nbash "%s"\\necho "VM_EXIT_STATUS=$?"\\nexec /run/busybox p
 echo "VM: ready"
 exec switch_root /mnt/root /bin/bash /run/vm-init
 `;
-
-/** The files under dir as a newc cpio archive (the initramfs format), without needing cpio. */
-function newcArchive(dir) {
-  const parts = [];
-  let ino = 1;
-  const entry = (name, mode, data) => {
-    const nameBytes = Buffer.from(`${name}\0`);
-    const fields = [ino++, mode, 0, 0, 1, 0, data.length, 0, 0, 0, 0, nameBytes.length, 0];
-    const header = Buffer.from(`070701${fields.map((f) => f.toString(16).padStart(8, "0")).join("")}`);
-    const pad = (n) => Buffer.alloc((4 - (n % 4)) % 4);
-    parts.push(header, nameBytes, pad(header.length + nameBytes.length), data, pad(data.length));
-  };
-  const walk = (rel) => {
-    for (const name of readdirSync(join(dir, rel)).sort()) {
-      const path = rel ? `${rel}/${name}` : name;
-      const st = lstatSync(join(dir, path));
-      if (st.isSymbolicLink()) entry(path, 0o120777, Buffer.from(readlinkSync(join(dir, path))));
-      else if (st.isDirectory()) {
-        entry(path, 0o040755, Buffer.alloc(0));
-        walk(path);
-      } else entry(path, 0o100000 | (st.mode & 0o777), readFileSync(join(dir, path)));
-    }
-  };
-  walk("");
-  entry("TRAILER!!!", 0, Buffer.alloc(0));
-  return Buffer.concat(parts);
-}
 
 function main() {
   const command = process.argv.slice(2);

@@ -166,6 +166,14 @@ export class Core {
     return result;
   }
 
+  /**
+   * A core export called directly, for hot paths that pass and return plain numbers (a VMM's
+   * exit handling); no error translation: use it only for operations that cannot fail.
+   */
+  direct<F extends (...args: number[]) => number | void>(operation: string): F {
+    return (this.exports as unknown as Record<string, F>)[operation];
+  }
+
   /** The last operation's output as text. */
   outputText(): string {
     return decoder.decode(this.bytes(this.exports.outputPtr(), this.exports.outputLen()));

@@ -61,6 +61,12 @@ test("core.wasm exports the documented operations", (t) => {
     "parseXML",
     "setDefaultArch",
     "takeEvents",
+    "vmmBootPlan",
+    "vmmConsoleInput",
+    "vmmEvents",
+    "vmmPortIn",
+    "vmmPortOut",
+    "vmmTakeOutput",
     "xmlRoundTrip",
   ]);
 });

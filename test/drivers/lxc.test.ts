@@ -40,12 +40,15 @@ function initPid(name: string): number {
   return Number(/^init (\d+)$/m.exec(readFileSync(join(runDir, `${name}.status`), "utf8"))?.[1]);
 }
 
-function nothingLeft(t: import("ava").ExecutionContext, name: string, pids: number[]): void {
+async function nothingLeft(t: import("ava").ExecutionContext, name: string, pids: number[]): Promise<void> {
   for (const pid of pids) t.false(existsSync(`/proc/${pid}`), `process ${pid} is gone`);
   for (const controller of v2 ? [""] : ["memory", "cpu", "freezer", "pids"]) t.false(existsSync(cgroupDir(name, controller)), `no cgroup left (${controller})`);
   t.false(existsSync(join(runDir, `${name}.sock`)), "no control socket left");
   t.false(existsSync(join(runDir, `${name}.root`)), "no staging directory left");
-  t.false(readdirSync("/proc").some((p) => /^\d+$/.test(p) && readText(`/proc/${p}/cmdline`).includes(`${runDir}/${name}.plan`)), "no supervisor left");
+  // the supervisor records the end, then exits: give that last step a bounded moment
+  const supervising = () => readdirSync("/proc").some((p) => /^\d+$/.test(p) && readText(`/proc/${p}/cmdline`).includes(`${runDir}/${name}.plan`));
+  for (const until = Date.now() + 5000; supervising() && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 2));
+  t.false(supervising(), "no supervisor left");
 }
 
 function readText(path: string): string {
@@ -79,7 +82,7 @@ test.serial("a container runs init as PID 1 with its hostname, limits and a read
   t.true(info.memory > 0 && info.memory < 65536, "memory use comes from the cgroup");
   await dom.destroy();
   t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_DESTROYED });
-  nothingLeft(t, "c1", [pid]);
+  await nothingLeft(t, "c1", [pid]);
   await dom.undefine();
 });
 
@@ -97,7 +100,7 @@ test.serial("suspend and resume freeze and thaw the container's cgroup", async (
   await dom.suspend();
   const pid = initPid("frozen");
   await dom.destroy(); // a frozen container still dies
-  nothingLeft(t, "frozen", [pid]);
+  await nothingLeft(t, "frozen", [pid]);
   await t.throwsAsync(conn.lookupByName("frozen"), { instanceOf: VirtError }, "a transient domain is gone once stopped");
 });
 
@@ -113,7 +116,7 @@ test.serial("init ending by itself: exit 0 is a shutdown, anything else a crash"
     // The supervisor records the end when it reaps init; wait for the status it writes.
     await waitForStatus("ends");
     t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason }, init);
-    nothingLeft(t, "ends", []);
+    await nothingLeft(t, "ends", []);
     await dom.undefine();
   }
 });
@@ -172,7 +175,7 @@ test.serial("a failed start leaves no process, cgroup, socket or mount behind", 
     const e = await t.throwsAsync(dom.create(), { instanceOf: VirtError }, name);
     t.regex(e?.message ?? "", message, name);
     t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: 0 }, name);
-    nothingLeft(t, name, []);
+    await nothingLeft(t, name, []);
     t.true(readdirSync("/proc").length <= before + 2, `${name}: no process left`);
     t.false(existsSync(join(runDir, `${name}.plan`)), `${name}: no plan left`);
     await dom.undefine();
@@ -191,7 +194,7 @@ test.serial("a container over its memory limit is killed and reported crashed, a
   const state = await dom.getState();
   t.is(state.state, DomainState.VIR_DOMAIN_SHUTOFF);
   t.not(state.reason, DomainShutoffReason.VIR_DOMAIN_SHUTOFF_SHUTDOWN);
-  nothingLeft(t, "oom", []);
+  await nothingLeft(t, "oom", []);
   await dom.undefine();
 });
 
@@ -267,7 +270,7 @@ test.serial("a user namespace maps the container's ids with <idmap>", async (t) 
   t.is(readFileSync(`/proc/${pid}/uid_map`, "utf8").trim().split(/\s+/).join(" "), "0 100000 65536");
   t.regex(readFileSync(`/proc/${pid}/status`, "utf8"), /^Uid:\s+100000\s/m, "root inside is 100000 outside");
   await dom.destroy();
-  nothingLeft(t, "mapped", [pid]);
+  await nothingLeft(t, "mapped", [pid]);
 });
 
 test.serial("reboot restarts init in place; two processes starting one domain: one wins", async (t) => {

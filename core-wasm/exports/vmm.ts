@@ -1,0 +1,49 @@
+// core.wasm as the VMM of a kvm:/// domain: the boot plan, and the device models the host
+// consults on every I/O exit (numbers in, numbers out: the exit path stays cheap).
+import { ByteBuf } from "../util/bytes";
+import { BootRequest, writeBootPlan } from "../vmm/boot";
+import { consoleInput, portIn, portOut, resetDevices, takeEvents, takeOutput } from "../vmm/devices";
+import { io } from "./domains";
+
+/**
+ * The boot records for a bzImage whose first headerLen bytes are at the start of the input,
+ * followed by the command line (cmdlineLen bytes).
+ */
+export function vmmBootPlan(headerLen: i32, cmdlineLen: i32, kernelSize: f64, initrdSize: f64, memoryBytes: f64): i32 {
+  const req = new BootRequest();
+  const header = new ByteBuf(headerLen + 1);
+  header.raw(io.input.buf.ptr, headerLen);
+  req.header = header;
+  req.headerLen = headerLen;
+  req.cmdline = String.UTF8.decodeUnsafe(io.input.buf.ptr + <usize>headerLen, <usize>cmdlineLen);
+  req.kernelSize = <u64>kernelSize;
+  req.initrdSize = <u64>initrdSize;
+  req.memoryBytes = <u64>memoryBytes;
+  resetDevices();
+  return writeBootPlan(req, io.output) ? 0 : -1;
+}
+
+export function vmmPortIn(port: i32, size: i32): i32 {
+  return <i32>portIn(<u32>port, size);
+}
+
+export function vmmPortOut(port: i32, size: i32, value: i32): void {
+  portOut(<u32>port, size, <u32>value);
+}
+
+export function vmmEvents(): i32 {
+  return takeEvents();
+}
+
+/** The UART's pending output into the output buffer; returns its length. */
+export function vmmTakeOutput(): i32 {
+  const out: ByteBuf = io.output;
+  out.clear();
+  takeOutput(out);
+  return out.length;
+}
+
+/** Console input: len bytes at the start of the input buffer. */
+export function vmmConsoleInput(len: i32): void {
+  consoleInput(io.input.buf.ptr, len);
+}

@@ -1,0 +1,218 @@
+// One KVM virtual machine driven by core.wasm: the shim performs the ioctls, the core decides
+// the boot layout and answers every I/O exit. This file only moves bytes between them.
+import { readFileSync } from "node:fs";
+import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
+import type { Core } from "../../host/core.js";
+import type { KvmShim } from "../../host/native.js";
+
+const KVM_EXIT_IO = 2;
+const KVM_EXIT_HLT = 5;
+const KVM_EXIT_MMIO = 6;
+const KVM_EXIT_SHUTDOWN = 8;
+const KVM_EXIT_FAIL_ENTRY = 9;
+const KVM_EXIT_INTERNAL_ERROR = 17;
+const KVM_EXIT_SYSTEM_EVENT = 24;
+
+const EVENT_OUTPUT = 1;
+const EVENT_IRQ = 2;
+const EVENT_RESET = 4;
+const EVENT_POWEROFF = 8;
+const IRQ_LEVEL = 256;
+const UART_IRQ = 4;
+
+/** Why the guest stopped running: it powered off, asked for a reset, or died (triple fault...). */
+export type Stop = { kind: "poweroff" } | { kind: "reset" } | { kind: "crash"; reason: string } | { kind: "stopped" };
+
+export interface MachineConfig {
+  memoryBytes: number;
+  kernel: string;
+  initrd?: string;
+  cmdline: string;
+  /** Where the serial console's output goes. */
+  output(bytes: Uint8Array): void;
+}
+
+/** Where the boot records put things, in the order core-wasm/vmm/boot.ts writes them. */
+const enum Record {
+  WRITE = 1,
+  KERNEL = 2,
+  INITRD = 3,
+  REGS = 4,
+  SREGS = 5,
+}
+
+export class Machine {
+  private readonly system: number;
+  private readonly vm: number;
+  private readonly vcpu: number;
+  private readonly run: DataView;
+  private readonly ram: Uint8Array;
+  private readonly portIn: (port: number, size: number) => number;
+  private readonly portOut: (port: number, size: number, value: number) => void;
+  private readonly events: () => number;
+  private irqHigh = false;
+  private stopRequested = false;
+
+  constructor(
+    private readonly kvm: KvmShim,
+    private readonly core: Core,
+    private readonly config: MachineConfig,
+  ) {
+    this.system = kvm.open();
+    this.vm = kvm.createVm(this.system);
+    kvm.setTssAddr(this.vm, 0xfffbd000);
+    kvm.setIdentityMapAddr(this.vm, 0xfffbc000);
+    kvm.createIrqchip(this.vm);
+    kvm.createPit2(this.vm);
+    this.ram = new Uint8Array(kvm.guestMemory(this.vm, 0, 0, config.memoryBytes));
+    this.vcpu = kvm.createVcpu(this.vm, 0);
+    this.run = new DataView(kvm.runArea(this.vcpu, this.system));
+    this.setCpuid();
+    this.portIn = core.direct("vmmPortIn");
+    this.portOut = core.direct("vmmPortOut");
+    this.events = core.direct("vmmEvents");
+    this.load();
+  }
+
+  /** The host's supported CPUID, as it is (the guest sees the CPU KVM offers). */
+  private setCpuid(): void {
+    const entries = 100;
+    const cpuid = new Uint8Array(8 + entries * 40);
+    new DataView(cpuid.buffer).setUint32(0, entries, true);
+    this.kvm.supportedCpuid(this.system, cpuid);
+    this.kvm.setCpuid2(this.vcpu, cpuid);
+  }
+
+  /** Asks the core for the boot layout of the kernel and applies its records. */
+  private load(): void {
+    const kernel = readFileSync(this.config.kernel);
+    const initrd = this.config.initrd ? readFileSync(this.config.initrd) : undefined;
+    const header = kernel.subarray(0, Math.min(kernel.length, 64 * 1024));
+    const cmdline = new TextEncoder().encode(this.config.cmdline);
+    const c = this.core;
+    c.writeInput(header, cmdline);
+    c.call("vmmBootPlan", header.length, cmdline.length, kernel.length, initrd?.length ?? 0, this.config.memoryBytes);
+    const v = c.outputView();
+    let at = 0;
+    while (at < v.byteLength) {
+      const kind = v.getUint32(at, true);
+      at += 4;
+      switch (kind) {
+        case Record.WRITE: {
+          const address = Number(v.getBigUint64(at, true));
+          const len = v.getUint32(at + 8, true);
+          this.ram.set(new Uint8Array(v.buffer, v.byteOffset + at + 12, len), address);
+          at += 12 + len;
+          break;
+        }
+        case Record.KERNEL: {
+          const offset = v.getUint32(at, true);
+          this.ram.set(kernel.subarray(offset), Number(v.getBigUint64(at + 4, true)));
+          at += 12;
+          break;
+        }
+        case Record.INITRD:
+          if (initrd) this.ram.set(initrd, Number(v.getBigUint64(at, true)));
+          at += 8;
+          break;
+        case Record.REGS:
+          this.kvm.setRegs(this.vcpu, new BigUint64Array(v.buffer.slice(v.byteOffset + at, v.byteOffset + at + 144)));
+          at += 144;
+          break;
+        case Record.SREGS: {
+          // keep what KVM set up (the APIC base, …) and take the core's segments and control registers
+          const sregs = new Uint8Array(312);
+          this.kvm.getSregs(this.vcpu, sregs);
+          const apicBase = new DataView(sregs.buffer).getBigUint64(272, true);
+          sregs.set(new Uint8Array(v.buffer, v.byteOffset + at, 312));
+          new DataView(sregs.buffer).setBigUint64(272, apicBase, true);
+          this.kvm.setSregs(this.vcpu, sregs);
+          at += 312;
+          break;
+        }
+        default:
+          throw new VirtError(ErrorNumber.VIR_ERR_INTERNAL_ERROR, ErrorDomain.VIR_FROM_NONE, `internal error: unknown boot record ${kind}`);
+      }
+    }
+  }
+
+  /** Runs the vCPU until the guest stops; blocks the calling thread (run it off the main one). */
+  runUntilStop(): Stop {
+    const run = this.run;
+    for (;;) {
+      if (this.kvm.run(this.vcpu) < 0) continue;
+      const reason = run.getUint32(8, true);
+      if (reason === KVM_EXIT_IO) {
+        const out = run.getUint8(32) === 1;
+        const size = run.getUint8(33);
+        const port = run.getUint16(34, true);
+        const count = run.getUint32(36, true);
+        const offset = Number(run.getBigUint64(40, true));
+        for (let i = 0; i < count; i++) {
+          const at = offset + i * size;
+          if (out) this.portOut(port, size, size === 1 ? run.getUint8(at) : size === 2 ? run.getUint16(at, true) : run.getUint32(at, true));
+          else {
+            const value = this.portIn(port, size);
+            if (size === 1) run.setUint8(at, value);
+            else if (size === 2) run.setUint16(at, value, true);
+            else run.setUint32(at, value, true);
+          }
+        }
+        const stop = this.afterExit();
+        if (stop) return stop;
+      } else if (reason === KVM_EXIT_MMIO) {
+        // no MMIO devices: reads see all ones, writes are dropped
+        if (run.getUint8(32 + 20) === 0) new Uint8Array(run.buffer, 32 + 8, 8).fill(0xff);
+      } else if (reason === KVM_EXIT_SHUTDOWN) {
+        return { kind: "crash", reason: "triple fault" };
+      } else if (reason === KVM_EXIT_HLT) {
+        return { kind: "crash", reason: "halted" };
+      } else if (reason === KVM_EXIT_SYSTEM_EVENT) {
+        const type = run.getUint32(32, true);
+        return type === 2 ? { kind: "reset" } : type === 1 ? { kind: "poweroff" } : { kind: "crash", reason: `system event ${type}` };
+      } else if (reason === KVM_EXIT_FAIL_ENTRY || reason === KVM_EXIT_INTERNAL_ERROR) {
+        return { kind: "crash", reason: `KVM exit ${reason}` };
+      }
+    }
+  }
+
+  /** Delivers what the devices did: console output, the UART's interrupt line, power events. */
+  private afterExit(): Stop | undefined {
+    const e = this.events();
+    if (e === 0) return this.stopRequested ? { kind: "stopped" } : undefined;
+    if (e & EVENT_OUTPUT) {
+      const len = this.core.direct<() => number>("vmmTakeOutput")();
+      const v = this.core.outputView();
+      this.config.output(new Uint8Array(v.buffer, v.byteOffset, len).slice());
+    }
+    if (e & EVENT_IRQ) {
+      const high = (e & IRQ_LEVEL) !== 0;
+      if (high !== this.irqHigh) {
+        this.irqHigh = high;
+        this.kvm.irqLine(this.vm, UART_IRQ, high ? 1 : 0);
+      }
+    }
+    if (e & EVENT_RESET) return { kind: "reset" };
+    if (e & EVENT_POWEROFF) return { kind: "poweroff" };
+    return this.stopRequested ? { kind: "stopped" } : undefined;
+  }
+
+  /** Makes runUntilStop return at the guest's next I/O (e.g. from an output callback). */
+  requestStop(): void {
+    this.stopRequested = true;
+  }
+
+  /** Console input for the guest's COM1. */
+  input(bytes: Uint8Array): void {
+    const c = this.core;
+    c.writeInput(bytes);
+    c.direct<(len: number) => void>("vmmConsoleInput")(bytes.length);
+    this.afterExit();
+  }
+
+  close(): void {
+    this.kvm.close(this.vcpu);
+    this.kvm.close(this.vm);
+    this.kvm.close(this.system);
+  }
+}
