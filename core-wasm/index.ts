@@ -10,6 +10,7 @@ import { canonicalizeDoc, writeDomain } from "./domain/canonical";
 import { writeDomainJSON } from "./domain/json";
 import { ctx } from "./domain/context";
 import * as api from "./exports/domains";
+import * as hosted from "./exports/hosted";
 import * as lxc from "./exports/lxc";
 import * as vmm from "./exports/vmm";
 import { clearEvents, eventCount } from "./drivers/events";
@@ -231,52 +232,54 @@ export function takeEvents(): i32 {
   return finish(api.takeEvents());
 }
 
-// ---- lxc:/// (exports/lxc.ts) ----------------------------------------------------------------------
+// ---- hosted nodes, lxc:/// and kvm:/// (exports/hosted.ts) ------------------------------------------
 
-export function lxcNodeOpen(len: i32): i32 {
+export function hostedNodeOpen(len: i32): i32 {
   begin();
-  return finish(lxc.lxcNodeOpen(len));
+  return finish(hosted.hostedNodeOpen(len));
 }
 
-export function lxcPlanStart(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32): i32 {
+export function hostedPlanStart(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32): i32 {
   begin();
-  return finish(lxc.lxcPlanStart(node, a, b, c, e, nameLen));
+  return finish(hosted.hostedPlanStart(node, a, b, c, e, nameLen));
 }
 
-export function lxcPlanCreate(node: i32, len: i32): i32 {
+export function hostedPlanCreate(node: i32, len: i32): i32 {
   begin();
-  return finish(lxc.lxcPlanCreate(node, len));
+  return finish(hosted.hostedPlanCreate(node, len));
 }
 
-export function lxcCommitCreate(node: i32, len: i32, id: i32): i32 {
+export function hostedCommitCreate(node: i32, len: i32, id: i32): i32 {
   begin();
-  return finishChange(lxc.lxcCommitCreate(node, len, id));
+  return finishChange(hosted.hostedCommitCreate(node, len, id));
 }
 
-export function lxcCommitStart(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, id: i32, paused: i32, announce: i32): i32 {
+export function hostedCommitStart(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, id: i32, paused: i32, announce: i32): i32 {
   begin();
-  return finishChange(lxc.lxcCommitStart(node, a, b, c, e, nameLen, id, paused, announce));
+  return finishChange(hosted.hostedCommitStart(node, a, b, c, e, nameLen, id, paused, announce));
 }
 
-export function lxcRestoreRunning(node: i32, len: i32, id: i32, paused: i32): i32 {
+export function hostedRestoreRunning(node: i32, len: i32, id: i32, paused: i32): i32 {
   begin();
-  return finish(lxc.lxcRestoreRunning(node, len, id, paused));
+  return finish(hosted.hostedRestoreRunning(node, len, id, paused));
 }
 
-export function lxcCommitStopped(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, reason: i32, announce: i32): i32 {
+export function hostedCommitStopped(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, reason: i32, announce: i32): i32 {
   begin();
-  return finishChange(lxc.lxcCommitStopped(node, a, b, c, e, nameLen, reason, announce));
+  return finishChange(hosted.hostedCommitStopped(node, a, b, c, e, nameLen, reason, announce));
 }
 
-export function lxcCheckPause(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, pause: i32): i32 {
+export function hostedCheckPause(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, pause: i32): i32 {
   begin();
-  return finish(lxc.lxcCheckPause(node, a, b, c, e, nameLen, pause));
+  return finish(hosted.hostedCheckPause(node, a, b, c, e, nameLen, pause));
 }
 
-export function lxcCommitPause(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, pause: i32): i32 {
+export function hostedCommitPause(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, pause: i32): i32 {
   begin();
-  return finishChange(lxc.lxcCommitPause(node, a, b, c, e, nameLen, pause));
+  return finishChange(hosted.hostedCommitPause(node, a, b, c, e, nameLen, pause));
 }
+
+// ---- lxc:/// only (exports/lxc.ts) -------------------------------------------------------------------
 
 export function lxcLiveSettings(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32): i32 {
   begin();
@@ -300,4 +303,4 @@ export function vmmBootPlan(headerLen: i32, cmdlineLen: i32, kernelSize: f64, in
   return finish(vmm.vmmBootPlan(headerLen, cmdlineLen, kernelSize, initrdSize, memoryBytes));
 }
 
-export { vmmPortIn, vmmPortOut, vmmEvents, vmmTakeOutput, vmmConsoleInput } from "./exports/vmm";
+export { vmmPortIn, vmmPortOut, vmmEvents, vmmTakeOutput, vmmConsoleInput, vmmPowerButton } from "./exports/vmm";

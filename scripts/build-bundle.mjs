@@ -1,5 +1,6 @@
-// Bundles the library into dist/ (ESM) with its type declarations, and the `virtkit` command
-// line into dist/cli.cjs (a small launcher) and dist/cli-main.cjs, with V8's code cache for it.
+// Bundles the library into dist/ (ESM) with its type declarations, the `virtkit` command line
+// into dist/cli.cjs (a small launcher) and dist/cli-main.cjs, with V8's code cache for it, and
+// the kvm:/// VMM process into dist/kvm-vmm.cjs.
 import * as esbuild from "esbuild";
 import { spawnSync } from "node:child_process";
 import { chmodSync, rmSync } from "node:fs";
@@ -32,6 +33,16 @@ await esbuild.build({
   banner: { js: 'const __virtkitModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
 chmodSync("dist/cli.cjs", 0o755);
+
+// A kvm:/// guest's VMM process (and, as a worker, its vCPU thread).
+await esbuild.build({
+  ...cli,
+  entryPoints: ["src/drivers/kvm/vmm-main.ts"],
+  outfile: "dist/kvm-vmm.cjs",
+  external: ["*.node"],
+  define: { "import.meta.url": "__virtkitModuleUrl" },
+  banner: { js: 'const __virtkitModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+});
 
 // Run one representative command so the code cache holds what a command compiles.
 rmSync("dist/cli-main.codecache", { force: true });

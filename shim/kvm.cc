@@ -5,6 +5,9 @@
 #include <napi.h>
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <stddef.h>
@@ -14,6 +17,8 @@
 #include <unistd.h>
 
 #include <map>
+#include <mutex>
+#include <set>
 #include <string>
 
 namespace {
@@ -29,7 +34,24 @@ constexpr size_t kListHeader = 8;
 constexpr unsigned long kGetSupportedCpuid = _IOC(_IOC_READ | _IOC_WRITE, KVMIO, 0x05, kListHeader);
 constexpr unsigned long kSetCpuid2 = _IOC(_IOC_WRITE, KVMIO, 0x90, kListHeader);
 constexpr unsigned long kSetMsrs = _IOC(_IOC_WRITE, KVMIO, 0x89, kListHeader);
+// vCPU loops run on worker threads: the tables are shared by every thread of the process.
+std::mutex tablesLock;
 std::map<int, Kind> fds;
+std::map<int, kvm_run *> runAreas;
+/** Threads that called vcpuThread(): the only targets of kick(). */
+std::set<pid_t> vcpuThreads;
+
+/** The signal that interrupts a thread's KVM_RUN (Node keeps SIGUSR1 for its inspector). */
+constexpr int kKickSignal = SIGUSR2;
+/** The kvm_run of the vCPU this thread is running, for the kick handler. */
+thread_local kvm_run *runningArea = nullptr;
+/** Set by a kick, cleared when run() reports it: a kick between two KVM_RUNs is never lost. */
+thread_local volatile sig_atomic_t kicked = 0;
+
+void Track(int fd, Kind kind) {
+  std::lock_guard<std::mutex> hold(tablesLock);
+  fds[fd] = kind;
+}
 
 Napi::Error KvmError(Napi::Env env, int err, const char *call) {
   Napi::Error e = Napi::Error::New(env, std::string(call) + ": " + strerror(err));
@@ -42,6 +64,7 @@ Napi::Error KvmError(Napi::Env env, int err, const char *call) {
 
 int Fd(const Napi::CallbackInfo &info, size_t i, Kind kind) {
   int fd = info[i].As<Napi::Number>().Int32Value();
+  std::lock_guard<std::mutex> hold(tablesLock);
   auto it = fds.find(fd);
   if (it == fds.end() || it->second != kind) throw KvmError(info.Env(), EBADF, "kvm (not a descriptor of that kind opened by the shim)");
   return fd;
@@ -90,7 +113,7 @@ void CallBuffer(const Napi::CallbackInfo &info, int fd, unsigned long request, s
 Napi::Value Open(const Napi::CallbackInfo &info) {
   int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
   if (fd < 0) throw KvmError(info.Env(), errno, "open /dev/kvm");
-  fds[fd] = Kind::System;
+  Track(fd, Kind::System);
   return Napi::Number::New(info.Env(), fd);
 }
 
@@ -106,7 +129,7 @@ Napi::Value CheckExtension(const Napi::CallbackInfo &info) {
 Napi::Value CreateVm(const Napi::CallbackInfo &info) {
   int vm = Call(info, Fd(info, 0, Kind::System), KVM_CREATE_VM, 0, "KVM_CREATE_VM");
   fcntl(vm, F_SETFD, FD_CLOEXEC);
-  fds[vm] = Kind::Vm;
+  Track(vm, Kind::Vm);
   return Napi::Number::New(info.Env(), vm);
 }
 
@@ -182,7 +205,7 @@ Napi::Value GuestMemory(const Napi::CallbackInfo &info) {
 Napi::Value CreateVcpu(const Napi::CallbackInfo &info) {
   int vcpu = Call(info, Fd(info, 0, Kind::Vm), KVM_CREATE_VCPU, info[1].As<Napi::Number>().Uint32Value(), "KVM_CREATE_VCPU");
   fcntl(vcpu, F_SETFD, FD_CLOEXEC);
-  fds[vcpu] = Kind::Vcpu;
+  Track(vcpu, Kind::Vcpu);
   return Napi::Number::New(info.Env(), vcpu);
 }
 
@@ -196,6 +219,10 @@ Napi::Value RunArea(const Napi::CallbackInfo &info) {
   int size = Call(info, system, KVM_GET_VCPU_MMAP_SIZE, 0, "KVM_GET_VCPU_MMAP_SIZE");
   void *run = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
   if (run == MAP_FAILED) throw KvmError(env, errno, "mmap kvm_run");
+  {
+    std::lock_guard<std::mutex> hold(tablesLock);
+    runAreas[vcpu] = static_cast<kvm_run *>(run);
+  }
   return Napi::ArrayBuffer::New(env, run, size, [](Napi::Env, void *data, size_t *len) { munmap(data, *len); delete len; }, new size_t(size));
 }
 
@@ -243,18 +270,69 @@ Napi::Value SetFpu(const Napi::CallbackInfo &info) {
 }
 
 /** KVM_RUN once; returns the exit reason (EINTR: 0 with immediate_exit semantics left to the caller). */
+/** KVM_RUN: 0 after an exit, -1 when a kick (or another signal) interrupted it. */
 Napi::Value Run(const Napi::CallbackInfo &info) {
   int vcpu = Fd(info, 0, Kind::Vcpu);
-  if (ioctl(vcpu, KVM_RUN, 0) < 0) {
-    if (errno == EINTR) return Napi::Number::New(info.Env(), -1);
-    throw KvmError(info.Env(), errno, "KVM_RUN");
+  {
+    std::lock_guard<std::mutex> hold(tablesLock);
+    auto it = runAreas.find(vcpu);
+    runningArea = it == runAreas.end() ? nullptr : it->second;
+  }
+  // A kick from here on sets immediate_exit too: KVM_RUN then returns EINTR at once.
+  int rc = kicked ? -1 : ioctl(vcpu, KVM_RUN, 0);
+  int err = kicked ? EINTR : errno;
+  if (rc < 0) {
+    kicked = 0;
+    if (runningArea) runningArea->immediate_exit = 0;
+    if (err == EINTR) return Napi::Number::New(info.Env(), -1);
+    throw KvmError(info.Env(), err, "KVM_RUN");
   }
   return Napi::Number::New(info.Env(), 0);
 }
 
+void OnKick(int) {
+  kicked = 1;
+  if (runningArea) runningArea->immediate_exit = 1;
+}
+
+/** Makes the calling thread kickable (kick() interrupts its KVM_RUN); returns its thread id. */
+Napi::Value VcpuThread(const Napi::CallbackInfo &info) {
+  struct sigaction action {};
+  action.sa_handler = OnKick;  // no SA_RESTART: KVM_RUN returns EINTR
+  sigemptyset(&action.sa_mask);
+  if (sigaction(kKickSignal, &action, nullptr) < 0) throw KvmError(info.Env(), errno, "sigaction");
+  sigset_t kick;
+  sigemptyset(&kick);
+  sigaddset(&kick, kKickSignal);
+  pthread_sigmask(SIG_UNBLOCK, &kick, nullptr);
+  runningArea = nullptr;  // the handler's thread-locals exist before any signal arrives
+  kicked = 0;
+  pid_t tid = (pid_t)syscall(SYS_gettid);
+  std::lock_guard<std::mutex> hold(tablesLock);
+  vcpuThreads.insert(tid);
+  return Napi::Number::New(info.Env(), tid);
+}
+
+/** Interrupts the KVM_RUN of a thread that called vcpuThread() (from any thread). */
+Napi::Value Kick(const Napi::CallbackInfo &info) {
+  pid_t tid = info[0].As<Napi::Number>().Int32Value();
+  {
+    std::lock_guard<std::mutex> hold(tablesLock);
+    if (!vcpuThreads.count(tid)) throw KvmError(info.Env(), ESRCH, "kick (not a vCPU thread)");
+  }
+  if (syscall(SYS_tgkill, getpid(), tid, kKickSignal) < 0) throw KvmError(info.Env(), errno, "tgkill");
+  return info.Env().Undefined();
+}
+
 Napi::Value Close(const Napi::CallbackInfo &info) {
   int fd = info[0].As<Napi::Number>().Int32Value();
-  if (fds.erase(fd) == 0) throw KvmError(info.Env(), EBADF, "close (not opened by the shim)");
+  {
+    std::lock_guard<std::mutex> hold(tablesLock);
+    if (fds.erase(fd) == 0) throw KvmError(info.Env(), EBADF, "close (not opened by the shim)");
+    auto it = runAreas.find(fd);
+    if (it != runAreas.end() && it->second == runningArea) runningArea = nullptr;  // no kick into an unmapped area
+    if (it != runAreas.end()) runAreas.erase(it);
+  }
   close(fd);
   return info.Env().Undefined();
 }
@@ -284,6 +362,8 @@ void RegisterKvm(Napi::Env env, Napi::Object exports) {
   kvm.Set("setMsrs", Napi::Function::New(env, SetMsrs));
   kvm.Set("setFpu", Napi::Function::New(env, SetFpu));
   kvm.Set("run", Napi::Function::New(env, Run));
+  kvm.Set("vcpuThread", Napi::Function::New(env, VcpuThread));
+  kvm.Set("kick", Napi::Function::New(env, Kick));
   kvm.Set("close", Napi::Function::New(env, Close));
   exports.Set("kvm", kvm);
 }

@@ -34,6 +34,7 @@ export const ErrorDomain = {
   VIR_FROM_XML: 5,
   VIR_FROM_RPC: 7,
   VIR_FROM_CONF: 9,
+  VIR_FROM_QEMU: 10,
   VIR_FROM_TEST: 12,
   VIR_FROM_LXC: 17,
   VIR_FROM_DOMAIN: 20,

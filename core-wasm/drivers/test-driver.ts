@@ -202,7 +202,7 @@ export function startDomain(node: TestNode, obj: DomainObj, flags: i32): bool {
 }
 
 /** Stops a running domain; a transient one disappears. */
-function stopDomain(node: TestNode, obj: DomainObj, reason: i32, detail: i32): void {
+export function stopDomain(node: TestNode, obj: DomainObj, reason: i32, detail: i32, announce: bool = true): void {
   node.list.setId(obj, -1);
   obj.state = State.SHUTOFF;
   obj.reason = reason;
@@ -210,7 +210,7 @@ function stopDomain(node: TestNode, obj: DomainObj, reason: i32, detail: i32): v
     obj.def = obj.newDef!;
     obj.newDef = null;
   }
-  emit(obj, Event.STOPPED, detail);
+  if (announce) emit(obj, Event.STOPPED, detail);
   if (!obj.persistent) node.list.remove(obj);
 }
 

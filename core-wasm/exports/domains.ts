@@ -15,7 +15,7 @@ import {
   setMemory, setVcpus, setWeight, shutdownDomain, startDomain, suspendDomain, TestNode, undefineDomain, xmlOf,
 } from "../drivers/test-driver";
 import { capabilitiesOf } from "../drivers/capabilities";
-import { LxcNode, lxcDefinitionFrom } from "../drivers/lxc/lxc-driver";
+import { HostedNode, hostedDefinitionFrom } from "../drivers/hosted";
 
 /** Where operations read their input and write their output (set up by index.ts). */
 export class Io {
@@ -165,7 +165,7 @@ export function nodeCapabilities(handle: i32): i32 {
 export function domainDefine(handle: i32, len: i32, flags: i32): i32 {
   const node = nodeAt(handle);
   if (node === null || !checkFlags(flags, 1, "testDomainDefineXMLFlags")) return -1;
-  const def = node instanceof LxcNode ? lxcDefinitionFrom(io.input, len, 2) : definitionFrom(io.input, len, 2);
+  const def = node instanceof HostedNode ? hostedDefinitionFrom(changetype<HostedNode>(node), io.input, len, 2) : definitionFrom(io.input, len, 2);
   if (def === null) return -1;
   const obj = defineDomain(node, def);
   if (obj === null) return -1;
@@ -365,7 +365,7 @@ export function domainInfo(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen:
 export function domainOSType(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32): i32 {
   const obj = target(handle, a, b, c, e, nameLen);
   if (obj === null) return -1;
-  io.output.str(current! instanceof LxcNode ? obj.def.osType : "linux");
+  io.output.str(current! instanceof HostedNode ? obj.def.osType : "linux");
   return 0;
 }
 

@@ -2,7 +2,7 @@
 // consults on every I/O exit (numbers in, numbers out: the exit path stays cheap).
 import { ByteBuf } from "../util/bytes";
 import { BootRequest, writeBootPlan } from "../vmm/boot";
-import { consoleInput, portIn, portOut, resetDevices, takeEvents, takeOutput } from "../vmm/devices";
+import { consoleInput, portIn, portOut, pressPowerButton, resetDevices, takeEvents, takeOutput } from "../vmm/devices";
 import { io } from "./domains";
 
 /**
@@ -46,4 +46,9 @@ export function vmmTakeOutput(): i32 {
 /** Console input: len bytes at the start of the input buffer. */
 export function vmmConsoleInput(len: i32): void {
   consoleInput(io.input.buf.ptr, len);
+}
+
+/** The guest's power button is pressed (libvirt's shutdown; reboot asks the same way). */
+export function vmmPowerButton(): void {
+  pressPowerButton();
 }

@@ -13,6 +13,7 @@
 import { Code } from "../errors";
 import { err } from "../domain/context";
 import { ByteBuf } from "../util/bytes";
+import { ACPI_AREA_SIZE, RSDP_ADDR, writeAcpiTables } from "./acpi";
 
 // Guest physical layout (all below 1 MiB except the kernel and the initrd).
 export const GDT_ADDR: u64 = 0x500;
@@ -149,6 +150,7 @@ export function writeBootPlan(req: BootRequest, out: ByteBuf): bool {
   put32(out, z + 0x218, <u32>initrdAddr); // ramdisk_image
   put32(out, z + 0x21c, <u32>req.initrdSize); // ramdisk_size
   put32(out, z + 0x214, <u32>KERNEL_ADDR); // code32_start
+  put64(out, z + 0x070, RSDP_ADDR); // acpi_rsdp_addr
   // e820: low RAM, the EBDA and BIOS areas reserved, RAM from 1 MiB
   const entries: StaticArray<u64> = [0, EBDA_START, E820_RAM, EBDA_START, 0xa0000 - EBDA_START, E820_RESERVED, BIOS_START, MiB - BIOS_START, E820_RESERVED, MiB, ram - MiB, E820_RAM];
   const count = entries.length / 3;
@@ -159,6 +161,10 @@ export function writeBootPlan(req: BootRequest, out: ByteBuf): bool {
     put64(out, e + 8, entries[i * 3 + 1]);
     put32(out, e + 16, <u32>entries[i * 3 + 2]);
   }
+
+  // ACPI tables in the (reserved) BIOS area
+  const acpi = writeRecord(out, RSDP_ADDR, ACPI_AREA_SIZE);
+  writeAcpiTables(out.ptr + <usize>acpi);
 
   // GDT: null, null, 64-bit code (selector 0x10), data (0x18) — the kernel's __BOOT_CS/__BOOT_DS
   const g = writeRecord(out, GDT_ADDR, 32);

@@ -1,18 +1,28 @@
 // The guest's port-I/O devices (what KVM leaves to userspace): a 16550A UART as COM1 (0x3f8-0x3ff,
-// IRQ 4), the i8042 controller's reset line (0x64 ← 0xfe: the guest reboots), and quiet answers
-// for the legacy ports a Linux kernel probes (CMOS, PCI configuration, POST codes). The PIC,
-// IOAPIC, LAPIC and PIT are KVM's in-kernel ones.
+// IRQ 4), the i8042 controller's reset line (0x64 ← 0xfe: the guest reboots), the ACPI PM1
+// registers (acpi.ts: the power button, and S5 for power-off), and quiet answers for the legacy
+// ports a Linux kernel probes (CMOS, PCI configuration, POST codes). The PIC, IOAPIC, LAPIC and
+// PIT are KVM's in-kernel ones.
 //
-// After each exit the host asks what changed (vmmEvents): UART output to deliver, the IRQ 4
-// line level, a reset or a power-off request.
+// After each exit the host asks what changed (vmmEvents): UART output to deliver, the IRQ 4 and
+// SCI (IRQ 9) line levels, a reset or a power-off request.
 import { ByteBuf } from "../util/bytes";
+import { PM1A_CNT, PM1A_EVT, S5_SLP_TYP } from "./acpi";
 
 export const EVENT_OUTPUT: i32 = 1;
 export const EVENT_IRQ: i32 = 2;
 export const EVENT_RESET: i32 = 4;
 export const EVENT_POWEROFF: i32 = 8;
+export const EVENT_SCI: i32 = 16;
 /** In the events word: the IRQ 4 line's current level. */
 export const IRQ_LEVEL: i32 = 256;
+/** In the events word: the SCI line's current level. */
+export const SCI_LEVEL: i32 = 512;
+
+// PM1 registers (ACPI fixed hardware)
+const PM1_PWRBTN: u32 = 1 << 8; // status and enable bit of the power button
+const PM1_SCI_EN: u32 = 1; // control: the hardware is in ACPI mode
+const PM1_SLP_EN: u32 = 1 << 13;
 
 const COM1: u32 = 0x3f8;
 
@@ -135,6 +145,46 @@ class Uart {
 const uart = new Uart();
 let irqLevel = false;
 let events: i32 = 0;
+let pm1Status: u32 = 0;
+let pm1Enable: u32 = 0;
+let sciLevel = false;
+
+/** The SCI follows the enabled PM1 status bits; a change is an event. */
+function updateSci(): void {
+  const level = (pm1Status & pm1Enable) != 0;
+  if (level != sciLevel) {
+    sciLevel = level;
+    events |= EVENT_SCI;
+  }
+}
+
+/** A byte of the PM1 block (event: status, enable; control: SCI_EN, SLP_EN always reads 0). */
+function pmReadByte(port: u32): u32 {
+  if (port < PM1A_EVT + 2) return (pm1Status >> ((port - PM1A_EVT) * 8)) & 0xff;
+  if (port < PM1A_EVT + 4) return (pm1Enable >> ((port - PM1A_EVT - 2) * 8)) & 0xff;
+  return port == PM1A_CNT ? PM1_SCI_EN : 0;
+}
+
+function pmWrite(port: u32, size: i32, value: u32): void {
+  for (let i = 0; i < size; i++) {
+    const p = port + <u32>i;
+    const b = (value >> (i * 8)) & 0xff;
+    const shift = (p - PM1A_EVT) * 8;
+    if (p < PM1A_EVT + 2) pm1Status &= ~(b << shift); // write 1 to clear
+    else if (p < PM1A_EVT + 4) pm1Enable = (pm1Enable & ~(0xff << (shift - 16))) | (b << (shift - 16));
+  }
+  if (port <= PM1A_CNT && port + <u32>size > PM1A_CNT) {
+    const control = (value >> ((PM1A_CNT - port) * 8)) & 0xffff;
+    if ((control & PM1_SLP_EN) != 0 && ((control >> 10) & 7) == S5_SLP_TYP) events |= EVENT_POWEROFF;
+  }
+  updateSci();
+}
+
+/** The power button is pressed: the guest hears it through the SCI, if it listens. */
+export function pressPowerButton(): void {
+  pm1Status |= PM1_PWRBTN;
+  updateSci();
+}
 
 /** The IRQ 4 line follows the UART's pending interrupt; a change is an event. */
 function updateIrq(): void {
@@ -157,6 +207,9 @@ export function resetDevices(): void {
   uart.rxHead = 0;
   irqLevel = false;
   events = 0;
+  pm1Status = 0;
+  pm1Enable = 0;
+  sciLevel = false;
 }
 
 /** A port read of `size` bytes; all ones where no device answers. */
@@ -165,6 +218,9 @@ export function portIn(port: u32, size: i32): u32 {
   if (port >= COM1 && port < COM1 + 8) {
     value = uart.read(port - COM1);
     updateIrq();
+  } else if (port >= PM1A_EVT && port < PM1A_CNT + 2) {
+    value = 0;
+    for (let i = 0; i < size; i++) value |= pmReadByte(port + <u32>i) << (i * 8);
   } else if (port == 0x64) {
     value = 0; // i8042 status: no data, input buffer empty
   } else if (port == 0x60 || port == 0x61 || port == 0x71) {
@@ -178,6 +234,8 @@ export function portOut(port: u32, size: i32, value: u32): void {
     uart.write(port - COM1, <u8>value);
     if (uart.tx.length > 0) events |= EVENT_OUTPUT;
     updateIrq();
+  } else if (port >= PM1A_EVT && port < PM1A_CNT + 2) {
+    pmWrite(port, size, value);
   } else if (port == 0x64 && (value & 0xff) == 0xfe) {
     events |= EVENT_RESET; // the i8042 pulses the CPU's reset line
   }
@@ -192,7 +250,7 @@ export function consoleInput(p: usize, len: i32): void {
 
 /** What changed since the last call (EVENT_* bits, IRQ_LEVEL when the line is high); clears them. */
 export function takeEvents(): i32 {
-  const e = events | (irqLevel ? IRQ_LEVEL : 0);
+  const e = events | (irqLevel ? IRQ_LEVEL : 0) | (sciLevel ? SCI_LEVEL : 0);
   events = 0;
   return e;
 }
@@ -203,6 +261,3 @@ export function takeOutput(out: ByteBuf): void {
   uart.tx.clear();
 }
 
-export function requestPowerOff(): void {
-  events |= EVENT_POWEROFF;
-}

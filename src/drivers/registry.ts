@@ -1,5 +1,5 @@
-// Connection URIs to drivers (libvirt's virConnectOpen driver probing): test:/// and lxc:///
-// are built in; any other URI would go to a libvirt daemon, which virtkit has not yet.
+// Connection URIs to drivers (libvirt's virConnectOpen driver probing): test:///, lxc:/// and
+// kvm:/// are built in; any other URI would go to a libvirt daemon, which virtkit has not yet.
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import type { HypervisorDriver } from "./driver.js";
 import { TestDriver } from "./test.js";
@@ -11,6 +11,10 @@ export async function openDriver(uri: string): Promise<HypervisorDriver> {
     // Loaded on demand: the test driver and the command line's start-up never pay for it.
     const { LxcDriver } = await import("./lxc.js");
     return LxcDriver.open(uri);
+  }
+  if (m && m[1] === "kvm" && m[2] === "" && (m[3] === undefined || m[3] === "/" || m[3] === "/system")) {
+    const { KvmDriver } = await import("./kvm.js");
+    return KvmDriver.open(uri);
   }
   // libvirt hands URIs no local driver claims to its daemon; there is none to reach.
   throw new VirtError(

@@ -49,7 +49,12 @@ export interface KvmShim {
   setMsrs(vcpu: number, msrs: Uint8Array): number;
   setFpu(vcpu: number, fpu: Uint8Array): void;
   /** KVM_RUN: 0 after an exit (reason in the run area), -1 when interrupted. */
+  /** KVM_RUN: 0 after an exit, -1 when interrupted (kick). */
   run(vcpu: number): number;
+  /** Makes the calling thread's KVM_RUN interruptible by kick(); returns its thread id. */
+  vcpuThread(): number;
+  /** Interrupts the KVM_RUN of a thread that called vcpuThread(). */
+  kick(threadId: number): void;
   close(fd: number): void;
 }
 

@@ -1,38 +1,16 @@
-// The lxc:/// driver's decisions. The registry, states and events are the same as every
-// driver's (objects/, drivers/test-driver.ts for define/undefine and the shared rules); what is
-// particular to containers: which definitions can run as one, the start plan (plan.ts), and
-// the state changes the host reports after it carried out a plan or saw a container end. The
-// host keeps the truth on disk (definitions, supervisor status files) and replays it here.
+// What is particular to lxc:/// domains: which definitions can run as a container, and the
+// cgroup writes matching a running container's live definition. The registry, states and start
+// and stop bookkeeping are every hosted driver's (drivers/hosted.ts).
 import { Code } from "../../errors";
 import { ByteBuf } from "../../util/bytes";
 import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
-import { parseDocument, reserveInput } from "../../xml/parser";
 import { applyRules } from "../../domain/canonical";
 import { ctx, err } from "../../domain/context";
 import { Definition } from "../../objects/definition";
 import { DomainObj } from "../../objects/domain-list";
-import { Event, PausedReason, RunningReason, ShutoffReason, State } from "../../objects/states";
-import { emit } from "../events";
-import { TestNode } from "../test-driver";
-import { CgroupLayout } from "./cgroups";
-import { writeStartPlan } from "./plan";
+import { HostedNode, loadDefinition, notRunning, scratch } from "../hosted";
 import { PlanWriter } from "./plan-writer";
-
-/** An lxc:/// node: the registry plus the host's cgroup layout and runtime directory. */
-export class LxcNode extends TestNode {
-  layout: CgroupLayout = new CgroupLayout();
-  runDir: string = "/run/virtkit/lxc";
-}
-
-const doc = new Doc();
-
-function load(def: Definition): bool {
-  const len = def.xml.byteLength;
-  const p = reserveInput(doc, len);
-  memory.copy(p, changetype<usize>(def.xml), <usize>len);
-  return parseDocument(doc, len, "(domain_definition)");
-}
 
 function isDecimal(s: string): bool {
   if (s.length == 0) return false;
@@ -80,91 +58,10 @@ export function lxcCapture(d: Doc, flags: i32): Definition | null {
   return Definition.fromDoc(d);
 }
 
-/** A definition from user XML: len bytes at the start of d's buffer. */
-export function lxcDefinitionFrom(d: Doc, len: i32, flags: i32): Definition | null {
-  if (!parseDocument(d, len, "(domain_definition)")) return null;
-  return lxcCapture(d, flags);
-}
-
-// ---- starting ------------------------------------------------------------------------------------
-
-/** The plan that starts obj (inactive) or def (a transient domain about to be created). */
-export function startPlan(node: LxcNode, obj: DomainObj | null, def: Definition, out: ByteBuf): bool {
-  if (obj !== null && obj.active) {
-    err(Code.OPERATION_INVALID).str("domain is already running");
-    return false;
-  }
-  if (!load(def)) return false;
-  return writeStartPlan(new PlanWriter(out), doc, node.runDir, node.layout);
-}
-
-/** The live definition: the persistent one with the id. */
-function liveDefinition(source: Definition, id: i32): Definition | null {
-  if (!load(source)) return null;
-  doc.setAttrU64(doc.root, S.id, <u64>id);
-  return lxcCapture(doc, 0);
-}
-
-/**
- * The host started obj from the definition `source` (its plan ran; `id` is the supervisor's
- * pid, libvirt's id for a container).
- */
-export function markStarted(node: LxcNode, obj: DomainObj, source: Definition, id: i32, paused: bool, announce: bool): bool {
-  const live = liveDefinition(source, id);
-  if (live === null) return false;
-  obj.newDef = obj.persistent ? obj.def : null;
-  obj.def = live;
-  node.list.setId(obj, id);
-  obj.state = paused ? State.PAUSED : State.RUNNING;
-  obj.reason = paused ? PausedReason.USER : RunningReason.BOOTED;
-  if (announce) emit(obj, Event.STARTED, 0);
-  return true;
-}
-
-/** The container ended (reason: ShutoffReason); a transient domain disappears. */
-export function markStopped(node: LxcNode, obj: DomainObj, reason: i32, announce: bool): void {
-  if (!obj.active) {
-    obj.reason = reason;
-    return;
-  }
-  node.list.setId(obj, -1);
-  obj.state = State.SHUTOFF;
-  obj.reason = reason;
-  if (obj.newDef !== null) {
-    obj.def = obj.newDef!;
-    obj.newDef = null;
-  }
-  if (announce) emit(obj, Event.STOPPED, reason == ShutoffReason.DESTROYED ? 1 : reason == ShutoffReason.CRASHED ? 2 : 0);
-  if (!obj.persistent) node.list.remove(obj);
-}
-
-/** Whether obj may be frozen (suspend) or thawed (resume) now; the host then writes the freezer. */
-export function checkPause(obj: DomainObj, pause: bool): bool {
-  if (!obj.active) {
-    err(Code.OPERATION_INVALID).str("domain is not running");
-    return false;
-  }
-  if (!pause && obj.state != State.PAUSED) {
-    err(Code.OPERATION_INVALID).str("domain is already running");
-    return false;
-  }
-  return true;
-}
-
-export function markPaused(obj: DomainObj, pause: bool): void {
-  if (pause && obj.state == State.PAUSED) return;
-  obj.state = pause ? State.PAUSED : State.RUNNING;
-  obj.reason = pause ? PausedReason.USER : RunningReason.UNPAUSED;
-  emit(obj, pause ? Event.SUSPENDED : Event.RESUMED, 0);
-}
-
 /** The cgroup writes that make the running domain's limits match its live definition. */
-export function liveSettings(node: LxcNode, obj: DomainObj, out: ByteBuf): bool {
-  if (!obj.active) {
-    err(Code.OPERATION_INVALID).str("domain is not running");
-    return false;
-  }
-  if (!load(obj.def)) return false;
-  node.layout.writeSettings(new PlanWriter(out), doc, obj.def.name);
+export function liveSettings(node: HostedNode, obj: DomainObj, out: ByteBuf): bool {
+  if (!obj.active) return notRunning();
+  if (!loadDefinition(obj.def)) return false;
+  node.layout.writeSettings(new PlanWriter(out), scratch, obj.def.name);
   return true;
 }

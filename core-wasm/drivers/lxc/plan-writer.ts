@@ -1,6 +1,28 @@
 // Plan lines: fields separated by tabs, with tab, newline and backslash escaped (\t, \n, \\), as
-// the supervisor and the host read them.
+// the supervisor, the VMM and the host read them; and the document's values plans are made of.
 import { ByteBuf } from "../../util/bytes";
+import { Doc, NONE } from "../../xml/dom";
+import { parsedU64, parseU64 } from "../../domain/values";
+
+/** The text of element n ("" when absent). */
+export function text(d: Doc, n: i32): string {
+  const t = n == NONE ? NONE : d.textNode(n);
+  return t == NONE ? "" : String.UTF8.decodeUnsafe(d.buf.ptr + <usize>d.valOffOf(t), <usize>d.valLenOf(t));
+}
+
+/** Attribute `name` of element n ("" when absent). */
+export function attr(d: Doc, n: i32, name: i32): string {
+  const a = n == NONE ? NONE : d.attr(n, name);
+  return a == NONE ? "" : String.UTF8.decodeUnsafe(d.buf.ptr + <usize>d.aOffOf(a), <usize>d.aLenOf(a));
+}
+
+/** A decimal value (0 when it is not one). */
+export function number(s: string): u64 {
+  const b = String.UTF8.encode(s);
+  const buf = new ByteBuf(b.byteLength + 1);
+  buf.raw(changetype<usize>(b), b.byteLength);
+  return parseU64(buf, 0, b.byteLength) ? parsedU64 : 0;
+}
 
 /** Writes plan lines, escaping each field. */
 export class PlanWriter {

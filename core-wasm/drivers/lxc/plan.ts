@@ -8,29 +8,10 @@
 //   on_poweroff/on_reboot/on_crash, then the child's steps in order (make-rprivate, bind, mount,
 //   mkdir, touch, symlink, console-bind, pivot, hostname, chdir, drop-caps, setgroups, setgid,
 //   setuid, stdio, env, exec).
-import { ByteBuf } from "../../util/bytes";
 import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
-import { parsedU64, parseU64 } from "../../domain/values";
 import { CgroupLayout } from "./cgroups";
-import { PlanWriter } from "./plan-writer";
-
-function text(d: Doc, n: i32): string {
-  const t = n == NONE ? NONE : d.textNode(n);
-  return t == NONE ? "" : String.UTF8.decodeUnsafe(d.buf.ptr + <usize>d.valOffOf(t), <usize>d.valLenOf(t));
-}
-
-function attr(d: Doc, n: i32, name: i32): string {
-  const a = n == NONE ? NONE : d.attr(n, name);
-  return a == NONE ? "" : String.UTF8.decodeUnsafe(d.buf.ptr + <usize>d.aOffOf(a), <usize>d.aLenOf(a));
-}
-
-function number(s: string): u64 {
-  const b = String.UTF8.encode(s);
-  const buf = new ByteBuf(b.byteLength + 1);
-  buf.raw(changetype<usize>(b), b.byteLength);
-  return parseU64(buf, 0, b.byteLength) ? parsedU64 : 0;
-}
+import { attr, number, PlanWriter, text } from "./plan-writer";
 
 /** Capabilities a container's init never gets (libvirt's default policy). */
 const DROPPED_CAPS: string[] = ["16", "25", "30", "33"]; // sys_module, sys_time, audit_control, mac_admin

@@ -17,8 +17,11 @@ const EVENT_OUTPUT = 1;
 const EVENT_IRQ = 2;
 const EVENT_RESET = 4;
 const EVENT_POWEROFF = 8;
+const EVENT_SCI = 16;
 const IRQ_LEVEL = 256;
+const SCI_LEVEL = 512;
 const UART_IRQ = 4;
+const SCI_IRQ = 9;
 
 /** Why the guest stopped running: it powered off, asked for a reset, or died (triple fault...). */
 export type Stop = { kind: "poweroff" } | { kind: "reset" } | { kind: "crash"; reason: string } | { kind: "stopped" };
@@ -30,6 +33,8 @@ export interface MachineConfig {
   cmdline: string;
   /** Where the serial console's output goes. */
   output(bytes: Uint8Array): void;
+  /** Called when a kick (or a signal) interrupted the vCPU: a stop ends the run. */
+  interrupted?(): Stop | undefined;
 }
 
 /** Where the boot records put things, in the order core-wasm/vmm/boot.ts writes them. */
@@ -140,7 +145,11 @@ export class Machine {
   runUntilStop(): Stop {
     const run = this.run;
     for (;;) {
-      if (this.kvm.run(this.vcpu) < 0) continue;
+      if (this.kvm.run(this.vcpu) < 0) {
+        const stop = this.config.interrupted?.() ?? (this.stopRequested ? { kind: "stopped" as const } : undefined);
+        if (stop) return stop;
+        continue;
+      }
       const reason = run.getUint32(8, true);
       if (reason === KVM_EXIT_IO) {
         const out = run.getUint8(32) === 1;
@@ -176,7 +185,7 @@ export class Machine {
     }
   }
 
-  /** Delivers what the devices did: console output, the UART's interrupt line, power events. */
+  /** Delivers what the devices did: console output, the UART's and the SCI's lines, power events. */
   private afterExit(): Stop | undefined {
     const e = this.events();
     if (e === 0) return this.stopRequested ? { kind: "stopped" } : undefined;
@@ -192,6 +201,7 @@ export class Machine {
         this.kvm.irqLine(this.vm, UART_IRQ, high ? 1 : 0);
       }
     }
+    if (e & EVENT_SCI) this.kvm.irqLine(this.vm, SCI_IRQ, e & SCI_LEVEL ? 1 : 0);
     if (e & EVENT_RESET) return { kind: "reset" };
     if (e & EVENT_POWEROFF) return { kind: "poweroff" };
     return this.stopRequested ? { kind: "stopped" } : undefined;
@@ -200,6 +210,12 @@ export class Machine {
   /** Makes runUntilStop return at the guest's next I/O (e.g. from an output callback). */
   requestStop(): void {
     this.stopRequested = true;
+  }
+
+  /** Presses the ACPI power button (the guest decides what it does). */
+  powerButton(): void {
+    this.core.direct<() => void>("vmmPowerButton")();
+    this.afterExit();
   }
 
   /** Console input for the guest's COM1. */

@@ -1,18 +1,10 @@
-// What the lxc:/// driver needs from this host besides the shim's calls: where things live, the
-// cgroup layout (read from /proc/self/mountinfo), and carrying out the host lines of a start plan.
+// What the lxc:/// driver needs from this host besides the shim's calls: the cgroup layout
+// (read from /proc/self/mountinfo), and carrying out the host lines of a start plan.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
 import { strerror } from "../../errno.js";
 import type { NativeShim } from "../../host/native.js";
-
-/** Persistent definitions and runtime state; VIRTKIT_CONFIG_DIR / VIRTKIT_RUN_DIR move them (tests). */
-export function lxcDirs(env: NodeJS.ProcessEnv = process.env): { config: string; run: string } {
-  return {
-    config: join(env.VIRTKIT_CONFIG_DIR || "/etc/virtkit", "lxc"),
-    run: join(env.VIRTKIT_RUN_DIR || "/run/virtkit", "lxc"),
-  };
-}
 
 /**
  * The cgroup mounts, as core-wasm/drivers/lxc/cgroups.ts reads them: "v1 CONTROLLER MOUNT" for

@@ -1,0 +1,168 @@
+// kvm:/// figures, against a bare C KVM loop (bench/kvm/bare-vmm.c) doing the same work on the same
+// machine (inside the nested guest: npm run bench:kvm); ratios, since nested times are not absolute.
+//  - exits/s: a guest looping on `out 0x80` (a port the VMM answers), through the core's run loop
+//  - create() to the guest's first serial byte (earlyprintk), through the public API from dist/
+//  - the VMM process's memory besides guest RAM
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Core, coreModule } from "../src/host/core.js";
+import { loadNativeShim } from "../src/host/native.js";
+import { nodeShim } from "../src/host/shim.js";
+import { Machine } from "../src/drivers/kvm/machine.js";
+
+export interface KvmFigures {
+  exitsPerSecond: number;
+  bareExitsPerSecond: number;
+  firstByteMs: number;
+  bareFirstByteMs: number;
+  vmmMemoryKiB: number;
+  vmmRssKiB: number;
+}
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const LOOP_EXITS = 50_000;
+const MEMORY = 128 * 1024 * 1024;
+const CMDLINE = "console=ttyS0 earlyprintk=ttyS0 reboot=k panic=1 pci=off quiet";
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** A bzImage whose 64-bit entry does `out 0x80, al` n times, then pulses the i8042 reset line. */
+function loopImage(n: number): Buffer {
+  const image = Buffer.alloc(1024 + 0x200 + 64);
+  image[0x1f1] = 1; // setup_sects: the payload starts at 1024
+  image.writeUInt16LE(0xaa55, 0x1fe);
+  image.writeUInt32LE(0x53726448, 0x202); // "HdrS"
+  image.writeUInt16LE(0x020c, 0x206); // boot protocol 2.12
+  image.writeUInt16LE(1, 0x236); // XLF_KERNEL_64
+  image.writeUInt32LE(0x10000, 0x260); // init_size
+  const code = [0xb9, n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >>> 24, 0xe6, 0x80, 0xff, 0xc9, 0x75, 0xfa, 0xb0, 0xfe, 0xe6, 0x64, 0xf4];
+  Buffer.from(code).copy(image, 1024 + 0x200);
+  return image;
+}
+
+/** core.wasm's boot records for an image, as the Machine applies them (for the bare loader). */
+function bootRecords(kernel: Buffer, initrdSize: number, cmdline: string): Buffer {
+  const core = new Core(coreModule(), nodeShim);
+  const header = kernel.subarray(0, Math.min(kernel.length, 64 * 1024));
+  const line = Buffer.from(cmdline);
+  core.writeInput(header, line);
+  core.call("vmmBootPlan", header.length, line.length, kernel.length, initrdSize, MEMORY);
+  const v = core.outputView();
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+function compileBare(dir: string): string | undefined {
+  const out = join(dir, "bare-vmm");
+  const cc = spawnSync("cc", ["-O2", "-o", out, join(here, "kvm", "bare-vmm.c")], { encoding: "utf8" });
+  return cc.status === 0 ? out : undefined;
+}
+
+function coreExitsPerSecond(image: string): number {
+  const machine = new Machine(loadNativeShim().kvm, new Core(coreModule(), nodeShim), { memoryBytes: MEMORY, kernel: image, cmdline: "", output() {} });
+  const start = process.hrtime.bigint();
+  const stop = machine.runUntilStop();
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  machine.close();
+  if (stop.kind !== "reset") throw new Error(`loop guest ended with ${JSON.stringify(stop)}`);
+  return LOOP_EXITS / seconds;
+}
+
+/** Rss of a process's mappings in KiB, all of them and all but guest RAM (the one of MEMORY bytes). */
+function vmmMemory(pid: number): { rss: number; besidesGuest: number } {
+  let rss = 0;
+  let guest = 0;
+  let size = 0;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+    const range = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
+    if (range) size = Number(BigInt(`0x${range[2]}`) - BigInt(`0x${range[1]}`));
+    const r = /^Rss:\s+(\d+) kB/.exec(line);
+    if (r) {
+      rss += Number(r[1]);
+      if (size === MEMORY) guest += Number(r[1]);
+    }
+  }
+  return { rss, besidesGuest: rss - guest };
+}
+
+export async function measureKvm(kernel: string, rounds = 5): Promise<KvmFigures | undefined> {
+  const dir = mkdtempSync(join(tmpdir(), "virtkit-bench-kvm-"));
+  process.env.VIRTKIT_CONFIG_DIR = join(dir, "etc");
+  process.env.VIRTKIT_RUN_DIR = join(dir, "run");
+  try {
+    const bare = compileBare(dir);
+    if (!bare) return undefined;
+    const image = join(dir, "loop.bzImage");
+    writeFileSync(image, loopImage(LOOP_EXITS));
+    const loopRecords = join(dir, "loop.records");
+    writeFileSync(loopRecords, bootRecords(readFileSync(image), 0, ""));
+    const exits: number[] = [];
+    const bareExits: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      exits.push(coreExitsPerSecond(image));
+      bareExits.push(Number(spawnSync(bare, [loopRecords, image, "-", String(MEMORY), "exits"], { encoding: "utf8" }).stdout));
+    }
+
+    const kernelRecords = join(dir, "kernel.records");
+    writeFileSync(kernelRecords, bootRecords(readFileSync(kernel), 0, CMDLINE));
+    const { openConnection } = await import("../dist/index.mjs");
+    const conn = await openConnection("kvm:///system");
+    const firstByte: number[] = [];
+    const bareFirstByte: number[] = [];
+    let memory = { rss: 0, besidesGuest: 0 };
+    for (let r = 0; r < rounds; r++) {
+      const serial = join(dir, `serial-${r}.log`);
+      const xml = `<domain type='kvm'><name>bench${r}</name><memory unit='KiB'>${MEMORY / 1024}</memory><os><type>hvm</type><kernel>${kernel}</kernel><cmdline>${CMDLINE}</cmdline></os><devices><serial type='file'><source path='${serial}'/></serial></devices></domain>`;
+      const start = process.hrtime.bigint();
+      const dom = await conn.createXML(xml);
+      for (const until = Date.now() + 120_000; !existsSync(serial) || statSync(serial).size === 0; ) {
+        if (Date.now() > until) throw new Error("the guest wrote nothing on its serial port in 2 minutes");
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      firstByte.push(Number(process.hrtime.bigint() - start) / 1e6);
+      if (r === 0) memory = vmmMemory(await dom.getID());
+      await dom.destroy();
+      const bareStart = process.hrtime.bigint();
+      spawnSync(bare, [kernelRecords, kernel, "-", String(MEMORY), "first"]);
+      bareFirstByte.push(Number(process.hrtime.bigint() - bareStart) / 1e6);
+    }
+    await conn.close();
+    return {
+      exitsPerSecond: median(exits),
+      bareExitsPerSecond: median(bareExits),
+      firstByteMs: median(firstByte),
+      bareFirstByteMs: median(bareFirstByte),
+      vmmMemoryKiB: memory.besidesGuest,
+      vmmRssKiB: memory.rss,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The test:vm kernel, when it was fetched. */
+export function testKernel(): string | undefined {
+  const boot = fileURLToPath(new URL("../.vm-cache/kernel/boot", import.meta.url));
+  const name = existsSync(boot) ? readdirSync(boot).find((f) => f.startsWith("vmlinuz-")) : undefined;
+  return name ? join(boot, name) : undefined;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const kernel = testKernel();
+  // a /dev/kvm without VMX/SVM (PVM) boots no stock kernel
+  const hardwareAssisted = /^flags\s*:.*\b(vmx|svm)\b/m.test(readFileSync("/proc/cpuinfo", "utf8"));
+  const figures = kernel && existsSync("/dev/kvm") && hardwareAssisted ? await measureKvm(kernel) : undefined;
+  if (!figures) {
+    console.log("kvm:/// figures: need a hardware-assisted /dev/kvm, cc and the test:vm kernel (npm run bench:kvm runs them in the nested guest)");
+  } else {
+    const f = figures;
+    console.log(`kvm:/// exits/s through the core's run loop: ${Math.round(f.exitsPerSecond).toLocaleString("en-US")}   bare C loop: ${Math.round(f.bareExitsPerSecond).toLocaleString("en-US")}   ratio ${(f.exitsPerSecond / f.bareExitsPerSecond).toFixed(2)} (target >= 0.5)`);
+    console.log(`kvm:/// create() to first serial byte: ${f.firstByteMs.toFixed(0)} ms   bare C loader: ${f.bareFirstByteMs.toFixed(0)} ms   ratio ${(f.firstByteMs / f.bareFirstByteMs).toFixed(2)} (target <= 1.5)`);
+    console.log(`kvm:/// VMM process memory besides guest RAM: ${(f.vmmMemoryKiB / 1024).toFixed(1)} MiB (RSS ${(f.vmmRssKiB / 1024).toFixed(1)} MiB; QEMU here: 47 MB at start)`);
+  }
+}

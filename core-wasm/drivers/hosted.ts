@@ -1,0 +1,118 @@
+// Drivers whose domains run as host processes the host starts from a plan: lxc:/// (a container
+// supervisor) and kvm:/// (a VMM process). The registry, states and events are every driver's
+// (objects/, drivers/test-driver.ts for define/undefine and the shared rules); here are the steps
+// they share: starting is two steps (the core writes the plan with the state checks, the host
+// carries it out and commits the result), and the host replays what it finds on disk.
+import { Code } from "../errors";
+import { ByteBuf } from "../util/bytes";
+import { Doc } from "../xml/dom";
+import { S } from "../xml/names.gen";
+import { parseDocument, reserveInput } from "../xml/parser";
+import { err } from "../domain/context";
+import { Definition } from "../objects/definition";
+import { DomainObj } from "../objects/domain-list";
+import { Event, PausedReason, RunningReason, ShutoffReason, State } from "../objects/states";
+import { emit } from "./events";
+import { stopDomain, TestNode } from "./test-driver";
+import { CgroupLayout } from "./lxc/cgroups";
+import { lxcCapture } from "./lxc/lxc-driver";
+import { writeStartPlan } from "./lxc/plan";
+import { PlanWriter } from "./lxc/plan-writer";
+import { kvmCapture } from "./kvm/capture";
+import { writeVmmPlan } from "./kvm/plan";
+
+export const enum HostedKind {
+  LXC = 0,
+  KVM = 1,
+}
+
+/** A hosted node: the registry plus its kind, the host's cgroup layout and the runtime directory. */
+export class HostedNode extends TestNode {
+  kind: HostedKind = HostedKind.LXC;
+  layout: CgroupLayout = new CgroupLayout();
+  runDir: string = "/run/virtkit/lxc";
+}
+
+/** A parse buffer for stored definitions. */
+export const scratch = new Doc();
+
+export function loadDefinition(def: Definition): bool {
+  const len = def.xml.byteLength;
+  const p = reserveInput(scratch, len);
+  memory.copy(p, changetype<usize>(def.xml), <usize>len);
+  return parseDocument(scratch, len, "(domain_definition)");
+}
+
+export function notRunning(): bool {
+  err(Code.OPERATION_INVALID).str("domain is not running");
+  return false;
+}
+
+/** Applies the rules to the parsed d and checks that the node's kind of domain can run it. */
+export function hostedCapture(node: HostedNode, d: Doc, flags: i32): Definition | null {
+  return node.kind == HostedKind.KVM ? kvmCapture(d, flags) : lxcCapture(d, flags);
+}
+
+/** A definition from user XML: len bytes at the start of d's buffer. */
+export function hostedDefinitionFrom(node: HostedNode, d: Doc, len: i32, flags: i32): Definition | null {
+  if (!parseDocument(d, len, "(domain_definition)")) return null;
+  return hostedCapture(node, d, flags);
+}
+
+/** The plan that starts obj (inactive) or def (a transient domain about to be created). */
+export function startPlan(node: HostedNode, obj: DomainObj | null, def: Definition, out: ByteBuf): bool {
+  if (obj !== null && obj.active) {
+    err(Code.OPERATION_INVALID).str("domain is already running");
+    return false;
+  }
+  if (!loadDefinition(def)) return false;
+  const w = new PlanWriter(out);
+  if (node.kind == HostedKind.KVM) return writeVmmPlan(w, scratch, node.runDir);
+  return writeStartPlan(w, scratch, node.runDir, node.layout);
+}
+
+/** The live definition: the persistent one with the id. */
+function liveDefinition(node: HostedNode, source: Definition, id: i32): Definition | null {
+  if (!loadDefinition(source)) return null;
+  scratch.setAttrU64(scratch.root, S.id, <u64>id);
+  return hostedCapture(node, scratch, 0);
+}
+
+/** The host started obj from the definition `source` (its plan ran; `id` is the domain's id). */
+export function markStarted(node: HostedNode, obj: DomainObj, source: Definition, id: i32, paused: bool, announce: bool): bool {
+  const live = liveDefinition(node, source, id);
+  if (live === null) return false;
+  obj.newDef = obj.persistent ? obj.def : null;
+  obj.def = live;
+  node.list.setId(obj, id);
+  obj.state = paused ? State.PAUSED : State.RUNNING;
+  obj.reason = paused ? PausedReason.USER : RunningReason.BOOTED;
+  if (announce) emit(obj, Event.STARTED, 0);
+  return true;
+}
+
+/** The domain ended (reason: ShutoffReason); a transient domain disappears. */
+export function markStopped(node: HostedNode, obj: DomainObj, reason: i32, announce: bool): void {
+  if (!obj.active) {
+    obj.reason = reason;
+    return;
+  }
+  stopDomain(node, obj, reason, reason == ShutoffReason.DESTROYED ? 1 : reason == ShutoffReason.CRASHED ? 2 : 0, announce);
+}
+
+/** Whether obj may be suspended or resumed now; the host then stops or restarts it. */
+export function checkPause(obj: DomainObj, pause: bool): bool {
+  if (!obj.active) return notRunning();
+  if (!pause && obj.state != State.PAUSED) {
+    err(Code.OPERATION_INVALID).str("domain is already running");
+    return false;
+  }
+  return true;
+}
+
+export function markPaused(obj: DomainObj, pause: bool): void {
+  if (pause && obj.state == State.PAUSED) return;
+  obj.state = pause ? State.PAUSED : State.RUNNING;
+  obj.reason = pause ? PausedReason.USER : RunningReason.UNPAUSED;
+  emit(obj, pause ? Event.SUSPENDED : Event.RESUMED, 0);
+}

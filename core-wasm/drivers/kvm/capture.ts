@@ -1,0 +1,62 @@
+// Which definitions kvm:/// can run: type 'kvm', <os><type>hvm</type> booted from a direct
+// <kernel> (no firmware yet), one vCPU, and only the devices the VMM models (serial ports and
+// their console). Anything else is refused by name, never silently dropped.
+import { Code } from "../../errors";
+import { Doc, NONE } from "../../xml/dom";
+import { S } from "../../xml/names.gen";
+import { symbolLen, symbolPtr } from "../../xml/symbols";
+import { applyRules } from "../../domain/canonical";
+import { ctx, err } from "../../domain/context";
+import { Definition } from "../../objects/definition";
+import { attr, number, text } from "../lxc/plan-writer";
+
+function unsupported(what: string): Definition | null {
+  err(Code.CONFIG_UNSUPPORTED).str(what);
+  return null;
+}
+
+function elementName(d: Doc, n: i32): string {
+  const name = d.nameOf(n);
+  return String.UTF8.decodeUnsafe(symbolPtr(name), <usize>symbolLen(name));
+}
+
+/** Applies the rules to the parsed document d and checks that the VMM can run it. */
+export function kvmCapture(d: Doc, flags: i32): Definition | null {
+  ctx.defaultArch = "x86_64";
+  const root = d.root;
+  const typeAttr = d.attr(root, S.type);
+  if (typeAttr == NONE || !d.attrIs(root, S.type, "kvm")) {
+    const b = err(Code.CONFIG_UNSUPPORTED);
+    b.str("domain type '");
+    if (typeAttr != NONE) b.raw(d.buf.ptr + <usize>d.aOffOf(typeAttr), d.aLenOf(typeAttr));
+    b.str("' is not supported by the KVM driver");
+    return null;
+  }
+  if (!applyRules(d, flags)) return null;
+  const os = d.child(root, S.os);
+  const osType = os == NONE ? NONE : d.child(os, S.type);
+  if (osType == NONE || !d.textIs(osType, "hvm")) return unsupported("the KVM driver runs only <os><type>hvm</type></os> domains");
+  const arch = attr(d, osType, S.arch);
+  if (arch != "" && arch != "x86_64") return unsupported("the KVM driver runs only x86_64 guests, not '" + arch + "'");
+  if (text(d, d.child(os, S.kernel)) == "") return unsupported("the KVM driver boots a direct <kernel> only (no firmware yet)");
+  const vcpu = d.child(root, S.vcpu);
+  const vcpus = vcpu == NONE ? 1 : number(text(d, vcpu));
+  if (vcpus != 1) return unsupported("the KVM driver runs guests with one vCPU so far, not " + vcpus.toString());
+  const devices = d.child(root, S.devices);
+  for (let n = devices == NONE ? NONE : d.firstElement(devices); n != NONE; n = d.nextElement(n)) {
+    const name = d.nameOf(n);
+    if (name == S.emulator) continue;
+    if (name == S.memballoon && attr(d, n, S.model) == "none") continue;
+    if (name == S.serial || name == S.console) {
+      const type = attr(d, n, S.type);
+      if (type == "pty") continue;
+      if (type == "file" && attr(d, d.child(n, S.source), S.path) != "") {
+        // a console of type file is the first serial port, as libvirt writes it back
+        if (name == S.serial || attr(d, d.child(devices, S.serial), S.type) == "file") continue;
+      }
+      return unsupported("the KVM driver does not support <" + elementName(d, n) + " type='" + type + "'>");
+    }
+    return unsupported("the KVM driver does not support <" + elementName(d, n) + "> devices yet");
+  }
+  return Definition.fromDoc(d);
+}

@@ -1,0 +1,38 @@
+// The plan for starting a kvm:/// domain: what the VMM process (src/drivers/kvm/vmm-main.ts)
+// builds, one line per setting, as PlanWriter escapes them:
+//   control PATH · status PATH · memory BYTES · vcpus N · kernel PATH · initrd PATH ·
+//   cmdline TEXT · serial pty | serial file PATH · on_poweroff/on_reboot/on_crash end|restart
+// (libvirt's restart-like actions restart the guest; every other action ends the domain: the VMM
+// keeps no crashed guest for a dump, documented in the README).
+import { Doc, NONE } from "../../xml/dom";
+import { S } from "../../xml/names.gen";
+import { attr, number, PlanWriter, text } from "../lxc/plan-writer";
+
+/** What the VMM does when the guest stops for an on_* event: restart it, or end the domain. */
+function action(libvirtAction: string): string {
+  return libvirtAction == "restart" || libvirtAction == "rename-restart" || libvirtAction == "coredump-restart" ? "restart" : "end";
+}
+
+/** Writes the plan of the domain in d (canonical, checked by kvmCapture) for files under runDir. */
+export function writeVmmPlan(w: PlanWriter, d: Doc, runDir: string): bool {
+  const root = d.root;
+  const base = runDir + "/" + text(d, d.child(root, S.name));
+  const os = d.child(root, S.os);
+  w.line(["control", base + ".sock"]);
+  w.line(["status", base + ".status"]);
+  const memory = d.child(root, S.memory); // KiB in the canonical form
+  w.line(["memory", (number(text(d, memory)) * 1024).toString()]);
+  w.line(["vcpus", "1"]);
+  w.line(["kernel", text(d, d.child(os, S.kernel))]);
+  const initrd = text(d, d.child(os, S.initrd));
+  if (initrd != "") w.line(["initrd", initrd]);
+  w.line(["cmdline", text(d, d.child(os, S.cmdline))]);
+  const devices = d.child(root, S.devices);
+  const serial = devices == NONE ? NONE : d.child(devices, S.serial);
+  if (serial != NONE && attr(d, serial, S.type) == "file") w.line(["serial", "file", attr(d, d.child(serial, S.source), S.path)]);
+  else if (serial != NONE || (devices != NONE && d.child(devices, S.console) != NONE)) w.line(["serial", "pty"]);
+  w.line(["on_poweroff", action(text(d, d.child(root, S.on_poweroff)))]);
+  w.line(["on_reboot", action(text(d, d.child(root, S.on_reboot)))]);
+  w.line(["on_crash", action(text(d, d.child(root, S.on_crash)))]);
+  return true;
+}

@@ -1,0 +1,123 @@
+// core.wasm's operations for hosted nodes (lxc:///, kvm:///). Starting is two steps: the core
+// writes the plan (with the state checks), the host carries it out and reports the result
+// (commit). The host also replays what it finds on disk when it opens the node (running
+// domains, how others ended).
+import { Code, beginError, From } from "../errors";
+import { DomainObj } from "../objects/domain-list";
+import { Definition } from "../objects/definition";
+import { PausedReason, RunningReason, State } from "../objects/states";
+import { CgroupLayout } from "../drivers/lxc/cgroups";
+import { checkPause, HostedKind, HostedNode, hostedDefinitionFrom, markPaused, markStarted, markStopped, startPlan } from "../drivers/hosted";
+import { addNode, current, io, nodeAt, putOneDomain, target } from "./domains";
+
+function hostedNodeAt(handle: i32): HostedNode | null {
+  const node = nodeAt(handle);
+  if (node === null) return null;
+  if (!(node instanceof HostedNode)) {
+    beginError(Code.INVALID_ARG, From.NONE).str("not a hosted node");
+    return null;
+  }
+  return changetype<HostedNode>(node);
+}
+
+/** A new hosted node. Input: "kind lxc|kvm", "rundir PATH" and the cgroup lines CgroupLayout.parse reads. */
+export function hostedNodeOpen(len: i32): i32 {
+  const node = new HostedNode();
+  const facts = String.UTF8.decodeUnsafe(io.input.buf.ptr, <usize>len);
+  node.layout = CgroupLayout.parse(facts);
+  const lines = facts.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].startsWith("rundir ")) node.runDir = lines[i].substring(7);
+    if (lines[i] == "kind kvm") node.kind = HostedKind.KVM;
+  }
+  return addNode(node);
+}
+
+/** The plan starting a defined domain (output: plan text). */
+export function hostedPlanStart(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32): i32 {
+  const obj = target(handle, a, b, c, e, nameLen);
+  if (obj === null || !(current! instanceof HostedNode)) return -1;
+  const node = changetype<HostedNode>(current!);
+  return startPlan(node, obj, obj.def, io.output) ? 0 : -1;
+}
+
+/** createXML's definition in the input (len bytes), if it is valid and may take its place in the registry. */
+function createDefinition(node: HostedNode, len: i32): Definition | null {
+  const def = hostedDefinitionFrom(node, io.input, len, 0);
+  if (def === null) return null;
+  node.list.placeFor(def, true);
+  return node.list.ok ? def : null;
+}
+
+/** The plan for createXML: the definition in the input (len bytes), checked against the registry. */
+export function hostedPlanCreate(handle: i32, len: i32): i32 {
+  const node = hostedNodeAt(handle);
+  if (node === null) return -1;
+  const def = createDefinition(node, len);
+  if (def === null) return -1;
+  return startPlan(node, node.list.placeFor(def, true), def, io.output) ? 0 : -1;
+}
+
+/** createXML succeeded: the definition in the input becomes a running domain `id`. */
+export function hostedCommitCreate(handle: i32, len: i32, id: i32): i32 {
+  const node = hostedNodeAt(handle);
+  if (node === null) return -1;
+  const def = createDefinition(node, len);
+  if (def === null) return -1;
+  const existing = node.list.placeFor(def, true);
+  const obj: DomainObj = existing !== null ? existing! : node.list.add(def);
+  if (existing === null) obj.persistent = false;
+  if (!markStarted(node, obj, def, id, false, true)) return -1;
+  putOneDomain(obj);
+  return 0;
+}
+
+/** The plan of a defined domain ran: it is running (or paused) as `id`; announce: emit the event. */
+export function hostedCommitStart(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, id: i32, paused: i32, announce: i32): i32 {
+  const obj = target(handle, a, b, c, e, nameLen);
+  if (obj === null || !(current! instanceof HostedNode)) return -1;
+  return markStarted(changetype<HostedNode>(current!), obj, obj.def, id, paused != 0, announce != 0) ? 0 : -1;
+}
+
+/** A running container found when the node opened: its live XML in the input (len bytes). */
+export function hostedRestoreRunning(handle: i32, len: i32, id: i32, paused: i32): i32 {
+  const node = hostedNodeAt(handle);
+  if (node === null) return -1;
+  const live = hostedDefinitionFrom(node, io.input, len, 0);
+  if (live === null) return -1;
+  let obj = node.list.findByUuid(live.uuidHi, live.uuidLo);
+  if (obj === null) {
+    obj = node.list.add(live);
+    obj.persistent = false;
+  } else {
+    obj.newDef = obj.persistent ? obj.def : null;
+  }
+  obj.def = live;
+  node.list.setId(obj, id);
+  obj.state = paused != 0 ? State.PAUSED : State.RUNNING;
+  obj.reason = paused != 0 ? PausedReason.USER : RunningReason.BOOTED;
+  return 0;
+}
+
+/** The container ended (reason: virDomainShutoffReason). */
+export function hostedCommitStopped(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, reason: i32, announce: i32): i32 {
+  const obj = target(handle, a, b, c, e, nameLen);
+  if (obj === null || !(current! instanceof HostedNode)) return -1;
+  markStopped(changetype<HostedNode>(current!), obj, reason, announce != 0);
+  return 0;
+}
+
+/** Whether the domain may be suspended (pause 1) or resumed (pause 0) now. */
+export function hostedCheckPause(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, pause: i32): i32 {
+  const obj = target(handle, a, b, c, e, nameLen);
+  if (obj === null) return -1;
+  return checkPause(obj, pause != 0) ? 0 : -1;
+}
+
+export function hostedCommitPause(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, pause: i32): i32 {
+  const obj = target(handle, a, b, c, e, nameLen);
+  if (obj === null) return -1;
+  markPaused(obj, pause != 0);
+  return 0;
+}
+

@@ -1,0 +1,534 @@
+// Drivers whose domains run as host processes started from a plan the core writes: lxc:///
+// (one supervisor per container) and kvm:/// (one VMM process per guest). core.wasm decides (the
+// registry, states, which definitions run, the plan); this file keeps the truth on disk so that
+// every process sees the same node, and talks to the per-domain process:
+//   <config>/NAME.xml        persistent definitions      (VIRTKIT_CONFIG_DIR/<driver>, default /etc/virtkit/<driver>)
+//   <config>/autostart/NAME  autostart marks
+//   <run>/NAME.xml           live definition of a running domain   (VIRTKIT_RUN_DIR/<driver>, default /run/virtkit/<driver>)
+//   <run>/NAME.plan          the plan it was started with
+//   <run>/NAME.status        written by the domain's process: running (paused), or how it ended
+//   <run>/NAME.sock          that process's control socket (destroy, shutdown, reboot, console, ...)
+// Every change happens under an exclusive lock on <run>/.lock; a process that finds the
+// directories changed since it last looked reloads them.
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { cpus, hostname, release, totalmem } from "node:os";
+import { join } from "node:path";
+import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
+import { Core, coreModule } from "../host/core.js";
+import { loadNativeShim, type NativeShim } from "../host/native.js";
+import { nodeShim } from "../host/shim.js";
+import { CoreDriver, CoreNode, Op, readDomains } from "./core-driver.js";
+import { uuidString, type ConsoleStream, type DomainRef, type HypervisorDriver, type LifecycleEvent, type NodeInfo, type SecurityLabel, type SecurityModel } from "./driver.js";
+import { openConsoleSocket, supervisorCommand } from "./lxc/supervisor.js";
+
+export const enum Shutoff {
+  UNKNOWN = 0,
+  SHUTDOWN = 1,
+  DESTROYED = 2,
+  CRASHED = 3,
+  FAILED = 6,
+}
+
+/** virDomainEventStoppedDetailType for a shutoff reason: shutdown 0, destroyed 1, crashed 2, failed 5. */
+const STOPPED_DETAIL: Record<number, number> = { 1: 0, 2: 1, 3: 2, 6: 5 };
+
+const REASONS: Record<string, number> = { shutdown: Shutoff.SHUTDOWN, destroyed: Shutoff.DESTROYED, crashed: Shutoff.CRASHED, failed: Shutoff.FAILED };
+
+const XML_SECURE_INACTIVE = 1 | 2;
+/** How long a change waits for another process's (libvirt waits 30 s for a job). */
+const LOCK_WAIT_MS = 30_000;
+
+let hostedCore: Core | undefined;
+/** One core for the process's hosted nodes, over the real host functions (randomness, clock). */
+function core(): Core {
+  hostedCore ??= new Core(coreModule(), nodeShim);
+  return hostedCore;
+}
+
+/** Writes through a temporary file, flushed, then renamed into place. */
+export function writeAtomically(path: string, data: string): void {
+  const temp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(temp, "w", 0o600);
+  try {
+    writeFileSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+}
+
+export function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** A status file's "key value" lines. */
+export function parseStatus(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const space = line.indexOf(" ");
+    if (space > 0) fields[line.slice(0, space)] = line.slice(space + 1);
+  }
+  return fields;
+}
+
+/** Where a hosted driver keeps its node; VIRTKIT_CONFIG_DIR / VIRTKIT_RUN_DIR move them (tests). */
+export function hostedDirs(driver: "lxc" | "kvm", env: NodeJS.ProcessEnv = process.env): { config: string; run: string } {
+  return {
+    config: join(env.VIRTKIT_CONFIG_DIR || "/etc/virtkit", driver),
+    run: join(env.VIRTKIT_RUN_DIR || "/run/virtkit", driver),
+  };
+}
+
+export type RunFile = "xml" | "plan" | "status" | "sock" | "root" | "log";
+
+export abstract class HostedDriver extends CoreDriver implements HypervisorDriver {
+  abstract readonly type: string;
+  protected readonly shim: NativeShim;
+  /** The directories' modification times when last loaded. */
+  private stamp = "";
+  private closed = false;
+  /** What each domain's state was when this process last looked: UUID → [state, reason]. */
+  private seen = new Map<string, { ref: DomainRef; state: number; reason: number }>();
+  private watcher: FSWatcher | undefined;
+  /** Set while this process changes the node: the watcher waits for the change to finish. */
+  private busy = false;
+  /** Domains found ended whose runtime files are removed at the next change (under the lock). */
+  private readonly ended = new Set<string>();
+
+  protected constructor(
+    readonly uri: string,
+    protected readonly dirs: { config: string; run: string },
+    /** libvirt's error domain for this driver's errors (VIR_FROM_LXC, VIR_FROM_QEMU). */
+    protected readonly errorDomain: number,
+    /** The prefix of libvirt's function names in flag errors ("lxc", "qemu"). */
+    private readonly fnPrefix: string,
+  ) {
+    super(core(), new CoreNode(-1));
+    this.shim = loadNativeShim();
+  }
+
+  /** Creates the directories, loads the node and autostarts (once per host boot). */
+  protected async prepare(runMode: number): Promise<void> {
+    mkdirSync(this.dirs.run, { recursive: true, mode: runMode });
+    chmodSync(this.dirs.run, runMode);
+    mkdirSync(join(this.dirs.config, "autostart"), { recursive: true, mode: 0o755 });
+    this.sync();
+    await this.autostartOnce();
+  }
+
+  // ---- what each kind of domain does its own way --------------------------------------------------
+
+  /** "kind ..." and the other lines hostedNodeOpen reads. */
+  protected abstract nodeFacts(): string;
+  /** Carries out a start plan; returns the domain's id (its process's pid). */
+  protected abstract runPlan(name: string, plan: string): Promise<number>;
+  /** Whether a running domain is paused, from its status file (and its process's state). */
+  protected abstract pausedOnDisk(name: string, status: Record<string, string>): boolean;
+  /** Ends what is left of a domain whose process is gone or does not answer. */
+  protected abstract killOrphan(name: string): void;
+
+  /** Forgets what was cached about plans (the node is being reloaded). */
+  protected forgetPlans(): void {}
+
+  /**
+   * Removes a finished domain's runtime files (the status stays: it says how it ended);
+   * resourcesToo: also what its process removes when it ends normally (a container's cgroups).
+   */
+  protected cleanupRun(name: string, _resourcesToo: boolean): void {
+    for (const kind of ["xml", "plan", "sock"] as const) rmSync(this.runFile(name, kind), { force: true });
+    rmSync(this.runFile(name, "root"), { recursive: true, force: true });
+  }
+
+  protected error(code: number, message: string): VirtError {
+    return new VirtError(code, this.errorDomain, message);
+  }
+
+  /**
+   * Lifecycle events also for what happens without this process: a domain that ends by itself,
+   * or another process's changes. While anyone listens, the runtime directory is watched.
+   */
+  subscribe(listener: (events: LifecycleEvent[]) => void): () => void {
+    const unsubscribe = super.subscribe(listener);
+    if (!this.watcher) {
+      this.seen = this.states();
+      this.watcher = watch(this.dirs.run, () => {
+        if (!this.busy) this.announceChanges();
+      });
+      this.watcher.unref();
+    }
+    return () => {
+      unsubscribe();
+      if (this.node.listeners.size === 0) {
+        this.watcher?.close();
+        this.watcher = undefined;
+      }
+    };
+  }
+
+  private states(): Map<string, { ref: DomainRef; state: number; reason: number }> {
+    const states = new Map<string, { ref: DomainRef; state: number; reason: number }>();
+    for (const ref of super.listAllDomains(0)) {
+      const s = this.registryStatus(ref);
+      states.set(uuidString(ref.uuid), { ref, state: s.state, reason: s.reason });
+    }
+    return states;
+  }
+
+  /** Reloads when the disk changed, telling listeners what changed since this process last looked. */
+  private announceChanges(): void {
+    if (this.closed) return;
+    const before = this.seen;
+    this.sync();
+    if (this.node.listeners.size === 0) return;
+    const after = this.states();
+    const events: LifecycleEvent[] = [];
+    const running = (s: number) => s === 1 || s === 3;
+    for (const [uuid, now] of after) {
+      const was = before.get(uuid);
+      if (was === undefined || was.state === now.state) continue;
+      if (!running(was.state) && running(now.state)) events.push({ dom: now.ref, event: 2, detail: 0 }); // started, booted
+      else if (running(was.state) && now.state === 5) events.push({ dom: now.ref, event: 5, detail: STOPPED_DETAIL[now.reason] ?? 0 });
+      else if (was.state === 1 && now.state === 3) events.push({ dom: now.ref, event: 3, detail: 0 }); // suspended
+      else if (was.state === 3 && now.state === 1) events.push({ dom: now.ref, event: 4, detail: 0 }); // resumed
+    }
+    for (const [uuid, was] of before) {
+      if (!after.has(uuid) && running(was.state)) events.push({ dom: was.ref, event: 5, detail: 0 }); // a transient domain ended
+    }
+    this.seen = after;
+    if (events.length > 0) for (const listener of this.node.listeners) listener(events);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.watcher?.close();
+    if (this.node.handle >= 0) this.core.call("nodeClose", this.node.handle);
+  }
+
+  // ---- the node's state on disk ------------------------------------------------------------------
+
+  private dirStamp(): string {
+    const a = statSync(this.dirs.config, { bigint: true }).mtimeNs;
+    const b = statSync(this.dirs.run, { bigint: true }).mtimeNs;
+    const c = statSync(join(this.dirs.config, "autostart"), { bigint: true }).mtimeNs;
+    return `${a}:${b}:${c}`;
+  }
+
+  /** Reloads the node when another process (or this one) changed the directories. */
+  protected sync(): void {
+    const stamp = this.dirStamp();
+    if (stamp === this.stamp) return;
+    const c = this.core;
+    const handle = c.call("hostedNodeOpen", c.writeText(`rundir ${this.dirs.run}\n${this.nodeFacts()}`));
+    if (this.node.handle >= 0) c.call("nodeClose", this.node.handle);
+    this.node.handle = handle;
+    this.forgetPlans();
+    for (const file of readdirSync(this.dirs.config)) {
+      if (!file.endsWith(".xml")) continue;
+      const xml = readText(join(this.dirs.config, file));
+      if (xml === undefined) continue;
+      try {
+        c.call("domainDefine", handle, c.writeText(xml), 0);
+      } catch {
+        // a definition this build cannot read stays on disk untouched
+      }
+    }
+    for (const name of readdirSync(join(this.dirs.config, "autostart"))) {
+      const ref = this.find(name);
+      if (ref) this.op(ref, Op.SET_AUTOSTART, 1);
+    }
+    for (const file of readdirSync(this.dirs.run)) {
+      if (file.endsWith(".status")) this.restoreDomain(file.slice(0, -".status".length));
+    }
+    this.stamp = stamp;
+  }
+
+  private find(name: string): DomainRef | undefined {
+    try {
+      this.core.call("domainLookupByName", this.node.handle, this.core.writeText(name));
+      return readDomains(this.core)[0];
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Replays a domain's status into the core: running (with its live XML), or how it ended. */
+  private restoreDomain(name: string): void {
+    const status = parseStatus(readText(this.runFile(name, "status")) ?? "");
+    const supervisor = Number(status.supervisor);
+    const live = readText(this.runFile(name, "xml"));
+    const c = this.core;
+    const alive = status.state === "running" && this.shim.processAlive(supervisor);
+    if (alive && live !== undefined) {
+      const paused = this.pausedOnDisk(name, status);
+      c.call("hostedRestoreRunning", this.node.handle, c.writeText(live), supervisor, paused ? 1 : 0);
+      return;
+    }
+    // Being started by another process right now (its live definition comes next): not ended.
+    if (alive) return;
+    const ref = this.find(name);
+    // Ended: recorded by its process, or (still "running") it is gone without recording it.
+    const reason = status.state === "running" ? Shutoff.CRASHED : (REASONS[status.reason] ?? Shutoff.UNKNOWN);
+    if (ref) this.ask(ref, "hostedCommitStopped", reason, 0);
+    if (existsSync(this.runFile(name, "plan"))) this.ended.add(name);
+  }
+
+  protected runFile(name: string, kind: RunFile): string {
+    return join(this.dirs.run, `${name}.${kind}`);
+  }
+
+  /** Runs fn holding the node's state-change lock (waiting for another process's change). */
+  protected async locked<T>(fn: () => Promise<T> | T): Promise<T> {
+    const lockPath = join(this.dirs.run, ".lock");
+    const until = Date.now() + LOCK_WAIT_MS;
+    let fd = this.shim.lockFile(lockPath);
+    while (fd === null) {
+      if (Date.now() > until) throw this.error(ErrorNumber.VIR_ERR_OPERATION_TIMEOUT, "Timed out during operation: cannot acquire state change lock");
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      fd = this.shim.lockFile(lockPath);
+    }
+    this.busy = true;
+    try {
+      this.announceChanges();
+      for (const name of this.ended) {
+        const status = parseStatus(readText(this.runFile(name, "status")) ?? "");
+        if (status.state === "running" && this.shim.processAlive(Number(status.supervisor))) continue; // started again meanwhile
+        // a process that died leaves its resources (cgroups); one that recorded the end removed them
+        const unrecorded = status.state === "running";
+        this.cleanupRun(name, unrecorded);
+        if (unrecorded) writeAtomically(this.runFile(name, "status"), "state shutoff\nreason crashed\n");
+      }
+      this.ended.clear();
+      return await fn();
+    } finally {
+      this.seen = this.states();
+      this.busy = false;
+      this.shim.closeFd(fd);
+    }
+  }
+
+  /** Writes what disk must say after a change of d: its persistent and live definitions. */
+  protected persist(d: DomainRef): void {
+    const status = this.registryStatus(d);
+    if (status.persistent) writeAtomically(join(this.dirs.config, `${d.name}.xml`), this.xmlOf(d, XML_SECURE_INACTIVE));
+    if (status.id >= 0) writeAtomically(this.runFile(d.name, "xml"), this.xmlOf(d, 1));
+  }
+
+  private xmlOf(d: DomainRef, flags: number): string {
+    this.ask(d, "domainXML", flags);
+    return this.core.outputText();
+  }
+
+  /** Starts the first time the driver opens after the host booted (the run directory is new). */
+  private async autostartOnce(): Promise<void> {
+    const marker = join(this.dirs.run, ".autostarted");
+    if (existsSync(marker)) return;
+    writeFileSync(marker, "");
+    for (const ref of this.listAllDomains(2 | 1024)) {
+      try {
+        await this.domainCreate(ref, 0);
+      } catch {
+        // like libvirt: a domain that fails to autostart stays off; the others still start
+      }
+    }
+  }
+
+  // ---- node -----------------------------------------------------------------------------------------
+
+  getHostname(): string {
+    return hostname();
+  }
+
+  /** The kernel's version (major * 1,000,000 + minor * 1,000 + micro), as libvirt's LXC driver reports it; KVM is part of it too. */
+  getVersion(): number {
+    const [major = 0, minor = 0, micro = 0] = release().split(/[.-]/).map((n) => Number.parseInt(n, 10) || 0);
+    return major * 1_000_000 + minor * 1_000 + micro;
+  }
+
+  getNodeInfo(): NodeInfo {
+    const list = cpus();
+    return { model: "x86_64", memory: Math.floor(totalmem() / 1024), cpus: list.length, mhz: list[0]?.speed ?? 0, nodes: 1, sockets: 1, cores: list.length, threads: 1 };
+  }
+
+  /** The one kind of guest this driver runs, for its capabilities. */
+  protected abstract readonly guest: { osType: string; emulator: string; domainType: string };
+
+  getCapabilities(): string {
+    return `<capabilities>
+
+  <host>
+    <cpu>
+      <arch>x86_64</arch>
+    </cpu>
+  </host>
+
+  <guest>
+    <os_type>${this.guest.osType}</os_type>
+    <arch name='x86_64'>
+      <wordsize>64</wordsize>
+      <emulator>${this.guest.emulator}</emulator>
+      <domain type='${this.guest.domainType}'/>
+    </arch>
+  </guest>
+
+</capabilities>
+`;
+  }
+
+  getSecurityModel(): SecurityModel {
+    return { model: "none", doi: "0" };
+  }
+
+  domainGetSecurityLabel(): SecurityLabel {
+    return { label: "", enforcing: false };
+  }
+
+  listAllDomains(flags: number): DomainRef[] {
+    this.sync();
+    return super.listAllDomains(flags);
+  }
+
+  lookupByName(name: string): DomainRef {
+    this.sync();
+    return super.lookupByName(name);
+  }
+
+  lookupByUUID(uuid: readonly [number, number, number, number]): DomainRef {
+    this.sync();
+    return super.lookupByUUID(uuid);
+  }
+
+  lookupByID(id: number): DomainRef {
+    this.sync();
+    return super.lookupByID(id);
+  }
+
+  // ---- definitions ------------------------------------------------------------------------------------
+
+  defineXML(xml: string, flags: number): Promise<DomainRef> {
+    return this.locked(() => {
+      const ref = this.define(xml, flags);
+      this.persist(ref);
+      return ref;
+    });
+  }
+
+  domainUndefine(d: DomainRef, flags: number): Promise<void> {
+    return this.locked(() => {
+      super.domainUndefine(d, flags);
+      rmSync(join(this.dirs.config, `${d.name}.xml`), { force: true });
+      rmSync(join(this.dirs.config, "autostart", d.name), { force: true });
+    });
+  }
+
+  domainSetAutostart(d: DomainRef, autostart: boolean): Promise<void> {
+    return this.locked(() => {
+      super.domainSetAutostart(d, autostart);
+      const mark = join(this.dirs.config, "autostart", d.name);
+      if (autostart) writeFileSync(mark, "");
+      else rmSync(mark, { force: true });
+    });
+  }
+
+  // ---- starting ------------------------------------------------------------------------------------------
+
+  domainCreate(d: DomainRef, flags: number): Promise<void> {
+    return this.locked(async () => {
+      if (flags !== 0) this.checkFlags(flags, 0, `${this.fnPrefix}DomainCreateWithFlags`);
+      this.ask(d, "hostedPlanStart");
+      const id = await this.runPlan(d.name, this.core.outputText());
+      this.dispatch(this.ask(d, "hostedCommitStart", id, 0, 1));
+      this.persist(d);
+    });
+  }
+
+  createXML(xml: string, flags: number): Promise<DomainRef> {
+    return this.locked(async () => {
+      if (flags !== 0) this.checkFlags(flags, 0, `${this.fnPrefix}DomainCreateXML${this.fnPrefix === "lxc" ? "WithFiles" : ""}`);
+      const c = this.core;
+      c.call("hostedPlanCreate", this.node.handle, c.writeText(xml));
+      const plan = c.outputText();
+      const name = /^status\t(.*)\.status$/m.exec(plan)?.[1]?.split("/").pop() ?? "";
+      const id = await this.runPlan(name, plan);
+      const ref = this.oneDomain(c.call("hostedCommitCreate", this.node.handle, c.writeText(xml), id));
+      this.persist(ref);
+      return ref;
+    });
+  }
+
+  protected checkFlags(flags: number, allowed: number, fn: string): void {
+    const extra = flags & ~allowed;
+    if (extra !== 0) throw new VirtError(ErrorNumber.VIR_ERR_INVALID_ARG, this.errorDomain, `invalid argument: unsupported flags (0x${extra.toString(16)}) in function ${fn}`);
+  }
+
+  // ---- stopping --------------------------------------------------------------------------------------------
+
+  protected requireActive(d: DomainRef): void {
+    this.ask(d, "hostedCheckPause", 1); // "domain is not running" unless active
+  }
+
+  domainDestroy(d: DomainRef, flags: number): Promise<void> {
+    return this.locked(async () => {
+      this.checkFlags(flags, 1, `${this.fnPrefix}DomainDestroyFlags`);
+      this.requireActive(d);
+      try {
+        await supervisorCommand(this.runFile(d.name, "sock"), "destroy");
+      } catch {
+        // no process to ask: end what is left of the domain
+        this.killOrphan(d.name);
+      }
+      this.dispatch(this.ask(d, "hostedCommitStopped", Shutoff.DESTROYED, 1));
+      this.cleanupRun(d.name, true);
+    });
+  }
+
+  /** The control command asking the guest to stop (it decides whether it does). */
+  protected abstract readonly shutdownCommand: string;
+
+  domainShutdown(d: DomainRef, flags: number): Promise<void> {
+    return this.locked(async () => {
+      this.checkFlags(flags, 4 | 8, `${this.fnPrefix}DomainShutdownFlags`);
+      this.requireActive(d);
+      await supervisorCommand(this.runFile(d.name, "sock"), this.shutdownCommand);
+    });
+  }
+
+  domainReboot(d: DomainRef, flags: number): Promise<void> {
+    return this.locked(async () => {
+      this.checkFlags(flags, 4 | 8, `${this.fnPrefix}DomainReboot`);
+      this.requireActive(d);
+      await supervisorCommand(this.runFile(d.name, "sock"), "reboot");
+    });
+  }
+
+  domainGetXMLDesc(d: DomainRef, flags: number): string {
+    this.sync();
+    return super.domainGetXMLDesc(d, flags) as string;
+  }
+
+  domainSetVcpusFlags(d: DomainRef, count: number, flags: number): Promise<void> {
+    return this.locked(() => {
+      this.ask(d, "domainSetVcpus", count, flags);
+      this.persist(d);
+    });
+  }
+
+  // ---- console --------------------------------------------------------------------------------------------------
+
+  async domainOpenConsole(d: DomainRef, devName: string | null, flags: number): Promise<ConsoleStream> {
+    this.sync();
+    this.requireActive(d);
+    try {
+      return await openConsoleSocket(this.runFile(d.name, "sock"), (flags & 1) !== 0);
+    } catch (e) {
+      const why = (e as Error).message;
+      if (why === "busy") throw this.error(ErrorNumber.VIR_ERR_OPERATION_FAILED, "operation failed: Active console session exists for this domain");
+      throw this.error(ErrorNumber.VIR_ERR_INTERNAL_ERROR, `internal error: cannot find character device ${devName ?? "<null>"}`);
+    }
+  }
+}

@@ -1,0 +1,137 @@
+// kvm:/// — guests on this node's /dev/kvm with core.wasm as their VMM. The node on disk, its lock
+// and events, and the start/stop steps are every hosted driver's (hosted.ts); here is what KVM
+// guests do their own way: each runs in its own VMM process (kvm/vmm-main.ts: a main thread for
+// control and console, a vCPU thread for KVM_RUN), which outlives the process that started it.
+// suspend/resume stop and restart the vCPU; shutdown and reboot press the ACPI power button.
+import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
+import { strerrorOf } from "../errno.js";
+import type { DomainRef, DomainStatus } from "./driver.js";
+import { HostedDriver, hostedDirs, parseStatus, readText, writeAtomically } from "./hosted.js";
+import { supervisorCommand } from "./lxc/supervisor.js";
+
+/** The VMM process's program: the bundle beside dist/, or the TypeScript source under tsx. */
+function vmmProgram(): { execArgv: string[]; script: string } {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith(".ts")) return { execArgv: ["--import", "tsx"], script: fileURLToPath(new URL("./kvm/vmm-main.ts", import.meta.url)) };
+  return { execArgv: [], script: fileURLToPath(new URL("./kvm-vmm.cjs", import.meta.url)) };
+}
+
+export class KvmDriver extends HostedDriver {
+  readonly type = "KVM";
+  /** The guest hears an ACPI power-button press and decides (a shell as init ignores it). */
+  protected readonly shutdownCommand = "shutdown";
+
+  private constructor(uri: string) {
+    super(uri, hostedDirs("kvm"), ErrorDomain.VIR_FROM_QEMU, "qemu");
+  }
+
+  /** kvm:///system (or kvm:///): needs root and /dev/kvm, as libvirt's system qemu driver. */
+  static async open(uri: string): Promise<KvmDriver> {
+    if (process.getuid?.() !== 0) {
+      throw new VirtError(ErrorNumber.VIR_ERR_OPERATION_DENIED, ErrorDomain.VIR_FROM_QEMU, "operation forbidden: the KVM driver needs root (kvm:///system)");
+    }
+    if (!existsSync("/dev/kvm")) {
+      throw new VirtError(ErrorNumber.VIR_ERR_NO_SUPPORT, ErrorDomain.VIR_FROM_QEMU, "this function is not supported by the connection driver: /dev/kvm is missing (KVM is not available on this host)");
+    }
+    const driver = new KvmDriver(uri);
+    await driver.prepare(0o700);
+    return driver;
+  }
+
+  protected readonly guest = { osType: "hvm", emulator: "/usr/libexec/virtkit-vmm", domainType: "kvm" };
+
+  protected nodeFacts(): string {
+    return "kind kvm\n";
+  }
+
+  protected pausedOnDisk(_name: string, status: Record<string, string>): boolean {
+    return status.paused === "1";
+  }
+
+  /** A VMM process that died took its guest with it: nothing is left but runtime files. */
+  protected killOrphan(name: string): void {
+    const status = parseStatus(readText(this.runFile(name, "status")) ?? "");
+    const pid = Number(status.supervisor);
+    if (pid > 0 && this.shim.processAlive(pid)) process.kill(pid, "SIGKILL");
+  }
+
+  /** Starts the VMM process on the plan; resolves with its pid once the guest's vCPU is ready. */
+  protected async runPlan(name: string, plan: string): Promise<number> {
+    const planFile = this.runFile(name, "plan");
+    writeAtomically(planFile, plan);
+    const { execArgv, script } = vmmProgram();
+    // the VMM's own diagnostics, kept after it ends (libvirt keeps a log per domain too)
+    const log = openSync(this.runFile(name, "log"), "a", 0o600);
+    const child = spawn(process.execPath, [...execArgv, script, planFile], { detached: true, stdio: ["ignore", log, log, "pipe"] });
+    closeSync(log);
+    const text = await new Promise<string>((resolve) => {
+      let data = "";
+      const stream = child.stdio[3] as NodeJS.ReadableStream;
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk: string) => (data += chunk));
+      stream.on("end", () => resolve(data));
+      stream.on("error", () => resolve(data));
+    });
+    child.unref();
+    const f = text.trim().split("\t");
+    if (f[0] === "ok") return Number(f[1]);
+    this.cleanupRun(name, false);
+    if (child.exitCode === null && child.pid) child.kill("SIGKILL");
+    const errno = Number(f[f.length - 1]) || 0;
+    const step = f.slice(1, -1).join(" ") || "VMM process";
+    throw this.error(ErrorNumber.VIR_ERR_INTERNAL_ERROR, `internal error: guest failed to start: ${step}${errno ? `: ${strerrorOf(errno)}` : ""}`);
+  }
+
+  // ---- lifecycle beyond every hosted driver's ------------------------------------------------------------
+
+  private vmmCommand(d: DomainRef, command: string): Promise<string> {
+    return supervisorCommand(this.runFile(d.name, "sock"), command);
+  }
+
+  private setPaused(d: DomainRef, pause: boolean): Promise<void> {
+    return this.locked(async () => {
+      this.ask(d, "hostedCheckPause", pause ? 1 : 0);
+      const reply = await this.vmmCommand(d, pause ? "suspend" : "resume");
+      if (reply !== "ok") throw this.error(ErrorNumber.VIR_ERR_OPERATION_FAILED, `operation failed: ${pause ? "suspend" : "resume"}: ${reply}`);
+      this.dispatch(this.ask(d, "hostedCommitPause", pause ? 1 : 0));
+    });
+  }
+
+  domainSuspend(d: DomainRef): Promise<void> {
+    return this.setPaused(d, true);
+  }
+
+  domainResume(d: DomainRef): Promise<void> {
+    return this.setPaused(d, false);
+  }
+
+  /** A hard reset: the guest starts again from its kernel, whatever on_reboot says. */
+  domainReset(d: DomainRef, flags: number): Promise<void> {
+    return this.locked(async () => {
+      this.checkFlags(flags, 0, "qemuDomainReset");
+      this.requireActive(d);
+      await this.vmmCommand(d, "reset");
+    });
+  }
+
+  /** The registry's state, with the vCPU thread's CPU time (from /proc) for a running guest. */
+  domainGetStatus(d: DomainRef): DomainStatus {
+    this.sync();
+    const status = this.registryStatus(d);
+    status.cpuTime = 0;
+    if (status.id < 0) return status;
+    const fields = parseStatus(readText(this.runFile(d.name, "status")) ?? "");
+    try {
+      // /proc/PID/task/TID/stat: utime and stime (fields 14 and 15) in clock ticks of 10 ms
+      const stat = readFileSync(`/proc/${fields.supervisor}/task/${fields.vcpu}/stat`, "utf8");
+      const after = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      status.cpuTime = (Number(after[11]) + Number(after[12])) * 10_000_000;
+    } catch {
+      // the guest is ending: no CPU time to report
+    }
+    return status;
+  }
+}

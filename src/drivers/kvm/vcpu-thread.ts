@@ -1,0 +1,121 @@
+// The vCPU thread of a VMM process: a worker that owns the KVM VM and core.wasm's devices and runs
+// KVM_RUN in a loop, so that the process's main thread (control socket, console) never blocks.
+// The main thread sends commands on a MessagePort and kicks the vCPU out of KVM_RUN; the worker
+// takes them synchronously (receiveMessageOnPort) and reports back with postMessage.
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
+import { Core, coreModule } from "../../host/core.js";
+import { loadNativeShim } from "../../host/native.js";
+import { nodeShim } from "../../host/shim.js";
+import { Machine, type Stop } from "./machine.js";
+import type { VmmPlan } from "./vmm-plan.js";
+
+export type VcpuCommand = { cmd: "pause" | "resume" | "destroy" | "reset" | "power" | "reboot" } | { cmd: "input"; bytes: Uint8Array };
+
+export type VcpuReport =
+  | { type: "ready"; threadId: number }
+  | { type: "output"; bytes: Uint8Array }
+  | { type: "paused" | "resumed" | "restarted" }
+  | { type: "ended"; reason: "shutdown" | "destroyed" | "crashed"; detail: string }
+  | { type: "failed"; step: string; errno: number };
+
+export interface VcpuThreadData {
+  plan: VmmPlan;
+  port: MessagePort;
+  /** Int32Array[0]: set by the main thread after each command, for a paused vCPU waiting on it. */
+  wake: SharedArrayBuffer;
+}
+
+const report = (r: VcpuReport) => parentPort!.postMessage(r);
+
+/** What ends the run, or restarts the guest, after it stopped (the plan's on_* actions). */
+function afterStop(plan: VmmPlan, stop: Stop, requested: { reboot: boolean; reset: boolean }): { restart: true } | { restart: false; reason: "shutdown" | "destroyed" | "crashed"; detail: string } {
+  if (stop.kind === "stopped") return { restart: false, reason: "destroyed", detail: "" };
+  if (requested.reset) return { restart: true }; // virDomainReset: a hard reset, whatever on_reboot says
+  if (stop.kind === "poweroff") {
+    if (requested.reboot) return { restart: true }; // virDomainReboot: the guest shut down, it boots again
+    return plan.onPoweroff === "restart" ? { restart: true } : { restart: false, reason: "shutdown", detail: "poweroff" };
+  }
+  if (stop.kind === "reset") return plan.onReboot === "restart" ? { restart: true } : { restart: false, reason: "shutdown", detail: "reboot" };
+  return plan.onCrash === "restart" ? { restart: true } : { restart: false, reason: "crashed", detail: stop.reason };
+}
+
+export function runVcpuThread(): void {
+  const { plan, port, wake } = workerData as VcpuThreadData;
+  const wakeWord = new Int32Array(wake);
+  const kvm = loadNativeShim().kvm;
+  const core = new Core(coreModule(), nodeShim);
+  let paused = false;
+  const requested = { reboot: false, reset: false };
+  let pending: Stop | undefined;
+  let machine: Machine;
+
+  /** Takes the commands sent so far; returns a stop when one ends this run of the guest. */
+  const takeCommands = (): Stop | undefined => {
+    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+      const c = m.message as VcpuCommand;
+      if (c.cmd === "input") machine.input(c.bytes);
+      else if (c.cmd === "pause") paused = true;
+      else if (c.cmd === "resume") paused = false;
+      else if (c.cmd === "destroy") pending = { kind: "stopped" };
+      else if (c.cmd === "reset") {
+        requested.reset = true;
+        pending ??= { kind: "reset" };
+      }
+      else if (c.cmd === "power") machine.powerButton();
+      else if (c.cmd === "reboot") {
+        requested.reboot = true;
+        machine.powerButton();
+      }
+    }
+    return pending;
+  };
+
+  /** Called when a kick interrupted KVM_RUN: commands, and while paused, waiting for more. */
+  const interrupted = (): Stop | undefined => {
+    Atomics.store(wakeWord, 0, 0);
+    let stop = takeCommands();
+    if (paused && !stop) {
+      report({ type: "paused" });
+      while (paused && !stop) {
+        Atomics.wait(wakeWord, 0, 0);
+        Atomics.store(wakeWord, 0, 0);
+        stop = takeCommands();
+      }
+      if (!stop) report({ type: "resumed" });
+    }
+    return stop;
+  };
+
+  const build = (): Machine =>
+    new Machine(kvm, core, {
+      memoryBytes: plan.memoryBytes,
+      kernel: plan.kernel,
+      initrd: plan.initrd,
+      cmdline: plan.cmdline,
+      output: (bytes) => report({ type: "output", bytes }),
+      interrupted,
+    });
+
+  const threadId = kvm.vcpuThread();
+  try {
+    machine = build();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { errno?: number };
+    report({ type: "failed", step: err.syscall ? `${err.syscall}${err.path ? ` ${err.path}` : ""}` : err.message, errno: Math.abs(err.errno ?? 0) });
+    return;
+  }
+  report({ type: "ready", threadId });
+  for (;;) {
+    const stop = machine.runUntilStop();
+    const next = afterStop(plan, stop, requested);
+    machine.close();
+    if (!next.restart) {
+      report({ type: "ended", reason: next.reason, detail: next.detail });
+      return;
+    }
+    requested.reboot = requested.reset = false;
+    pending = undefined;
+    machine = build();
+    report({ type: "restarted" });
+  }
+}

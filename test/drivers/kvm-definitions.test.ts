@@ -1,0 +1,59 @@
+// What kvm:/// accepts and the plan its VMM process gets, decided by core.wasm (no /dev/kvm needed):
+// devices the VMM does not model are refused by name, never dropped.
+import test from "ava";
+import { Core, coreModule } from "../../src/host/core.js";
+import { MockShim } from "../../src/host/mock.js";
+import { parseVmmPlan } from "../../src/drivers/kvm/vmm-plan.js";
+
+const core = new Core(coreModule(), new MockShim(0));
+const node = core.call("hostedNodeOpen", core.writeText("kind kvm\nrundir /run/virtkit/kvm\n"));
+
+function domain(body: string, type = "kvm"): string {
+  return `<domain type='${type}'><name>g1</name><memory unit='MiB'>256</memory>${body}</domain>`;
+}
+const OS = "<os><type>hvm</type><kernel>/boot/vmlinuz</kernel><initrd>/boot/initrd.gz</initrd><cmdline>console=ttyS0 quiet</cmdline></os>";
+
+/** The plan for a transient guest, or the error core.wasm gives. */
+function plan(xml: string): string {
+  core.call("hostedPlanCreate", node, core.writeText(xml));
+  return core.outputText();
+}
+
+test("a direct-kernel guest becomes a VMM plan", (t) => {
+  const text = plan(domain(`${OS}<on_reboot>destroy</on_reboot><on_crash>coredump-restart</on_crash><devices><serial type='file'><source path='/var/log/g1.log'/></serial><console type='pty'/></devices>`));
+  t.deepEqual(parseVmmPlan(text), {
+    control: "/run/virtkit/kvm/g1.sock",
+    status: "/run/virtkit/kvm/g1.status",
+    memoryBytes: 256 * 1024 * 1024,
+    vcpus: 1,
+    kernel: "/boot/vmlinuz",
+    initrd: "/boot/initrd.gz",
+    cmdline: "console=ttyS0 quiet",
+    serial: { kind: "file", path: "/var/log/g1.log" },
+    onPoweroff: "end",
+    onReboot: "end",
+    onCrash: "restart",
+  });
+  // libvirt's defaults: on_reboot restarts
+  t.like(parseVmmPlan(plan(domain(OS))), { onPoweroff: "end", onReboot: "restart", onCrash: "end", serial: { kind: "none" } });
+});
+
+test("what the VMM cannot run is refused as unsupported configuration, naming it", (t) => {
+  const cases: [string, string][] = [
+    [domain(OS, "lxc"), "unsupported configuration: domain type 'lxc' is not supported by the KVM driver"],
+    [domain("<os><type>exe</type><init>/bin/sh</init></os>"), "unsupported configuration: the KVM driver runs only <os><type>hvm</type></os> domains"],
+    [domain("<os><type>hvm</type><boot dev='hd'/></os>"), "unsupported configuration: the KVM driver boots a direct <kernel> only (no firmware yet)"],
+    [domain(`<vcpu>2</vcpu>${OS}`), "unsupported configuration: the KVM driver runs guests with one vCPU so far, not 2"],
+    [domain(`${OS}<devices><disk type='file' device='disk'><source file='/x.img'/><target dev='vda' bus='virtio'/></disk></devices>`), "unsupported configuration: the KVM driver does not support <disk> devices yet"],
+    [domain(`${OS}<devices><interface type='network'><source network='default'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <interface> devices yet"],
+    [domain(`${OS}<devices><graphics type='vnc'/></devices>`), "unsupported configuration: the KVM driver does not support <graphics> devices yet"],
+    [domain(`${OS}<devices><serial type='tcp'><source mode='bind' host='127.0.0.1' service='4555'/></serial></devices>`), "unsupported configuration: the KVM driver does not support <serial type='tcp'>"],
+  ];
+  for (const [xml, message] of cases) {
+    const e = t.throws(() => plan(xml), undefined, message);
+    t.is(e?.message, message);
+    t.is((e as { code?: number }).code, 67, message); // VIR_ERR_CONFIG_UNSUPPORTED
+  }
+  // and the node keeps working
+  t.regex(plan(domain(OS)), /^kernel\t\/boot\/vmlinuz$/m);
+});

@@ -1,0 +1,177 @@
+// kvm:/// for real: a Linux guest booted by core.wasm's VMM on /dev/kvm, through the public API,
+// with its VMM process outliving whoever started it. npm run test:kvm runs this on real KVM.
+import test from "ava";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DomainShutoffReason, DomainState, ErrorNumber, openConnection, VirtError, type Connection } from "../../src/index.js";
+import type { ConsoleStream } from "../../src/drivers/driver.js";
+import { canBoot, cannotBootReason, initramfs, kernel } from "./guest.js";
+
+const root = process.getuid?.() === 0;
+const base = mkdtempSync("/tmp/virtkit-kvm-test-");
+process.env.VIRTKIT_CONFIG_DIR = join(base, "etc");
+process.env.VIRTKIT_RUN_DIR = join(base, "run");
+const runDir = join(base, "run", "kvm");
+test.after.always(() => rmSync(base, { recursive: true, force: true }));
+
+// The guest: it powers off when its ACPI power button is pressed (button.ko reports it on an
+// input device), and runs what is typed on its console.
+const GUEST_INIT = `
+while [ ! -e /dev/input/event0 ]; do sleep 0.1; done
+for e in /dev/input/event*; do (dd if=$e of=/dev/null bs=24 count=1 2>/dev/null; echo POWER_BUTTON; poweroff -f) & done
+echo LISTENING
+while read -r line; do eval "$line"; done
+`;
+const initrd = canBoot ? initramfs(GUEST_INIT, ["kernel/drivers/acpi/button.ko", "kernel/drivers/input/evdev.ko"]) : "";
+
+function guestXml(name: string, devices = "<console type='pty'/>"): string {
+  return `<domain type='kvm'><name>${name}</name><memory unit='MiB'>192</memory><vcpu>1</vcpu>
+<os><type arch='x86_64'>hvm</type><kernel>${kernel}</kernel><initrd>${initrd}</initrd><cmdline>console=ttyS0 reboot=k panic=1 pci=off quiet</cmdline></os>
+<on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>
+<devices>${devices}</devices></domain>`;
+}
+
+async function kvm(t: import("ava").ExecutionContext): Promise<Connection> {
+  const conn = await openConnection("kvm:///system");
+  t.teardown(async () => {
+    // a failed test leaves no guest running into the next one
+    for (const dom of await conn.listAllDomains(1)) await dom.destroy().catch(() => undefined);
+    await conn.close();
+  });
+  return conn;
+}
+
+/** Collects a console's text; waitFor resolves once a pattern has appeared `times` times. */
+function transcript(console: ConsoleStream) {
+  let text = "";
+  const waiters: { pattern: RegExp; times: number; resolve: () => void }[] = [];
+  const check = () => {
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const w = waiters[i];
+      if ((text.match(new RegExp(w.pattern.source, "g")) ?? []).length >= w.times) {
+        waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  };
+  console.on("data", (b: Buffer) => {
+    text += b.toString("latin1");
+    check();
+  });
+  return {
+    text: () => text,
+    waitFor(pattern: RegExp, times = 1): Promise<void> {
+      return new Promise((resolve) => {
+        waiters.push({ pattern, times, resolve });
+        check();
+      });
+    },
+  };
+}
+
+function vmmProcesses(name: string): number[] {
+  const plan = join(runDir, `${name}.plan`);
+  return readdirSync("/proc")
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(plan);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** The VMM records the end, then exits: give that last step a bounded moment. */
+async function noVmmLeft(t: import("ava").ExecutionContext, name: string): Promise<void> {
+  for (const until = Date.now() + 5000; vmmProcesses(name).length > 0 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 5));
+  t.deepEqual(vmmProcesses(name), [], "no VMM process left");
+  t.false(existsSync(join(runDir, `${name}.sock`)), "no control socket left");
+}
+
+test.serial("a Linux guest's life through the public API: console, suspend, resume, guest reboot, shutdown", async (t) => {
+  if (!canBoot || !root) return t.pass(cannotBootReason);
+  const conn = await kvm(t);
+  const serialLog = join(base, "life-serial.log");
+  const dom = await conn.defineXML(guestXml("life", `<serial type='file'><source path='${serialLog}'/></serial><console type='file'><source path='${serialLog}'/></console>`));
+  const events: [string, number, number][] = [];
+  const stopped = new Promise<void>((resolve) =>
+    conn.on("lifecycle", (d, event, detail) => {
+      events.push([d.name, event, detail]);
+      if (event === 5) resolve();
+    }),
+  );
+  const started = Date.now();
+  await dom.create();
+  t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_RUNNING, reason: 1 });
+  const console = await dom.openConsole();
+  const guest = transcript(console);
+  await guest.waitFor(/LISTENING/);
+  t.log(`create() to the guest's init listening: ${Date.now() - started} ms`);
+  console.write("echo HELLO $((6*7))\n");
+  await guest.waitFor(/HELLO 42/);
+  t.true((await dom.getInfo()).cpuTime > 0, "the vCPU thread's CPU time is reported");
+
+  await dom.suspend();
+  t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_PAUSED, reason: 1 }); // paused by the user
+  await dom.suspend(); // already paused: nothing changes
+  await dom.resume();
+  await t.throwsAsync(dom.resume(), { message: "Requested operation is not valid: domain is already running" });
+  console.write("echo RESUMED\n");
+  await guest.waitFor(/RESUMED/);
+
+  // the guest reboots itself: on_reboot restart boots it again, the domain stays running
+  console.write("reboot -f\n");
+  await guest.waitFor(/LISTENING/, 2);
+  t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_RUNNING, reason: 1 });
+
+  // shutdown presses the power button; the guest powers itself off
+  await dom.shutdown();
+  await stopped;
+  await guest.waitFor(/POWER_BUTTON/);
+  console.destroy();
+  t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_SHUTDOWN });
+  t.deepEqual(events, [
+    ["life", 2, 0], // started, booted
+    ["life", 3, 0], // suspended
+    ["life", 4, 0], // resumed
+    ["life", 5, 0], // stopped, shutdown
+  ]);
+  t.regex(readFileSync(serialLog, "utf8"), /HELLO 42/, "<serial type='file'> got the guest's output");
+  await noVmmLeft(t, "life");
+  await dom.undefine();
+});
+
+test.serial("the VMM outlives the command that started it; another process destroys it", async (t) => {
+  if (!canBoot || !root) return t.pass(cannotBootReason);
+  const cli = fileURLToPath(new URL("../../dist/cli.cjs", import.meta.url));
+  const run = (cmd: string) => spawnSync(process.execPath, [cli, "-c", "kvm:///system", ...cmd.split(" ")], { encoding: "utf8", env: process.env });
+  const conn = await kvm(t);
+  const dom = await conn.defineXML(guestXml("shared"));
+  t.is(run("start shared").stdout, "Domain 'shared' started\n\n");
+  t.true(await dom.isActive(), "this connection sees the other process's start");
+  t.regex(run("list").stdout, /^ \d+ +shared +running$/m);
+  await dom.reset(0);
+  t.true(await dom.isActive());
+  await dom.destroy();
+  t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_DESTROYED });
+  t.is(run("domstate shared --reason").stdout, "shut off (destroyed)\n\n");
+  await noVmmLeft(t, "shared");
+  await dom.undefine();
+});
+
+test.serial("a guest that cannot start leaves no VMM process or runtime file", async (t) => {
+  if (!root || !existsSync("/dev/kvm")) return t.pass("needs root and /dev/kvm");
+  const conn = await kvm(t);
+  const dom = await conn.defineXML(guestXml("nokernel").replace(/<kernel>[^<]*<\/kernel>/, "<kernel>/no/such/kernel</kernel>"));
+  const e = await t.throwsAsync(dom.create(), { instanceOf: VirtError });
+  t.is(e?.code, ErrorNumber.VIR_ERR_INTERNAL_ERROR);
+  t.is(e?.message, "internal error: guest failed to start: open /no/such/kernel: No such file or directory");
+  t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: 0 });
+  await noVmmLeft(t, "nokernel");
+  t.deepEqual(readdirSync(runDir).filter((f) => f.startsWith("nokernel.") && !f.endsWith(".log")), []);
+  await dom.undefine();
+});
