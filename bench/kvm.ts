@@ -12,6 +12,7 @@ import { Core, coreModule } from "../src/host/core.js";
 import { loadNativeShim } from "../src/host/native.js";
 import { nodeShim } from "../src/host/shim.js";
 import { Machine } from "../src/drivers/kvm/machine.js";
+import { exitLoopImage } from "../test/kvm/guest.js";
 
 export interface KvmFigures {
   exitsPerSecond: number;
@@ -32,27 +33,13 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** A bzImage whose 64-bit entry does `out 0x80, al` n times, then pulses the i8042 reset line. */
-function loopImage(n: number): Buffer {
-  const image = Buffer.alloc(1024 + 0x200 + 64);
-  image[0x1f1] = 1; // setup_sects: the payload starts at 1024
-  image.writeUInt16LE(0xaa55, 0x1fe);
-  image.writeUInt32LE(0x53726448, 0x202); // "HdrS"
-  image.writeUInt16LE(0x020c, 0x206); // boot protocol 2.12
-  image.writeUInt16LE(1, 0x236); // XLF_KERNEL_64
-  image.writeUInt32LE(0x10000, 0x260); // init_size
-  const code = [0xb9, n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >>> 24, 0xe6, 0x80, 0xff, 0xc9, 0x75, 0xfa, 0xb0, 0xfe, 0xe6, 0x64, 0xf4];
-  Buffer.from(code).copy(image, 1024 + 0x200);
-  return image;
-}
-
 /** core.wasm's boot records for an image, as the Machine applies them (for the bare loader). */
 function bootRecords(kernel: Buffer, initrdSize: number, cmdline: string): Buffer {
   const core = new Core(coreModule(), nodeShim);
   const header = kernel.subarray(0, Math.min(kernel.length, 64 * 1024));
   const line = Buffer.from(cmdline);
   core.writeInput(header, line);
-  core.call("vmmBootPlan", header.length, line.length, kernel.length, initrdSize, MEMORY);
+  core.call("vmmBootPlan", header.length, line.length, kernel.length, initrdSize, MEMORY, 1);
   const v = core.outputView();
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
@@ -98,7 +85,7 @@ export async function measureKvm(kernel: string, rounds = 5): Promise<KvmFigures
     const bare = compileBare(dir);
     if (!bare) return undefined;
     const image = join(dir, "loop.bzImage");
-    writeFileSync(image, loopImage(LOOP_EXITS));
+    writeFileSync(image, exitLoopImage(LOOP_EXITS));
     const loopRecords = join(dir, "loop.records");
     writeFileSync(loopRecords, bootRecords(readFileSync(image), 0, ""));
     const exits: number[] = [];

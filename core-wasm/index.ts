@@ -259,9 +259,9 @@ export function hostedCommitStart(node: i32, a: i32, b: i32, c: i32, e: i32, nam
   return finishChange(hosted.hostedCommitStart(node, a, b, c, e, nameLen, id, paused, announce));
 }
 
-export function hostedRestoreRunning(node: i32, len: i32, id: i32, paused: i32): i32 {
+export function hostedRestoreRunning(node: i32, len: i32, id: i32, paused: i32, reason: i32): i32 {
   begin();
-  return finish(hosted.hostedRestoreRunning(node, len, id, paused));
+  return finish(hosted.hostedRestoreRunning(node, len, id, paused, reason));
 }
 
 export function hostedCommitStopped(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, reason: i32, announce: i32): i32 {
@@ -298,9 +298,14 @@ export function lxcSetSchedParams(node: i32, a: i32, b: i32, c: i32, e: i32, nam
 
 // ---- kvm:/// VMM (exports/vmm.ts); the exit path is called directly, without the wrappers ----
 
-export function vmmBootPlan(headerLen: i32, cmdlineLen: i32, kernelSize: f64, initrdSize: f64, memoryBytes: f64): i32 {
+export function vmmBootPlan(headerLen: i32, cmdlineLen: i32, kernelSize: f64, initrdSize: f64, memoryBytes: f64, vcpus: i32): i32 {
   begin();
-  return finish(vmm.vmmBootPlan(headerLen, cmdlineLen, kernelSize, initrdSize, memoryBytes));
+  return finish(vmm.vmmBootPlan(headerLen, cmdlineLen, kernelSize, initrdSize, memoryBytes, vcpus));
+}
+
+export function vmmCpuid(count: i32, index: i32, vcpus: i32): i32 {
+  begin();
+  return finish(vmm.vmmCpuid(count, index, vcpus));
 }
 
 export { vmmPortIn, vmmPortOut, vmmEvents, vmmTakeOutput, vmmConsoleInput, vmmPowerButton } from "./exports/vmm";

@@ -47,6 +47,8 @@ constexpr int kKickSignal = SIGUSR2;
 thread_local kvm_run *runningArea = nullptr;
 /** Set by a kick, cleared when run() reports it: a kick between two KVM_RUNs is never lost. */
 thread_local volatile sig_atomic_t kicked = 0;
+/** Set while this thread is inside run(): only then may the kick handler touch runningArea. */
+thread_local volatile sig_atomic_t inRun = 0;
 
 void Track(int fd, Kind kind) {
   std::lock_guard<std::mutex> hold(tablesLock);
@@ -278,21 +280,27 @@ Napi::Value Run(const Napi::CallbackInfo &info) {
     auto it = runAreas.find(vcpu);
     runningArea = it == runAreas.end() ? nullptr : it->second;
   }
-  // A kick from here on sets immediate_exit too: KVM_RUN then returns EINTR at once.
-  int rc = kicked ? -1 : ioctl(vcpu, KVM_RUN, 0);
-  int err = kicked ? EINTR : errno;
+  // A kick from here on also sets immediate_exit: KVM_RUN then returns EINTR at once.
+  inRun = 1;
+  int rc = -1, err = EINTR;
+  if (!kicked) {
+    rc = ioctl(vcpu, KVM_RUN, 0);
+    if (rc < 0) err = errno;
+  }
+  inRun = 0;
+  // a kick that arrives after an exit stays in `kicked`: the next run() reports it
   if (rc < 0) {
     kicked = 0;
     if (runningArea) runningArea->immediate_exit = 0;
-    if (err == EINTR) return Napi::Number::New(info.Env(), -1);
-    throw KvmError(info.Env(), err, "KVM_RUN");
+    if (err != EINTR) throw KvmError(info.Env(), err, "KVM_RUN");
+    return Napi::Number::New(info.Env(), -1);
   }
   return Napi::Number::New(info.Env(), 0);
 }
 
 void OnKick(int) {
   kicked = 1;
-  if (runningArea) runningArea->immediate_exit = 1;
+  if (inRun && runningArea) runningArea->immediate_exit = 1;
 }
 
 /** Makes the calling thread kickable (kick() interrupts its KVM_RUN); returns its thread id. */
@@ -307,6 +315,7 @@ Napi::Value VcpuThread(const Napi::CallbackInfo &info) {
   pthread_sigmask(SIG_UNBLOCK, &kick, nullptr);
   runningArea = nullptr;  // the handler's thread-locals exist before any signal arrives
   kicked = 0;
+  inRun = 0;
   pid_t tid = (pid_t)syscall(SYS_gettid);
   std::lock_guard<std::mutex> hold(tablesLock);
   vcpuThreads.insert(tid);

@@ -5,7 +5,7 @@
 import { Code, beginError, From } from "../errors";
 import { DomainObj } from "../objects/domain-list";
 import { Definition } from "../objects/definition";
-import { PausedReason, RunningReason, State } from "../objects/states";
+import { State } from "../objects/states";
 import { CgroupLayout } from "../drivers/lxc/cgroups";
 import { checkPause, HostedKind, HostedNode, hostedDefinitionFrom, markPaused, markStarted, markStopped, startPlan } from "../drivers/hosted";
 import { addNode, current, io, nodeAt, putOneDomain, target } from "./domains";
@@ -79,8 +79,11 @@ export function hostedCommitStart(handle: i32, a: i32, b: i32, c: i32, e: i32, n
   return markStarted(changetype<HostedNode>(current!), obj, obj.def, id, paused != 0, announce != 0) ? 0 : -1;
 }
 
-/** A running container found when the node opened: its live XML in the input (len bytes). */
-export function hostedRestoreRunning(handle: i32, len: i32, id: i32, paused: i32): i32 {
+/**
+ * A running domain found when the node opened: its live XML in the input (len bytes), paused or
+ * running, with the reason (virDomainPausedReason or virDomainRunningReason) its status gives.
+ */
+export function hostedRestoreRunning(handle: i32, len: i32, id: i32, paused: i32, reason: i32): i32 {
   const node = hostedNodeAt(handle);
   if (node === null) return -1;
   const live = hostedDefinitionFrom(node, io.input, len, 0);
@@ -95,7 +98,7 @@ export function hostedRestoreRunning(handle: i32, len: i32, id: i32, paused: i32
   obj.def = live;
   node.list.setId(obj, id);
   obj.state = paused != 0 ? State.PAUSED : State.RUNNING;
-  obj.reason = paused != 0 ? PausedReason.USER : RunningReason.BOOTED;
+  obj.reason = reason;
   return 0;
 }
 

@@ -2,6 +2,7 @@
 // consults on every I/O exit (numbers in, numbers out: the exit path stays cheap).
 import { ByteBuf } from "../util/bytes";
 import { BootRequest, writeBootPlan } from "../vmm/boot";
+import { patchCpuid } from "../vmm/cpuid";
 import { consoleInput, portIn, portOut, pressPowerButton, resetDevices, takeEvents, takeOutput } from "../vmm/devices";
 import { io } from "./domains";
 
@@ -9,7 +10,7 @@ import { io } from "./domains";
  * The boot records for a bzImage whose first headerLen bytes are at the start of the input,
  * followed by the command line (cmdlineLen bytes).
  */
-export function vmmBootPlan(headerLen: i32, cmdlineLen: i32, kernelSize: f64, initrdSize: f64, memoryBytes: f64): i32 {
+export function vmmBootPlan(headerLen: i32, cmdlineLen: i32, kernelSize: f64, initrdSize: f64, memoryBytes: f64, vcpus: i32): i32 {
   const req = new BootRequest();
   const header = new ByteBuf(headerLen + 1);
   header.raw(io.input.buf.ptr, headerLen);
@@ -19,6 +20,7 @@ export function vmmBootPlan(headerLen: i32, cmdlineLen: i32, kernelSize: f64, in
   req.kernelSize = <u64>kernelSize;
   req.initrdSize = <u64>initrdSize;
   req.memoryBytes = <u64>memoryBytes;
+  req.vcpus = vcpus;
   resetDevices();
   return writeBootPlan(req, io.output) ? 0 : -1;
 }
@@ -51,4 +53,16 @@ export function vmmConsoleInput(len: i32): void {
 /** The guest's power button is pressed (libvirt's shutdown; reboot asks the same way). */
 export function vmmPowerButton(): void {
   pressPowerButton();
+}
+
+/**
+ * The CPUID of vCPU `index` of `vcpus`: the count kvm_cpuid_entry2 entries KVM supports at the
+ * start of the input, patched in place and copied to the output.
+ */
+export function vmmCpuid(count: i32, index: i32, vcpus: i32): i32 {
+  patchCpuid(io.input.buf.ptr, count, <u32>index, <u32>vcpus);
+  const out: ByteBuf = io.output;
+  out.clear();
+  out.raw(io.input.buf.ptr, count * 40);
+  return 0;
 }

@@ -1,7 +1,7 @@
 // Minimal ACPI tables, so that a guest's own power-off ends the domain and libvirt's shutdown
 // reaches the guest as a power-button press: fixed-hardware ACPI with a PM1 event and control
 // block on I/O ports (devices.ts answers them), SCI on IRQ 9, and a DSDT that only names \_S5.
-// The MADT describes the one CPU and KVM's in-kernel IOAPIC. Everything sits in the BIOS area
+// The MADT describes the vCPUs' local APICs and KVM's in-kernel IOAPIC. Everything sits in the BIOS area
 // (0xe0000, reserved in the e820 map); the zero page also points at the RSDP.
 export const RSDP_ADDR: u64 = 0xe0000;
 const XSDT_ADDR: u64 = 0xe0040;
@@ -9,7 +9,9 @@ const FADT_ADDR: u64 = 0xe0080;
 const FACS_ADDR: u64 = 0xe0200; // 64-byte aligned, as the FACS must be
 const DSDT_ADDR: u64 = 0xe0240;
 const MADT_ADDR: u64 = 0xe0280;
-export const ACPI_AREA_SIZE: i32 = 0x300;
+export const ACPI_AREA_SIZE: i32 = 0x800;
+/** What the MADT (from MADT_ADDR to the end of the area) has room for. */
+export const MAX_VCPUS: i32 = 64;
 
 /** PM1a event block (status u16, enable u16) and control block (u16). */
 export const PM1A_EVT: u32 = 0x600;
@@ -70,7 +72,7 @@ function sourceOverride(madt: usize, e: i32, irq: u32, gsi: u32, flags: u32): vo
 }
 
 /** Writes the tables for a guest whose BIOS area starts at `area` (guest RSDP_ADDR) in the host buffer. */
-export function writeAcpiTables(area: usize): void {
+export function writeAcpiTables(area: usize, vcpus: i32): void {
   memory.fill(area, 0, <usize>ACPI_AREA_SIZE);
 
   const facs = area + <usize>(FACS_ADDR - RSDP_ADDR);
@@ -105,18 +107,20 @@ export function writeAcpiTables(area: usize): void {
   checksum(fadt, fadtLen, 9);
 
   const madt = area + <usize>(MADT_ADDR - RSDP_ADDR);
-  const madtLen = 44 + 8 + 12 + 10 + 10;
+  const madtLen = 44 + 8 * vcpus + 12 + 10 + 10;
   header(madt, "APIC", madtLen, 4);
   put32(madt, 36, LAPIC_ADDR);
   put32(madt, 40, 1); // PCAT_COMPAT: KVM's 8259 PICs are there too
   let e = 44;
-  // the CPU's local APIC: processor UID 0, APIC id 0, enabled
-  put8(madt, e, 0);
-  put8(madt, e + 1, 8);
-  put8(madt, e + 2, 0);
-  put8(madt, e + 3, 0);
-  put32(madt, e + 4, 1);
-  e += 8;
+  // each vCPU's local APIC: processor UID i, APIC id i (KVM's vCPU id), enabled
+  for (let i = 0; i < vcpus; i++) {
+    put8(madt, e, 0);
+    put8(madt, e + 1, 8);
+    put8(madt, e + 2, <u32>i);
+    put8(madt, e + 3, <u32>i);
+    put32(madt, e + 4, 1);
+    e += 8;
+  }
   // the IOAPIC: id 1, GSIs from 0
   put8(madt, e, 1);
   put8(madt, e + 1, 12);

@@ -13,7 +13,7 @@
 import { Code } from "../errors";
 import { err } from "../domain/context";
 import { ByteBuf } from "../util/bytes";
-import { ACPI_AREA_SIZE, RSDP_ADDR, writeAcpiTables } from "./acpi";
+import { ACPI_AREA_SIZE, MAX_VCPUS, RSDP_ADDR, writeAcpiTables } from "./acpi";
 
 // Guest physical layout (all below 1 MiB except the kernel and the initrd).
 export const GDT_ADDR: u64 = 0x500;
@@ -45,6 +45,7 @@ export class BootRequest {
   kernelSize: u64 = 0;
   initrdSize: u64 = 0;
   memoryBytes: u64 = 0;
+  vcpus: i32 = 1;
   cmdline: string = "";
 }
 
@@ -109,6 +110,7 @@ export function writeBootPlan(req: BootRequest, out: ByteBuf): bool {
   const initSize = <u64>u32At(h, 0x260);
   const ram = req.memoryBytes;
   if (ram > 3 * 1024 * MiB) return fail("guest memory above 3 GiB is not supported yet");
+  if (req.vcpus < 1 || req.vcpus > MAX_VCPUS) return fail("a guest has 1 to " + MAX_VCPUS.toString() + " vCPUs");
   if (KERNEL_ADDR + initSize > ram) return fail("guest memory is too small for the kernel");
   const cmdlineBytes = String.UTF8.encode(req.cmdline);
   const cmdlineMax = <i32>u32At(h, 0x238);
@@ -164,7 +166,7 @@ export function writeBootPlan(req: BootRequest, out: ByteBuf): bool {
 
   // ACPI tables in the (reserved) BIOS area
   const acpi = writeRecord(out, RSDP_ADDR, ACPI_AREA_SIZE);
-  writeAcpiTables(out.ptr + <usize>acpi);
+  writeAcpiTables(out.ptr + <usize>acpi, req.vcpus);
 
   // GDT: null, null, 64-bit code (selector 0x10), data (0x18) — the kernel's __BOOT_CS/__BOOT_DS
   const g = writeRecord(out, GDT_ADDR, 32);

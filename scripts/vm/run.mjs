@@ -114,7 +114,7 @@ function main() {
     "timeout",
     [
       String(timeoutSeconds),
-      "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", process.env.VIRTKIT_VM_MEMORY ?? "3G", "-smp", "1",
+      "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", process.env.VIRTKIT_VM_MEMORY ?? "3G", "-smp", process.env.VIRTKIT_VM_CPUS ?? "1",
       "-nographic", "-no-reboot", "-nic", "none", "-kernel", vmlinux, "-initrd", initrd, "-append", append,
       "-virtfs", "local,path=/,mount_tag=host,security_model=passthrough,readonly=on,multidevs=remap",
     ],

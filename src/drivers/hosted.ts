@@ -197,7 +197,10 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
       else if (was.state === 3 && now.state === 1) events.push({ dom: now.ref, event: 4, detail: 0 }); // resumed
     }
     for (const [uuid, was] of before) {
-      if (!after.has(uuid) && running(was.state)) events.push({ dom: was.ref, event: 5, detail: 0 }); // a transient domain ended
+      if (after.has(uuid) || !running(was.state)) continue;
+      // a transient domain ended: its status file still says how
+      const status = parseStatus(readText(this.runFile(was.ref.name, "status")) ?? "");
+      events.push({ dom: was.ref, event: 5, detail: STOPPED_DETAIL[REASONS[status.reason] ?? Shutoff.UNKNOWN] ?? 0 });
     }
     this.seen = after;
     if (events.length > 0) for (const listener of this.node.listeners) listener(events);
@@ -266,7 +269,9 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     const alive = status.state === "running" && this.shim.processAlive(supervisor);
     if (alive && live !== undefined) {
       const paused = this.pausedOnDisk(name, status);
-      c.call("hostedRestoreRunning", this.node.handle, c.writeText(live), supervisor, paused ? 1 : 0);
+      // running since it booted, or since it was resumed (the reason libvirt then gives)
+      const reason = paused ? 1 /* user */ : status.reason === "unpaused" ? 5 : 1 /* booted */;
+      c.call("hostedRestoreRunning", this.node.handle, c.writeText(live), supervisor, paused ? 1 : 0, reason);
       return;
     }
     // Being started by another process right now (its live definition comes next): not ended.
@@ -309,6 +314,13 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
       this.seen = this.states();
       this.busy = false;
       this.shim.closeFd(fd);
+      // what domains' processes wrote meanwhile reached the watcher while it was waiting
+      // (a change that has begun meanwhile looks for itself, under the lock)
+      if (this.watcher) {
+        setImmediate(() => {
+          if (!this.busy) this.announceChanges();
+        });
+      }
     }
   }
 

@@ -63,6 +63,7 @@ test("core.wasm exports the documented operations", (t) => {
     "takeEvents",
     "vmmBootPlan",
     "vmmConsoleInput",
+    "vmmCpuid",
     "vmmEvents",
     "vmmPortIn",
     "vmmPortOut",

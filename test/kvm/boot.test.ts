@@ -5,7 +5,32 @@ import { Core, coreModule } from "../../src/host/core.js";
 import { loadNativeShim } from "../../src/host/native.js";
 import { nodeShim } from "../../src/host/shim.js";
 import { Machine } from "../../src/drivers/kvm/machine.js";
-import { canBoot, cannotBootReason, initramfs, kernel } from "./guest.js";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { canBoot, cannotBootReason, exitLoopImage, hasHardwareKvm, initramfs, kernel, tripleFaultImage } from "./guest.js";
+
+function imageFile(image: Buffer): string {
+  const file = join(mkdtempSync(join(tmpdir(), "virtkit-image-")), "bzImage");
+  writeFileSync(file, image);
+  return file;
+}
+
+test("the 64-bit entry runs, each port write is an exit the core answers, and the i8042 reset line stops the run", (t) => {
+  if (!hasHardwareKvm) return t.pass("needs a hardware-assisted /dev/kvm: npm run test:kvm runs this");
+  const core = new Core(coreModule(), nodeShim);
+  const machine = new Machine(loadNativeShim().kvm, core, { memoryBytes: 16 << 20, kernel: imageFile(exitLoopImage(1000)), cmdline: "", output() {} });
+  t.deepEqual(machine.runUntilStop(), { kind: "reset" });
+  machine.close();
+});
+
+test("a triple fault stops the run as a crash", (t) => {
+  if (!hasHardwareKvm) return t.pass("needs a hardware-assisted /dev/kvm: npm run test:kvm runs this");
+  const core = new Core(coreModule(), nodeShim);
+  const machine = new Machine(loadNativeShim().kvm, core, { memoryBytes: 16 << 20, kernel: imageFile(tripleFaultImage()), cmdline: "", output() {} });
+  t.deepEqual(machine.runUntilStop(), { kind: "crash", reason: "triple fault" });
+  machine.close();
+});
 
 test("core.wasm's VMM boots a Linux kernel to its initramfs, whose poweroff ends the run (ACPI S5)", (t) => {
   if (!canBoot) return t.pass(cannotBootReason);

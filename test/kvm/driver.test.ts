@@ -2,12 +2,12 @@
 // with its VMM process outliving whoever started it. npm run test:kvm runs this on real KVM.
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainShutoffReason, DomainState, ErrorNumber, openConnection, VirtError, type Connection } from "../../src/index.js";
 import type { ConsoleStream } from "../../src/drivers/driver.js";
-import { canBoot, cannotBootReason, initramfs, kernel } from "./guest.js";
+import { canBoot, cannotBootReason, hasHardwareKvm, initramfs, kernel, tripleFaultImage } from "./guest.js";
 
 const root = process.getuid?.() === 0;
 const base = mkdtempSync("/tmp/virtkit-kvm-test-");
@@ -126,7 +126,7 @@ test.serial("a Linux guest's life through the public API: console, suspend, resu
   // the guest reboots itself: on_reboot restart boots it again, the domain stays running
   console.write("reboot -f\n");
   await guest.waitFor(/LISTENING/, 2);
-  t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_RUNNING, reason: 1 });
+  t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_RUNNING, reason: 5 }, "running since it was resumed");
 
   // shutdown presses the power button; the guest powers itself off
   await dom.shutdown();
@@ -175,3 +175,17 @@ test.serial("a guest that cannot start leaves no VMM process or runtime file", a
   t.deepEqual(readdirSync(runDir).filter((f) => f.startsWith("nokernel.") && !f.endsWith(".log")), []);
   await dom.undefine();
 });
+
+test.serial("a guest that triple-faults ends crashed (on_crash destroy)", async (t) => {
+  if (!hasHardwareKvm || !root) return t.pass("needs root and a hardware-assisted /dev/kvm: npm run test:kvm runs this");
+  const conn = await kvm(t);
+  const image = join(base, "triple-fault.bzImage");
+  writeFileSync(image, tripleFaultImage());
+  const xml = (onCrash: string) => `<domain type='kvm'><name>faulty</name><memory unit='MiB'>16</memory><os><type>hvm</type><kernel>${image}</kernel></os><on_crash>${onCrash}</on_crash></domain>`;
+  const stopped = new Promise<[number, number]>((resolve) => conn.on("lifecycle", (_d, event, detail) => event === 5 && resolve([event, detail])));
+  await conn.createXML(xml("destroy"));
+  t.deepEqual(await stopped, [5, 2]); // stopped, crashed
+  await t.throwsAsync(conn.lookupByName("faulty"), { code: ErrorNumber.VIR_ERR_NO_DOMAIN }, "the transient guest is gone");
+  await noVmmLeft(t, "faulty");
+});
+

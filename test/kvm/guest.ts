@@ -20,6 +20,8 @@ export const kernel = version === undefined ? "" : join(bootDir, `vmlinuz-${vers
 const hardwareAssisted = /^flags\s*:.*\b(vmx|svm)\b/m.test(readFileSync("/proc/cpuinfo", "utf8"));
 /** Whether this host can boot the test guest; npm run test:kvm always can. */
 export const canBoot = existsSync("/dev/kvm") && hardwareAssisted && kernel !== "" && existsSync(busybox);
+/** Whether this host runs the small hand-made guests below. */
+export const hasHardwareKvm = existsSync("/dev/kvm") && hardwareAssisted;
 export const cannotBootReason = "needs a hardware-assisted /dev/kvm and the test:vm kernel: npm run test:kvm runs this";
 
 const APPLETS = ["sh", "mount", "echo", "cat", "poweroff", "reboot", "sleep", "insmod", "dd", "ls", "uname"];
@@ -46,4 +48,30 @@ export function initramfs(script: string, modules: string[] = []): string {
   const file = join(dir, "initrd.gz");
   writeFileSync(file, gzipSync(newcArchive(tree), { level: 1 }));
   return file;
+}
+
+/**
+ * A bzImage (a boot protocol 2.12 header, no real setup code) whose 64-bit entry runs `code`:
+ * the VMM's own boot path, with guests small enough to say exactly what they do.
+ */
+export function tinyImage(code: number[]): Buffer {
+  const image = Buffer.alloc(1024 + 0x200 + code.length);
+  image[0x1f1] = 1; // setup_sects: the payload starts at 1024
+  image.writeUInt16LE(0xaa55, 0x1fe);
+  image.writeUInt32LE(0x53726448, 0x202); // "HdrS"
+  image.writeUInt16LE(0x020c, 0x206); // boot protocol 2.12
+  image.writeUInt16LE(1, 0x236); // XLF_KERNEL_64
+  image.writeUInt32LE(0x10000, 0x260); // init_size
+  Buffer.from(code).copy(image, 1024 + 0x200);
+  return image;
+}
+
+/** `out 0x80, al` n times (n exits), then the i8042 reset line. */
+export function exitLoopImage(n: number): Buffer {
+  return tinyImage([0xb9, n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >>> 24, 0xe6, 0x80, 0xff, 0xc9, 0x75, 0xfa, 0xb0, 0xfe, 0xe6, 0x64, 0xf4]);
+}
+
+/** ud2 with no IDT: #UD, #DF, then a triple fault. */
+export function tripleFaultImage(): Buffer {
+  return tinyImage([0x0f, 0x0b]);
 }

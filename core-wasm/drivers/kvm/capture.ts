@@ -9,6 +9,7 @@ import { applyRules } from "../../domain/canonical";
 import { ctx, err } from "../../domain/context";
 import { Definition } from "../../objects/definition";
 import { attr, number, text } from "../lxc/plan-writer";
+import { MAX_VCPUS } from "../../vmm/acpi";
 
 function unsupported(what: string): Definition | null {
   err(Code.CONFIG_UNSUPPORTED).str(what);
@@ -41,7 +42,8 @@ export function kvmCapture(d: Doc, flags: i32): Definition | null {
   if (text(d, d.child(os, S.kernel)) == "") return unsupported("the KVM driver boots a direct <kernel> only (no firmware yet)");
   const vcpu = d.child(root, S.vcpu);
   const vcpus = vcpu == NONE ? 1 : number(text(d, vcpu));
-  if (vcpus != 1) return unsupported("the KVM driver runs guests with one vCPU so far, not " + vcpus.toString());
+  // The VMM's tables and CPUID describe up to MAX_VCPUS; the threads for more than one vCPU are not there yet.
+  if (vcpus != 1) return unsupported("the KVM driver runs guests with one vCPU so far, not " + vcpus.toString() + " (at most " + MAX_VCPUS.toString() + " later)");
   const devices = d.child(root, S.devices);
   for (let n = devices == NONE ? NONE : d.firstElement(devices); n != NONE; n = d.nextElement(n)) {
     const name = d.nameOf(n);

@@ -22,7 +22,8 @@ export function writeVmmPlan(w: PlanWriter, d: Doc, runDir: string): bool {
   w.line(["status", base + ".status"]);
   const memory = d.child(root, S.memory); // KiB in the canonical form
   w.line(["memory", (number(text(d, memory)) * 1024).toString()]);
-  w.line(["vcpus", "1"]);
+  const vcpu = d.child(root, S.vcpu);
+  w.line(["vcpus", vcpu == NONE ? "1" : number(text(d, vcpu)).toString()]);
   w.line(["kernel", text(d, d.child(os, S.kernel))]);
   const initrd = text(d, d.child(os, S.initrd));
   if (initrd != "") w.line(["initrd", initrd]);

@@ -9,8 +9,6 @@ const KVM_EXIT_IO = 2;
 const KVM_EXIT_HLT = 5;
 const KVM_EXIT_MMIO = 6;
 const KVM_EXIT_SHUTDOWN = 8;
-const KVM_EXIT_FAIL_ENTRY = 9;
-const KVM_EXIT_INTERNAL_ERROR = 17;
 const KVM_EXIT_SYSTEM_EVENT = 24;
 
 const EVENT_OUTPUT = 1;
@@ -28,6 +26,7 @@ export type Stop = { kind: "poweroff" } | { kind: "reset" } | { kind: "crash"; r
 
 export interface MachineConfig {
   memoryBytes: number;
+
   kernel: string;
   initrd?: string;
   cmdline: string;
@@ -47,9 +46,10 @@ const enum Record {
 }
 
 export class Machine {
-  private readonly system: number;
+  readonly system: number;
   private readonly vm: number;
   private readonly vcpu: number;
+
   private readonly run: DataView;
   private readonly ram: Uint8Array;
   private readonly portIn: (port: number, size: number) => number;
@@ -72,20 +72,25 @@ export class Machine {
     this.ram = new Uint8Array(kvm.guestMemory(this.vm, 0, 0, config.memoryBytes));
     this.vcpu = kvm.createVcpu(this.vm, 0);
     this.run = new DataView(kvm.runArea(this.vcpu, this.system));
-    this.setCpuid();
+    this.setCpuid(this.vcpu, 0);
     this.portIn = core.direct("vmmPortIn");
     this.portOut = core.direct("vmmPortOut");
     this.events = core.direct("vmmEvents");
     this.load();
   }
 
-  /** The host's supported CPUID, as it is (the guest sees the CPU KVM offers). */
-  private setCpuid(): void {
-    const entries = 100;
-    const cpuid = new Uint8Array(8 + entries * 40);
-    new DataView(cpuid.buffer).setUint32(0, entries, true);
-    this.kvm.supportedCpuid(this.system, cpuid);
-    this.kvm.setCpuid2(this.vcpu, cpuid);
+  /** What KVM supports, with this vCPU's place in the guest's topology written in by the core. */
+  private setCpuid(vcpu: number, index: number): void {
+    const capacity = 100;
+    const cpuid = new Uint8Array(8 + capacity * 40);
+    new DataView(cpuid.buffer).setUint32(0, capacity, true);
+    const count = this.kvm.supportedCpuid(this.system, cpuid);
+    const c = this.core;
+    c.writeInput(cpuid.subarray(8, 8 + count * 40));
+    c.call("vmmCpuid", count, index, 1);
+    const v = c.outputView();
+    cpuid.set(new Uint8Array(v.buffer, v.byteOffset, count * 40), 8);
+    this.kvm.setCpuid2(vcpu, cpuid);
   }
 
   /** Asks the core for the boot layout of the kernel and applies its records. */
@@ -96,7 +101,7 @@ export class Machine {
     const cmdline = new TextEncoder().encode(this.config.cmdline);
     const c = this.core;
     c.writeInput(header, cmdline);
-    c.call("vmmBootPlan", header.length, cmdline.length, kernel.length, initrd?.length ?? 0, this.config.memoryBytes);
+    c.call("vmmBootPlan", header.length, cmdline.length, kernel.length, initrd?.length ?? 0, this.config.memoryBytes, 1);
     const v = c.outputView();
     let at = 0;
     while (at < v.byteLength) {
@@ -179,7 +184,8 @@ export class Machine {
       } else if (reason === KVM_EXIT_SYSTEM_EVENT) {
         const type = run.getUint32(32, true);
         return type === 2 ? { kind: "reset" } : type === 1 ? { kind: "poweroff" } : { kind: "crash", reason: `system event ${type}` };
-      } else if (reason === KVM_EXIT_FAIL_ENTRY || reason === KVM_EXIT_INTERNAL_ERROR) {
+      } else {
+        // KVM_EXIT_FAIL_ENTRY, KVM_EXIT_INTERNAL_ERROR, or an exit no device explains
         return { kind: "crash", reason: `KVM exit ${reason}` };
       }
     }

@@ -47,7 +47,7 @@ export function runVcpuThread(): void {
   let paused = false;
   const requested = { reboot: false, reset: false };
   let pending: Stop | undefined;
-  let machine: Machine;
+  let machine!: Machine;
 
   /** Takes the commands sent so far; returns a stop when one ends this run of the guest. */
   const takeCommands = (): Stop | undefined => {
@@ -97,8 +97,11 @@ export function runVcpuThread(): void {
     });
 
   const threadId = kvm.vcpuThread();
-  try {
+  const start = () => {
     machine = build();
+  };
+  try {
+    start();
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { errno?: number };
     report({ type: "failed", step: err.syscall ? `${err.syscall}${err.path ? ` ${err.path}` : ""}` : err.message, errno: Math.abs(err.errno ?? 0) });
@@ -107,6 +110,7 @@ export function runVcpuThread(): void {
   report({ type: "ready", threadId });
   for (;;) {
     const stop = machine.runUntilStop();
+    if (stop.kind === "crash") process.stderr.write(`guest crashed: ${stop.reason}\n`);
     const next = afterStop(plan, stop, requested);
     machine.close();
     if (!next.restart) {
@@ -115,7 +119,8 @@ export function runVcpuThread(): void {
     }
     requested.reboot = requested.reset = false;
     pending = undefined;
-    machine = build();
+    start();
     report({ type: "restarted" });
   }
 }
+

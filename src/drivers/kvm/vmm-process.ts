@@ -3,7 +3,8 @@
 // as the container supervisor (one command line, a reply, close; or "console" for a byte stream),
 // delivers the guest's serial output (console client, <serial type='file'>), and records the
 // domain's status for every process that looks at the node:
-//   supervisor PID · vcpu TID · state running|shutoff · reason booted|shutdown|destroyed|crashed · paused 0|1
+//   supervisor PID · vcpu TID · state running|shutoff · paused 0|1 ·
+//   reason booted|paused|unpaused (running) or shutdown|destroyed|crashed (shutoff)
 // Usage: node vmm-main PLAN_FILE   (fd 3: "ok\tPID" or "error\tSTEP\tERRNO", then closed)
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
@@ -20,8 +21,8 @@ const REPORT_FD = 3;
  * The vCPU thread runs this same program. From TypeScript sources (tests, under tsx) the worker
  * first registers tsx's loader itself: Node 20 does not pass --import hooks on to workers.
  */
-function startVcpuThread(entry: string, data: VcpuThreadData, port: MessagePort): Worker {
-  const options = { workerData: data, transferList: [port] };
+function startThread(entry: string, data: VcpuThreadData, transferList: MessagePort[]): Worker {
+  const options = { workerData: data, transferList };
   if (!entry.endsWith(".ts")) return new Worker(entry, options);
   const bootstrap = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`;
   return new Worker(bootstrap, { ...options, eval: true });
@@ -34,7 +35,7 @@ export function runVmmProcess(entry: string, planFile: string): void {
   const wake = new SharedArrayBuffer(4);
   const wakeWord = new Int32Array(wake);
   const data: VcpuThreadData = { plan, port: channel.port2, wake };
-  const worker = startVcpuThread(entry, data, channel.port2);
+  const worker = startThread(entry, data, [channel.port2]);
 
   let vcpuThread = 0;
   let paused = false;
@@ -116,6 +117,8 @@ export function runVmmProcess(entry: string, planFile: string): void {
   };
 
   const finish = (reason: string) => {
+    // a guest that ended at once still started: the status says how it ended
+    if (vcpuThread) reportOnce(`ok\t${process.pid}`);
     server.close();
     rmSync(plan.control, { force: true });
     if (serialFile >= 0) closeSync(serialFile);
@@ -144,7 +147,7 @@ export function runVmmProcess(entry: string, planFile: string): void {
       case "paused":
       case "resumed":
         paused = r.type === "paused";
-        recordStatus("running", "booted");
+        recordStatus("running", paused ? "paused" : "unpaused");
         answer(r.type);
         break;
       case "restarted":
