@@ -145,11 +145,18 @@ export class LxcDriver extends HostedDriver {
       if (!freezer) throw this.error(ErrorNumber.VIR_ERR_OPERATION_FAILED, "operation failed: the container has no freezer cgroup");
       try {
         this.shim.cgroupWrite(freezer.file, pause ? freezer.frozen : freezer.thawed);
-        // v1 passes through FREEZING; a suspend returns once every task is stopped
-        for (let i = 0; pause && freezer.frozen === "FROZEN" && i < 1000 && this.shim.cgroupRead(freezer.file).trim() !== "FROZEN"; i++) {
-          await new Promise((resolve) => setImmediate(resolve));
+        // v1 passes through FREEZING, and freezes the tasks it missed when FROZEN is written
+        // again (as libvirt does); a suspend returns once every task is stopped
+        for (const until = Date.now() + 10_000; pause && freezer.frozen === "FROZEN" && this.shim.cgroupRead(freezer.file).trim() !== "FROZEN"; ) {
+          if (Date.now() > until) {
+            this.shim.cgroupWrite(freezer.file, freezer.thawed);
+            throw this.error(ErrorNumber.VIR_ERR_OPERATION_FAILED, "operation failed: Suspend operation failed");
+          }
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          this.shim.cgroupWrite(freezer.file, freezer.frozen);
         }
       } catch (e) {
+        if (e instanceof VirtError) throw e;
         throw new VirtError(ErrorNumber.VIR_ERR_SYSTEM_ERROR, ErrorDomain.VIR_FROM_CGROUP, `Unable to write to '${freezer.file}': ${(e as Error).message}`);
       }
       this.dispatch(this.ask(d, "hostedCommitPause", pause ? 1 : 0));

@@ -31,7 +31,11 @@ const SHELL = "/bin/sh";
 
 async function lxc(t: import("ava").ExecutionContext): Promise<Connection> {
   const conn = await openConnection("lxc:///system");
-  t.teardown(() => conn.close());
+  t.teardown(async () => {
+    // a failed test leaves no container (frozen or not) behind for the next one
+    for (const dom of await conn.listAllDomains(1)) await dom.destroy().catch(() => undefined);
+    await conn.close();
+  });
   return conn;
 }
 
