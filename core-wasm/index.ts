@@ -303,6 +303,11 @@ export function vmmBootPlan(headerLen: i32, cmdlineLen: i32, kernelSize: f64, in
   return finish(vmm.vmmBootPlan(headerLen, cmdlineLen, kernelSize, initrdSize, memoryBytes, vcpus));
 }
 
+export function vmmLapic(): i32 {
+  begin();
+  return finish(vmm.vmmLapic());
+}
+
 export function vmmCpuid(count: i32, index: i32, vcpus: i32): i32 {
   begin();
   return finish(vmm.vmmCpuid(count, index, vcpus));

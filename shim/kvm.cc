@@ -266,12 +266,21 @@ Napi::Value SetMsrs(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), rc);
 }
 
+Napi::Value GetLapic(const Napi::CallbackInfo &info) {
+  CallBuffer(info, Fd(info, 0, Kind::Vcpu), KVM_GET_LAPIC, 1, sizeof(kvm_lapic_state), "KVM_GET_LAPIC");
+  return info.Env().Undefined();
+}
+
+Napi::Value SetLapic(const Napi::CallbackInfo &info) {
+  CallBuffer(info, Fd(info, 0, Kind::Vcpu), KVM_SET_LAPIC, 1, sizeof(kvm_lapic_state), "KVM_SET_LAPIC");
+  return info.Env().Undefined();
+}
+
 Napi::Value SetFpu(const Napi::CallbackInfo &info) {
   CallBuffer(info, Fd(info, 0, Kind::Vcpu), KVM_SET_FPU, 1, sizeof(kvm_fpu), "KVM_SET_FPU");
   return info.Env().Undefined();
 }
 
-/** KVM_RUN once; returns the exit reason (EINTR: 0 with immediate_exit semantics left to the caller). */
 /** KVM_RUN: 0 after an exit, -1 when a kick (or another signal) interrupted it. */
 Napi::Value Run(const Napi::CallbackInfo &info) {
   int vcpu = Fd(info, 0, Kind::Vcpu);
@@ -370,6 +379,8 @@ void RegisterKvm(Napi::Env env, Napi::Object exports) {
   kvm.Set("setCpuid2", Napi::Function::New(env, SetCpuid2));
   kvm.Set("setMsrs", Napi::Function::New(env, SetMsrs));
   kvm.Set("setFpu", Napi::Function::New(env, SetFpu));
+  kvm.Set("getLapic", Napi::Function::New(env, GetLapic));
+  kvm.Set("setLapic", Napi::Function::New(env, SetLapic));
   kvm.Set("run", Napi::Function::New(env, Run));
   kvm.Set("vcpuThread", Napi::Function::New(env, VcpuThread));
   kvm.Set("kick", Napi::Function::New(env, Kick));

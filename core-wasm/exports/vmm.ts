@@ -3,6 +3,7 @@
 import { ByteBuf } from "../util/bytes";
 import { BootRequest, writeBootPlan } from "../vmm/boot";
 import { patchCpuid } from "../vmm/cpuid";
+import { wireLocalApic } from "../vmm/lapic";
 import { consoleInput, portIn, portOut, pressPowerButton, resetDevices, takeEvents, takeOutput } from "../vmm/devices";
 import { io } from "./domains";
 
@@ -64,5 +65,14 @@ export function vmmCpuid(count: i32, index: i32, vcpus: i32): i32 {
   const out: ByteBuf = io.output;
   out.clear();
   out.raw(io.input.buf.ptr, count * 40);
+  return 0;
+}
+
+/** A vCPU's local APIC state (struct kvm_lapic_state, 1024 bytes at the start of the input), wired as a PC's; copied to the output. */
+export function vmmLapic(): i32 {
+  wireLocalApic(io.input.buf.ptr);
+  const out: ByteBuf = io.output;
+  out.clear();
+  out.raw(io.input.buf.ptr, 1024);
   return 0;
 }

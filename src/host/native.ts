@@ -48,6 +48,9 @@ export interface KvmShim {
   setCpuid2(vcpu: number, cpuid: Uint8Array): void;
   setMsrs(vcpu: number, msrs: Uint8Array): number;
   setFpu(vcpu: number, fpu: Uint8Array): void;
+  /** struct kvm_lapic_state (1024 bytes: the local APIC's registers). */
+  getLapic(vcpu: number, lapic: Uint8Array): void;
+  setLapic(vcpu: number, lapic: Uint8Array): void;
   /** KVM_RUN: 0 after an exit (reason in the run area), -1 when interrupted. */
   /** KVM_RUN: 0 after an exit, -1 when interrupted (kick). */
   run(vcpu: number): number;

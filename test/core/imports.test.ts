@@ -65,6 +65,7 @@ test("core.wasm exports the documented operations", (t) => {
     "vmmConsoleInput",
     "vmmCpuid",
     "vmmEvents",
+    "vmmLapic",
     "vmmPortIn",
     "vmmPortOut",
     "vmmPowerButton",

@@ -73,6 +73,7 @@ export class Machine {
     this.vcpu = kvm.createVcpu(this.vm, 0);
     this.run = new DataView(kvm.runArea(this.vcpu, this.system));
     this.setCpuid(this.vcpu, 0);
+    this.wireLocalApic(this.vcpu);
     this.portIn = core.direct("vmmPortIn");
     this.portOut = core.direct("vmmPortOut");
     this.events = core.direct("vmmEvents");
@@ -189,6 +190,17 @@ export class Machine {
         return { kind: "crash", reason: `KVM exit ${reason}` };
       }
     }
+  }
+
+  /** LINT0 and LINT1 wired as on a PC (the core says how). */
+  private wireLocalApic(vcpu: number): void {
+    const lapic = new Uint8Array(1024);
+    this.kvm.getLapic(vcpu, lapic);
+    this.core.writeInput(lapic);
+    this.core.call("vmmLapic");
+    const v = this.core.outputView();
+    lapic.set(new Uint8Array(v.buffer, v.byteOffset, 1024));
+    this.kvm.setLapic(vcpu, lapic);
   }
 
   /** Delivers what the devices did: console output, the UART's and the SCI's lines, power events. */
