@@ -313,4 +313,4 @@ export function vmmCpuid(count: i32, index: i32, vcpus: i32): i32 {
   return finish(vmm.vmmCpuid(count, index, vcpus));
 }
 
-export { vmmPortIn, vmmPortOut, vmmEvents, vmmTakeOutput, vmmConsoleInput, vmmPowerButton } from "./exports/vmm";
+export { vmmPortIn, vmmPortOut, vmmEvents, vmmTakeOutput, vmmConsoleInput, vmmPowerButton, vmmAfterStop } from "./exports/vmm";

@@ -4,6 +4,7 @@ import { ByteBuf } from "../util/bytes";
 import { BootRequest, writeBootPlan } from "../vmm/boot";
 import { patchCpuid } from "../vmm/cpuid";
 import { wireLocalApic } from "../vmm/lapic";
+import { afterStop } from "../vmm/lifecycle";
 import { consoleInput, portIn, portOut, pressPowerButton, resetDevices, takeEvents, takeOutput } from "../vmm/devices";
 import { io } from "./domains";
 
@@ -75,4 +76,9 @@ export function vmmLapic(): i32 {
   out.clear();
   out.raw(io.input.buf.ptr, 1024);
   return 0;
+}
+
+/** After the guest stopped: 0 to start it again, else the shutoff reason (vmm/lifecycle.ts). */
+export function vmmAfterStop(stop: i32, asked: i32, onPoweroff: i32, onReboot: i32, onCrash: i32): i32 {
+  return afterStop(stop, asked, onPoweroff, onReboot, onCrash);
 }

@@ -61,6 +61,7 @@ test("core.wasm exports the documented operations", (t) => {
     "parseXML",
     "setDefaultArch",
     "takeEvents",
+    "vmmAfterStop",
     "vmmBootPlan",
     "vmmConsoleInput",
     "vmmCpuid",

@@ -57,3 +57,23 @@ test("what the VMM cannot run is refused as unsupported configuration, naming it
   // and the node keeps working
   t.regex(plan(domain(OS)), /^kernel\t\/boot\/vmlinuz$/m);
 });
+
+test("after the guest stops, the core restarts it or ends the domain with libvirt's reason", (t) => {
+  const decide = core.direct<(stop: number, asked: number, onPoweroff: number, onReboot: number, onCrash: number) => number>("vmmAfterStop");
+  const [DESTROYED, POWEROFF, RESET, CRASH] = [0, 1, 2, 3];
+  const [REBOOT_ASKED, RESET_ASKED] = [1, 2];
+  const RESTART = 0;
+  const [SHUTDOWN, DESTROY, CRASHED] = [1, 2, 3];
+  const cases: [number, number, [number, number, number], number, string][] = [
+    [DESTROYED, 0, [1, 1, 1], DESTROY, "destroy ends it, whatever the actions say"],
+    [POWEROFF, 0, [0, 1, 0], SHUTDOWN, "the guest's power-off, on_poweroff destroy"],
+    [POWEROFF, 0, [1, 1, 0], RESTART, "on_poweroff restart"],
+    [POWEROFF, REBOOT_ASKED, [0, 0, 0], RESTART, "virDomainReboot: the guest shut down, it boots again"],
+    [RESET, 0, [0, 1, 0], RESTART, "the guest's reboot, on_reboot restart"],
+    [RESET, 0, [0, 0, 0], SHUTDOWN, "on_reboot destroy"],
+    [RESET, RESET_ASKED, [0, 0, 0], RESTART, "virDomainReset restarts whatever on_reboot says"],
+    [CRASH, 0, [0, 1, 0], CRASHED, "a triple fault, on_crash destroy"],
+    [CRASH, 0, [0, 1, 1], RESTART, "on_crash restart"],
+  ];
+  for (const [stop, asked, [onPoweroff, onReboot, onCrash], expected, what] of cases) t.is(decide(stop, asked, onPoweroff, onReboot, onCrash), expected, what);
+});

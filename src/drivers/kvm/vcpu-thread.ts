@@ -27,16 +27,17 @@ export interface VcpuThreadData {
 
 const report = (r: VcpuReport) => parentPort!.postMessage(r);
 
-/** What ends the run, or restarts the guest, after it stopped (the plan's on_* actions). */
-function afterStop(plan: VmmPlan, stop: Stop, requested: { reboot: boolean; reset: boolean }): { restart: true } | { restart: false; reason: "shutdown" | "destroyed" | "crashed"; detail: string } {
-  if (stop.kind === "stopped") return { restart: false, reason: "destroyed", detail: "" };
-  if (requested.reset) return { restart: true }; // virDomainReset: a hard reset, whatever on_reboot says
-  if (stop.kind === "poweroff") {
-    if (requested.reboot) return { restart: true }; // virDomainReboot: the guest shut down, it boots again
-    return plan.onPoweroff === "restart" ? { restart: true } : { restart: false, reason: "shutdown", detail: "poweroff" };
-  }
-  if (stop.kind === "reset") return plan.onReboot === "restart" ? { restart: true } : { restart: false, reason: "shutdown", detail: "reboot" };
-  return plan.onCrash === "restart" ? { restart: true } : { restart: false, reason: "crashed", detail: stop.reason };
+const STOP_CODES = { stopped: 0, poweroff: 1, reset: 2, crash: 3 } as const;
+const SHUTOFF_REASONS: Record<number, "shutdown" | "destroyed" | "crashed"> = { 1: "shutdown", 2: "destroyed", 3: "crashed" };
+
+/** What the core says follows a stop: start the guest again, or end with a shutoff reason. */
+function afterStop(core: Core, plan: VmmPlan, stop: Stop, requested: { reboot: boolean; reset: boolean }): { restart: true } | { restart: false; reason: "shutdown" | "destroyed" | "crashed"; detail: string } {
+  const asked = (requested.reboot ? 1 : 0) | (requested.reset ? 2 : 0);
+  const restart = (action: string) => (action === "restart" ? 1 : 0);
+  const decide = core.direct<(stop: number, asked: number, onPoweroff: number, onReboot: number, onCrash: number) => number>("vmmAfterStop");
+  const result = decide(STOP_CODES[stop.kind], asked, restart(plan.onPoweroff), restart(plan.onReboot), restart(plan.onCrash));
+  if (result === 0) return { restart: true };
+  return { restart: false, reason: SHUTOFF_REASONS[result] ?? "shutdown", detail: stop.kind === "crash" ? stop.reason : stop.kind };
 }
 
 export function runVcpuThread(): void {
@@ -111,7 +112,7 @@ export function runVcpuThread(): void {
   for (;;) {
     const stop = machine.runUntilStop();
     if (stop.kind === "crash") process.stderr.write(`guest crashed: ${stop.reason}\n`);
-    const next = afterStop(plan, stop, requested);
+    const next = afterStop(core, plan, stop, requested);
     machine.close();
     if (!next.restart) {
       report({ type: "ended", reason: next.reason, detail: next.detail });
