@@ -174,6 +174,11 @@ test.serial("a guest that cannot start leaves no VMM process or runtime file", a
   await noVmmLeft(t, "nokernel");
   t.deepEqual(readdirSync(runDir).filter((f) => f.startsWith("nokernel.") && !f.endsWith(".log")), []);
   await dom.undefine();
+  // a serial file that cannot be opened
+  const noDir = await conn.defineXML(guestXml("nodir", "<serial type='file'><source path='/no/such/dir/serial.log'/></serial>"));
+  await t.throwsAsync(noDir.create(), { message: "internal error: guest failed to start: open /no/such/dir/serial.log: No such file or directory" });
+  await noVmmLeft(t, "nodir");
+  await noDir.undefine();
 });
 
 test.serial("a guest that triple-faults ends crashed (on_crash destroy)", async (t) => {

@@ -30,6 +30,15 @@ function startThread(entry: string, data: VcpuThreadData, transferList: MessageP
 
 export function runVmmProcess(entry: string, planFile: string): void {
   const plan = parseVmmPlan(readFileSync(planFile, "utf8"));
+  let serialFile = -1;
+  try {
+    if (plan.serial.kind === "file") serialFile = openSync(plan.serial.path, "a", 0o600);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    writeSync(REPORT_FD, `error\topen ${err.path ?? ""}\t${Math.abs(err.errno ?? 0)}\n`);
+    process.exitCode = 1;
+    return;
+  }
   const kvm = loadNativeShim().kvm;
   const channel = new MessageChannel();
   const wake = new SharedArrayBuffer(4);
@@ -41,7 +50,6 @@ export function runVmmProcess(entry: string, planFile: string): void {
   let paused = false;
   let reported = false;
   let console: Socket | undefined;
-  const serialFile = plan.serial.kind === "file" ? openSync(plan.serial.path, "a") : -1;
   /** Clients waiting for the vCPU to reach a state: "paused", "resumed", "ended". */
   const waiting: { until: string; client: Socket }[] = [];
 
