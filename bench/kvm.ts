@@ -4,15 +4,15 @@
 //  - create() to the guest's first serial byte (earlyprintk), through the public API from dist/
 //  - the VMM process's memory besides guest RAM
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Core, coreModule } from "../src/host/core.js";
 import { loadNativeShim } from "../src/host/native.js";
 import { nodeShim } from "../src/host/shim.js";
-import { Machine } from "../src/drivers/kvm/machine.js";
-import { exitLoopImage } from "../test/kvm/guest.js";
+import { bootRecords, Machine } from "../src/drivers/kvm/machine.js";
+import { exitLoopImage, hasHardwareKvm, kernel as testKernel } from "../test/kvm/guest.js";
 
 export interface KvmFigures {
   exitsPerSecond: number;
@@ -34,13 +34,8 @@ function median(values: number[]): number {
 }
 
 /** core.wasm's boot records for an image, as the Machine applies them (for the bare loader). */
-function bootRecords(kernel: Buffer, initrdSize: number, cmdline: string): Buffer {
-  const core = new Core(coreModule(), nodeShim);
-  const header = kernel.subarray(0, Math.min(kernel.length, 64 * 1024));
-  const line = Buffer.from(cmdline);
-  core.writeInput(header, line);
-  core.call("vmmBootPlan", header.length, line.length, kernel.length, initrdSize, MEMORY, 1);
-  const v = core.outputView();
+function bareBootRecords(kernel: Buffer, cmdline: string): Buffer {
+  const v = bootRecords(new Core(coreModule(), nodeShim), kernel, 0, cmdline, MEMORY);
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
@@ -87,7 +82,7 @@ export async function measureKvm(kernel: string, rounds = 5): Promise<KvmFigures
     const image = join(dir, "loop.bzImage");
     writeFileSync(image, exitLoopImage(LOOP_EXITS));
     const loopRecords = join(dir, "loop.records");
-    writeFileSync(loopRecords, bootRecords(readFileSync(image), 0, ""));
+    writeFileSync(loopRecords, bareBootRecords(readFileSync(image), ""));
     const exits: number[] = [];
     const bareExits: number[] = [];
     for (let r = 0; r < rounds; r++) {
@@ -96,7 +91,7 @@ export async function measureKvm(kernel: string, rounds = 5): Promise<KvmFigures
     }
 
     const kernelRecords = join(dir, "kernel.records");
-    writeFileSync(kernelRecords, bootRecords(readFileSync(kernel), 0, CMDLINE));
+    writeFileSync(kernelRecords, bareBootRecords(readFileSync(kernel), CMDLINE));
     const { openConnection } = await import("../dist/index.mjs");
     const conn = await openConnection("kvm:///system");
     const firstByte: number[] = [];
@@ -132,18 +127,9 @@ export async function measureKvm(kernel: string, rounds = 5): Promise<KvmFigures
   }
 }
 
-/** The test:vm kernel, when it was fetched. */
-export function testKernel(): string | undefined {
-  const boot = fileURLToPath(new URL("../.vm-cache/kernel/boot", import.meta.url));
-  const name = existsSync(boot) ? readdirSync(boot).find((f) => f.startsWith("vmlinuz-")) : undefined;
-  return name ? join(boot, name) : undefined;
-}
-
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const kernel = testKernel();
   // a /dev/kvm without VMX/SVM (PVM) boots no stock kernel
-  const hardwareAssisted = /^flags\s*:.*\b(vmx|svm)\b/m.test(readFileSync("/proc/cpuinfo", "utf8"));
-  const figures = kernel && existsSync("/dev/kvm") && hardwareAssisted ? await measureKvm(kernel) : undefined;
+  const figures = testKernel && hasHardwareKvm ? await measureKvm(testKernel) : undefined;
   if (!figures) {
     console.log("kvm:/// figures: need a hardware-assisted /dev/kvm, cc and the test:vm kernel (npm run bench:kvm runs them in the nested guest)");
   } else {

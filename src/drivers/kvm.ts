@@ -10,7 +10,7 @@ import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerrorOf } from "../errno.js";
 import type { DomainRef, DomainStatus } from "./driver.js";
 import { HostedDriver, hostedDirs, parseStatus, readText, writeAtomically } from "./hosted.js";
-import { supervisorCommand } from "./lxc/supervisor.js";
+import { readStartReport, supervisorCommand } from "./lxc/supervisor.js";
 
 /** The VMM process's program: the bundle beside dist/, or the TypeScript source under tsx. */
 function vmmProgram(): { execArgv: string[]; script: string } {
@@ -67,22 +67,14 @@ export class KvmDriver extends HostedDriver {
     const log = openSync(this.runFile(name, "log"), "a", 0o600);
     const child = spawn(process.execPath, [...execArgv, script, planFile], { detached: true, stdio: ["ignore", log, log, "pipe"] });
     closeSync(log);
-    const text = await new Promise<string>((resolve) => {
-      let data = "";
-      const stream = child.stdio[3] as NodeJS.ReadableStream;
-      stream.setEncoding("utf8");
-      stream.on("data", (chunk: string) => (data += chunk));
-      stream.on("end", () => resolve(data));
-      stream.on("error", () => resolve(data));
-    });
+    // a pipe that breaks says no more than one that ends without a report
+    const report = await readStartReport(child.stdio[3] as NodeJS.ReadableStream).catch(() => ({ ok: false as const, step: "", errno: 0 }));
     child.unref();
-    const f = text.trim().split("\t");
-    if (f[0] === "ok") return Number(f[1]);
+    if (report.ok) return Number(report.fields[0]);
     this.cleanupRun(name, false);
     if (child.exitCode === null && child.pid) child.kill("SIGKILL");
-    const errno = Number(f[f.length - 1]) || 0;
-    const step = f.slice(1, -1).join(" ") || "VMM process";
-    throw this.error(ErrorNumber.VIR_ERR_INTERNAL_ERROR, `internal error: guest failed to start: ${step}${errno ? `: ${strerrorOf(errno)}` : ""}`);
+    const step = report.step || "VMM process";
+    throw this.error(ErrorNumber.VIR_ERR_INTERNAL_ERROR, `internal error: guest failed to start: ${step}${report.errno ? `: ${strerrorOf(report.errno)}` : ""}`);
   }
 
   // ---- lifecycle beyond every hosted driver's ------------------------------------------------------------
@@ -117,7 +109,7 @@ export class KvmDriver extends HostedDriver {
     });
   }
 
-  /** The registry's state, with the vCPU threads' CPU time (from /proc) for a running guest. */
+  /** The registry's state, with the vCPU thread's CPU time (from /proc) for a running guest. */
   domainGetStatus(d: DomainRef): DomainStatus {
     this.sync();
     const status = this.registryStatus(d);
@@ -125,12 +117,10 @@ export class KvmDriver extends HostedDriver {
     if (status.id < 0) return status;
     const fields = parseStatus(readText(this.runFile(d.name, "status")) ?? "");
     try {
-      // /proc/PID/task/TID/stat of each vCPU thread: utime and stime (fields 14 and 15) in ticks of 10 ms
-      for (const tid of (fields.vcpu ?? "").split(",").filter(Boolean)) {
-        const stat = readFileSync(`/proc/${fields.supervisor}/task/${tid}/stat`, "utf8");
-        const after = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        status.cpuTime += (Number(after[11]) + Number(after[12])) * 10_000_000;
-      }
+      // /proc/PID/task/TID/stat of the vCPU thread: utime and stime (fields 14 and 15) in ticks of 10 ms
+      const stat = readFileSync(`/proc/${fields.supervisor}/task/${fields.vcpu}/stat`, "utf8");
+      const after = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      status.cpuTime = (Number(after[11]) + Number(after[12])) * 10_000_000;
     } catch {
       // the guest is ending: no CPU time to report
     }

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainState, DomainShutoffReason, ErrorNumber, openConnection, VirtError, type Connection } from "../../src/index.js";
 import { cgroupFacts } from "../../src/drivers/lxc/host.js";
+import { openForTest, processesLeft } from "../support/hosted.js";
 
 const root = process.getuid?.() === 0;
 const base = mkdtempSync("/tmp/virtkit-lxc-test-");
@@ -29,15 +30,7 @@ function xml(name: string, init: string, extra = "", devices = "<console type='p
 /** Init: a shell that waits on its console (the supervisor's pty) forever. */
 const SHELL = "/bin/sh";
 
-async function lxc(t: import("ava").ExecutionContext): Promise<Connection> {
-  const conn = await openConnection("lxc:///system");
-  t.teardown(async () => {
-    // a failed test leaves no container (frozen or not) behind for the next one
-    for (const dom of await conn.listAllDomains(1)) await dom.destroy().catch(() => undefined);
-    await conn.close();
-  });
-  return conn;
-}
+const lxc = (t: import("ava").ExecutionContext): Promise<Connection> => openForTest(t, "lxc:///system");
 
 /** The pid of the container's init on the host, from the supervisor's status file. */
 function initPid(name: string): number {
@@ -49,10 +42,7 @@ async function nothingLeft(t: import("ava").ExecutionContext, name: string, pids
   for (const controller of v2 ? [""] : ["memory", "cpu", "freezer", "pids"]) t.false(existsSync(cgroupDir(name, controller)), `no cgroup left (${controller})`);
   t.false(existsSync(join(runDir, `${name}.sock`)), "no control socket left");
   t.false(existsSync(join(runDir, `${name}.root`)), "no staging directory left");
-  // the supervisor records the end, then exits: give that last step a bounded moment
-  const supervising = () => readdirSync("/proc").some((p) => /^\d+$/.test(p) && readText(`/proc/${p}/cmdline`).includes(`${runDir}/${name}.plan`));
-  for (const until = Date.now() + 5000; supervising() && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 2));
-  t.false(supervising(), "no supervisor left");
+  t.deepEqual(await processesLeft(`${runDir}/${name}.plan`), [], "no supervisor left");
 }
 
 function readText(path: string): string {

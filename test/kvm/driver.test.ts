@@ -5,8 +5,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DomainShutoffReason, DomainState, ErrorNumber, openConnection, VirtError, type Connection } from "../../src/index.js";
+import { DomainShutoffReason, DomainState, ErrorNumber, VirtError, type Connection } from "../../src/index.js";
 import type { ConsoleStream } from "../../src/drivers/driver.js";
+import { openForTest, processesLeft } from "../support/hosted.js";
 import { canBoot, cannotBootReason, hasHardwareKvm, initramfs, kernel, tripleFaultImage } from "./guest.js";
 
 const root = process.getuid?.() === 0;
@@ -33,15 +34,7 @@ function guestXml(name: string, devices = "<console type='pty'/>"): string {
 <devices>${devices}</devices></domain>`;
 }
 
-async function kvm(t: import("ava").ExecutionContext): Promise<Connection> {
-  const conn = await openConnection("kvm:///system");
-  t.teardown(async () => {
-    // a failed test leaves no guest running into the next one
-    for (const dom of await conn.listAllDomains(1)) await dom.destroy().catch(() => undefined);
-    await conn.close();
-  });
-  return conn;
-}
+const kvm = (t: import("ava").ExecutionContext): Promise<Connection> => openForTest(t, "kvm:///system");
 
 /** Collects a console's text; waitFor resolves once a pattern has appeared `times` times. */
 function transcript(console: ConsoleStream) {
@@ -71,24 +64,8 @@ function transcript(console: ConsoleStream) {
   };
 }
 
-function vmmProcesses(name: string): number[] {
-  const plan = join(runDir, `${name}.plan`);
-  return readdirSync("/proc")
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(plan);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-/** The VMM records the end, then exits: give that last step a bounded moment. */
 async function noVmmLeft(t: import("ava").ExecutionContext, name: string): Promise<void> {
-  for (const until = Date.now() + 5000; vmmProcesses(name).length > 0 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 5));
-  t.deepEqual(vmmProcesses(name), [], "no VMM process left");
+  t.deepEqual(await processesLeft(join(runDir, `${name}.plan`)), [], "no VMM process left");
   t.false(existsSync(join(runDir, `${name}.sock`)), "no control socket left");
 }
 

@@ -45,6 +45,18 @@ const enum Record {
   SREGS = 5,
 }
 
+/**
+ * The core's boot records for a bzImage (its setup header is in the first 64 KiB), as a view of
+ * the core's output: valid until the core's next call.
+ */
+export function bootRecords(core: Core, kernel: Uint8Array, initrdSize: number, cmdline: string, memoryBytes: number): DataView {
+  const header = kernel.subarray(0, Math.min(kernel.length, 64 * 1024));
+  const line = new TextEncoder().encode(cmdline);
+  core.writeInput(header, line);
+  core.call("vmmBootPlan", header.length, line.length, kernel.length, initrdSize, memoryBytes, 1);
+  return core.outputView();
+}
+
 export class Machine {
   readonly system: number;
   private readonly vm: number;
@@ -86,24 +98,23 @@ export class Machine {
     const cpuid = new Uint8Array(8 + capacity * 40);
     new DataView(cpuid.buffer).setUint32(0, capacity, true);
     const count = this.kvm.supportedCpuid(this.system, cpuid);
-    const c = this.core;
-    c.writeInput(cpuid.subarray(8, 8 + count * 40));
-    c.call("vmmCpuid", count, index, 1);
-    const v = c.outputView();
-    cpuid.set(new Uint8Array(v.buffer, v.byteOffset, count * 40), 8);
+    this.rewriteByCore(cpuid.subarray(8, 8 + count * 40), "vmmCpuid", count, index, 1);
     this.kvm.setCpuid2(vcpu, cpuid);
+  }
+
+  /** Hands a kernel struct to the core, which writes it back changed (its output replaces it). */
+  private rewriteByCore(bytes: Uint8Array, operation: string, ...args: number[]): void {
+    this.core.writeInput(bytes);
+    this.core.call(operation, ...args);
+    const v = this.core.outputView();
+    bytes.set(new Uint8Array(v.buffer, v.byteOffset, bytes.length));
   }
 
   /** Asks the core for the boot layout of the kernel and applies its records. */
   private load(): void {
     const kernel = readFileSync(this.config.kernel);
     const initrd = this.config.initrd ? readFileSync(this.config.initrd) : undefined;
-    const header = kernel.subarray(0, Math.min(kernel.length, 64 * 1024));
-    const cmdline = new TextEncoder().encode(this.config.cmdline);
-    const c = this.core;
-    c.writeInput(header, cmdline);
-    c.call("vmmBootPlan", header.length, cmdline.length, kernel.length, initrd?.length ?? 0, this.config.memoryBytes, 1);
-    const v = c.outputView();
+    const v = bootRecords(this.core, kernel, initrd?.length ?? 0, this.config.cmdline, this.config.memoryBytes);
     let at = 0;
     while (at < v.byteLength) {
       const kind = v.getUint32(at, true);
@@ -196,10 +207,7 @@ export class Machine {
   private wireLocalApic(vcpu: number): void {
     const lapic = new Uint8Array(1024);
     this.kvm.getLapic(vcpu, lapic);
-    this.core.writeInput(lapic);
-    this.core.call("vmmLapic");
-    const v = this.core.outputView();
-    lapic.set(new Uint8Array(v.buffer, v.byteOffset, 1024));
+    this.rewriteByCore(lapic, "vmmLapic");
     this.kvm.setLapic(vcpu, lapic);
   }
 

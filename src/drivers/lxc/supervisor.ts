@@ -1,5 +1,5 @@
 // Talking to a container's supervisor (shim/lxc-supervisor.cc): starting it on a plan, and its
-// control socket (destroy, shutdown, reboot, console).
+// control socket (destroy, shutdown, reboot, console). The kvm VMM process speaks the same.
 import { closeSync, createReadStream } from "node:fs";
 import { connect, type Socket } from "node:net";
 import type { NativeShim } from "../../host/native.js";
@@ -7,19 +7,29 @@ import { supervisorPath } from "../../host/native.js";
 
 export type StartReport = { ok: true; supervisorPid: number; initPid: number; pty: string } | { ok: false; step: string; errno: number };
 
+/**
+ * Reads a started process's report to the end of its pipe: "ok" and its fields, or "error", the
+ * failed step's words and an errno (tab-separated; the container supervisor and the kvm VMM).
+ */
+export async function readStartReport(stream: NodeJS.ReadableStream): Promise<{ ok: true; fields: string[] } | { ok: false; step: string; errno: number }> {
+  const text = await new Promise<string>((resolve, reject) => {
+    let data = "";
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk: string) => (data += chunk));
+    stream.on("end", () => resolve(data));
+    stream.on("error", reject);
+  });
+  const f = text.trim().split("\t");
+  if (f[0] === "ok") return { ok: true, fields: f.slice(1) };
+  return { ok: false, step: f.slice(1, -1).join(" "), errno: Number(f[f.length - 1]) || 0 };
+}
+
 /** Starts the supervisor on a plan file; resolves with its report once init is exec'd (or failed). */
 export async function startSupervisor(shim: NativeShim, planFile: string): Promise<StartReport> {
   const { pid, reportFd } = shim.spawnSupervisor(supervisorPath(), [supervisorPath(), planFile]);
-  const text = await new Promise<string>((resolve, reject) => {
-    let data = "";
-    const stream = createReadStream("", { fd: reportFd, autoClose: false, encoding: "utf8" });
-    stream.on("data", (chunk) => (data += chunk));
-    stream.on("end", () => resolve(data));
-    stream.on("error", reject);
-  }).finally(() => closeSync(reportFd));
-  const f = text.trim().split("\t");
-  if (f[0] === "ok") return { ok: true, supervisorPid: pid, initPid: Number(f[1]), pty: f[2] ?? "" };
-  return { ok: false, step: f.slice(1, -1).join(" ") || "supervisor", errno: Number(f[f.length - 1]) || 0 };
+  const report = await readStartReport(createReadStream("", { fd: reportFd, autoClose: false })).finally(() => closeSync(reportFd));
+  if (report.ok) return { ok: true, supervisorPid: pid, initPid: Number(report.fields[0]), pty: report.fields[1] ?? "" };
+  return { ok: false, step: report.step || "supervisor", errno: report.errno };
 }
 
 /** Sends one command line; resolves with the supervisor's reply (it closes after answering). */

@@ -1,0 +1,38 @@
+// What the lxc:/// and kvm:/// tests share: a connection that cleans up after a failed test, and
+// the processes still running a domain's plan (its supervisor or VMM names the plan file).
+import { readdirSync, readFileSync } from "node:fs";
+import { openConnection, type Connection } from "../../src/index.js";
+
+/** Opens uri for a test; its teardown destroys what is still running, then closes. */
+export async function openForTest(t: import("ava").ExecutionContext, uri: string): Promise<Connection> {
+  const conn = await openConnection(uri);
+  t.teardown(async () => {
+    // a failed test leaves nothing running (a frozen container, a guest) into the next one
+    for (const dom of await conn.listAllDomains(1)) await dom.destroy().catch(() => undefined);
+    await conn.close();
+  });
+  return conn;
+}
+
+/** The pids whose command line names this plan file. */
+export function processesRunning(planFile: string): number[] {
+  return readdirSync("/proc")
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(planFile);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/**
+ * The processes of processesRunning after a bounded wait for none: a domain's process records
+ * its end, then exits.
+ */
+export async function processesLeft(planFile: string, waitMs = 5000): Promise<number[]> {
+  for (const until = Date.now() + waitMs; processesRunning(planFile).length > 0 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 2));
+  return processesRunning(planFile);
+}
