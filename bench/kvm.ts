@@ -35,7 +35,7 @@ function median(values: number[]): number {
 
 /** core.wasm's boot records for an image, as the Machine applies them (for the bare loader). */
 function bareBootRecords(kernel: Buffer, cmdline: string): Buffer {
-  const v = bootRecords(new Core(coreModule(), nodeShim), kernel, 0, cmdline, MEMORY);
+  const v = bootRecords(new Core(coreModule(), nodeShim), kernel, 0, cmdline, MEMORY, 1);
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 

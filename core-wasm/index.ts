@@ -308,6 +308,11 @@ export function vmmLapic(): i32 {
   return finish(vmm.vmmLapic());
 }
 
+export function vmmIrqRouting(): i32 {
+  begin();
+  return finish(vmm.vmmIrqRouting());
+}
+
 export function vmmCpuid(count: i32, index: i32, vcpus: i32): i32 {
   begin();
   return finish(vmm.vmmCpuid(count, index, vcpus));

@@ -34,6 +34,7 @@ constexpr size_t kListHeader = 8;
 constexpr unsigned long kGetSupportedCpuid = _IOC(_IOC_READ | _IOC_WRITE, KVMIO, 0x05, kListHeader);
 constexpr unsigned long kSetCpuid2 = _IOC(_IOC_WRITE, KVMIO, 0x90, kListHeader);
 constexpr unsigned long kSetMsrs = _IOC(_IOC_WRITE, KVMIO, 0x89, kListHeader);
+constexpr unsigned long kSetGsiRouting = _IOC(_IOC_WRITE, KVMIO, 0x6a, kListHeader);
 // vCPU loops run on worker threads: the tables are shared by every thread of the process.
 std::mutex tablesLock;
 std::map<int, Kind> fds;
@@ -256,6 +257,15 @@ Napi::Value SetCpuid2(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+/** KVM_SET_GSI_ROUTING from a kvm_irq_routing buffer. */
+Napi::Value SetGsiRouting(const Napi::CallbackInfo &info) {
+  size_t length;
+  auto *routing = reinterpret_cast<kvm_irq_routing *>(BytesOf(info, 1, &length));
+  if (length < kListHeader + routing->nr * sizeof(kvm_irq_routing_entry)) throw KvmError(info.Env(), EINVAL, "KVM_SET_GSI_ROUTING");
+  if (ioctl(Fd(info, 0, Kind::Vm), kSetGsiRouting, routing) < 0) throw KvmError(info.Env(), errno, "KVM_SET_GSI_ROUTING");
+  return info.Env().Undefined();
+}
+
 /** KVM_SET_MSRS from a kvm_msrs buffer; returns how many were set. */
 Napi::Value SetMsrs(const Napi::CallbackInfo &info) {
   size_t length;
@@ -281,7 +291,7 @@ Napi::Value SetFpu(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
-/** KVM_RUN: 0 after an exit, -1 when a kick (or another signal) interrupted it. */
+/** KVM_RUN: 0 after an exit, -1 when a kick (or another signal) interrupted it or a waiting vCPU must be entered again. */
 Napi::Value Run(const Napi::CallbackInfo &info) {
   int vcpu = Fd(info, 0, Kind::Vcpu);
   {
@@ -298,6 +308,10 @@ Napi::Value Run(const Napi::CallbackInfo &info) {
   }
   inRun = 0;
   // a kick that arrives after an exit stays in `kicked`: the next run() reports it
+  if (rc < 0 && err == EAGAIN) {
+    // a vCPU in the INIT state woke for an INIT or a SIPI: the caller enters it again
+    return Napi::Number::New(info.Env(), -1);
+  }
   if (rc < 0) {
     kicked = 0;
     if (runningArea) runningArea->immediate_exit = 0;
@@ -377,6 +391,7 @@ void RegisterKvm(Napi::Env env, Napi::Object exports) {
   kvm.Set("getSregs", Napi::Function::New(env, GetSregs));
   kvm.Set("setSregs", Napi::Function::New(env, SetSregs));
   kvm.Set("setCpuid2", Napi::Function::New(env, SetCpuid2));
+  kvm.Set("setGsiRouting", Napi::Function::New(env, SetGsiRouting));
   kvm.Set("setMsrs", Napi::Function::New(env, SetMsrs));
   kvm.Set("setFpu", Napi::Function::New(env, SetFpu));
   kvm.Set("getLapic", Napi::Function::New(env, GetLapic));

@@ -3,6 +3,7 @@
 import { ByteBuf } from "../util/bytes";
 import { BootRequest, writeBootPlan } from "../vmm/boot";
 import { patchCpuid } from "../vmm/cpuid";
+import { writeIrqRouting } from "../vmm/irq-routing";
 import { wireLocalApic } from "../vmm/lapic";
 import { afterStop } from "../vmm/lifecycle";
 import { consoleInput, portIn, portOut, pressPowerButton, resetDevices, takeEvents, takeOutput } from "../vmm/devices";
@@ -81,4 +82,9 @@ export function vmmLapic(): i32 {
 /** After the guest stopped: 0 to start it again, else the shutoff reason (vmm/lifecycle.ts). */
 export function vmmAfterStop(stop: i32, asked: i32, onPoweroff: i32, onReboot: i32, onCrash: i32): i32 {
   return afterStop(stop, asked, onPoweroff, onReboot, onCrash);
+}
+
+/** The VM's GSI routing (struct kvm_irq_routing, into the output); returns its entry count. */
+export function vmmIrqRouting(): i32 {
+  return writeIrqRouting(io.output);
 }

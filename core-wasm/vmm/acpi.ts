@@ -3,6 +3,7 @@
 // block on I/O ports (devices.ts answers them), SCI on IRQ 9, and a DSDT that only names \_S5.
 // The MADT describes the vCPUs' local APICs and KVM's in-kernel IOAPIC. Everything sits in the BIOS area
 // (0xe0000, reserved in the e820 map); the zero page also points at the RSDP.
+import { TIMER_IOAPIC_PIN } from "./irq-routing";
 export const RSDP_ADDR: u64 = 0xe0000;
 const XSDT_ADDR: u64 = 0xe0040;
 const FADT_ADDR: u64 = 0xe0080;
@@ -129,7 +130,7 @@ export function writeAcpiTables(area: usize, vcpus: i32): void {
   put32(madt, e + 8, 0);
   e += 12;
   // ISA IRQ 0 (the PIT) arrives on GSI 2, as on every PC; the SCI is level-triggered, active high
-  sourceOverride(madt, e, 0, 2, 0);
+  sourceOverride(madt, e, 0, TIMER_IOAPIC_PIN, 0);
   sourceOverride(madt, e + 10, SCI_IRQ, SCI_IRQ, 0x0d);
   checksum(madt, madtLen, 9);
 

@@ -109,7 +109,7 @@ export class KvmDriver extends HostedDriver {
     });
   }
 
-  /** The registry's state, with the vCPU thread's CPU time (from /proc) for a running guest. */
+  /** The registry's state, with the vCPU threads' CPU time (from /proc) for a running guest. */
   domainGetStatus(d: DomainRef): DomainStatus {
     this.sync();
     const status = this.registryStatus(d);
@@ -117,10 +117,12 @@ export class KvmDriver extends HostedDriver {
     if (status.id < 0) return status;
     const fields = parseStatus(readText(this.runFile(d.name, "status")) ?? "");
     try {
-      // /proc/PID/task/TID/stat of the vCPU thread: utime and stime (fields 14 and 15) in ticks of 10 ms
-      const stat = readFileSync(`/proc/${fields.supervisor}/task/${fields.vcpu}/stat`, "utf8");
-      const after = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      status.cpuTime = (Number(after[11]) + Number(after[12])) * 10_000_000;
+      // /proc/PID/task/TID/stat of each vCPU thread: utime and stime (fields 14 and 15) in ticks of 10 ms
+      for (const thread of (fields.vcpu ?? "").split(" ")) {
+        const stat = readFileSync(`/proc/${fields.supervisor}/task/${thread}/stat`, "utf8");
+        const after = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        status.cpuTime += (Number(after[11]) + Number(after[12])) * 10_000_000;
+      }
     } catch {
       // the guest is ending: no CPU time to report
     }

@@ -36,6 +36,8 @@ export interface KvmShim {
   createIrqchip(vm: number): void;
   createPit2(vm: number): void;
   irqLine(vm: number, irq: number, level: number): void;
+  /** KVM_SET_GSI_ROUTING from a struct kvm_irq_routing. */
+  setGsiRouting(vm: number, routing: Uint8Array): void;
   /** Anonymous memory registered as guest memory slot `slot` at `guestPhys`. */
   guestMemory(vm: number, slot: number, guestPhys: number, size: number): ArrayBuffer;
   createVcpu(vm: number, id: number): number;
@@ -51,8 +53,7 @@ export interface KvmShim {
   /** struct kvm_lapic_state (1024 bytes: the local APIC's registers). */
   getLapic(vcpu: number, lapic: Uint8Array): void;
   setLapic(vcpu: number, lapic: Uint8Array): void;
-  /** KVM_RUN: 0 after an exit (reason in the run area), -1 when interrupted. */
-  /** KVM_RUN: 0 after an exit, -1 when interrupted (kick). */
+  /** KVM_RUN: 0 after an exit (reason in the run area), -1 when interrupted (kick) or to be entered again (EAGAIN). */
   run(vcpu: number): number;
   /** Makes the calling thread's KVM_RUN interruptible by kick(); returns its thread id. */
   vcpuThread(): number;

@@ -66,6 +66,7 @@ test("core.wasm exports the documented operations", (t) => {
     "vmmConsoleInput",
     "vmmCpuid",
     "vmmEvents",
+    "vmmIrqRouting",
     "vmmLapic",
     "vmmPortIn",
     "vmmPortOut",

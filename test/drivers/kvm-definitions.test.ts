@@ -34,6 +34,7 @@ test("a direct-kernel guest becomes a VMM plan", (t) => {
     onReboot: "end",
     onCrash: "restart",
   });
+  t.like(parseVmmPlan(plan(domain(`<vcpu>4</vcpu>${OS}`))), { vcpus: 4 });
   // libvirt's defaults: on_reboot restarts
   t.like(parseVmmPlan(plan(domain(OS))), { onPoweroff: "end", onReboot: "restart", onCrash: "end", serial: { kind: "none" } });
 });
@@ -43,7 +44,8 @@ test("what the VMM cannot run is refused as unsupported configuration, naming it
     [domain(OS, "lxc"), "unsupported configuration: domain type 'lxc' is not supported by the KVM driver"],
     [domain("<os><type>exe</type><init>/bin/sh</init></os>"), "unsupported configuration: the KVM driver runs only <os><type>hvm</type></os> domains"],
     [domain("<os><type>hvm</type><boot dev='hd'/></os>"), "unsupported configuration: the KVM driver boots a direct <kernel> only (no firmware yet)"],
-    [domain(`<vcpu>2</vcpu>${OS}`), "unsupported configuration: the KVM driver runs guests with one vCPU so far, not 2 (at most 64 later)"],
+    [domain(`<vcpu>65</vcpu>${OS}`), "unsupported configuration: the KVM driver runs guests with at most 64 vCPUs, not 65"],
+    [domain(`<vcpu current='1'>2</vcpu>${OS}`), "unsupported configuration: the KVM driver starts every vCPU: <vcpu current='1'> below the maximum (hotplug) is not supported"],
     [domain(`${OS}<devices><disk type='file' device='disk'><source file='/x.img'/><target dev='vda' bus='virtio'/></disk></devices>`), "unsupported configuration: the KVM driver does not support <disk> devices yet"],
     [domain(`${OS}<devices><interface type='network'><source network='default'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <interface> devices yet"],
     [domain(`${OS}<devices><graphics type='vnc'/></devices>`), "unsupported configuration: the KVM driver does not support <graphics> devices yet"],

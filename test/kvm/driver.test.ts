@@ -27,8 +27,8 @@ while read -r line; do eval "$line"; done
 `;
 const initrd = canBoot ? initramfs(GUEST_INIT, ["kernel/drivers/acpi/button.ko", "kernel/drivers/input/evdev.ko"]) : "";
 
-function guestXml(name: string, devices = "<console type='pty'/>"): string {
-  return `<domain type='kvm'><name>${name}</name><memory unit='MiB'>192</memory><vcpu>1</vcpu>
+function guestXml(name: string, devices = "<console type='pty'/>", vcpus = 1): string {
+  return `<domain type='kvm'><name>${name}</name><memory unit='MiB'>192</memory><vcpu>${vcpus}</vcpu>
 <os><type arch='x86_64'>hvm</type><kernel>${kernel}</kernel><initrd>${initrd}</initrd><cmdline>console=ttyS0 reboot=k panic=1 pci=off quiet</cmdline></os>
 <on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>
 <devices>${devices}</devices></domain>`;
@@ -120,6 +120,40 @@ test.serial("a Linux guest's life through the public API: console, suspend, resu
   t.regex(readFileSync(serialLog, "utf8"), /HELLO 42/, "<serial type='file'> got the guest's output");
   await noVmmLeft(t, "life");
   await dom.undefine();
+});
+
+test.serial("a guest with two vCPUs runs on both; suspend, resume and its reboot take both along", async (t) => {
+  if (!canBoot || !root) return t.pass(cannotBootReason);
+  const conn = await kvm(t);
+  const dom = await conn.createXML(guestXml("smp", undefined, 2));
+  const console = await dom.openConsole();
+  const guest = transcript(console);
+  await guest.waitFor(/LISTENING/);
+  t.is((await dom.getInfo()).nrVirtCpu, 2);
+  // a command on vCPU 1: its console output is port I/O that vCPU 0's UART answers
+  const onSecond = (word: string) => console.write(`taskset 2 sh -c 'echo ${word} ONLINE=$(cat /sys/devices/system/cpu/online)'\n`);
+  onSecond("FIRST");
+  await guest.waitFor(/FIRST ONLINE=0-1/);
+  const status = readFileSync(join(runDir, "smp.status"), "utf8");
+  t.regex(status, /^vcpu \d+ \d+$/m, "both vCPU threads are recorded (their CPU time is the domain's)");
+
+  await dom.suspend();
+  t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_PAUSED, reason: 1 });
+  const pausedTime = (await dom.getInfo()).cpuTime;
+  await dom.resume();
+  onSecond("RESUMED");
+  await guest.waitFor(/RESUMED ONLINE=0-1/);
+  t.true((await dom.getInfo()).cpuTime >= pausedTime);
+
+  // the guest's own reboot builds a new machine: both vCPUs come up again
+  console.write("reboot -f\n");
+  await guest.waitFor(/LISTENING/, 2);
+  onSecond("REBOOTED");
+  await guest.waitFor(/REBOOTED ONLINE=0-1/);
+  console.destroy();
+  await dom.destroy();
+  await t.throwsAsync(conn.lookupByName("smp"), { code: ErrorNumber.VIR_ERR_NO_DOMAIN }, "the transient guest is gone");
+  await noVmmLeft(t, "smp");
 });
 
 test.serial("the VMM outlives the command that started it; another process destroys it", async (t) => {

@@ -24,7 +24,7 @@ export const canBoot = existsSync("/dev/kvm") && hardwareAssisted && kernel !== 
 export const hasHardwareKvm = existsSync("/dev/kvm") && hardwareAssisted;
 export const cannotBootReason = "needs a hardware-assisted /dev/kvm and the test:vm kernel: npm run test:kvm runs this";
 
-const APPLETS = ["sh", "mount", "echo", "cat", "poweroff", "reboot", "sleep", "insmod", "dd", "ls", "uname"];
+const APPLETS = ["sh", "mount", "echo", "cat", "poweroff", "reboot", "sleep", "insmod", "dd", "ls", "uname", "taskset", "grep"];
 
 /**
  * A busybox initramfs whose init mounts /proc, /sys and /dev, loads the given kernel modules

@@ -1,5 +1,5 @@
 // Which definitions kvm:/// can run: type 'kvm', <os><type>hvm</type> booted from a direct
-// <kernel> (no firmware yet), one vCPU, and only the devices the VMM models (serial ports and
+// <kernel> (no firmware yet), up to MAX_VCPUS vCPUs, and only the devices the VMM models (serial ports and
 // their console). Anything else is refused by name, never silently dropped.
 import { Code } from "../../errors";
 import { Doc, NONE } from "../../xml/dom";
@@ -42,8 +42,10 @@ export function kvmCapture(d: Doc, flags: i32): Definition | null {
   if (text(d, d.child(os, S.kernel)) == "") return unsupported("the KVM driver boots a direct <kernel> only (no firmware yet)");
   const vcpu = d.child(root, S.vcpu);
   const vcpus = vcpu == NONE ? 1 : number(text(d, vcpu));
-  // The VMM's tables and CPUID describe up to MAX_VCPUS; the threads for more than one vCPU are not there yet.
-  if (vcpus != 1) return unsupported("the KVM driver runs guests with one vCPU so far, not " + vcpus.toString() + " (at most " + MAX_VCPUS.toString() + " later)");
+  // the VMM's ACPI tables describe at most MAX_VCPUS; all of them are online from the start
+  if (vcpus > <u64>MAX_VCPUS) return unsupported("the KVM driver runs guests with at most " + MAX_VCPUS.toString() + " vCPUs, not " + vcpus.toString());
+  const current = attr(d, vcpu, S.current);
+  if (current != "" && number(current) != vcpus) return unsupported("the KVM driver starts every vCPU: <vcpu current='" + current + "'> below the maximum (hotplug) is not supported");
   const devices = d.child(root, S.devices);
   for (let n = devices == NONE ? NONE : d.firstElement(devices); n != NONE; n = d.nextElement(n)) {
     const name = d.nameOf(n);

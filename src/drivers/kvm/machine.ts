@@ -4,11 +4,12 @@ import { readFileSync } from "node:fs";
 import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
 import type { Core } from "../../host/core.js";
 import type { KvmShim } from "../../host/native.js";
+import type { SecondaryVcpus } from "./secondary-vcpus.js";
 
-const KVM_EXIT_IO = 2;
+export const KVM_EXIT_IO = 2;
 const KVM_EXIT_HLT = 5;
-const KVM_EXIT_MMIO = 6;
-const KVM_EXIT_SHUTDOWN = 8;
+export const KVM_EXIT_MMIO = 6;
+export const KVM_EXIT_SHUTDOWN = 8;
 const KVM_EXIT_SYSTEM_EVENT = 24;
 
 const EVENT_OUTPUT = 1;
@@ -24,8 +25,50 @@ const SCI_IRQ = 9;
 /** Why the guest stopped running: it powered off, asked for a reset, or died (triple fault...). */
 export type Stop = { kind: "poweroff" } | { kind: "reset" } | { kind: "crash"; reason: string } | { kind: "stopped" };
 
+export type PortIn = (port: number, size: number) => number;
+export type PortOut = (port: number, size: number, value: number) => void;
+
+/** Performs the port accesses of a KVM_EXIT_IO (one, or a string instruction's several). */
+export function portAccesses(run: DataView, portIn: PortIn, portOut: PortOut): void {
+  const out = run.getUint8(32) === 1;
+  const size = run.getUint8(33);
+  const port = run.getUint16(34, true);
+  const count = run.getUint32(36, true);
+  const offset = Number(run.getBigUint64(40, true));
+  for (let i = 0; i < count; i++) {
+    const at = offset + i * size;
+    if (out) portOut(port, size, size === 1 ? run.getUint8(at) : size === 2 ? run.getUint16(at, true) : run.getUint32(at, true));
+    else {
+      const value = portIn(port, size);
+      if (size === 1) run.setUint8(at, value);
+      else if (size === 2) run.setUint16(at, value, true);
+      else run.setUint32(at, value, true);
+    }
+  }
+}
+
+/** A KVM_EXIT_MMIO: no device is mapped there, so reads see all ones and writes are dropped. */
+export function unbackedMmio(run: DataView): void {
+  if (run.getUint8(32 + 20) === 0) new Uint8Array(run.buffer, 32 + 8, 8).fill(0xff);
+}
+
+/** An exit no device answers: the guest powered off, asked for a reset, or died. */
+export function stopOfExit(reason: number, run: DataView): Stop {
+  if (reason === KVM_EXIT_SHUTDOWN) return { kind: "crash", reason: "triple fault" };
+  if (reason === KVM_EXIT_HLT) return { kind: "crash", reason: "halted" };
+  if (reason === KVM_EXIT_SYSTEM_EVENT) {
+    const type = run.getUint32(32, true);
+    return type === 2 ? { kind: "reset" } : type === 1 ? { kind: "poweroff" } : { kind: "crash", reason: `system event ${type}` };
+  }
+  // KVM_EXIT_FAIL_ENTRY, KVM_EXIT_INTERNAL_ERROR, or an exit no device explains
+  return { kind: "crash", reason: `KVM exit ${reason}` };
+}
+
 export interface MachineConfig {
   memoryBytes: number;
+  /** How many vCPUs (default 1); vCPUs 1..vcpus-1 run on the secondaries' threads. */
+  vcpus?: number;
+  secondaries?: SecondaryVcpus;
 
   kernel: string;
   initrd?: string;
@@ -49,11 +92,11 @@ const enum Record {
  * The core's boot records for a bzImage (its setup header is in the first 64 KiB), as a view of
  * the core's output: valid until the core's next call.
  */
-export function bootRecords(core: Core, kernel: Uint8Array, initrdSize: number, cmdline: string, memoryBytes: number): DataView {
+export function bootRecords(core: Core, kernel: Uint8Array, initrdSize: number, cmdline: string, memoryBytes: number, vcpus: number): DataView {
   const header = kernel.subarray(0, Math.min(kernel.length, 64 * 1024));
   const line = new TextEncoder().encode(cmdline);
   core.writeInput(header, line);
-  core.call("vmmBootPlan", header.length, line.length, kernel.length, initrdSize, memoryBytes, 1);
+  core.call("vmmBootPlan", header.length, line.length, kernel.length, initrdSize, memoryBytes, vcpus);
   return core.outputView();
 }
 
@@ -61,6 +104,8 @@ export class Machine {
   readonly system: number;
   private readonly vm: number;
   private readonly vcpu: number;
+  /** The other vCPUs' descriptors, run by config.secondaries. */
+  private readonly secondaryVcpus: number[] = [];
 
   private readonly run: DataView;
   private readonly ram: Uint8Array;
@@ -68,6 +113,8 @@ export class Machine {
   private readonly portOut: (port: number, size: number, value: number) => void;
   private readonly events: () => number;
   private irqHigh = false;
+  private handedOver = false;
+  private readonly vcpuCount: number;
   private stopRequested = false;
 
   constructor(
@@ -75,21 +122,33 @@ export class Machine {
     private readonly core: Core,
     private readonly config: MachineConfig,
   ) {
+    this.vcpuCount = config.vcpus ?? 1;
     this.system = kvm.open();
     this.vm = kvm.createVm(this.system);
     kvm.setTssAddr(this.vm, 0xfffbd000);
     kvm.setIdentityMapAddr(this.vm, 0xfffbc000);
     kvm.createIrqchip(this.vm);
     kvm.createPit2(this.vm);
+    this.routeInterrupts();
     this.ram = new Uint8Array(kvm.guestMemory(this.vm, 0, 0, config.memoryBytes));
     this.vcpu = kvm.createVcpu(this.vm, 0);
+    for (let i = 1; i < this.vcpuCount; i++) this.secondaryVcpus.push(kvm.createVcpu(this.vm, i));
     this.run = new DataView(kvm.runArea(this.vcpu, this.system));
-    this.setCpuid(this.vcpu, 0);
-    this.wireLocalApic(this.vcpu);
+    [this.vcpu, ...this.secondaryVcpus].forEach((vcpu, i) => {
+      this.setCpuid(vcpu, i);
+      this.wireLocalApic(vcpu);
+    });
     this.portIn = core.direct("vmmPortIn");
     this.portOut = core.direct("vmmPortOut");
     this.events = core.direct("vmmEvents");
     this.load();
+  }
+
+  /** Which pin each GSI raises, as the core's MADT describes it (the PIT on IOAPIC pin 2). */
+  private routeInterrupts(): void {
+    const count = this.core.call("vmmIrqRouting");
+    const v = this.core.outputView();
+    this.kvm.setGsiRouting(this.vm, new Uint8Array(v.buffer, v.byteOffset, 8 + count * 48).slice());
   }
 
   /** What KVM supports, with this vCPU's place in the guest's topology written in by the core. */
@@ -98,7 +157,7 @@ export class Machine {
     const cpuid = new Uint8Array(8 + capacity * 40);
     new DataView(cpuid.buffer).setUint32(0, capacity, true);
     const count = this.kvm.supportedCpuid(this.system, cpuid);
-    this.rewriteByCore(cpuid.subarray(8, 8 + count * 40), "vmmCpuid", count, index, 1);
+    this.rewriteByCore(cpuid.subarray(8, 8 + count * 40), "vmmCpuid", count, index, this.vcpuCount);
     this.kvm.setCpuid2(vcpu, cpuid);
   }
 
@@ -114,7 +173,7 @@ export class Machine {
   private load(): void {
     const kernel = readFileSync(this.config.kernel);
     const initrd = this.config.initrd ? readFileSync(this.config.initrd) : undefined;
-    const v = bootRecords(this.core, kernel, initrd?.length ?? 0, this.config.cmdline, this.config.memoryBytes);
+    const v = bootRecords(this.core, kernel, initrd?.length ?? 0, this.config.cmdline, this.config.memoryBytes, this.vcpuCount);
     let at = 0;
     while (at < v.byteLength) {
       const kind = v.getUint32(at, true);
@@ -158,49 +217,51 @@ export class Machine {
     }
   }
 
-  /** Runs the vCPU until the guest stops; blocks the calling thread (run it off the main one). */
+  /** Runs vCPU 0 (and serves the secondaries) until the guest stops; blocks the calling thread (run it off the main one). */
   runUntilStop(): Stop {
     const run = this.run;
+    const secondaries = this.config.secondaries;
     for (;;) {
-      if (this.kvm.run(this.vcpu) < 0) {
+      const interrupted = this.kvm.run(this.vcpu) < 0;
+      if (secondaries?.pending()) {
+        const stop = this.serveSecondaries();
+        if (stop) return stop;
+      }
+      if (interrupted) {
         const stop = this.config.interrupted?.() ?? (this.stopRequested ? { kind: "stopped" as const } : undefined);
         if (stop) return stop;
         continue;
       }
       const reason = run.getUint32(8, true);
       if (reason === KVM_EXIT_IO) {
-        const out = run.getUint8(32) === 1;
-        const size = run.getUint8(33);
-        const port = run.getUint16(34, true);
-        const count = run.getUint32(36, true);
-        const offset = Number(run.getBigUint64(40, true));
-        for (let i = 0; i < count; i++) {
-          const at = offset + i * size;
-          if (out) this.portOut(port, size, size === 1 ? run.getUint8(at) : size === 2 ? run.getUint16(at, true) : run.getUint32(at, true));
-          else {
-            const value = this.portIn(port, size);
-            if (size === 1) run.setUint8(at, value);
-            else if (size === 2) run.setUint16(at, value, true);
-            else run.setUint32(at, value, true);
-          }
-        }
+        portAccesses(run, this.portIn, this.portOut);
         const stop = this.afterExit();
         if (stop) return stop;
       } else if (reason === KVM_EXIT_MMIO) {
-        // no MMIO devices: reads see all ones, writes are dropped
-        if (run.getUint8(32 + 20) === 0) new Uint8Array(run.buffer, 32 + 8, 8).fill(0xff);
-      } else if (reason === KVM_EXIT_SHUTDOWN) {
-        return { kind: "crash", reason: "triple fault" };
-      } else if (reason === KVM_EXIT_HLT) {
-        return { kind: "crash", reason: "halted" };
-      } else if (reason === KVM_EXIT_SYSTEM_EVENT) {
-        const type = run.getUint32(32, true);
-        return type === 2 ? { kind: "reset" } : type === 1 ? { kind: "poweroff" } : { kind: "crash", reason: `system event ${type}` };
+        unbackedMmio(run);
       } else {
-        // KVM_EXIT_FAIL_ENTRY, KVM_EXIT_INTERNAL_ERROR, or an exit no device explains
-        return { kind: "crash", reason: `KVM exit ${reason}` };
+        return stopOfExit(reason, run);
       }
     }
+  }
+
+  /** The secondaries' port accesses through the devices, and what the devices did; or a stop one of them saw. */
+  private serveSecondaries(): Stop | undefined {
+    return this.config.secondaries!.answer(this.portIn, this.portOut) ?? this.afterExit();
+  }
+
+  /** Lets the secondary vCPUs run (after the build, and after a pause). */
+  runSecondaries(): void {
+    const secondaries = this.config.secondaries;
+    if (!secondaries) return;
+    if (!this.handedOver) secondaries.handOver(this.secondaryVcpus, this.system);
+    this.handedOver = true;
+    secondaries.resume();
+  }
+
+  /** Parks the secondary vCPUs (a pause, a stop): none is in KVM_RUN when this returns. */
+  parkSecondaries(): void {
+    this.config.secondaries?.park(() => void this.serveSecondaries());
   }
 
   /** LINT0 and LINT1 wired as on a PC (the core says how). */
@@ -253,6 +314,8 @@ export class Machine {
   }
 
   close(): void {
+    this.parkSecondaries();
+    for (const vcpu of this.secondaryVcpus) this.kvm.close(vcpu);
     this.kvm.close(this.vcpu);
     this.kvm.close(this.vm);
     this.kvm.close(this.system);

@@ -1,5 +1,6 @@
-// The vCPU thread of a VMM process: a worker that owns the KVM VM and core.wasm's devices and runs
+// vCPU 0's thread of a VMM process: a worker that owns the KVM VM and core.wasm's devices and runs
 // KVM_RUN in a loop, so that the process's main thread (control socket, console) never blocks.
+// It also serves, parks and hands each new machine to the other vCPUs' threads (secondary-vcpus.ts).
 // The main thread sends commands on a MessagePort and kicks the vCPU out of KVM_RUN; the worker
 // takes them synchronously (receiveMessageOnPort) and reports back with postMessage.
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
@@ -7,6 +8,7 @@ import { Core, coreModule } from "../../host/core.js";
 import { loadNativeShim } from "../../host/native.js";
 import { nodeShim } from "../../host/shim.js";
 import { Machine, type Stop } from "./machine.js";
+import { SecondaryVcpus } from "./secondary-vcpus.js";
 import type { VmmPlan } from "./vmm-plan.js";
 
 export type VcpuCommand = { cmd: "pause" | "resume" | "destroy" | "reset" | "power" | "reboot" } | { cmd: "input"; bytes: Uint8Array };
@@ -23,6 +25,8 @@ export interface VcpuThreadData {
   port: MessagePort;
   /** Int32Array[0]: set by the main thread after each command, for a paused vCPU waiting on it. */
   wake: SharedArrayBuffer;
+  /** The secondary vCPUs' mailboxes (a guest with more than one vCPU). */
+  secondaries?: SharedArrayBuffer;
 }
 
 const report = (r: VcpuReport) => parentPort!.postMessage(r);
@@ -41,7 +45,7 @@ function afterStop(core: Core, plan: VmmPlan, stop: Stop, requested: { reboot: b
 }
 
 export function runVcpuThread(): void {
-  const { plan, port, wake } = workerData as VcpuThreadData;
+  const { plan, port, wake, secondaries: mailboxes } = workerData as VcpuThreadData;
   const wakeWord = new Int32Array(wake);
   const kvm = loadNativeShim().kvm;
   const core = new Core(coreModule(), nodeShim);
@@ -76,13 +80,17 @@ export function runVcpuThread(): void {
     Atomics.store(wakeWord, 0, 0);
     let stop = takeCommands();
     if (paused && !stop) {
+      machine.parkSecondaries();
       report({ type: "paused" });
       while (paused && !stop) {
         Atomics.wait(wakeWord, 0, 0);
         Atomics.store(wakeWord, 0, 0);
         stop = takeCommands();
       }
-      if (!stop) report({ type: "resumed" });
+      if (!stop) {
+        machine.runSecondaries();
+        report({ type: "resumed" });
+      }
     }
     return stop;
   };
@@ -90,6 +98,8 @@ export function runVcpuThread(): void {
   const build = (): Machine =>
     new Machine(kvm, core, {
       memoryBytes: plan.memoryBytes,
+      vcpus: plan.vcpus,
+      secondaries,
       kernel: plan.kernel,
       initrd: plan.initrd,
       cmdline: plan.cmdline,
@@ -98,12 +108,16 @@ export function runVcpuThread(): void {
     });
 
   const threadId = kvm.vcpuThread();
+  const secondaries = mailboxes ? new SecondaryVcpus(mailboxes, kvm, threadId) : undefined;
   const start = () => {
     machine = build();
+    machine.runSecondaries();
   };
   try {
+    secondaries?.awaitThreads();
     start();
   } catch (e) {
+    secondaries?.exit();
     const err = e as NodeJS.ErrnoException & { errno?: number };
     report({ type: "failed", step: err.syscall ? `${err.syscall}${err.path ? ` ${err.path}` : ""}` : err.message, errno: Math.abs(err.errno ?? 0) });
     return;
@@ -115,6 +129,7 @@ export function runVcpuThread(): void {
     const next = afterStop(core, plan, stop, requested);
     machine.close();
     if (!next.restart) {
+      secondaries?.exit();
       report({ type: "ended", reason: next.reason, detail: next.detail });
       return;
     }

@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { loadNativeShim } from "../../host/native.js";
 import { writeAtomically } from "../hosted.js";
+import { secondaryMailboxes, secondaryThreads, type SecondaryThreadData } from "./secondary-vcpus.js";
 import type { VcpuCommand, VcpuReport, VcpuThreadData } from "./vcpu-thread.js";
 import { parseVmmPlan } from "./vmm-plan.js";
 
@@ -21,7 +22,7 @@ const REPORT_FD = 3;
  * The vCPU thread runs this same program. From TypeScript sources (tests, under tsx) the worker
  * first registers tsx's loader itself: Node 20 does not pass --import hooks on to workers.
  */
-function startThread(entry: string, data: VcpuThreadData, transferList: MessagePort[]): Worker {
+function startThread(entry: string, data: VcpuThreadData | SecondaryThreadData, transferList: MessagePort[] = []): Worker {
   const options = { workerData: data, transferList };
   if (!entry.endsWith(".ts")) return new Worker(entry, options);
   const bootstrap = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`;
@@ -43,8 +44,10 @@ export function runVmmProcess(entry: string, planFile: string): void {
   const channel = new MessageChannel();
   const wake = new SharedArrayBuffer(4);
   const wakeWord = new Int32Array(wake);
-  const data: VcpuThreadData = { plan, port: channel.port2, wake };
+  const mailboxes = plan.vcpus > 1 ? secondaryMailboxes(plan.vcpus - 1) : undefined;
+  const data: VcpuThreadData = { plan, port: channel.port2, wake, secondaries: mailboxes };
   const worker = startThread(entry, data, [channel.port2]);
+  const secondaries = Array.from({ length: plan.vcpus - 1 }, (_, index) => startThread(entry, { secondary: index, mailboxes: mailboxes! }));
 
   let vcpuThread = 0;
   let paused = false;
@@ -64,8 +67,9 @@ export function runVmmProcess(entry: string, planFile: string): void {
     }
   };
 
+  const vcpuThreads = () => [vcpuThread, ...(mailboxes ? secondaryThreads(mailboxes) : [])].join(" ");
   const recordStatus = (state: "running" | "shutoff", reason: string) =>
-    writeAtomically(plan.status, `supervisor ${process.pid}\nvcpu ${vcpuThread}\nstate ${state}\nreason ${reason}\npaused ${paused ? 1 : 0}\n`);
+    writeAtomically(plan.status, `supervisor ${process.pid}\nvcpu ${vcpuThreads()}\nstate ${state}\nreason ${reason}\npaused ${paused ? 1 : 0}\n`);
 
   const send = (command: VcpuCommand) => {
     channel.port1.postMessage(command);
@@ -135,6 +139,7 @@ export function runVmmProcess(entry: string, planFile: string): void {
     for (const w of waiting) w.client.end("ok\n");
     console?.end();
     channel.port1.close();
+    for (const s of secondaries) void s.terminate();
     process.exitCode = 0;
   };
 
@@ -166,6 +171,7 @@ export function runVmmProcess(entry: string, planFile: string): void {
       case "failed":
         reportOnce(`error\t${r.step}\t${r.errno}`);
         rmSync(plan.status, { force: true });
+        for (const s of secondaries) void s.terminate();
         process.exitCode = 1;
         break;
     }
