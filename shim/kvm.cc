@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <map>
@@ -41,6 +42,9 @@ std::map<int, Kind> fds;
 std::map<int, kvm_run *> runAreas;
 /** Threads that called vcpuThread(): the only targets of kick(). */
 std::set<pid_t> vcpuThreads;
+/** Periodic kicks (POSIX timers) this file created, by the number handed out for them. */
+std::map<int, timer_t> kickTimers;
+int nextKickTimer = 1;
 
 /** The signal that interrupts a thread's KVM_RUN (Node keeps SIGUSR1 for its inspector). */
 constexpr int kKickSignal = SIGUSR2;
@@ -81,9 +85,22 @@ uint64_t U64(const Napi::Value &v) {
   return (uint64_t)v.As<Napi::Number>().DoubleValue();
 }
 
+/**
+ * ioctl, entered again when a signal interrupted it: the periodic kick of a VMM's main thread
+ * (kickEvery) may arrive during a slow call such as KVM_CREATE_VM. (KVM_RUN is not retried: an
+ * interrupted run is how a kick reaches the caller.)
+ */
+template <typename Arg>
+int Ioctl(int fd, unsigned long request, Arg arg) {
+  int rc;
+  do rc = ioctl(fd, request, arg);
+  while (rc < 0 && errno == EINTR);
+  return rc;
+}
+
 /** ioctl with an integer argument; returns its result or throws. */
 int Call(const Napi::CallbackInfo &info, int fd, unsigned long request, unsigned long arg, const char *name) {
-  int rc = ioctl(fd, request, arg);
+  int rc = Ioctl(fd, request, arg);
   if (rc < 0) throw KvmError(info.Env(), errno, name);
   return rc;
 }
@@ -108,7 +125,7 @@ void CallBuffer(const Napi::CallbackInfo &info, int fd, unsigned long request, s
   size_t length;
   uint8_t *p = BytesOf(info, argIndex, &length);
   if (length < size) throw KvmError(info.Env(), EINVAL, name);
-  if (ioctl(fd, request, p) < 0) throw KvmError(info.Env(), errno, name);
+  if (Ioctl(fd, request, p) < 0) throw KvmError(info.Env(), errno, name);
 }
 
 // ---- /dev/kvm ---------------------------------------------------------------------------------------
@@ -142,7 +159,7 @@ Napi::Value SupportedCpuid(const Napi::CallbackInfo &info) {
   size_t length;
   auto *cpuid = reinterpret_cast<kvm_cpuid2 *>(BytesOf(info, 1, &length));
   if (length < kListHeader + cpuid->nent * sizeof(kvm_cpuid_entry2)) throw KvmError(info.Env(), EINVAL, "KVM_GET_SUPPORTED_CPUID (buffer shorter than nent entries)");
-  if (ioctl(fd, kGetSupportedCpuid, cpuid) < 0) throw KvmError(info.Env(), errno, "KVM_GET_SUPPORTED_CPUID");
+  if (Ioctl(fd, kGetSupportedCpuid, cpuid) < 0) throw KvmError(info.Env(), errno, "KVM_GET_SUPPORTED_CPUID");
   return Napi::Number::New(info.Env(), cpuid->nent);
 }
 
@@ -155,7 +172,7 @@ Napi::Value SetTssAddr(const Napi::CallbackInfo &info) {
 
 Napi::Value SetIdentityMapAddr(const Napi::CallbackInfo &info) {
   uint64_t addr = U64(info[1]);
-  if (ioctl(Fd(info, 0, Kind::Vm), KVM_SET_IDENTITY_MAP_ADDR, &addr) < 0) throw KvmError(info.Env(), errno, "KVM_SET_IDENTITY_MAP_ADDR");
+  if (Ioctl(Fd(info, 0, Kind::Vm), KVM_SET_IDENTITY_MAP_ADDR, &addr) < 0) throw KvmError(info.Env(), errno, "KVM_SET_IDENTITY_MAP_ADDR");
   return info.Env().Undefined();
 }
 
@@ -167,7 +184,7 @@ Napi::Value CreateIrqchip(const Napi::CallbackInfo &info) {
 Napi::Value CreatePit2(const Napi::CallbackInfo &info) {
   kvm_pit_config config{};
   config.flags = KVM_PIT_SPEAKER_DUMMY;
-  if (ioctl(Fd(info, 0, Kind::Vm), KVM_CREATE_PIT2, &config) < 0) throw KvmError(info.Env(), errno, "KVM_CREATE_PIT2");
+  if (Ioctl(Fd(info, 0, Kind::Vm), KVM_CREATE_PIT2, &config) < 0) throw KvmError(info.Env(), errno, "KVM_CREATE_PIT2");
   return info.Env().Undefined();
 }
 
@@ -175,7 +192,7 @@ Napi::Value IrqLine(const Napi::CallbackInfo &info) {
   kvm_irq_level level{};
   level.irq = info[1].As<Napi::Number>().Uint32Value();
   level.level = info[2].As<Napi::Number>().Uint32Value();
-  if (ioctl(Fd(info, 0, Kind::Vm), KVM_IRQ_LINE, &level) < 0) throw KvmError(info.Env(), errno, "KVM_IRQ_LINE");
+  if (Ioctl(Fd(info, 0, Kind::Vm), KVM_IRQ_LINE, &level) < 0) throw KvmError(info.Env(), errno, "KVM_IRQ_LINE");
   return info.Env().Undefined();
 }
 
@@ -197,7 +214,7 @@ Napi::Value GuestMemory(const Napi::CallbackInfo &info) {
   region.guest_phys_addr = guestPhys;
   region.memory_size = size;
   region.userspace_addr = reinterpret_cast<uint64_t>(mem);
-  if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+  if (Ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
     int err = errno;
     munmap(mem, size);
     throw KvmError(env, err, "KVM_SET_USER_MEMORY_REGION");
@@ -253,7 +270,7 @@ Napi::Value SetCpuid2(const Napi::CallbackInfo &info) {
   size_t length;
   auto *cpuid = reinterpret_cast<kvm_cpuid2 *>(BytesOf(info, 1, &length));
   if (length < kListHeader + cpuid->nent * sizeof(kvm_cpuid_entry2)) throw KvmError(info.Env(), EINVAL, "KVM_SET_CPUID2");
-  if (ioctl(Fd(info, 0, Kind::Vcpu), kSetCpuid2, cpuid) < 0) throw KvmError(info.Env(), errno, "KVM_SET_CPUID2");
+  if (Ioctl(Fd(info, 0, Kind::Vcpu), kSetCpuid2, cpuid) < 0) throw KvmError(info.Env(), errno, "KVM_SET_CPUID2");
   return info.Env().Undefined();
 }
 
@@ -262,7 +279,7 @@ Napi::Value SetGsiRouting(const Napi::CallbackInfo &info) {
   size_t length;
   auto *routing = reinterpret_cast<kvm_irq_routing *>(BytesOf(info, 1, &length));
   if (length < kListHeader + routing->nr * sizeof(kvm_irq_routing_entry)) throw KvmError(info.Env(), EINVAL, "KVM_SET_GSI_ROUTING");
-  if (ioctl(Fd(info, 0, Kind::Vm), kSetGsiRouting, routing) < 0) throw KvmError(info.Env(), errno, "KVM_SET_GSI_ROUTING");
+  if (Ioctl(Fd(info, 0, Kind::Vm), kSetGsiRouting, routing) < 0) throw KvmError(info.Env(), errno, "KVM_SET_GSI_ROUTING");
   return info.Env().Undefined();
 }
 
@@ -271,7 +288,7 @@ Napi::Value SetMsrs(const Napi::CallbackInfo &info) {
   size_t length;
   auto *msrs = reinterpret_cast<kvm_msrs *>(BytesOf(info, 1, &length));
   if (length < kListHeader + msrs->nmsrs * sizeof(kvm_msr_entry)) throw KvmError(info.Env(), EINVAL, "KVM_SET_MSRS");
-  int rc = ioctl(Fd(info, 0, Kind::Vcpu), kSetMsrs, msrs);
+  int rc = Ioctl(Fd(info, 0, Kind::Vcpu), kSetMsrs, msrs);
   if (rc < 0) throw KvmError(info.Env(), errno, "KVM_SET_MSRS");
   return Napi::Number::New(info.Env(), rc);
 }
@@ -356,6 +373,42 @@ Napi::Value Kick(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+/** Kicks a vCPU thread every intervalMs (a POSIX timer signalling that thread); returns the timer's number. */
+Napi::Value KickEvery(const Napi::CallbackInfo &info) {
+  pid_t tid = info[0].As<Napi::Number>().Int32Value();
+  long ms = info[1].As<Napi::Number>().Int64Value();
+  std::lock_guard<std::mutex> hold(tablesLock);
+  if (!vcpuThreads.count(tid)) throw KvmError(info.Env(), ESRCH, "kickEvery (not a vCPU thread)");
+  if (ms <= 0) throw KvmError(info.Env(), EINVAL, "kickEvery (interval)");
+  struct sigevent event {};
+  event.sigev_notify = SIGEV_THREAD_ID;
+  event.sigev_signo = kKickSignal;
+  event._sigev_un._tid = tid;  // sigev_notify_thread_id: glibc 2.36 names it only this way
+  timer_t timer;
+  if (timer_create(CLOCK_MONOTONIC, &event, &timer) < 0) throw KvmError(info.Env(), errno, "timer_create");
+  struct itimerspec every {};
+  every.it_interval.tv_sec = ms / 1000;
+  every.it_interval.tv_nsec = (ms % 1000) * 1000000;
+  every.it_value = every.it_interval;
+  if (timer_settime(timer, 0, &every, nullptr) < 0) {
+    int err = errno;
+    timer_delete(timer);
+    throw KvmError(info.Env(), err, "timer_settime");
+  }
+  kickTimers[nextKickTimer] = timer;
+  return Napi::Number::New(info.Env(), nextKickTimer++);
+}
+
+Napi::Value StopKicks(const Napi::CallbackInfo &info) {
+  int id = info[0].As<Napi::Number>().Int32Value();
+  std::lock_guard<std::mutex> hold(tablesLock);
+  auto it = kickTimers.find(id);
+  if (it == kickTimers.end()) throw KvmError(info.Env(), EINVAL, "stopKicks (not a timer of kickEvery)");
+  timer_delete(it->second);
+  kickTimers.erase(it);
+  return info.Env().Undefined();
+}
+
 Napi::Value Close(const Napi::CallbackInfo &info) {
   int fd = info[0].As<Napi::Number>().Int32Value();
   {
@@ -398,6 +451,8 @@ void RegisterKvm(Napi::Env env, Napi::Object exports) {
   kvm.Set("setLapic", Napi::Function::New(env, SetLapic));
   kvm.Set("run", Napi::Function::New(env, Run));
   kvm.Set("vcpuThread", Napi::Function::New(env, VcpuThread));
+  kvm.Set("kickEvery", Napi::Function::New(env, KickEvery));
+  kvm.Set("stopKicks", Napi::Function::New(env, StopKicks));
   kvm.Set("kick", Napi::Function::New(env, Kick));
   kvm.Set("close", Napi::Function::New(env, Close));
   exports.Set("kvm", kvm);

@@ -37,6 +37,8 @@ const REASONS: Record<string, number> = { shutdown: Shutoff.SHUTDOWN, destroyed:
 const XML_SECURE_INACTIVE = 1 | 2;
 /** How long a change waits for another process's (libvirt waits 30 s for a job). */
 const LOCK_WAIT_MS = 30_000;
+/** How long after a directory's change its mtime is not trusted to show the next one. */
+const STAMP_SETTLE_NS = 50_000_000n;
 
 let hostedCore: Core | undefined;
 /** One core for the process's hosted nodes, over the real host functions (randomness, clock). */
@@ -84,7 +86,8 @@ export function hostedDirs(driver: "lxc" | "kvm", env: NodeJS.ProcessEnv = proce
   };
 }
 
-export type RunFile = "xml" | "plan" | "status" | "sock" | "root" | "log";
+/** A domain's runtime files; "unpaused" marks a guest resumed by a driver whose process does not record it (lxc). */
+export type RunFile = "xml" | "plan" | "status" | "sock" | "root" | "log" | "unpaused";
 
 export abstract class HostedDriver extends CoreDriver implements HypervisorDriver {
   abstract readonly type: string;
@@ -140,7 +143,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
    * resourcesToo: also what its process removes when it ends normally (a container's cgroups).
    */
   protected cleanupRun(name: string, _resourcesToo: boolean): void {
-    for (const kind of ["xml", "plan", "sock"] as const) rmSync(this.runFile(name, kind), { force: true });
+    for (const kind of ["xml", "plan", "sock", "unpaused"] as const) rmSync(this.runFile(name, kind), { force: true });
     rmSync(this.runFile(name, "root"), { recursive: true, force: true });
   }
 
@@ -215,17 +218,22 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
 
   // ---- the node's state on disk ------------------------------------------------------------------
 
+  /**
+   * The directories' modification times, or "" while one changed too recently to tell: a
+   * directory's mtime moves in clock ticks, so a second change within the tick of the first
+   * (a guest that ends as it starts) would look like no change at all.
+   */
   private dirStamp(): string {
-    const a = statSync(this.dirs.config, { bigint: true }).mtimeNs;
-    const b = statSync(this.dirs.run, { bigint: true }).mtimeNs;
-    const c = statSync(join(this.dirs.config, "autostart"), { bigint: true }).mtimeNs;
-    return `${a}:${b}:${c}`;
+    const times = [this.dirs.config, this.dirs.run, join(this.dirs.config, "autostart")].map((dir) => statSync(dir, { bigint: true }).mtimeNs);
+    const now = BigInt(Date.now()) * 1_000_000n;
+    if (times.some((t) => now - t < STAMP_SETTLE_NS)) return "";
+    return times.join(":");
   }
 
   /** Reloads the node when another process (or this one) changed the directories. */
   protected sync(): void {
     const stamp = this.dirStamp();
-    if (stamp === this.stamp) return;
+    if (stamp !== "" && stamp === this.stamp) return;
     const c = this.core;
     const handle = c.call("hostedNodeOpen", c.writeText(`rundir ${this.dirs.run}\n${this.nodeFacts()}`));
     if (this.node.handle >= 0) c.call("nodeClose", this.node.handle);
@@ -270,7 +278,8 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     if (alive && live !== undefined) {
       const paused = this.pausedOnDisk(name, status);
       // running since it booted, or since it was resumed (the reason libvirt then gives)
-      const reason = paused ? 1 /* user */ : status.reason === "unpaused" ? 5 : 1 /* booted */;
+      const resumed = status.reason === "unpaused" || existsSync(this.runFile(name, "unpaused"));
+      const reason = paused ? 1 /* user */ : resumed ? 5 : 1 /* booted */;
       c.call("hostedRestoreRunning", this.node.handle, c.writeText(live), supervisor, paused ? 1 : 0, reason);
       return;
     }

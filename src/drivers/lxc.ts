@@ -90,6 +90,7 @@ export class LxcDriver extends HostedDriver {
   protected async runPlan(name: string, plan: string): Promise<number> {
     const files = cgroupFiles(plan);
     rmSync(this.runFile(name, "status"), { force: true });
+    rmSync(this.runFile(name, "unpaused"), { force: true });
     mkdirSync(this.runFile(name, "root"), { recursive: true });
     const planFile = this.runFile(name, "plan");
     let report;
@@ -160,6 +161,9 @@ export class LxcDriver extends HostedDriver {
         throw new VirtError(ErrorNumber.VIR_ERR_SYSTEM_ERROR, ErrorDomain.VIR_FROM_CGROUP, `Unable to write to '${freezer.file}': ${(e as Error).message}`);
       }
       this.dispatch(this.ask(d, "hostedCommitPause", pause ? 1 : 0));
+      // the supervisor does not hear of it: the reason other processes give comes from this mark
+      if (pause) rmSync(this.runFile(d.name, "unpaused"), { force: true });
+      else writeAtomically(this.runFile(d.name, "unpaused"), "");
     });
   }
 

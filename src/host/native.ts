@@ -59,6 +59,9 @@ export interface KvmShim {
   vcpuThread(): number;
   /** Interrupts the KVM_RUN of a thread that called vcpuThread(). */
   kick(threadId: number): void;
+  /** Kicks a thread that called vcpuThread() every intervalMs; returns the timer for stopKicks(). */
+  kickEvery(threadId: number, intervalMs: number): number;
+  stopKicks(timer: number): void;
   close(fd: number): void;
 }
 

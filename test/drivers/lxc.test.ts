@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainState, DomainShutoffReason, ErrorNumber, openConnection, VirtError, type Connection } from "../../src/index.js";
 import { cgroupFacts } from "../../src/drivers/lxc/host.js";
-import { openForTest, processesLeft } from "../support/hosted.js";
+import { eventFrom, openForTest, processesLeft } from "../support/hosted.js";
 
 const root = process.getuid?.() === 0;
 const base = mkdtempSync("/tmp/virtkit-lxc-test-");
@@ -246,7 +246,7 @@ test.serial("listeners hear a container end by itself, and the console carries t
   await hostname;
   await t.throwsAsync(dom.openConsole(), { message: /Active console session exists/ });
   console.write("exit 0\n"); // init (the shell) ends by itself
-  await stopped;
+  await eventFrom(stopped);
   console.destroy();
   t.deepEqual(events, [
     ["talk", 2, 0], // started, booted

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainShutoffReason, DomainState, ErrorNumber, VirtError, type Connection } from "../../src/index.js";
 import type { ConsoleStream } from "../../src/drivers/driver.js";
-import { openForTest, processesLeft } from "../support/hosted.js";
+import { eventFrom, openForTest, processesLeft } from "../support/hosted.js";
 import { canBoot, cannotBootReason, hasHardwareKvm, initramfs, kernel, tripleFaultImage } from "./guest.js";
 
 const root = process.getuid?.() === 0;
@@ -107,7 +107,7 @@ test.serial("a Linux guest's life through the public API: console, suspend, resu
 
   // shutdown presses the power button; the guest powers itself off
   await dom.shutdown();
-  await stopped;
+  await eventFrom(stopped);
   await guest.waitFor(/POWER_BUTTON/);
   console.destroy();
   t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_SHUTDOWN });
@@ -200,7 +200,7 @@ test.serial("a guest that triple-faults ends crashed (on_crash destroy)", async 
   const xml = (onCrash: string) => `<domain type='kvm'><name>faulty</name><memory unit='MiB'>16</memory><os><type>hvm</type><kernel>${image}</kernel></os><on_crash>${onCrash}</on_crash></domain>`;
   const stopped = new Promise<[number, number]>((resolve) => conn.on("lifecycle", (_d, event, detail) => event === 5 && resolve([event, detail])));
   await conn.createXML(xml("destroy"));
-  t.deepEqual(await stopped, [5, 2]); // stopped, crashed
+  t.deepEqual(await eventFrom(stopped), [5, 2]); // stopped, crashed
   await t.throwsAsync(conn.lookupByName("faulty"), { code: ErrorNumber.VIR_ERR_NO_DOMAIN }, "the transient guest is gone");
   await noVmmLeft(t, "faulty");
 });

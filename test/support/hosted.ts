@@ -1,17 +1,47 @@
 // What the lxc:/// and kvm:/// tests share: a connection that cleans up after a failed test, and
 // the processes still running a domain's plan (its supervisor or VMM names the plan file).
 import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { openConnection, type Connection } from "../../src/index.js";
 
 /** Opens uri for a test; its teardown destroys what is still running, then closes. */
 export async function openForTest(t: import("ava").ExecutionContext, uri: string): Promise<Connection> {
   const conn = await openConnection(uri);
   t.teardown(async () => {
+    if (!t.passed) logDomainLogs(t);
     // a failed test leaves nothing running (a frozen container, a guest) into the next one
     for (const dom of await conn.listAllDomains(1)) await dom.destroy().catch(() => undefined);
     await conn.close();
   });
   return conn;
+}
+
+/** What the domains' supervisors and VMMs wrote in their logs (for a failed test's report). */
+function logDomainLogs(t: import("ava").ExecutionContext): void {
+  const run = process.env.VIRTKIT_RUN_DIR;
+  if (!run) return;
+  for (const driver of ["lxc", "kvm"]) {
+    let files: string[] = [];
+    try {
+      files = readdirSync(join(run, driver)).filter((f) => f.endsWith(".log"));
+    } catch {
+      continue;
+    }
+    for (const f of files) t.log(`${driver}/${f}: ${readFileSync(join(run, driver, f), "utf8").trim() || "(empty)"}`);
+  }
+}
+
+/**
+ * Waits for a lifecycle event: the node's watcher does not keep a process alive (as fs.watch
+ * with persistent false), so a test that has nothing else running meanwhile holds a timer.
+ */
+export async function eventFrom<T>(event: Promise<T>): Promise<T> {
+  const alive = setInterval(() => undefined, 1000);
+  try {
+    return await event;
+  } finally {
+    clearInterval(alive);
+  }
 }
 
 /** The pids whose command line names this plan file. */

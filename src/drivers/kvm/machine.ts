@@ -75,8 +75,6 @@ export interface MachineConfig {
   cmdline: string;
   /** Where the serial console's output goes. */
   output(bytes: Uint8Array): void;
-  /** Called when a kick (or a signal) interrupted the vCPU: a stop ends the run. */
-  interrupted?(): Stop | undefined;
 }
 
 /** Where the boot records put things, in the order core-wasm/vmm/boot.ts writes them. */
@@ -217,8 +215,11 @@ export class Machine {
     }
   }
 
-  /** Runs vCPU 0 (and serves the secondaries) until the guest stops; blocks the calling thread (run it off the main one). */
-  runUntilStop(): Stop {
+  /**
+   * Runs vCPU 0 (and serves the secondaries) until the guest stops, or until a kick interrupts
+   * it (undefined: the caller's event loop gets its turn, then it calls again). Blocks meanwhile.
+   */
+  runSlice(): Stop | undefined {
     const run = this.run;
     const secondaries = this.config.secondaries;
     for (;;) {
@@ -227,11 +228,7 @@ export class Machine {
         const stop = this.serveSecondaries();
         if (stop) return stop;
       }
-      if (interrupted) {
-        const stop = this.config.interrupted?.() ?? (this.stopRequested ? { kind: "stopped" as const } : undefined);
-        if (stop) return stop;
-        continue;
-      }
+      if (interrupted) return this.stopRequested ? { kind: "stopped" } : undefined;
       const reason = run.getUint32(8, true);
       if (reason === KVM_EXIT_IO) {
         portAccesses(run, this.portIn, this.portOut);
@@ -242,6 +239,14 @@ export class Machine {
       } else {
         return stopOfExit(reason, run);
       }
+    }
+  }
+
+  /** Runs the guest until it stops (tests and the bench: nothing else needs this thread). */
+  runUntilStop(): Stop {
+    for (;;) {
+      const stop = this.runSlice();
+      if (stop) return stop;
     }
   }
 

@@ -92,14 +92,6 @@ export class SecondaryVcpus {
     Atomics.store(this.words, Header.PRIMARY_THREAD, primaryThread);
   }
 
-  /** Waits until every secondary thread is ready to be kicked. */
-  awaitThreads(): void {
-    for (let i = 0; i < this.count; i++) {
-      const at = box(i) + Box.THREAD;
-      while (Atomics.load(this.words, at) === 0) Atomics.wait(this.words, at, 0, 100);
-    }
-  }
-
   /** Hands vCPU i+1 of a freshly built machine to secondary i (they stay parked until resume()). */
   handOver(vcpus: number[], system: number): void {
     Atomics.store(this.words, Header.SYSTEM, system);
@@ -125,7 +117,11 @@ export class SecondaryVcpus {
       let running = 0;
       for (let i = 0; i < this.count; i++) running += Atomics.load(this.words, box(i) + Box.RUNNING);
       if (running === 0) return;
-      for (let i = 0; i < this.count; i++) this.kvm.kick(this.words[box(i) + Box.THREAD]);
+      for (let i = 0; i < this.count; i++) {
+        // a thread not started yet has not run (it stores its id before it reads CONTROL)
+        const thread = Atomics.load(this.words, box(i) + Box.THREAD);
+        if (thread !== 0) this.kvm.kick(thread);
+      }
       Atomics.wait(this.words, Header.ATTENTION, attention, 50);
     }
   }
@@ -217,6 +213,11 @@ export function runSecondaryVcpu(kvm: KvmShim, mailboxes: SharedArrayBuffer, ind
       continue;
     }
     Atomics.store(w, at + Box.RUNNING, 1);
+    // vCPU 0 stores CONTROL, then reads RUNNING; this thread the other way round: one of the two sees the other's
+    if (Atomics.load(w, at + Box.CONTROL) !== RUN) {
+      Atomics.store(w, at + Box.RUNNING, 0);
+      continue;
+    }
     const vcpu = Atomics.load(w, at + Box.VCPU_FD);
     if (Atomics.load(w, at + Box.GENERATION) !== generation) {
       generation = Atomics.load(w, at + Box.GENERATION);

@@ -1,29 +1,32 @@
 // The main thread of a kvm:/// domain's VMM process (one per running guest, outliving whoever
-// started it). It starts the vCPU thread, then serves the control socket with the same protocol
-// as the container supervisor (one command line, a reply, close; or "console" for a byte stream),
-// delivers the guest's serial output (console client, <serial type='file'>), and records the
-// domain's status for every process that looks at the node:
-//   supervisor PID · vcpu TID · state running|shutoff · paused 0|1 ·
+// started it). It runs the guest (guest-runner.ts: vCPU 0 between turns of its event loop, and a
+// thread per other vCPU), serves the control socket with the same protocol as the container
+// supervisor (one command line, a reply, close; or "console" for a byte stream), delivers the
+// guest's serial output (console client, <serial type='file'>), and records the domain's status
+// for every process that looks at the node:
+//   supervisor PID · vcpu TID… · state running|shutoff · paused 0|1 ·
 //   reason booted|paused|unpaused (running) or shutdown|destroyed|crashed (shutoff)
 // Usage: node vmm-main PLAN_FILE   (fd 3: "ok\tPID" or "error\tSTEP\tERRNO", then closed)
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { pathToFileURL } from "node:url";
-import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import { Worker } from "node:worker_threads";
+import { Core, coreModule } from "../../host/core.js";
 import { loadNativeShim } from "../../host/native.js";
+import { nodeShim } from "../../host/shim.js";
 import { writeAtomically } from "../hosted.js";
+import { GuestRunner } from "./guest-runner.js";
 import { secondaryMailboxes, secondaryThreads, type SecondaryThreadData } from "./secondary-vcpus.js";
-import type { VcpuCommand, VcpuReport, VcpuThreadData } from "./vcpu-thread.js";
 import { parseVmmPlan } from "./vmm-plan.js";
 
 const REPORT_FD = 3;
 
 /**
- * The vCPU thread runs this same program. From TypeScript sources (tests, under tsx) the worker
- * first registers tsx's loader itself: Node 20 does not pass --import hooks on to workers.
+ * The other vCPUs' threads run this same program. From TypeScript sources (tests, under tsx) the
+ * worker first registers tsx's loader itself: Node 20 does not pass --import hooks on to workers.
  */
-function startThread(entry: string, data: VcpuThreadData | SecondaryThreadData, transferList: MessagePort[] = []): Worker {
-  const options = { workerData: data, transferList };
+function startThread(entry: string, data: SecondaryThreadData): Worker {
+  const options = { workerData: data };
   if (!entry.endsWith(".ts")) return new Worker(entry, options);
   const bootstrap = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`;
   return new Worker(bootstrap, { ...options, eval: true });
@@ -41,20 +44,19 @@ export function runVmmProcess(entry: string, planFile: string): void {
     return;
   }
   const kvm = loadNativeShim().kvm;
-  const channel = new MessageChannel();
-  const wake = new SharedArrayBuffer(4);
-  const wakeWord = new Int32Array(wake);
   const mailboxes = plan.vcpus > 1 ? secondaryMailboxes(plan.vcpus - 1) : undefined;
-  const data: VcpuThreadData = { plan, port: channel.port2, wake, secondaries: mailboxes };
-  const worker = startThread(entry, data, [channel.port2]);
   const secondaries = Array.from({ length: plan.vcpus - 1 }, (_, index) => startThread(entry, { secondary: index, mailboxes: mailboxes! }));
-
-  let vcpuThread = 0;
-  let paused = false;
-  let reported = false;
   let console: Socket | undefined;
-  /** Clients waiting for the vCPU to reach a state: "paused", "resumed", "ended". */
-  const waiting: { until: string; client: Socket }[] = [];
+  let reported = false;
+  /** Clients waiting for the guest to end (destroy). */
+  const waiting: Socket[] = [];
+  const runner = new GuestRunner(plan, kvm, new Core(coreModule(), nodeShim), mailboxes, {
+    output(bytes) {
+      console?.write(bytes);
+      if (serialFile >= 0) writeSync(serialFile, bytes);
+    },
+    ended: (reason) => finish(reason),
+  });
 
   const reportOnce = (line: string) => {
     if (reported) return;
@@ -67,24 +69,9 @@ export function runVmmProcess(entry: string, planFile: string): void {
     }
   };
 
-  const vcpuThreads = () => [vcpuThread, ...(mailboxes ? secondaryThreads(mailboxes) : [])].join(" ");
+  const vcpuThreads = () => [runner.threadId, ...(mailboxes ? secondaryThreads(mailboxes) : [])].join(" ");
   const recordStatus = (state: "running" | "shutoff", reason: string) =>
-    writeAtomically(plan.status, `supervisor ${process.pid}\nvcpu ${vcpuThreads()}\nstate ${state}\nreason ${reason}\npaused ${paused ? 1 : 0}\n`);
-
-  const send = (command: VcpuCommand) => {
-    channel.port1.postMessage(command);
-    Atomics.store(wakeWord, 0, 1);
-    Atomics.notify(wakeWord, 0);
-    if (vcpuThread) kvm.kick(vcpuThread);
-  };
-
-  const answer = (until: string) => {
-    for (let i = waiting.length - 1; i >= 0; i--) {
-      if (waiting[i].until !== until) continue;
-      waiting[i].client.end("ok\n");
-      waiting.splice(i, 1);
-    }
-  };
+    writeAtomically(plan.status, `supervisor ${process.pid}\nvcpu ${vcpuThreads()}\nstate ${state}\nreason ${reason}\npaused ${runner.isPaused ? 1 : 0}\n`);
 
   const server = createServer((client) => {
     let line = "";
@@ -107,21 +94,26 @@ export function runVmmProcess(entry: string, planFile: string): void {
       console?.destroy();
       console = client;
       client.write("ok\n");
-      const input = (bytes: Buffer) => send({ cmd: "input", bytes: new Uint8Array(bytes) });
+      const input = (bytes: Buffer) => runner.input(new Uint8Array(bytes));
       if (rest.length > 0) input(rest);
       client.on("data", input);
       client.on("close", () => {
         if (console === client) console = undefined;
       });
     } else if (verb === "destroy") {
-      waiting.push({ until: "ended", client });
-      send({ cmd: "destroy" });
+      waiting.push(client);
+      runner.destroy();
     } else if (verb === "suspend" || verb === "resume") {
-      if ((verb === "suspend") === paused) return void client.end("ok\n");
-      waiting.push({ until: verb === "suspend" ? "paused" : "resumed", client });
-      send({ cmd: verb === "suspend" ? "pause" : "resume" });
+      if ((verb === "suspend") !== runner.isPaused) {
+        if (verb === "suspend") runner.pause();
+        else runner.resume();
+        recordStatus("running", runner.isPaused ? "paused" : "unpaused");
+      }
+      client.end("ok\n");
     } else if (verb === "shutdown" || verb === "reboot" || verb === "reset") {
-      send({ cmd: verb === "shutdown" ? "power" : verb });
+      if (verb === "shutdown") runner.powerButton();
+      else if (verb === "reboot") runner.reboot();
+      else runner.reset();
       client.end("ok\n");
     } else {
       client.end(`error unknown command ${verb}\n`);
@@ -129,60 +121,43 @@ export function runVmmProcess(entry: string, planFile: string): void {
   };
 
   const finish = (reason: string) => {
-    // a guest that ended at once still started: the status says how it ended
-    if (vcpuThread) reportOnce(`ok\t${process.pid}`);
     server.close();
     rmSync(plan.control, { force: true });
     if (serialFile >= 0) closeSync(serialFile);
     recordStatus("shutoff", reason);
-    answer("ended");
-    for (const w of waiting) w.client.end("ok\n");
+    // a guest that ended at once still started: its starter reads the status after this
+    reportOnce(`ok\t${process.pid}`);
+    for (const client of waiting.splice(0)) client.end("ok\n");
     console?.end();
-    channel.port1.close();
     for (const s of secondaries) void s.terminate();
     process.exitCode = 0;
   };
 
-  worker.on("message", (r: VcpuReport) => {
-    switch (r.type) {
-      case "output":
-        console?.write(r.bytes);
-        if (serialFile >= 0) writeSync(serialFile, r.bytes);
-        break;
-      case "ready":
-        vcpuThread = r.threadId;
-        rmSync(plan.control, { force: true });
-        server.listen(plan.control, () => {
-          recordStatus("running", "booted");
-          reportOnce(`ok\t${process.pid}`);
-        });
-        break;
-      case "paused":
-      case "resumed":
-        paused = r.type === "paused";
-        recordStatus("running", paused ? "paused" : "unpaused");
-        answer(r.type);
-        break;
-      case "restarted":
-        break;
-      case "ended":
-        finish(r.reason);
-        break;
-      case "failed":
-        reportOnce(`error\t${r.step}\t${r.errno}`);
-        rmSync(plan.status, { force: true });
-        for (const s of secondaries) void s.terminate();
-        process.exitCode = 1;
-        break;
-    }
-  });
-  worker.on("error", (e) => {
-    reportOnce(`error\tvCPU thread: ${e.message}\t0`);
-    if (vcpuThread) finish("crashed");
+  try {
+    runner.start();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    reportOnce(`error\t${err.syscall ? `${err.syscall}${err.path ? ` ${err.path}` : ""}` : err.message}\t${Math.abs(err.errno ?? 0)}`);
+    rmSync(plan.status, { force: true });
+    for (const s of secondaries) void s.terminate();
+    if (serialFile >= 0) closeSync(serialFile);
     process.exitCode = 1;
+    return;
+  }
+  rmSync(plan.control, { force: true });
+  server.listen(plan.control, () => {
+    if (reported) return; // the guest ended already
+    recordStatus("running", "booted");
+    reportOnce(`ok\t${process.pid}`);
   });
+  for (const s of secondaries) {
+    s.on("error", (e) => {
+      process.stderr.write(`vCPU thread: ${e.message}\n`);
+      runner.destroy();
+    });
+  }
   server.on("error", (e: NodeJS.ErrnoException) => {
     reportOnce(`error\tcontrol socket ${plan.control}\t${e.errno ? Math.abs(e.errno) : 0}`);
-    send({ cmd: "destroy" });
+    runner.destroy();
   });
 }

@@ -1,0 +1,162 @@
+// A guest run by its VMM process's main thread: vCPU 0's KVM_RUN loop (with core.wasm's devices)
+// in slices between turns of the event loop. A periodic kick (a POSIX timer signalling this
+// thread) ends each slice, so the control socket and the console are served at least every
+// SLICE_MS even while the guest computes or idles in the kernel. One V8 isolate for vCPU 0 and
+// the control plane together: no worker to start, no messages between them, and commands act
+// at once (vCPU 0 is never inside KVM_RUN while a command runs). Other vCPUs have threads of
+// their own (secondary-vcpus.ts).
+import type { Core } from "../../host/core.js";
+import type { KvmShim } from "../../host/native.js";
+import { Machine, type Stop } from "./machine.js";
+import { SecondaryVcpus } from "./secondary-vcpus.js";
+import type { VmmPlan } from "./vmm-plan.js";
+
+/** The longest the event loop waits for vCPU 0 (console, control commands). */
+const SLICE_MS = 10;
+
+export type ShutoffReason = "shutdown" | "destroyed" | "crashed";
+
+export interface GuestEvents {
+  output(bytes: Uint8Array): void;
+  ended(reason: ShutoffReason, detail: string): void;
+}
+
+const STOP_CODES = { stopped: 0, poweroff: 1, reset: 2, crash: 3 } as const;
+const SHUTOFF_REASONS: Record<number, ShutoffReason> = { 1: "shutdown", 2: "destroyed", 3: "crashed" };
+
+/** What the core says follows a stop: start the guest again, or end with a shutoff reason. */
+function afterStop(core: Core, plan: VmmPlan, stop: Stop, requested: { reboot: boolean; reset: boolean }): { restart: true } | { restart: false; reason: ShutoffReason; detail: string } {
+  const asked = (requested.reboot ? 1 : 0) | (requested.reset ? 2 : 0);
+  const restart = (action: string) => (action === "restart" ? 1 : 0);
+  const decide = core.direct<(stop: number, asked: number, onPoweroff: number, onReboot: number, onCrash: number) => number>("vmmAfterStop");
+  const result = decide(STOP_CODES[stop.kind], asked, restart(plan.onPoweroff), restart(plan.onReboot), restart(plan.onCrash));
+  if (result === 0) return { restart: true };
+  return { restart: false, reason: SHUTOFF_REASONS[result] ?? "shutdown", detail: stop.kind === "crash" ? stop.reason : stop.kind };
+}
+
+export class GuestRunner {
+  /** vCPU 0's thread: this one. */
+  readonly threadId: number;
+  private machine!: Machine;
+  private kickTimer = 0;
+  private paused = false;
+  private ended = false;
+  private scheduled = false;
+  private readonly requested = { reboot: false, reset: false };
+  private readonly secondaries: SecondaryVcpus | undefined;
+
+  /** mailboxes: those of the other vCPUs' threads (secondary-vcpus.ts), for a guest with more than one. */
+  constructor(
+    private readonly plan: VmmPlan,
+    private readonly kvm: KvmShim,
+    private readonly core: Core,
+    mailboxes: SharedArrayBuffer | undefined,
+    private readonly events: GuestEvents,
+  ) {
+    this.threadId = kvm.vcpuThread();
+    this.secondaries = mailboxes && new SecondaryVcpus(mailboxes, kvm, this.threadId);
+  }
+
+  /** Builds the machine and starts it; throws (leaving nothing running) when it cannot be built. */
+  start(): void {
+    this.build();
+    this.kickTimer = this.kvm.kickEvery(this.threadId, SLICE_MS);
+    this.schedule();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  pause(): void {
+    if (this.paused || this.ended) return;
+    this.machine.parkSecondaries();
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused || this.ended) return;
+    this.paused = false;
+    this.machine.runSecondaries();
+    this.schedule();
+  }
+
+  destroy(): void {
+    if (!this.ended) this.stopped({ kind: "stopped" });
+  }
+
+  /** A hard reset: the guest starts again whatever on_reboot says. */
+  reset(): void {
+    if (this.ended) return;
+    this.requested.reset = true;
+    this.stopped({ kind: "reset" });
+  }
+
+  /** libvirt's shutdown: the ACPI power button (the guest decides). */
+  powerButton(): void {
+    if (!this.ended) this.machine.powerButton();
+  }
+
+  /** libvirt's reboot: the power button, and the guest boots again when it powers off. */
+  reboot(): void {
+    if (this.ended) return;
+    this.requested.reboot = true;
+    this.machine.powerButton();
+  }
+
+  input(bytes: Uint8Array): void {
+    if (!this.ended) this.machine.input(bytes);
+  }
+
+  private build(): void {
+    this.machine = new Machine(this.kvm, this.core, {
+      memoryBytes: this.plan.memoryBytes,
+      vcpus: this.plan.vcpus,
+      secondaries: this.secondaries,
+      kernel: this.plan.kernel,
+      initrd: this.plan.initrd,
+      cmdline: this.plan.cmdline,
+      output: (bytes) => this.events.output(bytes),
+    });
+    this.machine.runSecondaries();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.paused || this.ended) return;
+    this.scheduled = true;
+    setImmediate(this.step);
+  }
+
+  private readonly step = (): void => {
+    this.scheduled = false;
+    if (this.paused || this.ended) return;
+    const stop = this.machine.runSlice();
+    if (stop) this.stopped(stop);
+    else this.schedule();
+  };
+
+  private stopped(stop: Stop): void {
+    if (stop.kind === "crash") process.stderr.write(`guest crashed: ${stop.reason}\n`);
+    const next = afterStop(this.core, this.plan, stop, this.requested);
+    this.machine.close();
+    this.requested.reboot = this.requested.reset = false;
+    if (next.restart) {
+      try {
+        this.build();
+        this.schedule();
+        return;
+      } catch (e) {
+        process.stderr.write(`guest restart failed: ${(e as Error).message}\n`);
+        return this.end("crashed", "restart failed");
+      }
+    }
+    this.end(next.reason, next.detail);
+  }
+
+  private end(reason: ShutoffReason, detail: string): void {
+    this.ended = true;
+    this.secondaries?.exit();
+    if (this.kickTimer) this.kvm.stopKicks(this.kickTimer);
+    this.events.ended(reason, detail);
+  }
+}
