@@ -346,7 +346,10 @@ void OnKick(int) {
 /** Makes the calling thread kickable (kick() interrupts its KVM_RUN); returns its thread id. */
 Napi::Value VcpuThread(const Napi::CallbackInfo &info) {
   struct sigaction action {};
-  action.sa_handler = OnKick;  // no SA_RESTART: KVM_RUN returns EINTR
+  action.sa_handler = OnKick;
+  // SA_RESTART: the periodic kick of a VMM's main thread must not fail its other system calls
+  // (an open on 9p, say); KVM_RUN still returns EINTR, which the kernel never restarts
+  action.sa_flags = SA_RESTART;
   sigemptyset(&action.sa_mask);
   if (sigaction(kKickSignal, &action, nullptr) < 0) throw KvmError(info.Env(), errno, "sigaction");
   sigset_t kick;

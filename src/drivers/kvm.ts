@@ -1,8 +1,9 @@
 // kvm:/// — guests on this node's /dev/kvm with core.wasm as their VMM. The node on disk, its lock
 // and events, and the start/stop steps are every hosted driver's (hosted.ts); here is what KVM
-// guests do their own way: each runs in its own VMM process (kvm/vmm-main.ts: a main thread for
-// control and console, a vCPU thread for KVM_RUN), which outlives the process that started it.
-// suspend/resume stop and restart the vCPU; shutdown and reboot press the ACPI power button.
+// guests do their own way: each runs in its own VMM process (kvm/vmm-main.ts: its main thread
+// serves control and console and runs vCPU 0; other vCPUs have threads of their own), which
+// outlives the process that started it. suspend/resume stop and restart the vCPUs; shutdown and
+// reboot press the ACPI power button.
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -11,6 +12,8 @@ import { strerrorOf } from "../errno.js";
 import type { DomainRef, DomainStatus } from "./driver.js";
 import { HostedDriver, hostedDirs, parseStatus, readText, writeAtomically } from "./hosted.js";
 import { readStartReport, supervisorCommand } from "./lxc/supervisor.js";
+
+type StartReport = Awaited<ReturnType<typeof readStartReport>>;
 
 /** The VMM process's program: the bundle beside dist/, or the TypeScript source under tsx. */
 function vmmProgram(): { execArgv: string[]; script: string } {
@@ -58,10 +61,18 @@ export class KvmDriver extends HostedDriver {
     if (pid > 0 && this.shim.processAlive(pid)) process.kill(pid, "SIGKILL");
   }
 
-  /** Starts the VMM process on the plan; resolves with its pid once the guest's vCPU is ready. */
+  /** Starts a VMM process on the plan; resolves with its pid once the guest runs. */
   protected async runPlan(name: string, plan: string): Promise<number> {
     const planFile = this.runFile(name, "plan");
     writeAtomically(planFile, plan);
+    const report = await this.spawnVmm(name, planFile);
+    if (report.ok) return Number(report.fields[0]);
+    this.cleanupRun(name, false);
+    const step = report.step || "VMM process";
+    throw this.error(ErrorNumber.VIR_ERR_INTERNAL_ERROR, `internal error: guest failed to start: ${step}${report.errno ? `: ${strerrorOf(report.errno)}` : ""}`);
+  }
+
+  private async spawnVmm(name: string, planFile: string): Promise<StartReport> {
     const { execArgv, script } = vmmProgram();
     // the VMM's own diagnostics, kept after it ends (libvirt keeps a log per domain too)
     const log = openSync(this.runFile(name, "log"), "a", 0o600);
@@ -70,11 +81,8 @@ export class KvmDriver extends HostedDriver {
     // a pipe that breaks says no more than one that ends without a report
     const report = await readStartReport(child.stdio[3] as NodeJS.ReadableStream).catch(() => ({ ok: false as const, step: "", errno: 0 }));
     child.unref();
-    if (report.ok) return Number(report.fields[0]);
-    this.cleanupRun(name, false);
-    if (child.exitCode === null && child.pid) child.kill("SIGKILL");
-    const step = report.step || "VMM process";
-    throw this.error(ErrorNumber.VIR_ERR_INTERNAL_ERROR, `internal error: guest failed to start: ${step}${report.errno ? `: ${strerrorOf(report.errno)}` : ""}`);
+    if (!report.ok && child.exitCode === null && child.pid) child.kill("SIGKILL");
+    return report;
   }
 
   // ---- lifecycle beyond every hosted driver's ------------------------------------------------------------

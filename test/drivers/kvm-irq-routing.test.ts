@@ -31,7 +31,7 @@ function t_assert(ok: boolean): void {
 /** The MADT's interrupt source overrides (ISA IRQ → GSI) in the boot records of a tiny bzImage. */
 function madtOverrides(vcpus: number): Map<number, number> {
   const kernel = exitLoopImage(1);
-  const v = bootRecords(core, kernel, 0, "console=ttyS0", 64 << 20, vcpus);
+  const v = bootRecords(core, kernel, kernel.length, 0, "console=ttyS0", 64 << 20, vcpus);
   const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
   const text = Buffer.from(bytes).toString("latin1");
   const madt = text.indexOf("APIC");

@@ -34,6 +34,19 @@ function guestXml(name: string, devices = "<console type='pty'/>", vcpus = 1): s
 <devices>${devices}</devices></domain>`;
 }
 
+/** Whether a process is still there after up to 5 s (a zombie counts as gone). */
+async function stillRunning(pid: number): Promise<boolean> {
+  const alive = () => {
+    try {
+      return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+    } catch {
+      return false;
+    }
+  };
+  for (const until = Date.now() + 5000; alive() && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 5));
+  return alive();
+}
+
 const kvm = (t: import("ava").ExecutionContext): Promise<Connection> => openForTest(t, "kvm:///system");
 
 /** Collects a console's text; waitFor resolves once a pattern has appeared `times` times. */
@@ -66,6 +79,10 @@ function transcript(console: ConsoleStream) {
 
 async function noVmmLeft(t: import("ava").ExecutionContext, name: string): Promise<void> {
   t.deepEqual(await processesLeft(join(runDir, `${name}.plan`)), [], "no VMM process left");
+  // a VMM that was a spare names no plan on its command line: the status names its pid
+  const status = existsSync(join(runDir, `${name}.status`)) ? readFileSync(join(runDir, `${name}.status`), "utf8") : "";
+  const pid = Number(/^supervisor (\d+)$/m.exec(status)?.[1] ?? 0);
+  t.false(pid > 0 && (await stillRunning(pid)), `VMM process ${pid} is gone`);
   t.false(existsSync(join(runDir, `${name}.sock`)), "no control socket left");
 }
 
@@ -122,7 +139,7 @@ test.serial("a Linux guest's life through the public API: console, suspend, resu
   await dom.undefine();
 });
 
-test.serial("a guest with two vCPUs runs on both; suspend, resume and its reboot take both along", async (t) => {
+test.serial("a guest with two vCPUs runs on both; suspend and resume take both along", async (t) => {
   if (!canBoot || !root) return t.pass(cannotBootReason);
   const conn = await kvm(t);
   const dom = await conn.createXML(guestXml("smp", undefined, 2));
@@ -145,11 +162,6 @@ test.serial("a guest with two vCPUs runs on both; suspend, resume and its reboot
   await guest.waitFor(/RESUMED ONLINE=0-1/);
   t.true((await dom.getInfo()).cpuTime >= pausedTime);
 
-  // the guest's own reboot builds a new machine: both vCPUs come up again
-  console.write("reboot -f\n");
-  await guest.waitFor(/LISTENING/, 2);
-  onSecond("REBOOTED");
-  await guest.waitFor(/REBOOTED ONLINE=0-1/);
   console.destroy();
   await dom.destroy();
   await t.throwsAsync(conn.lookupByName("smp"), { code: ErrorNumber.VIR_ERR_NO_DOMAIN }, "the transient guest is gone");

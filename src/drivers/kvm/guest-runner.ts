@@ -18,6 +18,8 @@ export type ShutoffReason = "shutdown" | "destroyed" | "crashed";
 
 export interface GuestEvents {
   output(bytes: Uint8Array): void;
+  /** A line for the domain's log. */
+  log(line: string): void;
   ended(reason: ShutoffReason, detail: string): void;
 }
 
@@ -136,7 +138,7 @@ export class GuestRunner {
   };
 
   private stopped(stop: Stop): void {
-    if (stop.kind === "crash") process.stderr.write(`guest crashed: ${stop.reason}\n`);
+    if (stop.kind === "crash") this.events.log(`guest crashed: ${stop.reason}`);
     const next = afterStop(this.core, this.plan, stop, this.requested);
     this.machine.close();
     this.requested.reboot = this.requested.reset = false;
@@ -146,7 +148,7 @@ export class GuestRunner {
         this.schedule();
         return;
       } catch (e) {
-        process.stderr.write(`guest restart failed: ${(e as Error).message}\n`);
+        this.events.log(`guest restart failed: ${(e as Error).message}`);
         return this.end("crashed", "restart failed");
       }
     }

@@ -1,6 +1,6 @@
 // One KVM virtual machine driven by core.wasm: the shim performs the ioctls, the core decides
 // the boot layout and answers every I/O exit. This file only moves bytes between them.
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
 import type { Core } from "../../host/core.js";
 import type { KvmShim } from "../../host/native.js";
@@ -87,15 +87,27 @@ const enum Record {
 }
 
 /**
- * The core's boot records for a bzImage (its setup header is in the first 64 KiB), as a view of
- * the core's output: valid until the core's next call.
+ * The core's boot records for a bzImage of kernelSize bytes whose first bytes (its setup header
+ * is in the first 64 KiB) are `header`, as a view of the core's output: valid until its next call.
  */
-export function bootRecords(core: Core, kernel: Uint8Array, initrdSize: number, cmdline: string, memoryBytes: number, vcpus: number): DataView {
-  const header = kernel.subarray(0, Math.min(kernel.length, 64 * 1024));
+export function bootRecords(core: Core, header: Uint8Array, kernelSize: number, initrdSize: number, cmdline: string, memoryBytes: number, vcpus: number): DataView {
   const line = new TextEncoder().encode(cmdline);
   core.writeInput(header, line);
-  core.call("vmmBootPlan", header.length, line.length, kernel.length, initrdSize, memoryBytes, vcpus);
+  core.call("vmmBootPlan", header.length, line.length, kernelSize, initrdSize, memoryBytes, vcpus);
   return core.outputView();
+}
+
+/** The first 64 KiB of a kernel image (where its setup header is). */
+export const HEADER_BYTES = 64 * 1024;
+
+/** Reads an open file from `from` to its end straight into `memory` at `at` (no copy in between). */
+function readInto(fd: number, memory: Uint8Array, at: number, from: number): void {
+  for (;;) {
+    const n = readSync(fd, memory, at, memory.length - at, from);
+    if (n === 0 || at + n >= memory.length) return;
+    at += n;
+    from += n;
+  }
 }
 
 export class Machine {
@@ -167,11 +179,23 @@ export class Machine {
     bytes.set(new Uint8Array(v.buffer, v.byteOffset, bytes.length));
   }
 
-  /** Asks the core for the boot layout of the kernel and applies its records. */
+  /** Asks the core for the boot layout of the kernel and applies its records, reading the files into guest memory. */
   private load(): void {
-    const kernel = readFileSync(this.config.kernel);
-    const initrd = this.config.initrd ? readFileSync(this.config.initrd) : undefined;
-    const v = bootRecords(this.core, kernel, initrd?.length ?? 0, this.config.cmdline, this.config.memoryBytes, this.vcpuCount);
+    const kernel = openSync(this.config.kernel, "r");
+    const initrd = this.config.initrd ? openSync(this.config.initrd, "r") : undefined;
+    try {
+      const header = new Uint8Array(HEADER_BYTES);
+      const headerLength = readSync(kernel, header, 0, HEADER_BYTES, 0);
+      const v = bootRecords(this.core, header.subarray(0, headerLength), fstatSync(kernel).size, initrd === undefined ? 0 : fstatSync(initrd).size, this.config.cmdline, this.config.memoryBytes, this.vcpuCount);
+      this.applyRecords(v, kernel, initrd);
+    } finally {
+      closeSync(kernel);
+      if (initrd !== undefined) closeSync(initrd);
+    }
+  }
+
+  /** Carries out the core's boot records: bytes it wrote, the files' parts, the vCPU's registers. */
+  private applyRecords(v: DataView, kernel: number, initrd: number | undefined): void {
     let at = 0;
     while (at < v.byteLength) {
       const kind = v.getUint32(at, true);
@@ -186,12 +210,12 @@ export class Machine {
         }
         case Record.KERNEL: {
           const offset = v.getUint32(at, true);
-          this.ram.set(kernel.subarray(offset), Number(v.getBigUint64(at + 4, true)));
+          readInto(kernel, this.ram, Number(v.getBigUint64(at + 4, true)), offset);
           at += 12;
           break;
         }
         case Record.INITRD:
-          if (initrd) this.ram.set(initrd, Number(v.getBigUint64(at, true)));
+          if (initrd !== undefined) readInto(initrd, this.ram, Number(v.getBigUint64(at, true)), 0);
           at += 8;
           break;
         case Record.REGS:

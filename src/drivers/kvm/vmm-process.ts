@@ -17,9 +17,19 @@ import { nodeShim } from "../../host/shim.js";
 import { writeAtomically } from "../hosted.js";
 import { GuestRunner } from "./guest-runner.js";
 import { secondaryMailboxes, secondaryThreads, type SecondaryThreadData } from "./secondary-vcpus.js";
-import { parseVmmPlan } from "./vmm-plan.js";
+import { parseVmmPlan, type VmmPlan } from "./vmm-plan.js";
 
 const REPORT_FD = 3;
+
+/** Reports the start to whoever spawned this process, on fd 3. */
+function reportOnFd3(line: string): void {
+  try {
+    writeSync(REPORT_FD, `${line}\n`);
+    closeSync(REPORT_FD);
+  } catch {
+    // the starter went away; the status file still says what happened
+  }
+}
 
 /**
  * The other vCPUs' threads run this same program. From TypeScript sources (tests, under tsx) the
@@ -32,25 +42,31 @@ function startThread(entry: string, data: SecondaryThreadData): Worker {
   return new Worker(bootstrap, { ...options, eval: true });
 }
 
-export function runVmmProcess(entry: string, planFile: string): void {
-  const plan = parseVmmPlan(readFileSync(planFile, "utf8"));
+/** Runs the guest of a plan; `report` tells the starter "ok\tPID" or "error\tSTEP\tERRNO" (once). */
+export function runVmmProcess(entry: string, planFile: string, report: (line: string) => void = reportOnFd3): void {
+  let plan: VmmPlan;
   let serialFile = -1;
   try {
+    plan = parseVmmPlan(readFileSync(planFile, "utf8"));
     if (plan.serial.kind === "file") serialFile = openSync(plan.serial.path, "a", 0o600);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    writeSync(REPORT_FD, `error\topen ${err.path ?? ""}\t${Math.abs(err.errno ?? 0)}\n`);
+    report(`error\topen ${err.path ?? ""}\t${Math.abs(err.errno ?? 0)}`);
     process.exitCode = 1;
     return;
   }
   const kvm = loadNativeShim().kvm;
+  const core = new Core(coreModule(), nodeShim);
+  // standard error is the domain's log (the driver opens it)
+  const log = (line: string) => process.stderr.write(`${line}\n`);
   const mailboxes = plan.vcpus > 1 ? secondaryMailboxes(plan.vcpus - 1) : undefined;
   const secondaries = Array.from({ length: plan.vcpus - 1 }, (_, index) => startThread(entry, { secondary: index, mailboxes: mailboxes! }));
   let console: Socket | undefined;
   let reported = false;
   /** Clients waiting for the guest to end (destroy). */
   const waiting: Socket[] = [];
-  const runner = new GuestRunner(plan, kvm, new Core(coreModule(), nodeShim), mailboxes, {
+  const runner = new GuestRunner(plan, kvm, core, mailboxes, {
+    log,
     output(bytes) {
       console?.write(bytes);
       if (serialFile >= 0) writeSync(serialFile, bytes);
@@ -61,12 +77,7 @@ export function runVmmProcess(entry: string, planFile: string): void {
   const reportOnce = (line: string) => {
     if (reported) return;
     reported = true;
-    try {
-      writeSync(REPORT_FD, `${line}\n`);
-      closeSync(REPORT_FD);
-    } catch {
-      // the starter went away; the status file still says what happened
-    }
+    report(line);
   };
 
   const vcpuThreads = () => [runner.threadId, ...(mailboxes ? secondaryThreads(mailboxes) : [])].join(" ");
@@ -152,7 +163,7 @@ export function runVmmProcess(entry: string, planFile: string): void {
   });
   for (const s of secondaries) {
     s.on("error", (e) => {
-      process.stderr.write(`vCPU thread: ${e.message}\n`);
+      log(`vCPU thread: ${e.message}`);
       runner.destroy();
     });
   }
