@@ -79,7 +79,7 @@ function transcript(console: ConsoleStream) {
 
 async function noVmmLeft(t: import("ava").ExecutionContext, name: string): Promise<void> {
   t.deepEqual(await processesLeft(join(runDir, `${name}.plan`)), [], "no VMM process left");
-  // a VMM that was a spare names no plan on its command line: the status names its pid
+  // and the pid its status file names (whatever its command line says)
   const status = existsSync(join(runDir, `${name}.status`)) ? readFileSync(join(runDir, `${name}.status`), "utf8") : "";
   const pid = Number(/^supervisor (\d+)$/m.exec(status)?.[1] ?? 0);
   t.false(pid > 0 && (await stillRunning(pid)), `VMM process ${pid} is gone`);
