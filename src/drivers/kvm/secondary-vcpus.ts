@@ -6,7 +6,7 @@
 import type { KvmShim } from "../../host/native.js";
 import { KVM_EXIT_IO, KVM_EXIT_MMIO, KVM_EXIT_SHUTDOWN, portAccesses, stopOfExit, unbackedMmio, type PortIn, type PortOut, type Stop } from "./machine.js";
 
-/** Words of the shared header, then one mailbox of MAILBOX words per secondary vCPU. */
+/** Words of the shared header, then one mailbox of Box.WORDS words per secondary vCPU. */
 const enum Header {
   /** vCPU 0's thread id, for the secondaries' kicks. */
   PRIMARY_THREAD = 0,
@@ -69,17 +69,21 @@ function box(index: number): number {
   return Header.SIZE + index * Box.WORDS;
 }
 
+/** How many secondaries the mailboxes hold. */
+function secondaryCount(words: Int32Array): number {
+  return (words.length - Header.SIZE) / Box.WORDS;
+}
+
 /** The secondaries' thread ids, once they are ready (for CPU time). */
 export function secondaryThreads(mailboxes: SharedArrayBuffer): number[] {
   const words = new Int32Array(mailboxes);
-  const count = (words.length - Header.SIZE) / Box.WORDS;
-  return Array.from({ length: count }, (_, i) => words[box(i) + Box.THREAD]);
+  return Array.from({ length: secondaryCount(words) }, (_, i) => words[box(i) + Box.THREAD]);
 }
 
 /** vCPU 0's side: starts, parks and serves the secondaries. */
 export class SecondaryVcpus {
   private readonly words: Int32Array;
-  readonly count: number;
+  private readonly count: number;
   private seen = 0;
 
   constructor(
@@ -88,7 +92,7 @@ export class SecondaryVcpus {
     primaryThread: number,
   ) {
     this.words = new Int32Array(mailboxes);
-    this.count = (this.words.length - Header.SIZE) / Box.WORDS;
+    this.count = secondaryCount(this.words);
     Atomics.store(this.words, Header.PRIMARY_THREAD, primaryThread);
   }
 
