@@ -11,9 +11,8 @@ import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerrorOf } from "../errno.js";
 import type { DomainRef, DomainStatus } from "./driver.js";
 import { HostedDriver, hostedDirs, parseStatus, readText, writeAtomically } from "./hosted.js";
+import { claimSpare, startSpare, type StartReport } from "./kvm/spare-vmm.js";
 import { readStartReport, supervisorCommand } from "./lxc/supervisor.js";
-
-type StartReport = Awaited<ReturnType<typeof readStartReport>>;
 
 /** The VMM process's program: the bundle beside dist/, or the TypeScript source under tsx. */
 function vmmProgram(): { execArgv: string[]; script: string } {
@@ -61,12 +60,19 @@ export class KvmDriver extends HostedDriver {
     if (pid > 0 && this.shim.processAlive(pid)) process.kill(pid, "SIGKILL");
   }
 
-  /** Starts a VMM process on the plan; resolves with its pid once the guest runs. */
+  /**
+   * Runs the plan in the node's spare VMM, or else in a VMM process started for it; resolves with
+   * its pid once the guest runs. A start leaves a spare ready for the next one (spare-vmm.ts).
+   */
   protected async runPlan(name: string, plan: string): Promise<number> {
     const planFile = this.runFile(name, "plan");
     writeAtomically(planFile, plan);
-    const report = await this.spawnVmm(name, planFile);
-    if (report.ok) return Number(report.fields[0]);
+    const report = (await claimSpare(this.dirs.run, planFile, this.runFile(name, "log"))) ?? (await this.spawnVmm(name, planFile));
+    if (report.ok) {
+      // after this start has returned: the spare's spawn does not delay it
+      setImmediate(() => startSpare(this.dirs.run, vmmProgram(), (pid) => this.shim.processAlive(pid)));
+      return Number(report.fields[0]);
+    }
     this.cleanupRun(name, false);
     const step = report.step || "VMM process";
     throw this.error(ErrorNumber.VIR_ERR_INTERNAL_ERROR, `internal error: guest failed to start: ${step}${report.errno ? `: ${strerrorOf(report.errno)}` : ""}`);

@@ -6,13 +6,14 @@
 // for every process that looks at the node:
 //   supervisor PID · vcpu TID… · state running|shutoff · paused 0|1 ·
 //   reason booted|paused|unpaused (running) or shutdown|destroyed|crashed (shutoff)
-// Usage: node vmm-main PLAN_FILE   (fd 3: "ok\tPID" or "error\tSTEP\tERRNO", then closed)
+// Usage: node vmm-main PLAN_FILE   (fd 3: "ok\tPID" or "error\tSTEP\tERRNO", then closed),
+//    or: node vmm-main --spare DIR  (spare-process.ts: the plan comes later, from a claim)
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { Core, coreModule } from "../../host/core.js";
-import { loadNativeShim } from "../../host/native.js";
+import { loadNativeShim, type KvmShim } from "../../host/native.js";
 import { nodeShim } from "../../host/shim.js";
 import { writeAtomically } from "../hosted.js";
 import { GuestRunner } from "./guest-runner.js";
@@ -42,8 +43,34 @@ function startThread(entry: string, data: SecondaryThreadData): Worker {
   return new Worker(bootstrap, { ...options, eval: true });
 }
 
-/** Runs the guest of a plan; `report` tells the starter "ok\tPID" or "error\tSTEP\tERRNO" (once). */
-export function runVmmProcess(entry: string, planFile: string, report: (line: string) => void = reportOnFd3): void {
+/** Hands a client's first line (and the bytes after it) to `then`; a client that errs is dropped. */
+export function onFirstLine(client: Socket, then: (line: string, rest: Buffer) => void): void {
+  let line = "";
+  const onData = (chunk: Buffer) => {
+    line += chunk.toString("latin1");
+    const nl = line.indexOf("\n");
+    if (nl < 0) return;
+    client.off("data", onData);
+    then(line.slice(0, nl), Buffer.from(line.slice(nl + 1), "latin1"));
+  };
+  client.on("data", onData);
+  client.on("error", () => client.destroy());
+}
+
+/** What a VMM needs before its plan: the shim's KVM wrappers and a core (a spare has them ready). */
+export interface VmmRuntime {
+  kvm: KvmShim;
+  core: Core;
+}
+
+/** Standard error is the domain's log when the driver started this process for the domain. */
+const logToStderr = (line: string) => void process.stderr.write(`${line}\n`);
+
+/**
+ * Runs the guest of a plan; `report` tells the starter "ok\tPID" or "error\tSTEP\tERRNO" (once),
+ * `log` takes the lines of the domain's log.
+ */
+export function runVmmProcess(entry: string, planFile: string, report: (line: string) => void = reportOnFd3, runtime?: VmmRuntime, log: (line: string) => void = logToStderr): void {
   let plan: VmmPlan;
   let serialFile = -1;
   try {
@@ -55,10 +82,7 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
     process.exitCode = 1;
     return;
   }
-  const kvm = loadNativeShim().kvm;
-  const core = new Core(coreModule(), nodeShim);
-  // standard error is the domain's log (the driver opens it)
-  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const { kvm, core } = runtime ?? { kvm: loadNativeShim().kvm, core: new Core(coreModule(), nodeShim) };
   const mailboxes = plan.vcpus > 1 ? secondaryMailboxes(plan.vcpus - 1) : undefined;
   const secondaries = Array.from({ length: plan.vcpus - 1 }, (_, index) => startThread(entry, { secondary: index, mailboxes: mailboxes! }));
   let console: Socket | undefined;
@@ -84,19 +108,7 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
   const recordStatus = (state: "running" | "shutoff", reason: string) =>
     writeAtomically(plan.status, `supervisor ${process.pid}\nvcpu ${vcpuThreads()}\nstate ${state}\nreason ${reason}\npaused ${runner.isPaused ? 1 : 0}\n`);
 
-  const server = createServer((client) => {
-    let line = "";
-    const onData = (chunk: Buffer) => {
-      line += chunk.toString("latin1");
-      const nl = line.indexOf("\n");
-      if (nl < 0) return;
-      client.off("data", onData);
-      const rest = Buffer.from(line.slice(nl + 1), "latin1");
-      command(client, line.slice(0, nl).trim(), rest);
-    };
-    client.on("data", onData);
-    client.on("error", () => client.destroy());
-  });
+  const server = createServer((client) => onFirstLine(client, (line, rest) => command(client, line.trim(), rest)));
 
   const command = (client: Socket, text: string, rest: Buffer) => {
     const [verb, arg] = text.split(" ");

@@ -1,0 +1,83 @@
+// A spare VMM: a VMM process started ahead of need, with Node booted, the shim loaded and
+// core.wasm instantiated, waiting for the node's next start. Starting Node is most of a cold
+// start (about 300 of its 600 ms of overhead in the nested harness, against a 100 ms C loader),
+// so the kvm driver keeps one spare per node: after each start it starts the next one, at the
+// lowest CPU priority, and a start claims it instead of spawning a process.
+//   <run>/.spare/pid        "PID SCRIPT": the spare the node expects (written by whoever started it)
+//   <run>/.spare/PID.sock   where that spare waits, once ready (each its own: a spare that is
+//                           replaced while it gets ready takes nobody's place); a claim sends
+//                           "PLAN_FILE\tLOG_FILE\n" and reads the same report as a cold start's fd 3
+// A spare that is not claimed within SPARE_IDLE_MS, or whose pid file stops naming it (another
+// spare replaced it, the run directory went away), exits. VIRTKIT_KVM_SPARE=0 turns spares off.
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { connect } from "node:net";
+import { setPriority } from "node:os";
+import { join } from "node:path";
+import { readText, writeAtomically } from "../hosted.js";
+import { readStartReport } from "../lxc/supervisor.js";
+
+/** A spare prepares at the lowest priority: it must not slow the guest that was just started. */
+const SPARE_NICE = 19;
+
+export type StartReport = Awaited<ReturnType<typeof readStartReport>>;
+
+export function spareFiles(runDir: string): { dir: string; pid: string; socket(pid: number): string } {
+  const dir = join(runDir, ".spare");
+  return { dir, pid: join(dir, "pid"), socket: (pid) => join(dir, `${pid}.sock`) };
+}
+
+/** The pid of the spare the node expects and its socket, once it is listening. */
+export function readySpare(runDir: string): { pid: number; socket: string } | undefined {
+  const files = spareFiles(runDir);
+  const pid = Number((readText(files.pid) ?? "").split(" ")[0]);
+  return pid > 0 && existsSync(files.socket(pid)) ? { pid, socket: files.socket(pid) } : undefined;
+}
+
+export function sparesEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.VIRTKIT_KVM_SPARE !== "0";
+}
+
+/** The live spare's pid, when the pid file names one started from `script`. */
+export function sparePid(runDir: string, script: string, alive: (pid: number) => boolean): number | undefined {
+  const [pid, from] = (readText(spareFiles(runDir).pid) ?? "").trim().split(" ");
+  return from === script && Number(pid) > 0 && alive(Number(pid)) ? Number(pid) : undefined;
+}
+
+/** Starts a spare for the node unless one is there already (the caller holds the node's lock). */
+export function startSpare(runDir: string, program: { execArgv: string[]; script: string }, alive: (pid: number) => boolean): void {
+  if (!sparesEnabled() || sparePid(runDir, program.script, alive) !== undefined) return;
+  const files = spareFiles(runDir);
+  mkdirSync(files.dir, { recursive: true, mode: 0o700 });
+  // what goes wrong before a claim (the domain's log takes over after one)
+  const log = openSync(join(files.dir, "log"), "a", 0o600);
+  const child = spawn(process.execPath, [...program.execArgv, program.script, "--spare", files.dir], { detached: true, stdio: ["ignore", log, log] });
+  closeSync(log);
+  if (child.pid === undefined) return;
+  try {
+    setPriority(child.pid, SPARE_NICE);
+  } catch {
+    // it runs at the starter's priority
+  }
+  writeAtomically(files.pid, `${child.pid} ${program.script}\n`);
+  child.unref();
+}
+
+/**
+ * Hands a start to the node's spare: resolves with its report (its pid is the domain's), or with
+ * undefined when no spare is ready (the caller starts a process of its own).
+ */
+export function claimSpare(runDir: string, planFile: string, logFile: string): Promise<StartReport | undefined> {
+  const spare = sparesEnabled() ? readySpare(runDir) : undefined;
+  if (!spare) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const socket = connect(spare.socket);
+    socket.once("error", () => resolve(undefined));
+    socket.once("connect", () => {
+      socket.removeAllListeners("error");
+      socket.write(`${planFile}\t${logFile}\n`);
+      // once claimed, a broken connection is a failed start, as a cold start's broken pipe
+      resolve(readStartReport(socket).catch(() => ({ ok: false as const, step: "", errno: 0 })));
+    });
+  });
+}

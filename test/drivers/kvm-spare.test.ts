@@ -1,0 +1,75 @@
+// The kvm driver's spare VMM process, without KVM: it gets ready at the lowest priority, takes one
+// claim (the start then fails here, on a missing kernel, after the whole hand-over), and leaves
+// when it is replaced or its run directory goes. test/kvm/ boots guests in spares on real KVM.
+import test from "ava";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { claimSpare, readySpare, spareFiles, sparePid, startSpare } from "../../src/drivers/kvm/spare-vmm.js";
+
+const program = { execArgv: [], script: fileURLToPath(new URL("../../dist/kvm-vmm.cjs", import.meta.url)) };
+const alive = (pid: number) => {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
+};
+
+/** Resolves once the condition holds; fails the test after 20 s. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (const deadline = Date.now() + 20_000; !condition(); ) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function startReadySpare(run: string): Promise<number> {
+  startSpare(run, program, alive);
+  const pid = sparePid(run, program.script, alive);
+  if (pid === undefined) throw new Error("no spare started");
+  return until(() => readySpare(run)?.pid === pid, "the spare's socket").then(() => pid);
+}
+
+test.serial("a spare gets ready at the lowest priority and takes one start", async (t) => {
+  const run = mkdtempSync("/tmp/virtkit-spare-test-");
+  t.teardown(() => rmSync(run, { recursive: true, force: true }));
+  const pid = await startReadySpare(run);
+  t.is(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[16], "19", "nice 19 while it waits");
+  startSpare(run, program, alive);
+  t.is(sparePid(run, program.script, alive), pid, "one spare per node");
+
+  const plan = join(run, "g.plan");
+  writeFileSync(plan, `control\t${join(run, "g.sock")}\nstatus\t${join(run, "g.status")}\nmemory\t16777216\nvcpus\t1\nkernel\t/no/such/kernel\n`);
+  const report = await claimSpare(run, plan, join(run, "g.log"));
+  t.deepEqual(report, { ok: false, step: "open /no/such/kernel", errno: 2 });
+  t.false(existsSync(spareFiles(run).socket(pid)), "a claimed spare is no longer waiting");
+  t.false(existsSync(spareFiles(run).pid));
+  await until(() => !alive(pid), "the failed start's process to end");
+  t.is(await claimSpare(run, plan, join(run, "g.log")), undefined, "no spare: the caller starts a process");
+});
+
+test.serial("a replaced spare, or one whose run directory goes, leaves", async (t) => {
+  const run = mkdtempSync("/tmp/virtkit-spare-test-");
+  t.teardown(() => rmSync(run, { recursive: true, force: true }));
+  const first = await startReadySpare(run);
+  writeFileSync(spareFiles(run).pid, `1 ${program.script}\n`);
+  await until(() => !alive(first), "the replaced spare to leave");
+  t.true(existsSync(spareFiles(run).pid), "it leaves its successor's pid file");
+
+  rmSync(spareFiles(run).dir, { recursive: true });
+  const second = await startReadySpare(run);
+  rmSync(run, { recursive: true });
+  await until(() => !alive(second), "the spare of a removed run directory to leave");
+  t.pass();
+});
+
+test.serial("VIRTKIT_KVM_SPARE=0 turns spares off", async (t) => {
+  const run = mkdtempSync("/tmp/virtkit-spare-test-");
+  t.teardown(() => rmSync(run, { recursive: true, force: true }));
+  process.env.VIRTKIT_KVM_SPARE = "0";
+  t.teardown(() => delete process.env.VIRTKIT_KVM_SPARE);
+  startSpare(run, program, alive);
+  t.false(existsSync(spareFiles(run).dir));
+  t.is(await claimSpare(run, join(run, "g.plan"), join(run, "g.log")), undefined);
+});
