@@ -279,6 +279,11 @@ export function hostedCommitPause(node: i32, a: i32, b: i32, c: i32, e: i32, nam
   return finishChange(hosted.hostedCommitPause(node, a, b, c, e, nameLen, pause));
 }
 
+export function hostedSetPty(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, ptyLen: i32): i32 {
+  begin();
+  return finish(hosted.hostedSetPty(node, a, b, c, e, nameLen, ptyLen));
+}
+
 // ---- lxc:/// only (exports/lxc.ts) -------------------------------------------------------------------
 
 export function lxcLiveSettings(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32): i32 {

@@ -1,7 +1,8 @@
 // virtkit's native shim: thin wrappers over privileged system calls, no policy. Each call does
 // one thing and turns a failure into a JS Error carrying errno's code, the call and the path.
 // Allowlists: cgroup operations only below /sys/fs/cgroup/, process spawning only of the
-// container supervisor built beside this addon, closing only descriptors this shim opened.
+// container supervisor built beside this addon, closing only descriptors this shim opened
+// (lock files, ptys).
 #include <napi.h>
 
 #include <errno.h>
@@ -9,8 +10,11 @@
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
+#include <pty.h>
+#include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <set>
@@ -116,6 +120,29 @@ Napi::Value CloseFd(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+/**
+ * A pseudo-terminal for a guest's serial line: openpty, raw mode (no echo, no line editing: the
+ * guest's own tty does that), both ends close-on-exec; returns { master, slave, path }.
+ */
+Napi::Value OpenPty(const Napi::CallbackInfo &info) {
+  int master, slave;
+  if (openpty(&master, &slave, nullptr, nullptr, nullptr) < 0) throw SystemError(info.Env(), errno, "openpty", "");
+  struct termios raw;
+  if (tcgetattr(slave, &raw) == 0) {
+    cfmakeraw(&raw);
+    tcsetattr(slave, TCSANOW, &raw);
+  }
+  fcntl(master, F_SETFD, FD_CLOEXEC);
+  fcntl(slave, F_SETFD, FD_CLOEXEC);
+  ownFds.insert(master);
+  ownFds.insert(slave);
+  Napi::Object pty = Napi::Object::New(info.Env());
+  pty.Set("master", master);
+  pty.Set("slave", slave);
+  pty.Set("path", ptsname(master));
+  return pty;
+}
+
 // ---- spawning the supervisor -------------------------------------------------------------------------
 
 /**
@@ -180,6 +207,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cgroupRead", Napi::Function::New(env, CgroupRead));
   exports.Set("lockFile", Napi::Function::New(env, LockFile));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
+  exports.Set("openPty", Napi::Function::New(env, OpenPty));
   exports.Set("spawnSupervisor", Napi::Function::New(env, SpawnSupervisor));
   exports.Set("processAlive", Napi::Function::New(env, ProcessAlive));
   RegisterKvm(env, exports);

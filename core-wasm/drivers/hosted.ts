@@ -5,7 +5,7 @@
 // carries it out and commits the result), and the host replays what it finds on disk.
 import { Code } from "../errors";
 import { ByteBuf } from "../util/bytes";
-import { Doc } from "../xml/dom";
+import { Doc, NONE } from "../xml/dom";
 import { S } from "../xml/names.gen";
 import { parseDocument, reserveInput } from "../xml/parser";
 import { err } from "../domain/context";
@@ -88,6 +88,34 @@ export function markStarted(node: HostedNode, obj: DomainObj, source: Definition
   obj.state = paused ? State.PAUSED : State.RUNNING;
   obj.reason = paused ? PausedReason.USER : RunningReason.BOOTED;
   if (announce) emit(obj, Event.STARTED, 0);
+  return true;
+}
+
+/** A pty chardev's <source path> (the first child, as libvirt writes it; the rules add a console's tty). */
+function setPtySource(d: Doc, chardev: i32, path: string): void {
+  if (chardev == NONE || !d.attrIs(chardev, S.type, "pty")) return;
+  let source = d.child(chardev, S.source);
+  if (source == NONE) {
+    source = d.newElement(S.source);
+    const first = d.firstElement(chardev);
+    if (first == NONE) d.appendChild(chardev, source);
+    else d.insertBefore(chardev, source, first);
+  }
+  d.setAttr(source, S.path, path);
+}
+
+/** The running obj's serial line is the host pty `path`: its live XML says where, as libvirt's does. */
+export function markPty(node: HostedNode, obj: DomainObj, path: string): bool {
+  if (!obj.active) return notRunning();
+  if (!loadDefinition(obj.def)) return false;
+  const devices = scratch.child(scratch.root, S.devices);
+  if (devices != NONE) {
+    setPtySource(scratch, scratch.child(devices, S.serial), path);
+    setPtySource(scratch, scratch.child(devices, S.console), path);
+  }
+  const live = hostedCapture(node, scratch, 0);
+  if (live === null) return false;
+  obj.def = live;
   return true;
 }
 

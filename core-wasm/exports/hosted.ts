@@ -7,7 +7,7 @@ import { DomainObj } from "../objects/domain-list";
 import { Definition } from "../objects/definition";
 import { State } from "../objects/states";
 import { CgroupLayout } from "../drivers/lxc/cgroups";
-import { checkPause, HostedKind, HostedNode, hostedDefinitionFrom, markPaused, markStarted, markStopped, startPlan } from "../drivers/hosted";
+import { checkPause, HostedKind, HostedNode, hostedDefinitionFrom, markPaused, markPty, markStarted, markStopped, startPlan } from "../drivers/hosted";
 import { addNode, current, io, nodeAt, putOneDomain, target } from "./domains";
 
 function hostedNodeAt(handle: i32): HostedNode | null {
@@ -108,6 +108,14 @@ export function hostedCommitStopped(handle: i32, a: i32, b: i32, c: i32, e: i32,
   if (obj === null || !(current! instanceof HostedNode)) return -1;
   markStopped(changetype<HostedNode>(current!), obj, reason, announce != 0);
   return 0;
+}
+
+/** The running domain's serial line is a host pty: its path follows the name in the input (ptyLen bytes). */
+export function hostedSetPty(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, ptyLen: i32): i32 {
+  const obj = target(handle, a, b, c, e, nameLen);
+  if (obj === null || !(current! instanceof HostedNode)) return -1;
+  const path = String.UTF8.decodeUnsafe(io.input.buf.ptr + <usize>nameLen, <usize>ptyLen);
+  return markPty(changetype<HostedNode>(current!), obj, path) ? 0 : -1;
 }
 
 /** Whether the domain may be suspended (pause 1) or resumed (pause 0) now. */

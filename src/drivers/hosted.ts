@@ -17,7 +17,7 @@ import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { Core, coreModule } from "../host/core.js";
 import { loadNativeShim, type NativeShim } from "../host/native.js";
 import { nodeShim } from "../host/shim.js";
-import { CoreDriver, CoreNode, Op, readDomains } from "./core-driver.js";
+import { CoreDomainRef, CoreDriver, CoreNode, Op, readDomains } from "./core-driver.js";
 import { uuidString, type ConsoleStream, type DomainRef, type HypervisorDriver, type LifecycleEvent, type NodeInfo, type SecurityLabel, type SecurityModel } from "./driver.js";
 import { openConsoleSocket, supervisorCommand } from "./lxc/supervisor.js";
 
@@ -128,8 +128,8 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
 
   /** "kind ..." and the other lines hostedNodeOpen reads. */
   protected abstract nodeFacts(): string;
-  /** Carries out a start plan; returns the domain's id (its process's pid). */
-  protected abstract runPlan(name: string, plan: string): Promise<number>;
+  /** Carries out a start plan; returns the domain's id (its process's pid) and its serial/console pty, if any. */
+  protected abstract runPlan(name: string, plan: string): Promise<{ id: number; pty: string }>;
   /** Whether a running domain is paused, from its status file (and its process's state). */
   protected abstract pausedOnDisk(name: string, status: Record<string, string>): boolean;
   /** Ends what is left of a domain whose process is gone or does not answer. */
@@ -462,8 +462,9 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     return this.locked(async () => {
       if (flags !== 0) this.checkFlags(flags, 0, `${this.fnPrefix}DomainCreateWithFlags`);
       this.ask(d, "hostedPlanStart");
-      const id = await this.runPlan(d.name, this.core.outputText());
+      const { id, pty } = await this.runPlan(d.name, this.core.outputText());
       this.dispatch(this.ask(d, "hostedCommitStart", id, 0, 1));
+      this.recordPty(d, pty);
       this.persist(d);
     });
   }
@@ -475,11 +476,21 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
       c.call("hostedPlanCreate", this.node.handle, c.writeText(xml));
       const plan = c.outputText();
       const name = /^status\t(.*)\.status$/m.exec(plan)?.[1]?.split("/").pop() ?? "";
-      const id = await this.runPlan(name, plan);
+      const { id, pty } = await this.runPlan(name, plan);
       const ref = this.oneDomain(c.call("hostedCommitCreate", this.node.handle, c.writeText(xml), id));
+      this.recordPty(ref, pty);
       this.persist(ref);
       return ref;
     });
+  }
+
+  /** A started domain's serial line (or console) is the host pty `path`: its live XML names it. */
+  private recordPty(d: DomainRef, path: string): void {
+    if (path === "") return;
+    const c = this.core;
+    const u = d.uuid;
+    const more = new TextEncoder().encode(path);
+    c.call("hostedSetPty", this.node.handle, u[0], u[1], u[2], u[3], c.writeInput((d as CoreDomainRef).nameBytes, more), more.length);
   }
 
   protected checkFlags(flags: number, allowed: number, fn: string): void {

@@ -64,14 +64,14 @@ export class KvmDriver extends HostedDriver {
    * Runs the plan in the node's spare VMM, or else in a VMM process started for it; resolves with
    * its pid once the guest runs. A start leaves a spare ready for the next one (spare-vmm.ts).
    */
-  protected async runPlan(name: string, plan: string): Promise<number> {
+  protected async runPlan(name: string, plan: string): Promise<{ id: number; pty: string }> {
     const planFile = this.runFile(name, "plan");
     writeAtomically(planFile, plan);
     const report = (await claimSpare(this.dirs.run, planFile, this.runFile(name, "log"))) ?? (await this.spawnVmm(name, planFile));
     if (report.ok) {
       // after this start has returned: the spare's spawn does not delay it
       setImmediate(() => startSpare(this.dirs.run, vmmProgram(), (pid) => this.shim.processAlive(pid)));
-      return Number(report.fields[0]);
+      return { id: Number(report.fields[0]), pty: report.fields[1] ?? "" };
     }
     this.cleanupRun(name, false);
     const step = report.step || "VMM process";

@@ -87,7 +87,7 @@ export class LxcDriver extends HostedDriver {
   // ---- starting ------------------------------------------------------------------------------------------
 
   /** Carries out a start plan; returns the supervisor's pid (the domain's id). */
-  protected async runPlan(name: string, plan: string): Promise<number> {
+  protected async runPlan(name: string, plan: string): Promise<{ id: number; pty: string }> {
     const files = cgroupFiles(plan);
     rmSync(this.runFile(name, "status"), { force: true });
     rmSync(this.runFile(name, "unpaused"), { force: true });
@@ -105,7 +105,7 @@ export class LxcDriver extends HostedDriver {
     }
     if (report.ok) {
       this.planCache.set(name, { plan, files });
-      return report.supervisorPid;
+      return { id: report.supervisorPid, pty: report.pty };
     }
     removeCgroups(this.shim, files.dirs);
     this.cleanupRun(name, false);

@@ -42,6 +42,7 @@ test("core.wasm exports the documented operations", (t) => {
     "hostedPlanCreate",
     "hostedPlanStart",
     "hostedRestoreRunning",
+    "hostedSetPty",
     "inputBuffer",
     "lastErrorCode",
     "lastErrorDomain",

@@ -4,6 +4,7 @@ import test from "ava";
 import { Core, coreModule } from "../../src/host/core.js";
 import { MockShim } from "../../src/host/mock.js";
 import { parseVmmPlan } from "../../src/drivers/kvm/vmm-plan.js";
+import { readDomains, type CoreDomainRef } from "../../src/drivers/core-driver.js";
 
 const core = new Core(coreModule(), new MockShim(0));
 const node = core.call("hostedNodeOpen", core.writeText("kind kvm\nrundir /run/virtkit/kvm\n"));
@@ -78,4 +79,21 @@ test("after the guest stops, the core restarts it or ends the domain with libvir
     [CRASH, 0, [0, 1, 1], RESTART, "on_crash restart"],
   ];
   for (const [stop, asked, [onPoweroff, onReboot, onCrash], expected, what] of cases) t.is(decide(stop, asked, onPoweroff, onReboot, onCrash), expected, what);
+});
+
+test("a running guest's serial pty is in its live XML, as libvirt writes it", (t) => {
+  const xml = domain(`<uuid>0e6a3e7c-5d1a-4f0e-9b55-7a1f3c2d4e01</uuid>${OS}<devices><serial type='pty'><target port='0'/></serial><console type='pty'><target type='serial' port='0'/></console></devices>`).replace("<name>g1</name>", "<name>ptyguest</name>");
+  t.like(parseVmmPlan(plan(xml)), { serial: { kind: "pty" } });
+  core.call("hostedCommitCreate", node, core.writeText(xml), 4242);
+  const [ref] = readDomains(core) as CoreDomainRef[];
+  const call = (operation: string, more: Uint8Array, ...extra: number[]) => core.call(operation, node, ...ref.uuid, core.writeInput(ref.nameBytes, more), ...extra);
+  const path = new TextEncoder().encode("/dev/pts/7");
+  call("hostedSetPty", path, path.length);
+  call("domainXML", new Uint8Array(0), 0);
+  const live = core.outputText();
+  t.regex(live, /<serial type='pty'>\n {6}<source path='\/dev\/pts\/7'\/>\n {6}<target /);
+  t.regex(live, /<console type='pty' tty='\/dev\/pts\/7'>\n {6}<source path='\/dev\/pts\/7'\/>\n {6}<target type='serial' port='0'\/>/);
+  // a guest that stopped has no pty to name
+  call("hostedCommitStopped", new Uint8Array(0), 2, 0);
+  t.throws(() => call("hostedSetPty", path, path.length), { message: /no domain with matching uuid|domain is not running/ });
 });

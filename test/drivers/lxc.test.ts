@@ -234,6 +234,11 @@ test.serial("listeners hear a container end by itself, and the console carries t
     }),
   );
   await dom.create();
+  // the live XML names the console's pty, as libvirt's does
+  const tty = /<console type='pty' tty='(\/dev\/pts\/\d+)'>\s*<source path='(\/dev\/pts\/\d+)'\/>/.exec(await dom.getXMLDesc());
+  t.truthy(tty?.[1]);
+  t.is(tty?.[2], tty?.[1]);
+  t.notRegex(await conn.lookupByName("talk").then((d) => d.getXMLDesc(2)), /tty=/, "an inactive definition names no pty"); // VIR_DOMAIN_XML_INACTIVE
   const console = await dom.openConsole();
   let seen = "";
   const hostname = new Promise<void>((resolve) =>

@@ -2,7 +2,8 @@
 // with its VMM process outliving whoever started it. npm run test:kvm runs this on real KVM.
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { ReadStream as TtyReadStream } from "node:tty";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainShutoffReason, DomainState, ErrorNumber, VirtError, type Connection } from "../../src/index.js";
@@ -158,7 +159,7 @@ test.serial("a Linux guest's life through the public API: console, suspend, resu
   await dom.undefine();
 });
 
-test.serial("a start leaves a spare VMM process ready, and the next start runs the guest in it", async (t) => {
+test.serial("a start leaves a spare VMM process ready, and the next start runs the guest in it, its console on a host pty", async (t) => {
   if (!canBoot || !root) return t.pass(cannotBootReason);
   const conn = await kvm(t);
   const first = await conn.createXML(guestXml("first"));
@@ -169,6 +170,24 @@ test.serial("a start leaves a spare VMM process ready, and the next start runs t
   const guest = transcript(await second.openConsole());
   await guest.waitFor(/LISTENING/);
   t.not(await spareReady(), spare, "a new spare waits for the start after");
+
+  // <console type='pty'>: a host pty, named in the live XML, is the guest's serial line too
+  const tty = /<console type='pty' tty='(\/dev\/pts\/\d+)'>/.exec(await second.getXMLDesc())?.[1];
+  t.truthy(tty, "the live XML names the console's pty");
+  t.regex(await second.getXMLDesc(), new RegExp(`<serial type='pty'>\\s*<source path='${tty}'/>`));
+  const fd = openSync(tty!, "r+");
+  const line = new TtyReadStream(fd);
+  let fromPty = "";
+  const answered = new Promise<void>((resolve) =>
+    line.on("data", (b: Buffer) => {
+      fromPty += b.toString("latin1");
+      if (fromPty.includes("PTY 42")) resolve();
+    }),
+  );
+  writeSync(fd, "echo PTY $((6*7))\n");
+  await answered;
+  await guest.waitFor(/PTY 42/); // the console stream sees it too
+  line.destroy();
   await first.destroy();
   await second.destroy();
   await noVmmLeft(t, "first");

@@ -204,7 +204,20 @@ export function checkChardevs(devices: i32, hvm: bool): bool {
   if (hvm && !consoleCompat(devices)) return false;
   numberConsoles(devices);
   if (hvm) mirrorSerialConsoles(devices);
+  ttyOfPtyConsoles(devices);
   return true;
+}
+
+/** A running domain's pty console names its pty twice, as libvirt writes it: tty='…' and <source path>. */
+function ttyOfPtyConsoles(devices: i32): void {
+  const d = ctx.d;
+  for (let c = d.child(devices, S.console); c != NONE; c = d.nextNamed(c)) {
+    d.removeAttr(c, S.tty);
+    const source = d.child(c, S.source);
+    if (ctx.inactive || !d.attrIs(c, S.type, "pty") || source == NONE) continue;
+    const path = attrOf(source, S.path);
+    if (path != NONE) d.addAttrSlice(c, S.tty, d.aOffOf(path), d.aLenOf(path));
+  }
 }
 
 function unknownTarget(target: i32): bool {

@@ -6,7 +6,7 @@
 // for every process that looks at the node:
 //   supervisor PID · vcpu TID… · state running|shutoff · paused 0|1 ·
 //   reason booted|paused|unpaused (running) or shutdown|destroyed|crashed (shutoff)
-// Usage: node vmm-main PLAN_FILE   (fd 3: "ok\tPID" or "error\tSTEP\tERRNO", then closed),
+// Usage: node vmm-main PLAN_FILE   (fd 3: "ok\tPID[\tPTY]" or "error\tSTEP\tERRNO", then closed),
 //    or: node vmm-main --spare DIR  (spare-process.ts: the plan comes later, from a claim)
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
@@ -17,6 +17,7 @@ import { loadNativeShim, type KvmShim } from "../../host/native.js";
 import { nodeShim } from "../../host/shim.js";
 import { writeAtomically } from "../hosted.js";
 import { GuestRunner } from "./guest-runner.js";
+import { SerialPty } from "./serial-pty.js";
 import { secondaryMailboxes, secondaryThreads, type SecondaryThreadData } from "./secondary-vcpus.js";
 import { parseVmmPlan, type VmmPlan } from "./vmm-plan.js";
 
@@ -67,7 +68,7 @@ export interface VmmRuntime {
 const logToStderr = (line: string) => void process.stderr.write(`${line}\n`);
 
 /**
- * Runs the guest of a plan; `report` tells the starter "ok\tPID" or "error\tSTEP\tERRNO" (once),
+ * Runs the guest of a plan; `report` tells the starter "ok\tPID[\tPTY]" or "error\tSTEP\tERRNO" (once),
  * `log` takes the lines of the domain's log.
  */
 export function runVmmProcess(entry: string, planFile: string, report: (line: string) => void = reportOnFd3, runtime?: VmmRuntime, log: (line: string) => void = logToStderr): void {
@@ -83,6 +84,18 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
     return;
   }
   const { kvm, core } = runtime ?? { kvm: loadNativeShim().kvm, core: new Core(coreModule(), nodeShim) };
+  let pty: SerialPty | undefined;
+  try {
+    if (plan.serial.kind === "pty") pty = new SerialPty(loadNativeShim(), (bytes) => runner.input(bytes));
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    report(`error	openpty	${Math.abs(err.errno ?? 0)}`);
+    if (serialFile >= 0) closeSync(serialFile);
+    process.exitCode = 1;
+    return;
+  }
+  /** What the starter learns besides the pid: the serial line's pty. */
+  const started = `ok\t${process.pid}${pty ? `\t${pty.path}` : ""}`;
   const mailboxes = plan.vcpus > 1 ? secondaryMailboxes(plan.vcpus - 1) : undefined;
   const secondaries = Array.from({ length: plan.vcpus - 1 }, (_, index) => startThread(entry, { secondary: index, mailboxes: mailboxes! }));
   let console: Socket | undefined;
@@ -94,6 +107,7 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
     output(bytes) {
       console?.write(bytes);
       if (serialFile >= 0) writeSync(serialFile, bytes);
+      pty?.write(bytes);
     },
     ended: (reason) => finish(reason),
   });
@@ -147,9 +161,10 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
     server.close();
     rmSync(plan.control, { force: true });
     if (serialFile >= 0) closeSync(serialFile);
+    pty?.close();
     recordStatus("shutoff", reason);
     // a guest that ended at once still started: its starter reads the status after this
-    reportOnce(`ok\t${process.pid}`);
+    reportOnce(started);
     for (const client of waiting.splice(0)) client.end("ok\n");
     console?.end();
     for (const s of secondaries) void s.terminate();
@@ -164,6 +179,7 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
     rmSync(plan.status, { force: true });
     for (const s of secondaries) void s.terminate();
     if (serialFile >= 0) closeSync(serialFile);
+    pty?.close();
     process.exitCode = 1;
     return;
   }
@@ -171,7 +187,7 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
   server.listen(plan.control, () => {
     if (reported) return; // the guest ended already
     recordStatus("running", "booted");
-    reportOnce(`ok\t${process.pid}`);
+    reportOnce(started);
   });
   for (const s of secondaries) {
     s.on("error", (e) => {
