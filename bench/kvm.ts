@@ -149,7 +149,7 @@ export async function measureKvm(kernel: string, rounds = 5): Promise<KvmFigures
       return Number(process.hrtime.bigint() - bareStart) / 1e6;
     };
     const spareReady = async () => {
-      for (const until = Date.now() + 60_000; !readySpare(process.env.VIRTKIT_RUN_DIR + "/kvm") && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 10));
+      for (const until = Date.now() + 60_000; !readySpare(join(dir, "run", "kvm"), fileURLToPath(new URL("../dist/kvm-vmm.cjs", import.meta.url))) && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 10));
     };
     const firstByte: number[] = [];
     const coldFirstByte: number[] = [];

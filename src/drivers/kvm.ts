@@ -67,7 +67,7 @@ export class KvmDriver extends HostedDriver {
   protected async runPlan(name: string, plan: string): Promise<{ id: number; pty: string }> {
     const planFile = this.runFile(name, "plan");
     writeAtomically(planFile, plan);
-    const report = (await claimSpare(this.dirs.run, planFile, this.runFile(name, "log"))) ?? (await this.spawnVmm(name, planFile));
+    const report = (await claimSpare(this.dirs.run, vmmProgram().script, planFile, this.runFile(name, "log"))) ?? (await this.spawnVmm(name, planFile));
     if (report.ok) {
       // after this start has returned: the spare's spawn does not delay it
       setImmediate(() => startSpare(this.dirs.run, vmmProgram(), (pid) => this.shim.processAlive(pid)));

@@ -28,7 +28,7 @@ function startReadySpare(run: string): Promise<number> {
   startSpare(run, program, alive);
   const pid = sparePid(run, program.script, alive);
   if (pid === undefined) throw new Error("no spare started");
-  return until(() => readySpare(run)?.pid === pid, "the spare's socket").then(() => pid);
+  return until(() => readySpare(run, program.script)?.pid === pid, "the spare's socket").then(() => pid);
 }
 
 test.serial("a spare gets ready at the lowest priority and takes one start", async (t) => {
@@ -41,19 +41,20 @@ test.serial("a spare gets ready at the lowest priority and takes one start", asy
 
   const plan = join(run, "g.plan");
   writeFileSync(plan, `control\t${join(run, "g.sock")}\nstatus\t${join(run, "g.status")}\nmemory\t16777216\nvcpus\t1\nkernel\t/no/such/kernel\n`);
-  const report = await claimSpare(run, plan, join(run, "g.log"));
+  t.is(await claimSpare(run, "/another/vmm.cjs", plan, join(run, "g.log")), undefined, "a start of another program does not claim it");
+  const report = await claimSpare(run, program.script, plan, join(run, "g.log"));
   t.deepEqual(report, { ok: false, step: "open /no/such/kernel", errno: 2 });
   t.false(existsSync(spareFiles(run).socket(pid)), "a claimed spare is no longer waiting");
   t.false(existsSync(spareFiles(run).pid));
   await until(() => !alive(pid), "the failed start's process to end");
-  t.is(await claimSpare(run, plan, join(run, "g.log")), undefined, "no spare: the caller starts a process");
+  t.is(await claimSpare(run, program.script, plan, join(run, "g.log")), undefined, "no spare: the caller starts a process");
 });
 
 test.serial("a replaced spare, or one whose run directory goes, leaves", async (t) => {
   const run = mkdtempSync("/tmp/virtkit-spare-test-");
   t.teardown(() => rmSync(run, { recursive: true, force: true }));
   const first = await startReadySpare(run);
-  writeFileSync(spareFiles(run).pid, `1 ${program.script}\n`);
+  writeFileSync(spareFiles(run).pid, `1 0 ${program.script}\n`);
   await until(() => !alive(first), "the replaced spare to leave");
   t.true(existsSync(spareFiles(run).pid), "it leaves its successor's pid file");
 
@@ -71,5 +72,5 @@ test.serial("VIRTKIT_KVM_SPARE=0 turns spares off", async (t) => {
   t.teardown(() => delete process.env.VIRTKIT_KVM_SPARE);
   startSpare(run, program, alive);
   t.false(existsSync(spareFiles(run).dir));
-  t.is(await claimSpare(run, join(run, "g.plan"), join(run, "g.log")), undefined);
+  t.is(await claimSpare(run, program.script, join(run, "g.plan"), join(run, "g.log")), undefined);
 });

@@ -223,6 +223,25 @@ test.serial("a guest with two vCPUs runs on both; suspend and resume take both a
   await noVmmLeft(t, "smp");
 });
 
+test.serial("a guest that cannot start leaves no VMM process or runtime file", async (t) => {
+  if (!root || !existsSync("/dev/kvm")) return t.pass("needs root and /dev/kvm");
+  const conn = await kvm(t);
+  if (canBoot) await spareReady(); // the start fails in the spare (the last test's): it ends too
+  const dom = await conn.defineXML(guestXml("nokernel").replace(/<kernel>[^<]*<\/kernel>/, "<kernel>/no/such/kernel</kernel>"));
+  const e = await t.throwsAsync(dom.create(), { instanceOf: VirtError });
+  t.is(e?.code, ErrorNumber.VIR_ERR_INTERNAL_ERROR);
+  t.is(e?.message, "internal error: guest failed to start: open /no/such/kernel: No such file or directory");
+  t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: 0 });
+  await noVmmLeft(t, "nokernel");
+  t.deepEqual(readdirSync(runDir).filter((f) => f.startsWith("nokernel.") && !f.endsWith(".log")), []);
+  await dom.undefine();
+  // a serial file that cannot be opened
+  const noDir = await conn.defineXML(guestXml("nodir", "<serial type='file'><source path='/no/such/dir/serial.log'/></serial>").replace(/<kernel>[^<]*<\/kernel>/, "<kernel>/no/such/kernel</kernel>"));
+  await t.throwsAsync(noDir.create(), { message: "internal error: guest failed to start: open /no/such/dir/serial.log: No such file or directory" });
+  await noVmmLeft(t, "nodir");
+  await noDir.undefine();
+});
+
 test.serial("the VMM outlives the command that started it; another process destroys it", async (t) => {
   if (!canBoot || !root) return t.pass(cannotBootReason);
   const cli = fileURLToPath(new URL("../../dist/cli.cjs", import.meta.url));
@@ -239,25 +258,6 @@ test.serial("the VMM outlives the command that started it; another process destr
   t.is(run("domstate shared --reason").stdout, "shut off (destroyed)\n\n");
   await noVmmLeft(t, "shared");
   await dom.undefine();
-});
-
-test.serial("a guest that cannot start leaves no VMM process or runtime file", async (t) => {
-  if (!root || !existsSync("/dev/kvm")) return t.pass("needs root and /dev/kvm");
-  const conn = await kvm(t);
-  if (canBoot) await spareReady(); // the start fails in the spare: it ends too
-  const dom = await conn.defineXML(guestXml("nokernel").replace(/<kernel>[^<]*<\/kernel>/, "<kernel>/no/such/kernel</kernel>"));
-  const e = await t.throwsAsync(dom.create(), { instanceOf: VirtError });
-  t.is(e?.code, ErrorNumber.VIR_ERR_INTERNAL_ERROR);
-  t.is(e?.message, "internal error: guest failed to start: open /no/such/kernel: No such file or directory");
-  t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: 0 });
-  await noVmmLeft(t, "nokernel");
-  t.deepEqual(readdirSync(runDir).filter((f) => f.startsWith("nokernel.") && !f.endsWith(".log")), []);
-  await dom.undefine();
-  // a serial file that cannot be opened
-  const noDir = await conn.defineXML(guestXml("nodir", "<serial type='file'><source path='/no/such/dir/serial.log'/></serial>").replace(/<kernel>[^<]*<\/kernel>/, "<kernel>/no/such/kernel</kernel>"));
-  await t.throwsAsync(noDir.create(), { message: "internal error: guest failed to start: open /no/such/dir/serial.log: No such file or directory" });
-  await noVmmLeft(t, "nodir");
-  await noDir.undefine();
 });
 
 test.serial("a guest that triple-faults ends crashed (on_crash destroy)", async (t) => {

@@ -3,14 +3,16 @@
 // start (about 300 of its 600 ms of overhead in the nested harness, against a 100 ms C loader),
 // so the kvm driver keeps one spare per node: after each start it starts the next one, at the
 // lowest CPU priority, and a start claims it instead of spawning a process.
-//   <run>/.spare/pid        "PID SCRIPT": the spare the node expects (written by whoever started it)
+//   <run>/.spare/pid        "PID MTIME SCRIPT": the spare the node expects (written by whoever
+//                           started it) and its program: a start hands its plan only to a spare
+//                           of its own program, unchanged since (an upgrade leaves no old spare in use)
 //   <run>/.spare/PID.sock   where that spare waits, once ready (each its own: a spare that is
 //                           replaced while it gets ready takes nobody's place); a claim sends
 //                           "PLAN_FILE\tLOG_FILE\n" and reads the same report as a cold start's fd 3
 // A spare that is not claimed within SPARE_IDLE_MS, or whose pid file stops naming it (another
 // spare replaced it, the run directory went away), exits. VIRTKIT_KVM_SPARE=0 turns spares off.
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { setPriority } from "node:os";
 import { join } from "node:path";
@@ -27,21 +29,36 @@ export function spareFiles(runDir: string): { dir: string; pid: string; socket(p
   return { dir, pid: join(dir, "pid"), socket: (pid) => join(dir, `${pid}.sock`) };
 }
 
-/** The pid of the spare the node expects and its socket, once it is listening. */
-export function readySpare(runDir: string): { pid: number; socket: string } | undefined {
-  const files = spareFiles(runDir);
-  const pid = Number((readText(files.pid) ?? "").split(" ")[0]);
-  return pid > 0 && existsSync(files.socket(pid)) ? { pid, socket: files.socket(pid) } : undefined;
+/** A program as the pid file names it: its file's modification time and path. */
+function programIdentity(script: string): string {
+  try {
+    return `${statSync(script).mtimeMs} ${script}`;
+  } catch {
+    return "";
+  }
+}
+
+/** The pid file's spare, when it was started from `script` as it is now. */
+function expectedSpare(runDir: string, script: string): number | undefined {
+  const named = /^(\d+) (.*)$/.exec((readText(spareFiles(runDir).pid) ?? "").trim());
+  return named && named[2] === programIdentity(script) ? Number(named[1]) : undefined;
+}
+
+/** The spare of `script` the node expects, and its socket, once it is listening. */
+export function readySpare(runDir: string, script: string): { pid: number; socket: string } | undefined {
+  const pid = expectedSpare(runDir, script);
+  const socket = pid === undefined ? "" : spareFiles(runDir).socket(pid);
+  return pid !== undefined && existsSync(socket) ? { pid, socket } : undefined;
 }
 
 export function sparesEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.VIRTKIT_KVM_SPARE !== "0";
 }
 
-/** The live spare's pid, when the pid file names one started from `script`. */
+/** The live spare's pid, when the pid file names one started from `script` as it is now. */
 export function sparePid(runDir: string, script: string, alive: (pid: number) => boolean): number | undefined {
-  const [pid, from] = (readText(spareFiles(runDir).pid) ?? "").trim().split(" ");
-  return from === script && Number(pid) > 0 && alive(Number(pid)) ? Number(pid) : undefined;
+  const pid = expectedSpare(runDir, script);
+  return pid !== undefined && alive(pid) ? pid : undefined;
 }
 
 /** Starts a spare for the node unless one is there already (the caller holds the node's lock). */
@@ -59,7 +76,7 @@ export function startSpare(runDir: string, program: { execArgv: string[]; script
   } catch {
     // it runs at the starter's priority
   }
-  writeAtomically(files.pid, `${child.pid} ${program.script}\n`);
+  writeAtomically(files.pid, `${child.pid} ${programIdentity(program.script)}\n`);
   child.unref();
 }
 
@@ -67,8 +84,8 @@ export function startSpare(runDir: string, program: { execArgv: string[]; script
  * Hands a start to the node's spare: resolves with its report (its pid is the domain's), or with
  * undefined when no spare is ready (the caller starts a process of its own).
  */
-export function claimSpare(runDir: string, planFile: string, logFile: string): Promise<StartReport | undefined> {
-  const spare = sparesEnabled() ? readySpare(runDir) : undefined;
+export function claimSpare(runDir: string, script: string, planFile: string, logFile: string): Promise<StartReport | undefined> {
+  const spare = sparesEnabled() ? readySpare(runDir, script) : undefined;
   if (!spare) return Promise.resolve(undefined);
   return new Promise((resolve) => {
     const socket = connect(spare.socket);
