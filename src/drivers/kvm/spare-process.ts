@@ -1,6 +1,6 @@
 // The spare VMM process (spare-vmm.ts says how a node keeps one): it gets ready, then waits for
 // one claim and runs that guest as any VMM process does (vmm-process.ts).
-import { openSync, rmSync, watch, writeSync } from "node:fs";
+import { openSync, renameSync, rmSync, watch, writeSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { setPriority } from "node:os";
 import { join } from "node:path";
@@ -27,7 +27,7 @@ export function runSpareVmm(entry: string, dir: string): void {
     clearTimeout(idle);
     watcher?.close();
     server.close();
-    // (closing the server removed its socket)
+    rmSync(files.socket(process.pid), { force: true });
     if (mine()) rmSync(files.pid, { force: true });
   };
   const idle = setTimeout(retire, SPARE_IDLE_MS);
@@ -58,8 +58,16 @@ export function runSpareVmm(entry: string, dir: string): void {
   const checkStillWanted = () => {
     if (!mine()) retire();
   };
-  rmSync(files.socket(process.pid), { force: true }); // a process of the same pid before this boot
-  server.listen(files.socket(process.pid), () => {
+  // The socket is bound under another name and renamed once listening: whoever finds it can connect
+  // (between bind and listen a connection is refused, and the start would go cold).
+  const binding = `${files.socket(process.pid)}.binding`;
+  rmSync(binding, { force: true }); // a process of the same pid before this boot
+  server.listen(binding, () => {
+    try {
+      renameSync(binding, files.socket(process.pid));
+    } catch {
+      return retire(); // the run directory went away
+    }
     watcher = watch(files.dir, checkStillWanted);
     watcher.on("error", retire);
     checkStillWanted(); // what happened while it got ready
