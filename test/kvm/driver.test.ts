@@ -69,9 +69,11 @@ function transcript(console: ConsoleStream) {
   });
   return {
     text: () => text,
-    waitFor(pattern: RegExp, times = 1): Promise<void> {
-      return new Promise((resolve) => {
-        waiters.push({ pattern, times, resolve });
+    /** Resolves once `pattern` has appeared `times` times; fails after `ms` with the console's last lines. */
+    waitFor(pattern: RegExp, times = 1, ms = 180_000): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const deadline = setTimeout(() => reject(new Error(`${pattern} did not appear ${times} time(s) within ${ms / 1000} s; the console's end: ${JSON.stringify(text.slice(-600))}`)), ms).unref();
+        waiters.push({ pattern, times, resolve: () => (clearTimeout(deadline), resolve()) });
         check();
       });
     },

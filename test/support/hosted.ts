@@ -32,15 +32,18 @@ function logDomainLogs(t: import("ava").ExecutionContext): void {
 }
 
 /**
- * Waits for a lifecycle event: the node's watcher does not keep a process alive (as fs.watch
- * with persistent false), so a test that has nothing else running meanwhile holds a timer.
+ * Waits for a lifecycle event, failing after `ms`: the node's watcher does not keep a process
+ * alive (as fs.watch with persistent false), so the wait holds a timer meanwhile.
  */
-export async function eventFrom<T>(event: Promise<T>): Promise<T> {
-  const alive = setInterval(() => undefined, 1000);
+export async function eventFrom<T>(event: Promise<T>, ms = 180_000): Promise<T> {
+  let deadline: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    deadline = setTimeout(() => reject(new Error(`no lifecycle event within ${ms / 1000} s`)), ms);
+  });
   try {
-    return await event;
+    return await Promise.race([event, late]);
   } finally {
-    clearInterval(alive);
+    clearTimeout(deadline);
   }
 }
 
