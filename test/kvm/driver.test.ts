@@ -20,9 +20,13 @@ test.after.always(() => rmSync(base, { recursive: true, force: true }));
 
 // The guest: it powers off when its ACPI power button is pressed (button.ko reports it on an
 // input device), and runs what is typed on its console.
+// LISTENING waits until a reader holds each input device open: a press before that is lost (the
+// test presses the button right after the guest rebooted).
 const GUEST_INIT = `
 while [ ! -e /dev/input/event0 ]; do sleep 0.1; done
-for e in /dev/input/event*; do (dd if=$e of=/dev/null bs=24 count=1 2>/dev/null; echo POWER_BUTTON; poweroff -f) & done
+n=0
+for e in /dev/input/event*; do n=$((n+1)); (dd if=$e of=/dev/null bs=24 count=1 2>/dev/null; echo POWER_BUTTON; poweroff -f) & done
+while [ "$(ls -l /proc/[0-9]*/fd/ 2>/dev/null | grep -c /dev/input/event)" -lt $n ]; do sleep 0.1; done
 echo LISTENING
 while read -r line; do eval "$line"; done
 `;
@@ -146,7 +150,10 @@ test.serial("a Linux guest's life through the public API: console, suspend, resu
 
   // shutdown presses the power button; the guest powers itself off
   await dom.shutdown();
-  await eventFrom(stopped);
+  await eventFrom(stopped).catch(async (e: Error) => {
+    const status = existsSync(join(runDir, "life.status")) ? readFileSync(join(runDir, "life.status"), "utf8") : "(none)";
+    throw new Error(`${e.message}: the domain is ${JSON.stringify(await dom.getState())}, its status file says ${JSON.stringify(status)}, the console's end: ${JSON.stringify(guest.text().slice(-300))}`);
+  });
   await guest.waitFor(/POWER_BUTTON/);
   console.destroy();
   t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_SHUTDOWN });
