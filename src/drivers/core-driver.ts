@@ -103,9 +103,14 @@ export abstract class CoreDriver {
 
   /** Calls a core operation addressing domain d; returns its result. */
   protected ask(d: DomainRef, operation: string, ...extra: number[]): number {
+    return this.askWithInput(d, operation, undefined, ...extra);
+  }
+
+  /** ask, with `more` bytes after the domain's name in the core's input. */
+  protected askWithInput(d: DomainRef, operation: string, more: Uint8Array | undefined, ...extra: number[]): number {
     const c = this.core;
     const u = d.uuid;
-    return c.call(operation, this.node.handle, u[0], u[1], u[2], u[3], c.writeInput((d as CoreDomainRef).nameBytes), ...extra);
+    return c.call(operation, this.node.handle, u[0], u[1], u[2], u[3], c.writeInput((d as CoreDomainRef).nameBytes, more), ...extra);
   }
 
   domainUndefine(d: DomainRef, flags: number): void | Promise<void> {

@@ -17,7 +17,7 @@ import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { Core, coreModule } from "../host/core.js";
 import { loadNativeShim, type NativeShim } from "../host/native.js";
 import { nodeShim } from "../host/shim.js";
-import { CoreDomainRef, CoreDriver, CoreNode, Op, readDomains } from "./core-driver.js";
+import { CoreDriver, CoreNode, Op, readDomains } from "./core-driver.js";
 import { uuidString, type ConsoleStream, type DomainRef, type HypervisorDriver, type LifecycleEvent, type NodeInfo, type SecurityLabel, type SecurityModel } from "./driver.js";
 import { openConsoleSocket, supervisorCommand } from "./lxc/supervisor.js";
 
@@ -487,10 +487,8 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   /** A started domain's serial line (or console) is the host pty `path`: its live XML names it. */
   private recordPty(d: DomainRef, path: string): void {
     if (path === "") return;
-    const c = this.core;
-    const u = d.uuid;
-    const more = new TextEncoder().encode(path);
-    c.call("hostedSetPty", this.node.handle, u[0], u[1], u[2], u[3], c.writeInput((d as CoreDomainRef).nameBytes, more), more.length);
+    const bytes = new TextEncoder().encode(path);
+    this.askWithInput(d, "hostedSetPty", bytes, bytes.length);
   }
 
   protected checkFlags(flags: number, allowed: number, fn: string): void {

@@ -67,10 +67,11 @@ export class KvmDriver extends HostedDriver {
   protected async runPlan(name: string, plan: string): Promise<{ id: number; pty: string }> {
     const planFile = this.runFile(name, "plan");
     writeAtomically(planFile, plan);
-    const report = (await claimSpare(this.dirs.run, vmmProgram().script, planFile, this.runFile(name, "log"))) ?? (await this.spawnVmm(name, planFile));
+    const program = vmmProgram();
+    const report = (await claimSpare(this.dirs.run, program.script, planFile, this.runFile(name, "log"))) ?? (await this.spawnVmm(name, planFile, program));
     if (report.ok) {
       // after this start has returned: the spare's spawn does not delay it
-      setImmediate(() => startSpare(this.dirs.run, vmmProgram(), (pid) => this.shim.processAlive(pid)));
+      setImmediate(() => startSpare(this.dirs.run, program, (pid) => this.shim.processAlive(pid)));
       return { id: Number(report.fields[0]), pty: report.fields[1] ?? "" };
     }
     this.cleanupRun(name, false);
@@ -78,8 +79,7 @@ export class KvmDriver extends HostedDriver {
     throw this.error(ErrorNumber.VIR_ERR_INTERNAL_ERROR, `internal error: guest failed to start: ${step}${report.errno ? `: ${strerrorOf(report.errno)}` : ""}`);
   }
 
-  private async spawnVmm(name: string, planFile: string): Promise<StartReport> {
-    const { execArgv, script } = vmmProgram();
+  private async spawnVmm(name: string, planFile: string, { execArgv, script }: { execArgv: string[]; script: string }): Promise<StartReport> {
     // the VMM's own diagnostics, kept after it ends (libvirt keeps a log per domain too)
     const log = openSync(this.runFile(name, "log"), "a", 0o600);
     const child = spawn(process.execPath, [...execArgv, script, planFile], { detached: true, stdio: ["ignore", log, log, "pipe"] });

@@ -22,7 +22,7 @@ export class SerialPty {
     this.slave = pty.slave;
     // (libuv makes the master non-blocking: a full line fails the write instead of stopping the VMM)
     this.reader = new ReadStream(this.master);
-    this.reader.on("data", (bytes: Buffer) => input(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)));
+    this.reader.on("data", input);
     this.reader.on("error", () => this.reader.destroy());
   }
 

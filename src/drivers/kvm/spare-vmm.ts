@@ -61,7 +61,10 @@ export function sparePid(runDir: string, script: string, alive: (pid: number) =>
   return pid !== undefined && alive(pid) ? pid : undefined;
 }
 
-/** Starts a spare for the node unless one is there already (the caller holds the node's lock). */
+/**
+ * Starts a spare for the node unless one is there already. Two processes that start one at once
+ * both write the pid file: the spare it does not name leaves once ready.
+ */
 export function startSpare(runDir: string, program: { execArgv: string[]; script: string }, alive: (pid: number) => boolean): void {
   if (!sparesEnabled() || sparePid(runDir, program.script, alive) !== undefined) return;
   const files = spareFiles(runDir);

@@ -58,6 +58,12 @@ export function onFirstLine(client: Socket, then: (line: string, rest: Buffer) =
   client.on("error", () => client.destroy());
 }
 
+/** A failed step as the start report gives it: "SYSCALL [PATH]\tERRNO" (or the message, errno 0). */
+function failedStep(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return `${err.syscall ? `${err.syscall}${err.path ? ` ${err.path}` : ""}` : err.message}\t${Math.abs(err.errno ?? 0)}`;
+}
+
 /** What a VMM needs before its plan: the shim's KVM wrappers and a core (a spare has them ready). */
 export interface VmmRuntime {
   kvm: KvmShim;
@@ -74,26 +80,23 @@ const logToStderr = (line: string) => void process.stderr.write(`${line}\n`);
 export function runVmmProcess(entry: string, planFile: string, report: (line: string) => void = reportOnFd3, runtime?: VmmRuntime, log: (line: string) => void = logToStderr): void {
   let plan: VmmPlan;
   let serialFile = -1;
+  let pty: SerialPty | undefined;
+  /** The serial line's host ends: <serial type='file'> appends to its file, type='pty' has a host pty. */
+  const closeSerial = () => {
+    if (serialFile >= 0) closeSync(serialFile);
+    pty?.close();
+  };
   try {
     plan = parseVmmPlan(readFileSync(planFile, "utf8"));
     if (plan.serial.kind === "file") serialFile = openSync(plan.serial.path, "a", 0o600);
+    if (plan.serial.kind === "pty") pty = new SerialPty(loadNativeShim(), (bytes) => runner.input(bytes));
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    report(`error\topen ${err.path ?? ""}\t${Math.abs(err.errno ?? 0)}`);
+    report(`error\t${failedStep(e)}`);
+    closeSerial();
     process.exitCode = 1;
     return;
   }
   const { kvm, core } = runtime ?? { kvm: loadNativeShim().kvm, core: new Core(coreModule(), nodeShim) };
-  let pty: SerialPty | undefined;
-  try {
-    if (plan.serial.kind === "pty") pty = new SerialPty(loadNativeShim(), (bytes) => runner.input(bytes));
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    report(`error	openpty	${Math.abs(err.errno ?? 0)}`);
-    if (serialFile >= 0) closeSync(serialFile);
-    process.exitCode = 1;
-    return;
-  }
   /** What the starter learns besides the pid: the serial line's pty. */
   const started = `ok\t${process.pid}${pty ? `\t${pty.path}` : ""}`;
   const mailboxes = plan.vcpus > 1 ? secondaryMailboxes(plan.vcpus - 1) : undefined;
@@ -160,8 +163,7 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
   const finish = (reason: string) => {
     server.close();
     rmSync(plan.control, { force: true });
-    if (serialFile >= 0) closeSync(serialFile);
-    pty?.close();
+    closeSerial();
     recordStatus("shutoff", reason);
     // a guest that ended at once still started: its starter reads the status after this
     reportOnce(started);
@@ -174,12 +176,10 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
   try {
     runner.start();
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    reportOnce(`error\t${err.syscall ? `${err.syscall}${err.path ? ` ${err.path}` : ""}` : err.message}\t${Math.abs(err.errno ?? 0)}`);
+    reportOnce(`error\t${failedStep(e)}`);
     rmSync(plan.status, { force: true });
     for (const s of secondaries) void s.terminate();
-    if (serialFile >= 0) closeSync(serialFile);
-    pty?.close();
+    closeSerial();
     process.exitCode = 1;
     return;
   }
