@@ -23,9 +23,25 @@ export interface KvmFigures {
   /** Starting a VMM process for the guest (no spare: a node's first start, VIRTKIT_KVM_SPARE=0). */
   coldFirstByteMs: number;
   bareFirstByteMs: number;
-  vmm: ProcessMemory;
+  vmm: Memories;
   /** QEMU in the same place, where it runs (qemu-system-x86_64 on PATH). */
-  qemu?: { firstByteMs: number; memory: ProcessMemory };
+  qemu?: { firstByteMs: number; memory: Memories };
+}
+
+/** A VMM's memory at its guest's first serial byte, and after the guest has run for a while. */
+interface Memories {
+  atFirstByte: ProcessMemory;
+  running: ProcessMemory;
+}
+
+/** How long after the first serial byte the second memory figure is taken (the guest still booting). */
+const RUNNING_MS = 3000;
+
+/** The process's memory now and once the guest has run RUNNING_MS more. */
+async function memories(pid: number): Promise<Memories> {
+  const atFirstByte = processMemory(pid);
+  await new Promise((resolve) => setTimeout(resolve, RUNNING_MS));
+  return { atFirstByte, running: processMemory(pid) };
 }
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -97,12 +113,12 @@ async function firstByteAfter(file: string, start: bigint): Promise<number> {
 }
 
 /** QEMU on the same kernel, memory and command line (KVM, no firmware devices): its first serial byte and memory then. */
-async function qemuOnce(kernel: string, serial: string): Promise<{ firstByteMs: number; memory: ProcessMemory } | undefined> {
+async function qemuOnce(kernel: string, serial: string, measureMemory: boolean): Promise<{ firstByteMs: number; memory?: Memories } | undefined> {
   const args = ["-accel", "kvm", "-cpu", "host", "-m", String(MEMORY >> 20), "-nodefaults", "-display", "none", "-no-user-config", "-kernel", kernel, "-append", CMDLINE, "-serial", `file:${serial}`];
   const start = process.hrtime.bigint();
   const qemu = spawn("qemu-system-x86_64", args, { stdio: "ignore" });
   const failed = new Promise<undefined>((resolve) => qemu.once("error", () => resolve(undefined)).once("exit", () => resolve(undefined)));
-  const result = await Promise.race([firstByteAfter(serial, start).then((ms) => ({ firstByteMs: ms, memory: processMemory(qemu.pid!) })), failed]);
+  const result = await Promise.race([firstByteAfter(serial, start).then(async (ms) => ({ firstByteMs: ms, memory: measureMemory ? await memories(qemu.pid!) : undefined })), failed]);
   qemu.kill("SIGKILL");
   await failed;
   return result;
@@ -130,16 +146,16 @@ export async function measureKvm(kernel: string, rounds = 5): Promise<KvmFigures
     writeFileSync(kernelRecords, bareBootRecords(readFileSync(kernel), CMDLINE));
     const { openConnection } = await import("../dist/index.mjs");
     const conn = await openConnection("kvm:///system");
-    let memory: ProcessMemory | undefined;
+    let memory: Memories | undefined;
     let round = 0;
     /** create() to the guest's first serial byte, in ms; then destroys it. */
-    const firstByteOnce = async (): Promise<number> => {
+    const firstByteOnce = async (measureMemory = false): Promise<number> => {
       const serial = join(dir, `serial-${round}.log`);
       const xml = `<domain type='kvm'><name>bench${round++}</name><memory unit='KiB'>${MEMORY / 1024}</memory><os><type>hvm</type><kernel>${kernel}</kernel><cmdline>${CMDLINE}</cmdline></os><devices><serial type='file'><source path='${serial}'/></serial></devices></domain>`;
       const start = process.hrtime.bigint();
       const dom = await conn.createXML(xml);
       const ms = await firstByteAfter(serial, start);
-      memory ??= processMemory(await dom.getID());
+      if (!memory && measureMemory) memory = await memories(await dom.getID());
       await dom.destroy();
       return ms;
     };
@@ -160,16 +176,17 @@ export async function measureKvm(kernel: string, rounds = 5): Promise<KvmFigures
       delete process.env.VIRTKIT_KVM_SPARE;
       await firstByteOnce(); // leaves a spare
       await spareReady();
-      firstByte.push(await firstByteOnce());
+      firstByte.push(await firstByteOnce(r === rounds - 1));
       bareFirstByte.push(bareOnce());
     }
     await conn.close();
-    const qemuRuns: { firstByteMs: number; memory: ProcessMemory }[] = [];
+    const qemuRuns: { firstByteMs: number; memory?: Memories }[] = [];
     for (let r = 0; r < rounds; r++) {
-      const run = await qemuOnce(kernel, join(dir, `qemu-${r}.log`));
+      const run = await qemuOnce(kernel, join(dir, `qemu-${r}.log`), r === rounds - 1);
       if (run) qemuRuns.push(run);
     }
-    const qemu = qemuRuns.length === 0 ? undefined : { firstByteMs: median(qemuRuns.map((q) => q.firstByteMs)), memory: qemuRuns[0].memory };
+    const qemuMemory = qemuRuns.find((q) => q.memory)?.memory;
+    const qemu = qemuMemory ? { firstByteMs: median(qemuRuns.map((q) => q.firstByteMs)), memory: qemuMemory } : undefined;
     return {
       exitsPerSecond: median(exits),
       bareExitsPerSecond: median(bareExits),
@@ -196,8 +213,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.log(`kvm:/// the same from a cold VMM process (a node's first start, or VIRTKIT_KVM_SPARE=0): ${f.coldFirstByteMs.toFixed(0)} ms   ratio ${(f.coldFirstByteMs / f.bareFirstByteMs).toFixed(2)}`);
     const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
     const memory = (m: ProcessMemory) => `${mib(m.besidesGuest)} resident besides guest RAM, ${mib(m.anonBesidesGuest)} of it private (RSS ${mib(m.rss)})`;
-    console.log(`kvm:/// VMM process at its guest's first serial byte: ${memory(f.vmm)}`);
-    if (f.qemu) console.log(`QEMU (-accel kvm) on the same guest: ${memory(f.qemu.memory)}; its first serial byte after ${f.qemu.firstByteMs.toFixed(0)} ms`);
+    const both = (m: Memories) => `at its guest's first serial byte ${memory(m.atFirstByte)}; ${RUNNING_MS / 1000} s later ${memory(m.running)}`;
+    console.log(`kvm:/// VMM process (spare ready): ${both(f.vmm)}`);
+    if (f.qemu) console.log(`QEMU (-accel kvm) on the same guest: ${both(f.qemu.memory)}; its first serial byte after ${f.qemu.firstByteMs.toFixed(0)} ms`);
     else console.log("QEMU: qemu-system-x86_64 is not installed here (the anchor: 47 MB RSS at start under libvirt, TCG)");
   }
 }

@@ -2,7 +2,8 @@
 // one thing and turns a failure into a JS Error carrying errno's code, the call and the path.
 // Allowlists: cgroup operations only below /sys/fs/cgroup/, process spawning only of the
 // container supervisor built beside this addon, closing only descriptors this shim opened
-// (lock files, ptys).
+// (lock files, ptys), dropping resident pages only where every one is a file's page (never memory
+// the process wrote).
 #include <napi.h>
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <pty.h>
 #include <stdlib.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -143,6 +145,32 @@ Napi::Value OpenPty(const Napi::CallbackInfo &info) {
   return pty;
 }
 
+// ---- resident memory ---------------------------------------------------------------------------------
+
+/**
+ * madvise(MADV_DONTNEED) on [start, start + length) of this process's own mappings, refused unless
+ * /proc/self/pagemap shows every resident page there as a file's page: those stay in the page cache
+ * and come back on the next touch, while a private copy (written, or swapped out) would be lost.
+ */
+Napi::Value DropFilePages(const Napi::CallbackInfo &info) {
+  uint64_t start = info[0].As<Napi::Number>().Int64Value(), length = info[1].As<Napi::Number>().Int64Value();
+  const uint64_t page = sysconf(_SC_PAGESIZE), kPresent = 1ull << 63, kSwapped = 1ull << 62, kFilePage = 1ull << 61;
+  std::string range = std::to_string(start) + "+" + std::to_string(length);
+  if (start % page != 0 || length % page != 0) throw SystemError(info.Env(), EINVAL, "madvise", range);
+  int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw SystemError(info.Env(), errno, "open", "/proc/self/pagemap");
+  std::vector<uint64_t> entries(length / page);
+  ssize_t n = pread(fd, entries.data(), entries.size() * 8, start / page * 8);
+  int err = errno;
+  close(fd);
+  if (n != (ssize_t)entries.size() * 8) throw SystemError(info.Env(), n < 0 ? err : EIO, "pread", "/proc/self/pagemap");
+  for (uint64_t e : entries) {
+    if ((e & kSwapped) || ((e & kPresent) && !(e & kFilePage))) throw SystemError(info.Env(), EPERM, "madvise (a page of private memory)", range);
+  }
+  if (madvise(reinterpret_cast<void *>(start), length, MADV_DONTNEED) < 0) throw SystemError(info.Env(), errno, "madvise", range);
+  return info.Env().Undefined();
+}
+
 // ---- spawning the supervisor -------------------------------------------------------------------------
 
 /**
@@ -208,6 +236,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lockFile", Napi::Function::New(env, LockFile));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("openPty", Napi::Function::New(env, OpenPty));
+  exports.Set("dropFilePages", Napi::Function::New(env, DropFilePages));
   exports.Set("spawnSupervisor", Napi::Function::New(env, SpawnSupervisor));
   exports.Set("processAlive", Napi::Function::New(env, ProcessAlive));
   RegisterKvm(env, exports);

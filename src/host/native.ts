@@ -20,6 +20,8 @@ export interface NativeShim {
   /** posix_spawn of the supervisor in a new session; fd 3 of the child is reportFd's pipe. */
   spawnSupervisor(path: string, args: string[]): { pid: number; reportFd: number };
   processAlive(pid: number): boolean;
+  /** Drops resident pages of this process's own mapping, only where all are a file's pages (resident-pages.ts). */
+  dropFilePages(start: number, length: number): void;
   /** A pseudo-terminal in raw mode (a guest's serial line); both ends are closeFd's to close. */
   openPty(): { master: number; slave: number; path: string };
   /** /dev/kvm, VM and vCPU ioctls (shim/kvm.cc); structs travel in typed arrays, as the kernel lays them out. */

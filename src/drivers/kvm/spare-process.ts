@@ -6,6 +6,7 @@ import { setPriority } from "node:os";
 import { join } from "node:path";
 import { Core, coreModule } from "../../host/core.js";
 import { loadNativeShim } from "../../host/native.js";
+import { dropStartupPages } from "../../host/resident-pages.js";
 import { nodeShim } from "../../host/shim.js";
 import { readText } from "../hosted.js";
 import { spareFiles } from "./spare-vmm.js";
@@ -71,6 +72,7 @@ export function runSpareVmm(entry: string, dir: string): void {
     watcher = watch(files.dir, checkStillWanted);
     watcher.on("error", retire);
     checkStillWanted(); // what happened while it got ready
+    if (!retired) dropStartupPages(loadNativeShim()); // a waiting spare keeps only what it waits with
   });
   server.on("error", retire);
 }

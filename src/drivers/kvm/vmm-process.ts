@@ -15,6 +15,7 @@ import { Worker } from "node:worker_threads";
 import { Core, coreModule } from "../../host/core.js";
 import { loadNativeShim, type KvmShim } from "../../host/native.js";
 import { nodeShim } from "../../host/shim.js";
+import { dropStartupPages } from "../../host/resident-pages.js";
 import { writeAtomically } from "../hosted.js";
 import { GuestRunner } from "./guest-runner.js";
 import { SerialPty } from "./serial-pty.js";
@@ -188,6 +189,8 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
     if (reported) return; // the guest ended already
     recordStatus("running", "booted");
     reportOnce(started);
+    // what the process touched to get here (most of Node's binary) is not its guest's working set
+    setImmediate(() => dropStartupPages(loadNativeShim()));
   });
   for (const s of secondaries) {
     s.on("error", (e) => {
