@@ -323,4 +323,9 @@ export function vmmCpuid(count: i32, index: i32, vcpus: i32): i32 {
   return finish(vmm.vmmCpuid(count, index, vcpus));
 }
 
+export function vmmCoreDumpHeader(vcpus: i32, memoryBytes: f64): i32 {
+  begin();
+  return finish(vmm.vmmCoreDumpHeader(vcpus, memoryBytes));
+}
+
 export { vmmPortIn, vmmPortOut, vmmEvents, vmmTakeOutput, vmmConsoleInput, vmmPowerButton, vmmAfterStop } from "./exports/vmm";

@@ -31,6 +31,8 @@ export class HostedNode extends TestNode {
   kind: HostedKind = HostedKind.LXC;
   layout: CgroupLayout = new CgroupLayout();
   runDir: string = "/run/virtkit/lxc";
+  /** Where kvm:/// guests' memory goes when they crash with on_crash coredump-* (libvirt's auto_dump_path). */
+  dumpDir: string = "/var/lib/virtkit/kvm/dump";
 }
 
 /** A parse buffer for stored definitions. */
@@ -67,7 +69,7 @@ export function startPlan(node: HostedNode, obj: DomainObj | null, def: Definiti
   }
   if (!loadDefinition(def)) return false;
   const w = new PlanWriter(out);
-  if (node.kind == HostedKind.KVM) return writeVmmPlan(w, scratch, node.runDir);
+  if (node.kind == HostedKind.KVM) return writeVmmPlan(w, scratch, node.runDir, node.dumpDir);
   return writeStartPlan(w, scratch, node.runDir, node.layout);
 }
 

@@ -20,7 +20,7 @@ function hostedNodeAt(handle: i32): HostedNode | null {
   return changetype<HostedNode>(node);
 }
 
-/** A new hosted node. Input: "kind lxc|kvm", "rundir PATH" and the cgroup lines CgroupLayout.parse reads. */
+/** A new hosted node. Input: "kind lxc|kvm", "rundir PATH", "dumpdir PATH" and the cgroup lines CgroupLayout.parse reads. */
 export function hostedNodeOpen(len: i32): i32 {
   const node = new HostedNode();
   const facts = String.UTF8.decodeUnsafe(io.input.buf.ptr, <usize>len);
@@ -28,6 +28,7 @@ export function hostedNodeOpen(len: i32): i32 {
   const lines = facts.split("\n");
   for (let i = 0; i < lines.length; i++) {
     if (lines[i].startsWith("rundir ")) node.runDir = lines[i].substring(7);
+    if (lines[i].startsWith("dumpdir ")) node.dumpDir = lines[i].substring(8);
     if (lines[i] == "kind kvm") node.kind = HostedKind.KVM;
   }
   return addNode(node);

@@ -2,6 +2,7 @@
 // consults on every I/O exit (numbers in, numbers out: the exit path stays cheap).
 import { ByteBuf } from "../util/bytes";
 import { BootRequest, writeBootPlan } from "../vmm/boot";
+import { writeCoreDumpHeader } from "../vmm/core-dump";
 import { patchCpuid } from "../vmm/cpuid";
 import { writeIrqRouting } from "../vmm/irq-routing";
 import { wireLocalApic } from "../vmm/lapic";
@@ -87,4 +88,13 @@ export function vmmAfterStop(stop: i32, asked: i32, onPoweroff: i32, onReboot: i
 /** The VM's GSI routing (struct kvm_irq_routing, into the output); returns its entry count. */
 export function vmmIrqRouting(): i32 {
   return writeIrqRouting(io.output);
+}
+
+/**
+ * The ELF core file's headers and notes for `vcpus` vCPUs and memoryBytes of RAM (output; the RAM
+ * follows them); the input holds each vCPU's kvm_regs and kvm_sregs (vmm/core-dump.ts). Returns the length.
+ */
+export function vmmCoreDumpHeader(vcpus: i32, memoryBytes: f64): i32 {
+  writeCoreDumpHeader(io.output, io.input.buf.ptr, vcpus, <u64>memoryBytes);
+  return io.output.length;
 }

@@ -6,6 +6,7 @@
 // reboot press the ACPI power button.
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerrorOf } from "../errno.js";
@@ -19,6 +20,11 @@ function vmmProgram(): { execArgv: string[]; script: string } {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith(".ts")) return { execArgv: ["--import", "tsx"], script: fileURLToPath(new URL("./kvm/vmm-main.ts", import.meta.url)) };
   return { execArgv: [], script: fileURLToPath(new URL("./kvm-vmm.cjs", import.meta.url)) };
+}
+
+/** Where on_crash coredump-* writes guests' memory (libvirt's auto_dump_path); VIRTKIT_STATE_DIR moves it (tests). */
+export function kvmDumpDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.VIRTKIT_STATE_DIR || "/var/lib/virtkit", "kvm", "dump");
 }
 
 export class KvmDriver extends HostedDriver {
@@ -46,7 +52,7 @@ export class KvmDriver extends HostedDriver {
   protected readonly guest = { osType: "hvm", emulator: "/usr/libexec/virtkit-vmm", domainType: "kvm" };
 
   protected nodeFacts(): string {
-    return "kind kvm\n";
+    return `kind kvm\ndumpdir ${kvmDumpDir()}\n`;
   }
 
   protected pausedOnDisk(_name: string, status: Record<string, string>): boolean {

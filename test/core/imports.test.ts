@@ -65,6 +65,7 @@ test("core.wasm exports the documented operations", (t) => {
     "vmmAfterStop",
     "vmmBootPlan",
     "vmmConsoleInput",
+    "vmmCoreDumpHeader",
     "vmmCpuid",
     "vmmEvents",
     "vmmIrqRouting",

@@ -7,7 +7,7 @@ import { parseVmmPlan } from "../../src/drivers/kvm/vmm-plan.js";
 import { readDomains, type CoreDomainRef } from "../../src/drivers/core-driver.js";
 
 const core = new Core(coreModule(), new MockShim(0));
-const node = core.call("hostedNodeOpen", core.writeText("kind kvm\nrundir /run/virtkit/kvm\n"));
+const node = core.call("hostedNodeOpen", core.writeText("kind kvm\nrundir /run/virtkit/kvm\ndumpdir /var/lib/virtkit/kvm/dump\n"));
 
 function domain(body: string, type = "kvm"): string {
   return `<domain type='${type}'><name>g1</name><memory unit='MiB'>256</memory>${body}</domain>`;
@@ -34,7 +34,9 @@ test("a direct-kernel guest becomes a VMM plan", (t) => {
     onPoweroff: "end",
     onReboot: "end",
     onCrash: "restart",
+    coredump: "/var/lib/virtkit/kvm/dump/g1",
   });
+  t.like(parseVmmPlan(plan(domain(`${OS}<on_crash>coredump-destroy</on_crash>`))), { onCrash: "end", coredump: "/var/lib/virtkit/kvm/dump/g1" });
   t.like(parseVmmPlan(plan(domain(`<vcpu>4</vcpu>${OS}`))), { vcpus: 4 });
   // libvirt's defaults: on_reboot restarts
   t.like(parseVmmPlan(plan(domain(OS))), { onPoweroff: "end", onReboot: "restart", onCrash: "end", serial: { kind: "none" } });
@@ -50,6 +52,9 @@ test("what the VMM cannot run is refused as unsupported configuration, naming it
     [domain(`${OS}<devices><disk type='file' device='disk'><source file='/x.img'/><target dev='vda' bus='virtio'/></disk></devices>`), "unsupported configuration: the KVM driver does not support <disk> devices yet"],
     [domain(`${OS}<devices><interface type='network'><source network='default'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <interface> devices yet"],
     [domain(`${OS}<devices><graphics type='vnc'/></devices>`), "unsupported configuration: the KVM driver does not support <graphics> devices yet"],
+    [domain(`${OS}<on_crash>rename-restart</on_crash>`), "unsupported configuration: kvm driver doesn't support the 'rename-restart' action for 'on_reboot'/'on_poweroff'/'on_crash'"],
+    [domain(`${OS}<on_poweroff>preserve</on_poweroff>`), "unsupported configuration: kvm driver doesn't support the 'preserve' action for 'on_reboot'/'on_poweroff'"],
+    [domain(`${OS}<on_crash>preserve</on_crash>`), "unsupported configuration: kvm driver doesn't support the 'preserve' action for 'on_crash' yet"],
     [domain(`${OS}<devices><serial type='tcp'><source mode='bind' host='127.0.0.1' service='4555'/></serial></devices>`), "unsupported configuration: the KVM driver does not support <serial type='tcp'>"],
   ];
   for (const [xml, message] of cases) {

@@ -71,7 +71,13 @@ export function exitLoopImage(n: number): Buffer {
   return tinyImage([0xb9, n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >>> 24, 0xe6, 0x80, 0xff, 0xc9, 0x75, 0xfa, 0xb0, 0xfe, 0xe6, 0x64, 0xf4]);
 }
 
-/** ud2 with no IDT: #UD, #DF, then a triple fault. */
+/** What the triple-faulting guest leaves in rax and at guest-physical TRIPLE_FAULT_MARK_AT: "VIRTKITD". */
+export const TRIPLE_FAULT_MARK = Buffer.from("VIRTKITD");
+export const TRIPLE_FAULT_MARK_AT = 0x800000;
+
+/** Writes TRIPLE_FAULT_MARK at TRIPLE_FAULT_MARK_AT (through rax), then ud2 with no IDT: #UD, #DF, then a triple fault. */
 export function tripleFaultImage(): Buffer {
-  return tinyImage([0x0f, 0x0b]);
+  const address = Buffer.alloc(8);
+  address.writeBigUInt64LE(BigInt(TRIPLE_FAULT_MARK_AT));
+  return tinyImage([0x48, 0xb8, ...TRIPLE_FAULT_MARK, 0x48, 0xa3, ...address, 0x0f, 0x0b]); // movabs rax, mark; movabs [at], rax; ud2
 }

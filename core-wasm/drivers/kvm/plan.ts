@@ -1,22 +1,24 @@
 // The plan for starting a kvm:/// domain: what the VMM process (src/drivers/kvm/vmm-main.ts)
 // builds, one line per setting, as PlanWriter escapes them:
 //   control PATH · status PATH · memory BYTES · vcpus N · kernel PATH · initrd PATH ·
-//   cmdline TEXT · serial pty | serial file PATH · on_poweroff/on_reboot/on_crash end|restart
-// (libvirt's restart-like actions restart the guest; every other action ends the domain: the VMM
-// keeps no crashed guest for a dump, documented in the README).
+//   cmdline TEXT · serial pty | serial file PATH · on_poweroff/on_reboot/on_crash end|restart ·
+//   coredump PATH_PREFIX (on_crash coredump-destroy/-restart: the guest's memory goes to
+//   PREFIX-TIME first, as libvirt's auto dump names it)
+// (kvmCapture refused the actions the VMM cannot carry out: rename-restart, preserve.)
 import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { attr, number, PlanWriter, text } from "../lxc/plan-writer";
 
 /** What the VMM does when the guest stops for an on_* event: restart it, or end the domain. */
 function action(libvirtAction: string): string {
-  return libvirtAction == "restart" || libvirtAction == "rename-restart" || libvirtAction == "coredump-restart" ? "restart" : "end";
+  return libvirtAction == "restart" || libvirtAction == "coredump-restart" ? "restart" : "end";
 }
 
 /** Writes the plan of the domain in d (canonical, checked by kvmCapture) for files under runDir. */
-export function writeVmmPlan(w: PlanWriter, d: Doc, runDir: string): bool {
+export function writeVmmPlan(w: PlanWriter, d: Doc, runDir: string, dumpDir: string): bool {
   const root = d.root;
-  const base = runDir + "/" + text(d, d.child(root, S.name));
+  const name = text(d, d.child(root, S.name));
+  const base = runDir + "/" + name;
   const os = d.child(root, S.os);
   w.line(["control", base + ".sock"]);
   w.line(["status", base + ".status"]);
@@ -34,6 +36,8 @@ export function writeVmmPlan(w: PlanWriter, d: Doc, runDir: string): bool {
   else if (serial != NONE || (devices != NONE && d.child(devices, S.console) != NONE)) w.line(["serial", "pty"]);
   w.line(["on_poweroff", action(text(d, d.child(root, S.on_poweroff)))]);
   w.line(["on_reboot", action(text(d, d.child(root, S.on_reboot)))]);
-  w.line(["on_crash", action(text(d, d.child(root, S.on_crash)))]);
+  const onCrash = text(d, d.child(root, S.on_crash));
+  w.line(["on_crash", action(onCrash)]);
+  if (onCrash.startsWith("coredump-")) w.line(["coredump", dumpDir + "/" + name]);
   return true;
 }

@@ -7,6 +7,7 @@
 // their own (secondary-vcpus.ts).
 import type { Core } from "../../host/core.js";
 import type { KvmShim } from "../../host/native.js";
+import { dumpTimeStamp } from "./core-dump.js";
 import { Machine, type Stop } from "./machine.js";
 import { SecondaryVcpus } from "./secondary-vcpus.js";
 import type { VmmPlan } from "./vmm-plan.js";
@@ -138,7 +139,10 @@ export class GuestRunner {
   };
 
   private stopped(stop: Stop): void {
-    if (stop.kind === "crash") this.events.log(`guest crashed: ${stop.reason}`);
+    if (stop.kind === "crash") {
+      this.events.log(`guest crashed: ${stop.reason}`);
+      if (this.plan.coredump) this.dumpMemory(`${this.plan.coredump}-${dumpTimeStamp()}`);
+    }
     const next = afterStop(this.core, this.plan, stop, this.requested);
     this.machine.close();
     this.requested.reboot = this.requested.reset = false;
@@ -153,6 +157,19 @@ export class GuestRunner {
       }
     }
     this.end(next.reason, next.detail);
+  }
+
+  /**
+   * on_crash coredump-*: the crashed guest's memory to a file before it ends or restarts. A failed
+   * dump is logged and the guest still ends or restarts (libvirt would leave the domain crashed).
+   */
+  private dumpMemory(path: string): void {
+    try {
+      this.machine.dumpTo(path);
+      this.events.log(`guest memory dumped to ${path}`);
+    } catch (e) {
+      this.events.log(`guest memory dump to ${path} failed: ${(e as Error).message}`);
+    }
   }
 
   private end(reason: ShutoffReason, detail: string): void {

@@ -4,6 +4,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
 import type { Core } from "../../host/core.js";
 import type { KvmShim } from "../../host/native.js";
+import { writeCoreDump } from "./core-dump.js";
 import type { SecondaryVcpus } from "./secondary-vcpus.js";
 
 export const KVM_EXIT_IO = 2;
@@ -340,6 +341,12 @@ export class Machine {
     c.writeInput(bytes);
     c.direct<(len: number) => void>("vmmConsoleInput")(bytes.length);
     this.afterExit();
+  }
+
+  /** Writes the stopped guest's memory and registers to an ELF core file (core-dump.ts). */
+  dumpTo(path: string): void {
+    this.parkSecondaries();
+    writeCoreDump(path, this.kvm, this.core, [this.vcpu, ...this.secondaryVcpus], this.ram);
   }
 
   close(): void {

@@ -13,6 +13,8 @@ export interface VmmPlan {
   onPoweroff: "end" | "restart";
   onReboot: "end" | "restart";
   onCrash: "end" | "restart";
+  /** on_crash coredump-*: a crashed guest's memory goes to PREFIX-TIME first. */
+  coredump?: string;
 }
 
 /** One plan line's fields, with the writer's \t, \n and \\ escapes undone. */
@@ -36,6 +38,7 @@ export function parseVmmPlan(text: string): VmmPlan {
     else if (key === "on_poweroff") plan.onPoweroff = a === "restart" ? "restart" : "end";
     else if (key === "on_reboot") plan.onReboot = a === "restart" ? "restart" : "end";
     else if (key === "on_crash") plan.onCrash = a === "restart" ? "restart" : "end";
+    else if (key === "coredump") plan.coredump = a;
   }
   return plan;
 }

@@ -1,0 +1,42 @@
+// A crashed guest's memory for on_crash coredump-destroy/coredump-restart: an ELF core file as
+// `virsh dump --memory-only` writes (core-wasm/vmm/core-dump.ts lays out the headers and each
+// vCPU's registers; the RAM follows them), named as libvirt names its automatic dumps.
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Core } from "../../host/core.js";
+import type { KvmShim } from "../../host/native.js";
+
+const REGS_BYTES = 144;
+const SREGS_BYTES = 312;
+/** RAM goes out in pieces of this size (one write of several GiB is refused). */
+const CHUNK = 64 * 1024 * 1024;
+
+/** libvirt's time stamp for dump names: "YYYY-MM-DD HH:MM:SS.mmm+0000", UTC. */
+export function dumpTimeStamp(now = new Date()): string {
+  return `${now.toISOString().slice(0, 23).replace("T", " ")}+0000`;
+}
+
+/** Writes the dump of a stopped guest (no vCPU in KVM_RUN) to `path`; a failed dump leaves no file. */
+export function writeCoreDump(path: string, kvm: KvmShim, core: Core, vcpus: number[], ram: Uint8Array): void {
+  const registers = new Uint8Array(vcpus.length * (REGS_BYTES + SREGS_BYTES));
+  vcpus.forEach((vcpu, i) => {
+    const at = i * (REGS_BYTES + SREGS_BYTES);
+    kvm.getRegs(vcpu, new BigUint64Array(registers.buffer, at, REGS_BYTES / 8));
+    kvm.getSregs(vcpu, registers.subarray(at + REGS_BYTES, at + REGS_BYTES + SREGS_BYTES));
+  });
+  core.writeInput(registers);
+  const length = core.call("vmmCoreDumpHeader", vcpus.length, ram.length);
+  const v = core.outputView();
+  const header = new Uint8Array(v.buffer, v.byteOffset, length).slice();
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const fd = openSync(path, "wx", 0o600);
+  try {
+    for (let at = 0; at < header.length; ) at += writeSync(fd, header, at);
+    for (let at = 0; at < ram.length; ) at += writeSync(fd, ram, at, Math.min(CHUNK, ram.length - at));
+  } catch (e) {
+    rmSync(path, { force: true });
+    throw e;
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,56 @@
+// on_crash coredump-*: the ELF core file a crashed guest's memory goes to (no /dev/kvm needed:
+// the registers come from a stand-in for the shim's KVM_GET_REGS/KVM_GET_SREGS).
+import test from "ava";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Core, coreModule } from "../../src/host/core.js";
+import type { KvmShim } from "../../src/host/native.js";
+import { MockShim } from "../../src/host/mock.js";
+import { dumpTimeStamp, writeCoreDump } from "../../src/drivers/kvm/core-dump.js";
+import { readCoreFile } from "../support/elf-core.js";
+
+const core = new Core(coreModule(), new MockShim(0));
+const dir = mkdtempSync(join(tmpdir(), "virtkit-core-dump-"));
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
+
+/** vCPU fd n's registers: rax = 0xa000 + n, rbx = 0xb000 + n, rsp, rip, rflags; cs 0x10, ss 0x18, fs base. */
+const registers: Pick<KvmShim, "getRegs" | "getSregs"> = {
+  getRegs(vcpu, regs) {
+    regs.fill(0n);
+    [regs[0], regs[1], regs[6], regs[16], regs[17]] = [0xa000n + BigInt(vcpu), 0xb000n + BigInt(vcpu), 0x7000n, 0xffffffff81000000n + BigInt(vcpu), 0x246n];
+  },
+  getSregs(vcpu, sregs) {
+    sregs.fill(0);
+    const v = new DataView(sregs.buffer, sregs.byteOffset, sregs.byteLength);
+    v.setUint16(0 * 24 + 12, 0x10, true); // cs
+    v.setUint16(5 * 24 + 12, 0x18, true); // ss
+    v.setBigUint64(3 * 24, 0x5000n + BigInt(vcpu), true); // fs base
+  },
+};
+
+test("a core dump is an ELF core file: every vCPU's registers, then the RAM at guest-physical 0", (t) => {
+  const ram = new Uint8Array(3 * 4096);
+  ram.set(Buffer.from("guest memory"), 4096 + 7);
+  const path = join(dir, "sub", "g1-dump");
+  writeCoreDump(path, registers as KvmShim, core, [11, 12], ram);
+  const file = readFileSync(path);
+  const dump = readCoreFile(file);
+  t.is(dump.type, 4); // ET_CORE
+  t.is(dump.machine, 62); // EM_X86_64
+  t.deepEqual(dump.loads, [{ offset: 4096, paddr: 0, size: ram.length }]);
+  t.is(file.length, 4096 + ram.length);
+  t.is(file.subarray(4096 + 4096 + 7, 4096 + 4096 + 19).toString(), "guest memory");
+  t.deepEqual(
+    dump.threads.map((th) => [th.pid, th.rax, th.rbx, th.rsp, th.rip, th.eflags, th.cs, th.ss, th.fsBase]),
+    [
+      [1, 0xa00bn, 0xb00bn, 0x7000n, 0xffffffff8100000bn, 0x246n, 0x10n, 0x18n, 0x500bn],
+      [2, 0xa00cn, 0xb00cn, 0x7000n, 0xffffffff8100000cn, 0x246n, 0x10n, 0x18n, 0x500cn],
+    ],
+  );
+  t.throws(() => writeCoreDump(path, registers as KvmShim, core, [11], ram), { code: "EEXIST" }, "an existing file is never overwritten");
+});
+
+test("a dump's name ends with libvirt's time stamp", (t) => {
+  t.is(dumpTimeStamp(new Date(Date.UTC(2026, 10, 26, 9, 5, 7, 42))), "2026-11-26 09:05:07.042+0000");
+});
