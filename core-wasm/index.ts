@@ -269,6 +269,11 @@ export function hostedCommitStopped(node: i32, a: i32, b: i32, c: i32, e: i32, n
   return finishChange(hosted.hostedCommitStopped(node, a, b, c, e, nameLen, reason, announce));
 }
 
+export function hostedCheckActive(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, running: i32): i32 {
+  begin();
+  return finish(hosted.hostedCheckActive(node, a, b, c, e, nameLen, running));
+}
+
 export function hostedCheckPause(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, pause: i32): i32 {
   begin();
   return finish(hosted.hostedCheckPause(node, a, b, c, e, nameLen, pause));

@@ -130,9 +130,15 @@ export function markStopped(node: HostedNode, obj: DomainObj, reason: i32, annou
   stopDomain(node, obj, reason, reason == ShutoffReason.DESTROYED ? 1 : reason == ShutoffReason.CRASHED ? 2 : 0, announce);
 }
 
+/** Whether obj is active, and (running) its guest runs: a crashed guest kept by on_crash preserve does not. */
+export function checkActive(obj: DomainObj, running: bool): bool {
+  if (!obj.active || (running && obj.state == State.CRASHED)) return notRunning();
+  return true;
+}
+
 /** Whether obj may be suspended or resumed now; the host then stops or restarts it. */
 export function checkPause(obj: DomainObj, pause: bool): bool {
-  if (!obj.active) return notRunning();
+  if (!checkActive(obj, true)) return false;
   if (!pause && obj.state != State.PAUSED) {
     err(Code.OPERATION_INVALID).str("domain is already running");
     return false;

@@ -7,7 +7,7 @@ import { DomainObj } from "../objects/domain-list";
 import { Definition } from "../objects/definition";
 import { State } from "../objects/states";
 import { CgroupLayout } from "../drivers/lxc/cgroups";
-import { checkPause, HostedKind, HostedNode, hostedDefinitionFrom, markPaused, markPty, markStarted, markStopped, startPlan } from "../drivers/hosted";
+import { checkActive, checkPause, HostedKind, HostedNode, hostedDefinitionFrom, markPaused, markPty, markStarted, markStopped, startPlan } from "../drivers/hosted";
 import { addNode, current, io, nodeAt, putOneDomain, target } from "./domains";
 
 function hostedNodeAt(handle: i32): HostedNode | null {
@@ -81,10 +81,10 @@ export function hostedCommitStart(handle: i32, a: i32, b: i32, c: i32, e: i32, n
 }
 
 /**
- * A running domain found when the node opened: its live XML in the input (len bytes), paused or
- * running, with the reason (virDomainPausedReason or virDomainRunningReason) its status gives.
+ * An active domain found when the node opened: its live XML in the input (len bytes), its state
+ * (running, paused, or crashed and kept) and the reason for it its status gives.
  */
-export function hostedRestoreRunning(handle: i32, len: i32, id: i32, paused: i32, reason: i32): i32 {
+export function hostedRestoreRunning(handle: i32, len: i32, id: i32, state: i32, reason: i32): i32 {
   const node = hostedNodeAt(handle);
   if (node === null) return -1;
   const live = hostedDefinitionFrom(node, io.input, len, 0);
@@ -98,7 +98,7 @@ export function hostedRestoreRunning(handle: i32, len: i32, id: i32, paused: i32
   }
   obj.def = live;
   node.list.setId(obj, id);
-  obj.state = paused != 0 ? State.PAUSED : State.RUNNING;
+  obj.state = state == State.PAUSED || state == State.CRASHED ? state : State.RUNNING;
   obj.reason = reason;
   return 0;
 }
@@ -117,6 +117,13 @@ export function hostedSetPty(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLe
   if (obj === null || !(current! instanceof HostedNode)) return -1;
   const path = String.UTF8.decodeUnsafe(io.input.buf.ptr + <usize>nameLen, <usize>ptyLen);
   return markPty(changetype<HostedNode>(current!), obj, path) ? 0 : -1;
+}
+
+/** Whether the domain is active (running 0: destroy, console) or running its guest (running 1: shutdown, reboot, reset). */
+export function hostedCheckActive(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, running: i32): i32 {
+  const obj = target(handle, a, b, c, e, nameLen);
+  if (obj === null) return -1;
+  return checkActive(obj, running != 0) ? 0 : -1;
 }
 
 /** Whether the domain may be suspended (pause 1) or resumed (pause 0) now. */

@@ -80,7 +80,7 @@ export function vmmLapic(): i32 {
   return 0;
 }
 
-/** After the guest stopped: 0 to start it again, else the shutoff reason (vmm/lifecycle.ts). */
+/** After the guest stopped: 0 to start it again, -1 to keep it crashed, else the shutoff reason (vmm/lifecycle.ts). */
 export function vmmAfterStop(stop: i32, asked: i32, onPoweroff: i32, onReboot: i32, onCrash: i32): i32 {
   return afterStop(stop, asked, onPoweroff, onReboot, onCrash);
 }

@@ -6,7 +6,8 @@
 //   <config>/autostart/NAME  autostart marks
 //   <run>/NAME.xml           live definition of a running domain   (VIRTKIT_RUN_DIR/<driver>, default /run/virtkit/<driver>)
 //   <run>/NAME.plan          the plan it was started with
-//   <run>/NAME.status        written by the domain's process: running (paused), or how it ended
+//   <run>/NAME.status        written by the domain's process: running (paused), crashed (kept:
+//                            on_crash preserve), or how it ended
 //   <run>/NAME.sock          that process's control socket (destroy, shutdown, reboot, console, ...)
 // Every change happens under an exclusive lock on <run>/.lock; a process that finds the
 // directories changed since it last looked reloads them.
@@ -33,6 +34,13 @@ export const enum Shutoff {
 const STOPPED_DETAIL: Record<number, number> = { 1: 0, 2: 1, 3: 2, 6: 5 };
 
 const REASONS: Record<string, number> = { shutdown: Shutoff.SHUTDOWN, destroyed: Shutoff.DESTROYED, crashed: Shutoff.CRASHED, failed: Shutoff.FAILED };
+
+/** virDomainState of an active domain: running, paused, or crashed and kept (on_crash preserve). */
+const [RUNNING, PAUSED, SHUTOFF, CRASHED] = [1, 3, 5, 6];
+const isActive = (state: number) => state === RUNNING || state === PAUSED || state === CRASHED;
+
+/** Whether a status file says its process still has the domain (running, or crashed and kept). */
+const activeOnDisk = (status: Record<string, string>) => status.state === "running" || status.state === "crashed";
 
 const XML_SECURE_INACTIVE = 1 | 2;
 /** How long a change waits for another process's (libvirt waits 30 s for a job). */
@@ -190,17 +198,17 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     if (this.node.listeners.size === 0) return;
     const after = this.states();
     const events: LifecycleEvent[] = [];
-    const running = (s: number) => s === 1 || s === 3;
     for (const [uuid, now] of after) {
       const was = before.get(uuid);
       if (was === undefined || was.state === now.state) continue;
-      if (!running(was.state) && running(now.state)) events.push({ dom: now.ref, event: 2, detail: 0 }); // started, booted
-      else if (running(was.state) && now.state === 5) events.push({ dom: now.ref, event: 5, detail: STOPPED_DETAIL[now.reason] ?? 0 });
-      else if (was.state === 1 && now.state === 3) events.push({ dom: now.ref, event: 3, detail: 0 }); // suspended
-      else if (was.state === 3 && now.state === 1) events.push({ dom: now.ref, event: 4, detail: 0 }); // resumed
+      if (!isActive(was.state) && isActive(now.state)) events.push({ dom: now.ref, event: 2, detail: 0 }); // started, booted
+      else if (isActive(was.state) && now.state === SHUTOFF) events.push({ dom: now.ref, event: 5, detail: STOPPED_DETAIL[now.reason] ?? 0 });
+      else if (was.state === RUNNING && now.state === PAUSED) events.push({ dom: now.ref, event: 3, detail: 0 }); // suspended
+      else if (was.state === PAUSED && now.state === RUNNING) events.push({ dom: now.ref, event: 4, detail: 0 }); // resumed
+      else if (now.state === CRASHED) events.push({ dom: now.ref, event: 8, detail: 0 }); // crashed, panicked (kept)
     }
     for (const [uuid, was] of before) {
-      if (after.has(uuid) || !running(was.state)) continue;
+      if (after.has(uuid) || !isActive(was.state)) continue;
       // a transient domain ended: its status file still says how
       const status = parseStatus(readText(this.runFile(was.ref.name, "status")) ?? "");
       events.push({ dom: was.ref, event: 5, detail: STOPPED_DETAIL[REASONS[status.reason] ?? Shutoff.UNKNOWN] ?? 0 });
@@ -274,20 +282,21 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     const supervisor = Number(status.supervisor);
     const live = readText(this.runFile(name, "xml"));
     const c = this.core;
-    const alive = status.state === "running" && this.shim.processAlive(supervisor);
+    const alive = activeOnDisk(status) && this.shim.processAlive(supervisor);
     if (alive && live !== undefined) {
+      if (status.state === "crashed") return void c.call("hostedRestoreRunning", this.node.handle, c.writeText(live), supervisor, CRASHED, 1 /* panicked */);
       const paused = this.pausedOnDisk(name, status);
       // running since it booted, or since it was resumed (the reason libvirt then gives)
       const resumed = status.reason === "unpaused" || existsSync(this.runFile(name, "unpaused"));
       const reason = paused ? 1 /* user */ : resumed ? 5 : 1 /* booted */;
-      c.call("hostedRestoreRunning", this.node.handle, c.writeText(live), supervisor, paused ? 1 : 0, reason);
+      c.call("hostedRestoreRunning", this.node.handle, c.writeText(live), supervisor, paused ? PAUSED : RUNNING, reason);
       return;
     }
     // Being started by another process right now (its live definition comes next): not ended.
     if (alive) return;
     const ref = this.find(name);
     // Ended: recorded by its process, or (still "running") it is gone without recording it.
-    const reason = status.state === "running" ? Shutoff.CRASHED : (REASONS[status.reason] ?? Shutoff.UNKNOWN);
+    const reason = activeOnDisk(status) ? Shutoff.CRASHED : (REASONS[status.reason] ?? Shutoff.UNKNOWN);
     if (ref) this.ask(ref, "hostedCommitStopped", reason, 0);
     if (existsSync(this.runFile(name, "plan"))) this.ended.add(name);
   }
@@ -311,9 +320,9 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
       this.announceChanges();
       for (const name of this.ended) {
         const status = parseStatus(readText(this.runFile(name, "status")) ?? "");
-        if (status.state === "running" && this.shim.processAlive(Number(status.supervisor))) continue; // started again meanwhile
+        if (activeOnDisk(status) && this.shim.processAlive(Number(status.supervisor))) continue; // started again meanwhile
         // a process that died leaves its resources (cgroups); one that recorded the end removed them
-        const unrecorded = status.state === "running";
+        const unrecorded = activeOnDisk(status);
         this.cleanupRun(name, unrecorded);
         if (unrecorded) writeAtomically(this.runFile(name, "status"), "state shutoff\nreason crashed\n");
       }
@@ -498,8 +507,9 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
 
   // ---- stopping --------------------------------------------------------------------------------------------
 
-  protected requireActive(d: DomainRef): void {
-    this.ask(d, "hostedCheckPause", 1); // "domain is not running" unless active
+  /** "domain is not running" unless the domain is active, and (running) its guest runs (not crashed and kept). */
+  protected requireActive(d: DomainRef, running = false): void {
+    this.ask(d, "hostedCheckActive", running ? 1 : 0);
   }
 
   domainDestroy(d: DomainRef, flags: number): Promise<void> {
@@ -523,7 +533,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   domainShutdown(d: DomainRef, flags: number): Promise<void> {
     return this.locked(async () => {
       this.checkFlags(flags, 4 | 8, `${this.fnPrefix}DomainShutdownFlags`);
-      this.requireActive(d);
+      this.requireActive(d, true);
       await supervisorCommand(this.runFile(d.name, "sock"), this.shutdownCommand);
     });
   }
@@ -531,7 +541,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   domainReboot(d: DomainRef, flags: number): Promise<void> {
     return this.locked(async () => {
       this.checkFlags(flags, 4 | 8, `${this.fnPrefix}DomainReboot`);
-      this.requireActive(d);
+      this.requireActive(d, true);
       await supervisorCommand(this.runFile(d.name, "sock"), "reboot");
     });
   }

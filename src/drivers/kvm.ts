@@ -124,7 +124,7 @@ export class KvmDriver extends HostedDriver {
   domainReset(d: DomainRef, flags: number): Promise<void> {
     return this.locked(async () => {
       this.checkFlags(flags, 0, "qemuDomainReset");
-      this.requireActive(d);
+      this.requireActive(d, true);
       await this.vmmCommand(d, "reset");
     });
   }

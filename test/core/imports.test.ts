@@ -33,6 +33,7 @@ test("core.wasm exports the documented operations", (t) => {
     "domainSetSchedParams",
     "domainSetVcpus",
     "domainXML",
+    "hostedCheckActive",
     "hostedCheckPause",
     "hostedCommitCreate",
     "hostedCommitPause",

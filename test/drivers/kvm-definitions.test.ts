@@ -37,6 +37,7 @@ test("a direct-kernel guest becomes a VMM plan", (t) => {
     coredump: "/var/lib/virtkit/kvm/dump/g1",
   });
   t.like(parseVmmPlan(plan(domain(`${OS}<on_crash>coredump-destroy</on_crash>`))), { onCrash: "end", coredump: "/var/lib/virtkit/kvm/dump/g1" });
+  t.like(parseVmmPlan(plan(domain(`${OS}<on_crash>preserve</on_crash>`))), { onCrash: "preserve", coredump: undefined });
   t.like(parseVmmPlan(plan(domain(`<vcpu>4</vcpu>${OS}`))), { vcpus: 4 });
   // libvirt's defaults: on_reboot restarts
   t.like(parseVmmPlan(plan(domain(OS))), { onPoweroff: "end", onReboot: "restart", onCrash: "end", serial: { kind: "none" } });
@@ -54,7 +55,6 @@ test("what the VMM cannot run is refused as unsupported configuration, naming it
     [domain(`${OS}<devices><graphics type='vnc'/></devices>`), "unsupported configuration: the KVM driver does not support <graphics> devices yet"],
     [domain(`${OS}<on_crash>rename-restart</on_crash>`), "unsupported configuration: kvm driver doesn't support the 'rename-restart' action for 'on_reboot'/'on_poweroff'/'on_crash'"],
     [domain(`${OS}<on_poweroff>preserve</on_poweroff>`), "unsupported configuration: kvm driver doesn't support the 'preserve' action for 'on_reboot'/'on_poweroff'"],
-    [domain(`${OS}<on_crash>preserve</on_crash>`), "unsupported configuration: kvm driver doesn't support the 'preserve' action for 'on_crash' yet"],
     [domain(`${OS}<devices><serial type='tcp'><source mode='bind' host='127.0.0.1' service='4555'/></serial></devices>`), "unsupported configuration: the KVM driver does not support <serial type='tcp'>"],
   ];
   for (const [xml, message] of cases) {
@@ -70,7 +70,7 @@ test("after the guest stops, the core restarts it or ends the domain with libvir
   const decide = core.direct<(stop: number, asked: number, onPoweroff: number, onReboot: number, onCrash: number) => number>("vmmAfterStop");
   const [DESTROYED, POWEROFF, RESET, CRASH] = [0, 1, 2, 3];
   const [REBOOT_ASKED, RESET_ASKED] = [1, 2];
-  const RESTART = 0;
+  const [RESTART, PRESERVE] = [0, -1];
   const [SHUTDOWN, DESTROY, CRASHED] = [1, 2, 3];
   const cases: [number, number, [number, number, number], number, string][] = [
     [DESTROYED, 0, [1, 1, 1], DESTROY, "destroy ends it, whatever the actions say"],
@@ -82,6 +82,8 @@ test("after the guest stops, the core restarts it or ends the domain with libvir
     [RESET, RESET_ASKED, [0, 0, 0], RESTART, "virDomainReset restarts whatever on_reboot says"],
     [CRASH, 0, [0, 1, 0], CRASHED, "a triple fault, on_crash destroy"],
     [CRASH, 0, [0, 1, 1], RESTART, "on_crash restart"],
+    [CRASH, 0, [0, 1, 2], PRESERVE, "on_crash preserve: the crashed guest stays"],
+    [DESTROYED, 0, [0, 1, 2], DESTROY, "destroy ends a crashed guest kept by on_crash preserve"],
   ];
   for (const [stop, asked, [onPoweroff, onReboot, onCrash], expected, what] of cases) t.is(decide(stop, asked, onPoweroff, onReboot, onCrash), expected, what);
 });
@@ -101,4 +103,22 @@ test("a running guest's serial pty is in its live XML, as libvirt writes it", (t
   // a guest that stopped has no pty to name
   call("hostedCommitStopped", new Uint8Array(0), 2, 0);
   t.throws(() => call("hostedSetPty", path, path.length), { message: /no domain with matching uuid|domain is not running/ });
+});
+
+test("a guest kept crashed (on_crash preserve) is active and crashed: only destroy and the console act on it", (t) => {
+  const xml = domain(`<uuid>7d0c1f2e-3a4b-4c5d-8e6f-708192a3b4c5</uuid>${OS}<on_crash>preserve</on_crash>`).replace("<name>g1</name>", "<name>kept</name>");
+  core.call("hostedCommitCreate", node, core.writeText(xml), 5151);
+  const [ref] = readDomains(core) as CoreDomainRef[];
+  const call = (operation: string, ...extra: number[]) => core.call(operation, node, ...ref.uuid, core.writeInput(ref.nameBytes), ...extra);
+  // another process finds its status file saying crashed (virDomainState 6, panicked)
+  core.call("domainXML", node, ...ref.uuid, core.writeInput(ref.nameBytes), 0);
+  core.call("hostedRestoreRunning", node, core.writeText(core.outputText()), 5151, 6, 1);
+  call("domainInfo");
+  const info = core.outputView();
+  t.deepEqual([info.getInt32(0, true), info.getInt32(4, true), info.getInt32(28, true)], [6, 1, 5151]);
+  t.is(call("hostedCheckActive", 0), 0, "destroy and the console find it active");
+  for (const [operation, arg] of [["hostedCheckActive", 1], ["hostedCheckPause", 1], ["hostedCheckPause", 0]] as const) {
+    t.throws(() => call(operation, arg), { message: "Requested operation is not valid: domain is not running" }, `${operation} ${arg}`);
+  }
+  call("hostedCommitStopped", 2, 0);
 });

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, w
 import { ReadStream as TtyReadStream } from "node:tty";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DomainShutoffReason, DomainState, ErrorNumber, VirtError, type Connection } from "../../src/index.js";
+import { DomainCrashedReason, DomainShutoffReason, DomainState, ErrorNumber, VirtError, type Connection } from "../../src/index.js";
 import type { ConsoleStream } from "../../src/drivers/driver.js";
 import { eventFrom, openForTest, processesLeft, processesRunning } from "../support/hosted.js";
 import { readCoreFile } from "../support/elf-core.js";
@@ -55,6 +55,10 @@ async function stillRunning(pid: number): Promise<boolean> {
 }
 
 const kvm = (t: import("ava").ExecutionContext): Promise<Connection> => openForTest(t, "kvm:///system");
+
+/** The virtkit CLI (dist/) on kvm:///system, in another process. */
+const cli = fileURLToPath(new URL("../../dist/cli.cjs", import.meta.url));
+const run = (cmd: string) => spawnSync(process.execPath, [cli, "-c", "kvm:///system", ...cmd.split(" ")], { encoding: "utf8", env: process.env });
 
 /** Collects a console's text; waitFor resolves once a pattern has appeared `times` times. */
 function transcript(console: ConsoleStream) {
@@ -255,8 +259,6 @@ test.serial("a guest that cannot start leaves no VMM process or runtime file", a
 
 test.serial("the VMM outlives the command that started it; another process destroys it", async (t) => {
   if (!canBoot || !root) return t.pass(cannotBootReason);
-  const cli = fileURLToPath(new URL("../../dist/cli.cjs", import.meta.url));
-  const run = (cmd: string) => spawnSync(process.execPath, [cli, "-c", "kvm:///system", ...cmd.split(" ")], { encoding: "utf8", env: process.env });
   const conn = await kvm(t);
   const dom = await conn.defineXML(guestXml("shared"));
   t.is(run("start shared").stdout, "Domain 'shared' started\n\n");
@@ -271,7 +273,7 @@ test.serial("the VMM outlives the command that started it; another process destr
   await dom.undefine();
 });
 
-test.serial("a guest that triple-faults ends crashed (on_crash destroy), its memory dumped first with coredump-destroy", async (t) => {
+test.serial("a guest that triple-faults ends crashed (on_crash destroy), its memory dumped first with coredump-destroy, or stays crashed with preserve", async (t) => {
   if (!hasHardwareKvm || !root) return t.pass("needs root and a hardware-assisted /dev/kvm: npm run test:kvm runs this");
   const conn = await kvm(t);
   const image = join(base, "triple-fault.bzImage");
@@ -303,5 +305,20 @@ test.serial("a guest that triple-faults ends crashed (on_crash destroy), its mem
   // they are the reset state; test/drivers/kvm-core-dump.test.ts checks how registers are written)
   t.is(dump.threads.length, 1);
   t.regex(readFileSync(join(runDir, "faulty.log"), "utf8"), /guest memory dumped to .*faulty-/);
+
+  // preserve: the crashed guest stays, crashed (panicked), its VMM holding it, until destroyed
+  const crashed = new Promise<[number, number]>((resolve) => conn.on("lifecycle", (_d, event, detail) => event === 8 && resolve([event, detail])));
+  const dom = await conn.createXML(xml("preserve"));
+  t.deepEqual(await eventFrom(crashed), [8, 0]); // crashed, panicked
+  t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_CRASHED, reason: DomainCrashedReason.VIR_DOMAIN_CRASHED_PANICKED });
+  t.is(run("domstate faulty --reason").stdout, "crashed (panicked)\n\n");
+  t.true(existsSync(`/proc/${await dom.getID()}`), "its VMM process is still there");
+  for (const refused of [() => dom.shutdown(), () => dom.suspend(), () => dom.reset()]) {
+    await t.throwsAsync(refused(), { code: ErrorNumber.VIR_ERR_OPERATION_INVALID, message: "Requested operation is not valid: domain is not running" });
+  }
+  stopped = stoppedEvent();
+  await dom.destroy();
+  t.deepEqual(await eventFrom(stopped), [5, 1]); // stopped, destroyed
+  await noVmmLeft(t, "faulty");
 });
 

@@ -35,10 +35,6 @@ function lifecycleActionsRun(d: Doc): bool {
     unsupported("kvm driver doesn't support the 'preserve' action for 'on_reboot'/'on_poweroff'");
     return false;
   }
-  if (onCrash == "preserve") {
-    unsupported("kvm driver doesn't support the 'preserve' action for 'on_crash' yet");
-    return false;
-  }
   return true;
 }
 

@@ -1,16 +1,18 @@
 // The plan for starting a kvm:/// domain: what the VMM process (src/drivers/kvm/vmm-main.ts)
 // builds, one line per setting, as PlanWriter escapes them:
 //   control PATH · status PATH · memory BYTES · vcpus N · kernel PATH · initrd PATH ·
-//   cmdline TEXT · serial pty | serial file PATH · on_poweroff/on_reboot/on_crash end|restart ·
+//   cmdline TEXT · serial pty | serial file PATH · on_poweroff/on_reboot/on_crash end|restart
+//   (on_crash also preserve: the crashed guest stays, for analysis, until destroyed) ·
 //   coredump PATH_PREFIX (on_crash coredump-destroy/-restart: the guest's memory goes to
 //   PREFIX-TIME first, as libvirt's auto dump names it)
-// (kvmCapture refused the actions the VMM cannot carry out: rename-restart, preserve.)
+// (kvmCapture refused the actions the VMM cannot carry out: rename-restart, preserve but on_crash.)
 import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { attr, number, PlanWriter, text } from "../lxc/plan-writer";
 
 /** What the VMM does when the guest stops for an on_* event: restart it, or end the domain. */
 function action(libvirtAction: string): string {
+  if (libvirtAction == "preserve") return "preserve";
   return libvirtAction == "restart" || libvirtAction == "coredump-restart" ? "restart" : "end";
 }
 

@@ -22,19 +22,26 @@ export interface GuestEvents {
   /** A line for the domain's log. */
   log(line: string): void;
   ended(reason: ShutoffReason, detail: string): void;
+  /** The guest crashed and stays, stopped, until destroyed (on_crash preserve). */
+  crashed(detail: string): void;
 }
 
 const STOP_CODES = { stopped: 0, poweroff: 1, reset: 2, crash: 3 } as const;
 const SHUTOFF_REASONS: Record<number, ShutoffReason> = { 1: "shutdown", 2: "destroyed", 3: "crashed" };
+const ACTION_CODES = { end: 0, restart: 1, preserve: 2 } as const;
+const [RESTART, PRESERVE] = [0, -1];
 
-/** What the core says follows a stop: start the guest again, or end with a shutoff reason. */
-function afterStop(core: Core, plan: VmmPlan, stop: Stop, requested: { reboot: boolean; reset: boolean }): { restart: true } | { restart: false; reason: ShutoffReason; detail: string } {
+type Next = { then: "restart" } | { then: "preserve"; detail: string } | { then: "end"; reason: ShutoffReason; detail: string };
+
+/** What the core says follows a stop: start the guest again, keep it crashed, or end with a shutoff reason. */
+function afterStop(core: Core, plan: VmmPlan, stop: Stop, requested: { reboot: boolean; reset: boolean }): Next {
   const asked = (requested.reboot ? 1 : 0) | (requested.reset ? 2 : 0);
-  const restart = (action: string) => (action === "restart" ? 1 : 0);
   const decide = core.direct<(stop: number, asked: number, onPoweroff: number, onReboot: number, onCrash: number) => number>("vmmAfterStop");
-  const result = decide(STOP_CODES[stop.kind], asked, restart(plan.onPoweroff), restart(plan.onReboot), restart(plan.onCrash));
-  if (result === 0) return { restart: true };
-  return { restart: false, reason: SHUTOFF_REASONS[result] ?? "shutdown", detail: stop.kind === "crash" ? stop.reason : stop.kind };
+  const result = decide(STOP_CODES[stop.kind], asked, ACTION_CODES[plan.onPoweroff], ACTION_CODES[plan.onReboot], ACTION_CODES[plan.onCrash]);
+  const detail = stop.kind === "crash" ? stop.reason : stop.kind;
+  if (result === RESTART) return { then: "restart" };
+  if (result === PRESERVE) return { then: "preserve", detail };
+  return { then: "end", reason: SHUTOFF_REASONS[result] ?? "shutdown", detail };
 }
 
 export class GuestRunner {
@@ -44,6 +51,8 @@ export class GuestRunner {
   private kickTimer = 0;
   private paused = false;
   private ended = false;
+  /** Crashed and kept (on_crash preserve): its vCPUs stay stopped and its memory stays until destroy. */
+  private crashedKept = false;
   private scheduled = false;
   private readonly requested = { reboot: false, reset: false };
   private readonly secondaries: SecondaryVcpus | undefined;
@@ -71,14 +80,19 @@ export class GuestRunner {
     return this.paused;
   }
 
+  /** Whether the guest can take a command that needs it running (not ended, not crashed and kept). */
+  private get running(): boolean {
+    return !this.ended && !this.crashedKept;
+  }
+
   pause(): void {
-    if (this.paused || this.ended) return;
+    if (this.paused || !this.running) return;
     this.machine.parkSecondaries();
     this.paused = true;
   }
 
   resume(): void {
-    if (!this.paused || this.ended) return;
+    if (!this.paused || !this.running) return;
     this.paused = false;
     this.machine.runSecondaries();
     this.schedule();
@@ -90,25 +104,25 @@ export class GuestRunner {
 
   /** A hard reset: the guest starts again whatever on_reboot says. */
   reset(): void {
-    if (this.ended) return;
+    if (!this.running) return;
     this.requested.reset = true;
     this.stopped({ kind: "reset" });
   }
 
   /** libvirt's shutdown: the ACPI power button (the guest decides). */
   powerButton(): void {
-    if (!this.ended) this.machine.powerButton();
+    if (this.running) this.machine.powerButton();
   }
 
   /** libvirt's reboot: the power button, and the guest boots again when it powers off. */
   reboot(): void {
-    if (this.ended) return;
+    if (!this.running) return;
     this.requested.reboot = true;
     this.machine.powerButton();
   }
 
   input(bytes: Uint8Array): void {
-    if (!this.ended) this.machine.input(bytes);
+    if (this.running) this.machine.input(bytes);
   }
 
   private build(): void {
@@ -125,14 +139,14 @@ export class GuestRunner {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.paused || this.ended) return;
+    if (this.scheduled || this.paused || !this.running) return;
     this.scheduled = true;
     setImmediate(this.step);
   }
 
   private readonly step = (): void => {
     this.scheduled = false;
-    if (this.paused || this.ended) return;
+    if (this.paused || !this.running) return;
     const stop = this.machine.runSlice();
     if (stop) this.stopped(stop);
     else this.schedule();
@@ -144,9 +158,11 @@ export class GuestRunner {
       if (this.plan.coredump) this.dumpMemory(`${this.plan.coredump}-${dumpTimeStamp()}`);
     }
     const next = afterStop(this.core, this.plan, stop, this.requested);
-    this.machine.close();
     this.requested.reboot = this.requested.reset = false;
-    if (next.restart) {
+    if (next.then === "preserve") return this.keepCrashed(next.detail);
+    this.crashedKept = false;
+    this.machine.close();
+    if (next.then === "restart") {
       try {
         this.build();
         this.schedule();
@@ -157,6 +173,15 @@ export class GuestRunner {
       }
     }
     this.end(next.reason, next.detail);
+  }
+
+  /** on_crash preserve: every vCPU stays out of KVM_RUN, the memory stays mapped; destroy ends it. */
+  private keepCrashed(detail: string): void {
+    this.crashedKept = true;
+    this.machine.parkSecondaries();
+    if (this.kickTimer) this.kvm.stopKicks(this.kickTimer);
+    this.kickTimer = 0;
+    this.events.crashed(detail);
   }
 
   /**

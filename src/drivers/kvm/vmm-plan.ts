@@ -12,7 +12,8 @@ export interface VmmPlan {
   serial: { kind: "pty" } | { kind: "file"; path: string } | { kind: "none" };
   onPoweroff: "end" | "restart";
   onReboot: "end" | "restart";
-  onCrash: "end" | "restart";
+  /** preserve: the crashed guest stays (vCPUs stopped, memory kept) until destroyed. */
+  onCrash: "end" | "restart" | "preserve";
   /** on_crash coredump-*: a crashed guest's memory goes to PREFIX-TIME first. */
   coredump?: string;
 }
@@ -37,7 +38,7 @@ export function parseVmmPlan(text: string): VmmPlan {
     else if (key === "serial") plan.serial = a === "file" ? { kind: "file", path: b } : { kind: "pty" };
     else if (key === "on_poweroff") plan.onPoweroff = a === "restart" ? "restart" : "end";
     else if (key === "on_reboot") plan.onReboot = a === "restart" ? "restart" : "end";
-    else if (key === "on_crash") plan.onCrash = a === "restart" ? "restart" : "end";
+    else if (key === "on_crash") plan.onCrash = a === "restart" || a === "preserve" ? a : "end";
     else if (key === "coredump") plan.coredump = a;
   }
   return plan;

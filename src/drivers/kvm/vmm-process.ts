@@ -4,8 +4,9 @@
 // supervisor (one command line, a reply, close; or "console" for a byte stream), delivers the
 // guest's serial output (console client, <serial type='file'>), and records the domain's status
 // for every process that looks at the node:
-//   supervisor PID · vcpu TID… · state running|shutoff · paused 0|1 ·
-//   reason booted|paused|unpaused (running) or shutdown|destroyed|crashed (shutoff)
+//   supervisor PID · vcpu TID… · state running|crashed|shutoff · paused 0|1 ·
+//   reason booted|paused|unpaused (running), panicked (crashed: kept by on_crash preserve until
+//   destroyed) or shutdown|destroyed|crashed (shutoff)
 // Usage: node vmm-main PLAN_FILE   (fd 3: "ok\tPID[\tPTY]" or "error\tSTEP\tERRNO", then closed),
 //    or: node vmm-main --spare DIR  (spare-process.ts: the plan comes later, from a claim)
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
@@ -114,6 +115,10 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
       pty?.write(bytes);
     },
     ended: (reason) => finish(reason),
+    crashed: () => {
+      recordStatus("crashed", "panicked");
+      reportOnce(started); // a guest that crashed at once still started (and stays)
+    },
   });
 
   const reportOnce = (line: string) => {
@@ -123,7 +128,7 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
   };
 
   const vcpuThreads = () => [runner.threadId, ...(mailboxes ? secondaryThreads(mailboxes) : [])].join(" ");
-  const recordStatus = (state: "running" | "shutoff", reason: string) =>
+  const recordStatus = (state: "running" | "crashed" | "shutoff", reason: string) =>
     writeAtomically(plan.status, `supervisor ${process.pid}\nvcpu ${vcpuThreads()}\nstate ${state}\nreason ${reason}\npaused ${runner.isPaused ? 1 : 0}\n`);
 
   const server = createServer((client) => onFirstLine(client, (line, rest) => command(client, line.trim(), rest)));
