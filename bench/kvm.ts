@@ -201,21 +201,24 @@ export async function measureKvm(kernel: string, rounds = 5): Promise<KvmFigures
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+/** Measures (where a hardware-assisted /dev/kvm and the test:vm kernel are) and prints the figures. */
+export async function reportKvm(): Promise<void> {
   // a /dev/kvm without VMX/SVM (PVM) boots no stock kernel
   const figures = testKernel && hasHardwareKvm ? await measureKvm(testKernel) : undefined;
   if (!figures) {
     console.log("kvm:/// figures: need a hardware-assisted /dev/kvm, cc and the test:vm kernel (npm run bench:kvm runs them in the nested guest)");
-  } else {
-    const f = figures;
-    console.log(`kvm:/// exits/s through the core's run loop: ${Math.round(f.exitsPerSecond).toLocaleString("en-US")}   bare C loop: ${Math.round(f.bareExitsPerSecond).toLocaleString("en-US")}   ratio ${(f.exitsPerSecond / f.bareExitsPerSecond).toFixed(2)} (target >= 0.5)`);
-    console.log(`kvm:/// create() to first serial byte: ${f.firstByteMs.toFixed(0)} ms   bare C loader: ${f.bareFirstByteMs.toFixed(0)} ms   ratio ${(f.firstByteMs / f.bareFirstByteMs).toFixed(2)} (target <= 1.5; the node's spare VMM ready)`);
-    console.log(`kvm:/// the same from a cold VMM process (a node's first start, or VIRTKIT_KVM_SPARE=0): ${f.coldFirstByteMs.toFixed(0)} ms   ratio ${(f.coldFirstByteMs / f.bareFirstByteMs).toFixed(2)}`);
-    const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
-    const memory = (m: ProcessMemory) => `${mib(m.besidesGuest)} resident besides guest RAM, ${mib(m.anonBesidesGuest)} of it private (RSS ${mib(m.rss)})`;
-    const both = (m: Memories) => `at its guest's first serial byte ${memory(m.atFirstByte)}; ${RUNNING_MS / 1000} s later ${memory(m.running)}`;
-    console.log(`kvm:/// VMM process (spare ready): ${both(f.vmm)}`);
-    if (f.qemu) console.log(`QEMU (-accel kvm) on the same guest: ${both(f.qemu.memory)}; its first serial byte after ${f.qemu.firstByteMs.toFixed(0)} ms`);
-    else console.log("QEMU: qemu-system-x86_64 is not installed here (the anchor: 47 MB RSS at start under libvirt, TCG)");
+    return;
   }
+  const f = figures;
+  console.log(`kvm:/// exits/s through the core's run loop: ${Math.round(f.exitsPerSecond).toLocaleString("en-US")}   bare C loop: ${Math.round(f.bareExitsPerSecond).toLocaleString("en-US")}   ratio ${(f.exitsPerSecond / f.bareExitsPerSecond).toFixed(2)} (target >= 0.5)`);
+  console.log(`kvm:/// create() to first serial byte: ${f.firstByteMs.toFixed(0)} ms   bare C loader: ${f.bareFirstByteMs.toFixed(0)} ms   ratio ${(f.firstByteMs / f.bareFirstByteMs).toFixed(2)} (target <= 1.5; the node's spare VMM ready)`);
+  console.log(`kvm:/// the same from a cold VMM process (a node's first start, or VIRTKIT_KVM_SPARE=0): ${f.coldFirstByteMs.toFixed(0)} ms   ratio ${(f.coldFirstByteMs / f.bareFirstByteMs).toFixed(2)}`);
+  const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
+  const memory = (m: ProcessMemory) => `${mib(m.besidesGuest)} resident besides guest RAM, ${mib(m.anonBesidesGuest)} of it private (RSS ${mib(m.rss)})`;
+  const both = (m: Memories) => `at its guest's first serial byte ${memory(m.atFirstByte)}; ${RUNNING_MS / 1000} s later ${memory(m.running)}`;
+  console.log(`kvm:/// VMM process (spare ready): ${both(f.vmm)}`);
+  if (f.qemu) console.log(`QEMU (-accel kvm) on the same guest: ${both(f.qemu.memory)}; its first serial byte after ${f.qemu.firstByteMs.toFixed(0)} ms`);
+  else console.log("QEMU: qemu-system-x86_64 is not installed here (the anchor: 47 MB RSS at start under libvirt, TCG)");
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await reportKvm();

@@ -9,6 +9,7 @@ import { Core } from "../src/host/core.js";
 import { sharedPath } from "../test/support/shared.js";
 import { measureDomains } from "./domains.js";
 import { measureStartup } from "./cli-startup.js";
+import { reportKvm } from "./kvm.js";
 import { measureLxc } from "./lxc.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -138,3 +139,6 @@ if (lxc === undefined) {
   console.log(`lxc:/// with a network namespace: start ${lxc.startNetnsMs.toFixed(1)} ms   destroy ${lxc.destroyNetnsMs.toFixed(1)} ms`);
   console.log(`supervisor per running container: ${lxc.supervisorRssKiB} KiB RSS (target <= 5 MiB; libvirt_lxc: 20 MB)`);
 }
+
+console.log("");
+await reportKvm();
