@@ -20,7 +20,7 @@ import { loadNativeShim, type NativeShim } from "../host/native.js";
 import { nodeShim } from "../host/shim.js";
 import { CoreDriver, CoreNode, Op, readDomains } from "./core-driver.js";
 import { uuidString, type ConsoleStream, type DomainRef, type HypervisorDriver, type LifecycleEvent, type NodeInfo, type SecurityLabel, type SecurityModel } from "./driver.js";
-import { openConsoleSocket, supervisorCommand } from "./lxc/supervisor.js";
+import { NOT_RUNNING_REPLY, openConsoleSocket, supervisorCommand } from "./lxc/supervisor.js";
 
 export const enum Shutoff {
   UNKNOWN = 0,
@@ -201,11 +201,14 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     for (const [uuid, now] of after) {
       const was = before.get(uuid);
       if (was === undefined || was.state === now.state) continue;
-      if (!isActive(was.state) && isActive(now.state)) events.push({ dom: now.ref, event: 2, detail: 0 }); // started, booted
-      else if (isActive(was.state) && now.state === SHUTOFF) events.push({ dom: now.ref, event: 5, detail: STOPPED_DETAIL[now.reason] ?? 0 });
+      const crashed = { dom: now.ref, event: 8, detail: 0 }; // crashed, panicked (kept by on_crash preserve)
+      if (!isActive(was.state) && isActive(now.state)) {
+        events.push({ dom: now.ref, event: 2, detail: 0 }); // started, booted
+        if (now.state === CRASHED) events.push(crashed); // and crashed since
+      } else if (isActive(was.state) && now.state === SHUTOFF) events.push({ dom: now.ref, event: 5, detail: STOPPED_DETAIL[now.reason] ?? 0 });
       else if (was.state === RUNNING && now.state === PAUSED) events.push({ dom: now.ref, event: 3, detail: 0 }); // suspended
       else if (was.state === PAUSED && now.state === RUNNING) events.push({ dom: now.ref, event: 4, detail: 0 }); // resumed
-      else if (now.state === CRASHED) events.push({ dom: now.ref, event: 8, detail: 0 }); // crashed, panicked (kept)
+      else if (now.state === CRASHED) events.push(crashed);
     }
     for (const [uuid, was] of before) {
       if (after.has(uuid) || !isActive(was.state)) continue;
@@ -527,6 +530,13 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     });
   }
 
+  /** Sends a command for the guest to its process; one it cannot take now (crashed and kept) is "domain is not running". */
+  protected async guestCommand(d: DomainRef, command: string): Promise<string> {
+    const reply = await supervisorCommand(this.runFile(d.name, "sock"), command);
+    if (reply === NOT_RUNNING_REPLY) throw this.error(ErrorNumber.VIR_ERR_OPERATION_INVALID, "Requested operation is not valid: domain is not running");
+    return reply;
+  }
+
   /** The control command asking the guest to stop (it decides whether it does). */
   protected abstract readonly shutdownCommand: string;
 
@@ -534,7 +544,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     return this.locked(async () => {
       this.checkFlags(flags, 4 | 8, `${this.fnPrefix}DomainShutdownFlags`);
       this.requireActive(d, true);
-      await supervisorCommand(this.runFile(d.name, "sock"), this.shutdownCommand);
+      await this.guestCommand(d, this.shutdownCommand);
     });
   }
 
@@ -542,7 +552,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     return this.locked(async () => {
       this.checkFlags(flags, 4 | 8, `${this.fnPrefix}DomainReboot`);
       this.requireActive(d, true);
-      await supervisorCommand(this.runFile(d.name, "sock"), "reboot");
+      await this.guestCommand(d, "reboot");
     });
   }
 

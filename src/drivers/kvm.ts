@@ -13,7 +13,7 @@ import { strerrorOf } from "../errno.js";
 import type { DomainRef, DomainStatus } from "./driver.js";
 import { HostedDriver, hostedDirs, parseStatus, readText, writeAtomically } from "./hosted.js";
 import { claimSpare, startSpare, type StartReport } from "./kvm/spare-vmm.js";
-import { readStartReport, supervisorCommand } from "./lxc/supervisor.js";
+import { readStartReport } from "./lxc/supervisor.js";
 
 /** The VMM process's program: the bundle beside dist/, or the TypeScript source under tsx. */
 function vmmProgram(): { execArgv: string[]; script: string } {
@@ -99,14 +99,10 @@ export class KvmDriver extends HostedDriver {
 
   // ---- lifecycle beyond every hosted driver's ------------------------------------------------------------
 
-  private vmmCommand(d: DomainRef, command: string): Promise<string> {
-    return supervisorCommand(this.runFile(d.name, "sock"), command);
-  }
-
   private setPaused(d: DomainRef, pause: boolean): Promise<void> {
     return this.locked(async () => {
       this.ask(d, "hostedCheckPause", pause ? 1 : 0);
-      const reply = await this.vmmCommand(d, pause ? "suspend" : "resume");
+      const reply = await this.guestCommand(d, pause ? "suspend" : "resume");
       if (reply !== "ok") throw this.error(ErrorNumber.VIR_ERR_OPERATION_FAILED, `operation failed: ${pause ? "suspend" : "resume"}: ${reply}`);
       this.dispatch(this.ask(d, "hostedCommitPause", pause ? 1 : 0));
     });
@@ -125,7 +121,7 @@ export class KvmDriver extends HostedDriver {
     return this.locked(async () => {
       this.checkFlags(flags, 0, "qemuDomainReset");
       this.requireActive(d, true);
-      await this.vmmCommand(d, "reset");
+      await this.guestCommand(d, "reset");
     });
   }
 

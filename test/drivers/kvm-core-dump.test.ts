@@ -1,7 +1,7 @@
 // on_crash coredump-*: the ELF core file a crashed guest's memory goes to (no /dev/kvm needed:
 // the registers come from a stand-in for the shim's KVM_GET_REGS/KVM_GET_SREGS).
 import test from "ava";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Core, coreModule } from "../../src/host/core.js";
@@ -49,6 +49,7 @@ test("a core dump is an ELF core file: every vCPU's registers, then the RAM at g
     ],
   );
   t.throws(() => writeCoreDump(path, registers as KvmShim, core, [11], ram), { code: "EEXIST" }, "an existing file is never overwritten");
+  t.deepEqual(readdirSync(join(dir, "sub")), ["g1-dump"], "no partial file is left");
 });
 
 test("a dump's name ends with libvirt's time stamp", (t) => {

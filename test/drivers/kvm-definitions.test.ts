@@ -122,3 +122,13 @@ test("a guest kept crashed (on_crash preserve) is active and crashed: only destr
   }
   call("hostedCommitStopped", 2, 0);
 });
+
+test("lifecycle actions the VMM cannot carry out are refused when the domain starts; a saved definition with one still loads", (t) => {
+  const xml = domain(`<uuid>1b2c3d4e-5f60-4718-8a9b-0c1d2e3f4a5b</uuid>${OS}<on_reboot>preserve</on_reboot>`).replace("<name>g1</name>", "<name>saved</name>");
+  t.notThrows(() => core.call("domainDefine", node, core.writeText(xml), 0));
+  core.call("domainLookupByName", node, core.writeText("saved"));
+  const [ref] = readDomains(core) as CoreDomainRef[];
+  const e = t.throws(() => core.call("hostedPlanStart", node, ...ref.uuid, core.writeInput(ref.nameBytes)));
+  t.is(e?.message, "unsupported configuration: kvm driver doesn't support the 'preserve' action for 'on_reboot'/'on_poweroff'");
+  core.call("domainOp", node, 8 /* undefine */, ...ref.uuid, core.writeInput(ref.nameBytes), 0);
+});

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { DomainCrashedReason, DomainShutoffReason, DomainState, ErrorNumber, VirtError, type Connection } from "../../src/index.js";
 import type { ConsoleStream } from "../../src/drivers/driver.js";
 import { eventFrom, openForTest, processesLeft, processesRunning } from "../support/hosted.js";
+import { NOT_RUNNING_REPLY, supervisorCommand } from "../../src/drivers/lxc/supervisor.js";
 import { readCoreFile } from "../support/elf-core.js";
 import { canBoot, cannotBootReason, hasHardwareKvm, initramfs, kernel, TRIPLE_FAULT_MARK, TRIPLE_FAULT_MARK_AT, tripleFaultImage } from "./guest.js";
 
@@ -316,6 +317,8 @@ test.serial("a guest that triple-faults ends crashed (on_crash destroy), its mem
   for (const refused of [() => dom.shutdown(), () => dom.suspend(), () => dom.reset()]) {
     await t.throwsAsync(refused(), { code: ErrorNumber.VIR_ERR_OPERATION_INVALID, message: "Requested operation is not valid: domain is not running" });
   }
+  // the VMM itself refuses too (a command sent as the guest crashed, after the driver's check)
+  t.is(await supervisorCommand(join(runDir, "faulty.sock"), "suspend"), NOT_RUNNING_REPLY);
   stopped = stoppedEvent();
   await dom.destroy();
   t.deepEqual(await eventFrom(stopped), [5, 1]); // stopped, destroyed

@@ -21,23 +21,6 @@ function elementName(d: Doc, n: i32): string {
   return String.UTF8.decodeUnsafe(symbolPtr(name), <usize>symbolLen(name));
 }
 
-/** Whether the VMM carries out the on_poweroff/on_reboot/on_crash actions (refused as libvirt's qemu driver refuses them). */
-function lifecycleActionsRun(d: Doc): bool {
-  const root = d.root;
-  const onPoweroff = text(d, d.child(root, S.on_poweroff));
-  const onReboot = text(d, d.child(root, S.on_reboot));
-  const onCrash = text(d, d.child(root, S.on_crash));
-  if (onPoweroff == "rename-restart" || onReboot == "rename-restart" || onCrash == "rename-restart") {
-    unsupported("kvm driver doesn't support the 'rename-restart' action for 'on_reboot'/'on_poweroff'/'on_crash'");
-    return false;
-  }
-  if (onPoweroff == "preserve" || onReboot == "preserve") {
-    unsupported("kvm driver doesn't support the 'preserve' action for 'on_reboot'/'on_poweroff'");
-    return false;
-  }
-  return true;
-}
-
 /** Applies the rules to the parsed document d and checks that the VMM can run it. */
 export function kvmCapture(d: Doc, flags: i32): Definition | null {
   ctx.defaultArch = "x86_64";
@@ -51,7 +34,6 @@ export function kvmCapture(d: Doc, flags: i32): Definition | null {
     return null;
   }
   if (!applyRules(d, flags)) return null;
-  if (!lifecycleActionsRun(d)) return null;
   const os = d.child(root, S.os);
   const osType = os == NONE ? NONE : d.child(os, S.type);
   if (osType == NONE || !d.textIs(osType, "hvm")) return unsupported("the KVM driver runs only <os><type>hvm</type></os> domains");

@@ -5,7 +5,9 @@
 //   (on_crash also preserve: the crashed guest stays, for analysis, until destroyed) ·
 //   coredump PATH_PREFIX (on_crash coredump-destroy/-restart: the guest's memory goes to
 //   PREFIX-TIME first, as libvirt's auto dump names it)
-// (kvmCapture refused the actions the VMM cannot carry out: rename-restart, preserve but on_crash.)
+// (the actions the VMM cannot carry out are refused here: rename-restart, preserve but on_crash.)
+import { Code } from "../../errors";
+import { err } from "../../domain/context";
 import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { attr, number, PlanWriter, text } from "../lxc/plan-writer";
@@ -16,8 +18,30 @@ function action(libvirtAction: string): string {
   return libvirtAction == "restart" || libvirtAction == "coredump-restart" ? "restart" : "end";
 }
 
+/**
+ * Whether the VMM carries out the on_poweroff/on_reboot/on_crash actions (refused as libvirt's qemu
+ * driver refuses them). Checked when a domain starts, not when a definition is read: one saved, or
+ * running, before this check existed still loads (libvirt skips validation for saved state too).
+ */
+function lifecycleActionsRun(d: Doc): bool {
+  const root = d.root;
+  const onPoweroff = text(d, d.child(root, S.on_poweroff));
+  const onReboot = text(d, d.child(root, S.on_reboot));
+  const onCrash = text(d, d.child(root, S.on_crash));
+  if (onPoweroff == "rename-restart" || onReboot == "rename-restart" || onCrash == "rename-restart") {
+    err(Code.CONFIG_UNSUPPORTED).str("kvm driver doesn't support the 'rename-restart' action for 'on_reboot'/'on_poweroff'/'on_crash'");
+    return false;
+  }
+  if (onPoweroff == "preserve" || onReboot == "preserve") {
+    err(Code.CONFIG_UNSUPPORTED).str("kvm driver doesn't support the 'preserve' action for 'on_reboot'/'on_poweroff'");
+    return false;
+  }
+  return true;
+}
+
 /** Writes the plan of the domain in d (canonical, checked by kvmCapture) for files under runDir. */
 export function writeVmmPlan(w: PlanWriter, d: Doc, runDir: string, dumpDir: string): bool {
+  if (!lifecycleActionsRun(d)) return false;
   const root = d.root;
   const name = text(d, d.child(root, S.name));
   const base = runDir + "/" + name;

@@ -1,7 +1,7 @@
 // A crashed guest's memory for on_crash coredump-destroy/coredump-restart: an ELF core file as
 // `virsh dump --memory-only` writes (core-wasm/vmm/core-dump.ts lays out the headers and each
 // vCPU's registers; the RAM follows them), named as libvirt names its automatic dumps.
-import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, linkSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Core } from "../../host/core.js";
 import type { KvmShim } from "../../host/native.js";
@@ -16,7 +16,11 @@ export function dumpTimeStamp(now = new Date()): string {
   return `${now.toISOString().slice(0, 23).replace("T", " ")}+0000`;
 }
 
-/** Writes the dump of a stopped guest (no vCPU in KVM_RUN) to `path`; a failed dump leaves no file. */
+/**
+ * Writes the dump of a stopped guest (no vCPU in KVM_RUN) to `path`, never over an existing file.
+ * It is written under a temporary name and linked into place when complete: a dump cut short (the
+ * process killed, the disk full) never looks like a whole one.
+ */
 export function writeCoreDump(path: string, kvm: KvmShim, core: Core, vcpus: number[], ram: Uint8Array): void {
   const registers = new Uint8Array(vcpus.length * (REGS_BYTES + SREGS_BYTES));
   vcpus.forEach((vcpu, i) => {
@@ -29,14 +33,17 @@ export function writeCoreDump(path: string, kvm: KvmShim, core: Core, vcpus: num
   const v = core.outputView();
   const header = new Uint8Array(v.buffer, v.byteOffset, length).slice();
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const fd = openSync(path, "wx", 0o600);
+  const partial = `${path}.partial-${process.pid}`;
+  const fd = openSync(partial, "w", 0o600);
   try {
-    for (let at = 0; at < header.length; ) at += writeSync(fd, header, at);
-    for (let at = 0; at < ram.length; ) at += writeSync(fd, ram, at, Math.min(CHUNK, ram.length - at));
-  } catch (e) {
-    rmSync(path, { force: true });
-    throw e;
+    try {
+      for (let at = 0; at < header.length; ) at += writeSync(fd, header, at);
+      for (let at = 0; at < ram.length; ) at += writeSync(fd, ram, at, Math.min(CHUNK, ram.length - at));
+    } finally {
+      closeSync(fd);
+    }
+    linkSync(partial, path); // EEXIST rather than over another file
   } finally {
-    closeSync(fd);
+    rmSync(partial, { force: true });
   }
 }

@@ -80,6 +80,11 @@ export class GuestRunner {
     return this.paused;
   }
 
+  /** Crashed and kept by on_crash preserve: only destroy (and the console) act on it. */
+  get isCrashed(): boolean {
+    return this.crashedKept;
+  }
+
   /** Whether the guest can take a command that needs it running (not ended, not crashed and kept). */
   private get running(): boolean {
     return !this.ended && !this.crashedKept;

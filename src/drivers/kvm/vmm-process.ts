@@ -18,6 +18,7 @@ import { loadNativeShim, type KvmShim } from "../../host/native.js";
 import { nodeShim } from "../../host/shim.js";
 import { dropStartupPages } from "../../host/resident-pages.js";
 import { writeAtomically } from "../hosted.js";
+import { NOT_RUNNING_REPLY } from "../lxc/supervisor.js";
 import { GuestRunner } from "./guest-runner.js";
 import { SerialPty } from "./serial-pty.js";
 import { secondaryMailboxes, secondaryThreads, type SecondaryThreadData } from "./secondary-vcpus.js";
@@ -133,8 +134,12 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
 
   const server = createServer((client) => onFirstLine(client, (line, rest) => command(client, line.trim(), rest)));
 
+  let finished = false;
   const command = (client: Socket, text: string, rest: Buffer) => {
     const [verb, arg] = text.split(" ");
+    // a command that read after the guest ended (the same turn), or one that needs it running while it is kept crashed
+    if (finished) return void client.end(verb === "destroy" ? "ok\n" : `${NOT_RUNNING_REPLY}\n`);
+    if (runner.isCrashed && verb !== "console" && verb !== "destroy") return void client.end(`${NOT_RUNNING_REPLY}\n`);
     if (verb === "console") {
       if (console && !console.destroyed && arg !== "force") return void client.end("error busy\n");
       console?.destroy();
@@ -167,6 +172,7 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
   };
 
   const finish = (reason: string) => {
+    finished = true;
     server.close();
     rmSync(plan.control, { force: true });
     closeSerial();

@@ -32,6 +32,9 @@ export async function startSupervisor(shim: NativeShim, planFile: string): Promi
   return { ok: false, step: report.step || "supervisor", errno: report.errno };
 }
 
+/** The reply of a domain's process to a command its guest cannot take now (a kvm:/// guest kept crashed). */
+export const NOT_RUNNING_REPLY = "error domain is not running";
+
 /** Sends one command line; resolves with the supervisor's reply (it closes after answering). */
 export function supervisorCommand(socketPath: string, command: string): Promise<string> {
   return new Promise((resolve, reject) => {
