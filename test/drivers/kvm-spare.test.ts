@@ -6,15 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { claimSpare, readySpare, spareFiles, sparePid, startSpare } from "../../src/drivers/kvm/spare-vmm.js";
+import { processAlive } from "../support/hosted.js";
 
 const program = { execArgv: [], script: fileURLToPath(new URL("../../dist/kvm-vmm.cjs", import.meta.url)) };
-const alive = (pid: number) => {
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
-  } catch {
-    return false;
-  }
-};
 
 /** Resolves once the condition holds; fails the test after 20 s. */
 async function until(condition: () => boolean, what: string): Promise<void> {
@@ -25,8 +19,8 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 }
 
 function startReadySpare(run: string): Promise<number> {
-  startSpare(run, program, alive);
-  const pid = sparePid(run, program.script, alive);
+  startSpare(run, program, processAlive);
+  const pid = sparePid(run, program.script, processAlive);
   if (pid === undefined) throw new Error("no spare started");
   return until(() => readySpare(run, program.script)?.pid === pid, "the spare's socket").then(() => pid);
 }
@@ -36,8 +30,8 @@ test.serial("a spare gets ready at the lowest priority and takes one start", asy
   t.teardown(() => rmSync(run, { recursive: true, force: true }));
   const pid = await startReadySpare(run);
   t.is(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[16], "19", "nice 19 while it waits");
-  startSpare(run, program, alive);
-  t.is(sparePid(run, program.script, alive), pid, "one spare per node");
+  startSpare(run, program, processAlive);
+  t.is(sparePid(run, program.script, processAlive), pid, "one spare per node");
 
   const plan = join(run, "g.plan");
   writeFileSync(plan, `control\t${join(run, "g.sock")}\nstatus\t${join(run, "g.status")}\nmemory\t16777216\nvcpus\t1\nkernel\t/no/such/kernel\n`);
@@ -46,7 +40,7 @@ test.serial("a spare gets ready at the lowest priority and takes one start", asy
   t.deepEqual(report, { ok: false, step: "open /no/such/kernel", errno: 2 });
   t.false(existsSync(spareFiles(run).socket(pid)), "a claimed spare is no longer waiting");
   t.false(existsSync(spareFiles(run).pid));
-  await until(() => !alive(pid), "the failed start's process to end");
+  await until(() => !processAlive(pid), "the failed start's process to end");
   t.is(await claimSpare(run, program.script, plan, join(run, "g.log")), undefined, "no spare: the caller starts a process");
 });
 
@@ -55,13 +49,13 @@ test.serial("a replaced spare, or one whose run directory goes, leaves", async (
   t.teardown(() => rmSync(run, { recursive: true, force: true }));
   const first = await startReadySpare(run);
   writeFileSync(spareFiles(run).pid, `1 0 ${program.script}\n`);
-  await until(() => !alive(first), "the replaced spare to leave");
+  await until(() => !processAlive(first), "the replaced spare to leave");
   t.true(existsSync(spareFiles(run).pid), "it leaves its successor's pid file");
 
   rmSync(spareFiles(run).dir, { recursive: true });
   const second = await startReadySpare(run);
   rmSync(run, { recursive: true });
-  await until(() => !alive(second), "the spare of a removed run directory to leave");
+  await until(() => !processAlive(second), "the spare of a removed run directory to leave");
   t.pass();
 });
 
@@ -70,7 +64,7 @@ test.serial("VIRTKIT_KVM_SPARE=0 turns spares off", async (t) => {
   t.teardown(() => rmSync(run, { recursive: true, force: true }));
   process.env.VIRTKIT_KVM_SPARE = "0";
   t.teardown(() => delete process.env.VIRTKIT_KVM_SPARE);
-  startSpare(run, program, alive);
+  startSpare(run, program, processAlive);
   t.false(existsSync(spareFiles(run).dir));
   t.is(await claimSpare(run, program.script, join(run, "g.plan"), join(run, "g.log")), undefined);
 });

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainCrashedReason, DomainShutoffReason, DomainState, ErrorNumber, VirtError, type Connection } from "../../src/index.js";
 import type { ConsoleStream } from "../../src/drivers/driver.js";
-import { eventFrom, openForTest, processesLeft, processesRunning } from "../support/hosted.js";
+import { eventFrom, openForTest, processAlive, processesLeft, processesRunning } from "../support/hosted.js";
 import { NOT_RUNNING_REPLY, supervisorCommand } from "../../src/drivers/lxc/supervisor.js";
 import { readCoreFile } from "../support/elf-core.js";
 import { canBoot, cannotBootReason, hasHardwareKvm, initramfs, kernel, TRIPLE_FAULT_MARK, TRIPLE_FAULT_MARK_AT, tripleFaultImage } from "./guest.js";
@@ -44,15 +44,8 @@ function guestXml(name: string, devices = "<console type='pty'/>", vcpus = 1): s
 
 /** Whether a process is still there after up to 5 s (a zombie counts as gone). */
 async function stillRunning(pid: number): Promise<boolean> {
-  const alive = () => {
-    try {
-      return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
-    } catch {
-      return false;
-    }
-  };
-  for (const until = Date.now() + 5000; alive() && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 5));
-  return alive();
+  for (const until = Date.now() + 5000; processAlive(pid) && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 5));
+  return processAlive(pid);
 }
 
 const kvm = (t: import("ava").ExecutionContext): Promise<Connection> => openForTest(t, "kvm:///system");
@@ -313,7 +306,7 @@ test.serial("a guest that triple-faults ends crashed (on_crash destroy), its mem
   t.deepEqual(await eventFrom(crashed), [8, 0]); // crashed, panicked
   t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_CRASHED, reason: DomainCrashedReason.VIR_DOMAIN_CRASHED_PANICKED });
   t.is(run("domstate faulty --reason").stdout, "crashed (panicked)\n\n");
-  t.true(existsSync(`/proc/${await dom.getID()}`), "its VMM process is still there");
+  t.true(processAlive(await dom.getID()), "its VMM process is still there");
   for (const refused of [() => dom.shutdown(), () => dom.suspend(), () => dom.reset()]) {
     await t.throwsAsync(refused(), { code: ErrorNumber.VIR_ERR_OPERATION_INVALID, message: "Requested operation is not valid: domain is not running" });
   }
