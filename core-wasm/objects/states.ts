@@ -49,14 +49,6 @@ export const enum Event {
   RESUMED = 4,
   STOPPED = 5,
   SHUTDOWN = 6,
-  PMSUSPENDED = 7,
-  CRASHED = 8,
-}
-
-/** virDomainCrashedReason (a crashed domain kept for analysis: on_crash preserve). */
-export const enum CrashedReason {
-  UNKNOWN = 0,
-  PANICKED = 1,
 }
 
 export const enum DefinedDetail {

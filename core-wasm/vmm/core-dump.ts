@@ -5,8 +5,8 @@
 import { ByteBuf } from "../util/bytes";
 
 /** Each vCPU's registers as the host reads them: struct kvm_regs (144 bytes), then struct kvm_sregs (312). */
-export const REGS_BYTES: i32 = 144;
-export const SREGS_BYTES: i32 = 312;
+const REGS_BYTES: i32 = 144;
+const SREGS_BYTES: i32 = 312;
 
 const EHDR: i32 = 64;
 const PHDR: i32 = 56;
@@ -18,7 +18,7 @@ const PAGE: i32 = 4096;
 const GENERAL: StaticArray<i32> = [15, 14, 13, 12, 7, 1, 11, 10, 9, 8, 0, 2, 3, 4, 5];
 
 /** The byte offset of the RAM's first byte in the file, for `vcpus` vCPUs. */
-export function ramOffset(vcpus: i32): i32 {
+function ramOffset(vcpus: i32): i32 {
   const headers = EHDR + 2 * PHDR + vcpus * NOTE;
   return (headers + PAGE - 1) & ~(PAGE - 1);
 }

@@ -23,11 +23,7 @@ function action(libvirtAction: string): string {
  * driver refuses them). Checked when a domain starts, not when a definition is read: one saved, or
  * running, before this check existed still loads (libvirt skips validation for saved state too).
  */
-function lifecycleActionsRun(d: Doc): bool {
-  const root = d.root;
-  const onPoweroff = text(d, d.child(root, S.on_poweroff));
-  const onReboot = text(d, d.child(root, S.on_reboot));
-  const onCrash = text(d, d.child(root, S.on_crash));
+function lifecycleActionsRun(onPoweroff: string, onReboot: string, onCrash: string): bool {
   if (onPoweroff == "rename-restart" || onReboot == "rename-restart" || onCrash == "rename-restart") {
     err(Code.CONFIG_UNSUPPORTED).str("kvm driver doesn't support the 'rename-restart' action for 'on_reboot'/'on_poweroff'/'on_crash'");
     return false;
@@ -41,8 +37,11 @@ function lifecycleActionsRun(d: Doc): bool {
 
 /** Writes the plan of the domain in d (canonical, checked by kvmCapture) for files under runDir. */
 export function writeVmmPlan(w: PlanWriter, d: Doc, runDir: string, dumpDir: string): bool {
-  if (!lifecycleActionsRun(d)) return false;
   const root = d.root;
+  const onPoweroff = text(d, d.child(root, S.on_poweroff));
+  const onReboot = text(d, d.child(root, S.on_reboot));
+  const onCrash = text(d, d.child(root, S.on_crash));
+  if (!lifecycleActionsRun(onPoweroff, onReboot, onCrash)) return false;
   const name = text(d, d.child(root, S.name));
   const base = runDir + "/" + name;
   const os = d.child(root, S.os);
@@ -60,9 +59,8 @@ export function writeVmmPlan(w: PlanWriter, d: Doc, runDir: string, dumpDir: str
   const serial = devices == NONE ? NONE : d.child(devices, S.serial);
   if (serial != NONE && attr(d, serial, S.type) == "file") w.line(["serial", "file", attr(d, d.child(serial, S.source), S.path)]);
   else if (serial != NONE || (devices != NONE && d.child(devices, S.console) != NONE)) w.line(["serial", "pty"]);
-  w.line(["on_poweroff", action(text(d, d.child(root, S.on_poweroff)))]);
-  w.line(["on_reboot", action(text(d, d.child(root, S.on_reboot)))]);
-  const onCrash = text(d, d.child(root, S.on_crash));
+  w.line(["on_poweroff", action(onPoweroff)]);
+  w.line(["on_reboot", action(onReboot)]);
   w.line(["on_crash", action(onCrash)]);
   if (onCrash.startsWith("coredump-")) w.line(["coredump", dumpDir + "/" + name]);
   return true;
