@@ -16,6 +16,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -177,6 +178,9 @@ Napi::Value DropFilePages(const Napi::CallbackInfo &info) {
  * posix_spawn (vfork-style: the Node heap is never copied) of the container supervisor in a new
  * session, stdio on /dev/null and fd 3 the write end of a pipe; returns { pid, reportFd }.
  */
+/** The supervisors this process spawned and has not reaped: the only children reapSupervisors waits for. */
+std::set<pid_t> spawnedSupervisors;
+
 Napi::Value SpawnSupervisor(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>().Utf8Value();
@@ -215,10 +219,23 @@ Napi::Value SpawnSupervisor(const Napi::CallbackInfo &info) {
     close(report[0]);
     throw SystemError(env, rc, "posix_spawn", path);
   }
+  spawnedSupervisors.insert(pid);
   Napi::Object result = Napi::Object::New(env);
   result.Set("pid", Napi::Number::New(env, pid));
   result.Set("reportFd", Napi::Number::New(env, report[0]));
   return result;
+}
+
+/** waitpid(WNOHANG) on each supervisor this process spawned: the ended ones leave no zombie. Returns how many. */
+Napi::Value ReapSupervisors(const Napi::CallbackInfo &info) {
+  int reaped = 0;
+  for (auto it = spawnedSupervisors.begin(); it != spawnedSupervisors.end();) {
+    pid_t r = waitpid(*it, nullptr, WNOHANG);
+    bool gone = r == *it || (r < 0 && errno == ECHILD);
+    reaped += gone ? 1 : 0;
+    it = gone ? spawnedSupervisors.erase(it) : std::next(it);
+  }
+  return Napi::Number::New(info.Env(), reaped);
 }
 
 /** kill(pid, 0): whether the process exists. */
@@ -238,6 +255,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openPty", Napi::Function::New(env, OpenPty));
   exports.Set("dropFilePages", Napi::Function::New(env, DropFilePages));
   exports.Set("spawnSupervisor", Napi::Function::New(env, SpawnSupervisor));
+  exports.Set("reapSupervisors", Napi::Function::New(env, ReapSupervisors));
   exports.Set("processAlive", Napi::Function::New(env, ProcessAlive));
   RegisterKvm(env, exports);
   return exports;

@@ -20,7 +20,7 @@ import { loadNativeShim, type NativeShim } from "../host/native.js";
 import { nodeShim } from "../host/shim.js";
 import { CoreDriver, CoreNode, Op, readDomains } from "./core-driver.js";
 import { uuidString, type ConsoleStream, type DomainRef, type HypervisorDriver, type LifecycleEvent, type NodeInfo, type SecurityLabel, type SecurityModel } from "./driver.js";
-import { NOT_RUNNING_REPLY, openConsoleSocket, supervisorCommand } from "./lxc/supervisor.js";
+import { NoAnswerError, NOT_RUNNING_REPLY, openConsoleSocket, supervisorCommand } from "./lxc/supervisor.js";
 
 export const enum Shutoff {
   UNKNOWN = 0,
@@ -45,6 +45,8 @@ const activeOnDisk = (status: Record<string, string>) => status.state === "runni
 const XML_SECURE_INACTIVE = 1 | 2;
 /** How long a change waits for another process's (libvirt waits 30 s for a job). */
 const LOCK_WAIT_MS = 30_000;
+/** How long a destroy waits for the processes it killed to be gone (libvirt waits up to 15 s after SIGKILL). */
+const KILL_WAIT_MS = 5_000;
 /** How long after a directory's change its mtime is not trusted to show the next one. */
 const STAMP_SETTLE_NS = 50_000_000n;
 
@@ -66,6 +68,15 @@ export function writeAtomically(path: string, data: string): void {
     closeSync(fd);
   }
   renameSync(temp, path);
+}
+
+/** Whether a process exists and has not ended (a zombie has ended). */
+export function processRunning(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
 }
 
 export function readText(path: string): string | undefined {
@@ -140,8 +151,10 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   protected abstract runPlan(name: string, plan: string): Promise<{ id: number; pty: string }>;
   /** Whether a running domain is paused, from its status file (and its process's state). */
   protected abstract pausedOnDisk(name: string, status: Record<string, string>): boolean;
-  /** Ends what is left of a domain whose process is gone or does not answer. */
-  protected abstract killOrphan(name: string): void;
+  /** Kills what a domain's process leaves behind when it is gone (a container's processes); returns their pids. */
+  protected killOrphan(_name: string): number[] {
+    return [];
+  }
 
   /** Forgets what was cached about plans (the node is being reloaded). */
   protected forgetPlans(): void {}
@@ -243,6 +256,9 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
 
   /** Reloads the node when another process (or this one) changed the directories. */
   protected sync(): void {
+    // before anything asks whether a domain's process lives: a supervisor this process started
+    // that has ended is a zombie (and would look alive) until reaped
+    this.shim.reapSupervisors();
     const stamp = this.dirStamp();
     if (stamp !== "" && stamp === this.stamp) return;
     const c = this.core;
@@ -522,19 +538,51 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
       try {
         await supervisorCommand(this.runFile(d.name, "sock"), "destroy");
       } catch {
-        // no process to ask: end what is left of the domain
-        this.killOrphan(d.name);
+        // gone, or wedged: ends without it (as libvirt kills a QEMU that ignores SIGTERM)
+        await this.killDomainProcesses(d.name);
       }
       this.dispatch(this.ask(d, "hostedCommitStopped", Shutoff.DESTROYED, 1));
       this.cleanupRun(d.name, true);
     });
   }
 
-  /** Sends a command for the guest to its process; one it cannot take now (crashed and kept) is "domain is not running". */
+  /**
+   * Kills a domain's process and what it left, waits (a while) until they are gone, and records
+   * the end that process could not record.
+   */
+  private async killDomainProcesses(name: string): Promise<void> {
+    const statusFile = this.runFile(name, "status");
+    const status = parseStatus(readText(statusFile) ?? "");
+    const pid = Number(status.supervisor);
+    const killed: number[] = [];
+    if (activeOnDisk(status) && pid > 0 && processRunning(pid)) {
+      process.kill(pid, "SIGKILL");
+      killed.push(pid);
+    }
+    killed.push(...this.killOrphan(name));
+    for (const until = Date.now() + KILL_WAIT_MS; killed.some(processRunning) && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 5));
+    if (activeOnDisk(status)) writeAtomically(statusFile, "state shutoff\nreason destroyed\n");
+  }
+
+  /**
+   * Sends a command for the guest to its process. One it cannot take now (crashed and kept) is
+   * "domain is not running"; a process that is gone, or does not answer, is an error too.
+   */
   protected async guestCommand(d: DomainRef, command: string): Promise<string> {
-    const reply = await supervisorCommand(this.runFile(d.name, "sock"), command);
+    let reply: string;
+    try {
+      reply = await supervisorCommand(this.runFile(d.name, "sock"), command);
+    } catch (e) {
+      throw this.controlError(e, command);
+    }
     if (reply === NOT_RUNNING_REPLY) throw this.error(ErrorNumber.VIR_ERR_OPERATION_INVALID, "Requested operation is not valid: domain is not running");
     return reply;
+  }
+
+  /** libvirt's errors for a domain's process that does not answer, or has gone (its monitor closed). */
+  private controlError(e: unknown, what: string): VirtError {
+    if (e instanceof NoAnswerError) return this.error(ErrorNumber.VIR_ERR_OPERATION_TIMEOUT, `Timed out during operation: the domain's process did not answer '${what}' within ${e.waitedMs / 1000} s`);
+    return this.error(ErrorNumber.VIR_ERR_OPERATION_FAILED, "operation failed: domain is no longer running");
   }
 
   /** The control command asking the guest to stop (it decides whether it does). */
@@ -578,6 +626,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     } catch (e) {
       const why = (e as Error).message;
       if (why === "busy") throw this.error(ErrorNumber.VIR_ERR_OPERATION_FAILED, "operation failed: Active console session exists for this domain");
+      if (e instanceof NoAnswerError) throw this.controlError(e, "console");
       throw this.error(ErrorNumber.VIR_ERR_INTERNAL_ERROR, `internal error: cannot find character device ${devName ?? "<null>"}`);
     }
   }

@@ -4,7 +4,7 @@
 // serves control and console and runs vCPU 0; other vCPUs have threads of their own), which
 // outlives the process that started it. suspend/resume stop and restart the vCPUs; shutdown and
 // reboot press the ACPI power button.
-import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,7 +12,7 @@ import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerrorOf } from "../errno.js";
 import type { DomainRef, DomainStatus } from "./driver.js";
 import { HostedDriver, hostedDirs, parseStatus, readText, writeAtomically } from "./hosted.js";
-import { claimSpare, startSpare, type StartReport } from "./kvm/spare-vmm.js";
+import { claimSpare, noStartReport, START_WAIT_MS, startSpare, type StartReport } from "./kvm/spare-vmm.js";
 import { readStartReport } from "./lxc/supervisor.js";
 
 /** The VMM process's program: the bundle beside dist/, or the TypeScript source under tsx. */
@@ -59,13 +59,6 @@ export class KvmDriver extends HostedDriver {
     return status.paused === "1";
   }
 
-  /** A VMM process that died took its guest with it: nothing is left but runtime files. */
-  protected killOrphan(name: string): void {
-    const status = parseStatus(readText(this.runFile(name, "status")) ?? "");
-    const pid = Number(status.supervisor);
-    if (pid > 0 && this.shim.processAlive(pid)) process.kill(pid, "SIGKILL");
-  }
-
   /**
    * Runs the plan in the node's spare VMM, or else in a VMM process started for it; resolves with
    * its pid once the guest runs. A start leaves a spare ready for the next one (spare-vmm.ts).
@@ -81,6 +74,7 @@ export class KvmDriver extends HostedDriver {
       return { id: Number(report.fields[0]), pty: report.fields[1] ?? "" };
     }
     this.cleanupRun(name, false);
+    rmSync(this.runFile(name, "status"), { force: true }); // what a VMM that failed wrote (or a previous run's)
     const step = report.step || "VMM process";
     throw this.error(ErrorNumber.VIR_ERR_INTERNAL_ERROR, `internal error: guest failed to start: ${step}${report.errno ? `: ${strerrorOf(report.errno)}` : ""}`);
   }
@@ -90,8 +84,8 @@ export class KvmDriver extends HostedDriver {
     const log = openSync(this.runFile(name, "log"), "a", 0o600);
     const child = spawn(process.execPath, [...execArgv, script, planFile], { detached: true, stdio: ["ignore", log, log, "pipe"] });
     closeSync(log);
-    // a pipe that breaks says no more than one that ends without a report
-    const report = await readStartReport(child.stdio[3] as NodeJS.ReadableStream).catch(() => ({ ok: false as const, step: "", errno: 0 }));
+    const reportPipe = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
+    const report = await readStartReport(reportPipe, START_WAIT_MS).catch((e) => noStartReport(e, () => reportPipe.destroy()));
     child.unref();
     if (!report.ok && child.exitCode === null && child.pid) child.kill("SIGKILL");
     return report;

@@ -118,12 +118,20 @@ export class LxcDriver extends HostedDriver {
     throw this.error(ErrorNumber.VIR_ERR_INTERNAL_ERROR, `internal error: guest failed to start: ${why}`);
   }
 
-  /** Kills every process left in a container whose supervisor died. */
-  protected killOrphan(name: string): void {
+  /** Kills every process left in a container whose supervisor died (or was killed); returns their pids. */
+  protected killOrphan(name: string): number[] {
     const files = this.planOf(name)?.files;
+    const killed: number[] = [];
     for (const dir of files?.dirs ?? []) {
       try {
-        for (const pid of this.shim.cgroupRead(join(dir, "cgroup.procs")).split("\n").filter(Boolean)) process.kill(Number(pid), "SIGKILL");
+        for (const pid of this.shim.cgroupRead(join(dir, "cgroup.procs")).split("\n").filter(Boolean).map(Number)) {
+          killed.push(pid);
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            // it ended meanwhile
+          }
+        }
       } catch {
         // the group is gone already
       }
@@ -135,6 +143,7 @@ export class LxcDriver extends HostedDriver {
         // nothing frozen to thaw
       }
     }
+    return killed;
   }
 
   // ---- pausing ------------------------------------------------------------------------------------------------

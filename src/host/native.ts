@@ -19,6 +19,8 @@ export interface NativeShim {
   closeFd(fd: number): void;
   /** posix_spawn of the supervisor in a new session; fd 3 of the child is reportFd's pipe. */
   spawnSupervisor(path: string, args: string[]): { pid: number; reportFd: number };
+  /** Reaps the supervisors this process spawned that have ended (none stays a zombie); returns how many. */
+  reapSupervisors(): number;
   processAlive(pid: number): boolean;
   /** Drops resident pages of this process's own mapping, only where all are a file's pages (resident-pages.ts). */
   dropFilePages(start: number, length: number): void;

@@ -2,10 +2,12 @@
 // claim (the start then fails here, on a missing kernel, after the whole hand-over), and leaves
 // when it is replaced or its run directory goes. test/kvm/ boots guests in spares on real KVM.
 import test from "ava";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { claimSpare, readySpare, spareFiles, sparePid, startSpare } from "../../src/drivers/kvm/spare-vmm.js";
+import { claimSpare, programIdentity, readySpare, spareFiles, sparePid, startSpare } from "../../src/drivers/kvm/spare-vmm.js";
 import { processAlive } from "../support/hosted.js";
 
 const program = { execArgv: [], script: fileURLToPath(new URL("../../dist/kvm-vmm.cjs", import.meta.url)) };
@@ -67,4 +69,26 @@ test.serial("VIRTKIT_KVM_SPARE=0 turns spares off", async (t) => {
   startSpare(run, program, processAlive);
   t.false(existsSync(spareFiles(run).dir));
   t.is(await claimSpare(run, program.script, join(run, "g.plan"), join(run, "g.log")), undefined);
+});
+
+test.serial("a claimed spare that never reports is killed, and the start fails by name", async (t) => {
+  const run = mkdtempSync("/tmp/virtkit-spare-test-");
+  t.teardown(() => rmSync(run, { recursive: true, force: true }));
+  // a wedged spare: a process the pid file names, and a socket that takes the claim and says nothing
+  const wedged = spawn("sleep", ["600"], { stdio: "ignore" });
+  t.teardown(() => wedged.kill("SIGKILL"));
+  const files = spareFiles(run);
+  mkdirSync(files.dir);
+  writeFileSync(files.pid, `${wedged.pid} ${programIdentity(program.script)}\n`);
+  const claims: Socket[] = [];
+  const server = createServer((claim) => void claims.push(claim.resume())); // reads it, to see its end
+  await new Promise<void>((resolve) => server.listen(files.socket(wedged.pid!), resolve));
+  t.teardown(() => server.close());
+  const exited = new Promise((resolve) => wedged.once("exit", (_code, signal) => resolve(signal)));
+
+  const report = await claimSpare(run, program.script, join(run, "g.plan"), join(run, "g.log"), 200);
+  t.deepEqual(report, { ok: false, step: "no start report within 0.2 s", errno: 0 });
+  t.is(await exited, "SIGKILL", "the spare that held the start is killed");
+  t.is(claims.length, 1);
+  t.true(claims[0].destroyed || (await new Promise((resolve) => claims[0].once("close", () => resolve(true)))), "its connection is closed");
 });

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainState, DomainShutoffReason, ErrorNumber, openConnection, VirtError, type Connection } from "../../src/index.js";
 import { cgroupFacts } from "../../src/drivers/lxc/host.js";
-import { eventFrom, openForTest, processesLeft } from "../support/hosted.js";
+import { eventFrom, openForTest, processAlive, processesLeft } from "../support/hosted.js";
 
 const root = process.getuid?.() === 0;
 const base = mkdtempSync("/tmp/virtkit-lxc-test-");
@@ -74,9 +74,13 @@ test.serial("a container runs init as PID 1 with its hostname, limits and a read
   const info = await dom.getInfo();
   t.is(info.maxMem, 65536);
   t.true(info.memory > 0 && info.memory < 65536, "memory use comes from the cgroup");
+  const supervisor = await dom.getID();
   await dom.destroy();
   t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_DESTROYED });
   await nothingLeft(t, "c1", [pid]);
+  // the supervisor exits after its answer; the next call that looks at the node reaps it
+  for (const until = Date.now() + 5000; existsSync(`/proc/${supervisor}`) && Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 10))) await dom.getState();
+  t.false(existsSync(`/proc/${supervisor}`), "the supervisor is reaped: no zombie stays in the process that started it");
   await dom.undefine();
 });
 
@@ -176,6 +180,35 @@ test.serial("a failed start leaves no process, cgroup, socket or mount behind", 
   }
   const wrongType = await t.throwsAsync(conn.defineXML("<domain type='kvm'><name>k</name><memory>1024</memory><os><type>hvm</type></os></domain>"), { instanceOf: VirtError });
   t.is(wrongType?.code, ErrorNumber.VIR_ERR_CONFIG_UNSUPPORTED);
+});
+
+test.serial("a supervisor that stops answering: commands time out, and destroy still ends the container and leaves nothing", async (t) => {
+  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+  const conn = await lxc(t);
+  const dom = await conn.defineXML(xml("wedged", SHELL));
+  await dom.create();
+  const init = initPid("wedged");
+  const supervisor = await dom.getID();
+  process.kill(supervisor, "SIGSTOP"); // it keeps its socket, and answers nothing
+  process.env.VIRTKIT_CONTROL_WAIT_MS = "300";
+  t.teardown(() => delete process.env.VIRTKIT_CONTROL_WAIT_MS);
+  const e = await t.throwsAsync(dom.shutdown(), { instanceOf: VirtError });
+  t.is(e?.code, ErrorNumber.VIR_ERR_OPERATION_TIMEOUT);
+  t.is(e?.message, "Timed out during operation: the domain's process did not answer 'shutdown 15' within 0.3 s");
+  t.is((await dom.getState()).state, DomainState.VIR_DOMAIN_RUNNING, "a command that timed out changes nothing");
+
+  await dom.destroy();
+  t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_DESTROYED });
+  // both killed, and waited for (their zombies wait for this host's init to reap them)
+  t.false(processAlive(supervisor), "the supervisor is killed");
+  t.false(processAlive(init), "init is killed");
+  await dom.getState();
+  t.false(existsSync(`/proc/${supervisor}`), "the supervisor is reaped: no zombie stays in the process that started it");
+  await nothingLeft(t, "wedged", []);
+  t.regex(readText(join(runDir, "wedged.status")), /^reason destroyed$/m, "the end its supervisor could not record is recorded");
+  const other = await lxc(t);
+  t.deepEqual(await (await other.lookupByName("wedged")).getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_DESTROYED }, "another process sees it destroyed");
+  await dom.undefine();
 });
 
 test.serial("a container over its memory limit is killed and reported crashed, and cleaned up", async (t) => {

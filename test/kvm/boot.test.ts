@@ -8,7 +8,10 @@ import { Machine } from "../../src/drivers/kvm/machine.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { canBoot, cannotBootReason, exitLoopImage, hasHardwareKvm, initramfs, kernel, tripleFaultImage } from "./guest.js";
+import { canBoot, cannotBootReason, exitLoopImage, hasHardwareKvm, initramfs, kernel, runUntilStopWithin, tripleFaultImage } from "./guest.js";
+
+/** How long a test's guest may run (a Linux boot takes 2-15 s in the nested harness). */
+const RUN_WITHIN_MS = 120_000;
 
 function imageFile(image: Buffer): string {
   const file = join(mkdtempSync(join(tmpdir(), "virtkit-image-")), "bzImage");
@@ -19,16 +22,18 @@ function imageFile(image: Buffer): string {
 test("the 64-bit entry runs, each port write is an exit the core answers, and the i8042 reset line stops the run", (t) => {
   if (!hasHardwareKvm) return t.pass("needs a hardware-assisted /dev/kvm: npm run test:kvm runs this");
   const core = new Core(coreModule(), nodeShim);
-  const machine = new Machine(loadNativeShim().kvm, core, { memoryBytes: 16 << 20, kernel: imageFile(exitLoopImage(1000)), cmdline: "", output() {} });
-  t.deepEqual(machine.runUntilStop(), { kind: "reset" });
+  const { kvm } = loadNativeShim();
+  const machine = new Machine(kvm, core, { memoryBytes: 16 << 20, kernel: imageFile(exitLoopImage(1000)), cmdline: "", output() {} });
+  t.deepEqual(runUntilStopWithin(machine, kvm, RUN_WITHIN_MS), { kind: "reset" });
   machine.close();
 });
 
 test("a triple fault stops the run as a crash", (t) => {
   if (!hasHardwareKvm) return t.pass("needs a hardware-assisted /dev/kvm: npm run test:kvm runs this");
   const core = new Core(coreModule(), nodeShim);
-  const machine = new Machine(loadNativeShim().kvm, core, { memoryBytes: 16 << 20, kernel: imageFile(tripleFaultImage()), cmdline: "", output() {} });
-  t.deepEqual(machine.runUntilStop(), { kind: "crash", reason: "triple fault" });
+  const { kvm } = loadNativeShim();
+  const machine = new Machine(kvm, core, { memoryBytes: 16 << 20, kernel: imageFile(tripleFaultImage()), cmdline: "", output() {} });
+  t.deepEqual(runUntilStopWithin(machine, kvm, RUN_WITHIN_MS), { kind: "crash", reason: "triple fault" });
   machine.close();
 });
 
@@ -36,7 +41,8 @@ test("core.wasm's VMM boots a Linux kernel to its initramfs, whose poweroff ends
   if (!canBoot) return t.pass(cannotBootReason);
   const core = new Core(coreModule(), nodeShim);
   let console = "";
-  const machine = new Machine(loadNativeShim().kvm, core, {
+  const { kvm } = loadNativeShim();
+  const machine = new Machine(kvm, core, {
     memoryBytes: 256 * 1024 * 1024,
     kernel,
     initrd: initramfs("poweroff -f"),
@@ -45,7 +51,7 @@ test("core.wasm's VMM boots a Linux kernel to its initramfs, whose poweroff ends
       console += Buffer.from(bytes).toString("latin1");
     },
   });
-  const stop = machine.runUntilStop();
+  const stop = runUntilStopWithin(machine, kvm, RUN_WITHIN_MS, () => console);
   machine.close();
   t.log(console.slice(-400));
   t.regex(console, /VIRTKIT_GUEST_READY/);
@@ -56,7 +62,8 @@ test("a stop requested from the console's output ends the run at the next exit",
   if (!canBoot) return t.pass(cannotBootReason);
   const core = new Core(coreModule(), nodeShim);
   let console = "";
-  const machine: Machine = new Machine(loadNativeShim().kvm, core, {
+  const { kvm } = loadNativeShim();
+  const machine: Machine = new Machine(kvm, core, {
     memoryBytes: 128 * 1024 * 1024,
     kernel,
     initrd: initramfs("while true; do echo tick; sleep 1; done"),
@@ -66,7 +73,7 @@ test("a stop requested from the console's output ends the run at the next exit",
       if (console.includes("VIRTKIT_GUEST_READY")) machine.requestStop();
     },
   });
-  const stop = machine.runUntilStop();
+  const stop = runUntilStopWithin(machine, kvm, RUN_WITHIN_MS, () => console);
   machine.close();
   t.deepEqual(stop, { kind: "stopped" });
 });

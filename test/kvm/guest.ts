@@ -7,6 +7,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
+import type { KvmShim } from "../../src/host/native.js";
+import type { Machine, Stop } from "../../src/drivers/kvm/machine.js";
+
 const { newcArchive } = await import("../../scripts/vm/initramfs.mjs");
 
 const cache = fileURLToPath(new URL("../../.vm-cache", import.meta.url));
@@ -80,4 +83,22 @@ export function tripleFaultImage(): Buffer {
   const address = Buffer.alloc(8);
   address.writeBigUInt64LE(BigInt(TRIPLE_FAULT_MARK_AT));
   return tinyImage([0x48, 0xb8, ...TRIPLE_FAULT_MARK, 0x48, 0xa3, ...address, 0x0f, 0x0b]); // movabs rax, mark; movabs [at], rax; ud2
+}
+
+/**
+ * Runs a machine until its guest stops, as Machine.runUntilStop, but fails after `ms`: a kick
+ * every 100 ms brings the run back to look at the clock. (A run that never stops would block the
+ * test's process, and ava could only report every test of the file pending.)
+ */
+export function runUntilStopWithin(machine: Machine, kvm: KvmShim, ms: number, console: () => string = () => ""): Stop {
+  const timer = kvm.kickEvery(kvm.vcpuThread(), 100);
+  try {
+    for (const until = Date.now() + ms; ; ) {
+      const stop = machine.runSlice();
+      if (stop) return stop;
+      if (Date.now() > until) throw new Error(`the guest did not stop within ${ms / 1000} s; its console's end: ${JSON.stringify(console().slice(-600))}`);
+    }
+  } finally {
+    kvm.stopKicks(timer);
+  }
 }

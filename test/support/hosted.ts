@@ -47,14 +47,8 @@ export async function eventFrom<T>(event: Promise<T>, ms = 180_000): Promise<T> 
   }
 }
 
-/** Whether a process exists and has not ended (a zombie counts as gone). */
-export function processAlive(pid: number): boolean {
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
-  } catch {
-    return false;
-  }
-}
+/** Whether a process exists and has not ended (a zombie counts as gone): the driver's own check. */
+export { processRunning as processAlive } from "../../src/drivers/hosted.js";
 
 /** The pids whose command line names this plan file. */
 export function processesRunning(planFile: string): number[] {

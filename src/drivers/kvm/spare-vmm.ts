@@ -17,12 +17,26 @@ import { connect } from "node:net";
 import { setPriority } from "node:os";
 import { join } from "node:path";
 import { readText, writeAtomically } from "../hosted.js";
-import { readStartReport } from "../lxc/supervisor.js";
+import { NoAnswerError, readStartReport } from "../lxc/supervisor.js";
 
 /** A spare prepares at the lowest priority: it must not slow the guest that was just started. */
 const SPARE_NICE = 19;
 
 export type StartReport = Awaited<ReturnType<typeof readStartReport>>;
+
+/**
+ * How long a start waits for its VMM's report (it builds the machine and reports within a
+ * second or two, even nested): one that has not reported by then is killed and the start fails,
+ * instead of holding the node's lock for good.
+ */
+export const START_WAIT_MS = 60_000;
+
+/** A start whose VMM did not report: killed (`kill`), and what the failed start says. */
+export function noStartReport(e: unknown, kill: () => void): StartReport {
+  if (!(e instanceof NoAnswerError)) return { ok: false, step: "", errno: 0 }; // a pipe that broke says no more than one that ended
+  kill();
+  return { ok: false, step: `no start report within ${e.waitedMs / 1000} s`, errno: 0 };
+}
 
 export function spareFiles(runDir: string): { dir: string; pid: string; socket(pid: number): string } {
   const dir = join(runDir, ".spare");
@@ -30,7 +44,7 @@ export function spareFiles(runDir: string): { dir: string; pid: string; socket(p
 }
 
 /** A program as the pid file names it: its file's modification time and path. */
-function programIdentity(script: string): string {
+export function programIdentity(script: string): string {
   try {
     return `${statSync(script).mtimeMs} ${script}`;
   } catch {
@@ -87,7 +101,7 @@ export function startSpare(runDir: string, program: { execArgv: string[]; script
  * Hands a start to the node's spare: resolves with its report (its pid is the domain's), or with
  * undefined when no spare is ready (the caller starts a process of its own).
  */
-export function claimSpare(runDir: string, script: string, planFile: string, logFile: string): Promise<StartReport | undefined> {
+export function claimSpare(runDir: string, script: string, planFile: string, logFile: string, waitMs = START_WAIT_MS): Promise<StartReport | undefined> {
   const spare = sparesEnabled() ? readySpare(runDir, script) : undefined;
   if (!spare) return Promise.resolve(undefined);
   return new Promise((resolve) => {
@@ -96,8 +110,13 @@ export function claimSpare(runDir: string, script: string, planFile: string, log
     socket.once("connect", () => {
       socket.removeAllListeners("error");
       socket.write(`${planFile}\t${logFile}\n`);
-      // once claimed, a broken connection is a failed start, as a cold start's broken pipe
-      resolve(readStartReport(socket).catch(() => ({ ok: false as const, step: "", errno: 0 })));
+      // once claimed, a broken connection is a failed start, as a cold start's broken pipe;
+      // a claimed spare that does not report (it holds the connection open) is killed
+      const kill = () => {
+        socket.destroy();
+        process.kill(spare.pid, "SIGKILL");
+      };
+      resolve(readStartReport(socket, waitMs).catch((e) => noStartReport(e, kill)));
     });
   });
 }

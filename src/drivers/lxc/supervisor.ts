@@ -8,16 +8,42 @@ import { supervisorPath } from "../../host/native.js";
 export type StartReport = { ok: true; supervisorPid: number; initPid: number; pty: string } | { ok: false; step: string; errno: number };
 
 /**
+ * How long a domain's process may take to answer on its control socket. It answers between
+ * guest slices (milliseconds): one that does not is wedged, and waiting on it would hold the
+ * node's lock for good. VIRTKIT_CONTROL_WAIT_MS shortens it (tests).
+ */
+export function controlWaitMs(env: NodeJS.ProcessEnv = process.env): number {
+  const ms = Number(env.VIRTKIT_CONTROL_WAIT_MS);
+  return ms > 0 ? ms : 15_000;
+}
+
+/** A domain's process did not answer (or report its start) in time. */
+export class NoAnswerError extends Error {
+  constructor(readonly waitedMs: number) {
+    super(`no answer within ${waitedMs / 1000} s`);
+  }
+}
+
+/** Calls `onTimeout` (once) unless `settled` is called within `ms`. */
+function deadline(ms: number | undefined, onTimeout: () => void): () => void {
+  if (ms === undefined) return () => {};
+  const timer = setTimeout(onTimeout, ms);
+  return () => clearTimeout(timer);
+}
+
+/**
  * Reads a started process's report to the end of its pipe: "ok" and its fields, or "error", the
  * failed step's words and an errno (tab-separated; the container supervisor and the kvm VMM).
+ * With `waitMs`, a report that has not ended by then fails with NoAnswerError.
  */
-export async function readStartReport(stream: NodeJS.ReadableStream): Promise<{ ok: true; fields: string[] } | { ok: false; step: string; errno: number }> {
+export async function readStartReport(stream: NodeJS.ReadableStream, waitMs?: number): Promise<{ ok: true; fields: string[] } | { ok: false; step: string; errno: number }> {
   const text = await new Promise<string>((resolve, reject) => {
     let data = "";
+    const settled = deadline(waitMs, () => reject(new NoAnswerError(waitMs!)));
     stream.setEncoding("utf8");
     stream.on("data", (chunk: string) => (data += chunk));
-    stream.on("end", () => resolve(data));
-    stream.on("error", reject);
+    stream.on("end", () => (settled(), resolve(data)));
+    stream.on("error", (e) => (settled(), reject(e)));
   });
   const f = text.trim().split("\t");
   if (f[0] === "ok") return { ok: true, fields: f.slice(1) };
@@ -35,39 +61,57 @@ export async function startSupervisor(shim: NativeShim, planFile: string): Promi
 /** The reply of a domain's process to a command its guest cannot take now (a kvm:/// guest kept crashed). */
 export const NOT_RUNNING_REPLY = "error domain is not running";
 
-/** Sends one command line; resolves with the supervisor's reply (it closes after answering). */
-export function supervisorCommand(socketPath: string, command: string): Promise<string> {
+/**
+ * Sends one command line; resolves with the supervisor's reply (it closes after answering), or
+ * fails with NoAnswerError when none came within `waitMs`.
+ */
+export function supervisorCommand(socketPath: string, command: string, waitMs = controlWaitMs()): Promise<string> {
   return new Promise((resolve, reject) => {
     let reply = "";
     const s = connect(socketPath, () => s.write(`${command}\n`));
+    const settled = deadline(waitMs, () => {
+      reject(new NoAnswerError(waitMs));
+      s.destroy();
+    });
     s.setEncoding("utf8");
     s.on("data", (d: string) => (reply += d));
-    s.on("close", () => resolve(reply.trim()));
-    s.on("error", reject);
+    s.on("close", () => (settled(), resolve(reply.trim())));
+    s.on("error", (e) => (settled(), reject(e)));
   });
 }
 
-/** Opens the console: after the supervisor's "ok" the socket carries the pty's bytes both ways. */
-export function openConsoleSocket(socketPath: string, force: boolean): Promise<Socket> {
+/**
+ * Opens the console: after the supervisor's "ok" the socket carries the pty's bytes both ways.
+ * Fails with the supervisor's words, with NoAnswerError after `waitMs`, or when it hangs up first.
+ */
+export function openConsoleSocket(socketPath: string, force: boolean, waitMs = controlWaitMs()): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = connect(socketPath, () => s.write(force ? "console force\n" : "console\n"));
+    const fail = (e: Error) => {
+      settled();
+      s.destroy();
+      reject(e);
+    };
+    const settled = deadline(waitMs, () => fail(new NoAnswerError(waitMs)));
+    // the first line is read in paused mode: the bytes after it go back to the stream for whoever
+    // reads the console (in flowing mode they would be emitted before anyone listens)
     let head = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      head = Buffer.concat([head, chunk]);
+    const onReadable = () => {
+      for (let chunk: Buffer | null; (chunk = s.read() as Buffer | null) !== null; ) head = Buffer.concat([head, chunk]);
       const nl = head.indexOf(10);
       if (nl < 0) return;
-      s.off("data", onData);
+      s.off("readable", onReadable);
+      s.off("close", onClose); // an error after "ok" still only closes it
       const line = head.subarray(0, nl).toString("utf8");
-      if (line !== "ok") {
-        s.destroy();
-        reject(new Error(line.replace(/^error /, "")));
-        return;
-      }
+      if (line !== "ok") return fail(new Error(line.replace(/^error /, "")));
+      settled();
       const rest = head.subarray(nl + 1);
       if (rest.length > 0) s.unshift(rest);
       resolve(s);
     };
-    s.on("data", onData);
-    s.once("error", reject);
+    const onClose = () => fail(new Error("closed"));
+    s.on("readable", onReadable);
+    s.on("close", onClose);
+    s.on("error", fail);
   });
 }

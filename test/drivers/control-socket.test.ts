@@ -1,0 +1,78 @@
+// The driver's side of a domain process's control socket (the lxc supervisor's and the kvm VMM's)
+// against fake processes: every wait ends, with an answer or NoAnswerError, however the process
+// misbehaves; a wedged process never holds a caller (and the node's lock) for good.
+import test from "ava";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { controlWaitMs, NoAnswerError, openConsoleSocket, readStartReport, supervisorCommand } from "../../src/drivers/lxc/supervisor.js";
+
+/** A control socket whose process does `serve` with each client. */
+async function fakeProcess(t: import("ava").ExecutionContext, serve: (client: Socket) => void): Promise<string> {
+  const dir = mkdtempSync("/tmp/virtkit-control-test-");
+  const path = join(dir, "sock");
+  const clients: Socket[] = [];
+  const server: Server = createServer((client) => {
+    clients.push(client);
+    serve(client);
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  t.teardown(() => {
+    clients.forEach((c) => c.destroy());
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return path;
+}
+
+const answers = (reply: string) => (client: Socket) => client.once("data", () => client.end(reply));
+const neverAnswers = () => {};
+
+test("a command gets the process's reply", async (t) => {
+  const path = await fakeProcess(t, answers("ok\n"));
+  t.is(await supervisorCommand(path, "shutdown", 1000), "ok");
+});
+
+test("a command the process never answers fails with NoAnswerError after the wait", async (t) => {
+  const path = await fakeProcess(t, neverAnswers);
+  const e = await t.throwsAsync(supervisorCommand(path, "destroy", 200), { instanceOf: NoAnswerError });
+  t.is(e?.waitedMs, 200);
+  t.is(e?.message, "no answer within 0.2 s");
+});
+
+test("a command to no process fails at once with the connection's error", async (t) => {
+  const e = await t.throwsAsync(supervisorCommand("/nonexistent/virtkit.sock", "destroy", 10_000));
+  t.is((e as NodeJS.ErrnoException).code, "ENOENT");
+});
+
+test("a console opens after the process's ok, with the bytes that followed it", async (t) => {
+  const path = await fakeProcess(t, answers("ok\nboot"));
+  const console = await openConsoleSocket(path, false, 1000);
+  const first = await new Promise<string>((resolve) => console.once("data", (b: Buffer) => resolve(b.toString())));
+  console.destroy();
+  t.is(first, "boot");
+});
+
+test("a console the process refuses, hangs up on, or never answers fails", async (t) => {
+  t.is((await t.throwsAsync(openConsoleSocket(await fakeProcess(t, answers("error busy\n")), false, 1000)))?.message, "busy");
+  t.is((await t.throwsAsync(openConsoleSocket(await fakeProcess(t, (c) => c.end()), false, 1000)))?.message, "closed");
+  await t.throwsAsync(openConsoleSocket(await fakeProcess(t, neverAnswers), false, 200), { instanceOf: NoAnswerError });
+});
+
+test("a start report is read to its end; one that does not end within the wait fails with NoAnswerError", async (t) => {
+  const pipe = new PassThrough();
+  const report = readStartReport(pipe, 1000);
+  pipe.end("ok\t42\t/dev/pts/3\n");
+  t.deepEqual(await report, { ok: true, fields: ["42", "/dev/pts/3"] });
+
+  const silent = new PassThrough();
+  silent.write("ok\t4"); // part of a report, and then nothing
+  await t.throwsAsync(readStartReport(silent, 200), { instanceOf: NoAnswerError });
+});
+
+test("the control wait is 15 s unless VIRTKIT_CONTROL_WAIT_MS says otherwise", (t) => {
+  t.is(controlWaitMs({}), 15_000);
+  t.is(controlWaitMs({ VIRTKIT_CONTROL_WAIT_MS: "250" }), 250);
+  t.is(controlWaitMs({ VIRTKIT_CONTROL_WAIT_MS: "nonsense" }), 15_000);
+});
