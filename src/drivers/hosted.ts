@@ -151,6 +151,20 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   protected abstract runPlan(name: string, plan: string): Promise<{ id: number; pty: string }>;
   /** Whether a running domain is paused, from its status file (and its process's state). */
   protected abstract pausedOnDisk(name: string, status: Record<string, string>): boolean;
+  /** What the command line of every process of this driver's domains names (its program's file). */
+  protected abstract readonly processMarks: readonly string[];
+
+  /**
+   * Whether pid is a live process of this driver's domains: running (a zombie has ended) and
+   * still our program. A process that died unrecorded leaves its pid in a status file, and the
+   * pid may since belong to anything: that must neither keep the domain running nor be killed.
+   */
+  protected domainProcessAlive(pid: number): boolean {
+    if (!(pid > 0)) return false;
+    const commandLine = readText(`/proc/${pid}/cmdline`) ?? ""; // empty for a zombie
+    return this.processMarks.some((mark) => commandLine.includes(mark));
+  }
+
   /** Kills what a domain's process leaves behind when it is gone (a container's processes); returns their pids. */
   protected killOrphan(_name: string): number[] {
     return [];
@@ -301,7 +315,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     const supervisor = Number(status.supervisor);
     const live = readText(this.runFile(name, "xml"));
     const c = this.core;
-    const alive = activeOnDisk(status) && this.shim.processAlive(supervisor);
+    const alive = activeOnDisk(status) && this.domainProcessAlive(supervisor);
     if (alive && live !== undefined) {
       if (status.state === "crashed") return void c.call("hostedRestoreRunning", this.node.handle, c.writeText(live), supervisor, CRASHED, 1 /* panicked */);
       const paused = this.pausedOnDisk(name, status);
@@ -339,11 +353,12 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
       this.announceChanges();
       for (const name of this.ended) {
         const status = parseStatus(readText(this.runFile(name, "status")) ?? "");
-        if (activeOnDisk(status) && this.shim.processAlive(Number(status.supervisor))) continue; // started again meanwhile
-        // a process that died leaves its resources (cgroups); one that recorded the end removed them
+        if (activeOnDisk(status) && this.domainProcessAlive(Number(status.supervisor))) continue; // started again meanwhile
+        // a process that died leaves what it ran (a container's processes) and its resources
+        // (cgroups); one that recorded the end removed them
         const unrecorded = activeOnDisk(status);
+        if (unrecorded) await this.killDomainProcesses(name, "crashed");
         this.cleanupRun(name, unrecorded);
-        if (unrecorded) writeAtomically(this.runFile(name, "status"), "state shutoff\nreason crashed\n");
       }
       this.ended.clear();
       return await fn();
@@ -539,7 +554,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
         await supervisorCommand(this.runFile(d.name, "sock"), "destroy");
       } catch {
         // gone, or wedged: ends without it (as libvirt kills a QEMU that ignores SIGTERM)
-        await this.killDomainProcesses(d.name);
+        await this.killDomainProcesses(d.name, "destroyed");
       }
       this.dispatch(this.ask(d, "hostedCommitStopped", Shutoff.DESTROYED, 1));
       this.cleanupRun(d.name, true);
@@ -547,21 +562,21 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   }
 
   /**
-   * Kills a domain's process and what it left, waits (a while) until they are gone, and records
-   * the end that process could not record.
+   * Kills a domain's process (while it is still ours) and what it left, waits (a while) until
+   * they are gone, and records the end that process could not record.
    */
-  private async killDomainProcesses(name: string): Promise<void> {
+  private async killDomainProcesses(name: string, reason: "destroyed" | "crashed"): Promise<void> {
     const statusFile = this.runFile(name, "status");
     const status = parseStatus(readText(statusFile) ?? "");
     const pid = Number(status.supervisor);
     const killed: number[] = [];
-    if (activeOnDisk(status) && pid > 0 && processRunning(pid)) {
+    if (activeOnDisk(status) && this.domainProcessAlive(pid)) {
       process.kill(pid, "SIGKILL");
       killed.push(pid);
     }
     killed.push(...this.killOrphan(name));
     for (const until = Date.now() + KILL_WAIT_MS; killed.some(processRunning) && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 5));
-    if (activeOnDisk(status)) writeAtomically(statusFile, "state shutoff\nreason destroyed\n");
+    if (activeOnDisk(status)) writeAtomically(statusFile, `state shutoff\nreason ${reason}\n`);
   }
 
   /**

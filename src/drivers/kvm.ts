@@ -49,6 +49,9 @@ export class KvmDriver extends HostedDriver {
     return driver;
   }
 
+  /** The VMM program, bundled or (tests) its TypeScript source: every VMM and spare process runs it. */
+  protected readonly processMarks = ["kvm-vmm.cjs", "vmm-main.ts"];
+
   protected readonly guest = { osType: "hvm", emulator: "/usr/libexec/virtkit-vmm", domainType: "kvm" };
 
   protected nodeFacts(): string {
@@ -70,7 +73,7 @@ export class KvmDriver extends HostedDriver {
     const report = (await claimSpare(this.dirs.run, program.script, planFile, this.runFile(name, "log"))) ?? (await this.spawnVmm(name, planFile, program));
     if (report.ok) {
       // after this start has returned: the spare's spawn does not delay it
-      setImmediate(() => startSpare(this.dirs.run, program, (pid) => this.shim.processAlive(pid)));
+      setImmediate(() => startSpare(this.dirs.run, program, (pid) => this.domainProcessAlive(pid)));
       return { id: Number(report.fields[0]), pty: report.fields[1] ?? "" };
     }
     this.cleanupRun(name, false);

@@ -38,6 +38,9 @@ export class LxcDriver extends HostedDriver {
     return driver;
   }
 
+  /** Every container's supervisor runs this program. */
+  protected readonly processMarks = ["virtkit-lxc-supervisor"];
+
   protected readonly guest = { osType: "exe", emulator: "/usr/libexec/virtkit-lxc-supervisor", domainType: "lxc" };
 
   protected nodeFacts(): string {

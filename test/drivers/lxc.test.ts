@@ -1,8 +1,8 @@
 // lxc:/// for real: containers in namespaces with cgroup limits on this host (v1, hybrid or v2),
 // through the public API, with the state on disk shared by every process. Needs root (CI is).
 import test from "ava";
-import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainState, DomainShutoffReason, ErrorNumber, openConnection, VirtError, type Connection } from "../../src/index.js";
@@ -209,6 +209,29 @@ test.serial("a supervisor that stops answering: commands time out, and destroy s
   const other = await lxc(t);
   t.deepEqual(await (await other.lookupByName("wedged")).getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_DESTROYED }, "another process sees it destroyed");
   await dom.undefine();
+});
+
+test.serial("a supervisor that died unrecorded, its pid since another program's: the container is crashed, its cgroups go, the stranger stays", async (t) => {
+  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+  const conn = await lxc(t);
+  const dom = await conn.defineXML(xml("ghost", SHELL));
+  await dom.create();
+  const init = initPid("ghost");
+  const supervisor = await dom.getID();
+  // the supervisor dies without a word (the OOM killer, say), and its pid goes to another program
+  const stranger = spawn("sleep", ["600"], { stdio: "ignore" });
+  t.teardown(() => stranger.kill("SIGKILL"));
+  process.kill(supervisor, "SIGKILL");
+  const statusFile = join(runDir, "ghost.status");
+  writeFileSync(statusFile, readFileSync(statusFile, "utf8").replace(/^supervisor \d+$/m, `supervisor ${stranger.pid}`));
+
+  const other = await lxc(t);
+  t.deepEqual(await (await other.lookupByName("ghost")).getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_CRASHED });
+  await dom.undefine(); // the next change ends whatever was left (init dies with its supervisor: PDEATHSIG)
+  t.false(processAlive(init), "init is gone");
+  await nothingLeft(t, "ghost", []);
+  t.true(processAlive(stranger.pid!), "the program that has the pid now is not killed");
+  t.is(readText(statusFile), "state shutoff\nreason crashed\n");
 });
 
 test.serial("a container over its memory limit is killed and reported crashed, and cleaned up", async (t) => {
