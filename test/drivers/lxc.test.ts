@@ -182,13 +182,16 @@ test.serial("a failed start leaves no process, cgroup, socket or mount behind", 
   t.is(wrongType?.code, ErrorNumber.VIR_ERR_CONFIG_UNSUPPORTED);
 });
 
+/** A running container whose init is a shell, with its init's and supervisor's pids. */
+async function runningShell(t: import("ava").ExecutionContext, name: string) {
+  const dom = await (await lxc(t)).defineXML(xml(name, SHELL));
+  await dom.create();
+  return { dom, init: initPid(name), supervisor: await dom.getID() };
+}
+
 test.serial("a supervisor that stops answering: commands time out, and destroy still ends the container and leaves nothing", async (t) => {
   if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
-  const conn = await lxc(t);
-  const dom = await conn.defineXML(xml("wedged", SHELL));
-  await dom.create();
-  const init = initPid("wedged");
-  const supervisor = await dom.getID();
+  const { dom, init, supervisor } = await runningShell(t, "wedged");
   process.kill(supervisor, "SIGSTOP"); // it keeps its socket, and answers nothing
   process.env.VIRTKIT_CONTROL_WAIT_MS = "300";
   t.teardown(() => delete process.env.VIRTKIT_CONTROL_WAIT_MS);
@@ -213,11 +216,7 @@ test.serial("a supervisor that stops answering: commands time out, and destroy s
 
 test.serial("a supervisor that died unrecorded, its pid since another program's: the container is crashed, its cgroups go, the stranger stays", async (t) => {
   if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
-  const conn = await lxc(t);
-  const dom = await conn.defineXML(xml("ghost", SHELL));
-  await dom.create();
-  const init = initPid("ghost");
-  const supervisor = await dom.getID();
+  const { dom, init, supervisor } = await runningShell(t, "ghost");
   // the supervisor dies without a word (the OOM killer, say), and its pid goes to another program
   const stranger = spawn("sleep", ["600"], { stdio: "ignore" });
   t.teardown(() => stranger.kill("SIGKILL"));
