@@ -174,13 +174,13 @@ Napi::Value DropFilePages(const Napi::CallbackInfo &info) {
 
 // ---- spawning the supervisor -------------------------------------------------------------------------
 
+/** The supervisors this process spawned and has not reaped: the only children reapSupervisors waits for. */
+std::set<pid_t> spawnedSupervisors;
+
 /**
  * posix_spawn (vfork-style: the Node heap is never copied) of the container supervisor in a new
  * session, stdio on /dev/null and fd 3 the write end of a pipe; returns { pid, reportFd }.
  */
-/** The supervisors this process spawned and has not reaped: the only children reapSupervisors waits for. */
-std::set<pid_t> spawnedSupervisors;
-
 Napi::Value SpawnSupervisor(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>().Utf8Value();
@@ -238,12 +238,6 @@ Napi::Value ReapSupervisors(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), reaped);
 }
 
-/** kill(pid, 0): whether the process exists. */
-Napi::Value ProcessAlive(const Napi::CallbackInfo &info) {
-  int pid = info[0].As<Napi::Number>().Int32Value();
-  return Napi::Boolean::New(info.Env(), pid > 0 && (kill(pid, 0) == 0 || errno == EPERM));
-}
-
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, Version));
   exports.Set("cgroupMkdir", Napi::Function::New(env, CgroupMkdir));
@@ -256,7 +250,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dropFilePages", Napi::Function::New(env, DropFilePages));
   exports.Set("spawnSupervisor", Napi::Function::New(env, SpawnSupervisor));
   exports.Set("reapSupervisors", Napi::Function::New(env, ReapSupervisors));
-  exports.Set("processAlive", Napi::Function::New(env, ProcessAlive));
   RegisterKvm(env, exports);
   return exports;
 }

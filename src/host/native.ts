@@ -21,7 +21,6 @@ export interface NativeShim {
   spawnSupervisor(path: string, args: string[]): { pid: number; reportFd: number };
   /** Reaps the supervisors this process spawned that have ended (none stays a zombie); returns how many. */
   reapSupervisors(): number;
-  processAlive(pid: number): boolean;
   /** Drops resident pages of this process's own mapping, only where all are a file's pages (resident-pages.ts). */
   dropFilePages(start: number, length: number): void;
   /** A pseudo-terminal in raw mode (a guest's serial line); both ends are closeFd's to close. */

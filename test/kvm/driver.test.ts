@@ -318,3 +318,24 @@ test.serial("a guest that triple-faults ends crashed (on_crash destroy), its mem
   await noVmmLeft(t, "faulty");
 });
 
+
+test.serial("a VMM that stops answering: the console times out, and destroy kills it and records the guest destroyed", async (t) => {
+  if (!hasHardwareKvm || !root) return t.pass("needs root and a hardware-assisted /dev/kvm: npm run test:kvm runs this");
+  const conn = await kvm(t);
+  const image = join(base, "wedged.bzImage");
+  writeFileSync(image, tripleFaultImage());
+  // a guest kept crashed needs no boot: the quickest VMM to hold
+  const crashed = new Promise<void>((resolve) => conn.on("lifecycle", (_d, event) => event === 8 && resolve()));
+  const dom = await conn.createXML(`<domain type='kvm'><name>wedged</name><memory unit='MiB'>16</memory><os><type>hvm</type><kernel>${image}</kernel></os><on_crash>preserve</on_crash></domain>`);
+  await eventFrom(crashed);
+  const vmm = await dom.getID();
+  process.kill(vmm, "SIGSTOP"); // it keeps its socket, and answers nothing
+  process.env.VIRTKIT_CONTROL_WAIT_MS = "500";
+  t.teardown(() => delete process.env.VIRTKIT_CONTROL_WAIT_MS);
+  await t.throwsAsync(dom.openConsole(), { code: ErrorNumber.VIR_ERR_OPERATION_TIMEOUT, message: "Timed out during operation: the domain's process did not answer 'console' within 0.5 s" });
+  const stopped = new Promise<[number, number]>((resolve) => conn.on("lifecycle", (_d, event, detail) => event === 5 && resolve([event, detail])));
+  await dom.destroy();
+  t.deepEqual(await eventFrom(stopped), [5, 1]); // stopped, destroyed
+  t.false(await stillRunning(vmm), "the VMM is killed");
+  await noVmmLeft(t, "wedged");
+});

@@ -114,7 +114,11 @@ export function claimSpare(runDir: string, script: string, planFile: string, log
       // a claimed spare that does not report (it holds the connection open) is killed
       const kill = () => {
         socket.destroy();
-        process.kill(spare.pid, "SIGKILL");
+        try {
+          process.kill(spare.pid, "SIGKILL");
+        } catch {
+          // it ended as the wait did
+        }
       };
       resolve(readStartReport(socket, waitMs).catch((e) => noStartReport(e, kill)));
     });
