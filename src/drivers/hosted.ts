@@ -79,6 +79,11 @@ export function processRunning(pid: number): boolean {
   }
 }
 
+/** Waits (at most `ms`) until none of the processes runs; a process killed by SIGKILL ends within moments, unless stuck in the kernel. */
+export async function waitUntilGone(pids: readonly number[], ms = KILL_WAIT_MS): Promise<void> {
+  for (const until = Date.now() + ms; pids.some(processRunning) && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 export function readText(path: string): string | undefined {
   try {
     return readFileSync(path, "utf8");
@@ -351,15 +356,21 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     this.busy = true;
     try {
       this.announceChanges();
+      // A process that died leaves what it ran (a container's processes) and its resources
+      // (cgroups); one that recorded the end removed them. All are killed, then waited for at once.
+      const unrecorded: string[] = [];
+      const killed: number[] = [];
       for (const name of this.ended) {
         const status = parseStatus(readText(this.runFile(name, "status")) ?? "");
-        if (activeOnDisk(status) && this.domainProcessAlive(Number(status.supervisor))) continue; // started again meanwhile
-        // a process that died leaves what it ran (a container's processes) and its resources
-        // (cgroups); one that recorded the end removed them
-        const unrecorded = activeOnDisk(status);
-        if (unrecorded) await this.killDomainProcesses(name, "crashed");
-        this.cleanupRun(name, unrecorded);
+        if (!activeOnDisk(status)) this.cleanupRun(name, false);
+        else if (!this.domainProcessAlive(Number(status.supervisor))) {
+          unrecorded.push(name);
+          killed.push(...this.killDomainProcesses(name, "crashed"));
+        }
+        // (else it started again meanwhile)
       }
+      await waitUntilGone(killed);
+      for (const name of unrecorded) this.cleanupRun(name, true);
       this.ended.clear();
       return await fn();
     } finally {
@@ -554,7 +565,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
         await supervisorCommand(this.runFile(d.name, "sock"), "destroy");
       } catch {
         // gone, or wedged: ends without it (as libvirt kills a QEMU that ignores SIGTERM)
-        await this.killDomainProcesses(d.name, "destroyed");
+        await waitUntilGone(this.killDomainProcesses(d.name, "destroyed"));
       }
       this.dispatch(this.ask(d, "hostedCommitStopped", Shutoff.DESTROYED, 1));
       this.cleanupRun(d.name, true);
@@ -562,21 +573,24 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   }
 
   /**
-   * Kills a domain's process (while it is still ours) and what it left, waits (a while) until
-   * they are gone, and records the end that process could not record.
+   * Kills a domain's process (while it is still ours) and what it left, and records the end that
+   * process could not record; returns the pids to wait for.
    */
-  private async killDomainProcesses(name: string, reason: "destroyed" | "crashed"): Promise<void> {
+  private killDomainProcesses(name: string, reason: "destroyed" | "crashed"): number[] {
     const statusFile = this.runFile(name, "status");
     const status = parseStatus(readText(statusFile) ?? "");
     const pid = Number(status.supervisor);
-    const killed: number[] = [];
+    const killed = this.killOrphan(name);
     if (activeOnDisk(status) && this.domainProcessAlive(pid)) {
-      process.kill(pid, "SIGKILL");
       killed.push(pid);
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // it ended meanwhile
+      }
     }
-    killed.push(...this.killOrphan(name));
-    for (const until = Date.now() + KILL_WAIT_MS; killed.some(processRunning) && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 5));
     if (activeOnDisk(status)) writeAtomically(statusFile, `state shutoff\nreason ${reason}\n`);
+    return killed;
   }
 
   /**
@@ -588,7 +602,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     try {
       reply = await supervisorCommand(this.runFile(d.name, "sock"), command);
     } catch (e) {
-      throw this.controlError(e, command);
+      throw this.controlError(e, command.split(" ")[0]); // the operation, without its arguments
     }
     if (reply === NOT_RUNNING_REPLY) throw this.error(ErrorNumber.VIR_ERR_OPERATION_INVALID, "Requested operation is not valid: domain is not running");
     return reply;

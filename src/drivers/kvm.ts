@@ -12,8 +12,8 @@ import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerrorOf } from "../errno.js";
 import type { DomainRef, DomainStatus } from "./driver.js";
 import { HostedDriver, hostedDirs, parseStatus, readText, writeAtomically } from "./hosted.js";
-import { claimSpare, noStartReport, START_WAIT_MS, startSpare, type StartReport } from "./kvm/spare-vmm.js";
-import { readStartReport } from "./lxc/supervisor.js";
+import { claimSpare, startSpare, type StartReport } from "./kvm/spare-vmm.js";
+import { noStartReport, readStartReport, START_WAIT_MS } from "./lxc/supervisor.js";
 
 /** The VMM process's program: the bundle beside dist/, or the TypeScript source under tsx. */
 function vmmProgram(): { execArgv: string[]; script: string } {
@@ -87,8 +87,8 @@ export class KvmDriver extends HostedDriver {
     const log = openSync(this.runFile(name, "log"), "a", 0o600);
     const child = spawn(process.execPath, [...execArgv, script, planFile], { detached: true, stdio: ["ignore", log, log, "pipe"] });
     closeSync(log);
-    const reportPipe = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
-    const report = await readStartReport(reportPipe, START_WAIT_MS).catch((e) => noStartReport(e, () => reportPipe.destroy()));
+    // a VMM that has not reported in time is killed below, as one that failed
+    const report = await readStartReport(child.stdio[3] as NodeJS.ReadableStream, START_WAIT_MS).catch((e) => noStartReport(e, () => {}));
     child.unref();
     if (!report.ok && child.exitCode === null && child.pid) child.kill("SIGKILL");
     return report;

@@ -9,7 +9,7 @@ import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerrorOf } from "../errno.js";
 import { CoreDomainRef } from "./core-driver.js";
 import type { DomainRef, DomainStatus, TypedParameter } from "./driver.js";
-import { HostedDriver, hostedDirs, readText, writeAtomically } from "./hosted.js";
+import { HostedDriver, hostedDirs, readText, waitUntilGone, writeAtomically } from "./hosted.js";
 import { applyHostSteps, applySettings, cgroupFacts, cgroupFiles, removeCgroups, type CgroupFiles } from "./lxc/host.js";
 import { startSupervisor } from "./lxc/supervisor.js";
 
@@ -110,6 +110,8 @@ export class LxcDriver extends HostedDriver {
       this.planCache.set(name, { plan, files });
       return { id: report.supervisorPid, pty: report.pty };
     }
+    // what a supervisor killed for not reporting left (its init dies with it) goes first
+    await waitUntilGone(this.killOrphan(name));
     removeCgroups(this.shim, files.dirs);
     this.cleanupRun(name, false);
     rmSync(this.runFile(name, "status"), { force: true });
@@ -117,7 +119,7 @@ export class LxcDriver extends HostedDriver {
     const why =
       exec && report.errno === 2
         ? `cannot find init path '${exec[1]}' relative to container root: ${strerrorOf(report.errno)}`
-        : `${report.step}: ${strerrorOf(report.errno)}`;
+        : `${report.step}${report.errno ? `: ${strerrorOf(report.errno)}` : ""}`;
     throw this.error(ErrorNumber.VIR_ERR_INTERNAL_ERROR, `internal error: guest failed to start: ${why}`);
   }
 

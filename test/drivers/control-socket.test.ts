@@ -2,11 +2,13 @@
 // against fake processes: every wait ends, with an answer or NoAnswerError, however the process
 // misbehaves; a wedged process never holds a caller (and the node's lock) for good.
 import test from "ava";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { controlWaitMs, NoAnswerError, openConsoleSocket, readStartReport, supervisorCommand } from "../../src/drivers/lxc/supervisor.js";
+import { controlWaitMs, NoAnswerError, openConsoleSocket, readStartReport, startSupervisor, supervisorCommand } from "../../src/drivers/lxc/supervisor.js";
+import { loadNativeShim } from "../../src/host/native.js";
+import { processesLeft } from "../support/hosted.js";
 
 /** A control socket whose process does `serve` with each client. */
 async function fakeProcess(t: import("ava").ExecutionContext, serve: (client: Socket) => void): Promise<string> {
@@ -58,6 +60,8 @@ test("a console the process refuses, hangs up on, or never answers fails", async
   t.is((await t.throwsAsync(openConsoleSocket(await fakeProcess(t, answers("error busy\n")), false, 1000)))?.message, "busy");
   t.is((await t.throwsAsync(openConsoleSocket(await fakeProcess(t, (c) => c.end()), false, 1000)))?.message, "closed");
   await t.throwsAsync(openConsoleSocket(await fakeProcess(t, neverAnswers), false, 200), { instanceOf: NoAnswerError });
+  const rambling = (client: Socket) => client.once("data", () => client.write("x".repeat(8192)));
+  t.is((await t.throwsAsync(openConsoleSocket(await fakeProcess(t, rambling), false, 10_000)))?.message, "no reply line");
 });
 
 test("a start report is read to its end; one that does not end within the wait fails with NoAnswerError", async (t) => {
@@ -69,6 +73,18 @@ test("a start report is read to its end; one that does not end within the wait f
   const silent = new PassThrough();
   silent.write("ok\t4"); // part of a report, and then nothing
   await t.throwsAsync(readStartReport(silent, 200), { instanceOf: NoAnswerError });
+});
+
+test("a supervisor that never reports its start is killed, and the start fails by name", async (t) => {
+  // a stand-in with the supervisor's name (the shim spawns nothing else), which holds the report pipe and says nothing
+  const dir = mkdtempSync("/tmp/virtkit-control-test-");
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const program = join(dir, "virtkit-lxc-supervisor");
+  writeFileSync(program, "#!/bin/sh\nexec sleep 600\n", { mode: 0o755 });
+  const planFile = join(dir, "silent.plan");
+  writeFileSync(planFile, "");
+  t.deepEqual(await startSupervisor(loadNativeShim(), planFile, 200, program), { ok: false, step: "no start report within 0.2 s", errno: 0 });
+  t.deepEqual(await processesLeft(planFile), [], "the silent supervisor is killed");
 });
 
 test("the control wait is 15 s unless VIRTKIT_CONTROL_WAIT_MS says otherwise", (t) => {

@@ -17,26 +17,12 @@ import { connect } from "node:net";
 import { setPriority } from "node:os";
 import { join } from "node:path";
 import { readText, writeAtomically } from "../hosted.js";
-import { NoAnswerError, readStartReport } from "../lxc/supervisor.js";
+import { noStartReport, readStartReport, START_WAIT_MS } from "../lxc/supervisor.js";
 
 /** A spare prepares at the lowest priority: it must not slow the guest that was just started. */
 const SPARE_NICE = 19;
 
 export type StartReport = Awaited<ReturnType<typeof readStartReport>>;
-
-/**
- * How long a start waits for its VMM's report (it builds the machine and reports within a
- * second or two, even nested): one that has not reported by then is killed and the start fails,
- * instead of holding the node's lock for good.
- */
-export const START_WAIT_MS = 60_000;
-
-/** A start whose VMM did not report: killed (`kill`), and what the failed start says. */
-export function noStartReport(e: unknown, kill: () => void): StartReport {
-  if (!(e instanceof NoAnswerError)) return { ok: false, step: "", errno: 0 }; // a pipe that broke says no more than one that ended
-  kill();
-  return { ok: false, step: `no start report within ${e.waitedMs / 1000} s`, errno: 0 };
-}
 
 export function spareFiles(runDir: string): { dir: string; pid: string; socket(pid: number): string } {
   const dir = join(runDir, ".spare");
@@ -112,15 +98,7 @@ export function claimSpare(runDir: string, script: string, planFile: string, log
       socket.write(`${planFile}\t${logFile}\n`);
       // once claimed, a broken connection is a failed start, as a cold start's broken pipe;
       // a claimed spare that does not report (it holds the connection open) is killed
-      const kill = () => {
-        socket.destroy();
-        try {
-          process.kill(spare.pid, "SIGKILL");
-        } catch {
-          // it ended as the wait did
-        }
-      };
-      resolve(readStartReport(socket, waitMs).catch((e) => noStartReport(e, kill)));
+      resolve(readStartReport(socket, waitMs).catch((e) => noStartReport(e, () => process.kill(spare.pid, "SIGKILL"))));
     });
   });
 }

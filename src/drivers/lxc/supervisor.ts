@@ -1,6 +1,6 @@
 // Talking to a container's supervisor (shim/lxc-supervisor.cc): starting it on a plan, and its
 // control socket (destroy, shutdown, reboot, console). The kvm VMM process speaks the same.
-import { closeSync, createReadStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import { connect, type Socket } from "node:net";
 import type { NativeShim } from "../../host/native.js";
 import { supervisorPath } from "../../host/native.js";
@@ -34,12 +34,16 @@ function deadline(ms: number | undefined, onTimeout: () => void): () => void {
 /**
  * Reads a started process's report to the end of its pipe: "ok" and its fields, or "error", the
  * failed step's words and an errno (tab-separated; the container supervisor and the kvm VMM).
- * With `waitMs`, a report that has not ended by then fails with NoAnswerError.
+ * With `waitMs`, a report that has not ended by then fails with NoAnswerError, and the stream is
+ * destroyed (a file stream closes its descriptor once a read in flight returns).
  */
 export async function readStartReport(stream: NodeJS.ReadableStream, waitMs?: number): Promise<{ ok: true; fields: string[] } | { ok: false; step: string; errno: number }> {
   const text = await new Promise<string>((resolve, reject) => {
     let data = "";
-    const settled = deadline(waitMs, () => reject(new NoAnswerError(waitMs!)));
+    const settled = deadline(waitMs, () => {
+      reject(new NoAnswerError(waitMs!));
+      (stream as NodeJS.ReadableStream & { destroy?(): void }).destroy?.();
+    });
     stream.setEncoding("utf8");
     stream.on("data", (chunk: string) => (data += chunk));
     stream.on("end", () => (settled(), resolve(data)));
@@ -50,10 +54,32 @@ export async function readStartReport(stream: NodeJS.ReadableStream, waitMs?: nu
   return { ok: false, step: f.slice(1, -1).join(" "), errno: Number(f[f.length - 1]) || 0 };
 }
 
-/** Starts the supervisor on a plan file; resolves with its report once init is exec'd (or failed). */
-export async function startSupervisor(shim: NativeShim, planFile: string): Promise<StartReport> {
-  const { pid, reportFd } = shim.spawnSupervisor(supervisorPath(), [supervisorPath(), planFile]);
-  const report = await readStartReport(createReadStream("", { fd: reportFd, autoClose: false })).finally(() => closeSync(reportFd));
+/**
+ * How long a start waits for its process's report (a container's supervisor reports once init
+ * runs, a VMM once its guest does: a second or two, even nested). One that has not reported by
+ * then is killed and the start fails, instead of holding the node's lock for good.
+ */
+export const START_WAIT_MS = 60_000;
+
+/** A start whose process did not report: it is killed (`kill`), and this is what the failed start says. */
+export function noStartReport(e: unknown, kill: () => void): { ok: false; step: string; errno: number } {
+  if (!(e instanceof NoAnswerError)) return { ok: false, step: "", errno: 0 }; // a pipe that broke says no more than one that ended
+  try {
+    kill();
+  } catch {
+    // it ended as the wait did
+  }
+  return { ok: false, step: `no start report within ${e.waitedMs / 1000} s`, errno: 0 };
+}
+
+/**
+ * Starts the supervisor (`program`: the shim's, or a stand-in of that name in tests) on a plan
+ * file; resolves with its report once init is exec'd (or failed, or not within `waitMs`).
+ */
+export async function startSupervisor(shim: NativeShim, planFile: string, waitMs = START_WAIT_MS, program = supervisorPath()): Promise<StartReport> {
+  const { pid, reportFd } = shim.spawnSupervisor(program, [program, planFile]);
+  const reportPipe = createReadStream("", { fd: reportFd });
+  const report = await readStartReport(reportPipe, waitMs).catch((e) => noStartReport(e, () => process.kill(pid, "SIGKILL")));
   if (report.ok) return { ok: true, supervisorPid: pid, initPid: Number(report.fields[0]), pty: report.fields[1] ?? "" };
   return { ok: false, step: report.step || "supervisor", errno: report.errno };
 }
@@ -80,6 +106,9 @@ export function supervisorCommand(socketPath: string, command: string, waitMs = 
   });
 }
 
+/** The longest first line a domain's process sends (its replies are a few words). */
+const MAX_REPLY_LINE = 4096;
+
 /**
  * Opens the console: after the supervisor's "ok" the socket carries the pty's bytes both ways.
  * Fails with the supervisor's words, with NoAnswerError after `waitMs`, or when it hangs up first.
@@ -99,6 +128,7 @@ export function openConsoleSocket(socketPath: string, force: boolean, waitMs = c
     const onReadable = () => {
       for (let chunk: Buffer | null; (chunk = s.read() as Buffer | null) !== null; ) head = Buffer.concat([head, chunk]);
       const nl = head.indexOf(10);
+      if (nl < 0 && head.length > MAX_REPLY_LINE) return fail(new Error("no reply line"));
       if (nl < 0) return;
       s.off("readable", onReadable);
       s.off("close", onClose); // an error after "ok" still only closes it
