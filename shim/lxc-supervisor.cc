@@ -158,12 +158,29 @@ bool writeFile(const std::string &path, const std::string &text) {
 }
 
 /** Writes the status file through a temporary file and a rename: readers never see half of it. */
+/**
+ * This process's start time (field 22 of /proc/self/stat, clock ticks since boot), or -1: with
+ * its pid it names this process for good (a pid may be reused once it ends, not with this time).
+ */
+long long startTicks() {
+  FILE *f = fopen("/proc/self/stat", "re");
+  if (!f) return -1;
+  char buf[1024];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  const char *p = strrchr(buf, ')');
+  for (int field = 2; p && field < 22; field++) p = strchr(p + 1, ' ');
+  return p ? atoll(p + 1) : -1;
+}
+
 void recordStatus(const char *state, const char *reason, const std::string &detail) {
   if (plan.status.empty()) return;
+  static const long long started = startTicks();
   std::string temp = plan.status + ".tmp";
   FILE *f = fopen(temp.c_str(), "we");
   if (!f) return;
-  fprintf(f, "supervisor %d\ninit %d\nstate %s\nreason %s\n", (int)getpid(), (int)initPid, state, reason);
+  fprintf(f, "supervisor %d\nstarted %lld\ninit %d\nstate %s\nreason %s\n", (int)getpid(), started, (int)initPid, state, reason);
   if (!detail.empty()) fprintf(f, "detail %s\n", detail.c_str());
   fflush(f);
   fsync(fileno(f));

@@ -84,6 +84,16 @@ export async function waitUntilGone(pids: readonly number[], ms = KILL_WAIT_MS):
   for (const until = Date.now() + ms; pids.some(processRunning) && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
+/**
+ * A process's start time (field 22 of /proc/PID/stat, clock ticks since boot), or undefined when
+ * there is none: with its pid it names one process for good, since a pid is reused only after
+ * its process ended. Domains' processes record theirs in their status files ("started").
+ */
+export function processStartTicks(pid: number | "self"): string | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  return stat?.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+}
+
 export function readText(path: string): string | undefined {
   try {
     return readFileSync(path, "utf8");
@@ -160,14 +170,17 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   protected abstract readonly processMarks: readonly string[];
 
   /**
-   * Whether pid is a live process of this driver's domains: running (a zombie has ended) and
-   * still our program. A process that died unrecorded leaves its pid in a status file, and the
-   * pid may since belong to anything: that must neither keep the domain running nor be killed.
+   * Whether pid is a live process of this driver's domains: running (a zombie has ended), still
+   * our program, and (when the status file says) the one that started at `started`. A process
+   * that died unrecorded leaves its pid in a status file, and the pid may since belong to
+   * anything, another domain's process included: that must neither keep the domain running nor
+   * be killed.
    */
-  protected domainProcessAlive(pid: number): boolean {
+  protected domainProcessAlive(pid: number, started: string | undefined): boolean {
     if (!(pid > 0)) return false;
     const commandLine = readText(`/proc/${pid}/cmdline`) ?? ""; // empty for a zombie
-    return this.processMarks.some((mark) => commandLine.includes(mark));
+    if (!this.processMarks.some((mark) => commandLine.includes(mark))) return false;
+    return started === undefined || processStartTicks(pid) === started; // (status files from before "started")
   }
 
   /** Kills what a domain's process leaves behind when it is gone (a container's processes); returns their pids. */
@@ -320,7 +333,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     const supervisor = Number(status.supervisor);
     const live = readText(this.runFile(name, "xml"));
     const c = this.core;
-    const alive = activeOnDisk(status) && this.domainProcessAlive(supervisor);
+    const alive = activeOnDisk(status) && this.domainProcessAlive(supervisor, status.started);
     if (alive && live !== undefined) {
       if (status.state === "crashed") return void c.call("hostedRestoreRunning", this.node.handle, c.writeText(live), supervisor, CRASHED, 1 /* panicked */);
       const paused = this.pausedOnDisk(name, status);
@@ -363,7 +376,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
       for (const name of this.ended) {
         const status = parseStatus(readText(this.runFile(name, "status")) ?? "");
         if (!activeOnDisk(status)) this.cleanupRun(name, false);
-        else if (!this.domainProcessAlive(Number(status.supervisor))) {
+        else if (!this.domainProcessAlive(Number(status.supervisor), status.started)) {
           unrecorded.push(name);
           killed.push(...this.killDomainProcesses(name, "crashed"));
         }
@@ -581,7 +594,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     const status = parseStatus(readText(statusFile) ?? "");
     const pid = Number(status.supervisor);
     const killed = this.killOrphan(name);
-    if (activeOnDisk(status) && this.domainProcessAlive(pid)) {
+    if (activeOnDisk(status) && this.domainProcessAlive(pid, status.started)) {
       killed.push(pid);
       try {
         process.kill(pid, "SIGKILL");

@@ -73,7 +73,7 @@ export class KvmDriver extends HostedDriver {
     const report = (await claimSpare(this.dirs.run, program.script, planFile, this.runFile(name, "log"))) ?? (await this.spawnVmm(name, planFile, program));
     if (report.ok) {
       // after this start has returned: the spare's spawn does not delay it
-      setImmediate(() => startSpare(this.dirs.run, program, (pid) => this.domainProcessAlive(pid)));
+      setImmediate(() => startSpare(this.dirs.run, program, (pid) => this.domainProcessAlive(pid, undefined)));
       return { id: Number(report.fields[0]), pty: report.fields[1] ?? "" };
     }
     this.cleanupRun(name, false);

@@ -214,23 +214,32 @@ test.serial("a supervisor that stops answering: commands time out, and destroy s
   await dom.undefine();
 });
 
-test.serial("a supervisor that died unrecorded, its pid since another program's: the container is crashed, its cgroups go, the stranger stays", async (t) => {
+test.serial("a supervisor that died unrecorded, its pid since another process's: the container is crashed, its cgroups go, the other process stays", async (t) => {
   if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
   const { dom, init, supervisor } = await runningShell(t, "ghost");
-  // the supervisor dies without a word (the OOM killer, say), and its pid goes to another program
+  // the supervisor dies without a word (the OOM killer, say), and its pid goes to another
+  // process: another program, or (as likely) another container's supervisor
   const stranger = spawn("sleep", ["600"], { stdio: "ignore" });
   t.teardown(() => stranger.kill("SIGKILL"));
+  const bystander = await runningShell(t, "bystander");
   process.kill(supervisor, "SIGKILL");
   const statusFile = join(runDir, "ghost.status");
-  writeFileSync(statusFile, readFileSync(statusFile, "utf8").replace(/^supervisor \d+$/m, `supervisor ${stranger.pid}`));
-
-  const other = await lxc(t);
-  t.deepEqual(await (await other.lookupByName("ghost")).getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_CRASHED });
+  const status = readFileSync(statusFile, "utf8");
+  t.regex(status, /^started \d+$/m, "the supervisor records when it started");
+  for (const pid of [bystander.supervisor, stranger.pid]) {
+    writeFileSync(statusFile, status.replace(/^supervisor \d+$/m, `supervisor ${pid}`));
+    const other = await lxc(t); // a new process's view: it reads the status file
+    t.deepEqual(await (await other.lookupByName("ghost")).getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_CRASHED }, `pid ${pid}`);
+  }
   await dom.undefine(); // the next change ends whatever was left (init dies with its supervisor: PDEATHSIG)
   t.false(processAlive(init), "init is gone");
   await nothingLeft(t, "ghost", []);
   t.true(processAlive(stranger.pid!), "the program that has the pid now is not killed");
+  t.true(processAlive(bystander.supervisor), "nor the other container's supervisor");
+  t.deepEqual(await bystander.dom.getState(), { state: DomainState.VIR_DOMAIN_RUNNING, reason: 1 });
   t.is(readText(statusFile), "state shutoff\nreason crashed\n");
+  await bystander.dom.destroy();
+  await bystander.dom.undefine();
 });
 
 test.serial("a container over its memory limit is killed and reported crashed, and cleaned up", async (t) => {

@@ -329,6 +329,8 @@ test.serial("a VMM that stops answering: the console times out, and destroy kill
   const dom = await conn.createXML(`<domain type='kvm'><name>wedged</name><memory unit='MiB'>16</memory><os><type>hvm</type><kernel>${image}</kernel></os><on_crash>preserve</on_crash></domain>`);
   await eventFrom(crashed);
   const vmm = await dom.getID();
+  const started = readFileSync(`/proc/${vmm}/stat`, "utf8").split(") ")[1].split(" ")[19];
+  t.regex(readFileSync(join(runDir, "wedged.status"), "utf8"), new RegExp(`^started ${started}$`, "m"), "the VMM records when it started");
   process.kill(vmm, "SIGSTOP"); // it keeps its socket, and answers nothing
   process.env.VIRTKIT_CONTROL_WAIT_MS = "500";
   t.teardown(() => delete process.env.VIRTKIT_CONTROL_WAIT_MS);

@@ -17,7 +17,7 @@ import { Core, coreModule } from "../../host/core.js";
 import { loadNativeShim, type KvmShim } from "../../host/native.js";
 import { nodeShim } from "../../host/shim.js";
 import { dropStartupPages } from "../../host/resident-pages.js";
-import { writeAtomically } from "../hosted.js";
+import { processStartTicks, writeAtomically } from "../hosted.js";
 import { NOT_RUNNING_REPLY } from "../lxc/supervisor.js";
 import { GuestRunner } from "./guest-runner.js";
 import { SerialPty } from "./serial-pty.js";
@@ -128,9 +128,11 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
     report(line);
   };
 
+  /** When this process started: with its pid, it names this process for whoever reads the status. */
+  const startTicks = processStartTicks("self");
   const vcpuThreads = () => [runner.threadId, ...(mailboxes ? secondaryThreads(mailboxes) : [])].join(" ");
   const recordStatus = (state: "running" | "crashed" | "shutoff", reason: string) =>
-    writeAtomically(plan.status, `supervisor ${process.pid}\nvcpu ${vcpuThreads()}\nstate ${state}\nreason ${reason}\npaused ${runner.isPaused ? 1 : 0}\n`);
+    writeAtomically(plan.status, `supervisor ${process.pid}\nstarted ${startTicks}\nvcpu ${vcpuThreads()}\nstate ${state}\nreason ${reason}\npaused ${runner.isPaused ? 1 : 0}\n`);
 
   const server = createServer((client) => onFirstLine(client, (line, rest) => command(client, line.trim(), rest)));
 
