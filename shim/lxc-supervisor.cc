@@ -180,7 +180,9 @@ void recordStatus(const char *state, const char *reason, const std::string &deta
   std::string temp = plan.status + ".tmp";
   FILE *f = fopen(temp.c_str(), "we");
   if (!f) return;
-  fprintf(f, "supervisor %d\nstarted %lld\ninit %d\nstate %s\nreason %s\n", (int)getpid(), started, (int)initPid, state, reason);
+  fprintf(f, "supervisor %d\n", (int)getpid());
+  if (started >= 0) fprintf(f, "started %lld\n", started);  // without it, readers go by the pid alone
+  fprintf(f, "init %d\nstate %s\nreason %s\n", (int)initPid, state, reason);
   if (!detail.empty()) fprintf(f, "detail %s\n", detail.c_str());
   fflush(f);
   fsync(fileno(f));

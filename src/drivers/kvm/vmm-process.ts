@@ -130,9 +130,10 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
 
   /** When this process started: with its pid, it names this process for whoever reads the status. */
   const startTicks = processStartTicks("self");
+  const startedLine = startTicks === undefined ? "" : `started ${startTicks}\n`; // without it, readers go by the pid alone
   const vcpuThreads = () => [runner.threadId, ...(mailboxes ? secondaryThreads(mailboxes) : [])].join(" ");
   const recordStatus = (state: "running" | "crashed" | "shutoff", reason: string) =>
-    writeAtomically(plan.status, `supervisor ${process.pid}\nstarted ${startTicks}\nvcpu ${vcpuThreads()}\nstate ${state}\nreason ${reason}\npaused ${runner.isPaused ? 1 : 0}\n`);
+    writeAtomically(plan.status, `supervisor ${process.pid}\n${startedLine}vcpu ${vcpuThreads()}\nstate ${state}\nreason ${reason}\npaused ${runner.isPaused ? 1 : 0}\n`);
 
   const server = createServer((client) => onFirstLine(client, (line, rest) => command(client, line.trim(), rest)));
 
