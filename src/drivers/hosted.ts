@@ -45,7 +45,7 @@ const activeOnDisk = (status: Record<string, string>) => status.state === "runni
 const XML_SECURE_INACTIVE = 1 | 2;
 /** How long a change waits for another process's (libvirt waits 30 s for a job). */
 const LOCK_WAIT_MS = 30_000;
-/** How long a destroy waits for the processes it killed to be gone (libvirt waits up to 15 s after SIGKILL). */
+/** How long the driver waits for processes it killed to be gone (libvirt waits up to 15 s after SIGKILL). */
 const KILL_WAIT_MS = 5_000;
 /** How long after a directory's change its mtime is not trusted to show the next one. */
 const STAMP_SETTLE_NS = 50_000_000n;
@@ -85,13 +85,32 @@ export async function waitUntilGone(pids: readonly number[], ms = KILL_WAIT_MS):
 }
 
 /**
- * A process's start time (field 22 of /proc/PID/stat, clock ticks since boot), or undefined when
+ * The fields of a /proc/PID[/task/TID]/stat file, numbered as proc(5) numbers them (1 is the pid,
+ * 2 the command name, 14 utime), or undefined once the process (or thread) is gone.
+ */
+export function procStat(path: string): string[] | undefined {
+  const stat = readText(path);
+  if (stat === undefined) return undefined;
+  const nameEnd = stat.lastIndexOf(")"); // the name itself may hold spaces and parentheses
+  return ["", stat.slice(0, stat.indexOf(" ")), stat.slice(stat.indexOf("(") + 1, nameEnd), ...stat.slice(nameEnd + 2).split(" ")];
+}
+
+/**
+ * A process's start time (field 22 of its stat file, clock ticks since boot), or undefined when
  * there is none: with its pid it names one process for good, since a pid is reused only after
  * its process ended. Domains' processes record theirs in their status files ("started").
  */
 export function processStartTicks(pid: number | "self"): string | undefined {
-  const stat = readText(`/proc/${pid}/stat`);
-  return stat?.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  return procStat(`/proc/${pid}/stat`)?.[22];
+}
+
+/** SIGKILL to a process that may have ended meanwhile (then there is nothing to do). */
+export function killProcess(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // it ended meanwhile
+  }
 }
 
 export function readText(path: string): string | undefined {
@@ -596,11 +615,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     const killed = this.killOrphan(name);
     if (activeOnDisk(status) && this.domainProcessAlive(pid, status.started)) {
       killed.push(pid);
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // it ended meanwhile
-      }
+      killProcess(pid);
     }
     if (activeOnDisk(status)) writeAtomically(statusFile, `state shutoff\nreason ${reason}\n`);
     return killed;

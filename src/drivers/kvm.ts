@@ -4,14 +4,14 @@
 // serves control and console and runs vCPU 0; other vCPUs have threads of their own), which
 // outlives the process that started it. suspend/resume stop and restart the vCPUs; shutdown and
 // reboot press the ACPI power button.
-import { closeSync, existsSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, openSync, rmSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerrorOf } from "../errno.js";
 import type { DomainRef, DomainStatus } from "./driver.js";
-import { HostedDriver, hostedDirs, parseStatus, readText, writeAtomically } from "./hosted.js";
+import { HostedDriver, hostedDirs, parseStatus, procStat, readText, writeAtomically } from "./hosted.js";
 import { claimSpare, startSpare, type StartReport } from "./kvm/spare-vmm.js";
 import { noStartReport, readStartReport, START_WAIT_MS } from "./lxc/supervisor.js";
 
@@ -129,15 +129,11 @@ export class KvmDriver extends HostedDriver {
     status.cpuTime = 0;
     if (status.id < 0) return status;
     const fields = parseStatus(readText(this.runFile(d.name, "status")) ?? "");
-    try {
-      // /proc/PID/task/TID/stat of each vCPU thread: utime and stime (fields 14 and 15) in ticks of 10 ms
-      for (const thread of (fields.vcpu ?? "").split(" ")) {
-        const stat = readFileSync(`/proc/${fields.supervisor}/task/${thread}/stat`, "utf8");
-        const after = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        status.cpuTime += (Number(after[11]) + Number(after[12])) * 10_000_000;
-      }
-    } catch {
-      // the guest is ending: no CPU time to report
+    // each vCPU thread's utime and stime (fields 14 and 15) in ticks of 10 ms
+    for (const thread of (fields.vcpu ?? "").split(" ")) {
+      const stat = procStat(`/proc/${fields.supervisor}/task/${thread}/stat`);
+      if (stat === undefined) break; // the guest is ending: no more CPU time to report
+      status.cpuTime += (Number(stat[14]) + Number(stat[15])) * 10_000_000;
     }
     return status;
   }

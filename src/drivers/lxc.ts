@@ -9,7 +9,7 @@ import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerrorOf } from "../errno.js";
 import { CoreDomainRef } from "./core-driver.js";
 import type { DomainRef, DomainStatus, TypedParameter } from "./driver.js";
-import { HostedDriver, hostedDirs, readText, waitUntilGone, writeAtomically } from "./hosted.js";
+import { HostedDriver, hostedDirs, killProcess, readText, waitUntilGone, writeAtomically } from "./hosted.js";
 import { applyHostSteps, applySettings, cgroupFacts, cgroupFiles, removeCgroups, type CgroupFiles } from "./lxc/host.js";
 import { startSupervisor } from "./lxc/supervisor.js";
 
@@ -131,11 +131,7 @@ export class LxcDriver extends HostedDriver {
       try {
         for (const pid of this.shim.cgroupRead(join(dir, "cgroup.procs")).split("\n").filter(Boolean).map(Number)) {
           killed.push(pid);
-          try {
-            process.kill(pid, "SIGKILL");
-          } catch {
-            // it ended meanwhile
-          }
+          killProcess(pid);
         }
       } catch {
         // the group is gone already

@@ -10,6 +10,7 @@ import { DomainCrashedReason, DomainShutoffReason, DomainState, ErrorNumber, Vir
 import type { ConsoleStream } from "../../src/drivers/driver.js";
 import { eventFrom, openForTest, processAlive, processesLeft, processesRunning } from "../support/hosted.js";
 import { NOT_RUNNING_REPLY, supervisorCommand } from "../../src/drivers/lxc/supervisor.js";
+import { processStartTicks } from "../../src/drivers/hosted.js";
 import { readCoreFile } from "../support/elf-core.js";
 import { canBoot, cannotBootReason, hasHardwareKvm, initramfs, kernel, TRIPLE_FAULT_MARK, TRIPLE_FAULT_MARK_AT, tripleFaultImage } from "./guest.js";
 
@@ -267,13 +268,21 @@ test.serial("the VMM outlives the command that started it; another process destr
   await dom.undefine();
 });
 
+/** The next lifecycle event of kind `event` on conn, as [event, detail]. */
+const nextEvent = (conn: Connection, event: number) => new Promise<[number, number]>((resolve) => conn.on("lifecycle", (_d, e, detail) => e === event && resolve([e, detail])));
+
+/** A transient guest that triple-faults at once (no boot to wait for), its on_crash action given. */
+function faultingGuestXml(name: string, onCrash: string): string {
+  const image = join(base, "triple-fault.bzImage");
+  if (!existsSync(image)) writeFileSync(image, tripleFaultImage());
+  return `<domain type='kvm'><name>${name}</name><memory unit='MiB'>16</memory><os><type>hvm</type><kernel>${image}</kernel></os><on_crash>${onCrash}</on_crash></domain>`;
+}
+
 test.serial("a guest that triple-faults ends crashed (on_crash destroy), its memory dumped first with coredump-destroy, or stays crashed with preserve", async (t) => {
   if (!hasHardwareKvm || !root) return t.pass("needs root and a hardware-assisted /dev/kvm: npm run test:kvm runs this");
   const conn = await kvm(t);
-  const image = join(base, "triple-fault.bzImage");
-  writeFileSync(image, tripleFaultImage());
-  const xml = (onCrash: string) => `<domain type='kvm'><name>faulty</name><memory unit='MiB'>16</memory><os><type>hvm</type><kernel>${image}</kernel></os><on_crash>${onCrash}</on_crash></domain>`;
-  const stoppedEvent = () => new Promise<[number, number]>((resolve) => conn.on("lifecycle", (_d, event, detail) => event === 5 && resolve([event, detail])));
+  const xml = (onCrash: string) => faultingGuestXml("faulty", onCrash);
+  const stoppedEvent = () => nextEvent(conn, 5);
   let stopped = stoppedEvent();
   await conn.createXML(xml("destroy"));
   t.deepEqual(await eventFrom(stopped), [5, 2]); // stopped, crashed
@@ -301,7 +310,7 @@ test.serial("a guest that triple-faults ends crashed (on_crash destroy), its mem
   t.regex(readFileSync(join(runDir, "faulty.log"), "utf8"), /guest memory dumped to .*faulty-/);
 
   // preserve: the crashed guest stays, crashed (panicked), its VMM holding it, until destroyed
-  const crashed = new Promise<[number, number]>((resolve) => conn.on("lifecycle", (_d, event, detail) => event === 8 && resolve([event, detail])));
+  const crashed = nextEvent(conn, 8);
   const dom = await conn.createXML(xml("preserve"));
   t.deepEqual(await eventFrom(crashed), [8, 0]); // crashed, panicked
   t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_CRASHED, reason: DomainCrashedReason.VIR_DOMAIN_CRASHED_PANICKED });
@@ -318,24 +327,20 @@ test.serial("a guest that triple-faults ends crashed (on_crash destroy), its mem
   await noVmmLeft(t, "faulty");
 });
 
-
 test.serial("a VMM that stops answering: the console times out, and destroy kills it and records the guest destroyed", async (t) => {
   if (!hasHardwareKvm || !root) return t.pass("needs root and a hardware-assisted /dev/kvm: npm run test:kvm runs this");
   const conn = await kvm(t);
-  const image = join(base, "wedged.bzImage");
-  writeFileSync(image, tripleFaultImage());
   // a guest kept crashed needs no boot: the quickest VMM to hold
-  const crashed = new Promise<void>((resolve) => conn.on("lifecycle", (_d, event) => event === 8 && resolve()));
-  const dom = await conn.createXML(`<domain type='kvm'><name>wedged</name><memory unit='MiB'>16</memory><os><type>hvm</type><kernel>${image}</kernel></os><on_crash>preserve</on_crash></domain>`);
+  const crashed = nextEvent(conn, 8);
+  const dom = await conn.createXML(faultingGuestXml("wedged", "preserve"));
   await eventFrom(crashed);
   const vmm = await dom.getID();
-  const started = readFileSync(`/proc/${vmm}/stat`, "utf8").split(") ")[1].split(" ")[19];
-  t.regex(readFileSync(join(runDir, "wedged.status"), "utf8"), new RegExp(`^started ${started}$`, "m"), "the VMM records when it started");
+  t.regex(readFileSync(join(runDir, "wedged.status"), "utf8"), new RegExp(`^started ${processStartTicks(vmm)}$`, "m"), "the VMM records when it started");
   process.kill(vmm, "SIGSTOP"); // it keeps its socket, and answers nothing
   process.env.VIRTKIT_CONTROL_WAIT_MS = "500";
   t.teardown(() => delete process.env.VIRTKIT_CONTROL_WAIT_MS);
   await t.throwsAsync(dom.openConsole(), { code: ErrorNumber.VIR_ERR_OPERATION_TIMEOUT, message: "Timed out during operation: the domain's process did not answer 'console' within 0.5 s" });
-  const stopped = new Promise<[number, number]>((resolve) => conn.on("lifecycle", (_d, event, detail) => event === 5 && resolve([event, detail])));
+  const stopped = nextEvent(conn, 5);
   await dom.destroy();
   t.deepEqual(await eventFrom(stopped), [5, 1]); // stopped, destroyed
   t.false(await stillRunning(vmm), "the VMM is killed");

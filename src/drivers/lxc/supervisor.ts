@@ -25,8 +25,7 @@ export class NoAnswerError extends Error {
 }
 
 /** Calls `onTimeout` (once) unless `settled` is called within `ms`. */
-function deadline(ms: number | undefined, onTimeout: () => void): () => void {
-  if (ms === undefined) return () => {};
+function deadline(ms: number, onTimeout: () => void): () => void {
   const timer = setTimeout(onTimeout, ms);
   return () => clearTimeout(timer);
 }
@@ -34,14 +33,14 @@ function deadline(ms: number | undefined, onTimeout: () => void): () => void {
 /**
  * Reads a started process's report to the end of its pipe: "ok" and its fields, or "error", the
  * failed step's words and an errno (tab-separated; the container supervisor and the kvm VMM).
- * With `waitMs`, a report that has not ended by then fails with NoAnswerError, and the stream is
+ * A report that has not ended within `waitMs` fails with NoAnswerError, and the stream is
  * destroyed (a file stream closes its descriptor once a read in flight returns).
  */
-export async function readStartReport(stream: NodeJS.ReadableStream, waitMs?: number): Promise<{ ok: true; fields: string[] } | { ok: false; step: string; errno: number }> {
+export async function readStartReport(stream: NodeJS.ReadableStream, waitMs: number): Promise<{ ok: true; fields: string[] } | { ok: false; step: string; errno: number }> {
   const text = await new Promise<string>((resolve, reject) => {
     let data = "";
     const settled = deadline(waitMs, () => {
-      reject(new NoAnswerError(waitMs!));
+      reject(new NoAnswerError(waitMs));
       (stream as NodeJS.ReadableStream & { destroy?(): void }).destroy?.();
     });
     stream.setEncoding("utf8");
