@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { canonicalizeDomainXML } from "../src/index.js";
 import { Core } from "../src/host/core.js";
-import { sharedPath } from "../test/support/shared.js";
+import { fixturePath } from "../test/support/fixtures.js";
 import { measureDomains } from "./domains.js";
 import { measureStartup } from "./cli-startup.js";
 import { reportKvm } from "./kvm.js";
@@ -53,12 +53,7 @@ function libvirtDefineRate(): number | undefined {
 }
 
 function corpusDocuments(): string[] {
-  let root: string;
-  try {
-    root = sharedPath("corpus", "libvirt", "tests");
-  } catch {
-    return []; // the corpus is optional for the benchmark
-  }
+  const root = fixturePath("libvirt", "tests");
   const docs: string[] = [];
   for (const dir of ["genericxml2xmlindata", "lxcxml2xmldata", "qemuxmlconfdata"]) {
     try {

@@ -3,10 +3,9 @@
 // the test suite replays against virtkit. Usage: node scripts/capture-virsh.mjs
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 
-const shared = process.env.VIRTKIT_SHARED_DIR ?? resolve("..", "shared");
-const dirs = { fixtures: resolve("test/cli/fixtures"), inputs: join(shared, "virsh-golden", "inputs") };
+const dirs = { fixtures: resolve("test/cli/fixtures"), inputs: resolve("test/fixtures/virsh-golden/inputs") };
 
 /** The words of a shell command line, as bash would pass them (quotes and backslashes). */
 function shellWords(line) {

@@ -2,9 +2,9 @@
 import test from "ava";
 import { readFileSync } from "node:fs";
 import { canonicalizeDomainXML, parseDomainXML, VirtError, ErrorNumber, ErrorDomain } from "../src/index.js";
-import { sharedPath } from "./support/shared.js";
+import { fixturePath } from "./support/fixtures.js";
 
-const golden = (name: string) => readFileSync(sharedPath("virsh-golden", name), "utf8");
+const golden = (name: string) => readFileSync(fixturePath("virsh-golden", name), "utf8");
 const input = (name: string) => golden(`inputs/${name}`);
 
 /** The libvirt error message a virsh golden file shows (the line after "error: Failed to ..."). */

@@ -1,14 +1,14 @@
-// Every virsh 9.0 transcript in shared/virsh-golden, replayed with `virsh` replaced by virtkit:
-// stdout, stderr and the exit status must match byte for byte (after the golden README's masks).
+// Every virsh 9.0 transcript in test/fixtures/virsh-golden, replayed with `virsh` replaced by virtkit:
+// stdout, stderr and the exit status must match byte for byte (after the masks test/fixtures/README.md names).
 import test from "ava";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { openConnection } from "../../src/index.js";
 import { masked, readGolden, runCli, type Transcript } from "../support/cli.js";
-import { sharedPath } from "../support/shared.js";
+import { fixturePath } from "../support/fixtures.js";
 
-const inputs = sharedPath("virsh-golden", "inputs");
+const inputs = fixturePath("virsh-golden", "inputs");
 const saveDir = mkdtempSync(join(tmpdir(), "virtkit-golden-"));
 
 const NOT_RUNNING_TEST = "error: internal error: domain 'small' not running\n";
@@ -43,7 +43,7 @@ function same(t: import("ava").ExecutionContext, actual: Transcript, expected: T
   t.is(actual.status, expected.status, "exit status");
 }
 
-const files = readdirSync(sharedPath("virsh-golden")).filter((f) => f.endsWith(".txt")).sort();
+const files = readdirSync(fixturePath("virsh-golden")).filter((f) => f.endsWith(".txt")).sort();
 
 for (const name of files.filter((f) => !f.startsWith("qemu-") && f !== "lxc-flow.txt")) {
   test.serial(name, async (t) => {
@@ -55,7 +55,7 @@ for (const name of files.filter((f) => !f.startsWith("qemu-") && f !== "lxc-flow
 
 /**
  * The qemu:///system transcripts were taken one virsh process per step, in this order (the
- * golden README), on a node where q1 was already defined. They are replayed in that order on
+ * fixtures README), on a node where q1 was already defined. They are replayed in that order on
  * test:///default, kept alive between steps by an extra connection, since virtkit's test driver
  * follows the real drivers' rules. Driver-specific dominfo lines (id, OS type, CPU time,
  * security driver) are left out of that one comparison.

@@ -1,4 +1,4 @@
-// More virsh 9.0 transcripts beyond the shared golden set, recorded from the real virsh by
+// More virsh 9.0 transcripts beyond the golden set in test/fixtures, recorded from the real virsh by
 // scripts/capture-virsh.mjs (virsh-extra-cases.txt lists the command lines): parsing corners,
 // option errors, list filters, tuning, devices. Each must match byte for byte, after the masks.
 import test from "ava";
@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import { masked, runCli } from "../support/cli.js";
-import { sharedPath } from "../support/shared.js";
+import { fixturePath } from "../support/fixtures.js";
 
 interface Recorded {
   line: string;
@@ -18,7 +18,7 @@ interface Recorded {
 }
 
 const recorded = JSON.parse(readFileSync(new URL("virsh-extra.json", import.meta.url), "utf8")) as { virsh: string; cases: Recorded[] };
-const dirs = { fixtures: fileURLToPath(new URL("fixtures", import.meta.url)), inputs: sharedPath("virsh-golden", "inputs") };
+const dirs = { fixtures: fileURLToPath(new URL("fixtures", import.meta.url)), inputs: fixturePath("virsh-golden", "inputs") };
 
 /**
  * The recording machine was named "vm", and absolute paths there began elsewhere: both are

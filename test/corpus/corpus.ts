@@ -1,9 +1,9 @@
-// Reads the libvirt compatibility corpus (../shared/corpus/libvirt) and its MANIFEST.tsv.
+// Reads libvirt's XML test corpus (test/fixtures/libvirt) and its MANIFEST.tsv.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { sharedPath } from "../support/shared.js";
+import { fixturePath } from "../support/fixtures.js";
 
-export const CORPUS_DIR = sharedPath("corpus", "libvirt");
+export const CORPUS_DIR = fixturePath("libvirt");
 
 export interface CorpusCase {
   suite: string;

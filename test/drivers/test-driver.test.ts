@@ -9,9 +9,9 @@ import {
   ConnectListAllDomainsFlags as L, DomainEventType as E, DomainModificationImpact as Impact, DomainState as S,
   DomainVcpuFlags, ErrorNumber, openConnection, VirtError, type Connection, type Domain,
 } from "../../src/index.js";
-import { sharedPath } from "../support/shared.js";
+import { fixturePath } from "../support/fixtures.js";
 
-const golden = (name: string) => readFileSync(sharedPath("virsh-golden", name), "utf8");
+const golden = (name: string) => readFileSync(fixturePath("virsh-golden", name), "utf8");
 /** The stdout of a golden file, without virsh's trailing empty line. */
 const goldenOut = (name: string) => golden(name).split("\n").slice(1).join("\n").split("\n--- stderr")[0].replace(/\n+$/, "\n");
 const SMALL = golden("inputs/small.xml");
@@ -291,7 +291,7 @@ test("a closed connection and unknown URIs fail as libvirt does", async (t) => {
 });
 
 test("test:///PATH loads libvirt's example node", async (t) => {
-  const conn = await openConnection(`test://${sharedPath("corpus", "libvirt", "examples", "xml", "test", "testnode.xml")}`);
+  const conn = await openConnection(`test://${fixturePath("libvirt", "examples", "xml", "test", "testnode.xml")}`);
   const doms = await conn.listAllDomains();
   t.deepEqual(doms.map((d) => d.name), ["fv0", "fc4", "fc5"]);
   t.deepEqual(await Promise.all(doms.map((d) => d.getID())), [1, 2, 3], "running domains get ids in document order");

@@ -1,7 +1,7 @@
 // Running the command line in-process, and reading virsh's golden transcripts.
 import { readFileSync } from "node:fs";
 import { runVirtkit } from "../../src/cli/run.js";
-import { sharedPath } from "./shared.js";
+import { fixturePath } from "./fixtures.js";
 
 export interface Transcript {
   args: string[];
@@ -38,7 +38,7 @@ export function shellWords(line: string): string[] {
  * "--- exit N ---". Files holding several runs (lxc-flow.txt) give several transcripts.
  */
 export function readGolden(name: string): Transcript[] {
-  const text = readFileSync(sharedPath("virsh-golden", name), "utf8");
+  const text = readFileSync(fixturePath("virsh-golden", name), "utf8");
   const runs: Transcript[] = [];
   const re = /^\$ virsh (.*)\n([\s\S]*?)--- stderr ---\n([\s\S]*?)--- exit (\d+) ---\n?/gm;
   for (let m; (m = re.exec(text)); ) runs.push({ args: shellWords(m[1]), stdout: m[2], stderr: m[3], status: Number(m[4]) });
@@ -46,7 +46,7 @@ export function readGolden(name: string): Transcript[] {
 }
 
 /**
- * Hides what differs between runs (the golden README's list): CPU times (the test driver's
+ * Hides what differs between runs (test/fixtures/README.md names them): CPU times (the test driver's
  * wall clock) and random UUIDs of domains defined without one.
  */
 export function masked(text: string): string {
