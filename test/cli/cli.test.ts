@@ -2,8 +2,7 @@
 // $EDITOR, help for every command, timing, and the installed executable itself.
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -11,6 +10,7 @@ import { COMMANDS } from "../../src/cli/commands/index.js";
 import { parseCommand, ParseError, splitCommandString } from "../../src/cli/parser.js";
 import { findCommand } from "../../src/cli/commands/index.js";
 import { readGolden, runCli } from "../support/cli.js";
+import { tempDir } from "../support/temp.js";
 
 const fixtures = fileURLToPath(new URL("fixtures", import.meta.url));
 
@@ -46,7 +46,7 @@ test.serial("every command has a table help can print, listing all its options",
 });
 
 test.serial("the default URI comes from VIRTKIT_DEFAULT_URI, then LIBVIRT_DEFAULT_URI, else test:///default", async (t) => {
-  const node = join(mkdtempSync(join(tmpdir(), "virtkit-uri-")), "node.xml");
+  const node = join(tempDir("virtkit-uri"), "node.xml");
   writeFileSync(node, "<node><domain type='test'><name>only</name><memory>1024</memory><os><type>hvm</type></os></domain></node>");
   t.is((await runCli(["uri"])).stdout, "test:///default\n\n");
   t.is((await runCli(["uri"], { env: { LIBVIRT_DEFAULT_URI: `test://${node}` } })).stdout, `test://${node}\n\n`);
@@ -69,7 +69,7 @@ test.serial("with no command, an interactive shell reads commands line by line",
 
 /** An editor: a shell script applying a sed expression to the file it is given. */
 function editor(expression: string): string {
-  const script = join(mkdtempSync(join(tmpdir(), "virtkit-editor-")), "edit.sh");
+  const script = join(tempDir("virtkit-editor"), "edit.sh");
   writeFileSync(script, `#!/bin/sh\nsed -i "${expression}" "$1"\n`);
   chmodSync(script, 0o755);
   return script;
@@ -105,7 +105,7 @@ test.serial("nodecpustats --percent compares two samples a second apart", async 
 });
 
 test.serial("save and restore take relative file names from the working directory", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "virtkit-save-"));
+  const dir = tempDir("virtkit-save");
   const { stdout, stderr } = await runCli(["-c", "test:///default", "save test test.img; restore test.img; domstate test --reason"], { cwd: dir });
   t.is(stderr, "");
   t.is(stdout, "\nDomain 'test' saved to test.img\n\nDomain restored from test.img\n\nrunning (restored)\n\n");

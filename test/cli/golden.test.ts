@@ -1,15 +1,17 @@
 // Every virsh 9.0 transcript in test/fixtures/virsh-golden, replayed with `virsh` replaced by virtkit:
 // stdout, stderr and the exit status must match byte for byte (after the masks test/fixtures/README.md names).
 import test from "ava";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { readdirSync, rmSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { openConnection } from "../../src/index.js";
 import { masked, readGolden, runCli, type Transcript } from "../support/cli.js";
 import { fixturePath } from "../support/fixtures.js";
+import { needsRoot, testIf } from "../support/gated.js";
+import { tempDir } from "../support/temp.js";
 
 const inputs = fixturePath("virsh-golden", "inputs");
-const saveDir = mkdtempSync(join(tmpdir(), "virtkit-golden-"));
+const saveDir = tempDir("virtkit-golden");
 
 const NOT_RUNNING_TEST = "error: internal error: domain 'small' not running\n";
 const NOT_RUNNING_REAL = "error: Requested operation is not valid: domain is not running\n";
@@ -108,9 +110,8 @@ test.serial("qemu-*.txt, replayed in order on the test driver", async (t) => {
  */
 const C1 = "<domain type='lxc'><name>c1</name><memory>65536</memory><os><type>exe</type><init>/bin/sh</init></os><devices><console type='pty'/></devices></domain>";
 
-test.serial("lxc-flow.txt, replayed on lxc:///system", async (t) => {
-  if (process.getuid?.() !== 0) return t.pass("needs root (containers); CI runs as root");
-  const state = mkdtempSync(join(tmpdir(), "virtkit-golden-lxc-"));
+testIf(needsRoot("containers")).serial("lxc-flow.txt, replayed on lxc:///system", async (t) => {
+  const state = tempDir("virtkit-golden-lxc");
   process.env.VIRTKIT_CONFIG_DIR = join(state, "etc");
   process.env.VIRTKIT_RUN_DIR = join(state, "run");
   const conn = await openConnection("lxc:///system");

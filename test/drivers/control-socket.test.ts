@@ -2,17 +2,18 @@
 // against fake processes: every wait ends, with an answer or NoAnswerError, however the process
 // misbehaves; a wedged process never holds a caller (and the node's lock) for good.
 import test from "ava";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { controlWaitMs, NoAnswerError, openConsoleSocket, readStartReport, startSupervisor, supervisorCommand } from "../../src/drivers/lxc/supervisor.js";
 import { loadNativeShim } from "../../src/host/native.js";
 import { processesLeft } from "../support/hosted.js";
+import { tempDir } from "../support/temp.js";
 
 /** A control socket whose process does `serve` with each client. */
 async function fakeProcess(t: import("ava").ExecutionContext, serve: (client: Socket) => void): Promise<string> {
-  const dir = mkdtempSync("/tmp/virtkit-control-test-");
+  const dir = tempDir("virtkit-control-test", "/tmp");
   const path = join(dir, "sock");
   const clients: Socket[] = [];
   const server: Server = createServer((client) => {
@@ -77,7 +78,7 @@ test("a start report is read to its end; one that does not end within the wait f
 
 test("a supervisor that never reports its start is killed, and the start fails by name", async (t) => {
   // a stand-in with the supervisor's name (the shim spawns nothing else), which holds the report pipe and says nothing
-  const dir = mkdtempSync("/tmp/virtkit-control-test-");
+  const dir = tempDir("virtkit-control-test", "/tmp");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const program = join(dir, "virtkit-lxc-supervisor");
   writeFileSync(program, "#!/bin/sh\nexec sleep 600\n", { mode: 0o755 });

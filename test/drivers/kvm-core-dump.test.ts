@@ -1,17 +1,17 @@
 // on_crash coredump-*: the ELF core file a crashed guest's memory goes to (no /dev/kvm needed:
 // the registers come from a stand-in for the shim's KVM_GET_REGS/KVM_GET_SREGS).
 import test from "ava";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Core, coreModule } from "../../src/host/core.js";
 import type { KvmShim } from "../../src/host/native.js";
 import { MockShim } from "../../src/host/mock.js";
 import { dumpTimeStamp, writeCoreDump } from "../../src/drivers/kvm/core-dump.js";
 import { readCoreFile } from "../support/elf-core.js";
+import { tempDir } from "../support/temp.js";
 
 const core = new Core(coreModule(), new MockShim(0));
-const dir = mkdtempSync(join(tmpdir(), "virtkit-core-dump-"));
+const dir = tempDir("virtkit-core-dump");
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
 /** vCPU fd n's registers: rax = 0xa000 + n, rbx = 0xb000 + n, rsp, rip, rflags; cs 0x10, ss 0x18, fs base. */

@@ -1,14 +1,16 @@
 // The kvm driver's spare VMM process, without KVM: it gets ready at the lowest priority, takes one
-// claim (the start then fails here, on a missing kernel, after the whole hand-over), and leaves
+// claim (the start then fails, after the whole hand-over, on a serial file it cannot open: the
+// first step of a start, before /dev/kvm, so it fails alike with and without KVM), and leaves
 // when it is replaced or its run directory goes. test/kvm/ boots guests in spares on real KVM.
 import test from "ava";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { claimSpare, programIdentity, readySpare, spareFiles, sparePid, startSpare } from "../../src/drivers/kvm/spare-vmm.js";
 import { processAlive } from "../support/hosted.js";
+import { tempDir } from "../support/temp.js";
 
 const program = { execArgv: [], script: fileURLToPath(new URL("../../dist/kvm-vmm.cjs", import.meta.url)) };
 
@@ -28,7 +30,7 @@ function startReadySpare(run: string): Promise<number> {
 }
 
 test.serial("a spare gets ready at the lowest priority and takes one start", async (t) => {
-  const run = mkdtempSync("/tmp/virtkit-spare-test-");
+  const run = tempDir("virtkit-spare-test", "/tmp");
   t.teardown(() => rmSync(run, { recursive: true, force: true }));
   const pid = await startReadySpare(run);
   t.is(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[16], "19", "nice 19 while it waits");
@@ -36,10 +38,11 @@ test.serial("a spare gets ready at the lowest priority and takes one start", asy
   t.is(sparePid(run, program.script, processAlive), pid, "one spare per node");
 
   const plan = join(run, "g.plan");
-  writeFileSync(plan, `control\t${join(run, "g.sock")}\nstatus\t${join(run, "g.status")}\nmemory\t16777216\nvcpus\t1\nkernel\t/no/such/kernel\n`);
+  const serial = join(run, "no-such-dir", "g.serial");
+  writeFileSync(plan, `control\t${join(run, "g.sock")}\nstatus\t${join(run, "g.status")}\nmemory\t16777216\nvcpus\t1\nkernel\t/no/such/kernel\nserial\tfile\t${serial}\n`);
   t.is(await claimSpare(run, "/another/vmm.cjs", plan, join(run, "g.log")), undefined, "a start of another program does not claim it");
   const report = await claimSpare(run, program.script, plan, join(run, "g.log"));
-  t.deepEqual(report, { ok: false, step: "open /no/such/kernel", errno: 2 });
+  t.deepEqual(report, { ok: false, step: `open ${serial}`, errno: 2 });
   t.false(existsSync(spareFiles(run).socket(pid)), "a claimed spare is no longer waiting");
   t.false(existsSync(spareFiles(run).pid));
   await until(() => !processAlive(pid), "the failed start's process to end");
@@ -47,7 +50,7 @@ test.serial("a spare gets ready at the lowest priority and takes one start", asy
 });
 
 test.serial("a replaced spare, or one whose run directory goes, leaves", async (t) => {
-  const run = mkdtempSync("/tmp/virtkit-spare-test-");
+  const run = tempDir("virtkit-spare-test", "/tmp");
   t.teardown(() => rmSync(run, { recursive: true, force: true }));
   const first = await startReadySpare(run);
   writeFileSync(spareFiles(run).pid, `1 0 ${program.script}\n`);
@@ -62,7 +65,7 @@ test.serial("a replaced spare, or one whose run directory goes, leaves", async (
 });
 
 test.serial("VIRTKIT_KVM_SPARE=0 turns spares off", async (t) => {
-  const run = mkdtempSync("/tmp/virtkit-spare-test-");
+  const run = tempDir("virtkit-spare-test", "/tmp");
   t.teardown(() => rmSync(run, { recursive: true, force: true }));
   process.env.VIRTKIT_KVM_SPARE = "0";
   t.teardown(() => delete process.env.VIRTKIT_KVM_SPARE);
@@ -72,7 +75,7 @@ test.serial("VIRTKIT_KVM_SPARE=0 turns spares off", async (t) => {
 });
 
 test.serial("a claimed spare that never reports is killed, and the start fails by name", async (t) => {
-  const run = mkdtempSync("/tmp/virtkit-spare-test-");
+  const run = tempDir("virtkit-spare-test", "/tmp");
   t.teardown(() => rmSync(run, { recursive: true, force: true }));
   // a wedged spare: a process the pid file names, and a socket that takes the claim and says nothing
   const wedged = spawn("sleep", ["600"], { stdio: "ignore" });

@@ -1,16 +1,18 @@
 // lxc:/// for real: containers in namespaces with cgroup limits on this host (v1, hybrid or v2),
 // through the public API, with the state on disk shared by every process. Needs root (CI is).
 import test from "ava";
+import { needsRoot, testIf } from "../support/gated.js";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainState, DomainShutoffReason, ErrorNumber, openConnection, VirtError, type Connection } from "../../src/index.js";
 import { cgroupFacts } from "../../src/drivers/lxc/host.js";
 import { eventFrom, openForTest, processAlive, processesLeft } from "../support/hosted.js";
+import { tempDir } from "../support/temp.js";
 
-const root = process.getuid?.() === 0;
-const base = mkdtempSync("/tmp/virtkit-lxc-test-");
+const asRoot = testIf(needsRoot("namespaces, cgroups"));
+const base = tempDir("virtkit-lxc-test", "/tmp");
 chmodSync(base, 0o711); // containers in a user namespace pass through it as their mapped root
 process.env.VIRTKIT_CONFIG_DIR = join(base, "etc");
 process.env.VIRTKIT_RUN_DIR = join(base, "run");
@@ -54,8 +56,7 @@ function readText(path: string): string {
 }
 
 
-test.serial("a container runs init as PID 1 with its hostname, limits and a read-only host root", async (t) => {
-  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+asRoot.serial("a container runs init as PID 1 with its hostname, limits and a read-only host root", async (t) => {
   const conn = await lxc(t);
   const dom = await conn.defineXML(xml("c1", SHELL, "<cputune><shares>512</shares></cputune>"));
   await dom.create();
@@ -84,8 +85,7 @@ test.serial("a container runs init as PID 1 with its hostname, limits and a read
   await dom.undefine();
 });
 
-test.serial("suspend and resume freeze and thaw the container's cgroup", async (t) => {
-  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+asRoot.serial("suspend and resume freeze and thaw the container's cgroup", async (t) => {
   const conn = await lxc(t);
   const dom = await conn.createXML(xml("frozen", SHELL));
   const freezer = v2 ? join(cgroupDir("frozen", ""), "cgroup.freeze") : join(cgroupDir("frozen", "freezer"), "freezer.state");
@@ -102,8 +102,7 @@ test.serial("suspend and resume freeze and thaw the container's cgroup", async (
   await t.throwsAsync(conn.lookupByName("frozen"), { instanceOf: VirtError }, "a transient domain is gone once stopped");
 });
 
-test.serial("init ending by itself: exit 0 is a shutdown, anything else a crash", async (t) => {
-  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+asRoot.serial("init ending by itself: exit 0 is a shutdown, anything else a crash", async (t) => {
   const conn = await lxc(t);
   for (const [init, reason] of [
     ["/bin/true", DomainShutoffReason.VIR_DOMAIN_SHUTOFF_SHUTDOWN],
@@ -139,8 +138,7 @@ async function waitForStatus(name: string): Promise<void> {
   });
 }
 
-test.serial("another process sees the same node: a container outlives the process that started it", async (t) => {
-  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+asRoot.serial("another process sees the same node: a container outlives the process that started it", async (t) => {
   const cli = fileURLToPath(new URL("../../dist/cli.cjs", import.meta.url));
   const env = { ...process.env };
   const run = (cmd: string) => spawnSync(process.execPath, [cli, "-c", "lxc:///system", cmd], { encoding: "utf8", env });
@@ -159,8 +157,7 @@ test.serial("another process sees the same node: a container outlives the proces
   await dom.undefine();
 });
 
-test.serial("a failed start leaves no process, cgroup, socket or mount behind", async (t) => {
-  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+asRoot.serial("a failed start leaves no process, cgroup, socket or mount behind", async (t) => {
   const conn = await lxc(t);
   const cases: [string, string, RegExp][] = [
     ["noinit", xml("noinit", "/no/such/init"), /^internal error: guest failed to start: cannot find init path '\/no\/such\/init' relative to container root: No such file or directory$/],
@@ -189,8 +186,7 @@ async function runningShell(t: import("ava").ExecutionContext, name: string) {
   return { dom, init: initPid(name), supervisor: await dom.getID() };
 }
 
-test.serial("a supervisor that stops answering: commands time out, and destroy still ends the container and leaves nothing", async (t) => {
-  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+asRoot.serial("a supervisor that stops answering: commands time out, and destroy still ends the container and leaves nothing", async (t) => {
   const { dom, init, supervisor } = await runningShell(t, "wedged");
   process.kill(supervisor, "SIGSTOP"); // it keeps its socket, and answers nothing
   process.env.VIRTKIT_CONTROL_WAIT_MS = "300";
@@ -214,8 +210,7 @@ test.serial("a supervisor that stops answering: commands time out, and destroy s
   await dom.undefine();
 });
 
-test.serial("a supervisor that died unrecorded, its pid since another process's: the container is crashed, its cgroups go, the other process stays", async (t) => {
-  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+asRoot.serial("a supervisor that died unrecorded, its pid since another process's: the container is crashed, its cgroups go, the other process stays", async (t) => {
   const { dom, init, supervisor } = await runningShell(t, "ghost");
   // the supervisor dies without a word (the OOM killer, say), and its pid goes to another
   // process: another program, or (as likely) another container's supervisor
@@ -242,8 +237,7 @@ test.serial("a supervisor that died unrecorded, its pid since another process's:
   await bystander.dom.undefine();
 });
 
-test.serial("a container over its memory limit is killed and reported crashed, and cleaned up", async (t) => {
-  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+asRoot.serial("a container over its memory limit is killed and reported crashed, and cleaned up", async (t) => {
   const conn = await lxc(t);
   // 8 MiB is far too little for python; the OOM killer ends init.
   const dom = await conn.defineXML(xml("oom", "/usr/bin/python3", "", "<console type='pty'/>").replace("<memory unit='MiB'>64</memory>", "<memory unit='MiB'>8</memory>").replace("</init>", "</init><initarg>-c</initarg><initarg>x = bytearray(64 &lt;&lt; 20)</initarg>"));
@@ -256,8 +250,7 @@ test.serial("a container over its memory limit is killed and reported crashed, a
   await dom.undefine();
 });
 
-test.serial("scheduler parameters and memory change a running container's cgroups", async (t) => {
-  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+asRoot.serial("scheduler parameters and memory change a running container's cgroups", async (t) => {
   const conn = await lxc(t);
   const dom = await conn.defineXML(xml("tuned", SHELL));
   await dom.create();
@@ -286,8 +279,7 @@ test.serial("scheduler parameters and memory change a running container's cgroup
   await dom.undefine();
 });
 
-test.serial("listeners hear a container end by itself, and the console carries the guest's bytes", async (t) => {
-  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+asRoot.serial("listeners hear a container end by itself, and the console carries the guest's bytes", async (t) => {
   const conn = await lxc(t);
   const dom = await conn.defineXML(xml("talk", SHELL));
   const events: [string, number, number][] = [];
@@ -325,8 +317,7 @@ test.serial("listeners hear a container end by itself, and the console carries t
   await dom.undefine();
 });
 
-test.serial("a user namespace maps the container's ids with <idmap>", async (t) => {
-  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+asRoot.serial("a user namespace maps the container's ids with <idmap>", async (t) => {
   const conn = await lxc(t);
   const dom = await conn.createXML(xml("mapped", SHELL, "<idmap><uid start='0' target='100000' count='65536'/><gid start='0' target='100000' count='65536'/></idmap>"));
   const pid = initPid("mapped");
@@ -336,8 +327,7 @@ test.serial("a user namespace maps the container's ids with <idmap>", async (t) 
   await nothingLeft(t, "mapped", [pid]);
 });
 
-test.serial("reboot restarts init in place; two processes starting one domain: one wins", async (t) => {
-  if (!root) return t.pass("needs root (namespaces, cgroups); CI runs as root");
+asRoot.serial("reboot restarts init in place; two processes starting one domain: one wins", async (t) => {
   const conn = await lxc(t);
   const other = await openConnection("lxc:///system");
   t.teardown(() => other.close());

@@ -2,10 +2,10 @@
 // consistent, every definition is canonical, and a failed operation changed nothing.
 import test from "ava";
 import fc from "fast-check";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { canonicalizeDomainXML, DomainState as S, openConnection, VirtError, type Connection, type Domain } from "../../src/index.js";
+import { tempDir } from "../support/temp.js";
 
 const NAMES = ["a", "b", "c"];
 const UUIDS = ["11111111-0000-4000-8000-000000000001", "11111111-0000-4000-8000-000000000002"];
@@ -87,7 +87,7 @@ async function checkInvariants(t: import("ava").ExecutionContext, conn: Connecti
 test("random operation sequences keep the registry consistent and failures side-effect free", async (t) => {
   await fc.assert(
     fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 25 }), async (steps) => {
-      const dir = mkdtempSync(join(tmpdir(), "virtkit-prop-"));
+      const dir = tempDir("virtkit-prop");
       writeFileSync(join(dir, "node.xml"), "<node/>");
       const conn = await openConnection(`test://${join(dir, "node.xml")}`);
       try {

@@ -2,7 +2,7 @@
 // states, reasons and events, live/persistent definitions, tuning, saving, and the errors.
 // Tests touching test:///default run serially: that node is shared by the whole process.
 import test from "ava";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -10,6 +10,7 @@ import {
   DomainVcpuFlags, ErrorNumber, openConnection, VirtError, type Connection, type Domain,
 } from "../../src/index.js";
 import { fixturePath } from "../support/fixtures.js";
+import { tempDir } from "../support/temp.js";
 
 const golden = (name: string) => readFileSync(fixturePath("virsh-golden", name), "utf8");
 /** The stdout of a golden file, without virsh's trailing empty line. */
@@ -18,7 +19,7 @@ const SMALL = golden("inputs/small.xml");
 
 /** A private node (a node file) so tests do not share test:///default's state. */
 function privateNode(domains = ""): string {
-  const dir = mkdtempSync(join(tmpdir(), "virtkit-node-"));
+  const dir = tempDir("virtkit-node");
   const file = join(dir, "node.xml");
   writeFileSync(file, `<node>${domains}</node>`);
   return `test://${file}`;
@@ -213,7 +214,7 @@ test("save and restore go through an image file; managed save through the domain
   conn.on("lifecycle", (_d, e, detail) => events.push([e, detail]));
   const d = await conn.defineXML(SMALL);
   await d.create();
-  const image = join(mkdtempSync(join(tmpdir(), "virtkit-save-")), "small.save");
+  const image = join(tempDir("virtkit-save"), "small.save");
   await d.save(image);
   t.deepEqual(await d.getState(), { state: S.VIR_DOMAIN_SHUTOFF, reason: 5 });
   await conn.restore(image);

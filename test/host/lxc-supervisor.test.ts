@@ -2,14 +2,16 @@
 // namespaces, reports readiness or the failing step, serves destroy over its control socket,
 // records how init ended, and leaves nothing behind.
 import test from "ava";
+import { needsRoot, testIf } from "../support/gated.js";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tempDir } from "../support/temp.js";
 
 const supervisor = fileURLToPath(new URL("../../build/Release/virtkit-lxc-supervisor", import.meta.url));
-const root = process.getuid?.() === 0;
+const asRoot = testIf(needsRoot("namespaces"));
 
 /** The supervisor's report on fd 3, and its exit (after it has recorded how init ended). */
 let exited: Promise<void> = Promise.resolve();
@@ -41,7 +43,7 @@ function command(socket: string, line: string): Promise<string> {
 const dirs: string[] = [];
 test.after.always(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 const testDir = () => {
-  const dir = mkdtempSync("/run/virtkit-test-");
+  const dir = tempDir("virtkit-test", "/run");
   dirs.push(dir);
   return dir;
 };
@@ -66,8 +68,7 @@ function containerPlan(dir: string, init: string[]): string[][] {
   ];
 }
 
-test.serial("init runs as PID 1 of new namespaces; destroy ends it and is recorded", async (t) => {
-  if (!root) return t.pass("needs root (namespaces); CI runs as root");
+asRoot.serial("init runs as PID 1 of new namespaces; destroy ends it and is recorded", async (t) => {
   const dir = testDir();
   const report = await run(dir, containerPlan(dir, ["/bin/sh", "-c", "exec sleep 60"]));
   t.regex(report, /^ok\t\d+\t?$/);
@@ -83,8 +84,7 @@ test.serial("init runs as PID 1 of new namespaces; destroy ends it and is record
   t.false(existsSync(join(dir, "sock")), "the control socket is removed");
 });
 
-test.serial("a failing step is reported with its errno, and nothing keeps running", async (t) => {
-  if (!root) return t.pass("needs root (namespaces); CI runs as root");
+asRoot.serial("a failing step is reported with its errno, and nothing keeps running", async (t) => {
   const dir = testDir();
   const report = await run(dir, containerPlan(dir, ["/no/such/init"]));
   t.is(report, "error\texec /no/such/init\t2");
@@ -92,8 +92,7 @@ test.serial("a failing step is reported with its errno, and nothing keeps runnin
   t.false(existsSync(join(dir, "status")), "a start that failed records no state");
 });
 
-test.serial("init exiting by itself: status 0 is a shutdown, a signal a crash", async (t) => {
-  if (!root) return t.pass("needs root (namespaces); CI runs as root");
+asRoot.serial("init exiting by itself: status 0 is a shutdown, a signal a crash", async (t) => {
   for (const [script, reason, detail] of [["exit 0", "shutdown", "exit 0"], ["exec python3 -c 'import ctypes; ctypes.string_at(0)'", "crashed", "signal 11"], ["exit 3", "crashed", "exit 3"]]) {
     const dir = testDir();
     const report = await run(dir, containerPlan(dir, ["/bin/sh", "-c", `read x; ${script}`]));

@@ -1,26 +1,28 @@
 // A real Linux guest (the Debian kernel that npm run test:vm fetched) booted by core.wasm's VMM on
 // a real /dev/kvm, to a marker its busybox initramfs prints on the serial console.
-import test from "ava";
+import { testIf } from "../support/gated.js";
 import { Core, coreModule } from "../../src/host/core.js";
 import { loadNativeShim } from "../../src/host/native.js";
 import { nodeShim } from "../../src/host/shim.js";
 import { Machine } from "../../src/drivers/kvm/machine.js";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { canBoot, cannotBootReason, exitLoopImage, hasHardwareKvm, initramfs, kernel, runUntilStopWithin, tripleFaultImage } from "./guest.js";
+import { cannotBootReason, exitLoopImage, initramfs, withoutHardwareKvm, kernel, runUntilStopWithin, tripleFaultImage } from "./guest.js";
+import { tempDir } from "../support/temp.js";
+
+const smallGuestTest = testIf(withoutHardwareKvm);
+const linuxGuestTest = testIf(cannotBootReason);
 
 /** How long a test's guest may run (a Linux boot takes 2-15 s in the nested harness). */
 const RUN_WITHIN_MS = 120_000;
 
 function imageFile(image: Buffer): string {
-  const file = join(mkdtempSync(join(tmpdir(), "virtkit-image-")), "bzImage");
+  const file = join(tempDir("virtkit-image"), "bzImage");
   writeFileSync(file, image);
   return file;
 }
 
-test("the 64-bit entry runs, each port write is an exit the core answers, and the i8042 reset line stops the run", (t) => {
-  if (!hasHardwareKvm) return t.pass("needs a hardware-assisted /dev/kvm: npm run test:kvm runs this");
+smallGuestTest("the 64-bit entry runs, each port write is an exit the core answers, and the i8042 reset line stops the run", (t) => {
   const core = new Core(coreModule(), nodeShim);
   const { kvm } = loadNativeShim();
   const machine = new Machine(kvm, core, { memoryBytes: 16 << 20, kernel: imageFile(exitLoopImage(1000)), cmdline: "", output() {} });
@@ -28,8 +30,7 @@ test("the 64-bit entry runs, each port write is an exit the core answers, and th
   machine.close();
 });
 
-test("a triple fault stops the run as a crash", (t) => {
-  if (!hasHardwareKvm) return t.pass("needs a hardware-assisted /dev/kvm: npm run test:kvm runs this");
+smallGuestTest("a triple fault stops the run as a crash", (t) => {
   const core = new Core(coreModule(), nodeShim);
   const { kvm } = loadNativeShim();
   const machine = new Machine(kvm, core, { memoryBytes: 16 << 20, kernel: imageFile(tripleFaultImage()), cmdline: "", output() {} });
@@ -37,8 +38,7 @@ test("a triple fault stops the run as a crash", (t) => {
   machine.close();
 });
 
-test("core.wasm's VMM boots a Linux kernel to its initramfs, whose poweroff ends the run (ACPI S5)", (t) => {
-  if (!canBoot) return t.pass(cannotBootReason);
+linuxGuestTest("core.wasm's VMM boots a Linux kernel to its initramfs, whose poweroff ends the run (ACPI S5)", (t) => {
   const core = new Core(coreModule(), nodeShim);
   let console = "";
   const { kvm } = loadNativeShim();
@@ -58,8 +58,7 @@ test("core.wasm's VMM boots a Linux kernel to its initramfs, whose poweroff ends
   t.deepEqual(stop, { kind: "poweroff" });
 });
 
-test("a stop requested from the console's output ends the run at the next exit", (t) => {
-  if (!canBoot) return t.pass(cannotBootReason);
+linuxGuestTest("a stop requested from the console's output ends the run at the next exit", (t) => {
   const core = new Core(coreModule(), nodeShim);
   let console = "";
   const { kvm } = loadNativeShim();

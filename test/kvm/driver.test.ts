@@ -1,8 +1,9 @@
 // kvm:/// for real: a Linux guest booted by core.wasm's VMM on /dev/kvm, through the public API,
 // with its VMM process outliving whoever started it. npm run test:kvm runs this on real KVM.
 import test from "ava";
+import { needsRoot, testIf } from "../support/gated.js";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { ReadStream as TtyReadStream } from "node:tty";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,10 +13,14 @@ import { eventFrom, openForTest, processAlive, processesLeft, processesRunning }
 import { NOT_RUNNING_REPLY, supervisorCommand } from "../../src/drivers/lxc/supervisor.js";
 import { processStartTicks } from "../../src/drivers/hosted.js";
 import { readCoreFile } from "../support/elf-core.js";
-import { canBoot, cannotBootReason, hasHardwareKvm, initramfs, kernel, TRIPLE_FAULT_MARK, TRIPLE_FAULT_MARK_AT, tripleFaultImage } from "./guest.js";
+import { canBoot, cannotBootReason, initramfs, kvmUsable, withoutHardwareKvm, kernel, TRIPLE_FAULT_MARK, TRIPLE_FAULT_MARK_AT, tripleFaultImage } from "./guest.js";
+import { tempDir } from "../support/temp.js";
 
-const root = process.getuid?.() === 0;
-const base = mkdtempSync("/tmp/virtkit-kvm-test-");
+const asRoot = needsRoot("kvm:///system's state and processes");
+const linuxGuestTest = testIf(asRoot ?? cannotBootReason);
+const smallGuestTest = testIf(asRoot ?? withoutHardwareKvm);
+const failedStartTest = testIf(asRoot ?? (kvmUsable ? undefined : "needs a /dev/kvm this user can open"));
+const base = tempDir("virtkit-kvm-test", "/tmp");
 process.env.VIRTKIT_CONFIG_DIR = join(base, "etc");
 process.env.VIRTKIT_RUN_DIR = join(base, "run");
 process.env.VIRTKIT_STATE_DIR = join(base, "state");
@@ -113,8 +118,7 @@ async function noVmmLeft(t: import("ava").ExecutionContext, name: string): Promi
   t.false(existsSync(join(runDir, `${name}.sock`)), "no control socket left");
 }
 
-test.serial("a Linux guest's life through the public API: console, suspend, resume, guest reboot, shutdown", async (t) => {
-  if (!canBoot || !root) return t.pass(cannotBootReason);
+linuxGuestTest.serial("a Linux guest's life through the public API: console, suspend, resume, guest reboot, shutdown", async (t) => {
   const conn = await kvm(t);
   const serialLog = join(base, "life-serial.log");
   const dom = await conn.defineXML(guestXml("life", `<serial type='file'><source path='${serialLog}'/></serial><console type='file'><source path='${serialLog}'/></console>`));
@@ -169,8 +173,7 @@ test.serial("a Linux guest's life through the public API: console, suspend, resu
   await dom.undefine();
 });
 
-test.serial("a start leaves a spare VMM process ready, and the next start runs the guest in it, its console on a host pty", async (t) => {
-  if (!canBoot || !root) return t.pass(cannotBootReason);
+linuxGuestTest.serial("a start leaves a spare VMM process ready, and the next start runs the guest in it, its console on a host pty", async (t) => {
   const conn = await kvm(t);
   const first = await conn.createXML(guestXml("first"));
   const spare = await spareReady();
@@ -204,8 +207,7 @@ test.serial("a start leaves a spare VMM process ready, and the next start runs t
   await noVmmLeft(t, "second");
 });
 
-test.serial("a guest with two vCPUs runs on both; suspend and resume take both along", async (t) => {
-  if (!canBoot || !root) return t.pass(cannotBootReason);
+linuxGuestTest.serial("a guest with two vCPUs runs on both; suspend and resume take both along", async (t) => {
   const conn = await kvm(t);
   const dom = await conn.createXML(guestXml("smp", undefined, 2));
   const console = await dom.openConsole();
@@ -233,8 +235,7 @@ test.serial("a guest with two vCPUs runs on both; suspend and resume take both a
   await noVmmLeft(t, "smp");
 });
 
-test.serial("a guest that cannot start leaves no VMM process or runtime file", async (t) => {
-  if (!root || !existsSync("/dev/kvm")) return t.pass("needs root and /dev/kvm");
+failedStartTest.serial("a guest that cannot start leaves no VMM process or runtime file", async (t) => {
   const conn = await kvm(t);
   if (canBoot) await spareReady(); // the start fails in the spare (the last test's): it ends too
   const dom = await conn.defineXML(guestXml("nokernel").replace(/<kernel>[^<]*<\/kernel>/, "<kernel>/no/such/kernel</kernel>"));
@@ -252,8 +253,7 @@ test.serial("a guest that cannot start leaves no VMM process or runtime file", a
   await noDir.undefine();
 });
 
-test.serial("the VMM outlives the command that started it; another process destroys it", async (t) => {
-  if (!canBoot || !root) return t.pass(cannotBootReason);
+linuxGuestTest.serial("the VMM outlives the command that started it; another process destroys it", async (t) => {
   const conn = await kvm(t);
   const dom = await conn.defineXML(guestXml("shared"));
   t.is(run("start shared").stdout, "Domain 'shared' started\n\n");
@@ -278,8 +278,7 @@ function faultingGuestXml(name: string, onCrash: string): string {
   return `<domain type='kvm'><name>${name}</name><memory unit='MiB'>16</memory><os><type>hvm</type><kernel>${image}</kernel></os><on_crash>${onCrash}</on_crash></domain>`;
 }
 
-test.serial("a guest that triple-faults ends crashed (on_crash destroy), its memory dumped first with coredump-destroy, or stays crashed with preserve", async (t) => {
-  if (!hasHardwareKvm || !root) return t.pass("needs root and a hardware-assisted /dev/kvm: npm run test:kvm runs this");
+smallGuestTest.serial("a guest that triple-faults ends crashed (on_crash destroy), its memory dumped first with coredump-destroy, or stays crashed with preserve", async (t) => {
   const conn = await kvm(t);
   const xml = (onCrash: string) => faultingGuestXml("faulty", onCrash);
   const stoppedEvent = () => nextEvent(conn, 5);
@@ -327,8 +326,7 @@ test.serial("a guest that triple-faults ends crashed (on_crash destroy), its mem
   await noVmmLeft(t, "faulty");
 });
 
-test.serial("a VMM that stops answering: the console times out, and destroy kills it and records the guest destroyed", async (t) => {
-  if (!hasHardwareKvm || !root) return t.pass("needs root and a hardware-assisted /dev/kvm: npm run test:kvm runs this");
+smallGuestTest.serial("a VMM that stops answering: the console times out, and destroy kills it and records the guest destroyed", async (t) => {
   const conn = await kvm(t);
   // a guest kept crashed needs no boot: the quickest VMM to hold
   const crashed = nextEvent(conn, 8);

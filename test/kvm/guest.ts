@@ -1,14 +1,14 @@
 // What the KVM suite boots: the Debian kernel npm run test:vm fetched, and busybox initramfs
 // images built here. Only a hardware-assisted /dev/kvm runs a stock kernel: npm run test:kvm
-// provides one (QEMU's emulated SVM); elsewhere the boot tests pass with that reason.
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+// provides one (QEMU's emulated SVM); elsewhere the boot tests are skipped with that reason.
+import { accessSync, chmodSync, constants, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
 import type { KvmShim } from "../../src/host/native.js";
 import type { Machine, Stop } from "../../src/drivers/kvm/machine.js";
+import { tempDir } from "../support/temp.js";
 
 const { newcArchive } = await import("../../scripts/vm/initramfs.mjs");
 
@@ -21,11 +21,23 @@ const busybox = join(cache, "bb", "bin", "busybox");
 export const kernel = version === undefined ? "" : join(bootDir, `vmlinuz-${version}`);
 // A /dev/kvm without VMX/SVM (a PVM host, say) runs only paravirtualized kernels.
 const hardwareAssisted = /^flags\s*:.*\b(vmx|svm)\b/m.test(readFileSync("/proc/cpuinfo", "utf8"));
-/** Whether this host can boot the test guest; npm run test:kvm always can. */
-export const canBoot = existsSync("/dev/kvm") && hardwareAssisted && kernel !== "" && existsSync(busybox);
+/** Whether this process may open /dev/kvm (a plain user often may not). */
+export const kvmUsable = ((): boolean => {
+  try {
+    accessSync("/dev/kvm", constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+})();
 /** Whether this host runs the small hand-made guests below. */
-export const hasHardwareKvm = existsSync("/dev/kvm") && hardwareAssisted;
-export const cannotBootReason = "needs a hardware-assisted /dev/kvm and the test:vm kernel: npm run test:kvm runs this";
+export const hasHardwareKvm = kvmUsable && hardwareAssisted;
+/** Whether this host can boot the test guest; npm run test:kvm always can. */
+export const canBoot = hasHardwareKvm && kernel !== "" && existsSync(busybox);
+/** Why the hand-made guests cannot run here (undefined where they can). */
+export const withoutHardwareKvm = hasHardwareKvm ? undefined : "needs a hardware-assisted /dev/kvm: npm run test:kvm runs this";
+/** Why the test guest cannot boot here (undefined where it can). */
+export const cannotBootReason = canBoot ? undefined : "needs a hardware-assisted /dev/kvm and the test:vm kernel: npm run test:kvm runs this";
 
 const APPLETS = ["sh", "mount", "echo", "cat", "poweroff", "reboot", "sleep", "insmod", "dd", "ls", "uname", "taskset", "grep"];
 
@@ -34,7 +46,7 @@ const APPLETS = ["sh", "mount", "echo", "cat", "poweroff", "reboot", "sleep", "i
  * (paths under the kernel's module tree), prints VIRTKIT_GUEST_READY, then runs `script`.
  */
 export function initramfs(script: string, modules: string[] = []): string {
-  const dir = mkdtempSync(join(tmpdir(), "virtkit-l2-"));
+  const dir = tempDir("virtkit-l2");
   const tree = join(dir, "tree");
   for (const d of ["bin", "proc", "sys", "dev", "modules"]) mkdirSync(join(tree, d), { recursive: true });
   cpSync(busybox, join(tree, "bin", "busybox"));

@@ -1,15 +1,14 @@
 // KVM through the shim's ioctls, on a real /dev/kvm (npm run test:kvm provides one inside a QEMU
 // TCG guest with emulated SVM; this host has none).
-import test from "ava";
-import { existsSync } from "node:fs";
+import { testIf } from "../support/gated.js";
+import { kvmUsable } from "./guest.js";
 import { loadNativeShim } from "../../src/host/native.js";
 
-const hasKvm = existsSync("/dev/kvm");
+const kvmTest = testIf(kvmUsable ? undefined : "needs a /dev/kvm this user can open: npm run test:kvm runs this in a guest that has one");
 const KVM_EXIT_IO = 2;
 const KVM_EXIT_HLT = 5;
 
-test("a real-mode guest adds two numbers and writes the result to a port", (t) => {
-  if (!hasKvm) return t.pass("no /dev/kvm on this host: npm run test:kvm runs this in a guest that has one");
+kvmTest("a real-mode guest adds two numbers and writes the result to a port", (t) => {
   const { kvm } = loadNativeShim();
   const system = kvm.open();
   t.is(kvm.apiVersion(system), 12);

@@ -1,0 +1,22 @@
+// Tests that need something the machine may lack (root, a hardware-assisted /dev/kvm, the test:vm
+// kernel) are registered as skipped where it is missing, with the reason in their title, so ava
+// counts them as skipped instead of passing them without running.
+import test, { type ExecutionContext } from "ava";
+
+type Implementation = (t: ExecutionContext) => unknown;
+
+export interface GatedTest {
+  (title: string, implementation: Implementation): void;
+  serial(title: string, implementation: Implementation): void;
+}
+
+/** `test` where `missing` is undefined; otherwise every test it registers is skipped with that reason. */
+export function testIf(missing: string | undefined): GatedTest {
+  if (missing === undefined) return test;
+  const skipped = (title: string, implementation: Implementation) => test.skip(`${title} — skipped: ${missing}`, implementation);
+  const serialSkipped = (title: string, implementation: Implementation) => test.serial.skip(`${title} — skipped: ${missing}`, implementation);
+  return Object.assign(skipped, { serial: serialSkipped });
+}
+
+/** Why a test that needs root cannot run here, or undefined as root. */
+export const needsRoot = (what: string): string | undefined => (process.getuid?.() === 0 ? undefined : `needs root (${what})`);
