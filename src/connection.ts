@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { ErrorDomain, ErrorNumber, VirtError } from "./errors.js";
 import { JobQueue } from "./jobs.js";
 import { Domain } from "./domain.js";
-import { DomainXMLFlags } from "./constants.js";
+import { DomainXMLFlags, type DomainEventType } from "./constants.js";
 import { openDriver } from "./drivers/registry.js";
 import {
   uuidWords,
@@ -30,7 +30,8 @@ export interface ConnectionOptions {
 /** libvirt's library version this API follows (virConnectGetLibVersion): 9.0.0. */
 export const LIB_VERSION = 9000000;
 
-export type LifecycleListener = (dom: Domain, event: number, detail: number) => void;
+/** A lifecycle event; `detail` is a value of that event's detail enum (DomainEventStartedDetailType, …). */
+export type LifecycleListener = (dom: Domain, event: DomainEventType, detail: number) => void;
 
 /** Opens a connection to the node named by uri (test:///default, test:///PATH/node.xml, ...). */
 export async function openConnection(uri: string, options: ConnectionOptions = {}): Promise<Connection> {

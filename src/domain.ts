@@ -3,14 +3,14 @@
 import { resolve } from "node:path";
 import type { Connection } from "./connection.js";
 import { uuidString, type ConsoleStream, type DomainRef, type DomainStatus, type MemoryStat, type SecurityLabel, type TypedParameter, type VcpuInfo } from "./drivers/driver.js";
-import { DomainMetadataType, DomainModificationImpact, DomainVcpuFlags } from "./constants.js";
+import { DomainMetadataType, DomainModificationImpact, DomainVcpuFlags, type DomainState } from "./constants.js";
 import { parseDomainXML } from "./domain-xml.js";
 import { ErrorDomain, ErrorNumber, VirtError } from "./errors.js";
 
 /** virDomainInfo */
 export interface DomainInfo {
   /** virDomainState */
-  state: number;
+  state: DomainState;
   /** KiB */
   maxMem: number;
   /** KiB */
@@ -109,7 +109,8 @@ export class Domain {
     return { state: s.state, maxMem: s.maxMem, memory: s.memory, nrVirtCpu: s.nrVirtCpu, cpuTime: BigInt(s.cpuTime) };
   }
 
-  async getState(flags = 0): Promise<{ state: number; reason: number }> {
+  /** The state, and why (a value of the reason enum for that state: DomainRunningReason, …). */
+  async getState(flags = 0): Promise<{ state: DomainState; reason: number }> {
     checkNoFlags(flags, "virDomainGetState");
     const s = await this.status("virDomainGetState");
     return { state: s.state, reason: s.reason };

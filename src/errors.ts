@@ -27,6 +27,7 @@ export const ErrorNumber = {
   VIR_ERR_OPERATION_UNSUPPORTED: 84,
   VIR_ERR_XML_INVALID_SCHEMA: 92,
 } as const;
+export type ErrorNumber = (typeof ErrorNumber)[keyof typeof ErrorNumber];
 
 /** virErrorDomain: where an error came from, with libvirt's values. */
 export const ErrorDomain = {
@@ -40,6 +41,7 @@ export const ErrorDomain = {
   VIR_FROM_DOMAIN: 20,
   VIR_FROM_CGROUP: 54,
 } as const;
+export type ErrorDomain = (typeof ErrorDomain)[keyof typeof ErrorDomain];
 
 export class VirtError extends Error {
   /** A virErrorNumber value. */

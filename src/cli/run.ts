@@ -69,6 +69,13 @@ virtkit [options]... <command> [args...]
     -v                      short version
     -V                      long version
          --version[=TYPE]   version, TYPE is short or long (default short)
+  connection URIs:
+    test:///default         an embedded test node, in this process (the default)
+    test:///PATH/node.xml   a test node loaded from a node file
+    lxc:///system           containers on this host (root)
+    kvm:///system           KVM virtual machines on this host (root; /dev/kvm to start them)
+    without -c: $VIRTKIT_DEFAULT_URI, else $LIBVIRT_DEFAULT_URI, else test:///default
+
   commands (non interactive mode):
 
 ${allGroupsHelp(COMMANDS)}

@@ -1,6 +1,7 @@
 // The part of a driver that keeps its domains in core.wasm's registry (libvirt's virDomainObjList
 // with its states, definitions and events): lookups, listing, definitions, XML and the tuning
 // the core decides. Drivers (test:///, lxc:///) add what they do on a node, and share this.
+import type { DomainEventType, DomainState } from "../constants.js";
 import type { Core } from "../host/core.js";
 import type { DomainRef, DomainStatus, LifecycleEvent } from "./driver.js";
 
@@ -130,7 +131,7 @@ export abstract class CoreDriver {
     this.ask(d, "domainInfo");
     const v = this.core.outputView();
     return {
-      state: v.getInt32(0, true),
+      state: v.getInt32(0, true) as DomainState,
       reason: v.getInt32(4, true),
       maxMem: v.getFloat64(8, true),
       memory: v.getFloat64(16, true),
@@ -199,7 +200,7 @@ export function readEvents(v: DataView, count: number): LifecycleEvent[] {
   const events: LifecycleEvent[] = [];
   let at = 0;
   for (let i = 0; i < count; i++) {
-    const event = v.getInt32(at, true);
+    const event = v.getInt32(at, true) as DomainEventType;
     const detail = v.getInt32(at + 4, true);
     const id = v.getInt32(at + 8, true);
     const uuid: [number, number, number, number] = [

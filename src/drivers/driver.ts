@@ -1,5 +1,6 @@
 // The hypervisor driver interface, libvirt's driver vtable in TypeScript: every operation is
 // optional, and the public API reports VIR_ERR_NO_SUPPORT for the ones a driver lacks.
+import type { DomainEventType, DomainState } from "../constants.js";
 
 /** What a driver hands back for a domain: enough to address it again (libvirt's virDomainPtr). */
 export interface DomainRef {
@@ -13,7 +14,7 @@ export interface DomainRef {
 export interface LifecycleEvent {
   readonly dom: DomainRef;
   /** virDomainEventType */
-  readonly event: number;
+  readonly event: DomainEventType;
   /** the event's detail (virDomainEvent*DetailType) */
   readonly detail: number;
 }
@@ -33,7 +34,7 @@ export interface NodeInfo {
 
 /** A domain's state and the values behind virDomainGetInfo, read in one call. */
 export interface DomainStatus {
-  state: number;
+  state: DomainState;
   reason: number;
   /** KiB */
   maxMem: number;

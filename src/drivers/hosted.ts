@@ -14,6 +14,7 @@
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { cpus, hostname, release, totalmem } from "node:os";
 import { join } from "node:path";
+import { DomainEventType as Event } from "../constants.js";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { Core, coreModule } from "../host/core.js";
 import { loadNativeShim, type NativeShim } from "../host/native.js";
@@ -165,7 +166,11 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     private readonly fnPrefix: string,
   ) {
     super(core(), new CoreNode(-1));
-    this.shim = loadNativeShim();
+    try {
+      this.shim = loadNativeShim();
+    } catch (e) {
+      throw new VirtError(ErrorNumber.VIR_ERR_NO_CONNECT, ErrorDomain.VIR_FROM_NONE, `no connection driver available for ${uri}: ${(e as Error).message}`);
+    }
   }
 
   /** Creates the directories, loads the node and autostarts (once per host boot). */
@@ -265,20 +270,20 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     for (const [uuid, now] of after) {
       const was = before.get(uuid);
       if (was === undefined || was.state === now.state) continue;
-      const crashed = { dom: now.ref, event: 8, detail: 0 }; // crashed, panicked (kept by on_crash preserve)
+      const crashed = { dom: now.ref, event: Event.VIR_DOMAIN_EVENT_CRASHED, detail: 0 }; // panicked (kept by on_crash preserve)
       if (!isActive(was.state) && isActive(now.state)) {
-        events.push({ dom: now.ref, event: 2, detail: 0 }); // started, booted
+        events.push({ dom: now.ref, event: Event.VIR_DOMAIN_EVENT_STARTED, detail: 0 }); // booted
         if (now.state === CRASHED) events.push(crashed); // and crashed since
-      } else if (isActive(was.state) && now.state === SHUTOFF) events.push({ dom: now.ref, event: 5, detail: STOPPED_DETAIL[now.reason] ?? 0 });
-      else if (was.state === RUNNING && now.state === PAUSED) events.push({ dom: now.ref, event: 3, detail: 0 }); // suspended
-      else if (was.state === PAUSED && now.state === RUNNING) events.push({ dom: now.ref, event: 4, detail: 0 }); // resumed
+      } else if (isActive(was.state) && now.state === SHUTOFF) events.push({ dom: now.ref, event: Event.VIR_DOMAIN_EVENT_STOPPED, detail: STOPPED_DETAIL[now.reason] ?? 0 });
+      else if (was.state === RUNNING && now.state === PAUSED) events.push({ dom: now.ref, event: Event.VIR_DOMAIN_EVENT_SUSPENDED, detail: 0 }); // paused
+      else if (was.state === PAUSED && now.state === RUNNING) events.push({ dom: now.ref, event: Event.VIR_DOMAIN_EVENT_RESUMED, detail: 0 }); // unpaused
       else if (now.state === CRASHED) events.push(crashed);
     }
     for (const [uuid, was] of before) {
       if (after.has(uuid) || !isActive(was.state)) continue;
       // a transient domain ended: its status file still says how
       const status = parseStatus(readText(this.runFile(was.ref.name, "status")) ?? "");
-      events.push({ dom: was.ref, event: 5, detail: STOPPED_DETAIL[REASONS[status.reason] ?? Shutoff.UNKNOWN] ?? 0 });
+      events.push({ dom: was.ref, event: Event.VIR_DOMAIN_EVENT_STOPPED, detail: STOPPED_DETAIL[REASONS[status.reason] ?? Shutoff.UNKNOWN] ?? 0 });
     }
     this.seen = after;
     if (events.length > 0) for (const listener of this.node.listeners) listener(events);
@@ -527,9 +532,17 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
 
   domainUndefine(d: DomainRef, flags: number): Promise<void> {
     return this.locked(() => {
+      const wasActive = this.registryStatus(d).id >= 0;
       super.domainUndefine(d, flags);
       rmSync(join(this.dirs.config, `${d.name}.xml`), { force: true });
       rmSync(join(this.dirs.config, "autostart", d.name), { force: true });
+      // An inactive domain is gone, and so is what its last run left: a later domain of the name
+      // starts with no state of its own. (A running one stays, transient, with its files; its
+      // log stays too, as libvirt keeps a domain's log.)
+      if (!wasActive) {
+        this.cleanupRun(d.name, false);
+        rmSync(this.runFile(d.name, "status"), { force: true });
+      }
     });
   }
 

@@ -4,12 +4,12 @@
 // serves control and console and runs vCPU 0; other vCPUs have threads of their own), which
 // outlives the process that started it. suspend/resume stop and restart the vCPUs; shutdown and
 // reboot press the ACPI power button.
-import { closeSync, existsSync, openSync, rmSync } from "node:fs";
+import { accessSync, closeSync, constants, openSync, readFileSync, rmSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
-import { strerrorOf } from "../errno.js";
+import { strerror, strerrorOf } from "../errno.js";
 import type { DomainRef, DomainStatus } from "./driver.js";
 import { HostedDriver, hostedDirs, parseStatus, procStat, readText, writeAtomically } from "./hosted.js";
 import { claimSpare, startSpare, type StartReport } from "./kvm/spare-vmm.js";
@@ -20,6 +20,23 @@ function vmmProgram(): { execArgv: string[]; script: string } {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith(".ts")) return { execArgv: ["--import", "tsx"], script: fileURLToPath(new URL("./kvm/vmm-main.ts", import.meta.url)) };
   return { execArgv: [], script: fileURLToPath(new URL("./kvm-vmm.cjs", import.meta.url)) };
+}
+
+/**
+ * Why this host cannot run a guest, or undefined where it can: /dev/kvm must open, and the CPU
+ * must have VMX or SVM. A /dev/kvm without them (a PVM host, say) runs only paravirtualized
+ * kernels: a stock kernel would sit there with a silent console, so its start is refused.
+ */
+export function kvmUnavailable(device = "/dev/kvm", cpuinfo = "/proc/cpuinfo"): string | undefined {
+  try {
+    accessSync(device, constants.R_OK | constants.W_OK);
+  } catch (e) {
+    return `cannot open ${device}: ${strerror(e)}`;
+  }
+  if (!/^flags\s*:.*\b(vmx|svm)\b/m.test(readFileSync(cpuinfo, "latin1"))) {
+    return `this host's ${device} has no hardware virtualization (the CPU has neither VMX nor SVM)`;
+  }
+  return undefined;
 }
 
 /** Where on_crash coredump-* writes guests' memory (libvirt's auto_dump_path); VIRTKIT_STATE_DIR moves it (tests). */
@@ -36,13 +53,13 @@ export class KvmDriver extends HostedDriver {
     super(uri, hostedDirs("kvm"), ErrorDomain.VIR_FROM_QEMU, "qemu");
   }
 
-  /** kvm:///system (or kvm:///): needs root and /dev/kvm, as libvirt's system qemu driver. */
+  /**
+   * kvm:///system (or kvm:///): needs root, as libvirt's system qemu driver. A host without a
+   * usable /dev/kvm still opens (definitions can be made, listed and read); starts are refused.
+   */
   static async open(uri: string): Promise<KvmDriver> {
     if (process.getuid?.() !== 0) {
       throw new VirtError(ErrorNumber.VIR_ERR_OPERATION_DENIED, ErrorDomain.VIR_FROM_QEMU, "operation forbidden: the KVM driver needs root (kvm:///system)");
-    }
-    if (!existsSync("/dev/kvm")) {
-      throw new VirtError(ErrorNumber.VIR_ERR_NO_SUPPORT, ErrorDomain.VIR_FROM_QEMU, "this function is not supported by the connection driver: /dev/kvm is missing (KVM is not available on this host)");
     }
     const driver = new KvmDriver(uri);
     await driver.prepare(0o700);
@@ -67,6 +84,8 @@ export class KvmDriver extends HostedDriver {
    * its pid once the guest runs. A start leaves a spare ready for the next one (spare-vmm.ts).
    */
   protected async runPlan(name: string, plan: string): Promise<{ id: number; pty: string }> {
+    const missing = kvmUnavailable();
+    if (missing) throw this.error(ErrorNumber.VIR_ERR_CONFIG_UNSUPPORTED, `unsupported configuration: Domain requires KVM, but it is not available: ${missing}`);
     const planFile = this.runFile(name, "plan");
     writeAtomically(planFile, plan);
     const program = vmmProgram();

@@ -1,5 +1,5 @@
 // Connection URIs to drivers (libvirt's virConnectOpen driver probing): test:///, lxc:/// and
-// kvm:/// are built in; any other URI would go to a libvirt daemon, which virtkit has not yet.
+// kvm:/// are built in; no other URI has a driver.
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import type { HypervisorDriver } from "./driver.js";
 import { TestDriver } from "./test.js";
@@ -16,10 +16,7 @@ export async function openDriver(uri: string): Promise<HypervisorDriver> {
     const { KvmDriver } = await import("./kvm.js");
     return KvmDriver.open(uri);
   }
-  // libvirt hands URIs no local driver claims to its daemon; there is none to reach.
-  throw new VirtError(
-    ErrorNumber.VIR_ERR_SYSTEM_ERROR,
-    ErrorDomain.VIR_FROM_RPC,
-    "Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory",
-  );
+  // libvirt hands URIs no local driver claims to its daemon, which answers this; virtkit has no
+  // daemon to hand them to (a libvirt without one says it too).
+  throw new VirtError(ErrorNumber.VIR_ERR_NO_CONNECT, ErrorDomain.VIR_FROM_NONE, `no connection driver available for ${uri}`);
 }

@@ -1,5 +1,7 @@
-// Loads the native shim addon (build/Release/vshim.node), built by `npm ci`, and names the
-// container supervisor built beside it.
+// Loads the native shim addon and names the container supervisor beside it: a local build
+// (build/Release/, made by `npm run build:addon` in a checkout) first, else the prebuilt one the
+// package ships for this platform (prebuilds/linux-x64/). Without either, lxc:/// and kvm:///
+// cannot open; everything else (the XML API, test:///, the command line) needs no native code.
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -72,14 +74,28 @@ export interface KvmShim {
 
 let cached: { shim: NativeShim; dir: string } | undefined;
 
+/** Where the addon may be, in the order tried: package root seen from dist/ or src/host/. */
+function candidates(): string[] {
+  const platform = `${process.platform}-${process.arch}`;
+  return ["../", "../../"].flatMap((root) => [`${root}build/Release/vshim.node`, `${root}prebuilds/${platform}/vshim.node`].map((rel) => fileURLToPath(new URL(rel, import.meta.url))));
+}
+
 function load(): { shim: NativeShim; dir: string } {
   if (cached) return cached;
   const require = createRequire(import.meta.url);
-  for (const rel of ["../build/Release/vshim.node", "../../build/Release/vshim.node"]) {
-    const path = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(path)) return (cached = { shim: require(path) as NativeShim, dir: dirname(path) });
+  let failure = "";
+  for (const path of candidates()) {
+    if (!existsSync(path)) continue;
+    try {
+      return (cached = { shim: require(path) as NativeShim, dir: dirname(path) });
+    } catch (e) {
+      failure ||= `${path} does not load here (${(e as Error).message.split("\n")[0]})`;
+    }
   }
-  throw new Error("build/Release/vshim.node is missing (run `npm run build:addon`)");
+  throw new Error(
+    failure ||
+      `virtkit's native shim is missing: no prebuilt one for ${process.platform}-${process.arch} and no local build (\`npm run build:addon\` in virtkit's folder builds it with g++, make and python3)`,
+  );
 }
 
 export function loadNativeShim(): NativeShim {

@@ -43,6 +43,7 @@ test.serial("every command has a table help can print, listing all its options",
   const usage = await runCli(["--help"]);
   t.is(usage.status, 0);
   t.regex(usage.stdout, /virtkit \[options\]\.\.\. <command> \[args\.\.\.\]/);
+  for (const uri of ["test:///default", "test:///PATH/node.xml", "lxc:///system", "kvm:///system"]) t.regex(usage.stdout, new RegExp(`^    ${uri} `, "m"), `--help names ${uri}`);
 });
 
 test.serial("the default URI comes from VIRTKIT_DEFAULT_URI, then LIBVIRT_DEFAULT_URI, else test:///default", async (t) => {

@@ -5,7 +5,7 @@ import { readdirSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { openConnection } from "../../src/index.js";
-import { masked, readGolden, runCli, type Transcript } from "../support/cli.js";
+import { asWithDaemon, masked, readGolden, runCli, type Transcript } from "../support/cli.js";
 import { fixturePath } from "../support/fixtures.js";
 import { needsRoot, testIf } from "../support/gated.js";
 import { tempDir } from "../support/temp.js";
@@ -36,7 +36,7 @@ function localized(name: string, t: Transcript): Transcript {
   const local = (s: string) => s.replaceAll("/var/tmp/anchor/", `${saveDir}/`);
   let out = { args: t.args.map(local), stdout: local(t.stdout), stderr: local(t.stderr), status: t.status };
   if (name === "hostname.txt") out = { ...out, stdout: out.stdout.replace(/^vm\n/, `${hostname()}\n`) };
-  return REAL_DRIVER_RULES[name]?.(out) ?? out;
+  return asWithDaemon(REAL_DRIVER_RULES[name]?.(out) ?? out);
 }
 
 function same(t: import("ava").ExecutionContext, actual: Transcript, expected: Transcript, mask: (s: string) => string = masked): void {

@@ -5,7 +5,7 @@ import test from "ava";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
-import { masked, runCli } from "../support/cli.js";
+import { asWithDaemon, masked, runCli } from "../support/cli.js";
 import { fixturePath } from "../support/fixtures.js";
 
 interface Recorded {
@@ -31,7 +31,7 @@ for (const c of recorded.cases) {
     const actual = await runCli(c.args, { cwd: dirs[c.cwd] });
     const here = (s: string) => masked(s.replace(new RegExp(`^${hostname()}$`, "m"), "<host>").replaceAll(`${dirs[c.cwd]}/`, "<cwd>/"));
     t.is(here(actual.stdout), local(c.stdout), "stdout");
-    t.is(here(actual.stderr), local(c.stderr), "stderr");
+    t.is(here(actual.stderr), local(asWithDaemon(c).stderr), "stderr");
     t.is(actual.status, c.status, "exit status");
   });
 }

@@ -155,6 +155,10 @@ asRoot.serial("another process sees the same node: a container outlives the proc
   t.false(await dom.isActive());
   t.is(run("domstate shared --reason").stdout, "shut off (destroyed)\n\n");
   await dom.undefine();
+  t.deepEqual(readdirSync(runDir).filter((f) => f.startsWith("shared.") && !f.endsWith(".log")), [], "undefine removes its runtime files");
+  await conn.defineXML(xml("shared", SHELL));
+  t.is(run("domstate shared --reason").stdout, "shut off (unknown)\n\n", "a new domain of the name has no state of the old one");
+  await (await conn.lookupByName("shared")).undefine();
 });
 
 asRoot.serial("a failed start leaves no process, cgroup, socket or mount behind", async (t) => {
@@ -232,7 +236,7 @@ asRoot.serial("a supervisor that died unrecorded, its pid since another process'
   t.true(processAlive(stranger.pid!), "the program that has the pid now is not killed");
   t.true(processAlive(bystander.supervisor), "nor the other container's supervisor");
   t.deepEqual(await bystander.dom.getState(), { state: DomainState.VIR_DOMAIN_RUNNING, reason: 1 });
-  t.is(readText(statusFile), "state shutoff\nreason crashed\n");
+  t.false(existsSync(statusFile), "undefine removed its status file");
   await bystander.dom.destroy();
   await bystander.dom.undefine();
 });

@@ -286,7 +286,7 @@ test("a closed connection and unknown URIs fail as libvirt does", async (t) => {
   const e = await fails(t, conn.listAllDomains());
   t.is(e.code, ErrorNumber.VIR_ERR_INVALID_CONN);
   const bogus = await fails(t, openConnection("bogus:///x"));
-  t.is(bogus.message, "Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory");
+  t.like(bogus, { code: ErrorNumber.VIR_ERR_NO_CONNECT, domain: 0, message: "no connection driver available for bogus:///x" });
   const missing = await fails(t, openConnection("test:///nonexistent.xml"));
   t.is(missing.message, "XML error: failed to parse xml document '/nonexistent.xml'");
 });

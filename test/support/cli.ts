@@ -45,6 +45,19 @@ export function readGolden(name: string): Transcript[] {
   return runs;
 }
 
+const NO_DAEMON = "Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory";
+
+/**
+ * virsh was recorded with no libvirt daemon running, so a URI that no driver in the client
+ * claims failed on the daemon's socket. A daemon would have answered "no connection driver
+ * available for URI", which is what virtkit (whose drivers are all in the client) says.
+ */
+export function asWithDaemon(t: Transcript): Transcript {
+  if (!t.stderr.includes(NO_DAEMON)) return t;
+  const uri = [...t.args.join(" ").matchAll(/\b[a-z]+:\/\/\/[^\s;']*/g)].map((m) => m[0]).filter((u) => u !== "test:///default").pop();
+  return { ...t, stderr: t.stderr.replace(NO_DAEMON, `no connection driver available for ${uri}`) };
+}
+
 /**
  * Hides what differs between runs (test/fixtures/README.md names them): CPU times (the test driver's
  * wall clock) and random UUIDs of domains defined without one.
