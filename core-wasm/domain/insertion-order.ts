@@ -1,7 +1,8 @@
 // The order libvirt keeps devices of one kind in (virDomainControllerInsert, virDomainDiskInsert):
 // each new device goes after the last one of its group (controller type, disk bus) whose index
 // is not greater, before the first one whose index is; a controller without an index yet goes
-// after the last of its type.
+// after the last of its type, and a master (an EHCI) goes before the companions (UHCIs, with a
+// <master> element) of its index that came before it.
 import { IntVec } from "../util/intvec";
 import { Doc } from "../xml/dom";
 
@@ -9,11 +10,14 @@ export class InsertionOrder {
   items: IntVec = new IntVec(16);
   groups: IntVec = new IntVec(16);
   indexes: IntVec = new IntVec(16);
+  /** 1 for a companion controller, else 0. */
+  companions: IntVec = new IntVec(16);
 
   clear(): void {
     this.items.clear();
     this.groups.clear();
     this.indexes.clear();
+    this.companions.clear();
   }
 
   get length(): i32 {
@@ -21,7 +25,7 @@ export class InsertionOrder {
   }
 
   /** Inserts item; index -1 with `unindexedLast` means "after the last of its group". */
-  insert(item: i32, group: i32, index: i32, unindexedLast: bool): void {
+  insert(item: i32, group: i32, index: i32, unindexedLast: bool, companion: bool = false): void {
     let at = -1;
     for (let k = this.items.length - 1; k >= 0; k--) {
       if (this.groups.get(k) != group) continue;
@@ -30,12 +34,14 @@ export class InsertionOrder {
         break;
       }
       if (this.indexes.get(k) > index) at = k;
+      else if (!companion && this.companions.get(k) != 0 && this.indexes.get(k) == index) at = k;
       else if (at == -1) at = k + 1;
     }
     if (at < 0) at = this.items.length;
     insertAt(this.items, at, item);
     insertAt(this.groups, at, group);
     insertAt(this.indexes, at, index);
+    insertAt(this.companions, at, companion ? 1 : 0);
   }
 
   /** Adds item at the end (a device libvirt appends, such as an implicit controller). */
@@ -43,6 +49,7 @@ export class InsertionOrder {
     this.items.push(item);
     this.groups.push(group);
     this.indexes.push(index);
+    this.companions.push(0);
   }
 
   has(group: i32, index: i32): bool {

@@ -201,8 +201,8 @@ export function checkChardevs(devices: i32, hvm: bool): bool {
   }
   numberPorts(devices, S.parallel);
   numberPorts(devices, S.serial);
-  if (hvm && !consoleCompat(devices)) return false;
   numberConsoles(devices);
+  if (hvm && !consoleCompat(devices)) return false;
   if (hvm) mirrorSerialConsoles(devices);
   ttyOfPtyConsoles(devices);
   return true;
@@ -243,7 +243,11 @@ function numberPorts(devices: i32, name: i32): void {
   }
 }
 
-/** Consoles are numbered by position; a console without target type is a serial console. */
+/**
+ * Consoles are numbered by their position among the written <console> elements (a written port
+ * is ignored), before consoleCompat may put a serial console in front of them; a console without
+ * target type is a serial console.
+ */
 function numberConsoles(devices: i32): void {
   const d = ctx.d;
   let i: u64 = 0;

@@ -280,6 +280,12 @@ function checkNetworkSource(src: i32): bool {
 // ---- controllers ---------------------------------------------------------------------------------
 
 const CONTROLLER_TYPES = "ide fdc scsi sata virtio-serial ccid usb pci xenbus isa";
+const USB = 6;
+/** USB models, as indexes into CONTROLLER_MODELS[USB]. */
+const USB_EHCI1 = 3;
+const USB_UHCI1 = 4;
+const USB_UHCI3 = 6;
+const USB_NONE = 13;
 const controllers = new IntVec(64);
 /** The controllers in libvirt's order: group = type, index = index (-1 while unassigned). */
 const controllerOrder = new InsertionOrder();
@@ -298,6 +304,8 @@ function checkControllers(devices: i32): bool {
   const d = ctx.d;
   controllers.clear();
   controllerOrder.clear();
+  let usbOther = false;
+  let usbMaster = false;
   for (let c = d.child(devices, S.controller); c != NONE; c = d.nextNamed(c)) {
     if (attrOf(c, S.type) == NONE) setAttr(c, S.type, "ide");
     else if (!readEnum(c, S.type, CONTROLLER_TYPES)) return false;
@@ -306,22 +314,37 @@ function checkControllers(devices: i32): bool {
     if (attrOf(c, S.model) != NONE && !checkControllerModel(c)) return false;
     const addr = d.child(c, S.address);
     if (addr != NONE && !checkAddress(addr)) return false;
+    const type = controllerType(c);
+    if (type == USB) {
+      defaultCompanionMaster(c);
+      if (usbModel(c) != USB_NONE) usbOther = true;
+      if (d.child(c, S.master) == NONE) usbMaster = true;
+    }
     controllers.push(c);
-    controllerOrder.insert(c, controllerType(c), controllerIndex(c), true);
+    controllerOrder.insert(c, type, controllerIndex(c), true, d.child(c, S.master) != NONE);
+  }
+  // USB controllers that are all companions have no EHCI whose bus they could share.
+  if (usbOther && !usbMaster) {
+    err(Code.XML_DETAIL).str("No master USB controller specified");
+    return false;
   }
   const items = controllerOrder.items;
   const types = controllerOrder.groups;
   const indexes = controllerOrder.indexes;
-  // Index-less controllers get the lowest index their type does not use yet.
+  // Index-less controllers get the lowest index their type does not use yet, except that a USB2
+  // controller joins the USB2 group just before it (virDomainAssignControllerIndexes).
   for (let i = 0; i < items.length; i++) {
     if (indexes.get(i) >= 0) continue;
-    let idx = 0;
-    while (controllerOrder.has(types.get(i), idx)) idx++;
+    let idx = usb2GroupIndex(i);
+    if (idx < 0) {
+      idx = 0;
+      while (controllerOrder.has(types.get(i), idx)) idx++;
+    }
     indexes.set(i, idx);
     setAttrNumber(items.get(i), S.index, <u64>idx);
   }
   for (let i = 0; i < items.length; i++) {
-    if (types.get(i) == 6) continue; // USB companions share an index
+    if (types.get(i) == USB) continue; // USB companions share an index
     for (let k = 0; k < i; k++) {
       if (types.get(k) == types.get(i) && indexes.get(k) == indexes.get(i)) {
         const c = items.get(i);
@@ -337,6 +360,44 @@ function checkControllers(devices: i32): bool {
   }
   if (controllers.length > 0) controllerOrder.relink(d, devices, controllers.get(0));
   return true;
+}
+
+/** The model of USB controller c as an index into its CONTROLLER_MODELS list, -1 without one. */
+function usbModel(c: i32): i32 {
+  return attrEnum(c, S.model, CONTROLLER_MODELS[USB]);
+}
+
+/** An ICH9 EHCI or one of its UHCI companions: the controllers that share one USB2 bus. */
+function isUsb2(c: i32): bool {
+  const model = usbModel(c);
+  return controllerType(c) == USB && model >= USB_EHCI1 && model <= USB_UHCI3;
+}
+
+/** A UHCI companion written without <master> gets its usual ports: 0, 2 or 4. */
+function defaultCompanionMaster(c: i32): void {
+  const model = usbModel(c);
+  if (model < USB_UHCI1 || model > USB_UHCI3 || ctx.d.child(c, S.master) != NONE) return;
+  setAttrNumber(ctx.d.addElement(c, S.master), S.startport, <u64>((model - USB_UHCI1) * 2));
+}
+
+/**
+ * The index an index-less USB2 controller (item i of controllerOrder) shares with its group: the
+ * previous USB controller's, when that one is USB2 and its index has no controller of this model
+ * yet; -1 otherwise (libvirt then picks the lowest unused index).
+ */
+function usb2GroupIndex(i: i32): i32 {
+  const items = controllerOrder.items;
+  const c = items.get(i);
+  if (i == 0 || !isUsb2(c)) return -1;
+  let prev = i - 1;
+  while (prev >= 0 && controllerOrder.groups.get(prev) != USB) prev--;
+  if (prev < 0 || !isUsb2(items.get(prev))) return -1;
+  const idx = controllerOrder.indexes.get(prev);
+  const model = usbModel(c);
+  for (let k = 0; k < items.length; k++) {
+    if (controllerOrder.groups.get(k) == USB && controllerOrder.indexes.get(k) == idx && usbModel(items.get(k)) == model) return -1;
+  }
+  return idx;
 }
 
 /** Models per controller type, in CONTROLLER_TYPES order ("" = the type takes no model). */
