@@ -7,7 +7,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   ConnectListAllDomainsFlags as L, DomainEventType as E, DomainModificationImpact as Impact, DomainState as S,
-  DomainVcpuFlags, ErrorNumber, openConnection, VirtError, type Connection, type Domain,
+  DomainVcpuFlags, DomainXMLFlags, ErrorNumber, canonicalizeDomainXML, openConnection, VirtError, type Connection, type Domain,
 } from "../../src/index.js";
 import { fixturePath } from "../support/fixtures.js";
 import { tempDir } from "../support/temp.js";
@@ -388,4 +388,16 @@ test.serial("the test driver reaches the host only through the mock shim, which 
   t.is((await d.getInfo()).cpuTime, 1_000_000_000n, "CPU time is the node's clock in ns, as libvirt's test driver reports it");
   t.true(shim.calls.some((c) => c.fn === "randomFill"), "the generated UUID came from the shim");
   await conn.close();
+});
+
+test("the default node's domain is stored in canonical form: the rules give it back unchanged", async (t) => {
+  // opening test:///default takes its domain as written, without running the rules (start-up)
+  const conn = await openConnection("test:///default");
+  t.teardown(() => conn.close());
+  const dom = await conn.lookupByName("test");
+  const live = await dom.getXMLDesc(0);
+  const inactive = await dom.getXMLDesc(DomainXMLFlags.VIR_DOMAIN_XML_INACTIVE);
+  t.is(canonicalizeDomainXML(live), live);
+  t.is(canonicalizeDomainXML(inactive, { inactive: true }), inactive);
+  t.is(live, inactive.replace("<domain type='test'>", "<domain type='test' id='1'>"));
 });
