@@ -19,30 +19,59 @@ await esbuild.build({
 });
 
 // The command line is CommonJS: Node starts a CommonJS program without loading its ESM loader.
-const cli = { bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "warning" };
+// Less to read is less start-up: whitespace and syntax are minified, names kept (stack traces).
+const cli = { bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "warning", minifyWhitespace: true, minifySyntax: true };
+const moduleUrl = {
+  define: { "import.meta.url": "__virtkitModuleUrl" },
+  banner: { js: 'const __virtkitModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+};
 await esbuild.build({ ...cli, entryPoints: ["src/cli/launch.cts"], outfile: "dist/cli.cjs", external: ["./cli-main.cjs"] });
+
+// The lxc:/// and kvm:/// drivers are a bundle of their own (dist/cli-hosted.cjs), loaded by the
+// command line only for those URIs: most commands never read them. It gets core.wasm compiled
+// from the command line's copy of the host code.
+const HOSTED = "virtkit:hosted-drivers";
+const hostedDrivers = {
+  name: "hosted-drivers",
+  setup(build) {
+    build.onResolve({ filter: /^\.\/(lxc|kvm)\.js$/ }, (args) => (args.importer.endsWith("registry.ts") ? { path: HOSTED, namespace: HOSTED } : undefined));
+    build.onLoad({ filter: /.*/, namespace: HOSTED }, () => ({
+      resolveDir: "src/drivers",
+      loader: "ts",
+      contents: `import { coreModule } from "../host/core.js";
+const hosted = require("./cli-hosted.cjs");
+hosted.provideCoreModule(coreModule());
+export const { LxcDriver, KvmDriver } = hosted;`,
+    }));
+  },
+};
 await esbuild.build({
   ...cli,
+  ...moduleUrl,
   entryPoints: ["src/cli/main.ts"],
   outfile: "dist/cli-main.cjs",
-  external: ["*.node"],
-  define: { "import.meta.url": "__virtkitModuleUrl" },
+  external: ["*.node", "./cli-hosted.cjs"],
+  plugins: [hostedDrivers],
   // It runs from V8's code cache through vm.Script, which has no loader for import(): lazily
   // loaded built-in modules become require() calls.
   supported: { "dynamic-import": false },
-  banner: { js: 'const __virtkitModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+});
+await esbuild.build({
+  ...cli,
+  ...moduleUrl,
+  stdin: {
+    contents: 'export { LxcDriver } from "./lxc.js";\nexport { KvmDriver } from "./kvm.js";\nexport { provideCoreModule } from "../host/core.js";\n',
+    resolveDir: "src/drivers",
+    loader: "ts",
+    sourcefile: "hosted-drivers.ts",
+  },
+  outfile: "dist/cli-hosted.cjs",
+  external: ["*.node"],
 });
 chmodSync("dist/cli.cjs", 0o755);
 
 // A kvm:/// guest's VMM process (and, as a worker, its vCPU thread).
-await esbuild.build({
-  ...cli,
-  entryPoints: ["src/drivers/kvm/vmm-main.ts"],
-  outfile: "dist/kvm-vmm.cjs",
-  external: ["*.node"],
-  define: { "import.meta.url": "__virtkitModuleUrl" },
-  banner: { js: 'const __virtkitModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
-});
+await esbuild.build({ ...cli, ...moduleUrl, entryPoints: ["src/drivers/kvm/vmm-main.ts"], outfile: "dist/kvm-vmm.cjs", external: ["*.node"] });
 
 // Run one representative command so the code cache holds what a command compiles.
 rmSync("dist/cli-main.codecache", { force: true });

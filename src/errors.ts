@@ -43,7 +43,19 @@ export const ErrorDomain = {
 } as const;
 export type ErrorDomain = (typeof ErrorDomain)[keyof typeof ErrorDomain];
 
+/** Marks every VirtError, whichever copy of this module made it. */
+const VIRT_ERROR = Symbol.for("virtkit.VirtError");
+
 export class VirtError extends Error {
+  /**
+   * `instanceof VirtError` holds for a VirtError made by any copy of virtkit in the process (the
+   * command line loads its lxc/kvm drivers as a bundle of their own; an application may hold two
+   * versions of the package), not only this class's own instances.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[VIRT_ERROR] === true;
+  }
+
   /** A virErrorNumber value. */
   readonly code: number;
   /** A virErrorDomain value. */
@@ -59,6 +71,7 @@ export class VirtError extends Error {
   constructor(code: number, domain: number, message: string, warning?: string) {
     super(message);
     this.name = "VirtError";
+    Object.defineProperty(this, VIRT_ERROR, { value: true });
     this.code = code;
     this.domain = domain;
     if (warning !== undefined) this.warning = warning;

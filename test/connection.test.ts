@@ -26,3 +26,12 @@ test("an operation the driver lacks is VIR_ERR_NO_SUPPORT, named after libvirt's
   }
   t.is(await conn.getType(), "BARE", "what the connection knows itself still works");
 });
+
+test("instanceof VirtError holds for a VirtError of another copy of virtkit, and for no other error", (t) => {
+  // the command line's lxc/kvm drivers are a bundle of their own, with their own VirtError class
+  const foreign = Object.defineProperty(new Error("elsewhere"), Symbol.for("virtkit.VirtError"), { value: true });
+  t.true(foreign instanceof VirtError);
+  t.true(new VirtError(1, 0, "here") instanceof VirtError);
+  t.false(new Error("plain") instanceof VirtError);
+  t.false(null instanceof VirtError);
+});

@@ -2,8 +2,10 @@
 // one without VMX/SVM such as a PVM host): the node opens and keeps definitions, and a start is
 // refused naming what is missing, leaving nothing behind.
 import test from "ava";
+import { spawnSync } from "node:child_process";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { DomainState, ErrorDomain, ErrorNumber, VirtError } from "../../src/index.js";
 import { kvmUnavailable } from "../../src/drivers/kvm.js";
 import { openForTest } from "../support/hosted.js";
@@ -42,5 +44,9 @@ unavailableHere("kvm:///system opens without a usable KVM: define, list and dump
   t.like(e, { code: ErrorNumber.VIR_ERR_CONFIG_UNSUPPORTED, domain: ErrorDomain.VIR_FROM_QEMU, message: `unsupported configuration: Domain requires KVM, but it is not available: ${missing}` });
   t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: 0 });
   t.deepEqual(readdirSync(join(base, "run", "kvm")).filter((f) => f.startsWith("nokvm.")), [], "no runtime file");
+  // the command line (its kvm driver is a bundle of its own) says the same
+  const cli = spawnSync(process.execPath, [fileURLToPath(new URL("../../dist/cli.cjs", import.meta.url)), "-c", "kvm:///system", "start nokvm; domstate nokvm"], { encoding: "utf8" });
+  t.is(cli.stdout, "\nshut off\n\n");
+  t.is(cli.stderr, `error: Failed to start domain 'nokvm'\nerror: unsupported configuration: Domain requires KVM, but it is not available: ${missing}\n`);
   await dom.undefine();
 });
