@@ -93,10 +93,13 @@ function transcript(console: ConsoleStream) {
 const spareDir = join(runDir, ".spare");
 const sparePid = () => Number((existsSync(join(spareDir, "pid")) ? readFileSync(join(spareDir, "pid"), "utf8") : "").split(" ")[0]);
 
-/** Resolves once a spare VMM waits for the node's next start, with its pid. */
+/**
+ * Resolves once a spare VMM waits for the node's next start, with its pid. The spare starts at
+ * nice 19 while a guest boots: under nested emulation that has taken over a minute.
+ */
 async function spareReady(): Promise<number> {
-  for (const until = Date.now() + 60_000; !existsSync(join(spareDir, `${sparePid()}.sock`)); ) {
-    if (Date.now() > until) throw new Error("no spare VMM got ready in 60 s");
+  for (const until = Date.now() + 180_000; !existsSync(join(spareDir, `${sparePid()}.sock`)); ) {
+    if (Date.now() > until) throw new Error("no spare VMM got ready in 180 s");
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   return sparePid();
