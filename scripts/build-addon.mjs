@@ -20,13 +20,13 @@ export function findNodeGyp() {
 }
 
 /** Runs `node-gyp rebuild`; returns its exit status. */
-export function buildAddon(stdio = "inherit") {
+export function buildAddon() {
   const nodeGyp = findNodeGyp();
   if (!nodeGyp) return 1;
   const args = [nodeGyp, "rebuild"];
   const prefix = dirname(dirname(process.execPath));
   if (existsSync(join(prefix, "include", "node", "node.h"))) args.push(`--nodedir=${prefix}`);
-  return spawnSync(process.execPath, args, { stdio }).status ?? 1;
+  return spawnSync(process.execPath, args, { stdio: "inherit" }).status ?? 1;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) process.exit(buildAddon());

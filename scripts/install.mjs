@@ -9,14 +9,17 @@ import { buildAddon, findNodeGyp } from "./build-addon.mjs";
 const platform = `${process.platform}-${process.arch}`;
 if (existsSync(`prebuilds/${platform}/vshim.node`)) process.exit(0);
 
-const require = createRequire(import.meta.url);
-const canBuild = findNodeGyp() !== undefined && (() => {
+/** Whether node-addon-api (the addon's headers; a development dependency) can be found. */
+function hasAddonHeaders() {
   try {
-    return require.resolve("node-addon-api") !== "";
+    createRequire(import.meta.url).resolve("node-addon-api");
+    return true;
   } catch {
     return false;
   }
-})();
+}
+
+const canBuild = findNodeGyp() !== undefined && hasAddonHeaders();
 if (canBuild && buildAddon() === 0) process.exit(0);
 
 const how = canBuild

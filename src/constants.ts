@@ -1,5 +1,8 @@
 // libvirt's enums and flags, with libvirt's names and values (include/libvirt/libvirt-domain.h).
 
+/** The union of an enum object's values: each enum is also a type of that name. */
+type ValueOf<T> = T[keyof T];
+
 export const DomainState = {
   VIR_DOMAIN_NOSTATE: 0,
   VIR_DOMAIN_RUNNING: 1,
@@ -10,7 +13,7 @@ export const DomainState = {
   VIR_DOMAIN_CRASHED: 6,
   VIR_DOMAIN_PMSUSPENDED: 7,
 } as const;
-export type DomainState = (typeof DomainState)[keyof typeof DomainState];
+export type DomainState = ValueOf<typeof DomainState>;
 
 export const DomainRunningReason = {
   VIR_DOMAIN_RUNNING_UNKNOWN: 0,
@@ -26,7 +29,7 @@ export const DomainRunningReason = {
   VIR_DOMAIN_RUNNING_POSTCOPY: 10,
   VIR_DOMAIN_RUNNING_POSTCOPY_FAILED: 11,
 } as const;
-export type DomainRunningReason = (typeof DomainRunningReason)[keyof typeof DomainRunningReason];
+export type DomainRunningReason = ValueOf<typeof DomainRunningReason>;
 
 export const DomainPausedReason = {
   VIR_DOMAIN_PAUSED_UNKNOWN: 0,
@@ -45,13 +48,13 @@ export const DomainPausedReason = {
   VIR_DOMAIN_PAUSED_POSTCOPY_FAILED: 13,
   VIR_DOMAIN_PAUSED_API_ERROR: 14,
 } as const;
-export type DomainPausedReason = (typeof DomainPausedReason)[keyof typeof DomainPausedReason];
+export type DomainPausedReason = ValueOf<typeof DomainPausedReason>;
 
 export const DomainShutdownReason = {
   VIR_DOMAIN_SHUTDOWN_UNKNOWN: 0,
   VIR_DOMAIN_SHUTDOWN_USER: 1,
 } as const;
-export type DomainShutdownReason = (typeof DomainShutdownReason)[keyof typeof DomainShutdownReason];
+export type DomainShutdownReason = ValueOf<typeof DomainShutdownReason>;
 
 export const DomainShutoffReason = {
   VIR_DOMAIN_SHUTOFF_UNKNOWN: 0,
@@ -64,13 +67,13 @@ export const DomainShutoffReason = {
   VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT: 7,
   VIR_DOMAIN_SHUTOFF_DAEMON: 8,
 } as const;
-export type DomainShutoffReason = (typeof DomainShutoffReason)[keyof typeof DomainShutoffReason];
+export type DomainShutoffReason = ValueOf<typeof DomainShutoffReason>;
 
 export const DomainCrashedReason = {
   VIR_DOMAIN_CRASHED_UNKNOWN: 0,
   VIR_DOMAIN_CRASHED_PANICKED: 1,
 } as const;
-export type DomainCrashedReason = (typeof DomainCrashedReason)[keyof typeof DomainCrashedReason];
+export type DomainCrashedReason = ValueOf<typeof DomainCrashedReason>;
 
 export const DomainEventType = {
   VIR_DOMAIN_EVENT_DEFINED: 0,
@@ -83,7 +86,7 @@ export const DomainEventType = {
   VIR_DOMAIN_EVENT_PMSUSPENDED: 7,
   VIR_DOMAIN_EVENT_CRASHED: 8,
 } as const;
-export type DomainEventType = (typeof DomainEventType)[keyof typeof DomainEventType];
+export type DomainEventType = ValueOf<typeof DomainEventType>;
 
 export const DomainEventDefinedDetailType = {
   VIR_DOMAIN_EVENT_DEFINED_ADDED: 0,
@@ -91,13 +94,13 @@ export const DomainEventDefinedDetailType = {
   VIR_DOMAIN_EVENT_DEFINED_RENAMED: 2,
   VIR_DOMAIN_EVENT_DEFINED_FROM_SNAPSHOT: 3,
 } as const;
-export type DomainEventDefinedDetailType = (typeof DomainEventDefinedDetailType)[keyof typeof DomainEventDefinedDetailType];
+export type DomainEventDefinedDetailType = ValueOf<typeof DomainEventDefinedDetailType>;
 
 export const DomainEventUndefinedDetailType = {
   VIR_DOMAIN_EVENT_UNDEFINED_REMOVED: 0,
   VIR_DOMAIN_EVENT_UNDEFINED_RENAMED: 1,
 } as const;
-export type DomainEventUndefinedDetailType = (typeof DomainEventUndefinedDetailType)[keyof typeof DomainEventUndefinedDetailType];
+export type DomainEventUndefinedDetailType = ValueOf<typeof DomainEventUndefinedDetailType>;
 
 export const DomainEventStartedDetailType = {
   VIR_DOMAIN_EVENT_STARTED_BOOTED: 0,
@@ -106,7 +109,7 @@ export const DomainEventStartedDetailType = {
   VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT: 3,
   VIR_DOMAIN_EVENT_STARTED_WAKEUP: 4,
 } as const;
-export type DomainEventStartedDetailType = (typeof DomainEventStartedDetailType)[keyof typeof DomainEventStartedDetailType];
+export type DomainEventStartedDetailType = ValueOf<typeof DomainEventStartedDetailType>;
 
 export const DomainEventSuspendedDetailType = {
   VIR_DOMAIN_EVENT_SUSPENDED_PAUSED: 0,
@@ -119,7 +122,7 @@ export const DomainEventSuspendedDetailType = {
   VIR_DOMAIN_EVENT_SUSPENDED_POSTCOPY: 7,
   VIR_DOMAIN_EVENT_SUSPENDED_POSTCOPY_FAILED: 8,
 } as const;
-export type DomainEventSuspendedDetailType = (typeof DomainEventSuspendedDetailType)[keyof typeof DomainEventSuspendedDetailType];
+export type DomainEventSuspendedDetailType = ValueOf<typeof DomainEventSuspendedDetailType>;
 
 export const DomainEventResumedDetailType = {
   VIR_DOMAIN_EVENT_RESUMED_UNPAUSED: 0,
@@ -128,7 +131,7 @@ export const DomainEventResumedDetailType = {
   VIR_DOMAIN_EVENT_RESUMED_POSTCOPY: 3,
   VIR_DOMAIN_EVENT_RESUMED_POSTCOPY_FAILED: 4,
 } as const;
-export type DomainEventResumedDetailType = (typeof DomainEventResumedDetailType)[keyof typeof DomainEventResumedDetailType];
+export type DomainEventResumedDetailType = ValueOf<typeof DomainEventResumedDetailType>;
 
 export const DomainEventStoppedDetailType = {
   VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN: 0,
@@ -139,14 +142,14 @@ export const DomainEventStoppedDetailType = {
   VIR_DOMAIN_EVENT_STOPPED_FAILED: 5,
   VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT: 6,
 } as const;
-export type DomainEventStoppedDetailType = (typeof DomainEventStoppedDetailType)[keyof typeof DomainEventStoppedDetailType];
+export type DomainEventStoppedDetailType = ValueOf<typeof DomainEventStoppedDetailType>;
 
 export const DomainEventShutdownDetailType = {
   VIR_DOMAIN_EVENT_SHUTDOWN_FINISHED: 0,
   VIR_DOMAIN_EVENT_SHUTDOWN_GUEST: 1,
   VIR_DOMAIN_EVENT_SHUTDOWN_HOST: 2,
 } as const;
-export type DomainEventShutdownDetailType = (typeof DomainEventShutdownDetailType)[keyof typeof DomainEventShutdownDetailType];
+export type DomainEventShutdownDetailType = ValueOf<typeof DomainEventShutdownDetailType>;
 
 export const ConnectListAllDomainsFlags = {
   VIR_CONNECT_LIST_DOMAINS_ACTIVE: 1,
@@ -166,14 +169,14 @@ export const ConnectListAllDomainsFlags = {
   VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT: 16384,
   VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT: 32768,
 } as const;
-export type ConnectListAllDomainsFlags = (typeof ConnectListAllDomainsFlags)[keyof typeof ConnectListAllDomainsFlags];
+export type ConnectListAllDomainsFlags = ValueOf<typeof ConnectListAllDomainsFlags>;
 
 export const DomainModificationImpact = {
   VIR_DOMAIN_AFFECT_CURRENT: 0,
   VIR_DOMAIN_AFFECT_LIVE: 1,
   VIR_DOMAIN_AFFECT_CONFIG: 2,
 } as const;
-export type DomainModificationImpact = (typeof DomainModificationImpact)[keyof typeof DomainModificationImpact];
+export type DomainModificationImpact = ValueOf<typeof DomainModificationImpact>;
 
 export const DomainMemoryModFlags = {
   VIR_DOMAIN_MEM_CURRENT: 0,
@@ -181,7 +184,7 @@ export const DomainMemoryModFlags = {
   VIR_DOMAIN_MEM_CONFIG: 2,
   VIR_DOMAIN_MEM_MAXIMUM: 4,
 } as const;
-export type DomainMemoryModFlags = (typeof DomainMemoryModFlags)[keyof typeof DomainMemoryModFlags];
+export type DomainMemoryModFlags = ValueOf<typeof DomainMemoryModFlags>;
 
 export const DomainVcpuFlags = {
   VIR_DOMAIN_VCPU_CURRENT: 0,
@@ -191,7 +194,7 @@ export const DomainVcpuFlags = {
   VIR_DOMAIN_VCPU_GUEST: 8,
   VIR_DOMAIN_VCPU_HOTPLUGGABLE: 16,
 } as const;
-export type DomainVcpuFlags = (typeof DomainVcpuFlags)[keyof typeof DomainVcpuFlags];
+export type DomainVcpuFlags = ValueOf<typeof DomainVcpuFlags>;
 
 export const DomainCreateFlags = {
   VIR_DOMAIN_NONE: 0,
@@ -202,7 +205,7 @@ export const DomainCreateFlags = {
   VIR_DOMAIN_START_VALIDATE: 16,
   VIR_DOMAIN_START_RESET_NVRAM: 32,
 } as const;
-export type DomainCreateFlags = (typeof DomainCreateFlags)[keyof typeof DomainCreateFlags];
+export type DomainCreateFlags = ValueOf<typeof DomainCreateFlags>;
 
 export const DomainShutdownFlagValues = {
   VIR_DOMAIN_SHUTDOWN_DEFAULT: 0,
@@ -212,7 +215,7 @@ export const DomainShutdownFlagValues = {
   VIR_DOMAIN_SHUTDOWN_SIGNAL: 8,
   VIR_DOMAIN_SHUTDOWN_PARAVIRT: 16,
 } as const;
-export type DomainShutdownFlagValues = (typeof DomainShutdownFlagValues)[keyof typeof DomainShutdownFlagValues];
+export type DomainShutdownFlagValues = ValueOf<typeof DomainShutdownFlagValues>;
 
 export const DomainRebootFlagValues = {
   VIR_DOMAIN_REBOOT_DEFAULT: 0,
@@ -222,14 +225,14 @@ export const DomainRebootFlagValues = {
   VIR_DOMAIN_REBOOT_SIGNAL: 8,
   VIR_DOMAIN_REBOOT_PARAVIRT: 16,
 } as const;
-export type DomainRebootFlagValues = (typeof DomainRebootFlagValues)[keyof typeof DomainRebootFlagValues];
+export type DomainRebootFlagValues = ValueOf<typeof DomainRebootFlagValues>;
 
 export const DomainDestroyFlagsValues = {
   VIR_DOMAIN_DESTROY_DEFAULT: 0,
   VIR_DOMAIN_DESTROY_GRACEFUL: 1,
   VIR_DOMAIN_DESTROY_REMOVE_LOGS: 2,
 } as const;
-export type DomainDestroyFlagsValues = (typeof DomainDestroyFlagsValues)[keyof typeof DomainDestroyFlagsValues];
+export type DomainDestroyFlagsValues = ValueOf<typeof DomainDestroyFlagsValues>;
 
 export const DomainUndefineFlagsValues = {
   VIR_DOMAIN_UNDEFINE_MANAGED_SAVE: 1,
@@ -240,12 +243,12 @@ export const DomainUndefineFlagsValues = {
   VIR_DOMAIN_UNDEFINE_TPM: 32,
   VIR_DOMAIN_UNDEFINE_KEEP_TPM: 64,
 } as const;
-export type DomainUndefineFlagsValues = (typeof DomainUndefineFlagsValues)[keyof typeof DomainUndefineFlagsValues];
+export type DomainUndefineFlagsValues = ValueOf<typeof DomainUndefineFlagsValues>;
 
 export const DomainDefineFlags = {
   VIR_DOMAIN_DEFINE_VALIDATE: 1,
 } as const;
-export type DomainDefineFlags = (typeof DomainDefineFlags)[keyof typeof DomainDefineFlags];
+export type DomainDefineFlags = ValueOf<typeof DomainDefineFlags>;
 
 export const DomainSaveRestoreFlags = {
   VIR_DOMAIN_SAVE_BYPASS_CACHE: 1,
@@ -253,7 +256,7 @@ export const DomainSaveRestoreFlags = {
   VIR_DOMAIN_SAVE_PAUSED: 4,
   VIR_DOMAIN_SAVE_RESET_NVRAM: 8,
 } as const;
-export type DomainSaveRestoreFlags = (typeof DomainSaveRestoreFlags)[keyof typeof DomainSaveRestoreFlags];
+export type DomainSaveRestoreFlags = ValueOf<typeof DomainSaveRestoreFlags>;
 
 export const DomainXMLFlags = {
   VIR_DOMAIN_XML_SECURE: 1,
@@ -261,7 +264,7 @@ export const DomainXMLFlags = {
   VIR_DOMAIN_XML_UPDATE_CPU: 4,
   VIR_DOMAIN_XML_MIGRATABLE: 8,
 } as const;
-export type DomainXMLFlags = (typeof DomainXMLFlags)[keyof typeof DomainXMLFlags];
+export type DomainXMLFlags = ValueOf<typeof DomainXMLFlags>;
 
 export const TypedParameterType = {
   VIR_TYPED_PARAM_INT: 1,
@@ -272,12 +275,12 @@ export const TypedParameterType = {
   VIR_TYPED_PARAM_BOOLEAN: 6,
   VIR_TYPED_PARAM_STRING: 7,
 } as const;
-export type TypedParameterType = (typeof TypedParameterType)[keyof typeof TypedParameterType];
+export type TypedParameterType = ValueOf<typeof TypedParameterType>;
 
 export const ConnectFlags = {
   VIR_CONNECT_RO: 1,
 } as const;
-export type ConnectFlags = (typeof ConnectFlags)[keyof typeof ConnectFlags];
+export type ConnectFlags = ValueOf<typeof ConnectFlags>;
 
 export const DomainMemoryStatTags = {
   VIR_DOMAIN_MEMORY_STAT_SWAP_IN: 0,
@@ -295,21 +298,21 @@ export const DomainMemoryStatTags = {
   VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGFAIL: 12,
   VIR_DOMAIN_MEMORY_STAT_NR: 13,
 } as const;
-export type DomainMemoryStatTags = (typeof DomainMemoryStatTags)[keyof typeof DomainMemoryStatTags];
+export type DomainMemoryStatTags = ValueOf<typeof DomainMemoryStatTags>;
 
 export const VcpuState = {
   VIR_VCPU_OFFLINE: 0,
   VIR_VCPU_RUNNING: 1,
   VIR_VCPU_BLOCKED: 2,
 } as const;
-export type VcpuState = (typeof VcpuState)[keyof typeof VcpuState];
+export type VcpuState = ValueOf<typeof VcpuState>;
 
 export const DomainMetadataType = {
   VIR_DOMAIN_METADATA_DESCRIPTION: 0,
   VIR_DOMAIN_METADATA_TITLE: 1,
   VIR_DOMAIN_METADATA_ELEMENT: 2,
 } as const;
-export type DomainMetadataType = (typeof DomainMetadataType)[keyof typeof DomainMetadataType];
+export type DomainMetadataType = ValueOf<typeof DomainMetadataType>;
 
 /** virNodeGetCPUStats: the cpuNum meaning "all CPUs". */
 export const VIR_NODE_CPU_STATS_ALL_CPUS = -1;
@@ -322,7 +325,7 @@ export const ConnectListAllNetworksFlags = {
   VIR_CONNECT_LIST_NETWORKS_AUTOSTART: 16,
   VIR_CONNECT_LIST_NETWORKS_NO_AUTOSTART: 32,
 } as const;
-export type ConnectListAllNetworksFlags = (typeof ConnectListAllNetworksFlags)[keyof typeof ConnectListAllNetworksFlags];
+export type ConnectListAllNetworksFlags = ValueOf<typeof ConnectListAllNetworksFlags>;
 
 export const ConnectListAllStoragePoolsFlags = {
   VIR_CONNECT_LIST_STORAGE_POOLS_INACTIVE: 1,
@@ -332,10 +335,10 @@ export const ConnectListAllStoragePoolsFlags = {
   VIR_CONNECT_LIST_STORAGE_POOLS_AUTOSTART: 16,
   VIR_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART: 32,
 } as const;
-export type ConnectListAllStoragePoolsFlags = (typeof ConnectListAllStoragePoolsFlags)[keyof typeof ConnectListAllStoragePoolsFlags];
+export type ConnectListAllStoragePoolsFlags = ValueOf<typeof ConnectListAllStoragePoolsFlags>;
 
 export const ConnectListAllInterfacesFlags = {
   VIR_CONNECT_LIST_INTERFACES_INACTIVE: 1,
   VIR_CONNECT_LIST_INTERFACES_ACTIVE: 2,
 } as const;
-export type ConnectListAllInterfacesFlags = (typeof ConnectListAllInterfacesFlags)[keyof typeof ConnectListAllInterfacesFlags];
+export type ConnectListAllInterfacesFlags = ValueOf<typeof ConnectListAllInterfacesFlags>;

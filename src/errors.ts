@@ -1,6 +1,9 @@
 // libvirt's error triple {code, domain, message}. Codes and domains keep libvirt's numbers
 // (include/libvirt/virterror.h) so they can cross the wire unchanged later.
 
+/** The union of an enum object's values: ErrorNumber and ErrorDomain are types too. */
+type ValueOf<T> = T[keyof T];
+
 /** virErrorNumber: the subset virtkit raises, with libvirt's values. */
 export const ErrorNumber = {
   VIR_ERR_OK: 0,
@@ -27,7 +30,7 @@ export const ErrorNumber = {
   VIR_ERR_OPERATION_UNSUPPORTED: 84,
   VIR_ERR_XML_INVALID_SCHEMA: 92,
 } as const;
-export type ErrorNumber = (typeof ErrorNumber)[keyof typeof ErrorNumber];
+export type ErrorNumber = ValueOf<typeof ErrorNumber>;
 
 /** virErrorDomain: where an error came from, with libvirt's values. */
 export const ErrorDomain = {
@@ -41,7 +44,7 @@ export const ErrorDomain = {
   VIR_FROM_DOMAIN: 20,
   VIR_FROM_CGROUP: 54,
 } as const;
-export type ErrorDomain = (typeof ErrorDomain)[keyof typeof ErrorDomain];
+export type ErrorDomain = ValueOf<typeof ErrorDomain>;
 
 /** Marks every VirtError, whichever copy of this module made it. */
 const VIRT_ERROR = Symbol.for("virtkit.VirtError");

@@ -1,13 +1,14 @@
 // What the KVM suite boots: the Debian kernel npm run test:vm fetched, and busybox initramfs
 // images built here. Only a hardware-assisted /dev/kvm runs a stock kernel: npm run test:kvm
 // provides one (QEMU's emulated SVM); elsewhere the boot tests are skipped with that reason.
-import { accessSync, chmodSync, constants, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
 import type { KvmShim } from "../../src/host/native.js";
 import type { Machine, Stop } from "../../src/drivers/kvm/machine.js";
+import { kvmUnavailable } from "../../src/drivers/kvm.js";
 import { tempDir } from "../support/temp.js";
 
 const { newcArchive } = await import("../../scripts/vm/initramfs.mjs");
@@ -19,19 +20,12 @@ const busybox = join(cache, "bb", "bin", "busybox");
 
 /** The kernel image, when test:vm fetched it. */
 export const kernel = version === undefined ? "" : join(bootDir, `vmlinuz-${version}`);
-// A /dev/kvm without VMX/SVM (a PVM host, say) runs only paravirtualized kernels.
-const hardwareAssisted = /^flags\s*:.*\b(vmx|svm)\b/m.test(readFileSync("/proc/cpuinfo", "utf8"));
+/** Why this host cannot run a guest (the driver's own check), or undefined where it can. */
+const kvmMissing = kvmUnavailable();
 /** Whether this process may open /dev/kvm (a plain user often may not). */
-export const kvmUsable = ((): boolean => {
-  try {
-    accessSync("/dev/kvm", constants.R_OK | constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+export const kvmUsable = !kvmMissing?.startsWith("cannot open");
 /** Whether this host runs the small hand-made guests below. */
-export const hasHardwareKvm = kvmUsable && hardwareAssisted;
+export const hasHardwareKvm = kvmMissing === undefined;
 /** Whether this host can boot the test guest; npm run test:kvm always can. */
 export const canBoot = hasHardwareKvm && kernel !== "" && existsSync(busybox);
 /** Why the hand-made guests cannot run here (undefined where they can). */
