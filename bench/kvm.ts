@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Core, coreModule } from "../src/host/core.js";
 import { loadNativeShim } from "../src/host/native.js";
-import { nodeShim } from "../src/host/shim.js";
-import { bootRecords, HEADER_BYTES, Machine } from "../src/drivers/kvm/machine.js";
+import { nodeCoreImports } from "../src/host/core-imports.js";
+import { bootRecords, HEADER_BYTES, Machine } from "../src/vmm/machine.js";
 import { readySpare } from "../src/drivers/kvm/spare-vmm.js";
 import { exitLoopImage, hasHardwareKvm, kernel as testKernel } from "../test/kvm/guest.js";
 
@@ -56,7 +56,7 @@ function median(values: number[]): number {
 
 /** core.wasm's boot records for an image, as the Machine applies them (for the bare loader). */
 function bareBootRecords(kernel: Buffer, cmdline: string): Buffer {
-  const v = bootRecords(new Core(coreModule(), nodeShim), kernel.subarray(0, HEADER_BYTES), kernel.length, 0, cmdline, MEMORY, 1);
+  const v = bootRecords(new Core(coreModule(), nodeCoreImports), kernel.subarray(0, HEADER_BYTES), kernel.length, 0, cmdline, MEMORY, 1);
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
@@ -67,7 +67,7 @@ function compileBare(dir: string): string | undefined {
 }
 
 function coreExitsPerSecond(image: string): number {
-  const machine = new Machine(loadNativeShim().kvm, new Core(coreModule(), nodeShim), { memoryBytes: MEMORY, kernel: image, cmdline: "", output() {} });
+  const machine = new Machine(loadNativeShim().kvm, new Core(coreModule(), nodeCoreImports), { memoryBytes: MEMORY, kernel: image, cmdline: "", output() {} });
   const start = process.hrtime.bigint();
   const stop = machine.runUntilStop();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;

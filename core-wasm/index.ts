@@ -13,7 +13,7 @@ import * as api from "./exports/domains";
 import * as hosted from "./exports/hosted";
 import * as lxc from "./exports/lxc";
 import * as vmm from "./exports/vmm";
-import { clearEvents, eventCount } from "./drivers/events";
+import { clearEvents, eventCount } from "./node/events";
 
 const doc = new Doc();
 const output = new ByteBuf(16384);

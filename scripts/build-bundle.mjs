@@ -71,7 +71,7 @@ await esbuild.build({
 chmodSync("dist/cli.cjs", 0o755);
 
 // A kvm:/// guest's VMM process (and, as a worker, its vCPU thread).
-await esbuild.build({ ...cli, ...moduleUrl, entryPoints: ["src/drivers/kvm/vmm-main.ts"], outfile: "dist/kvm-vmm.cjs", external: ["*.node"] });
+await esbuild.build({ ...cli, ...moduleUrl, entryPoints: ["src/vmm/main.ts"], outfile: "dist/kvm-vmm.cjs", external: ["*.node"] });
 
 // Run one representative command so the code cache holds what a command compiles.
 rmSync("dist/cli-main.codecache", { force: true });

@@ -7,15 +7,16 @@ import { Doc } from "../xml/dom";
 import { formatUuidHalves } from "../objects/definition";
 import { DomainObj } from "../objects/domain-list";
 import { State } from "../objects/states";
-import { clearEvents, eventCount, pendingEvents } from "../drivers/events";
-import { nodeFileReferences, populateFromNodeFile } from "../drivers/node-file";
+import { clearEvents, eventCount, pendingEvents } from "../node/events";
+import { nodeFileReferences, populateFromNodeFile } from "../drivers/test/node-file";
 import {
   checkFlags, cpuTimeNs, createDomain, defineDomain, definitionFrom, destroyDomain, getVcpus, getWeight,
-  managedSaveDomain, populateDefault, rebootDomain, resetDomain, resumeDomain, saveDone, saveImage, setAutostart,
-  setMemory, setVcpus, setWeight, shutdownDomain, startDomain, suspendDomain, TestNode, undefineDomain, xmlOf,
-} from "../drivers/test-driver";
-import { capabilitiesOf } from "../drivers/capabilities";
-import { HostedNode, hostedDefinitionFrom } from "../drivers/hosted";
+  managedSaveDomain, rebootDomain, resetDomain, resumeDomain, saveDone, saveImage, setAutostart,
+  setMemory, setVcpus, setWeight, shutdownDomain, startDomain, suspendDomain, DomainNode, undefineDomain, xmlOf,
+} from "../node/lifecycle";
+import { populateDefault } from "../drivers/test/default-node";
+import { capabilitiesOf } from "../node/capabilities";
+import { HostedNode, hostedDefinitionFrom } from "../drivers/hosted/hosted-node";
 
 /** Where operations read their input and write their output (set up by index.ts). */
 export class Io {
@@ -29,9 +30,9 @@ export function bindIo(value: Io): void {
   io = value;
 }
 
-const nodes = new Array<TestNode | null>();
+const nodes = new Array<DomainNode | null>();
 
-export function nodeAt(handle: i32): TestNode | null {
+export function nodeAt(handle: i32): DomainNode | null {
   if (handle < 0 || handle >= nodes.length || nodes[handle] === null) {
     beginError(Code.INVALID_ARG, From.NONE).str("invalid connection");
     return null;
@@ -39,7 +40,7 @@ export function nodeAt(handle: i32): TestNode | null {
   return nodes[handle];
 }
 
-export function addNode(node: TestNode): i32 {
+export function addNode(node: DomainNode): i32 {
   nodes.push(node);
   return nodes.length - 1;
 }
@@ -104,7 +105,7 @@ function putBytes(b: ArrayBuffer): void {
 // ---- nodes ---------------------------------------------------------------------------------------------
 
 export function nodeOpenDefault(): i32 {
-  const node = new TestNode();
+  const node = new DomainNode();
   if (!populateDefault(node)) return -1;
   clearEvents(); // opening is not an event
   return addNode(node);
@@ -117,7 +118,7 @@ export function nodeFileRefs(len: i32): i32 {
 
 /** A node from a node file (its XML, then NUL-separated referenced files). */
 export function nodeOpenFile(len: i32): i32 {
-  const node = new TestNode();
+  const node = new DomainNode();
   if (!populateFromNodeFile(node, io.input.buf.ptr, len)) return -1;
   clearEvents();
   return addNode(node);
@@ -256,7 +257,7 @@ function matches(obj: DomainObj, flags: i32): bool {
 
 // ---- operations on a domain -----------------------------------------------------------------------------
 
-export let current: TestNode | null = null;
+export let current: DomainNode | null = null;
 
 /** The domain the host means (UUID words, name in the input buffer), or null with the error set. */
 export function target(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32): DomainObj | null {

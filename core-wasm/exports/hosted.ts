@@ -7,7 +7,7 @@ import { DomainObj } from "../objects/domain-list";
 import { Definition } from "../objects/definition";
 import { State } from "../objects/states";
 import { CgroupLayout } from "../drivers/lxc/cgroups";
-import { checkActive, checkPause, HostedKind, HostedNode, hostedDefinitionFrom, markPaused, markPty, markStarted, markStopped, startPlan } from "../drivers/hosted";
+import { checkActive, checkPause, HostedKind, HostedNode, hostedDefinitionFrom, markPaused, markPty, markStarted, markStopped, startPlan } from "../drivers/hosted/hosted-node";
 import { addNode, current, io, nodeAt, putOneDomain, target } from "./domains";
 
 function hostedNodeAt(handle: i32): HostedNode | null {

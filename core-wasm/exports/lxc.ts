@@ -1,7 +1,7 @@
 // core.wasm's lxc:/// operations beyond every hosted node's (exports/hosted.ts): a running
 // container's cgroup settings and libvirt's "posix" scheduler parameters.
 import { ByteBuf } from "../util/bytes";
-import { HostedNode } from "../drivers/hosted";
+import { HostedNode } from "../drivers/hosted/hosted-node";
 import { liveSettings } from "../drivers/lxc/lxc-driver";
 import { current, io, target } from "./domains";
 import { getSchedParams, setSchedParams } from "../drivers/lxc/sched";

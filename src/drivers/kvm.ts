@@ -1,6 +1,6 @@
 // kvm:/// — guests on this node's /dev/kvm with core.wasm as their VMM. The node on disk, its lock
 // and events, and the start/stop steps are every hosted driver's (hosted.ts); here is what KVM
-// guests do their own way: each runs in its own VMM process (kvm/vmm-main.ts: its main thread
+// guests do their own way: each runs in its own VMM process (src/vmm/main.ts: its main thread
 // serves control and console and runs vCPU 0; other vCPUs have threads of their own), which
 // outlives the process that started it. suspend/resume stop and restart the vCPUs; shutdown and
 // reboot press the ACPI power button.
@@ -11,14 +11,14 @@ import { fileURLToPath } from "node:url";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerror, strerrorOf } from "../errno.js";
 import type { DomainRef, DomainStatus } from "./driver.js";
-import { HostedDriver, hostedDirs, parseStatus, procStat, readText, writeAtomically } from "./hosted.js";
+import { HostedDriver, hostedDirs, parseStatus, procStat, readText, writeAtomically } from "./hosted/driver.js";
 import { claimSpare, startSpare, type StartReport } from "./kvm/spare-vmm.js";
-import { noStartReport, readStartReport, START_WAIT_MS } from "./lxc/supervisor.js";
+import { noStartReport, readStartReport, START_WAIT_MS } from "./hosted/control-client.js";
 
 /** The VMM process's program: the bundle beside dist/, or the TypeScript source under tsx. */
 function vmmProgram(): { execArgv: string[]; script: string } {
   const here = fileURLToPath(import.meta.url);
-  if (here.endsWith(".ts")) return { execArgv: ["--import", "tsx"], script: fileURLToPath(new URL("./kvm/vmm-main.ts", import.meta.url)) };
+  if (here.endsWith(".ts")) return { execArgv: ["--import", "tsx"], script: fileURLToPath(new URL("../vmm/main.ts", import.meta.url)) };
   return { execArgv: [], script: fileURLToPath(new URL("./kvm-vmm.cjs", import.meta.url)) };
 }
 
@@ -67,7 +67,7 @@ export class KvmDriver extends HostedDriver {
   }
 
   /** The VMM program, bundled or (tests) its TypeScript source: every VMM and spare process runs it. */
-  protected readonly processMarks = ["kvm-vmm.cjs", "vmm-main.ts"];
+  protected readonly processMarks = ["kvm-vmm.cjs", "vmm/main.ts"];
 
   protected readonly guest = { osType: "hvm", emulator: "/usr/libexec/virtkit-vmm", domainType: "kvm" };
 

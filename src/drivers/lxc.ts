@@ -9,9 +9,9 @@ import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerrorOf } from "../errno.js";
 import { CoreDomainRef } from "./core-driver.js";
 import type { DomainRef, DomainStatus, TypedParameter } from "./driver.js";
-import { HostedDriver, hostedDirs, killProcess, readText, waitUntilGone, writeAtomically } from "./hosted.js";
+import { HostedDriver, hostedDirs, killProcess, readText, waitUntilGone, writeAtomically } from "./hosted/driver.js";
 import { applyHostSteps, applySettings, cgroupFacts, cgroupFiles, removeCgroups, type CgroupFiles } from "./lxc/host.js";
-import { startSupervisor } from "./lxc/supervisor.js";
+import { startSupervisor } from "./hosted/control-client.js";
 
 const AFFECT_LIVE = 1;
 const AFFECT_CONFIG = 2;

@@ -6,7 +6,7 @@ import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { Core, coreModule } from "../host/core.js";
 import { CoreDomainRef, CoreDriver, CoreNode, Op, readDomains } from "./core-driver.js";
-import { MockShim } from "../host/mock.js";
+import { MockCoreImports } from "../host/mock-imports.js";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerror } from "../errno.js";
 import * as facts from "./test-node.js";
@@ -36,7 +36,7 @@ const SAVE_MAGIC = "virtkit-test-save 1\n";
 
 let testCore: Core | undefined;
 /** The shim the test driver's core calls: the mock, with real randomness and a real clock by default. */
-const shim = new MockShim(null);
+const shim = new MockCoreImports(null);
 
 /** One core instance serves every test node of the process. */
 function core(): Core {
@@ -45,7 +45,7 @@ function core(): Core {
 }
 
 /** @internal the mock shim behind test:///, for tests that simulate the node's clock */
-export function testDriverShim(): MockShim {
+export function testDriverShim(): MockCoreImports {
   return shim;
 }
 

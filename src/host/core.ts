@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
-import { nodeShim, type HostShim } from "./shim.js";
+import { nodeCoreImports, type CoreImports } from "./core-imports.js";
 
 /** The numeric exports every core operation shares. */
 interface CoreExports {
@@ -60,7 +60,7 @@ export class Core {
 
   constructor(
     private readonly module: WebAssembly.Module = coreModule(),
-    private readonly shim: HostShim = nodeShim,
+    private readonly shim: CoreImports = nodeCoreImports,
   ) {
     this.instantiate();
   }

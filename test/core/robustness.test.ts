@@ -6,11 +6,11 @@ import fc from "fast-check";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Core, coreModule } from "../../src/host/core.js";
-import { MockShim } from "../../src/host/mock.js";
+import { MockCoreImports } from "../../src/host/mock-imports.js";
 import { VirtError } from "../../src/errors.js";
 import { CORPUS_DIR } from "../corpus/corpus.js";
 
-const core = new Core(coreModule(), new MockShim(7));
+const core = new Core(coreModule(), new MockCoreImports(7));
 const GOOD = "<domain type='kvm'><name>ok</name><memory>1024</memory><os><type>hvm</type></os></domain>";
 const goodOutput = core.run("canonicalize", GOOD);
 
@@ -145,7 +145,7 @@ test("pathological documents return errors and leave the core usable", (t) => {
 });
 
 test("memory stays bounded over many operations (garbage is collected)", (t) => {
-  const fresh = new Core(coreModule(), new MockShim(1));
+  const fresh = new Core(coreModule(), new MockCoreImports(1));
   const doc = docs[docs.length - 1];
   for (let i = 0; i < 2000; i++) {
     try {

@@ -1,14 +1,14 @@
 // libvirt's genericxml2xml suite: driver-independent parse + format, 100% required.
 import test from "ava";
 import { Core, coreModule } from "../../src/host/core.js";
-import { MockShim } from "../../src/host/mock.js";
+import { MockCoreImports } from "../../src/host/mock-imports.js";
 import { VirtError } from "../../src/errors.js";
 import { corpusCases, corpusFile } from "./corpus.js";
 
 const SECURE = 1;
 const INACTIVE = 2;
 // libvirt's test suite mocks randomness to zero bytes; so does the mock shim.
-const core = new Core(coreModule(), new MockShim(0));
+const core = new Core(coreModule(), new MockCoreImports(0));
 
 for (const c of corpusCases("genericxml2xml")) {
   test(`genericxml2xml ${c.test}: ${c.expectation}`, (t) => {

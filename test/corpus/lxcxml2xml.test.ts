@@ -1,10 +1,10 @@
 // libvirt's lxcxml2xml suite: container domains, 100% required.
 import test from "ava";
 import { Core, coreModule } from "../../src/host/core.js";
-import { MockShim } from "../../src/host/mock.js";
+import { MockCoreImports } from "../../src/host/mock-imports.js";
 import { corpusCases, corpusFile } from "./corpus.js";
 
-const core = new Core(coreModule(), new MockShim(0));
+const core = new Core(coreModule(), new MockCoreImports(0));
 
 for (const c of corpusCases("lxcxml2xml")) {
   test(`lxcxml2xml ${c.test}: ${c.expectation}`, (t) => {

@@ -2,10 +2,10 @@
 // format(parse(x)) == x, 100% required.
 import test from "ava";
 import { Core, coreModule } from "../../src/host/core.js";
-import { MockShim } from "../../src/host/mock.js";
+import { MockCoreImports } from "../../src/host/mock-imports.js";
 import { corpusCases, corpusFile } from "./corpus.js";
 
-const core = new Core(coreModule(), new MockShim(0));
+const core = new Core(coreModule(), new MockCoreImports(0));
 
 for (const c of corpusCases("qemuxmlconf")) {
   test(`qemuxmlconf ${c.test}: canonical idempotence`, (t) => {

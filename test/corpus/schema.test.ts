@@ -3,13 +3,13 @@
 import test from "ava";
 import { join } from "node:path";
 import { Core, coreModule } from "../../src/host/core.js";
-import { MockShim } from "../../src/host/mock.js";
+import { MockCoreImports } from "../../src/host/mock-imports.js";
 import { CORPUS_DIR, corpusFile } from "./corpus.js";
 import { readFileSync } from "node:fs";
 import { schemaErrors } from "../support/relaxng.js";
 
 const schemaDir = join(CORPUS_DIR, "src/conf/schemas");
-const core = new Core(coreModule(), new MockShim(0));
+const core = new Core(coreModule(), new MockCoreImports(0));
 
 function manifestInputs(): string[] {
   return readFileSync(join(CORPUS_DIR, "MANIFEST.tsv"), "utf8")

@@ -6,7 +6,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { controlWaitMs, NoAnswerError, openConsoleSocket, readStartReport, startSupervisor, supervisorCommand } from "../../src/drivers/lxc/supervisor.js";
+import { controlWaitMs, NoAnswerError, openConsoleSocket, readStartReport, startSupervisor, supervisorCommand } from "../../src/drivers/hosted/control-client.js";
 import { loadNativeShim } from "../../src/host/native.js";
 import { processesLeft } from "../support/hosted.js";
 import { tempDir } from "../support/temp.js";

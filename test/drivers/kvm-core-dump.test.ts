@@ -5,12 +5,12 @@ import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Core, coreModule } from "../../src/host/core.js";
 import type { KvmShim } from "../../src/host/native.js";
-import { MockShim } from "../../src/host/mock.js";
-import { dumpTimeStamp, writeCoreDump } from "../../src/drivers/kvm/core-dump.js";
+import { MockCoreImports } from "../../src/host/mock-imports.js";
+import { dumpTimeStamp, writeCoreDump } from "../../src/vmm/core-dump.js";
 import { readCoreFile } from "../support/elf-core.js";
 import { tempDir } from "../support/temp.js";
 
-const core = new Core(coreModule(), new MockShim(0));
+const core = new Core(coreModule(), new MockCoreImports(0));
 const dir = tempDir("virtkit-core-dump");
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -2,11 +2,11 @@
 // devices the VMM does not model are refused by name, never dropped.
 import test from "ava";
 import { Core, coreModule } from "../../src/host/core.js";
-import { MockShim } from "../../src/host/mock.js";
-import { parseVmmPlan } from "../../src/drivers/kvm/vmm-plan.js";
+import { MockCoreImports } from "../../src/host/mock-imports.js";
+import { parseVmmPlan } from "../../src/vmm/plan.js";
 import { readDomains, type CoreDomainRef } from "../../src/drivers/core-driver.js";
 
-const core = new Core(coreModule(), new MockShim(0));
+const core = new Core(coreModule(), new MockCoreImports(0));
 const node = core.call("hostedNodeOpen", core.writeText("kind kvm\nrundir /run/virtkit/kvm\ndumpdir /var/lib/virtkit/kvm/dump\n"));
 
 function domain(body: string, type = "kvm"): string {

@@ -2,11 +2,11 @@
 // guest: the PIT (ISA IRQ 0) on IOAPIC pin 2, every other ISA IRQ on its own pin.
 import test from "ava";
 import { Core, coreModule } from "../../src/host/core.js";
-import { MockShim } from "../../src/host/mock.js";
-import { bootRecords } from "../../src/drivers/kvm/machine.js";
+import { MockCoreImports } from "../../src/host/mock-imports.js";
+import { bootRecords } from "../../src/vmm/machine.js";
 import { exitLoopImage } from "../kvm/guest.js";
 
-const core = new Core(coreModule(), new MockShim(0));
+const core = new Core(coreModule(), new MockCoreImports(0));
 const [PIC_MASTER, PIC_SLAVE, IOAPIC] = [0, 1, 2];
 
 /** gsi → the [chip, pin] pairs it raises. */

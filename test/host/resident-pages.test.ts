@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { Core, coreModule } from "../../src/host/core.js";
 import { loadNativeShim } from "../../src/host/native.js";
 import { dropStartupPages, readOnlyFileMappings } from "../../src/host/resident-pages.js";
-import { nodeShim } from "../../src/host/shim.js";
+import { nodeCoreImports } from "../../src/host/core-imports.js";
 
 /** Resident KiB of this process's read-only private file mappings, from /proc/self/smaps. */
 function readOnlyFileResidentKib(): number {
@@ -44,10 +44,10 @@ test("the shim drops no page of private memory, and no range off page boundaries
 
 test("dropping the startup pages gives back most of the resident file pages, and the process runs on", (t) => {
   const xml = "<domain type='kvm'><name>after</name><uuid>e07bbea3-37bd-4308-b3ff-be846b91183f</uuid><memory>1024</memory><os><type>hvm</type></os></domain>";
-  const canonical = new Core(coreModule(), nodeShim).run("canonicalize", xml); // what a VMM touches to get ready
+  const canonical = new Core(coreModule(), nodeCoreImports).run("canonicalize", xml); // what a VMM touches to get ready
   const before = readOnlyFileResidentKib();
   t.true(dropStartupPages(loadNativeShim()) > 0);
   const after = readOnlyFileResidentKib();
   t.true(after < before / 2, `${before} KiB resident before, ${after} KiB after`);
-  t.is(new Core(coreModule(), nodeShim).run("canonicalize", xml), canonical, "the binary's pages came back on use");
+  t.is(new Core(coreModule(), nodeCoreImports).run("canonicalize", xml), canonical, "the binary's pages came back on use");
 });

@@ -3,8 +3,8 @@
 import { testIf } from "../support/gated.js";
 import { Core, coreModule } from "../../src/host/core.js";
 import { loadNativeShim } from "../../src/host/native.js";
-import { nodeShim } from "../../src/host/shim.js";
-import { Machine } from "../../src/drivers/kvm/machine.js";
+import { nodeCoreImports } from "../../src/host/core-imports.js";
+import { Machine } from "../../src/vmm/machine.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cannotBootReason, exitLoopImage, initramfs, withoutHardwareKvm, kernel, runUntilStopWithin, tripleFaultImage } from "./guest.js";
@@ -23,7 +23,7 @@ function imageFile(image: Buffer): string {
 }
 
 smallGuestTest("the 64-bit entry runs, each port write is an exit the core answers, and the i8042 reset line stops the run", (t) => {
-  const core = new Core(coreModule(), nodeShim);
+  const core = new Core(coreModule(), nodeCoreImports);
   const { kvm } = loadNativeShim();
   const machine = new Machine(kvm, core, { memoryBytes: 16 << 20, kernel: imageFile(exitLoopImage(1000)), cmdline: "", output() {} });
   t.deepEqual(runUntilStopWithin(machine, kvm, RUN_WITHIN_MS), { kind: "reset" });
@@ -31,7 +31,7 @@ smallGuestTest("the 64-bit entry runs, each port write is an exit the core answe
 });
 
 smallGuestTest("a triple fault stops the run as a crash", (t) => {
-  const core = new Core(coreModule(), nodeShim);
+  const core = new Core(coreModule(), nodeCoreImports);
   const { kvm } = loadNativeShim();
   const machine = new Machine(kvm, core, { memoryBytes: 16 << 20, kernel: imageFile(tripleFaultImage()), cmdline: "", output() {} });
   t.deepEqual(runUntilStopWithin(machine, kvm, RUN_WITHIN_MS), { kind: "crash", reason: "triple fault" });
@@ -39,7 +39,7 @@ smallGuestTest("a triple fault stops the run as a crash", (t) => {
 });
 
 linuxGuestTest("core.wasm's VMM boots a Linux kernel to its initramfs, whose poweroff ends the run (ACPI S5)", (t) => {
-  const core = new Core(coreModule(), nodeShim);
+  const core = new Core(coreModule(), nodeCoreImports);
   let console = "";
   const { kvm } = loadNativeShim();
   const machine = new Machine(kvm, core, {
@@ -59,7 +59,7 @@ linuxGuestTest("core.wasm's VMM boots a Linux kernel to its initramfs, whose pow
 });
 
 linuxGuestTest("a stop requested from the console's output ends the run at the next exit", (t) => {
-  const core = new Core(coreModule(), nodeShim);
+  const core = new Core(coreModule(), nodeCoreImports);
   let console = "";
   const { kvm } = loadNativeShim();
   const machine: Machine = new Machine(kvm, core, {

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
 import type { KvmShim } from "../../src/host/native.js";
-import type { Machine, Stop } from "../../src/drivers/kvm/machine.js";
+import type { Machine, Stop } from "../../src/vmm/machine.js";
 import { kvmUnavailable } from "../../src/drivers/kvm.js";
 import { tempDir } from "../support/temp.js";
 

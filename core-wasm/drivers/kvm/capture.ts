@@ -8,7 +8,7 @@ import { symbolLen, symbolPtr } from "../../xml/symbols";
 import { applyRules } from "../../domain/canonical";
 import { ctx, err } from "../../domain/context";
 import { Definition } from "../../objects/definition";
-import { attr, number, text } from "../lxc/plan-writer";
+import { attr, number, text } from "../hosted/plan-writer";
 import { MAX_VCPUS } from "../../vmm/acpi";
 
 function unsupported(what: string): Definition | null {

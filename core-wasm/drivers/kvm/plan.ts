@@ -1,4 +1,4 @@
-// The plan for starting a kvm:/// domain: what the VMM process (src/drivers/kvm/vmm-main.ts)
+// The plan for starting a kvm:/// domain: what the VMM process (src/vmm/main.ts)
 // builds, one line per setting, as PlanWriter escapes them:
 //   control PATH · status PATH · memory BYTES · vcpus N · kernel PATH · initrd PATH ·
 //   cmdline TEXT · serial pty | serial file PATH · on_poweroff/on_reboot/on_crash end|restart
@@ -10,7 +10,7 @@ import { Code } from "../../errors";
 import { err } from "../../domain/context";
 import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
-import { attr, number, PlanWriter, text } from "../lxc/plan-writer";
+import { attr, number, PlanWriter, text } from "../hosted/plan-writer";
 
 /** What the VMM does when the guest stops for an on_* event: restart it, or end the domain. */
 function action(libvirtAction: string): string {

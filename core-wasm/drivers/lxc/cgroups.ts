@@ -9,7 +9,7 @@
 // cpuset> → cpuset.cpus. Suspend uses freezer.state (v1) or cgroup.freeze (v2).
 import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
-import { PlanWriter } from "./plan-writer";
+import { PlanWriter } from "../hosted/plan-writer";
 
 /** The controllers a domain's processes join on v1, in creation order. */
 const V1_CONTROLLERS: string[] = ["memory", "cpu", "cpuacct", "cpuset", "freezer", "pids"];

@@ -9,8 +9,8 @@ import { applyRules } from "../../domain/canonical";
 import { ctx, err } from "../../domain/context";
 import { Definition } from "../../objects/definition";
 import { DomainObj } from "../../objects/domain-list";
-import { HostedNode, loadDefinition, notRunning, scratch } from "../hosted";
-import { PlanWriter } from "./plan-writer";
+import { HostedNode, loadDefinition, notRunning, scratch } from "../hosted/hosted-node";
+import { PlanWriter } from "../hosted/plan-writer";
 
 function isDecimal(s: string): bool {
   if (s.length == 0) return false;

@@ -11,7 +11,7 @@
 import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { CgroupLayout } from "./cgroups";
-import { attr, number, PlanWriter, text } from "./plan-writer";
+import { attr, number, PlanWriter, text } from "../hosted/plan-writer";
 
 /** Capabilities a container's init never gets (libvirt's default policy). */
 const DROPPED_CAPS: string[] = ["16", "25", "30", "33"]; // sys_module, sys_time, audit_control, mac_admin

@@ -16,8 +16,8 @@ import { closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { setPriority } from "node:os";
 import { join } from "node:path";
-import { readText, writeAtomically } from "../hosted.js";
-import { noStartReport, readStartReport, START_WAIT_MS } from "../lxc/supervisor.js";
+import { readText, writeAtomically } from "../hosted/driver.js";
+import { noStartReport, readStartReport, START_WAIT_MS } from "../hosted/control-client.js";
 
 /** A spare prepares at the lowest priority: it must not slow the guest that was just started. */
 const SPARE_NICE = 19;

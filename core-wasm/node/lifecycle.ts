@@ -1,7 +1,8 @@
-// The test:/// driver: an in-memory node whose domains go through libvirt's lifecycle (states,
-// reasons, events, live and persistent definitions) without a hypervisor. Behaviour follows
-// libvirt's test driver; where it and the real drivers disagree, the real drivers' rule and
-// wording win (e.g. undefining a running transient domain is refused).
+// The lifecycle engine every driver shares: a node whose domains go through libvirt's lifecycle
+// (states, reasons, events, live and persistent definitions). The test:/// driver is this engine
+// alone (drivers/test/); hosted drivers (drivers/hosted/) add plans the host carries out.
+// Behaviour follows libvirt's test driver; where it and the real drivers disagree, the real
+// drivers' rule and wording win (e.g. undefining a running transient domain is refused).
 import { Code } from "../errors";
 import { Doc, NONE } from "../xml/dom";
 import { S } from "../xml/names.gen";
@@ -43,7 +44,7 @@ export class NodeInfo {
   threads: i32 = 2;
 }
 
-export class TestNode {
+export class DomainNode {
   list: DomainList = new DomainList();
   nextId: i32 = 1;
   info: NodeInfo = new NodeInfo();
@@ -102,7 +103,7 @@ function load(def: Definition): bool {
  * The live definition of a domain starting as `id`: the persistent one with the id, and (as
  * libvirt's test driver does) a host-side name "testnetN" for each interface lacking one.
  */
-function liveDefinition(source: Definition, id: i32): Definition | null {
+export function liveDefinition(source: Definition, id: i32): Definition | null {
   if (!load(source)) return null;
   doc.setAttrU64(doc.root, S.id, <u64>id);
   addInterfaceNames(doc);
@@ -141,7 +142,7 @@ function inactiveOf(def: Definition): Definition | null {
 // ---- defining ---------------------------------------------------------------------------------------
 
 /** virDomainDefineXML: a new persistent domain, or a new configuration for an existing one. */
-export function defineDomain(node: TestNode, def: Definition): DomainObj | null {
+export function defineDomain(node: DomainNode, def: Definition): DomainObj | null {
   const existing = node.list.placeFor(def, false);
   if (!node.list.ok) return null;
   if (existing === null) {
@@ -158,7 +159,7 @@ export function defineDomain(node: TestNode, def: Definition): DomainObj | null 
 }
 
 /** virDomainCreateXML: starts def, as a new transient domain or over an inactive one's config. */
-export function createDomain(node: TestNode, def: Definition, flags: i32, restored: bool): DomainObj | null {
+export function createDomain(node: DomainNode, def: Definition, flags: i32, restored: bool): DomainObj | null {
   if (!checkFlags(flags, CREATE_FLAGS, restored ? "testDomainRestoreFlags" : "testDomainCreateXML")) return null;
   const existing = node.list.placeFor(def, true);
   if (!node.list.ok) return null;
@@ -171,7 +172,7 @@ export function createDomain(node: TestNode, def: Definition, flags: i32, restor
   return obj;
 }
 
-function startState(node: TestNode, obj: DomainObj, flags: i32, restored: bool): void {
+function startState(node: DomainNode, obj: DomainObj, flags: i32, restored: bool): void {
   node.list.setId(obj, node.nextId++);
   if ((flags & START_PAUSED) != 0) {
     obj.state = State.PAUSED;
@@ -185,7 +186,7 @@ function startState(node: TestNode, obj: DomainObj, flags: i32, restored: bool):
 }
 
 /** virDomainCreateWithFlags: boots a defined domain (from its managed save image, if any). */
-export function startDomain(node: TestNode, obj: DomainObj, flags: i32): bool {
+export function startDomain(node: DomainNode, obj: DomainObj, flags: i32): bool {
   if (!checkFlags(flags, CREATE_FLAGS, "testDomainCreateWithFlags")) return false;
   if (obj.active) {
     err(Code.OPERATION_INVALID).str("domain is already running");
@@ -202,7 +203,7 @@ export function startDomain(node: TestNode, obj: DomainObj, flags: i32): bool {
 }
 
 /** Stops a running domain; a transient one disappears. */
-export function stopDomain(node: TestNode, obj: DomainObj, reason: i32, detail: i32, announce: bool = true): void {
+export function stopDomain(node: DomainNode, obj: DomainObj, reason: i32, detail: i32, announce: bool = true): void {
   node.list.setId(obj, -1);
   obj.state = State.SHUTOFF;
   obj.reason = reason;
@@ -214,21 +215,21 @@ export function stopDomain(node: TestNode, obj: DomainObj, reason: i32, detail: 
   if (!obj.persistent) node.list.remove(obj);
 }
 
-export function destroyDomain(node: TestNode, obj: DomainObj, flags: i32): bool {
+export function destroyDomain(node: DomainNode, obj: DomainObj, flags: i32): bool {
   if (!checkFlags(flags, DESTROY_FLAGS, "testDomainDestroyFlags")) return false;
   if (!obj.active) return notRunning();
   stopDomain(node, obj, ShutoffReason.DESTROYED, 1);
   return true;
 }
 
-export function shutdownDomain(node: TestNode, obj: DomainObj, flags: i32): bool {
+export function shutdownDomain(node: DomainNode, obj: DomainObj, flags: i32): bool {
   if (!checkFlags(flags, SHUTDOWN_FLAGS, "testDomainShutdownFlags")) return false;
   if (!obj.active) return notRunning();
   stopDomain(node, obj, ShutoffReason.SHUTDOWN, 0);
   return true;
 }
 
-export function rebootDomain(node: TestNode, obj: DomainObj, flags: i32): bool {
+export function rebootDomain(node: DomainNode, obj: DomainObj, flags: i32): bool {
   if (!checkFlags(flags, SHUTDOWN_FLAGS, "testDomainReboot")) return false;
   if (!obj.active) return notRunning();
   if (obj.def.onReboot == "destroy") {
@@ -267,7 +268,7 @@ export function resumeDomain(obj: DomainObj): bool {
   return true;
 }
 
-export function undefineDomain(node: TestNode, obj: DomainObj, flags: i32): bool {
+export function undefineDomain(node: DomainNode, obj: DomainObj, flags: i32): bool {
   if (!checkFlags(flags, UNDEFINE_FLAGS, "testDomainUndefineFlags")) return false;
   if (!obj.persistent) {
     err(Code.OPERATION_INVALID).str("cannot undefine transient domain");
@@ -291,7 +292,7 @@ export function undefineDomain(node: TestNode, obj: DomainObj, flags: i32): bool
 
 // ---- saving -------------------------------------------------------------------------------------------
 
-export function managedSaveDomain(node: TestNode, obj: DomainObj, flags: i32): bool {
+export function managedSaveDomain(node: DomainNode, obj: DomainObj, flags: i32): bool {
   if (!checkFlags(flags, 1 | 2 | 4, "testDomainManagedSave")) return false;
   if (!obj.active) return notRunning();
   if (!obj.persistent) {
@@ -313,7 +314,7 @@ export function saveImage(obj: DomainObj, flags: i32): ArrayBuffer | null {
   return obj.def.xml;
 }
 
-export function saveDone(node: TestNode, obj: DomainObj): void {
+export function saveDone(node: DomainNode, obj: DomainObj): void {
   stopDomain(node, obj, ShutoffReason.SAVED, 4);
 }
 
@@ -493,92 +494,3 @@ export function setAutostart(obj: DomainObj, on: bool): bool {
   return true;
 }
 
-// ---- the default node ----------------------------------------------------------------------------------
-
-/** libvirt's test:///default domain. */
-/**
- * The default node's domain "test": libvirt's definition in canonical form, with "testnet0", the
- * name libvirt gives its interface at open. Every command line run opens this node, so it is
- * taken as written instead of being run through the rules (a test pins that the rules give
- * both forms back unchanged).
- */
-const DEFAULT_DOMAIN = `<domain type='test'>
-  <name>test</name>
-  <uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>
-  <memory unit='KiB'>8388608</memory>
-  <currentMemory unit='KiB'>2097152</currentMemory>
-  <vcpu placement='static'>2</vcpu>
-  <os>
-    <type arch='i686'>hvm</type>
-    <boot dev='hd'/>
-  </os>
-  <clock offset='utc'/>
-  <on_poweroff>destroy</on_poweroff>
-  <on_reboot>restart</on_reboot>
-  <on_crash>destroy</on_crash>
-  <devices>
-    <disk type='file' device='disk'>
-      <source file='/guest/diskimage1'/>
-      <target dev='vda' bus='virtio'/>
-      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
-    </disk>
-    <interface type='network'>
-      <mac address='aa:bb:cc:dd:ee:ff'/>
-      <source network='default'/>
-      <target dev='testnet0'/>
-      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
-    </interface>
-    <memballoon model='virtio'>
-      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>
-    </memballoon>
-  </devices>
-</domain>
-`;
-
-/** Fills a new default node: its domain "test" runs as id 1 (state reason unknown, as libvirt). */
-export function populateDefault(node: TestNode): bool {
-  node.isDefault = true;
-  const text = String.UTF8.encode(DEFAULT_DOMAIN);
-  const p = reserveInput(doc, text.byteLength);
-  memory.copy(p, changetype<usize>(text), <usize>text.byteLength);
-  if (!parseDocument(doc, text.byteLength, "(domain_definition)")) return false;
-  const def = Definition.fromDoc(doc);
-  doc.setAttrU64(doc.root, S.id, <u64>node.nextId); // after type, where the rules put it
-  addRunning(node, def, Definition.fromDoc(doc), State.RUNNING, false);
-  return true;
-}
-
-/**
- * A domain from a node file: test:runstate, test:transient and test:hasmanagedsave, as
- * libvirt's test driver reads them (running domains get ids in document order).
- */
-export function bootFromNodeFile(node: TestNode, def: Definition, runstate: i32, transient: bool, managedSave: bool): DomainObj | null {
-  const existing = node.list.placeFor(def, false);
-  if (!node.list.ok) return null;
-  if (existing !== null) {
-    const b = err(Code.OPERATION_FAILED);
-    b.str("domain '");
-    b.str(def.name);
-    b.str("' is defined twice in the node file");
-    return null;
-  }
-  if (runstate != State.SHUTOFF) {
-    const live = liveDefinition(def, node.nextId);
-    return live === null ? null : addRunning(node, def, live, runstate, transient);
-  }
-  const obj = node.list.add(def);
-  obj.persistent = true;
-  obj.hasManagedSave = managedSave;
-  return obj;
-}
-
-/** Adds a domain that runs as the node's next id, with its live and (unless transient) persistent definitions. */
-function addRunning(node: TestNode, def: Definition, live: Definition, runstate: i32, transient: bool): DomainObj {
-  const obj = node.list.add(live);
-  obj.persistent = !transient;
-  if (!transient) obj.newDef = def;
-  node.list.setId(obj, node.nextId++);
-  obj.state = runstate;
-  obj.reason = 0;
-  return obj;
-}

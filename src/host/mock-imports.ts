@@ -1,13 +1,13 @@
 // The TypeScript mock shim: a deterministic stand-in for the native shim, used by tests and by
 // the test:/// driver. It records every call so tests can assert what the core asked for.
-import { nodeShim, type HostShim } from "./shim.js";
+import { nodeCoreImports, type CoreImports } from "./core-imports.js";
 
 export interface MockCall {
   fn: string;
   args: unknown[];
 }
 
-export class MockShim implements HostShim {
+export class MockCoreImports implements CoreImports {
   readonly calls: MockCall[] = [];
   /** The simulated clock in milliseconds; undefined follows the real one. */
   clock: number | undefined;
@@ -20,7 +20,7 @@ export class MockShim implements HostShim {
 
   randomFill(view: Uint8Array): void {
     this.calls.push({ fn: "randomFill", args: [view.length] });
-    if (this.randomByte === null) nodeShim.randomFill(view);
+    if (this.randomByte === null) nodeCoreImports.randomFill(view);
     else view.fill(this.randomByte);
   }
 

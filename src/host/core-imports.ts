@@ -7,7 +7,7 @@ const require = createRequire(import.meta.url);
 let osRandom: ((view: Uint8Array) => void) | undefined;
 const randomFillSync = (view: Uint8Array) => (osRandom ??= (require("node:crypto") as typeof import("node:crypto")).randomFillSync)(view);
 
-export interface HostShim {
+export interface CoreImports {
   /** Fills the view with random bytes (UUIDs and MACs generated for definitions lacking them). */
   randomFill(view: Uint8Array): void;
   /** Wall-clock time in milliseconds (CPU time of test domains is reported from it). */
@@ -19,7 +19,7 @@ const pool = new Uint8Array(4096);
 let poolUsed = pool.length;
 
 /** The host used on a real node: randomness from the operating system. */
-export const nodeShim: HostShim = {
+export const nodeCoreImports: CoreImports = {
   randomFill(view) {
     if (view.length > pool.length) {
       randomFillSync(view);

@@ -1,12 +1,12 @@
 // Entry of a kvm:/// domain's VMM process (bundled as dist/kvm-vmm.cjs): the main thread serves
-// the domain and runs vCPU 0 (vmm-process.ts); with --spare DIR it first waits, ready, for the
+// the domain and runs vCPU 0 (process.ts); with --spare DIR it first waits, ready, for the
 // node's next start (spare-process.ts); the same file, started as a worker, is the thread of one of
 // the guest's other vCPUs.
 import { isMainThread, workerData } from "node:worker_threads";
-import { loadNativeShim } from "../../host/native.js";
+import { loadNativeShim } from "../host/native.js";
 import { runSecondaryVcpu, type SecondaryThreadData } from "./secondary-vcpus.js";
 import { runSpareVmm } from "./spare-process.js";
-import { runVmmProcess } from "./vmm-process.js";
+import { runVmmProcess } from "./process.js";
 
 if (!isMainThread) {
   const { secondary, mailboxes } = workerData as SecondaryThreadData;

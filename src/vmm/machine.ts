@@ -1,9 +1,9 @@
 // One KVM virtual machine driven by core.wasm: the shim performs the ioctls, the core decides
 // the boot layout and answers every I/O exit. This file only moves bytes between them.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
-import type { Core } from "../../host/core.js";
-import type { KvmShim } from "../../host/native.js";
+import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
+import type { Core } from "../host/core.js";
+import type { KvmShim } from "../host/native.js";
 import { writeCoreDump } from "./core-dump.js";
 import type { SecondaryVcpus } from "./secondary-vcpus.js";
 

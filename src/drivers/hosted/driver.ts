@@ -14,14 +14,14 @@
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { cpus, hostname, release, totalmem } from "node:os";
 import { join } from "node:path";
-import { DomainEventType as Event } from "../constants.js";
-import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
-import { Core, coreModule } from "../host/core.js";
-import { loadNativeShim, type NativeShim } from "../host/native.js";
-import { nodeShim } from "../host/shim.js";
-import { CoreDriver, CoreNode, Op, readDomains } from "./core-driver.js";
-import { uuidString, type ConsoleStream, type DomainRef, type HypervisorDriver, type LifecycleEvent, type NodeInfo, type SecurityLabel, type SecurityModel } from "./driver.js";
-import { NoAnswerError, NOT_RUNNING_REPLY, openConsoleSocket, supervisorCommand } from "./lxc/supervisor.js";
+import { DomainEventType as Event } from "../../constants.js";
+import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
+import { Core, coreModule } from "../../host/core.js";
+import { loadNativeShim, type NativeShim } from "../../host/native.js";
+import { nodeCoreImports } from "../../host/core-imports.js";
+import { CoreDriver, CoreNode, Op, readDomains } from "../core-driver.js";
+import { uuidString, type ConsoleStream, type DomainRef, type HypervisorDriver, type LifecycleEvent, type NodeInfo, type SecurityLabel, type SecurityModel } from "../driver.js";
+import { NoAnswerError, NOT_RUNNING_REPLY, openConsoleSocket, supervisorCommand } from "./control-client.js";
 
 export const enum Shutoff {
   UNKNOWN = 0,
@@ -54,7 +54,7 @@ const STAMP_SETTLE_NS = 50_000_000n;
 let hostedCore: Core | undefined;
 /** One core for the process's hosted nodes, over the real host functions (randomness, clock). */
 function core(): Core {
-  hostedCore ??= new Core(coreModule(), nodeShim);
+  hostedCore ??= new Core(coreModule(), nodeCoreImports);
   return hostedCore;
 }
 

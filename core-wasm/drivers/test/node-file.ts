@@ -1,16 +1,17 @@
 // test:///PATH node files (libvirt's testOpenFromFile): a <node> with <domain> elements (inline,
 // or file='...' which the host reads and passes along), the node's CPU and memory, and the
 // test:runstate / test:transient / test:hasmanagedsave extensions on domains.
-import { Code, From, beginError } from "../errors";
-import { ByteBuf } from "../util/bytes";
-import { Doc, NONE } from "../xml/dom";
-import { S } from "../xml/names.gen";
-import { parseDocument, reserveInput } from "../xml/parser";
-import { writeElement } from "../xml/writer";
-import { Flag, sym } from "../domain/context";
-import { parsedU64, parseU64 } from "../domain/values";
-import { State } from "../objects/states";
-import { bootFromNodeFile, capture, TestNode } from "./test-driver";
+import { Code, From, beginError } from "../../errors";
+import { ByteBuf } from "../../util/bytes";
+import { Doc, NONE } from "../../xml/dom";
+import { S } from "../../xml/names.gen";
+import { parseDocument, reserveInput } from "../../xml/parser";
+import { writeElement } from "../../xml/writer";
+import { Flag, sym } from "../../domain/context";
+import { parsedU64, parseU64 } from "../../domain/values";
+import { State } from "../../objects/states";
+import { capture, DomainNode } from "../../node/lifecycle";
+import { bootFromNodeFile } from "./default-node";
 
 const nodeDoc = new Doc();
 const domainDoc = new Doc();
@@ -53,7 +54,7 @@ function numberChild(parent: i32, name: string, fallback: u64): u64 {
  * Fills node from a node file: the node XML, then (NUL-separated) the contents of the files its
  * <domain file='...'> elements name, in document order.
  */
-export function populateFromNodeFile(node: TestNode, input: usize, len: i32): bool {
+export function populateFromNodeFile(node: DomainNode, input: usize, len: i32): bool {
   let end = segmentEnd(input, 0, len);
   if (!parseInto(nodeDoc, input, end, "(node_definition)")) return false;
   const root = nodeDoc.root;
@@ -96,7 +97,7 @@ export function populateFromNodeFile(node: TestNode, input: usize, len: i32): bo
 }
 
 /** Parses one domain of the node file, reads and removes the test: extensions, adds it. */
-function bootDomain(node: TestNode, xml: ByteBuf): bool {
+function bootDomain(node: DomainNode, xml: ByteBuf): bool {
   const extras = domainDoc;
   if (!parseInto(extras, xml.ptr, xml.length, "(domain_definition)")) return false;
   let runstate = State.RUNNING;

@@ -3,7 +3,7 @@
 // shared mailbox: the secondary posts the access, kicks vCPU 0 out of KVM_RUN and waits for the
 // answer. vCPU 0 also tells the secondaries when to run (a fresh machine), park (pause, stop)
 // and exit. A secondary starts in KVM's INIT state and waits for the guest's SIPI in the kernel.
-import type { KvmShim } from "../../host/native.js";
+import type { KvmShim } from "../host/native.js";
 import { KVM_EXIT_IO, KVM_EXIT_MMIO, KVM_EXIT_SHUTDOWN, portAccesses, stopOfExit, unbackedMmio, type PortIn, type PortOut, type Stop } from "./machine.js";
 
 /** Words of the shared header, then one mailbox of Box.WORDS words per secondary vCPU. */

@@ -5,12 +5,12 @@
 // the control plane together: no worker to start, no messages between them, and commands act
 // at once (vCPU 0 is never inside KVM_RUN while a command runs). Other vCPUs have threads of
 // their own (secondary-vcpus.ts).
-import type { Core } from "../../host/core.js";
-import type { KvmShim } from "../../host/native.js";
+import type { Core } from "../host/core.js";
+import type { KvmShim } from "../host/native.js";
 import { dumpTimeStamp } from "./core-dump.js";
 import { Machine, type Stop } from "./machine.js";
 import { SecondaryVcpus } from "./secondary-vcpus.js";
-import type { VmmPlan } from "./vmm-plan.js";
+import type { VmmPlan } from "./plan.js";
 
 /** The longest the event loop waits for vCPU 0 (console, control commands). */
 const SLICE_MS = 10;

@@ -1,23 +1,23 @@
 // The spare VMM process (spare-vmm.ts says how a node keeps one): it gets ready, then waits for
-// one claim and runs that guest as any VMM process does (vmm-process.ts).
+// one claim and runs that guest as any VMM process does (process.ts).
 import { openSync, renameSync, rmSync, watch, writeSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { setPriority } from "node:os";
 import { join } from "node:path";
-import { Core, coreModule } from "../../host/core.js";
-import { loadNativeShim } from "../../host/native.js";
-import { dropStartupPages } from "../../host/resident-pages.js";
-import { nodeShim } from "../../host/shim.js";
-import { readText } from "../hosted.js";
-import { spareFiles } from "./spare-vmm.js";
-import { onFirstLine, runVmmProcess } from "./vmm-process.js";
+import { Core, coreModule } from "../host/core.js";
+import { loadNativeShim } from "../host/native.js";
+import { dropStartupPages } from "../host/resident-pages.js";
+import { nodeCoreImports } from "../host/core-imports.js";
+import { readText } from "../drivers/hosted/driver.js";
+import { spareFiles } from "../drivers/kvm/spare-vmm.js";
+import { onFirstLine, runVmmProcess } from "./process.js";
 
 /** How long an unclaimed spare waits before it exits. */
 const SPARE_IDLE_MS = 10 * 60_000;
 
 /** The spare process: gets ready, then waits for one claim and runs that guest. */
 export function runSpareVmm(entry: string, dir: string): void {
-  const runtime = { kvm: loadNativeShim().kvm, core: new Core(coreModule(), nodeShim) };
+  const runtime = { kvm: loadNativeShim().kvm, core: new Core(coreModule(), nodeCoreImports) };
   const files = spareFiles(join(dir, ".."));
   const mine = () => (readText(files.pid) ?? "").split(" ")[0] === String(process.pid);
   let retired = false;

@@ -1,9 +1,9 @@
 // virConnectGetCapabilities for a test node: the host (CPU, NUMA cells, security model) and the
 // guests it offers, as libvirt's test driver describes its node.
 import { ByteBuf } from "../util/bytes";
-import { TestNode } from "./test-driver";
+import { DomainNode } from "./lifecycle";
 
-export function capabilitiesOf(node: TestNode, out: ByteBuf): void {
+export function capabilitiesOf(node: DomainNode, out: ByteBuf): void {
   const info = node.info;
   out.str("<capabilities>\n\n  <host>\n    <cpu>\n      <arch>i686</arch>\n      <features>\n        <pae/>\n        <nonpae/>\n      </features>\n");
   out.str("      <pages unit='KiB' size='4'/>\n      <pages unit='KiB' size='8'/>\n      <pages unit='KiB' size='2048'/>\n      <pages unit='KiB' size='1048576'/>\n");

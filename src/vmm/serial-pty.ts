@@ -4,7 +4,7 @@
 // is dropped, as a real serial line drops what no one receives.
 import { writeSync } from "node:fs";
 import { ReadStream } from "node:tty";
-import type { NativeShim } from "../../host/native.js";
+import type { NativeShim } from "../host/native.js";
 
 export class SerialPty {
   readonly path: string;

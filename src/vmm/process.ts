@@ -7,22 +7,22 @@
 //   supervisor PID · vcpu TID… · state running|crashed|shutoff · paused 0|1 ·
 //   reason booted|paused|unpaused (running), panicked (crashed: kept by on_crash preserve until
 //   destroyed) or shutdown|destroyed|crashed (shutoff)
-// Usage: node vmm-main PLAN_FILE   (fd 3: "ok\tPID[\tPTY]" or "error\tSTEP\tERRNO", then closed),
-//    or: node vmm-main --spare DIR  (spare-process.ts: the plan comes later, from a claim)
+// Usage: node vmm/main PLAN_FILE   (fd 3: "ok\tPID[\tPTY]" or "error\tSTEP\tERRNO", then closed),
+//    or: node vmm/main --spare DIR  (spare-process.ts: the plan comes later, from a claim)
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { Core, coreModule } from "../../host/core.js";
-import { loadNativeShim, type KvmShim } from "../../host/native.js";
-import { nodeShim } from "../../host/shim.js";
-import { dropStartupPages } from "../../host/resident-pages.js";
-import { processStartTicks, writeAtomically } from "../hosted.js";
-import { NOT_RUNNING_REPLY } from "../lxc/supervisor.js";
+import { Core, coreModule } from "../host/core.js";
+import { loadNativeShim, type KvmShim } from "../host/native.js";
+import { nodeCoreImports } from "../host/core-imports.js";
+import { dropStartupPages } from "../host/resident-pages.js";
+import { processStartTicks, writeAtomically } from "../drivers/hosted/driver.js";
+import { NOT_RUNNING_REPLY } from "../drivers/hosted/control-client.js";
 import { GuestRunner } from "./guest-runner.js";
 import { SerialPty } from "./serial-pty.js";
 import { secondaryMailboxes, secondaryThreads, type SecondaryThreadData } from "./secondary-vcpus.js";
-import { parseVmmPlan, type VmmPlan } from "./vmm-plan.js";
+import { parseVmmPlan, type VmmPlan } from "./plan.js";
 
 const REPORT_FD = 3;
 
@@ -99,7 +99,7 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
     process.exitCode = 1;
     return;
   }
-  const { kvm, core } = runtime ?? { kvm: loadNativeShim().kvm, core: new Core(coreModule(), nodeShim) };
+  const { kvm, core } = runtime ?? { kvm: loadNativeShim().kvm, core: new Core(coreModule(), nodeCoreImports) };
   /** What the starter learns besides the pid: the serial line's pty. */
   const started = `ok\t${process.pid}${pty ? `\t${pty.path}` : ""}`;
   const mailboxes = plan.vcpus > 1 ? secondaryMailboxes(plan.vcpus - 1) : undefined;

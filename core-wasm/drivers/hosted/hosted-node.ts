@@ -1,25 +1,25 @@
 // Drivers whose domains run as host processes the host starts from a plan: lxc:/// (a container
 // supervisor) and kvm:/// (a VMM process). The registry, states and events are every driver's
-// (objects/, drivers/test-driver.ts for define/undefine and the shared rules); here are the steps
+// (objects/, node/lifecycle.ts for define/undefine and the shared rules); here are the steps
 // they share: starting is two steps (the core writes the plan with the state checks, the host
 // carries it out and commits the result), and the host replays what it finds on disk.
-import { Code } from "../errors";
-import { ByteBuf } from "../util/bytes";
-import { Doc, NONE } from "../xml/dom";
-import { S } from "../xml/names.gen";
-import { parseDocument, reserveInput } from "../xml/parser";
-import { err } from "../domain/context";
-import { Definition } from "../objects/definition";
-import { DomainObj } from "../objects/domain-list";
-import { Event, PausedReason, RunningReason, ShutoffReason, State } from "../objects/states";
-import { emit } from "./events";
-import { stopDomain, TestNode } from "./test-driver";
-import { CgroupLayout } from "./lxc/cgroups";
-import { lxcCapture } from "./lxc/lxc-driver";
-import { writeStartPlan } from "./lxc/plan";
-import { PlanWriter } from "./lxc/plan-writer";
-import { kvmCapture } from "./kvm/capture";
-import { writeVmmPlan } from "./kvm/plan";
+import { Code } from "../../errors";
+import { ByteBuf } from "../../util/bytes";
+import { Doc, NONE } from "../../xml/dom";
+import { S } from "../../xml/names.gen";
+import { parseDocument, reserveInput } from "../../xml/parser";
+import { err } from "../../domain/context";
+import { Definition } from "../../objects/definition";
+import { DomainObj } from "../../objects/domain-list";
+import { Event, PausedReason, RunningReason, ShutoffReason, State } from "../../objects/states";
+import { emit } from "../../node/events";
+import { stopDomain, DomainNode } from "../../node/lifecycle";
+import { CgroupLayout } from "../lxc/cgroups";
+import { lxcCapture } from "../lxc/lxc-driver";
+import { writeStartPlan } from "../lxc/plan";
+import { PlanWriter } from "./plan-writer";
+import { kvmCapture } from "../kvm/capture";
+import { writeVmmPlan } from "../kvm/plan";
 
 export const enum HostedKind {
   LXC = 0,
@@ -27,7 +27,7 @@ export const enum HostedKind {
 }
 
 /** A hosted node: the registry plus its kind, the host's cgroup layout and the runtime directory. */
-export class HostedNode extends TestNode {
+export class HostedNode extends DomainNode {
   kind: HostedKind = HostedKind.LXC;
   layout: CgroupLayout = new CgroupLayout();
   runDir: string = "/run/virtkit/lxc";

@@ -3,8 +3,8 @@
 // vCPU's registers; the RAM follows them), named as libvirt names its automatic dumps.
 import { closeSync, linkSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Core } from "../../host/core.js";
-import type { KvmShim } from "../../host/native.js";
+import type { Core } from "../host/core.js";
+import type { KvmShim } from "../host/native.js";
 
 const REGS_BYTES = 144;
 const SREGS_BYTES = 312;
