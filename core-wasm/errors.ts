@@ -2,38 +2,9 @@
 // exactly as libvirt words it. Exports return a failure status and the host reads these back.
 import { ByteBuf } from "./util/bytes";
 
-// virErrorNumber (include/libvirt/virterror.h)
-export const enum Code {
-  OK = 0,
-  INTERNAL_ERROR = 1,
-  NO_MEMORY = 2,
-  NO_SUPPORT = 3,
-  INVALID_ARG = 8,
-  OPERATION_FAILED = 9,
-  NO_SOURCE = 19,
-  NO_TARGET = 20,
-  NO_NAME = 21,
-  DOM_EXIST = 28,
-  OPERATION_DENIED = 29,
-  NO_DOMAIN = 42,
-  XML_ERROR = 27,
-  XML_DETAIL = 35,
-  OPERATION_INVALID = 55,
-  CONFIG_UNSUPPORTED = 67,
-  ARGUMENT_UNSUPPORTED = 74,
-  OVERFLOW = 82,
-}
-
-// virErrorDomain
-export const enum From {
-  NONE = 0,
-  XML = 5,
-  TEST = 12,
-  DOMAIN = 20,
-  CPU = 31,
-  DEVICE = 49,
-  RESCTRL = 67,
-}
+// virErrorNumber and virErrorDomain (include/libvirt/virterror.h), from the ABI table.
+import { Code, From } from "./abi/enums.gen";
+export { Code, From };
 
 export let errorCode: i32 = Code.OK;
 export let errorDomain: i32 = From.NONE;

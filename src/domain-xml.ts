@@ -17,10 +17,10 @@ export function canonicalizeDomainXML(xml: string, options: CanonicalizeOptions 
   let flags = 0;
   if (options.secure) flags |= DomainXMLFlags.VIR_DOMAIN_XML_SECURE;
   if (options.inactive) flags |= DomainXMLFlags.VIR_DOMAIN_XML_INACTIVE;
-  return defaultCore().run("canonicalize", xml, flags);
+  return defaultCore().canonicalize(xml, flags);
 }
 
 /** Parses and validates a domain definition into a plain object, or throws a VirtError. */
 export function parseDomainXML(xml: string): DomainDef {
-  return JSON.parse(defaultCore().run("parseToJSON", xml, 0)) as DomainDef;
+  return JSON.parse(defaultCore().parseToJSON(xml, 0)) as DomainDef;
 }

@@ -1,50 +1,12 @@
 // libvirt's error triple {code, domain, message}. Codes and domains keep libvirt's numbers
 // (include/libvirt/virterror.h) so they can cross the wire unchanged later.
 
-/** The union of an enum object's values: ErrorNumber and ErrorDomain are types too. */
-type ValueOf<T> = T[keyof T];
-
-/** virErrorNumber: the subset virtkit raises, with libvirt's values. */
-export const ErrorNumber = {
-  VIR_ERR_OK: 0,
-  VIR_ERR_INTERNAL_ERROR: 1,
-  VIR_ERR_NO_MEMORY: 2,
-  VIR_ERR_NO_SUPPORT: 3,
-  VIR_ERR_NO_CONNECT: 5,
-  VIR_ERR_INVALID_CONN: 6,
-  VIR_ERR_INVALID_DOMAIN: 7,
-  VIR_ERR_INVALID_ARG: 8,
-  VIR_ERR_OPERATION_FAILED: 9,
-  VIR_ERR_XML_ERROR: 27,
-  VIR_ERR_DOM_EXIST: 28,
-  VIR_ERR_OPERATION_DENIED: 29,
-  VIR_ERR_XML_DETAIL: 35,
-  VIR_ERR_SYSTEM_ERROR: 38,
-  VIR_ERR_NO_DOMAIN: 42,
-  VIR_ERR_OPERATION_INVALID: 55,
-  VIR_ERR_CONFIG_UNSUPPORTED: 67,
-  VIR_ERR_OPERATION_TIMEOUT: 68,
-  VIR_ERR_ARGUMENT_UNSUPPORTED: 74,
-  VIR_ERR_NO_DOMAIN_METADATA: 80,
-  VIR_ERR_OVERFLOW: 82,
-  VIR_ERR_OPERATION_UNSUPPORTED: 84,
-  VIR_ERR_XML_INVALID_SCHEMA: 92,
-} as const;
-export type ErrorNumber = ValueOf<typeof ErrorNumber>;
-
-/** virErrorDomain: where an error came from, with libvirt's values. */
-export const ErrorDomain = {
-  VIR_FROM_NONE: 0,
-  VIR_FROM_XML: 5,
-  VIR_FROM_RPC: 7,
-  VIR_FROM_CONF: 9,
-  VIR_FROM_QEMU: 10,
-  VIR_FROM_TEST: 12,
-  VIR_FROM_LXC: 17,
-  VIR_FROM_DOMAIN: 20,
-  VIR_FROM_CGROUP: 54,
-} as const;
-export type ErrorDomain = ValueOf<typeof ErrorDomain>;
+// virErrorNumber and virErrorDomain, with libvirt's values, generated from core.wasm's ABI table
+// (core-wasm/abi/table.mjs); each is a type too.
+export {
+  ErrorNumber,
+  ErrorDomain,
+} from "./libvirt-enums.gen.js";
 
 /** Marks every VirtError, whichever copy of this module made it. */
 const VIRT_ERROR = Symbol.for("virtkit.VirtError");

@@ -3,42 +3,10 @@
 // the core decides. Drivers (test:///, lxc:///) add what they do on a node, and share this.
 import type { DomainEventType, DomainState } from "../constants.js";
 import type { Core } from "../host/core.js";
-import type { DomainRef, DomainStatus, LifecycleEvent } from "./driver.js";
+import { DomainOp } from "../host/core-abi.gen.js";
+import type { DomainRef, DomainStatus, LifecycleEvent, TypedParameter } from "./driver.js";
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** Operation codes of the core's domainOp (core-wasm/exports/domains.ts). */
-export const enum Op {
-  CREATE = 1,
-  DESTROY = 2,
-  SHUTDOWN = 3,
-  SUSPEND = 4,
-  RESUME = 5,
-  REBOOT = 6,
-  RESET = 7,
-  UNDEFINE = 8,
-  MANAGED_SAVE = 9,
-  MANAGED_SAVE_REMOVE = 10,
-  SAVE_DONE = 11,
-  SET_AUTOSTART = 12,
-}
-
-/** A domain as the core names it: id, name and UUID words (the name pre-encoded for calls). */
-export class CoreDomainRef implements DomainRef {
-  private encoded: Uint8Array | undefined;
-
-  constructor(
-    readonly id: number,
-    readonly name: string,
-    readonly uuid: readonly [number, number, number, number],
-  ) {}
-
-  get nameBytes(): Uint8Array {
-    this.encoded ??= encoder.encode(this.name);
-    return this.encoded;
-  }
-}
+export { DomainOp };
 
 /** A node inside the core and the connections that share it. */
 export class CoreNode {
@@ -68,58 +36,39 @@ export abstract class CoreDriver {
   }
 
   protected define(xml: string, flags: number): DomainRef {
-    const c = this.core;
-    return this.oneDomain(c.call("domainDefine", this.node.handle, c.writeText(xml), flags));
+    return this.announced(this.core.domainDefine(this.node.handle, xml, flags));
   }
 
   lookupByName(name: string): DomainRef {
-    const c = this.core;
-    c.call("domainLookupByName", this.node.handle, c.writeText(name));
-    return readDomains(c)[0];
+    return this.core.domainLookupByName(this.node.handle, name);
   }
 
   lookupByUUID(uuid: readonly [number, number, number, number]): DomainRef {
-    this.core.call("domainLookupByUUID", this.node.handle, uuid[0], uuid[1], uuid[2], uuid[3]);
-    return readDomains(this.core)[0];
+    return this.core.domainLookupByUUID(this.node.handle, uuid);
   }
 
   lookupByID(id: number): DomainRef {
-    this.core.call("domainLookupByID", this.node.handle, id);
-    return readDomains(this.core)[0];
+    return this.core.domainLookupByID(this.node.handle, id);
   }
 
   listAllDomains(flags: number): DomainRef[] {
-    this.core.call("domainList", this.node.handle, flags);
-    return readDomains(this.core);
+    return this.core.domainList(this.node.handle, flags);
   }
 
   // ---- a domain's registry entry ---------------------------------------------------------------------
 
-  /** A state change the core makes by itself (Op), its events handed to listeners. */
-  protected op(d: DomainRef, op: Op, flags: number): void {
-    const c = this.core;
-    const u = d.uuid;
-    this.dispatch(c.call("domainOp", this.node.handle, op, u[0], u[1], u[2], u[3], c.writeInput((d as CoreDomainRef).nameBytes), flags));
-  }
-
-  /** Calls a core operation addressing domain d; returns its result. */
-  protected ask(d: DomainRef, operation: string, ...extra: number[]): number {
-    return this.askWithInput(d, operation, undefined, ...extra);
-  }
-
-  /** ask, with `more` bytes after the domain's name in the core's input. */
-  protected askWithInput(d: DomainRef, operation: string, more: Uint8Array | undefined, ...extra: number[]): number {
-    const c = this.core;
-    const u = d.uuid;
-    return c.call(operation, this.node.handle, u[0], u[1], u[2], u[3], c.writeInput((d as CoreDomainRef).nameBytes, more), ...extra);
+  /** A state change the core makes by itself (DomainOp), its events handed to listeners. */
+  protected op(d: DomainRef, op: DomainOp, flags: number): void {
+    this.core.domainOp(this.node.handle, d, op, flags);
+    this.dispatch();
   }
 
   domainUndefine(d: DomainRef, flags: number): void | Promise<void> {
-    this.op(d, Op.UNDEFINE, flags);
+    this.op(d, DomainOp.UNDEFINE, flags);
   }
 
   domainSetAutostart(d: DomainRef, autostart: boolean): void | Promise<void> {
-    this.op(d, Op.SET_AUTOSTART, autostart ? 1 : 0);
+    this.op(d, DomainOp.SET_AUTOSTART, autostart ? 1 : 0);
   }
 
   domainGetStatus(d: DomainRef): DomainStatus | Promise<DomainStatus> {
@@ -128,91 +77,49 @@ export abstract class CoreDriver {
 
   /** The registry's view of d: state, definition sizes, flags (the driver adds live counters). */
   protected registryStatus(d: DomainRef): DomainStatus {
-    this.ask(d, "domainInfo");
-    const v = this.core.outputView();
-    return {
-      state: v.getInt32(0, true) as DomainState,
-      reason: v.getInt32(4, true),
-      maxMem: v.getFloat64(8, true),
-      memory: v.getFloat64(16, true),
-      nrVirtCpu: v.getInt32(24, true),
-      id: v.getInt32(28, true),
-      cpuTime: v.getFloat64(32, true),
-      persistent: v.getInt32(40, true) !== 0,
-      autostart: v.getInt32(44, true) !== 0,
-      hasManagedSave: v.getInt32(48, true) !== 0,
-    };
+    const info = this.core.domainInfo(this.node.handle, d);
+    return { ...info, state: info.state as DomainState };
   }
 
   domainGetXMLDesc(d: DomainRef, flags: number): string | Promise<string> {
-    this.ask(d, "domainXML", flags);
-    return this.core.outputText();
+    return this.core.domainXML(this.node.handle, d, flags);
   }
 
   domainGetOSType(d: DomainRef): string | Promise<string> {
-    this.ask(d, "domainOSType");
-    return this.core.outputText();
+    return this.core.domainOSType(this.node.handle, d);
   }
 
   domainGetVcpusFlags(d: DomainRef, flags: number): number | Promise<number> {
-    return this.ask(d, "domainGetVcpus", flags);
+    return this.core.domainGetVcpus(this.node.handle, d, flags);
   }
 
   // ---- helpers ----------------------------------------------------------------------------------------
 
-  /** The domain an operation returned, after handing its `events` (a count) to listeners. */
-  protected oneDomain(events: number): DomainRef {
-    const [ref] = readDomains(this.core);
-    this.dispatch(events);
+  /** The domain an operation returned, after handing the events it caused to listeners. */
+  protected announced(ref: DomainRef): DomainRef {
+    this.dispatch();
     return ref;
   }
 
-  /** Hands the events the last operation caused (a count) to every connection sharing this node. */
-  protected dispatch(events: number): void {
-    if (events === 0 || this.node.listeners.size === 0) return;
-    const count = this.core.call("takeEvents");
-    const records = readEvents(this.core.outputView(), count);
+  /** Hands the events the last operation caused to every connection sharing this node. */
+  protected dispatch(): void {
+    if (this.node.listeners.size === 0 || this.core.eventCount() === 0) return;
+    const records = this.core.takeEvents().map(({ event, detail, domain }): LifecycleEvent => ({ dom: domain, event: event as DomainEventType, detail }));
     for (const listener of this.node.listeners) listener(records);
   }
 }
 
-/** Domain records: [count], per domain [id][four UUID words], then the names, NUL-terminated. */
-export function readDomains(c: Core): DomainRef[] {
-  const v = c.outputView();
-  const count = v.getInt32(0, true);
-  const namesAt = 4 + count * 20;
-  const names = decoder.decode(new Uint8Array(v.buffer, v.byteOffset + namesAt, v.byteLength - namesAt)).split("\0");
-  const refs = new Array<DomainRef>(count);
-  for (let i = 0; i < count; i++) {
-    const at = 4 + i * 20;
-    refs[i] = new CoreDomainRef(v.getInt32(at, true), names[i], [
-      v.getUint32(at + 4, true),
-      v.getUint32(at + 8, true),
-      v.getUint32(at + 12, true),
-      v.getUint32(at + 16, true),
-    ]);
-  }
-  return refs;
+/** Typed parameters as the core reads and writes them: "field\ttype\tvalue" lines (TypedParameterType numbers). */
+export function paramLines(params: readonly TypedParameter[]): string {
+  return params.map((p) => `${p.field}\t${p.type}\t${String(p.value)}\n`).join("");
 }
 
-/** Event records: [event][detail][id][UUID, 16 bytes big-endian][name length][name]. */
-export function readEvents(v: DataView, count: number): LifecycleEvent[] {
-  const events: LifecycleEvent[] = [];
-  let at = 0;
-  for (let i = 0; i < count; i++) {
-    const event = v.getInt32(at, true) as DomainEventType;
-    const detail = v.getInt32(at + 4, true);
-    const id = v.getInt32(at + 8, true);
-    const uuid: [number, number, number, number] = [
-      v.getUint32(at + 12, false),
-      v.getUint32(at + 16, false),
-      v.getUint32(at + 20, false),
-      v.getUint32(at + 24, false),
-    ];
-    const nameLen = v.getInt32(at + 28, true);
-    const name = decoder.decode(new Uint8Array(v.buffer, v.byteOffset + at + 32, nameLen));
-    at += 32 + nameLen;
-    events.push({ dom: new CoreDomainRef(id, name, uuid), event, detail });
-  }
-  return events;
+export function parseParamLines(text: string): TypedParameter[] {
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [field, type, value] = line.split("\t");
+      return { field, type: Number(type), value: Number(value) } as TypedParameter;
+    });
 }

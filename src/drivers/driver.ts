@@ -19,18 +19,9 @@ export interface LifecycleEvent {
   readonly detail: number;
 }
 
-/** virNodeInfo */
-export interface NodeInfo {
-  model: string;
-  /** KiB */
-  memory: number;
-  cpus: number;
-  mhz: number;
-  nodes: number;
-  sockets: number;
-  cores: number;
-  threads: number;
-}
+/** virNodeInfo (memory in KiB), as core.wasm's ABI table declares it. */
+import type { NodeInfo } from "../host/core-abi.gen.js";
+export type { NodeInfo };
 
 /** A domain's state and the values behind virDomainGetInfo, read in one call. */
 export interface DomainStatus {

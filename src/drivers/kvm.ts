@@ -117,10 +117,11 @@ export class KvmDriver extends HostedDriver {
 
   private setPaused(d: DomainRef, pause: boolean): Promise<void> {
     return this.locked(async () => {
-      this.ask(d, "hostedCheckPause", pause ? 1 : 0);
+      this.core.hostedCheckPause(this.node.handle, d, pause);
       const reply = await this.guestCommand(d, pause ? "suspend" : "resume");
       if (reply !== "ok") throw this.error(ErrorNumber.VIR_ERR_OPERATION_FAILED, `operation failed: ${pause ? "suspend" : "resume"}: ${reply}`);
-      this.dispatch(this.ask(d, "hostedCommitPause", pause ? 1 : 0));
+      this.core.hostedCommitPause(this.node.handle, d, pause);
+      this.dispatch();
     });
   }
 

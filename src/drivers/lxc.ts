@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerrorOf } from "../errno.js";
-import { CoreDomainRef } from "./core-driver.js";
+import { paramLines, parseParamLines } from "./core-driver.js";
 import type { DomainRef, DomainStatus, TypedParameter } from "./driver.js";
 import { HostedDriver, hostedDirs, killProcess, readText, waitUntilGone, writeAtomically } from "./hosted/driver.js";
 import { applyHostSteps, applySettings, cgroupFacts, cgroupFiles, removeCgroups, type CgroupFiles } from "./lxc/host.js";
@@ -151,7 +151,7 @@ export class LxcDriver extends HostedDriver {
 
   private setFrozen(d: DomainRef, pause: boolean): Promise<void> {
     return this.locked(async () => {
-      this.ask(d, "hostedCheckPause", pause ? 1 : 0);
+      this.core.hostedCheckPause(this.node.handle, d, pause);
       const freezer = this.planOf(d.name)?.files.freezer;
       if (!freezer) throw this.error(ErrorNumber.VIR_ERR_OPERATION_FAILED, "operation failed: the container has no freezer cgroup");
       try {
@@ -170,7 +170,8 @@ export class LxcDriver extends HostedDriver {
         if (e instanceof VirtError) throw e;
         throw new VirtError(ErrorNumber.VIR_ERR_SYSTEM_ERROR, ErrorDomain.VIR_FROM_CGROUP, `Unable to write to '${freezer.file}': ${(e as Error).message}`);
       }
-      this.dispatch(this.ask(d, "hostedCommitPause", pause ? 1 : 0));
+      this.core.hostedCommitPause(this.node.handle, d, pause);
+      this.dispatch();
       // the supervisor does not hear of it: the reason other processes give comes from this mark
       if (pause) rmSync(this.runFile(d.name, "unpaused"), { force: true });
       else writeAtomically(this.runFile(d.name, "unpaused"), "");
@@ -206,11 +207,10 @@ export class LxcDriver extends HostedDriver {
   domainSetMemoryFlags(d: DomainRef, kib: number, flags: number): Promise<void> {
     return this.locked(() => {
       const before = this.registryStatus(d);
-      this.ask(d, "domainSetMemory", kib, flags);
+      this.core.domainSetMemory(this.node.handle, d, kib, flags);
       const live = (flags & AFFECT_LIVE) !== 0 || ((flags & (AFFECT_LIVE | AFFECT_CONFIG)) === 0 && before.id >= 0);
       if (live && before.id >= 0 && (flags & 4) === 0) {
-        this.ask(d, "lxcLiveSettings");
-        applySettings(this.shim, this.core.outputText());
+        applySettings(this.shim, this.core.lxcLiveSettings(this.node.handle, d));
       }
       this.persist(d);
     });
@@ -228,15 +228,7 @@ export class LxcDriver extends HostedDriver {
 
   domainGetSchedulerParameters(d: DomainRef, flags: number): TypedParameter[] {
     this.sync();
-    this.ask(d, "lxcSchedParams", flags);
-    const params = this.core
-      .outputText()
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => {
-        const [field, type, value] = line.split("\t");
-        return { field, type: Number(type), value: Number(value) } as TypedParameter;
-      });
+    const params = parseParamLines(this.core.lxcSchedParams(this.node.handle, d, flags));
     const live = (flags & AFFECT_LIVE) !== 0 || ((flags & AFFECT_CONFIG) === 0 && this.registryStatus(d).id >= 0);
     return live ? this.cgroupSchedValues(d.name, params) : params;
   }
@@ -268,15 +260,10 @@ export class LxcDriver extends HostedDriver {
   domainSetSchedulerParameters(d: DomainRef, params: TypedParameter[], flags: number): Promise<void> {
     return this.locked(() => {
       const before = this.registryStatus(d);
-      const c = this.core;
-      const text = new TextEncoder().encode(params.map((p) => `${p.field}\t${p.type}\t${String(p.value)}\n`).join(""));
-      const u = d.uuid;
-      const nameLen = c.writeInput((d as CoreDomainRef).nameBytes, text);
-      c.call("lxcSetSchedParams", this.node.handle, u[0], u[1], u[2], u[3], nameLen, text.length, flags);
+      this.core.lxcSetSchedParams(this.node.handle, d, paramLines(params), flags);
       const live = (flags & AFFECT_LIVE) !== 0 || ((flags & AFFECT_CONFIG) === 0 && before.id >= 0);
       if (live && before.id >= 0) {
-        this.ask(d, "lxcLiveSettings");
-        applySettings(this.shim, this.core.outputText());
+        applySettings(this.shim, this.core.lxcLiveSettings(this.node.handle, d));
       }
       this.persist(d);
     });

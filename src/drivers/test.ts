@@ -5,9 +5,10 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { Core, coreModule } from "../host/core.js";
-import { CoreDomainRef, CoreDriver, CoreNode, Op, readDomains } from "./core-driver.js";
+import { CoreDriver, CoreNode, DomainOp, paramLines, parseParamLines } from "./core-driver.js";
 import { MockCoreImports } from "../host/mock-imports.js";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
+import { DomainMemoryModFlags } from "../constants.js";
 import { strerror } from "../errno.js";
 import * as facts from "./test-node.js";
 import type {
@@ -28,7 +29,6 @@ import type {
   VcpuInfo,
 } from "./driver.js";
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** First line of a save image (our own format: this line, then the domain's live XML). */
@@ -70,7 +70,7 @@ export class TestDriver extends CoreDriver implements HypervisorDriver {
   /** test:///default, or test:///ABSOLUTE/PATH/node.xml. */
   static open(uri: string, path: string): TestDriver {
     if (path === "/default") {
-      defaultNode ??= new CoreNode(core().call("nodeOpenDefault"));
+      defaultNode ??= new CoreNode(core().nodeOpenDefault());
       return new TestDriver(uri, defaultNode);
     }
     if (path === "" || path === "/") throw invalidUri("testOpen: supply a path or use test:///default");
@@ -81,20 +81,18 @@ export class TestDriver extends CoreDriver implements HypervisorDriver {
     if (this.closed) return;
     this.closed = true;
     if (--this.node.refs > 0) return;
-    core().call("nodeClose", this.node.handle);
+    core().nodeClose(this.node.handle);
     if (this.node === defaultNode) defaultNode = undefined;
   }
 
   // ---- node ------------------------------------------------------------------------------------
 
   getCapabilities(): string {
-    core().call("nodeCapabilities", this.node.handle);
-    return core().outputText();
+    return core().nodeCapabilities(this.node.handle);
   }
 
   getNodeInfo(): NodeInfo {
-    core().call("nodeInfo", this.node.handle);
-    return JSON.parse(core().outputText()) as NodeInfo;
+    return core().nodeInfo(this.node.handle);
   }
 
   getHostname(): string {
@@ -144,8 +142,7 @@ export class TestDriver extends CoreDriver implements HypervisorDriver {
   // ---- finding and defining domains ----------------------------------------------------------------
 
   createXML(xml: string, flags: number): DomainRef {
-    const c = core();
-    return this.oneDomain(c.call("domainCreateXML", this.node.handle, c.writeText(xml), flags, 0));
+    return this.announced(core().domainCreateXML(this.node.handle, xml, flags, false));
   }
 
   async restore(path: string, flags: number): Promise<void> {
@@ -158,46 +155,45 @@ export class TestDriver extends CoreDriver implements HypervisorDriver {
     if (!image.startsWith(SAVE_MAGIC)) {
       throw new VirtError(ErrorNumber.VIR_ERR_INTERNAL_ERROR, ErrorDomain.VIR_FROM_TEST, "internal error: mismatched header magic");
     }
-    const c = core();
-    this.dispatch(c.call("domainCreateXML", this.node.handle, c.writeText(image.slice(SAVE_MAGIC.length)), flags, 1));
+    this.announced(core().domainCreateXML(this.node.handle, image.slice(SAVE_MAGIC.length), flags, true));
   }
 
   // ---- operations on a domain -------------------------------------------------------------------------
 
   domainCreate(d: DomainRef, flags: number): void {
-    this.op(d, Op.CREATE, flags);
+    this.op(d, DomainOp.CREATE, flags);
   }
 
   domainDestroy(d: DomainRef, flags: number): void {
-    this.op(d, Op.DESTROY, flags);
+    this.op(d, DomainOp.DESTROY, flags);
   }
 
   domainShutdown(d: DomainRef, flags: number): void {
-    this.op(d, Op.SHUTDOWN, flags);
+    this.op(d, DomainOp.SHUTDOWN, flags);
   }
 
   domainReboot(d: DomainRef, flags: number): void {
-    this.op(d, Op.REBOOT, flags);
+    this.op(d, DomainOp.REBOOT, flags);
   }
 
   domainReset(d: DomainRef, flags: number): void {
-    this.op(d, Op.RESET, flags);
+    this.op(d, DomainOp.RESET, flags);
   }
 
   domainSuspend(d: DomainRef): void {
-    this.op(d, Op.SUSPEND, 0);
+    this.op(d, DomainOp.SUSPEND, 0);
   }
 
   domainResume(d: DomainRef): void {
-    this.op(d, Op.RESUME, 0);
+    this.op(d, DomainOp.RESUME, 0);
   }
 
   domainManagedSave(d: DomainRef, flags: number): void {
-    this.op(d, Op.MANAGED_SAVE, flags);
+    this.op(d, DomainOp.MANAGED_SAVE, flags);
   }
 
   domainManagedSaveRemove(d: DomainRef, flags: number): void {
-    this.op(d, Op.MANAGED_SAVE_REMOVE, flags);
+    this.op(d, DomainOp.MANAGED_SAVE_REMOVE, flags);
   }
 
   domainGetSecurityLabel(d: DomainRef): SecurityLabel {
@@ -209,7 +205,7 @@ export class TestDriver extends CoreDriver implements HypervisorDriver {
   }
 
   domainGetVcpuPinInfo(d: DomainRef, flags: number): boolean[][] {
-    return facts.vcpuPinInfo(this.ask(d, "domainGetVcpus", flags), this.getNodeInfo());
+    return facts.vcpuPinInfo(core().domainGetVcpus(this.node.handle, d, flags), this.getNodeInfo());
   }
 
   domainMemoryStats(d: DomainRef): MemoryStat[] {
@@ -217,15 +213,15 @@ export class TestDriver extends CoreDriver implements HypervisorDriver {
   }
 
   domainSetMemoryFlags(d: DomainRef, kib: number, flags: number): void {
-    this.ask(d, "domainSetMemory", kib, flags);
+    core().domainSetMemory(this.node.handle, d, kib, flags);
   }
 
   domainSetMaxMemory(d: DomainRef, kib: number): void {
-    this.ask(d, "domainSetMemory", kib, 4);
+    core().domainSetMemory(this.node.handle, d, kib, DomainMemoryModFlags.VIR_DOMAIN_MEM_MAXIMUM);
   }
 
   domainSetVcpusFlags(d: DomainRef, count: number, flags: number): void {
-    this.ask(d, "domainSetVcpus", count, flags);
+    core().domainSetVcpus(this.node.handle, d, count, flags);
   }
 
   domainGetSchedulerType(): { type: string; nparams: number } {
@@ -233,30 +229,17 @@ export class TestDriver extends CoreDriver implements HypervisorDriver {
   }
 
   domainGetSchedulerParameters(d: DomainRef, flags: number): TypedParameter[] {
-    this.ask(d, "domainSchedParams", flags);
-    return core()
-      .outputText()
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => {
-        const [field, type, value] = line.split("\t");
-        return { field, type: Number(type), value: Number(value) };
-      });
+    return parseParamLines(core().domainSchedParams(this.node.handle, d, flags));
   }
 
   domainSetSchedulerParameters(d: DomainRef, params: TypedParameter[], flags: number): void {
-    const c = core();
-    const text = encoder.encode(params.map((p) => `${p.field}\t${p.type}\t${String(p.value)}\n`).join(""));
-    const u = d.uuid;
-    const nameLen = c.writeInput((d as CoreDomainRef).nameBytes, text);
-    c.call("domainSetSchedParams", this.node.handle, u[0], u[1], u[2], u[3], nameLen, text.length, flags);
+    core().domainSetSchedParams(this.node.handle, d, paramLines(params), flags);
   }
 
   async domainSave(d: DomainRef, path: string, flags: number): Promise<void> {
-    this.ask(d, "domainSaveImage", flags);
-    const image = SAVE_MAGIC + core().outputText();
+    const image = SAVE_MAGIC + core().domainSaveImage(this.node.handle, d, flags);
     await writeFileAtomically(path, image);
-    this.op(d, Op.SAVE_DONE, 0);
+    this.op(d, DomainOp.SAVE_DONE, 0);
   }
 }
 
@@ -269,9 +252,7 @@ function openNodeFile(path: string): number {
     throw unreadableNodeFile(path);
   }
   const c = core();
-  c.writeInput(text);
-  c.call("nodeFileRefs", text.length);
-  const refs = c.outputText().split("\n").filter(Boolean);
+  const refs = c.nodeFileRefs(text).split("\n").filter(Boolean);
   const parts: Uint8Array[] = [text];
   for (const ref of refs) {
     const file = resolve(dirname(path), ref);
@@ -282,8 +263,7 @@ function openNodeFile(path: string): number {
     }
   }
   const all = Buffer.concat(parts);
-  c.writeInput(all);
-  return c.call("nodeOpenFile", all.length);
+  return c.nodeOpenFile(all);
 }
 
 function unreadableNodeFile(path: string): VirtError {

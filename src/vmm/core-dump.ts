@@ -28,10 +28,8 @@ export function writeCoreDump(path: string, kvm: KvmShim, core: Core, vcpus: num
     kvm.getRegs(vcpu, new BigUint64Array(registers.buffer, at, REGS_BYTES / 8));
     kvm.getSregs(vcpu, registers.subarray(at + REGS_BYTES, at + REGS_BYTES + SREGS_BYTES));
   });
-  core.writeInput(registers);
-  const length = core.call("vmmCoreDumpHeader", vcpus.length, ram.length);
-  const v = core.outputView();
-  const header = new Uint8Array(v.buffer, v.byteOffset, length).slice();
+  const v = core.vmmCoreDumpHeader(registers, vcpus.length, ram.length);
+  const header = new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice();
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const partial = `${path}.partial-${process.pid}`;
   const fd = openSync(partial, "w", 0o600);

@@ -36,8 +36,7 @@ type Next = { then: "restart" } | { then: "preserve"; detail: string } | { then:
 /** What the core says follows a stop: start the guest again, keep it crashed, or end with a shutoff reason. */
 function afterStop(core: Core, plan: VmmPlan, stop: Stop, requested: { reboot: boolean; reset: boolean }): Next {
   const asked = (requested.reboot ? 1 : 0) | (requested.reset ? 2 : 0);
-  const decide = core.direct<(stop: number, asked: number, onPoweroff: number, onReboot: number, onCrash: number) => number>("vmmAfterStop");
-  const result = decide(STOP_CODES[stop.kind], asked, ACTION_CODES[plan.onPoweroff], ACTION_CODES[plan.onReboot], ACTION_CODES[plan.onCrash]);
+  const result = core.vmmAfterStop(STOP_CODES[stop.kind], asked, ACTION_CODES[plan.onPoweroff], ACTION_CODES[plan.onReboot], ACTION_CODES[plan.onCrash]);
   const detail = stop.kind === "crash" ? stop.reason : stop.kind;
   if (result === RESTART) return { then: "restart" };
   if (result === PRESERVE) return { then: "preserve", detail };

@@ -3,6 +3,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import type { Core } from "../host/core.js";
+import { VmmEvent } from "../host/core-abi.gen.js";
 import type { KvmShim } from "../host/native.js";
 import { writeCoreDump } from "./core-dump.js";
 import type { SecondaryVcpus } from "./secondary-vcpus.js";
@@ -13,13 +14,6 @@ export const KVM_EXIT_MMIO = 6;
 export const KVM_EXIT_SHUTDOWN = 8;
 const KVM_EXIT_SYSTEM_EVENT = 24;
 
-const EVENT_OUTPUT = 1;
-const EVENT_IRQ = 2;
-const EVENT_RESET = 4;
-const EVENT_POWEROFF = 8;
-const EVENT_SCI = 16;
-const IRQ_LEVEL = 256;
-const SCI_LEVEL = 512;
 const UART_IRQ = 4;
 const SCI_IRQ = 9;
 
@@ -92,10 +86,7 @@ const enum Record {
  * is in the first 64 KiB) are `header`, as a view of the core's output: valid until its next call.
  */
 export function bootRecords(core: Core, header: Uint8Array, kernelSize: number, initrdSize: number, cmdline: string, memoryBytes: number, vcpus: number): DataView {
-  const line = new TextEncoder().encode(cmdline);
-  core.writeInput(header, line);
-  core.call("vmmBootPlan", header.length, line.length, kernelSize, initrdSize, memoryBytes, vcpus);
-  return core.outputView();
+  return core.vmmBootPlan(header, cmdline, kernelSize, initrdSize, memoryBytes, vcpus);
 }
 
 /** The first 64 KiB of a kernel image (where its setup header is). */
@@ -120,9 +111,8 @@ export class Machine {
 
   private readonly run: DataView;
   private readonly ram: Uint8Array;
-  private readonly portIn: (port: number, size: number) => number;
-  private readonly portOut: (port: number, size: number, value: number) => void;
-  private readonly events: () => number;
+  private readonly portIn: PortIn = (port, size) => this.core.vmmPortIn(port, size);
+  private readonly portOut: PortOut = (port, size, value) => this.core.vmmPortOut(port, size, value);
   private irqHigh = false;
   private handedOver = false;
   private readonly vcpuCount: number;
@@ -149,17 +139,13 @@ export class Machine {
       this.setCpuid(vcpu, i);
       this.wireLocalApic(vcpu);
     });
-    this.portIn = core.direct("vmmPortIn");
-    this.portOut = core.direct("vmmPortOut");
-    this.events = core.direct("vmmEvents");
     this.load();
   }
 
   /** Which pin each GSI raises, as the core's MADT describes it (the PIT on IOAPIC pin 2). */
   private routeInterrupts(): void {
-    const count = this.core.call("vmmIrqRouting");
-    const v = this.core.outputView();
-    this.kvm.setGsiRouting(this.vm, new Uint8Array(v.buffer, v.byteOffset, 8 + count * 48).slice());
+    const v = this.core.vmmIrqRouting();
+    this.kvm.setGsiRouting(this.vm, new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice());
   }
 
   /** What KVM supports, with this vCPU's place in the guest's topology written in by the core. */
@@ -168,16 +154,9 @@ export class Machine {
     const cpuid = new Uint8Array(8 + capacity * 40);
     new DataView(cpuid.buffer).setUint32(0, capacity, true);
     const count = this.kvm.supportedCpuid(this.system, cpuid);
-    this.rewriteByCore(cpuid.subarray(8, 8 + count * 40), "vmmCpuid", count, index, this.vcpuCount);
+    const entries = cpuid.subarray(8, 8 + count * 40);
+    copyView(this.core.vmmCpuid(entries, index, this.vcpuCount), entries);
     this.kvm.setCpuid2(vcpu, cpuid);
-  }
-
-  /** Hands a kernel struct to the core, which writes it back changed (its output replaces it). */
-  private rewriteByCore(bytes: Uint8Array, operation: string, ...args: number[]): void {
-    this.core.writeInput(bytes);
-    this.core.call(operation, ...args);
-    const v = this.core.outputView();
-    bytes.set(new Uint8Array(v.buffer, v.byteOffset, bytes.length));
   }
 
   /** Asks the core for the boot layout of the kernel and applies its records, reading the files into guest memory. */
@@ -298,29 +277,28 @@ export class Machine {
   private wireLocalApic(vcpu: number): void {
     const lapic = new Uint8Array(1024);
     this.kvm.getLapic(vcpu, lapic);
-    this.rewriteByCore(lapic, "vmmLapic");
+    copyView(this.core.vmmLapic(lapic), lapic);
     this.kvm.setLapic(vcpu, lapic);
   }
 
   /** Delivers what the devices did: console output, the UART's and the SCI's lines, power events. */
   private afterExit(): Stop | undefined {
-    const e = this.events();
+    const e = this.core.vmmEvents();
     if (e === 0) return this.stopRequested ? { kind: "stopped" } : undefined;
-    if (e & EVENT_OUTPUT) {
-      const len = this.core.direct<() => number>("vmmTakeOutput")();
-      const v = this.core.outputView();
-      this.config.output(new Uint8Array(v.buffer, v.byteOffset, len).slice());
+    if (e & VmmEvent.OUTPUT) {
+      const v = this.core.vmmTakeOutput();
+      this.config.output(new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice());
     }
-    if (e & EVENT_IRQ) {
-      const high = (e & IRQ_LEVEL) !== 0;
+    if (e & VmmEvent.IRQ) {
+      const high = (e & VmmEvent.IRQ_LEVEL) !== 0;
       if (high !== this.irqHigh) {
         this.irqHigh = high;
         this.kvm.irqLine(this.vm, UART_IRQ, high ? 1 : 0);
       }
     }
-    if (e & EVENT_SCI) this.kvm.irqLine(this.vm, SCI_IRQ, e & SCI_LEVEL ? 1 : 0);
-    if (e & EVENT_RESET) return { kind: "reset" };
-    if (e & EVENT_POWEROFF) return { kind: "poweroff" };
+    if (e & VmmEvent.SCI) this.kvm.irqLine(this.vm, SCI_IRQ, e & VmmEvent.SCI_LEVEL ? 1 : 0);
+    if (e & VmmEvent.RESET) return { kind: "reset" };
+    if (e & VmmEvent.POWEROFF) return { kind: "poweroff" };
     return this.stopRequested ? { kind: "stopped" } : undefined;
   }
 
@@ -331,15 +309,13 @@ export class Machine {
 
   /** Presses the ACPI power button (the guest decides what it does). */
   powerButton(): void {
-    this.core.direct<() => void>("vmmPowerButton")();
+    this.core.vmmPowerButton();
     this.afterExit();
   }
 
   /** Console input for the guest's COM1. */
   input(bytes: Uint8Array): void {
-    const c = this.core;
-    c.writeInput(bytes);
-    c.direct<(len: number) => void>("vmmConsoleInput")(bytes.length);
+    this.core.vmmConsoleInput(bytes);
     this.afterExit();
   }
 
@@ -356,4 +332,9 @@ export class Machine {
     this.kvm.close(this.vm);
     this.kvm.close(this.system);
   }
+}
+
+/** Copies a struct the core rewrote (its output) back over the kernel's. */
+function copyView(from: DataView, to: Uint8Array): void {
+  to.set(new Uint8Array(from.buffer, from.byteOffset, to.length));
 }

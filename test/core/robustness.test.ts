@@ -12,7 +12,7 @@ import { CORPUS_DIR } from "../corpus/corpus.js";
 
 const core = new Core(coreModule(), new MockCoreImports(7));
 const GOOD = "<domain type='kvm'><name>ok</name><memory>1024</memory><os><type>hvm</type></os></domain>";
-const goodOutput = core.run("canonicalize", GOOD);
+const goodOutput = core.canonicalize(GOOD);
 
 function corpusDocuments(): string[] {
   const docs: string[] = [];
@@ -91,7 +91,7 @@ let rejected = 0;
 function check(input: string | Uint8Array): void {
   let out: string | undefined;
   try {
-    out = core.run("canonicalize", input, 1);
+    out = core.canonicalize(input, 1);
     accepted++;
   } catch (e) {
     if (!(e instanceof VirtError)) throw e;
@@ -100,10 +100,10 @@ function check(input: string | Uint8Array): void {
     if (!(e.code > 0 && e.domain >= 0 && e.message.length > 0)) throw new Error(`malformed VirtError ${e.code}/${e.domain}`);
   }
   if (out !== undefined) {
-    const again = core.run("canonicalize", out, 1);
+    const again = core.canonicalize(out, 1);
     if (again !== out) throw new Error(`not a fixed point:\n${out}\n---\n${again}`);
   }
-  if (core.run("canonicalize", GOOD) !== goodOutput) throw new Error("the core changed behaviour after an error");
+  if (core.canonicalize(GOOD) !== goodOutput) throw new Error("the core changed behaviour after an error");
 }
 
 test("mutated corpus documents never trap the core", (t) => {
@@ -149,7 +149,7 @@ test("memory stays bounded over many operations (garbage is collected)", (t) => 
   const doc = docs[docs.length - 1];
   for (let i = 0; i < 2000; i++) {
     try {
-      fresh.run("canonicalize", doc);
+      fresh.canonicalize(doc);
     } catch {
       // a must-fail document is as good a workload as any
     }
@@ -157,7 +157,7 @@ test("memory stays bounded over many operations (garbage is collected)", (t) => 
   const settled = fresh.memoryBytes();
   for (let i = 0; i < 20000; i++) {
     try {
-      fresh.run("canonicalize", doc);
+      fresh.canonicalize(doc);
     } catch {
       // as above
     }

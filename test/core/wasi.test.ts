@@ -34,7 +34,7 @@ function canonicalize(core: CoreExports, xml: string): { status: number; text: s
   const bytes = Buffer.from(xml);
   const ptr = core.inputBuffer(bytes.length);
   new Uint8Array(core.memory.buffer, ptr, bytes.length).set(bytes);
-  const status = core.canonicalize(bytes.length, 1);
+  const status = core.canonicalize(1, bytes.length);
   const text = Buffer.from(core.memory.buffer, core.outputPtr(), core.outputLen()).toString("utf8");
   return { status, text };
 }

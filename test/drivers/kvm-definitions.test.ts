@@ -4,10 +4,10 @@ import test from "ava";
 import { Core, coreModule } from "../../src/host/core.js";
 import { MockCoreImports } from "../../src/host/mock-imports.js";
 import { parseVmmPlan } from "../../src/vmm/plan.js";
-import { readDomains, type CoreDomainRef } from "../../src/drivers/core-driver.js";
+import { DomainOp } from "../../src/host/core-abi.gen.js";
 
 const core = new Core(coreModule(), new MockCoreImports(0));
-const node = core.call("hostedNodeOpen", core.writeText("kind kvm\nrundir /run/virtkit/kvm\ndumpdir /var/lib/virtkit/kvm/dump\n"));
+const node = core.hostedNodeOpen("kind kvm\nrundir /run/virtkit/kvm\ndumpdir /var/lib/virtkit/kvm/dump\n");
 
 function domain(body: string, type = "kvm"): string {
   return `<domain type='${type}'><name>g1</name><memory unit='MiB'>256</memory>${body}</domain>`;
@@ -16,8 +16,7 @@ const OS = "<os><type>hvm</type><kernel>/boot/vmlinuz</kernel><initrd>/boot/init
 
 /** The plan for a transient guest, or the error core.wasm gives. */
 function plan(xml: string): string {
-  core.call("hostedPlanCreate", node, core.writeText(xml));
-  return core.outputText();
+  return core.hostedPlanCreate(node, xml);
 }
 
 test("a direct-kernel guest becomes a VMM plan", (t) => {
@@ -67,7 +66,6 @@ test("what the VMM cannot run is refused as unsupported configuration, naming it
 });
 
 test("after the guest stops, the core restarts it or ends the domain with libvirt's reason", (t) => {
-  const decide = core.direct<(stop: number, asked: number, onPoweroff: number, onReboot: number, onCrash: number) => number>("vmmAfterStop");
   const [DESTROYED, POWEROFF, RESET, CRASH] = [0, 1, 2, 3];
   const [REBOOT_ASKED, RESET_ASKED] = [1, 2];
   const [RESTART, PRESERVE] = [0, -1];
@@ -85,50 +83,43 @@ test("after the guest stops, the core restarts it or ends the domain with libvir
     [CRASH, 0, [0, 1, 2], PRESERVE, "on_crash preserve: the crashed guest stays"],
     [DESTROYED, 0, [0, 1, 2], DESTROY, "destroy ends a crashed guest kept by on_crash preserve"],
   ];
-  for (const [stop, asked, [onPoweroff, onReboot, onCrash], expected, what] of cases) t.is(decide(stop, asked, onPoweroff, onReboot, onCrash), expected, what);
+  for (const [stop, asked, [onPoweroff, onReboot, onCrash], expected, what] of cases) t.is(core.vmmAfterStop(stop, asked, onPoweroff, onReboot, onCrash), expected, what);
 });
 
 test("a running guest's serial pty is in its live XML, as libvirt writes it", (t) => {
   const xml = domain(`<uuid>0e6a3e7c-5d1a-4f0e-9b55-7a1f3c2d4e01</uuid>${OS}<devices><serial type='pty'><target port='0'/></serial><console type='pty'><target type='serial' port='0'/></console></devices>`).replace("<name>g1</name>", "<name>ptyguest</name>");
   t.like(parseVmmPlan(plan(xml)), { serial: { kind: "pty" } });
-  core.call("hostedCommitCreate", node, core.writeText(xml), 4242);
-  const [ref] = readDomains(core) as CoreDomainRef[];
-  const call = (operation: string, more: Uint8Array, ...extra: number[]) => core.call(operation, node, ...ref.uuid, core.writeInput(ref.nameBytes, more), ...extra);
-  const path = new TextEncoder().encode("/dev/pts/7");
-  call("hostedSetPty", path, path.length);
-  call("domainXML", new Uint8Array(0), 0);
-  const live = core.outputText();
+  const ref = core.hostedCommitCreate(node, xml, 4242);
+  const path = "/dev/pts/7";
+  core.hostedSetPty(node, ref, path);
+  const live = core.domainXML(node, ref, 0);
   t.regex(live, /<serial type='pty'>\n {6}<source path='\/dev\/pts\/7'\/>\n {6}<target /);
   t.regex(live, /<console type='pty' tty='\/dev\/pts\/7'>\n {6}<source path='\/dev\/pts\/7'\/>\n {6}<target type='serial' port='0'\/>/);
   // a guest that stopped has no pty to name
-  call("hostedCommitStopped", new Uint8Array(0), 2, 0);
-  t.throws(() => call("hostedSetPty", path, path.length), { message: /no domain with matching uuid|domain is not running/ });
+  core.hostedCommitStopped(node, ref, 2, false);
+  t.throws(() => core.hostedSetPty(node, ref, path), { message: /no domain with matching uuid|domain is not running/ });
 });
 
 test("a guest kept crashed (on_crash preserve) is active and crashed: only destroy and the console act on it", (t) => {
   const xml = domain(`<uuid>7d0c1f2e-3a4b-4c5d-8e6f-708192a3b4c5</uuid>${OS}<on_crash>preserve</on_crash>`).replace("<name>g1</name>", "<name>kept</name>");
-  core.call("hostedCommitCreate", node, core.writeText(xml), 5151);
-  const [ref] = readDomains(core) as CoreDomainRef[];
-  const call = (operation: string, ...extra: number[]) => core.call(operation, node, ...ref.uuid, core.writeInput(ref.nameBytes), ...extra);
+  const ref = core.hostedCommitCreate(node, xml, 5151);
   // another process finds its status file saying crashed (virDomainState 6, panicked)
-  core.call("domainXML", node, ...ref.uuid, core.writeInput(ref.nameBytes), 0);
-  core.call("hostedRestoreRunning", node, core.writeText(core.outputText()), 5151, 6, 1);
-  call("domainInfo");
-  const info = core.outputView();
-  t.deepEqual([info.getInt32(0, true), info.getInt32(4, true), info.getInt32(28, true)], [6, 1, 5151]);
-  t.is(call("hostedCheckActive", 0), 0, "destroy and the console find it active");
-  for (const [operation, arg] of [["hostedCheckActive", 1], ["hostedCheckPause", 1], ["hostedCheckPause", 0]] as const) {
-    t.throws(() => call(operation, arg), { message: "Requested operation is not valid: domain is not running" }, `${operation} ${arg}`);
+  core.hostedRestoreRunning(node, core.domainXML(node, ref, 0), 5151, 6, 1);
+  const info = core.domainInfo(node, ref);
+  t.deepEqual([info.state, info.reason, info.id], [6, 1, 5151]);
+  t.notThrows(() => core.hostedCheckActive(node, ref, false), "destroy and the console find it active");
+  const refused = [() => core.hostedCheckActive(node, ref, true), () => core.hostedCheckPause(node, ref, true), () => core.hostedCheckPause(node, ref, false)];
+  for (const [i, check] of refused.entries()) {
+    t.throws(check, { message: "Requested operation is not valid: domain is not running" }, `check ${i}`);
   }
-  call("hostedCommitStopped", 2, 0);
+  core.hostedCommitStopped(node, ref, 2, false);
 });
 
 test("lifecycle actions the VMM cannot carry out are refused when the domain starts; a saved definition with one still loads", (t) => {
   const xml = domain(`<uuid>1b2c3d4e-5f60-4718-8a9b-0c1d2e3f4a5b</uuid>${OS}<on_reboot>preserve</on_reboot>`).replace("<name>g1</name>", "<name>saved</name>");
-  t.notThrows(() => core.call("domainDefine", node, core.writeText(xml), 0));
-  core.call("domainLookupByName", node, core.writeText("saved"));
-  const [ref] = readDomains(core) as CoreDomainRef[];
-  const e = t.throws(() => core.call("hostedPlanStart", node, ...ref.uuid, core.writeInput(ref.nameBytes)));
+  t.notThrows(() => core.domainDefine(node, xml, 0));
+  const ref = core.domainLookupByName(node, "saved");
+  const e = t.throws(() => core.hostedPlanStart(node, ref));
   t.is(e?.message, "unsupported configuration: kvm driver doesn't support the 'preserve' action for 'on_reboot'/'on_poweroff'");
-  core.call("domainOp", node, 8 /* undefine */, ...ref.uuid, core.writeInput(ref.nameBytes), 0);
+  core.domainOp(node, ref, DomainOp.UNDEFINE, 0);
 });

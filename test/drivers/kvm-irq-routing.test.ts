@@ -11,9 +11,9 @@ const [PIC_MASTER, PIC_SLAVE, IOAPIC] = [0, 1, 2];
 
 /** gsi → the [chip, pin] pairs it raises. */
 function routing(): Map<number, [number, number][]> {
-  const count = core.call("vmmIrqRouting");
-  const v = core.outputView();
-  t_assert(v.getUint32(0, true) === count);
+  const v = core.vmmIrqRouting();
+  const count = v.getUint32(0, true);
+  t_assert(v.byteLength === 8 + count * 48);
   const table = new Map<number, [number, number][]>();
   for (let i = 0; i < count; i++) {
     const e = 8 + i * 48;

@@ -44,10 +44,10 @@ test("the shim drops no page of private memory, and no range off page boundaries
 
 test("dropping the startup pages gives back most of the resident file pages, and the process runs on", (t) => {
   const xml = "<domain type='kvm'><name>after</name><uuid>e07bbea3-37bd-4308-b3ff-be846b91183f</uuid><memory>1024</memory><os><type>hvm</type></os></domain>";
-  const canonical = new Core(coreModule(), nodeCoreImports).run("canonicalize", xml); // what a VMM touches to get ready
+  const canonical = new Core(coreModule(), nodeCoreImports).canonicalize(xml); // what a VMM touches to get ready
   const before = readOnlyFileResidentKib();
   t.true(dropStartupPages(loadNativeShim()) > 0);
   const after = readOnlyFileResidentKib();
   t.true(after < before / 2, `${before} KiB resident before, ${after} KiB after`);
-  t.is(new Core(coreModule(), nodeCoreImports).run("canonicalize", xml), canonical, "the binary's pages came back on use");
+  t.is(new Core(coreModule(), nodeCoreImports).canonicalize(xml), canonical, "the binary's pages came back on use");
 });

@@ -19,26 +19,32 @@ import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
 import { Core, coreModule } from "../../host/core.js";
 import { loadNativeShim, type NativeShim } from "../../host/native.js";
 import { nodeCoreImports } from "../../host/core-imports.js";
-import { CoreDriver, CoreNode, Op, readDomains } from "../core-driver.js";
+import { CoreDriver, CoreNode, DomainOp } from "../core-driver.js";
+import { DomainCrashedReason, DomainEventStoppedDetailType as Stopped, DomainPausedReason, DomainRunningReason, DomainShutoffReason, DomainState } from "../../libvirt-enums.gen.js";
 import { uuidString, type ConsoleStream, type DomainRef, type HypervisorDriver, type LifecycleEvent, type NodeInfo, type SecurityLabel, type SecurityModel } from "../driver.js";
 import { NoAnswerError, NOT_RUNNING_REPLY, openConsoleSocket, supervisorCommand } from "./control-client.js";
 
-export const enum Shutoff {
-  UNKNOWN = 0,
-  SHUTDOWN = 1,
-  DESTROYED = 2,
-  CRASHED = 3,
-  FAILED = 6,
-}
+const Shutoff = {
+  UNKNOWN: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_UNKNOWN,
+  SHUTDOWN: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_SHUTDOWN,
+  DESTROYED: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_DESTROYED,
+  CRASHED: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_CRASHED,
+  FAILED: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_FAILED,
+};
 
-/** virDomainEventStoppedDetailType for a shutoff reason: shutdown 0, destroyed 1, crashed 2, failed 5. */
-const STOPPED_DETAIL: Record<number, number> = { 1: 0, 2: 1, 3: 2, 6: 5 };
+/** The stopped event's detail for a shutoff reason. */
+const STOPPED_DETAIL: Record<number, number> = {
+  [Shutoff.SHUTDOWN]: Stopped.VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN,
+  [Shutoff.DESTROYED]: Stopped.VIR_DOMAIN_EVENT_STOPPED_DESTROYED,
+  [Shutoff.CRASHED]: Stopped.VIR_DOMAIN_EVENT_STOPPED_CRASHED,
+  [Shutoff.FAILED]: Stopped.VIR_DOMAIN_EVENT_STOPPED_FAILED,
+};
 
 const REASONS: Record<string, number> = { shutdown: Shutoff.SHUTDOWN, destroyed: Shutoff.DESTROYED, crashed: Shutoff.CRASHED, failed: Shutoff.FAILED };
 
 /** virDomainState of an active domain: running, paused, or crashed and kept (on_crash preserve). */
-const [RUNNING, PAUSED, SHUTOFF, CRASHED] = [1, 3, 5, 6];
-const isActive = (state: number) => state === RUNNING || state === PAUSED || state === CRASHED;
+const { VIR_DOMAIN_RUNNING: RUNNING, VIR_DOMAIN_PAUSED: PAUSED, VIR_DOMAIN_SHUTOFF: SHUTOFF, VIR_DOMAIN_CRASHED: CRASHED } = DomainState;
+const isActive = (state: number): boolean => state === RUNNING || state === PAUSED || state === CRASHED;
 
 /** Whether a status file says its process still has the domain (running, or crashed and kept). */
 const activeOnDisk = (status: Record<string, string>) => status.state === "running" || status.state === "crashed";
@@ -293,7 +299,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     if (this.closed) return;
     this.closed = true;
     this.watcher?.close();
-    if (this.node.handle >= 0) this.core.call("nodeClose", this.node.handle);
+    if (this.node.handle >= 0) this.core.nodeClose(this.node.handle);
   }
 
   // ---- the node's state on disk ------------------------------------------------------------------
@@ -318,8 +324,8 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     const stamp = this.dirStamp();
     if (stamp !== "" && stamp === this.stamp) return;
     const c = this.core;
-    const handle = c.call("hostedNodeOpen", c.writeText(`rundir ${this.dirs.run}\n${this.nodeFacts()}`));
-    if (this.node.handle >= 0) c.call("nodeClose", this.node.handle);
+    const handle = c.hostedNodeOpen(`rundir ${this.dirs.run}\n${this.nodeFacts()}`);
+    if (this.node.handle >= 0) c.nodeClose(this.node.handle);
     this.node.handle = handle;
     this.forgetPlans();
     for (const file of readdirSync(this.dirs.config)) {
@@ -327,14 +333,14 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
       const xml = readText(join(this.dirs.config, file));
       if (xml === undefined) continue;
       try {
-        c.call("domainDefine", handle, c.writeText(xml), 0);
+        c.domainDefine(handle, xml, 0);
       } catch {
         // a definition this build cannot read stays on disk untouched
       }
     }
     for (const name of readdirSync(join(this.dirs.config, "autostart"))) {
       const ref = this.find(name);
-      if (ref) this.op(ref, Op.SET_AUTOSTART, 1);
+      if (ref) this.op(ref, DomainOp.SET_AUTOSTART, 1);
     }
     for (const file of readdirSync(this.dirs.run)) {
       if (file.endsWith(".status")) this.restoreDomain(file.slice(0, -".status".length));
@@ -344,8 +350,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
 
   private find(name: string): DomainRef | undefined {
     try {
-      this.core.call("domainLookupByName", this.node.handle, this.core.writeText(name));
-      return readDomains(this.core)[0];
+      return this.core.domainLookupByName(this.node.handle, name);
     } catch {
       return undefined;
     }
@@ -359,12 +364,12 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     const c = this.core;
     const alive = activeOnDisk(status) && this.domainProcessAlive(supervisor, status.started);
     if (alive && live !== undefined) {
-      if (status.state === "crashed") return void c.call("hostedRestoreRunning", this.node.handle, c.writeText(live), supervisor, CRASHED, 1 /* panicked */);
+      if (status.state === "crashed") return c.hostedRestoreRunning(this.node.handle, live, supervisor, CRASHED, DomainCrashedReason.VIR_DOMAIN_CRASHED_PANICKED);
       const paused = this.pausedOnDisk(name, status);
       // running since it booted, or since it was resumed (the reason libvirt then gives)
       const resumed = status.reason === "unpaused" || existsSync(this.runFile(name, "unpaused"));
-      const reason = paused ? 1 /* user */ : resumed ? 5 : 1 /* booted */;
-      c.call("hostedRestoreRunning", this.node.handle, c.writeText(live), supervisor, paused ? PAUSED : RUNNING, reason);
+      const reason = paused ? DomainPausedReason.VIR_DOMAIN_PAUSED_USER : resumed ? DomainRunningReason.VIR_DOMAIN_RUNNING_UNPAUSED : DomainRunningReason.VIR_DOMAIN_RUNNING_BOOTED;
+      c.hostedRestoreRunning(this.node.handle, live, supervisor, paused ? PAUSED : RUNNING, reason);
       return;
     }
     // Being started by another process right now (its live definition comes next): not ended.
@@ -372,7 +377,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     const ref = this.find(name);
     // Ended: recorded by its process, or (still "running") it is gone without recording it.
     const reason = activeOnDisk(status) ? Shutoff.CRASHED : (REASONS[status.reason] ?? Shutoff.UNKNOWN);
-    if (ref) this.ask(ref, "hostedCommitStopped", reason, 0);
+    if (ref) c.hostedCommitStopped(this.node.handle, ref, reason, false);
     if (existsSync(this.runFile(name, "plan"))) this.ended.add(name);
   }
 
@@ -432,8 +437,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   }
 
   private xmlOf(d: DomainRef, flags: number): string {
-    this.ask(d, "domainXML", flags);
-    return this.core.outputText();
+    return this.core.domainXML(this.node.handle, d, flags);
   }
 
   /** Starts the first time the driver opens after the host booted (the run directory is new). */
@@ -560,9 +564,9 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   domainCreate(d: DomainRef, flags: number): Promise<void> {
     return this.locked(async () => {
       if (flags !== 0) this.checkFlags(flags, 0, `${this.fnPrefix}DomainCreateWithFlags`);
-      this.ask(d, "hostedPlanStart");
-      const { id, pty } = await this.runPlan(d.name, this.core.outputText());
-      this.dispatch(this.ask(d, "hostedCommitStart", id, 0, 1));
+      const { id, pty } = await this.runPlan(d.name, this.core.hostedPlanStart(this.node.handle, d));
+      this.core.hostedCommitStart(this.node.handle, d, id, false, true);
+      this.dispatch();
       this.recordPty(d, pty);
       this.persist(d);
     });
@@ -572,11 +576,10 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     return this.locked(async () => {
       if (flags !== 0) this.checkFlags(flags, 0, `${this.fnPrefix}DomainCreateXML${this.fnPrefix === "lxc" ? "WithFiles" : ""}`);
       const c = this.core;
-      c.call("hostedPlanCreate", this.node.handle, c.writeText(xml));
-      const plan = c.outputText();
+      const plan = c.hostedPlanCreate(this.node.handle, xml);
       const name = /^status\t(.*)\.status$/m.exec(plan)?.[1]?.split("/").pop() ?? "";
       const { id, pty } = await this.runPlan(name, plan);
-      const ref = this.oneDomain(c.call("hostedCommitCreate", this.node.handle, c.writeText(xml), id));
+      const ref = this.announced(c.hostedCommitCreate(this.node.handle, xml, id));
       this.recordPty(ref, pty);
       this.persist(ref);
       return ref;
@@ -586,8 +589,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   /** A started domain's serial line (or console) is the host pty `path`: its live XML names it. */
   private recordPty(d: DomainRef, path: string): void {
     if (path === "") return;
-    const bytes = new TextEncoder().encode(path);
-    this.askWithInput(d, "hostedSetPty", bytes, bytes.length);
+    this.core.hostedSetPty(this.node.handle, d, path);
   }
 
   protected checkFlags(flags: number, allowed: number, fn: string): void {
@@ -599,7 +601,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
 
   /** "domain is not running" unless the domain is active, and (running) its guest runs (not crashed and kept). */
   protected requireActive(d: DomainRef, running = false): void {
-    this.ask(d, "hostedCheckActive", running ? 1 : 0);
+    this.core.hostedCheckActive(this.node.handle, d, running);
   }
 
   domainDestroy(d: DomainRef, flags: number): Promise<void> {
@@ -612,7 +614,8 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
         // gone, or wedged: ends without it (as libvirt kills a QEMU that ignores SIGTERM)
         await waitUntilGone(this.killDomainProcesses(d.name, "destroyed"));
       }
-      this.dispatch(this.ask(d, "hostedCommitStopped", Shutoff.DESTROYED, 1));
+      this.core.hostedCommitStopped(this.node.handle, d, Shutoff.DESTROYED, true);
+      this.dispatch();
       this.cleanupRun(d.name, true);
     });
   }
@@ -681,7 +684,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
 
   domainSetVcpusFlags(d: DomainRef, count: number, flags: number): Promise<void> {
     return this.locked(() => {
-      this.ask(d, "domainSetVcpus", count, flags);
+      this.core.domainSetVcpus(this.node.handle, d, count, flags);
       this.persist(d);
     });
   }

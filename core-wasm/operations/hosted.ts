@@ -8,7 +8,10 @@ import { Definition } from "../objects/definition";
 import { State } from "../objects/states";
 import { CgroupLayout } from "../drivers/lxc/cgroups";
 import { checkActive, checkPause, HostedKind, HostedNode, hostedDefinitionFrom, markPaused, markPty, markStarted, markStopped, startPlan } from "../drivers/hosted/hosted-node";
-import { addNode, current, io, nodeAt, putOneDomain, target } from "./domains";
+import { current, putOneDomain, target } from "./domains";
+import { addNode, nodeAt } from "./nodes";
+import { io } from "../abi/runtime";
+import { DomainKey } from "../abi/records.gen";
 
 function hostedNodeAt(handle: i32): HostedNode | null {
   const node = nodeAt(handle);
@@ -21,9 +24,8 @@ function hostedNodeAt(handle: i32): HostedNode | null {
 }
 
 /** A new hosted node. Input: "kind lxc|kvm", "rundir PATH", "dumpdir PATH" and the cgroup lines CgroupLayout.parse reads. */
-export function hostedNodeOpen(len: i32): i32 {
+export function hostedNodeOpen(facts: string): bool {
   const node = new HostedNode();
-  const facts = String.UTF8.decodeUnsafe(io.input.buf.ptr, <usize>len);
   node.layout = CgroupLayout.parse(facts);
   const lines = facts.split("\n");
   for (let i = 0; i < lines.length; i++) {
@@ -35,11 +37,11 @@ export function hostedNodeOpen(len: i32): i32 {
 }
 
 /** The plan starting a defined domain (output: plan text). */
-export function hostedPlanStart(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32): i32 {
-  const obj = target(handle, a, b, c, e, nameLen);
-  if (obj === null || !(current! instanceof HostedNode)) return -1;
+export function hostedPlanStart(handle: i32, key: DomainKey): bool {
+  const obj = target(handle, key);
+  if (obj === null || !(current! instanceof HostedNode)) return false;
   const node = changetype<HostedNode>(current!);
-  return startPlan(node, obj, obj.def, io.output) ? 0 : -1;
+  return startPlan(node, obj, obj.def, io.output);
 }
 
 /** createXML's definition in the input (len bytes), if it is valid and may take its place in the registry. */
@@ -51,44 +53,44 @@ function createDefinition(node: HostedNode, len: i32): Definition | null {
 }
 
 /** The plan for createXML: the definition in the input (len bytes), checked against the registry. */
-export function hostedPlanCreate(handle: i32, len: i32): i32 {
+export function hostedPlanCreate(handle: i32, len: i32): bool {
   const node = hostedNodeAt(handle);
-  if (node === null) return -1;
+  if (node === null) return false;
   const def = createDefinition(node, len);
-  if (def === null) return -1;
-  return startPlan(node, node.list.placeFor(def, true), def, io.output) ? 0 : -1;
+  if (def === null) return false;
+  return startPlan(node, node.list.placeFor(def, true), def, io.output);
 }
 
 /** createXML succeeded: the definition in the input becomes a running domain `id`. */
-export function hostedCommitCreate(handle: i32, len: i32, id: i32): i32 {
+export function hostedCommitCreate(handle: i32, len: i32, id: i32): bool {
   const node = hostedNodeAt(handle);
-  if (node === null) return -1;
+  if (node === null) return false;
   const def = createDefinition(node, len);
-  if (def === null) return -1;
+  if (def === null) return false;
   const existing = node.list.placeFor(def, true);
   const obj: DomainObj = existing !== null ? existing! : node.list.add(def);
   if (existing === null) obj.persistent = false;
-  if (!markStarted(node, obj, def, id, false, true)) return -1;
+  if (!markStarted(node, obj, def, id, false, true)) return false;
   putOneDomain(obj);
-  return 0;
+  return true;
 }
 
 /** The plan of a defined domain ran: it is running (or paused) as `id`; announce: emit the event. */
-export function hostedCommitStart(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, id: i32, paused: i32, announce: i32): i32 {
-  const obj = target(handle, a, b, c, e, nameLen);
-  if (obj === null || !(current! instanceof HostedNode)) return -1;
-  return markStarted(changetype<HostedNode>(current!), obj, obj.def, id, paused != 0, announce != 0) ? 0 : -1;
+export function hostedCommitStart(handle: i32, key: DomainKey, id: i32, paused: bool, announce: bool): bool {
+  const obj = target(handle, key);
+  if (obj === null || !(current! instanceof HostedNode)) return false;
+  return markStarted(changetype<HostedNode>(current!), obj, obj.def, id, paused, announce);
 }
 
 /**
  * An active domain found when the node opened: its live XML in the input (len bytes), its state
  * (running, paused, or crashed and kept) and the reason for it its status gives.
  */
-export function hostedRestoreRunning(handle: i32, len: i32, id: i32, state: i32, reason: i32): i32 {
+export function hostedRestoreRunning(handle: i32, len: i32, id: i32, state: i32, reason: i32): bool {
   const node = hostedNodeAt(handle);
-  if (node === null) return -1;
+  if (node === null) return false;
   const live = hostedDefinitionFrom(node, io.input, len, 0);
-  if (live === null) return -1;
+  if (live === null) return false;
   let obj = node.list.findByUuid(live.uuidHi, live.uuidLo);
   if (obj === null) {
     obj = node.list.add(live);
@@ -100,43 +102,42 @@ export function hostedRestoreRunning(handle: i32, len: i32, id: i32, state: i32,
   node.list.setId(obj, id);
   obj.state = state == State.PAUSED || state == State.CRASHED ? state : State.RUNNING;
   obj.reason = reason;
-  return 0;
+  return true;
 }
 
 /** The container ended (reason: virDomainShutoffReason). */
-export function hostedCommitStopped(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, reason: i32, announce: i32): i32 {
-  const obj = target(handle, a, b, c, e, nameLen);
-  if (obj === null || !(current! instanceof HostedNode)) return -1;
-  markStopped(changetype<HostedNode>(current!), obj, reason, announce != 0);
-  return 0;
+export function hostedCommitStopped(handle: i32, key: DomainKey, reason: i32, announce: bool): bool {
+  const obj = target(handle, key);
+  if (obj === null || !(current! instanceof HostedNode)) return false;
+  markStopped(changetype<HostedNode>(current!), obj, reason, announce);
+  return true;
 }
 
-/** The running domain's serial line is a host pty: its path follows the name in the input (ptyLen bytes). */
-export function hostedSetPty(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, ptyLen: i32): i32 {
-  const obj = target(handle, a, b, c, e, nameLen);
-  if (obj === null || !(current! instanceof HostedNode)) return -1;
-  const path = String.UTF8.decodeUnsafe(io.input.buf.ptr + <usize>nameLen, <usize>ptyLen);
-  return markPty(changetype<HostedNode>(current!), obj, path) ? 0 : -1;
+/** The running domain's serial line is the host pty `path`. */
+export function hostedSetPty(handle: i32, key: DomainKey, path: string): bool {
+  const obj = target(handle, key);
+  if (obj === null || !(current! instanceof HostedNode)) return false;
+  return markPty(changetype<HostedNode>(current!), obj, path);
 }
 
-/** Whether the domain is active (running 0: destroy, console) or running its guest (running 1: shutdown, reboot, reset). */
-export function hostedCheckActive(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, running: i32): i32 {
-  const obj = target(handle, a, b, c, e, nameLen);
-  if (obj === null) return -1;
-  return checkActive(obj, running != 0) ? 0 : -1;
+/** Whether the domain is active (running false: destroy, console) or running its guest (true: shutdown, reboot, reset). */
+export function hostedCheckActive(handle: i32, key: DomainKey, running: bool): bool {
+  const obj = target(handle, key);
+  if (obj === null) return false;
+  return checkActive(obj, running);
 }
 
-/** Whether the domain may be suspended (pause 1) or resumed (pause 0) now. */
-export function hostedCheckPause(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, pause: i32): i32 {
-  const obj = target(handle, a, b, c, e, nameLen);
-  if (obj === null) return -1;
-  return checkPause(obj, pause != 0) ? 0 : -1;
+/** Whether the domain may be suspended (pause) or resumed (not pause) now. */
+export function hostedCheckPause(handle: i32, key: DomainKey, pause: bool): bool {
+  const obj = target(handle, key);
+  if (obj === null) return false;
+  return checkPause(obj, pause);
 }
 
-export function hostedCommitPause(handle: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, pause: i32): i32 {
-  const obj = target(handle, a, b, c, e, nameLen);
-  if (obj === null) return -1;
-  markPaused(obj, pause != 0);
-  return 0;
+export function hostedCommitPause(handle: i32, key: DomainKey, pause: bool): bool {
+  const obj = target(handle, key);
+  if (obj === null) return false;
+  markPaused(obj, pause);
+  return true;
 }
 

@@ -1,0 +1,33 @@
+// Operations on a document alone (no node): the library's stateless XML functions.
+import { canonicalizeDoc, writeDomain } from "../domain/canonical";
+import { ctx } from "../domain/context";
+import { writeDomainJSON } from "../domain/json";
+import { parseDocument } from "../xml/parser";
+import { writeElement } from "../xml/writer";
+import { io } from "../abi/runtime";
+
+export function setDefaultArch(which: i32): void {
+  ctx.defaultArch = which == 1 ? "i686" : "x86_64";
+}
+
+export function canonicalize(len: i32, flags: i32): bool {
+  if (!canonicalizeDoc(io.input, len, flags)) return false;
+  writeDomain(io.output, io.input);
+  return true;
+}
+
+export function parseToJSON(len: i32, flags: i32): bool {
+  if (!canonicalizeDoc(io.input, len, flags)) return false;
+  writeDomainJSON(io.output, io.input);
+  return true;
+}
+
+export function parseXML(len: i32): bool {
+  return parseDocument(io.input, len, "(domain_definition)");
+}
+
+export function xmlRoundTrip(len: i32): bool {
+  if (!parseDocument(io.input, len, "(domain_definition)")) return false;
+  writeElement(io.output, io.input, io.input.root, 0);
+  return true;
+}

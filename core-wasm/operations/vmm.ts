@@ -1,0 +1,100 @@
+// core.wasm as the VMM of a kvm:/// domain: the boot plan, and the device models the host
+// consults on every I/O exit (numbers in, numbers out: the exit path stays cheap).
+
+import { Code, From, beginError } from "../errors";
+import { ByteBuf } from "../util/bytes";
+import { BootRequest, writeBootPlan } from "../vmm/boot";
+import { writeCoreDumpHeader } from "../vmm/core-dump";
+import { patchCpuid } from "../vmm/cpuid";
+import { writeIrqRouting } from "../vmm/irq-routing";
+import { wireLocalApic } from "../vmm/lapic";
+import { afterStop } from "../vmm/lifecycle";
+import { consoleInput, portIn, portOut, pressPowerButton, resetDevices, takeEvents, takeOutput } from "../vmm/devices";
+import { io } from "../abi/runtime";
+
+/** sizeof(struct kvm_cpuid_entry2) */
+const KVM_CPUID_ENTRY_BYTES: i32 = 40;
+/** sizeof(struct kvm_lapic_state) */
+const KVM_LAPIC_STATE_BYTES: i32 = 1024;
+
+/** The boot records for a bzImage (its header's first headerLen bytes) and its command line. */
+export function vmmBootPlan(headerPtr: usize, headerLen: i32, cmdline: string, kernelSize: f64, initrdSize: f64, memoryBytes: f64, vcpus: i32): bool {
+  const req = new BootRequest();
+  const header = new ByteBuf(headerLen + 1);
+  header.raw(headerPtr, headerLen);
+  req.header = header;
+  req.headerLen = headerLen;
+  req.cmdline = cmdline;
+  req.kernelSize = <u64>kernelSize;
+  req.initrdSize = <u64>initrdSize;
+  req.memoryBytes = <u64>memoryBytes;
+  req.vcpus = vcpus;
+  resetDevices();
+  return writeBootPlan(req, io.output);
+}
+
+export function vmmPortIn(port: i32, size: i32): i32 {
+  return <i32>portIn(<u32>port, size);
+}
+
+export function vmmPortOut(port: i32, size: i32, value: i32): void {
+  portOut(<u32>port, size, <u32>value);
+}
+
+export function vmmEvents(): i32 {
+  return takeEvents();
+}
+
+export function vmmTakeOutput(): bool {
+  takeOutput(io.output);
+  return true;
+}
+
+export function vmmConsoleInput(data: usize, len: i32): bool {
+  consoleInput(data, len);
+  return true;
+}
+
+/** The guest's power button is pressed (libvirt's shutdown; reboot asks the same way). */
+export function vmmPowerButton(): void {
+  pressPowerButton();
+}
+
+/** The CPUID of vCPU `index` of `vcpus`: the kvm_cpuid_entry2 entries KVM supports, patched in place and copied to the output. */
+export function vmmCpuid(entries: usize, len: i32, index: i32, vcpus: i32): bool {
+  const count = len / KVM_CPUID_ENTRY_BYTES;
+  patchCpuid(entries, count, <u32>index, <u32>vcpus);
+  io.output.raw(entries, count * KVM_CPUID_ENTRY_BYTES);
+  return true;
+}
+
+/** A vCPU's local APIC state (struct kvm_lapic_state), wired as a PC's; copied to the output. */
+export function vmmLapic(lapic: usize, len: i32): bool {
+  if (len < KVM_LAPIC_STATE_BYTES) {
+    beginError(Code.INTERNAL_ERROR, From.NONE).str("short kvm_lapic_state");
+    return false;
+  }
+  wireLocalApic(lapic);
+  io.output.raw(lapic, KVM_LAPIC_STATE_BYTES);
+  return true;
+}
+
+/** After the guest stopped: 0 to start it again, -1 to keep it crashed, else the shutoff reason (vmm/lifecycle.ts). */
+export function vmmAfterStop(stop: i32, asked: i32, onPoweroff: i32, onReboot: i32, onCrash: i32): i32 {
+  return afterStop(stop, asked, onPoweroff, onReboot, onCrash);
+}
+
+/** The VM's GSI routing (struct kvm_irq_routing, into the output). */
+export function vmmIrqRouting(): bool {
+  writeIrqRouting(io.output);
+  return true;
+}
+
+/**
+ * The ELF core file's headers and notes for `vcpus` vCPUs and memoryBytes of RAM (the RAM follows
+ * them); `registers` holds each vCPU's kvm_regs and kvm_sregs (vmm/core-dump.ts).
+ */
+export function vmmCoreDumpHeader(registers: usize, registersLen: i32, vcpus: i32, memoryBytes: f64): bool {
+  writeCoreDumpHeader(io.output, registers, vcpus, <u64>memoryBytes);
+  return true;
+}
