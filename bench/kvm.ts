@@ -144,7 +144,8 @@ export async function measureKvm(kernel: string, rounds = 5): Promise<KvmFigures
 
     const kernelRecords = join(dir, "kernel.records");
     writeFileSync(kernelRecords, bareBootRecords(readFileSync(kernel), CMDLINE));
-    const { openConnection } = await import("../dist/index.mjs");
+    // "virtkit" is the package itself (its exports name dist/index.mjs), typed by dist/types
+    const { openConnection } = await import("virtkit");
     const conn = await openConnection("kvm:///system");
     let memory: Memories | undefined;
     let round = 0;

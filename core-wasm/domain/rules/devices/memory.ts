@@ -1,0 +1,26 @@
+// Memory devices (<memory model='dimm'> and the like): their sizes, which count towards the
+// domain's memory.
+import { NONE } from "../../../xml/dom";
+import { S } from "../../../xml/names.gen";
+import { ctx, loadText, setAttr, textLen, textOff } from "../../context";
+import { kib, scaleToKiB } from "../memory";
+import { parsedU64, parseU64 } from "../../values";
+
+/** Sum of <memory> device sizes in KiB (hotplugged DIMMs count towards the total). */
+export function hotplugMemoryKiB(devices: i32): u64 {
+  const d = ctx.d;
+  let total: u64 = 0;
+  for (let m = d.child(devices, S.memory); m != NONE; m = d.nextNamed(m)) {
+    const target = d.child(m, S.target);
+    if (target == NONE) continue;
+    const size = d.child(target, S.size);
+    if (size == NONE) continue;
+    loadText(size);
+    if (textLen > 0 && parseU64(d.buf, textOff, textLen) && scaleToKiB(size, parsedU64, S.unit)) {
+      total += kib;
+      d.setTextU64(size, kib);
+      setAttr(size, S.unit, "KiB");
+    }
+  }
+  return total;
+}

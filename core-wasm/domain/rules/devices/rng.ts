@@ -1,0 +1,30 @@
+// Random number generators: model, one backend, and the backend's source (/dev/random by default).
+import { Code } from "../../../errors";
+import { NONE } from "../../../xml/dom";
+import { S } from "../../../xml/names.gen";
+import { attrOf, ctx, err, loadText, readEnum, textLen, value } from "../../context";
+import { checkChardevSource, Owner } from "../chardev";
+import { checkOptionalAddress } from "./address";
+
+/** <rng> */
+export function checkRng(n: i32): bool {
+  const d = ctx.d;
+  if (!readEnum(n, S.model, "virtio virtio-transitional virtio-non-transitional", true)) return false;
+  if (d.countNamed(n, S.backend) != 1) {
+    err(Code.XML_ERROR).str("only one RNG backend is supported");
+    return false;
+  }
+  const backend = d.child(n, S.backend);
+  if (!readEnum(backend, S.model, "random egd builtin", true)) return false;
+  if (value == 0) {
+    loadText(backend);
+    if (textLen == 0) d.setText(backend, "/dev/random");
+  } else if (value == 1) {
+    if (attrOf(backend, S.type) == NONE) {
+      err(Code.XML_ERROR).str("missing EGD backend type");
+      return false;
+    }
+    if (!checkChardevSource(backend, Owner.Other, false)) return false;
+  }
+  return checkOptionalAddress(n);
+}
