@@ -1,15 +1,18 @@
 // lxc:/// — containers on this node, as libvirt's LXC driver runs them. The node on disk, its
-// lock and events, and the start/stop steps are every hosted driver's (hosted.ts); here is what
-// containers do their own way: the host's cgroups (through the native shim), the per-container
-// supervisor (shim/lxc-supervisor.cc) that runs the plan, the freezer for suspend, and libvirt's
-// "posix" scheduler parameters.
+// lock and events, and the start/stop steps are every hosted driver's (hosted/driver.ts); here
+// is what containers do their own way: the host's cgroups (through the native shim), the
+// per-container supervisor (shim/lxc-supervisor.cc) that runs the plan, the freezer for suspend,
+// and libvirt's "posix" scheduler parameters.
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerrorOf } from "../errno.js";
 import { CoreDomainRef } from "./core-driver.js";
 import type { DomainRef, DomainStatus, TypedParameter } from "./driver.js";
-import { HostedDriver, hostedDirs, killProcess, readText, waitUntilGone, writeAtomically } from "./hosted/driver.js";
+import { HostedDriver } from "./hosted/driver.js";
+import { hostedDirs } from "./hosted/node-dirs.js";
+import { killProcess, waitUntilGone } from "./hosted/proc.js";
+import { readText, writeAtomically } from "./hosted/text-file.js";
 import { applyHostSteps, applySettings, cgroupFacts, cgroupFiles, removeCgroups, type CgroupFiles } from "./lxc/host.js";
 import { startSupervisor } from "./hosted/control-client.js";
 
