@@ -7,7 +7,7 @@ import type { NativeShim } from "../../host/native.js";
 const LOCK_WAIT_MS = 30_000;
 
 /** Takes the lock (waiting for another process's change); returns its file descriptor, which closing releases. */
-export async function lockNode(shim: NativeShim, runDir: string, timedOut: () => Error): Promise<number> {
+export async function lockNode(shim: Pick<NativeShim, "lockFile">, runDir: string, timedOut: () => Error): Promise<number> {
   const lockPath = join(runDir, ".lock");
   const until = Date.now() + LOCK_WAIT_MS;
   let fd = shim.lockFile(lockPath);
