@@ -291,9 +291,9 @@ export function hostedSetPty(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen:
 
 // ---- lxc:/// only (exports/lxc.ts) -------------------------------------------------------------------
 
-export function lxcLiveSettings(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32): i32 {
+export function lxcSetMemory(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, kib: f64, flags: i32): i32 {
   begin();
-  return finish(lxc.lxcLiveSettings(node, a, b, c, e, nameLen));
+  return finish(lxc.lxcSetMemory(node, a, b, c, e, nameLen, kib, flags));
 }
 
 export function lxcSchedParams(node: i32, a: i32, b: i32, c: i32, e: i32, nameLen: i32, flags: i32): i32 {

@@ -13,11 +13,8 @@ import { HostedDriver } from "./hosted/driver.js";
 import { hostedDirs } from "./hosted/node-dirs.js";
 import { killProcess, waitUntilGone } from "./hosted/proc.js";
 import { readText, writeAtomically } from "./hosted/text-file.js";
-import { applyHostSteps, applySettings, cgroupFacts, cgroupFiles, removeCgroups, type CgroupFiles } from "./lxc/host.js";
+import { applyHostSteps, applySettings, cgroupFacts, cgroupFiles, readSchedParams, removeCgroups, type CgroupFiles } from "./lxc/host.js";
 import { startSupervisor } from "./hosted/control-client.js";
-
-const AFFECT_LIVE = 1;
-const AFFECT_CONFIG = 2;
 
 export class LxcDriver extends HostedDriver {
   readonly type = "LXC";
@@ -206,15 +203,12 @@ export class LxcDriver extends HostedDriver {
     }
     return status;
   }
+
+  /** The core changes the definitions and lists the cgroup writes that carry the change to a running container. */
   domainSetMemoryFlags(d: DomainRef, kib: number, flags: number): Promise<void> {
     return this.locked(() => {
-      const before = this.registryStatus(d);
-      this.ask(d, "domainSetMemory", kib, flags);
-      const live = (flags & AFFECT_LIVE) !== 0 || ((flags & (AFFECT_LIVE | AFFECT_CONFIG)) === 0 && before.id >= 0);
-      if (live && before.id >= 0 && (flags & 4) === 0) {
-        this.ask(d, "lxcLiveSettings");
-        applySettings(this.shim, this.core.outputText());
-      }
+      this.ask(d, "lxcSetMemory", kib, flags);
+      applySettings(this.shim, this.core.outputText());
       this.persist(d);
     });
   }
@@ -229,58 +223,21 @@ export class LxcDriver extends HostedDriver {
     return { type: "posix", nparams: 3 };
   }
 
+  /** The definition's values, or (a running container's live ones) what its cgroups hold. */
   domainGetSchedulerParameters(d: DomainRef, flags: number): TypedParameter[] {
     this.sync();
     this.ask(d, "lxcSchedParams", flags);
-    const params = this.core
-      .outputText()
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => {
-        const [field, type, value] = line.split("\t");
-        return { field, type: Number(type), value: Number(value) } as TypedParameter;
-      });
-    const live = (flags & AFFECT_LIVE) !== 0 || ((flags & AFFECT_CONFIG) === 0 && this.registryStatus(d).id >= 0);
-    return live ? this.cgroupSchedValues(d.name, params) : params;
-  }
-
-  /** A running container's values as its cgroups have them (libvirt reads them there too). */
-  private cgroupSchedValues(name: string, params: TypedParameter[]): TypedParameter[] {
-    const dirs = this.planOf(name)?.files.dirs ?? [];
-    const v1 = dirs.find((dir) => /\/cpu\/virtkit\//.test(dir));
-    const read = (file: string) => this.shim.cgroupRead(file).trim();
-    try {
-      if (v1) {
-        const values: Record<string, number> = {
-          cpu_shares: Number(read(join(v1, "cpu.shares"))),
-          vcpu_period: Number(read(join(v1, "cpu.cfs_period_us"))),
-          vcpu_quota: Number(read(join(v1, "cpu.cfs_quota_us"))),
-        };
-        return params.map((p) => ({ ...p, value: values[p.field] ?? p.value }));
-      }
-      const dir = dirs[0];
-      if (!dir) return params;
-      const [quota, period] = read(join(dir, "cpu.max")).split(" ");
-      const values: Record<string, number> = { cpu_shares: Number(read(join(dir, "cpu.weight"))), vcpu_period: Number(period), vcpu_quota: quota === "max" ? -1 : Number(quota) };
-      return params.map((p) => ({ ...p, value: values[p.field] ?? p.value }));
-    } catch {
-      return params;
-    }
+    return readSchedParams(this.shim, this.core.outputText());
   }
 
   domainSetSchedulerParameters(d: DomainRef, params: TypedParameter[], flags: number): Promise<void> {
     return this.locked(() => {
-      const before = this.registryStatus(d);
       const c = this.core;
       const text = new TextEncoder().encode(params.map((p) => `${p.field}\t${p.type}\t${String(p.value)}\n`).join(""));
       const u = d.uuid;
       const nameLen = c.writeInput((d as CoreDomainRef).nameBytes, text);
       c.call("lxcSetSchedParams", this.node.handle, u[0], u[1], u[2], u[3], nameLen, text.length, flags);
-      const live = (flags & AFFECT_LIVE) !== 0 || ((flags & AFFECT_CONFIG) === 0 && before.id >= 0);
-      if (live && before.id >= 0) {
-        this.ask(d, "lxcLiveSettings");
-        applySettings(this.shim, this.core.outputText());
-      }
+      applySettings(this.shim, c.outputText());
       this.persist(d);
     });
   }
