@@ -12,7 +12,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return 719243354;
+  return -2116906768;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -294,16 +294,16 @@ export function hostedSetPty(node: i32, inputLen: i32): i32 {
   return done(hosted.hostedSetPty(node, key, pty));
 }
 
-/** The cgroup writes (plan lines) matching the running domain's live definition. */
-export function lxcLiveSettings(node: i32, inputLen: i32): i32 {
+/** virDomainSetMemoryFlags, then the cgroup writes (plan lines) that carry it to the running container (none when it does not reach it). */
+export function lxcSetMemory(node: i32, kib: f64, flags: i32, inputLen: i32): i32 {
   begin();
   const input = inputOf(inputLen);
   const key = theDomainKey.read(input);
   if (!input.ok) return malformedInput();
-  return done(lxc.lxcLiveSettings(node, key));
+  return done(lxc.lxcSetMemory(node, key, kib, flags));
 }
 
-/** The "posix" scheduler's parameters of the selected definition ("field\ttype\tvalue" lines). */
+/** The "posix" scheduler's parameters of the selected definition ("field\ttype\tvalue" lines); for a running container's live one, then "host-sched-param" lines saying where its cgroups hold them. */
 export function lxcSchedParams(node: i32, flags: i32, inputLen: i32): i32 {
   begin();
   const input = inputOf(inputLen);
@@ -312,6 +312,7 @@ export function lxcSchedParams(node: i32, flags: i32, inputLen: i32): i32 {
   return done(lxc.lxcSchedParams(node, key, flags));
 }
 
+/** Sets parameters given as such lines, then the cgroup writes as lxcSetMemory. */
 export function lxcSetSchedParams(node: i32, flags: i32, inputLen: i32): i32 {
   begin();
   const input = inputOf(inputLen);

@@ -86,9 +86,9 @@ export const operations = {
   hostedSetPty: { module: "hosted", args: { node: "node" }, input: { key: "DomainKey", pty: "text" }, output: "void", doc: "The running domain's serial line is this host pty." },
 
   // ---- lxc:/// (operations/lxc.ts) ----
-  lxcLiveSettings: { module: "lxc", args: { node: "node" }, input: { key: "DomainKey" }, output: "text", doc: "The cgroup writes (plan lines) matching the running domain's live definition." },
-  lxcSchedParams: { module: "lxc", args: { node: "node", flags: "i32" }, input: { key: "DomainKey" }, output: "text", doc: "The \"posix\" scheduler's parameters of the selected definition (\"field\\ttype\\tvalue\" lines)." },
-  lxcSetSchedParams: { module: "lxc", args: { node: "node", flags: "i32" }, input: { key: "DomainKey", params: "text" }, output: "void" },
+  lxcSetMemory: { module: "lxc", args: { node: "node", kib: "f64", flags: "i32" }, input: { key: "DomainKey" }, output: "text", doc: "virDomainSetMemoryFlags, then the cgroup writes (plan lines) that carry it to the running container (none when it does not reach it)." },
+  lxcSchedParams: { module: "lxc", args: { node: "node", flags: "i32" }, input: { key: "DomainKey" }, output: "text", doc: "The \"posix\" scheduler's parameters of the selected definition (\"field\\ttype\\tvalue\" lines); for a running container's live one, then \"host-sched-param\" lines saying where its cgroups hold them." },
+  lxcSetSchedParams: { module: "lxc", args: { node: "node", flags: "i32" }, input: { key: "DomainKey", params: "text" }, output: "text", doc: "Sets parameters given as such lines, then the cgroup writes as lxcSetMemory." },
 
   // ---- the kvm:/// VMM (operations/vmm.ts) ----
   vmmBootPlan: { module: "vmm", args: { kernelSize: "f64", initrdSize: "f64", memoryBytes: "f64", vcpus: "i32" }, input: { header: "bytes", cmdline: "text" }, output: "bytes", doc: "The boot records for a bzImage (its header's first bytes) and command line (vmm/boot.ts)." },

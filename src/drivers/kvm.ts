@@ -1,6 +1,6 @@
 // kvm:/// — guests on this node's /dev/kvm with core.wasm as their VMM. The node on disk, its lock
-// and events, and the start/stop steps are every hosted driver's (hosted.ts); here is what KVM
-// guests do their own way: each runs in its own VMM process (src/vmm/main.ts: its main thread
+// and events, and the start/stop steps are every hosted driver's (hosted/driver.ts); here is what
+// KVM guests do their own way: each runs in its own VMM process (src/vmm/main.ts: its main thread
 // serves control and console and runs vCPU 0; other vCPUs have threads of their own), which
 // outlives the process that started it. suspend/resume stop and restart the vCPUs; shutdown and
 // reboot press the ACPI power button.
@@ -11,7 +11,11 @@ import { fileURLToPath } from "node:url";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerror, strerrorOf } from "../errno.js";
 import type { DomainRef, DomainStatus } from "./driver.js";
-import { HostedDriver, hostedDirs, parseStatus, procStat, readText, writeAtomically } from "./hosted/driver.js";
+import { HostedDriver } from "./hosted/driver.js";
+import { hostedDirs } from "./hosted/node-dirs.js";
+import { procStat } from "./hosted/proc.js";
+import { readStatus } from "./hosted/status-file.js";
+import { writeAtomically } from "./hosted/text-file.js";
 import { claimSpare, startSpare, type StartReport } from "./kvm/spare-vmm.js";
 import { noStartReport, readStartReport, START_WAIT_MS } from "./hosted/control-client.js";
 
@@ -148,7 +152,7 @@ export class KvmDriver extends HostedDriver {
     const status = this.registryStatus(d);
     status.cpuTime = 0;
     if (status.id < 0) return status;
-    const fields = parseStatus(readText(this.runFile(d.name, "status")) ?? "");
+    const fields = readStatus(this.runFile(d.name, "status"));
     // each vCPU thread's utime and stime (fields 14 and 15) in ticks of 10 ms
     for (const thread of (fields.vcpu ?? "").split(" ")) {
       const stat = procStat(`/proc/${fields.supervisor}/task/${thread}/stat`);

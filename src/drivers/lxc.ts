@@ -1,20 +1,20 @@
 // lxc:/// — containers on this node, as libvirt's LXC driver runs them. The node on disk, its
-// lock and events, and the start/stop steps are every hosted driver's (hosted.ts); here is what
-// containers do their own way: the host's cgroups (through the native shim), the per-container
-// supervisor (shim/lxc-supervisor.cc) that runs the plan, the freezer for suspend, and libvirt's
-// "posix" scheduler parameters.
+// lock and events, and the start/stop steps are every hosted driver's (hosted/driver.ts); here
+// is what containers do their own way: the host's cgroups (through the native shim), the
+// per-container supervisor (shim/lxc-supervisor.cc) that runs the plan, the freezer for suspend,
+// and libvirt's "posix" scheduler parameters.
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerrorOf } from "../errno.js";
 import { paramLines, parseParamLines } from "./core-driver.js";
 import type { DomainRef, DomainStatus, TypedParameter } from "./driver.js";
-import { HostedDriver, hostedDirs, killProcess, readText, waitUntilGone, writeAtomically } from "./hosted/driver.js";
-import { applyHostSteps, applySettings, cgroupFacts, cgroupFiles, removeCgroups, type CgroupFiles } from "./lxc/host.js";
+import { HostedDriver } from "./hosted/driver.js";
+import { hostedDirs } from "./hosted/node-dirs.js";
+import { killProcess, waitUntilGone } from "./hosted/proc.js";
+import { readText, writeAtomically } from "./hosted/text-file.js";
+import { applyHostSteps, applySettings, cgroupFacts, cgroupFiles, readSchedParams, removeCgroups, type CgroupFiles } from "./lxc/host.js";
 import { startSupervisor } from "./hosted/control-client.js";
-
-const AFFECT_LIVE = 1;
-const AFFECT_CONFIG = 2;
 
 export class LxcDriver extends HostedDriver {
   readonly type = "LXC";
@@ -204,14 +204,11 @@ export class LxcDriver extends HostedDriver {
     }
     return status;
   }
+
+  /** The core changes the definitions and lists the cgroup writes that carry the change to a running container. */
   domainSetMemoryFlags(d: DomainRef, kib: number, flags: number): Promise<void> {
     return this.locked(() => {
-      const before = this.registryStatus(d);
-      this.core.domainSetMemory(this.node.handle, d, kib, flags);
-      const live = (flags & AFFECT_LIVE) !== 0 || ((flags & (AFFECT_LIVE | AFFECT_CONFIG)) === 0 && before.id >= 0);
-      if (live && before.id >= 0 && (flags & 4) === 0) {
-        applySettings(this.shim, this.core.lxcLiveSettings(this.node.handle, d));
-      }
+      applySettings(this.shim, this.core.lxcSetMemory(this.node.handle, d, kib, flags));
       this.persist(d);
     });
   }
@@ -226,45 +223,15 @@ export class LxcDriver extends HostedDriver {
     return { type: "posix", nparams: 3 };
   }
 
+  /** The definition's values, or (a running container's live ones) what its cgroups hold. */
   domainGetSchedulerParameters(d: DomainRef, flags: number): TypedParameter[] {
     this.sync();
-    const params = parseParamLines(this.core.lxcSchedParams(this.node.handle, d, flags));
-    const live = (flags & AFFECT_LIVE) !== 0 || ((flags & AFFECT_CONFIG) === 0 && this.registryStatus(d).id >= 0);
-    return live ? this.cgroupSchedValues(d.name, params) : params;
-  }
-
-  /** A running container's values as its cgroups have them (libvirt reads them there too). */
-  private cgroupSchedValues(name: string, params: TypedParameter[]): TypedParameter[] {
-    const dirs = this.planOf(name)?.files.dirs ?? [];
-    const v1 = dirs.find((dir) => /\/cpu\/virtkit\//.test(dir));
-    const read = (file: string) => this.shim.cgroupRead(file).trim();
-    try {
-      if (v1) {
-        const values: Record<string, number> = {
-          cpu_shares: Number(read(join(v1, "cpu.shares"))),
-          vcpu_period: Number(read(join(v1, "cpu.cfs_period_us"))),
-          vcpu_quota: Number(read(join(v1, "cpu.cfs_quota_us"))),
-        };
-        return params.map((p) => ({ ...p, value: values[p.field] ?? p.value }));
-      }
-      const dir = dirs[0];
-      if (!dir) return params;
-      const [quota, period] = read(join(dir, "cpu.max")).split(" ");
-      const values: Record<string, number> = { cpu_shares: Number(read(join(dir, "cpu.weight"))), vcpu_period: Number(period), vcpu_quota: quota === "max" ? -1 : Number(quota) };
-      return params.map((p) => ({ ...p, value: values[p.field] ?? p.value }));
-    } catch {
-      return params;
-    }
+    return readSchedParams(this.shim, this.core.lxcSchedParams(this.node.handle, d, flags));
   }
 
   domainSetSchedulerParameters(d: DomainRef, params: TypedParameter[], flags: number): Promise<void> {
     return this.locked(() => {
-      const before = this.registryStatus(d);
-      this.core.lxcSetSchedParams(this.node.handle, d, paramLines(params), flags);
-      const live = (flags & AFFECT_LIVE) !== 0 || ((flags & AFFECT_CONFIG) === 0 && before.id >= 0);
-      if (live && before.id >= 0) {
-        applySettings(this.shim, this.core.lxcLiveSettings(this.node.handle, d));
-      }
+      applySettings(this.shim, this.core.lxcSetSchedParams(this.node.handle, d, paramLines(params), flags));
       this.persist(d);
     });
   }

@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = 719243354;
+export const ABI_FINGERPRINT = -2116906768;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -224,7 +224,7 @@ export interface CoreExports {
   hostedCheckPause(node: number, pause: number, inputLen: number): number;
   hostedCommitPause(node: number, pause: number, inputLen: number): number;
   hostedSetPty(node: number, inputLen: number): number;
-  lxcLiveSettings(node: number, inputLen: number): number;
+  lxcSetMemory(node: number, kib: number, flags: number, inputLen: number): number;
   lxcSchedParams(node: number, flags: number, inputLen: number): number;
   lxcSetSchedParams(node: number, flags: number, inputLen: number): number;
   vmmBootPlan(kernelSize: number, initrdSize: number, memoryBytes: number, vcpus: number, inputLen: number): number;
@@ -756,13 +756,13 @@ export abstract class CoreOperations {
     if (status !== 0) throw this.failure();
   }
 
-  /** The cgroup writes (plan lines) matching the running domain's live definition. */
-  lxcLiveSettings(node: number, key: DomainKey): string {
+  /** virDomainSetMemoryFlags, then the cgroup writes (plan lines) that carry it to the running container (none when it does not reach it). */
+  lxcSetMemory(node: number, key: DomainKey, kib: number, flags = 0): string {
     const w = this.input();
     writeDomainKey(w, key);
     let status: number;
     try {
-      status = this.exports.lxcLiveSettings(node, this.sendInput(w));
+      status = this.exports.lxcSetMemory(node, kib, flags, this.sendInput(w));
     } catch (e) {
       throw this.aborted(e);
     }
@@ -770,7 +770,7 @@ export abstract class CoreOperations {
     return this.outputText();
   }
 
-  /** The "posix" scheduler's parameters of the selected definition ("field\ttype\tvalue" lines). */
+  /** The "posix" scheduler's parameters of the selected definition ("field\ttype\tvalue" lines); for a running container's live one, then "host-sched-param" lines saying where its cgroups hold them. */
   lxcSchedParams(node: number, key: DomainKey, flags = 0): string {
     const w = this.input();
     writeDomainKey(w, key);
@@ -784,8 +784,8 @@ export abstract class CoreOperations {
     return this.outputText();
   }
 
-
-  lxcSetSchedParams(node: number, key: DomainKey, params: string, flags = 0): void {
+  /** Sets parameters given as such lines, then the cgroup writes as lxcSetMemory. */
+  lxcSetSchedParams(node: number, key: DomainKey, params: string, flags = 0): string {
     const w = this.input();
     writeDomainKey(w, key);
     w.text(params);
@@ -796,6 +796,7 @@ export abstract class CoreOperations {
       throw this.aborted(e);
     }
     if (status !== 0) throw this.failure();
+    return this.outputText();
   }
 
   /** The boot records for a bzImage (its header's first bytes) and command line (vmm/boot.ts). */

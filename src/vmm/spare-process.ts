@@ -8,7 +8,7 @@ import { Core, coreModule } from "../host/core.js";
 import { loadNativeShim } from "../host/native.js";
 import { dropStartupPages } from "../host/resident-pages.js";
 import { nodeCoreImports } from "../host/core-imports.js";
-import { readText } from "../drivers/hosted/driver.js";
+import { readText } from "../drivers/hosted/text-file.js";
 import { spareFiles } from "../drivers/kvm/spare-vmm.js";
 import { onFirstLine, runVmmProcess } from "./process.js";
 

@@ -283,6 +283,17 @@ asRoot.serial("scheduler parameters and memory change a running container's cgro
   await dom.undefine();
 });
 
+asRoot.serial("a running container's scheduler values are its cgroups', not its definition's", async (t) => {
+  const conn = await lxc(t);
+  const dom = await conn.defineXML(xml("untuned", SHELL));
+  await dom.create();
+  // the definition has no <cputune>: its values read 0, the cgroups' are the kernel's defaults
+  t.like(Object.fromEntries((await dom.getSchedulerParameters()).map((p) => [p.field, p.value])), { vcpu_period: 100000, vcpu_quota: -1 });
+  t.like(Object.fromEntries((await dom.getSchedulerParameters(2)).map((p) => [p.field, p.value])), { vcpu_period: 0, vcpu_quota: 0 });
+  await dom.destroy();
+  await dom.undefine();
+});
+
 asRoot.serial("listeners hear a container end by itself, and the console carries the guest's bytes", async (t) => {
   const conn = await lxc(t);
   const dom = await conn.defineXML(xml("talk", SHELL));

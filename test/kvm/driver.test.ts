@@ -11,7 +11,7 @@ import { DomainCrashedReason, DomainShutoffReason, DomainState, ErrorNumber, Vir
 import type { ConsoleStream } from "../../src/drivers/driver.js";
 import { eventFrom, openForTest, processAlive, processesLeft, processesRunning } from "../support/hosted.js";
 import { NOT_RUNNING_REPLY, supervisorCommand } from "../../src/drivers/hosted/control-client.js";
-import { processStartTicks } from "../../src/drivers/hosted/driver.js";
+import { processStartTicks } from "../../src/drivers/hosted/proc.js";
 import { readCoreFile } from "../support/elf-core.js";
 import { canBoot, cannotBootReason, initramfs, withoutHardwareKvm, kernel, TRIPLE_FAULT_MARK, TRIPLE_FAULT_MARK_AT, tripleFaultImage } from "./guest.js";
 import { tempDir } from "../support/temp.js";

@@ -48,7 +48,7 @@ export async function eventFrom<T>(event: Promise<T>, ms = 180_000): Promise<T> 
 }
 
 /** Whether a process exists and has not ended (a zombie counts as gone): the driver's own check. */
-export { processRunning as processAlive } from "../../src/drivers/hosted/driver.js";
+export { processRunning as processAlive } from "../../src/drivers/hosted/proc.js";
 
 /** The pids whose command line names this plan file. */
 export function processesRunning(planFile: string): number[] {

@@ -6,7 +6,8 @@
 // Settings (libvirt's mapping): currentMemory → memory.limit_in_bytes (v1) / memory.max (v2);
 // <cputune><shares> → cpu.shares / cpu.weight (libvirt writes the value unchanged on v2, whose
 // range is 1–10000); period/quota → cpu.cfs_period_us + cpu.cfs_quota_us / cpu.max; <vcpu
-// cpuset> → cpuset.cpus. Suspend uses freezer.state (v1) or cgroup.freeze (v2).
+// cpuset> → cpuset.cpus. Suspend uses freezer.state (v1) or cgroup.freeze (v2). A running
+// domain's scheduler parameters are read back from the same cpu files.
 import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { PlanWriter } from "../hosted/plan-writer";
@@ -151,6 +152,27 @@ export class CgroupLayout {
     }
     const cpuset = attrText(d, d.child(root, S.vcpu), S.cpuset);
     if (cpuset.length > 0) this.set(w, "cpuset", name, "cpuset.cpus", cpuset);
+  }
+
+  /**
+   * Where a running domain's scheduler parameters are read: "host-sched-param FIELD FILE WORD
+   * [UNLIMITED]" lines, the value being the file's WORDth space-separated word (UNLIMITED there
+   * reads as -1). None when the host has no cpu controller for it.
+   */
+  writeSchedSources(w: PlanWriter, name: string): void {
+    if (this.isV2) {
+      const max = this.file("cpu", name, "cpu.max"); // "QUOTA PERIOD", QUOTA "max" when unlimited
+      if (max.length == 0) return;
+      w.line(["host-sched-param", "cpu_shares", this.file("cpu", name, "cpu.weight"), "0"]);
+      w.line(["host-sched-param", "vcpu_period", max, "1"]);
+      w.line(["host-sched-param", "vcpu_quota", max, "0", "max"]);
+    } else {
+      const shares = this.file("cpu", name, "cpu.shares");
+      if (shares.length == 0) return;
+      w.line(["host-sched-param", "cpu_shares", shares, "0"]);
+      w.line(["host-sched-param", "vcpu_period", this.file("cpu", name, "cpu.cfs_period_us"), "0"]);
+      w.line(["host-sched-param", "vcpu_quota", this.file("cpu", name, "cpu.cfs_quota_us"), "0"]);
+    }
   }
 
   /** Where the host finds the domain's freezer and usage counters later. */

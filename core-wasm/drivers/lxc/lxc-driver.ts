@@ -1,6 +1,6 @@
-// What is particular to lxc:/// domains: which definitions can run as a container, and the
-// cgroup writes matching a running container's live definition. The registry, states and start
-// and stop bookkeeping are every hosted driver's (drivers/hosted.ts).
+// What is particular to lxc:/// domains: which definitions can run as a container, which
+// changes reach a running container, and the cgroup writes matching its live definition. The
+// registry, states and start and stop bookkeeping are every hosted driver's (drivers/hosted/).
 import { Code } from "../../errors";
 import { ByteBuf } from "../../util/bytes";
 import { Doc, NONE } from "../../xml/dom";
@@ -11,6 +11,10 @@ import { Definition } from "../../objects/definition";
 import { DomainObj } from "../../objects/domain-list";
 import { HostedNode, loadDefinition, notRunning, scratch } from "../hosted/hosted-node";
 import { PlanWriter } from "../hosted/plan-writer";
+
+/** virDomainModificationImpact: which definitions a change affects (neither: the current one). */
+export const AFFECT_LIVE: i32 = 1;
+export const AFFECT_CONFIG: i32 = 2;
 
 function isDecimal(s: string): bool {
   if (s.length == 0) return false;
@@ -56,6 +60,14 @@ export function lxcCapture(d: Doc, flags: i32): Definition | null {
   }
   if (!applyRules(d, flags)) return null;
   return Definition.fromDoc(d);
+}
+
+/**
+ * Whether a change made with these flags reached the running domain's live definition, which its
+ * cgroups then follow: AFFECT_LIVE, or neither flag (the current definition) while it runs.
+ */
+export function changesLive(obj: DomainObj, flags: i32): bool {
+  return obj.active && ((flags & AFFECT_LIVE) != 0 || (flags & AFFECT_CONFIG) == 0);
 }
 
 /** The cgroup writes that make the running domain's limits match its live definition. */

@@ -1,6 +1,7 @@
 // The LXC driver's scheduler ("posix", as libvirt's): cpu_shares, vcpu_period and vcpu_quota,
 // kept in <cputune> of the live and/or persistent definition. A running container's cgroups
-// follow its live definition (the host writes what liveSettings lists).
+// follow its live definition (the host writes what liveSettings lists), and are where a running
+// container's values are read (as libvirt reads them).
 import { Code } from "../../errors";
 import { ByteBuf } from "../../util/bytes";
 import { Doc, NONE } from "../../xml/dom";
@@ -9,10 +10,10 @@ import { parseDocument, reserveInput } from "../../xml/parser";
 import { err } from "../../domain/context";
 import { Definition } from "../../objects/definition";
 import { DomainObj } from "../../objects/domain-list";
-import { lxcCapture } from "./lxc-driver";
+import { PlanWriter } from "../hosted/plan-writer";
+import { CgroupLayout } from "./cgroups";
+import { AFFECT_CONFIG, AFFECT_LIVE, lxcCapture } from "./lxc-driver";
 
-const AFFECT_LIVE: i32 = 1;
-const AFFECT_CONFIG: i32 = 2;
 const TYPE_LLONG = 3;
 const TYPE_ULLONG = 4;
 
@@ -51,8 +52,11 @@ function cputuneText(d: Doc, name: i32): string {
   return t == NONE ? "0" : String.UTF8.decodeUnsafe(d.buf.ptr + <usize>d.valOffOf(t), <usize>d.valLenOf(t));
 }
 
-/** The parameters of the definition flags select, as "field\ttype\tvalue" lines. */
-export function getSchedParams(obj: DomainObj, flags: i32, out: ByteBuf): bool {
+/**
+ * The parameters of the definition flags select, as "field\ttype\tvalue" lines; for the live
+ * one, then the cgroup files the host reads the running container's values from instead.
+ */
+export function getSchedParams(obj: DomainObj, flags: i32, layout: CgroupLayout, out: ByteBuf): bool {
   const defs = selected(obj, flags);
   if (defs === null) return false;
   const def = defs[0] !== null ? defs[0]! : defs[1]!;
@@ -60,6 +64,7 @@ export function getSchedParams(obj: DomainObj, flags: i32, out: ByteBuf): bool {
   out.str("cpu_shares\t4\t" + cputuneText(doc, S.shares) + "\n");
   out.str("vcpu_period\t4\t" + cputuneText(doc, S.period) + "\n");
   out.str("vcpu_quota\t3\t" + cputuneText(doc, S.quota) + "\n");
+  if (defs[0] !== null) layout.writeSchedSources(new PlanWriter(out), obj.def.name);
   return true;
 }
 

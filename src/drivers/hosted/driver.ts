@@ -1,61 +1,31 @@
 // Drivers whose domains run as host processes started from a plan the core writes: lxc:///
 // (one supervisor per container) and kvm:/// (one VMM process per guest). core.wasm decides (the
-// registry, states, which definitions run, the plan); this file keeps the truth on disk so that
-// every process sees the same node, and talks to the per-domain process:
-//   <config>/NAME.xml        persistent definitions      (VIRTKIT_CONFIG_DIR/<driver>, default /etc/virtkit/<driver>)
-//   <config>/autostart/NAME  autostart marks
-//   <run>/NAME.xml           live definition of a running domain   (VIRTKIT_RUN_DIR/<driver>, default /run/virtkit/<driver>)
-//   <run>/NAME.plan          the plan it was started with
-//   <run>/NAME.status        written by the domain's process: running (paused), crashed (kept:
-//                            on_crash preserve), or how it ended
-//   <run>/NAME.sock          that process's control socket (destroy, shutdown, reboot, console, ...)
-// Every change happens under an exclusive lock on <run>/.lock; a process that finds the
-// directories changed since it last looked reloads them.
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, watch, writeFileSync, type FSWatcher } from "node:fs";
-import { cpus, hostname, release, totalmem } from "node:os";
+// registry, states, which definitions run, the plan); this class keeps the truth on disk
+// (node-dirs.ts) so that every process sees the same node, and talks to the per-domain process
+// (control-client.ts). Every change happens under the node's lock (node-lock.ts); a process that
+// finds the directories changed since it last looked reloads them, and tells its listeners what
+// changed meanwhile (event-diff.ts).
+import { existsSync, readdirSync, rmSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
-import { DomainEventType as Event } from "../../constants.js";
+import { DomainCrashedReason, DomainPausedReason, DomainRunningReason, DomainState } from "../../constants.js";
 import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
 import { Core, coreModule } from "../../host/core.js";
 import { loadNativeShim, type NativeShim } from "../../host/native.js";
 import { nodeCoreImports } from "../../host/core-imports.js";
 import { CoreDriver, CoreNode, DomainOp } from "../core-driver.js";
-import { DomainCrashedReason, DomainEventStoppedDetailType as Stopped, DomainPausedReason, DomainRunningReason, DomainShutoffReason, DomainState } from "../../libvirt-enums.gen.js";
 import { uuidString, type ConsoleStream, type DomainRef, type HypervisorDriver, type LifecycleEvent, type NodeInfo, type SecurityLabel, type SecurityModel } from "../driver.js";
 import { NoAnswerError, NOT_RUNNING_REPLY, openConsoleSocket, supervisorCommand } from "./control-client.js";
-
-const Shutoff = {
-  UNKNOWN: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_UNKNOWN,
-  SHUTDOWN: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_SHUTDOWN,
-  DESTROYED: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_DESTROYED,
-  CRASHED: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_CRASHED,
-  FAILED: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_FAILED,
-};
-
-/** The stopped event's detail for a shutoff reason. */
-const STOPPED_DETAIL: Record<number, number> = {
-  [Shutoff.SHUTDOWN]: Stopped.VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN,
-  [Shutoff.DESTROYED]: Stopped.VIR_DOMAIN_EVENT_STOPPED_DESTROYED,
-  [Shutoff.CRASHED]: Stopped.VIR_DOMAIN_EVENT_STOPPED_CRASHED,
-  [Shutoff.FAILED]: Stopped.VIR_DOMAIN_EVENT_STOPPED_FAILED,
-};
-
-const REASONS: Record<string, number> = { shutdown: Shutoff.SHUTDOWN, destroyed: Shutoff.DESTROYED, crashed: Shutoff.CRASHED, failed: Shutoff.FAILED };
-
-/** virDomainState of an active domain: running, paused, or crashed and kept (on_crash preserve). */
-const { VIR_DOMAIN_RUNNING: RUNNING, VIR_DOMAIN_PAUSED: PAUSED, VIR_DOMAIN_SHUTOFF: SHUTOFF, VIR_DOMAIN_CRASHED: CRASHED } = DomainState;
-const isActive = (state: number): boolean => state === RUNNING || state === PAUSED || state === CRASHED;
-
-/** Whether a status file says its process still has the domain (running, or crashed and kept). */
-const activeOnDisk = (status: Record<string, string>) => status.state === "running" || status.state === "crashed";
+import { eventsBetween, type SeenStates } from "./event-diff.js";
+import { capabilitiesXML, hostNodeInfo, kernelVersion, type GuestKind } from "./host-info.js";
+import { createNodeDirs, dirStamp, runFilePath, type NodeDirs, type RunFile } from "./node-dirs.js";
+import { lockNode } from "./node-lock.js";
+import { killProcess, processCommandLine, processStartTicks, waitUntilGone } from "./proc.js";
+import { activeOnDisk, readStatus, Shutoff, shutoffReason, writeShutoffStatus } from "./status-file.js";
+import { readText, writeAtomically } from "./text-file.js";
 
 const XML_SECURE_INACTIVE = 1 | 2;
-/** How long a change waits for another process's (libvirt waits 30 s for a job). */
-const LOCK_WAIT_MS = 30_000;
-/** How long the driver waits for processes it killed to be gone (libvirt waits up to 15 s after SIGKILL). */
-const KILL_WAIT_MS = 5_000;
-/** How long after a directory's change its mtime is not trusted to show the next one. */
-const STAMP_SETTLE_NS = 50_000_000n;
+const { VIR_DOMAIN_RUNNING: RUNNING, VIR_DOMAIN_PAUSED: PAUSED, VIR_DOMAIN_CRASHED: CRASHED } = DomainState;
 
 let hostedCore: Core | undefined;
 /** One core for the process's hosted nodes, over the real host functions (randomness, clock). */
@@ -64,91 +34,6 @@ function core(): Core {
   return hostedCore;
 }
 
-/** Writes through a temporary file, flushed, then renamed into place. */
-export function writeAtomically(path: string, data: string): void {
-  const temp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(temp, "w", 0o600);
-  try {
-    writeFileSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
-}
-
-/** Whether a process exists and has not ended (a zombie has ended). */
-export function processRunning(pid: number): boolean {
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
-  } catch {
-    return false;
-  }
-}
-
-/** Waits (at most `ms`) until none of the processes runs; a process killed by SIGKILL ends within moments, unless stuck in the kernel. */
-export async function waitUntilGone(pids: readonly number[], ms = KILL_WAIT_MS): Promise<void> {
-  for (const until = Date.now() + ms; pids.some(processRunning) && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
-/**
- * The fields of a /proc/PID[/task/TID]/stat file, numbered as proc(5) numbers them (1 is the pid,
- * 2 the command name, 14 utime), or undefined once the process (or thread) is gone.
- */
-export function procStat(path: string): string[] | undefined {
-  const stat = readText(path);
-  if (stat === undefined) return undefined;
-  const nameEnd = stat.lastIndexOf(")"); // the name itself may hold spaces and parentheses
-  return ["", stat.slice(0, stat.indexOf(" ")), stat.slice(stat.indexOf("(") + 1, nameEnd), ...stat.slice(nameEnd + 2).split(" ")];
-}
-
-/**
- * A process's start time (field 22 of its stat file, clock ticks since boot), or undefined when
- * there is none: with its pid it names one process for good, since a pid is reused only after
- * its process ended. Domains' processes record theirs in their status files ("started").
- */
-export function processStartTicks(pid: number | "self"): string | undefined {
-  return procStat(`/proc/${pid}/stat`)?.[22];
-}
-
-/** SIGKILL to a process that may have ended meanwhile (then there is nothing to do). */
-export function killProcess(pid: number): void {
-  try {
-    process.kill(pid, "SIGKILL");
-  } catch {
-    // it ended meanwhile
-  }
-}
-
-export function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return undefined;
-  }
-}
-
-/** A status file's "key value" lines. */
-export function parseStatus(text: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const line of text.split("\n")) {
-    const space = line.indexOf(" ");
-    if (space > 0) fields[line.slice(0, space)] = line.slice(space + 1);
-  }
-  return fields;
-}
-
-/** Where a hosted driver keeps its node; VIRTKIT_CONFIG_DIR / VIRTKIT_RUN_DIR move them (tests). */
-export function hostedDirs(driver: "lxc" | "kvm", env: NodeJS.ProcessEnv = process.env): { config: string; run: string } {
-  return {
-    config: join(env.VIRTKIT_CONFIG_DIR || "/etc/virtkit", driver),
-    run: join(env.VIRTKIT_RUN_DIR || "/run/virtkit", driver),
-  };
-}
-
-/** A domain's runtime files; "unpaused" marks a guest resumed by a driver whose process does not record it (lxc). */
-export type RunFile = "xml" | "plan" | "status" | "sock" | "root" | "log" | "unpaused";
-
 export abstract class HostedDriver extends CoreDriver implements HypervisorDriver {
   abstract readonly type: string;
   protected readonly shim: NativeShim;
@@ -156,7 +41,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   private stamp = "";
   private closed = false;
   /** What each domain's state was when this process last looked: UUID → [state, reason]. */
-  private seen = new Map<string, { ref: DomainRef; state: number; reason: number }>();
+  private seen: SeenStates = new Map();
   private watcher: FSWatcher | undefined;
   /** Set while this process changes the node: the watcher waits for the change to finish. */
   private busy = false;
@@ -165,7 +50,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
 
   protected constructor(
     readonly uri: string,
-    protected readonly dirs: { config: string; run: string },
+    protected readonly dirs: NodeDirs,
     /** libvirt's error domain for this driver's errors (VIR_FROM_LXC, VIR_FROM_QEMU). */
     protected readonly errorDomain: number,
     /** The prefix of libvirt's function names in flag errors ("lxc", "qemu"). */
@@ -181,9 +66,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
 
   /** Creates the directories, loads the node and autostarts (once per host boot). */
   protected async prepare(runMode: number): Promise<void> {
-    mkdirSync(this.dirs.run, { recursive: true, mode: runMode });
-    chmodSync(this.dirs.run, runMode);
-    mkdirSync(join(this.dirs.config, "autostart"), { recursive: true, mode: 0o755 });
+    createNodeDirs(this.dirs, runMode);
     this.sync();
     await this.autostartOnce();
   }
@@ -208,7 +91,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
    */
   protected domainProcessAlive(pid: number, started: string | undefined): boolean {
     if (!(pid > 0)) return false;
-    const commandLine = readText(`/proc/${pid}/cmdline`) ?? ""; // empty for a zombie
+    const commandLine = processCommandLine(pid); // empty for a zombie
     if (!this.processMarks.some((mark) => commandLine.includes(mark))) return false;
     return started === undefined || processStartTicks(pid) === started; // (status files from before "started")
   }
@@ -256,8 +139,8 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     };
   }
 
-  private states(): Map<string, { ref: DomainRef; state: number; reason: number }> {
-    const states = new Map<string, { ref: DomainRef; state: number; reason: number }>();
+  private states(): SeenStates {
+    const states: SeenStates = new Map();
     for (const ref of super.listAllDomains(0)) {
       const s = this.registryStatus(ref);
       states.set(uuidString(ref.uuid), { ref, state: s.state, reason: s.reason });
@@ -272,25 +155,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     this.sync();
     if (this.node.listeners.size === 0) return;
     const after = this.states();
-    const events: LifecycleEvent[] = [];
-    for (const [uuid, now] of after) {
-      const was = before.get(uuid);
-      if (was === undefined || was.state === now.state) continue;
-      const crashed = { dom: now.ref, event: Event.VIR_DOMAIN_EVENT_CRASHED, detail: 0 }; // panicked (kept by on_crash preserve)
-      if (!isActive(was.state) && isActive(now.state)) {
-        events.push({ dom: now.ref, event: Event.VIR_DOMAIN_EVENT_STARTED, detail: 0 }); // booted
-        if (now.state === CRASHED) events.push(crashed); // and crashed since
-      } else if (isActive(was.state) && now.state === SHUTOFF) events.push({ dom: now.ref, event: Event.VIR_DOMAIN_EVENT_STOPPED, detail: STOPPED_DETAIL[now.reason] ?? 0 });
-      else if (was.state === RUNNING && now.state === PAUSED) events.push({ dom: now.ref, event: Event.VIR_DOMAIN_EVENT_SUSPENDED, detail: 0 }); // paused
-      else if (was.state === PAUSED && now.state === RUNNING) events.push({ dom: now.ref, event: Event.VIR_DOMAIN_EVENT_RESUMED, detail: 0 }); // unpaused
-      else if (now.state === CRASHED) events.push(crashed);
-    }
-    for (const [uuid, was] of before) {
-      if (after.has(uuid) || !isActive(was.state)) continue;
-      // a transient domain ended: its status file still says how
-      const status = parseStatus(readText(this.runFile(was.ref.name, "status")) ?? "");
-      events.push({ dom: was.ref, event: Event.VIR_DOMAIN_EVENT_STOPPED, detail: STOPPED_DETAIL[REASONS[status.reason] ?? Shutoff.UNKNOWN] ?? 0 });
-    }
+    const events = eventsBetween(before, after, (name) => shutoffReason(readStatus(this.runFile(name, "status"))));
     this.seen = after;
     if (events.length > 0) for (const listener of this.node.listeners) listener(events);
   }
@@ -304,24 +169,12 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
 
   // ---- the node's state on disk ------------------------------------------------------------------
 
-  /**
-   * The directories' modification times, or "" while one changed too recently to tell: a
-   * directory's mtime moves in clock ticks, so a second change within the tick of the first
-   * (a guest that ends as it starts) would look like no change at all.
-   */
-  private dirStamp(): string {
-    const times = [this.dirs.config, this.dirs.run, join(this.dirs.config, "autostart")].map((dir) => statSync(dir, { bigint: true }).mtimeNs);
-    const now = BigInt(Date.now()) * 1_000_000n;
-    if (times.some((t) => now - t < STAMP_SETTLE_NS)) return "";
-    return times.join(":");
-  }
-
   /** Reloads the node when another process (or this one) changed the directories. */
   protected sync(): void {
     // before anything asks whether a domain's process lives: a supervisor this process started
     // that has ended is a zombie (and would look alive) until reaped
     this.shim.reapSupervisors();
-    const stamp = this.dirStamp();
+    const stamp = dirStamp(this.dirs);
     if (stamp !== "" && stamp === this.stamp) return;
     const c = this.core;
     const handle = c.hostedNodeOpen(`rundir ${this.dirs.run}\n${this.nodeFacts()}`);
@@ -358,7 +211,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
 
   /** Replays a domain's status into the core: running (with its live XML), or how it ended. */
   private restoreDomain(name: string): void {
-    const status = parseStatus(readText(this.runFile(name, "status")) ?? "");
+    const status = readStatus(this.runFile(name, "status"));
     const supervisor = Number(status.supervisor);
     const live = readText(this.runFile(name, "xml"));
     const c = this.core;
@@ -376,25 +229,18 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     if (alive) return;
     const ref = this.find(name);
     // Ended: recorded by its process, or (still "running") it is gone without recording it.
-    const reason = activeOnDisk(status) ? Shutoff.CRASHED : (REASONS[status.reason] ?? Shutoff.UNKNOWN);
+    const reason = activeOnDisk(status) ? Shutoff.CRASHED : shutoffReason(status);
     if (ref) c.hostedCommitStopped(this.node.handle, ref, reason, false);
     if (existsSync(this.runFile(name, "plan"))) this.ended.add(name);
   }
 
   protected runFile(name: string, kind: RunFile): string {
-    return join(this.dirs.run, `${name}.${kind}`);
+    return runFilePath(this.dirs, name, kind);
   }
 
   /** Runs fn holding the node's state-change lock (waiting for another process's change). */
   protected async locked<T>(fn: () => Promise<T> | T): Promise<T> {
-    const lockPath = join(this.dirs.run, ".lock");
-    const until = Date.now() + LOCK_WAIT_MS;
-    let fd = this.shim.lockFile(lockPath);
-    while (fd === null) {
-      if (Date.now() > until) throw this.error(ErrorNumber.VIR_ERR_OPERATION_TIMEOUT, "Timed out during operation: cannot acquire state change lock");
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      fd = this.shim.lockFile(lockPath);
-    }
+    const fd = await lockNode(this.shim, this.dirs.run, () => this.error(ErrorNumber.VIR_ERR_OPERATION_TIMEOUT, "Timed out during operation: cannot acquire state change lock"));
     this.busy = true;
     try {
       this.announceChanges();
@@ -403,7 +249,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
       const unrecorded: string[] = [];
       const killed: number[] = [];
       for (const name of this.ended) {
-        const status = parseStatus(readText(this.runFile(name, "status")) ?? "");
+        const status = readStatus(this.runFile(name, "status"));
         if (!activeOnDisk(status)) this.cleanupRun(name, false);
         else if (!this.domainProcessAlive(Number(status.supervisor), status.started)) {
           unrecorded.push(name);
@@ -462,38 +308,18 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
 
   /** The kernel's version (major * 1,000,000 + minor * 1,000 + micro), as libvirt's LXC driver reports it; KVM is part of it too. */
   getVersion(): number {
-    const [major = 0, minor = 0, micro = 0] = release().split(/[.-]/).map((n) => Number.parseInt(n, 10) || 0);
-    return major * 1_000_000 + minor * 1_000 + micro;
+    return kernelVersion();
   }
 
   getNodeInfo(): NodeInfo {
-    const list = cpus();
-    return { model: "x86_64", memory: Math.floor(totalmem() / 1024), cpus: list.length, mhz: list[0]?.speed ?? 0, nodes: 1, sockets: 1, cores: list.length, threads: 1 };
+    return hostNodeInfo();
   }
 
   /** The one kind of guest this driver runs, for its capabilities. */
-  protected abstract readonly guest: { osType: string; emulator: string; domainType: string };
+  protected abstract readonly guest: GuestKind;
 
   getCapabilities(): string {
-    return `<capabilities>
-
-  <host>
-    <cpu>
-      <arch>x86_64</arch>
-    </cpu>
-  </host>
-
-  <guest>
-    <os_type>${this.guest.osType}</os_type>
-    <arch name='x86_64'>
-      <wordsize>64</wordsize>
-      <emulator>${this.guest.emulator}</emulator>
-      <domain type='${this.guest.domainType}'/>
-    </arch>
-  </guest>
-
-</capabilities>
-`;
+    return capabilitiesXML(this.guest);
   }
 
   getSecurityModel(): SecurityModel {
@@ -626,14 +452,14 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
    */
   private killDomainProcesses(name: string, reason: "destroyed" | "crashed"): number[] {
     const statusFile = this.runFile(name, "status");
-    const status = parseStatus(readText(statusFile) ?? "");
+    const status = readStatus(statusFile);
     const pid = Number(status.supervisor);
     const killed = this.killOrphan(name);
     if (activeOnDisk(status) && this.domainProcessAlive(pid, status.started)) {
       killed.push(pid);
       killProcess(pid);
     }
-    if (activeOnDisk(status)) writeAtomically(statusFile, `state shutoff\nreason ${reason}\n`);
+    if (activeOnDisk(status)) writeShutoffStatus(statusFile, reason);
     return killed;
   }
 

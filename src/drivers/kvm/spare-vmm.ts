@@ -16,7 +16,7 @@ import { closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { setPriority } from "node:os";
 import { join } from "node:path";
-import { readText, writeAtomically } from "../hosted/driver.js";
+import { readText, writeAtomically } from "../hosted/text-file.js";
 import { noStartReport, readStartReport, START_WAIT_MS } from "../hosted/control-client.js";
 
 /** A spare prepares at the lowest priority: it must not slow the guest that was just started. */

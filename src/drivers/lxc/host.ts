@@ -1,10 +1,12 @@
 // What the lxc:/// driver needs from this host besides the shim's calls: the cgroup layout
-// (read from /proc/self/mountinfo), and carrying out the host lines of a start plan.
+// (read from /proc/self/mountinfo), and carrying out the host lines the core writes: a start
+// plan's, a live change's, and where a running container's scheduler parameters are read.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
 import { strerror } from "../../errno.js";
 import type { NativeShim } from "../../host/native.js";
+import type { TypedParameter } from "../driver.js";
 
 /**
  * The cgroup mounts, as core-wasm/drivers/lxc/cgroups.ts reads them: "v1 CONTROLLER MOUNT" for
@@ -134,4 +136,30 @@ export function removeCgroups(shim: NativeShim, dirs: readonly string[]): void {
       // still busy or already gone: nothing more the host can do now
     }
   }
+}
+
+/**
+ * The scheduler parameters of lxcSchedParams' lines: "FIELD TYPE VALUE" from the definition, then
+ * for a running container "host-sched-param FIELD FILE WORD [UNLIMITED]": the value is instead the
+ * cgroup file's WORDth space-separated word (UNLIMITED reads as -1). When a file cannot be read
+ * (the container is ending), the definition's values stand, all of them.
+ */
+export function readSchedParams(shim: Pick<NativeShim, "cgroupRead">, lines: string): TypedParameter[] {
+  const params: TypedParameter[] = [];
+  const sources: string[][] = [];
+  for (const line of lines.split("\n").filter(Boolean)) {
+    const f = planFields(line);
+    if (f[0] === "host-sched-param") sources.push(f);
+    else params.push({ field: f[0], type: Number(f[1]), value: Number(f[2]) });
+  }
+  const values: Record<string, number> = {};
+  try {
+    for (const [, field, file, word, unlimited] of sources) {
+      const value = shim.cgroupRead(file).trim().split(" ")[Number(word)];
+      values[field] = unlimited !== undefined && value === unlimited ? -1 : Number(value);
+    }
+  } catch {
+    return params;
+  }
+  return params.map((p) => ({ ...p, value: values[p.field] ?? p.value }));
 }
