@@ -5,7 +5,7 @@ import { MockCoreImports } from "../../src/host/mock-imports.js";
 import { bootRecords } from "../../src/vmm/machine.js";
 import { exitLoopImage } from "../kvm/guest.js";
 
-/** The events word (vmmEvents), as core-wasm/vmm/devices.ts and src/vmm/machine.ts define it. */
+/** The events word (vmmEvents), as core-wasm/vmm/devices/events.ts and src/vmm/machine.ts define it. */
 export const EVENT_OUTPUT = 1;
 export const EVENT_IRQ = 2;
 export const EVENT_RESET = 4;

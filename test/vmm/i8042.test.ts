@@ -1,4 +1,4 @@
-// The i8042 keyboard controller (core-wasm/vmm/devices.ts) through core.wasm's port-I/O
+// The i8042 keyboard controller (core-wasm/vmm/devices/i8042.ts) through core.wasm's port-I/O
 // exports: only its reset line and an idle status. Linux's reboot=k writes the controller
 // command 0xfe (pulse the CPU's reset line) to port 0x64 once the status says its input buffer is empty.
 import test from "ava";

@@ -1,7 +1,8 @@
-// The ports no device model owns (core-wasm/vmm/devices.ts)
-// through core.wasm's port-I/O exports. A Linux guest probes them while it boots: port B (0x61,
-// the PIT's gate and speaker), the CMOS/RTC (0x70 index, 0x71 data), PCI configuration (0xcf8,
-// 0xcfc), POST codes (0x80). A read where no device answers sees all ones, as on a PC's ISA bus.
+// The ports no device model owns (core-wasm/vmm/devices/legacy-ports.ts, and the default of the
+// bus, io-bus.ts) through core.wasm's port-I/O exports. A Linux guest probes them while it boots:
+// port B (0x61, the PIT's gate and speaker), the CMOS/RTC (0x70 index, 0x71 data), PCI
+// configuration (0xcf8, 0xcfc), POST codes (0x80). A read where no device answers sees all ones,
+// as on a PC's ISA bus.
 import test from "ava";
 import { GuestPorts } from "../support/vmm-devices.js";
 

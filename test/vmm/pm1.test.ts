@@ -1,4 +1,4 @@
-// The ACPI PM1 registers (core-wasm/vmm/devices.ts) through core.wasm's port-I/O exports: the
+// The ACPI PM1 registers (core-wasm/vmm/devices/pm1.ts) through core.wasm's port-I/O exports: the
 // PM1a event block at 0x600 (status, then enable, 16 bits each) and the PM1a control block at 0x604,
 // as the FADT describes them. Bits are the ACPI specification's fixed-hardware ones: PWRBTN_STS and
 // PWRBTN_EN are bit 8, SCI_EN bit 0, SLP_TYP bits 10-12, SLP_EN bit 13; the SCI is IRQ 9.

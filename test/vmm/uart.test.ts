@@ -1,4 +1,4 @@
-// The guest's COM1 (core-wasm/vmm/devices.ts) through core.wasm's port-I/O exports: a 16550A
+// The guest's COM1 (core-wasm/vmm/devices/uart.ts) through core.wasm's port-I/O exports: a 16550A
 // at 0x3f8 on IRQ 4, as the guest's 8250 driver programs it. Register offsets and bits are the
 // 16550A data sheet's; IRQ 4 reaches the PIC only while MCR's OUT2 is set, as on a PC.
 import test from "ava";
