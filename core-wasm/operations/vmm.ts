@@ -9,7 +9,7 @@ import { patchCpuid } from "../vmm/cpuid";
 import { writeIrqRouting } from "../vmm/irq-routing";
 import { wireLocalApic } from "../vmm/lapic";
 import { afterStop } from "../vmm/lifecycle";
-import { consoleInput, portIn, portOut, pressPowerButton, resetDevices, takeEvents, takeOutput } from "../vmm/devices";
+import { consoleInput, portIn, portOut, pressPowerButton, resetDevices, takeEvents, takeOutput } from "../vmm/devices/board";
 import { io } from "../abi/runtime";
 
 /** sizeof(struct kvm_cpuid_entry2) */

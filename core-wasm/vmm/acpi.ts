@@ -1,6 +1,6 @@
 // Minimal ACPI tables, so that a guest's own power-off ends the domain and libvirt's shutdown
 // reaches the guest as a power-button press: fixed-hardware ACPI with a PM1 event and control
-// block on I/O ports (devices.ts answers them), SCI on IRQ 9, and a DSDT that only names \_S5.
+// block on I/O ports (devices/pm1.ts answers them), SCI on IRQ 9, and a DSDT that only names \_S5.
 // The MADT describes the vCPUs' local APICs and KVM's in-kernel IOAPIC. Everything sits in the BIOS area
 // (0xe0000, reserved in the e820 map); the zero page also points at the RSDP.
 import { TIMER_IOAPIC_PIN } from "./irq-routing";
