@@ -47,6 +47,7 @@ export class Core extends CoreOperations {
   protected exports!: CoreExports;
   private abortText = "";
   private readonly writer = new WireWriter();
+  private memory = new Uint8Array(0);
 
   constructor(
     private readonly module: WebAssembly.Module = coreModule(),
@@ -105,8 +106,12 @@ export class Core extends CoreOperations {
 
   protected sendInput(w: WireWriter): number {
     const bytes = w.written();
-    this.bytes(this.exports.inputBuffer(bytes.length), bytes.length).set(bytes);
-    return bytes.length;
+    const n = bytes.length;
+    const ptr = this.exports.inputBuffer(n);
+    // the core's memory as bytes, made again only when it grew (its old buffer is then detached)
+    if (this.memory.buffer !== this.exports.memory.buffer) this.memory = new Uint8Array(this.exports.memory.buffer);
+    this.memory.set(bytes, ptr);
+    return n;
   }
 
   protected sendDocument(xml: string | Uint8Array): number {
