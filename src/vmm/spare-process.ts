@@ -10,7 +10,8 @@ import { dropStartupPages } from "../host/resident-pages.js";
 import { nodeCoreImports } from "../host/core-imports.js";
 import { readText } from "../drivers/hosted/driver.js";
 import { spareFiles } from "../drivers/kvm/spare-vmm.js";
-import { onFirstLine, runVmmProcess } from "./process.js";
+import { onFirstLine } from "./first-line.js";
+import { runVmmProcess } from "./process.js";
 
 /** How long an unclaimed spare waits before it exits. */
 const SPARE_IDLE_MS = 10 * 60_000;
