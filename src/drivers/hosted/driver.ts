@@ -22,6 +22,7 @@ import { nodeCoreImports } from "../../host/core-imports.js";
 import { CoreDriver, CoreNode, Op, readDomains } from "../core-driver.js";
 import { uuidString, type ConsoleStream, type DomainRef, type HypervisorDriver, type LifecycleEvent, type NodeInfo, type SecurityLabel, type SecurityModel } from "../driver.js";
 import { NoAnswerError, NOT_RUNNING_REPLY, openConsoleSocket, supervisorCommand } from "./control-client.js";
+import { planValue } from "./plan-lines.js";
 
 export const enum Shutoff {
   UNKNOWN = 0,
@@ -574,7 +575,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
       const c = this.core;
       c.call("hostedPlanCreate", this.node.handle, c.writeText(xml));
       const plan = c.outputText();
-      const name = /^status\t(.*)\.status$/m.exec(plan)?.[1]?.split("/").pop() ?? "";
+      const name = /^(.*)\.status$/.exec(planValue(plan, "status") ?? "")?.[1]?.split("/").pop() ?? "";
       const { id, pty } = await this.runPlan(name, plan);
       const ref = this.oneDomain(c.call("hostedCommitCreate", this.node.handle, c.writeText(xml), id));
       this.recordPty(ref, pty);

@@ -27,3 +27,8 @@ export function decodeLines(text: string): string[][] {
     .filter((line) => line !== "")
     .map(decodeLine);
 }
+
+/** The first value of the plan's first line with this key (its second field), if there is one. */
+export function planValue(text: string, key: string): string | undefined {
+  return decodeLines(text).find((fields) => fields[0] === key)?.[1];
+}
