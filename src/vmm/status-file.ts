@@ -6,25 +6,9 @@ import { processStartTicks, writeAtomically } from "../drivers/hosted/driver.js"
 /** running (reason booted, paused or unpaused), crashed (panicked: kept until destroyed), or shutoff. */
 export type VmmState = "running" | "crashed" | "shutoff";
 
-/** What a status file says about a VMM process and its guest. */
-export interface VmmStatus {
-  pid: number;
-  /** The process's start time (clock ticks since boot): with the pid it names this process for good. */
-  startTicks: string | undefined;
-  /** vCPU 0's thread first, then the other vCPUs' threads. */
-  vcpuThreads: number[];
-  state: VmmState;
-  reason: string;
-  paused: boolean;
-}
-
-export function vmmStatusText(s: VmmStatus): string {
-  const started = s.startTicks === undefined ? "" : `started ${s.startTicks}\n`; // without it, readers go by the pid alone
-  return `supervisor ${s.pid}\n${started}vcpu ${s.vcpuThreads.join(" ")}\nstate ${s.state}\nreason ${s.reason}\npaused ${s.paused ? 1 : 0}\n`;
-}
-
-/** The status file of this process's guest. */
+/** The status file of this process's guest; vcpuThreads lists vCPU 0's thread first. */
 export class StatusFile {
+  /** With the pid it names this process for good; without it, readers go by the pid alone. */
   private readonly startTicks = processStartTicks("self");
 
   constructor(
@@ -34,7 +18,8 @@ export class StatusFile {
   ) {}
 
   record(state: VmmState, reason: string): void {
-    writeAtomically(this.path, vmmStatusText({ pid: process.pid, startTicks: this.startTicks, vcpuThreads: this.vcpuThreads(), state, reason, paused: this.paused() }));
+    const started = this.startTicks === undefined ? "" : `started ${this.startTicks}\n`;
+    writeAtomically(this.path, `supervisor ${process.pid}\n${started}vcpu ${this.vcpuThreads().join(" ")}\nstate ${state}\nreason ${reason}\npaused ${this.paused() ? 1 : 0}\n`);
   }
 
   /** A start that failed leaves no status. */
