@@ -6,6 +6,7 @@
 // the control socket (destroy, shutdown, console) and records how the domain ended.
 //
 // Usage: virtkit-lxc-supervisor PLAN_FILE   (fd 3: where "ok PID" or "error ..." is reported)
+// docs/control-protocol.md gives the plan file, the report, the control socket and the status file.
 // Built static and C-like: it must start in about a millisecond and stay under 1 MiB of RSS.
 #include <errno.h>
 #include <fcntl.h>

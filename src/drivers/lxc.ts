@@ -3,11 +3,11 @@
 // is what containers do their own way: the host's cgroups (through the native shim), the
 // per-container supervisor (shim/lxc-supervisor.cc) that runs the plan, the freezer for suspend,
 // and libvirt's "posix" scheduler parameters.
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerrorOf } from "../errno.js";
-import { paramLines, parseParamLines } from "./core-driver.js";
+import { paramLines } from "./core-driver.js";
 import type { DomainRef, DomainStatus, TypedParameter } from "./driver.js";
 import { HostedDriver } from "./hosted/driver.js";
 import { hostedDirs } from "./hosted/node-dirs.js";

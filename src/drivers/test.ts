@@ -14,10 +14,8 @@ import * as facts from "./test-node.js";
 import type {
   CPUMap,
   DomainRef,
-  DomainStatus,
   HypervisorDriver,
   InterfaceSummary,
-  LifecycleEvent,
   MemoryStat,
   NetworkSummary,
   NodeCPUStat,
@@ -28,8 +26,6 @@ import type {
   TypedParameter,
   VcpuInfo,
 } from "./driver.js";
-
-const decoder = new TextDecoder();
 
 /** First line of a save image (our own format: this line, then the domain's live XML). */
 const SAVE_MAGIC = "virtkit-test-save 1\n";

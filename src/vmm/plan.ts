@@ -1,4 +1,6 @@
 // A kvm:/// start plan (core-wasm/drivers/kvm/plan.ts writes it) as the VMM process reads it.
+import { readFileSync } from "node:fs";
+import { decodeLines } from "../drivers/hosted/plan-lines.js";
 
 export interface VmmPlan {
   control: string;
@@ -18,16 +20,9 @@ export interface VmmPlan {
   coredump?: string;
 }
 
-/** One plan line's fields, with the writer's \t, \n and \\ escapes undone. */
-export function planFields(line: string): string[] {
-  return line.split("\t").map((f) => f.replace(/\\(.)/g, (_, c: string) => (c === "t" ? "\t" : c === "n" ? "\n" : c)));
-}
-
 export function parseVmmPlan(text: string): VmmPlan {
   const plan: VmmPlan = { control: "", status: "", memoryBytes: 0, vcpus: 1, kernel: "", cmdline: "", serial: { kind: "none" }, onPoweroff: "end", onReboot: "restart", onCrash: "end" };
-  for (const line of text.split("\n")) {
-    if (line === "") continue;
-    const [key, a = "", b = ""] = planFields(line);
+  for (const [key, a = "", b = ""] of decodeLines(text)) {
     if (key === "control") plan.control = a;
     else if (key === "status") plan.status = a;
     else if (key === "memory") plan.memoryBytes = Number(a);
@@ -42,4 +37,9 @@ export function parseVmmPlan(text: string): VmmPlan {
     else if (key === "coredump") plan.coredump = a;
   }
   return plan;
+}
+
+/** Reads a plan file; throws (open PATH, with its errno) when it cannot. */
+export function readVmmPlan(file: string): VmmPlan {
+  return parseVmmPlan(readFileSync(file, "utf8"));
 }

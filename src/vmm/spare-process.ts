@@ -9,8 +9,9 @@ import { loadNativeShim } from "../host/native.js";
 import { dropStartupPages } from "../host/resident-pages.js";
 import { nodeCoreImports } from "../host/core-imports.js";
 import { readText } from "../drivers/hosted/text-file.js";
-import { spareFiles } from "../drivers/kvm/spare-vmm.js";
-import { onFirstLine, runVmmProcess } from "./process.js";
+import { claimedFiles, spareFiles } from "../drivers/kvm/spare-vmm.js";
+import { onFirstLine } from "./first-line.js";
+import { runVmmProcess } from "./process.js";
 
 /** How long an unclaimed spare waits before it exits. */
 const SPARE_IDLE_MS = 10 * 60_000;
@@ -39,7 +40,7 @@ export function runSpareVmm(entry: string, dir: string): void {
     retire();
     onFirstLine(client, (line) => {
       // plan and log paths are the driver's: UTF-8, as the driver wrote them
-      const [planFile, logFile] = Buffer.from(line, "latin1").toString("utf8").split("\t");
+      const { planFile, logFile } = claimedFiles(Buffer.from(line, "latin1").toString("utf8"));
       try {
         setPriority(0); // the guest's vCPU 0 runs on this thread
       } catch {

@@ -3,42 +3,25 @@
 // misbehaves; a wedged process never holds a caller (and the node's lock) for good.
 import test from "ava";
 import { rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { controlWaitMs, NoAnswerError, openConsoleSocket, readStartReport, startSupervisor, supervisorCommand } from "../../src/drivers/hosted/control-client.js";
 import { loadNativeShim } from "../../src/host/native.js";
+import { scriptedProcess } from "../support/control-protocol.js";
 import { processesLeft } from "../support/hosted.js";
 import { tempDir } from "../support/temp.js";
-
-/** A control socket whose process does `serve` with each client. */
-async function fakeProcess(t: import("ava").ExecutionContext, serve: (client: Socket) => void): Promise<string> {
-  const dir = tempDir("virtkit-control-test", "/tmp");
-  const path = join(dir, "sock");
-  const clients: Socket[] = [];
-  const server: Server = createServer((client) => {
-    clients.push(client);
-    serve(client);
-  });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  t.teardown(() => {
-    clients.forEach((c) => c.destroy());
-    server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return path;
-}
 
 const answers = (reply: string) => (client: Socket) => client.once("data", () => client.end(reply));
 const neverAnswers = () => {};
 
 test("a command gets the process's reply", async (t) => {
-  const path = await fakeProcess(t, answers("ok\n"));
+  const path = await scriptedProcess(t, answers("ok\n"));
   t.is(await supervisorCommand(path, "shutdown", 1000), "ok");
 });
 
 test("a command the process never answers fails with NoAnswerError after the wait", async (t) => {
-  const path = await fakeProcess(t, neverAnswers);
+  const path = await scriptedProcess(t, neverAnswers);
   const e = await t.throwsAsync(supervisorCommand(path, "destroy", 200), { instanceOf: NoAnswerError });
   t.is(e?.waitedMs, 200);
   t.is(e?.message, "no answer within 0.2 s");
@@ -50,7 +33,7 @@ test("a command to no process fails at once with the connection's error", async 
 });
 
 test("a console opens after the process's ok, with the bytes that followed it", async (t) => {
-  const path = await fakeProcess(t, answers("ok\nboot"));
+  const path = await scriptedProcess(t, answers("ok\nboot"));
   const console = await openConsoleSocket(path, false, 1000);
   const first = await new Promise<string>((resolve) => console.once("data", (b: Buffer) => resolve(b.toString())));
   console.destroy();
@@ -58,11 +41,11 @@ test("a console opens after the process's ok, with the bytes that followed it", 
 });
 
 test("a console the process refuses, hangs up on, or never answers fails", async (t) => {
-  t.is((await t.throwsAsync(openConsoleSocket(await fakeProcess(t, answers("error busy\n")), false, 1000)))?.message, "busy");
-  t.is((await t.throwsAsync(openConsoleSocket(await fakeProcess(t, (c) => c.end()), false, 1000)))?.message, "closed");
-  await t.throwsAsync(openConsoleSocket(await fakeProcess(t, neverAnswers), false, 200), { instanceOf: NoAnswerError });
+  t.is((await t.throwsAsync(openConsoleSocket(await scriptedProcess(t, answers("error busy\n")), false, 1000)))?.message, "busy");
+  t.is((await t.throwsAsync(openConsoleSocket(await scriptedProcess(t, (c) => c.end()), false, 1000)))?.message, "closed");
+  await t.throwsAsync(openConsoleSocket(await scriptedProcess(t, neverAnswers), false, 200), { instanceOf: NoAnswerError });
   const rambling = (client: Socket) => client.once("data", () => client.write("x".repeat(8192)));
-  t.is((await t.throwsAsync(openConsoleSocket(await fakeProcess(t, rambling), false, 10_000)))?.message, "no reply line");
+  t.is((await t.throwsAsync(openConsoleSocket(await scriptedProcess(t, rambling), false, 10_000)))?.message, "no reply line");
 });
 
 test("a start report is read to its end; one that does not end within the wait fails with NoAnswerError", async (t) => {

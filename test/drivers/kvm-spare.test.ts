@@ -49,6 +49,21 @@ test.serial("a spare gets ready at the lowest priority and takes one start", asy
   t.is(await claimSpare(run, program.script, plan, join(run, "g.log")), undefined, "no spare: the caller starts a process");
 });
 
+test.serial("a claim carries paths with tabs, newlines and backslashes whole", async (t) => {
+  const run = tempDir("virtkit-spare-test", "/tmp");
+  t.teardown(() => rmSync(run, { recursive: true, force: true }));
+  const pid = await startReadySpare(run);
+  const odd = join(run, "g\t1\n\\n"); // a domain's name may hold all three
+  mkdirSync(odd);
+  const plan = join(odd, "g.plan");
+  const serial = join(run, "no-such-dir", "g.serial");
+  writeFileSync(plan, `control\t${join(run, "g.sock")}\nstatus\t${join(run, "g.status")}\nmemory\t16777216\nvcpus\t1\nkernel\t/no/such/kernel\nserial\tfile\t${serial}\n`);
+  const report = await claimSpare(run, program.script, plan, join(odd, "g.log"));
+  t.deepEqual(report, { ok: false, step: `open ${serial}`, errno: 2 }, "it read the plan where the claim said");
+  t.true(existsSync(join(odd, "g.log")), "it opened the domain's log where the claim said");
+  await until(() => !processAlive(pid), "the failed start's process to end");
+});
+
 test.serial("a replaced spare, or one whose run directory goes, leaves", async (t) => {
   const run = tempDir("virtkit-spare-test", "/tmp");
   t.teardown(() => rmSync(run, { recursive: true, force: true }));

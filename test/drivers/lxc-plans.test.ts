@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Core, coreModule } from "../../src/host/core.js";
 import { MockCoreImports } from "../../src/host/mock-imports.js";
-import { planFields } from "../../src/drivers/lxc/host.js";
+import { decodeLines } from "../../src/drivers/hosted/plan-lines.js";
 import { fixturePath } from "../support/fixtures.js";
 
 const fixtures = fixturePath("lxc-plans");
@@ -64,7 +64,7 @@ test("the cases cover every step a start plan can hold", (t) => {
   const steps = new Set<string>();
   for (const name of cases) {
     const plan = readOptional(join(fixtures, `${name}.plan`)) ?? "";
-    for (const line of plan.split("\n")) if (line !== "") steps.add(planFields(line)[0]);
+    for (const fields of decodeLines(plan)) steps.add(fields[0]);
   }
   const every = [
     ...["host-mkdir", "host-write", "host-copy", "host-freezer", "host-cpu-usage", "host-memory-usage", "host-cgroup"],

@@ -342,6 +342,16 @@ asRoot.serial("a user namespace maps the container's ids with <idmap>", async (t
   await nothingLeft(t, "mapped", [pid]);
 });
 
+asRoot.serial("a transient container whose name holds a backslash runs from files of that name", async (t) => {
+  const conn = await lxc(t);
+  const name = "back\\slash"; // escaped in its plan's lines
+  const dom = await conn.createXML(xml(name, SHELL));
+  const pid = initPid(name);
+  t.true(existsSync(join(runDir, `${name}.plan`)));
+  await dom.destroy();
+  await nothingLeft(t, name, [pid]);
+});
+
 asRoot.serial("reboot restarts init in place; two processes starting one domain: one wins", async (t) => {
   const conn = await lxc(t);
   const other = await openConnection("lxc:///system");

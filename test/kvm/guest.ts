@@ -1,7 +1,7 @@
 // What the KVM suite boots: the Debian kernel npm run test:vm fetched, and busybox initramfs
 // images built here. Only a hardware-assisted /dev/kvm runs a stock kernel: npm run test:kvm
 // provides one (QEMU's emulated SVM); elsewhere the boot tests are skipped with that reason.
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";

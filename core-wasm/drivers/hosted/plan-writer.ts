@@ -31,13 +31,16 @@ export class PlanWriter {
   line(fields: string[]): void {
     for (let i = 0; i < fields.length; i++) {
       if (i > 0) this.out.byte(9);
-      const f = fields[i];
-      for (let k = 0; k < f.length; k++) {
-        const c = f.charCodeAt(k);
+      // byte by byte over the field's UTF-8 (a character outside the BMP stays one character):
+      // tab, newline and backslash never occur inside a multi-byte sequence
+      const utf8 = String.UTF8.encode(fields[i]);
+      const at = changetype<usize>(utf8);
+      for (let k = 0; k < utf8.byteLength; k++) {
+        const c = <i32>load<u8>(at + <usize>k);
         if (c == 9) this.out.str("\\t");
         else if (c == 10) this.out.str("\\n");
         else if (c == 92) this.out.str("\\\\");
-        else this.out.str(f.charAt(k));
+        else this.out.byte(c);
       }
     }
     this.out.byte(10);

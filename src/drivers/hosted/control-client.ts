@@ -1,5 +1,6 @@
 // Talking to a container's supervisor (shim/lxc-supervisor.cc): starting it on a plan, and its
-// control socket (destroy, shutdown, reboot, console). The kvm VMM process speaks the same.
+// control socket (destroy, shutdown, reboot, console). The kvm VMM process speaks the same
+// (docs/control-protocol.md, with where the two differ).
 import { createReadStream } from "node:fs";
 import { connect, type Socket } from "node:net";
 import type { NativeShim } from "../../host/native.js";

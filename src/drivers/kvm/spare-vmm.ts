@@ -8,7 +8,8 @@
 //                           of its own program, unchanged since (an upgrade leaves no old spare in use)
 //   <run>/.spare/PID.sock   where that spare waits, once ready (each its own: a spare that is
 //                           replaced while it gets ready takes nobody's place); a claim sends
-//                           "PLAN_FILE\tLOG_FILE\n" and reads the same report as a cold start's fd 3
+//                           PLAN_FILE and LOG_FILE as one escaped line (plan-lines.ts), and reads
+//                           the same report as a cold start's fd 3 (docs/control-protocol.md)
 // A spare that is not claimed within SPARE_IDLE_MS, or whose pid file stops naming it (another
 // spare replaced it, the run directory went away), exits. VIRTKIT_KVM_SPARE=0 turns spares off.
 import { spawn } from "node:child_process";
@@ -18,6 +19,7 @@ import { setPriority } from "node:os";
 import { join } from "node:path";
 import { readText, writeAtomically } from "../hosted/text-file.js";
 import { noStartReport, readStartReport, START_WAIT_MS } from "../hosted/control-client.js";
+import { decodeLine, encodeLine } from "../hosted/plan-lines.js";
 
 /** A spare prepares at the lowest priority: it must not slow the guest that was just started. */
 const SPARE_NICE = 19;
@@ -83,6 +85,17 @@ export function startSpare(runDir: string, program: { execArgv: string[]; script
   child.unref();
 }
 
+/** A claim's line: where the domain's plan is, and where its log goes (any path, escaped). */
+export function claimLine(planFile: string, logFile: string): string {
+  return encodeLine([planFile, logFile]);
+}
+
+/** The paths a claim's line names (its bytes read as UTF-8, as the driver wrote them). */
+export function claimedFiles(line: string): { planFile: string; logFile: string } {
+  const [planFile = "", logFile = ""] = decodeLine(line);
+  return { planFile, logFile };
+}
+
 /**
  * Hands a start to the node's spare: resolves with its report (its pid is the domain's), or with
  * undefined when no spare is ready (the caller starts a process of its own).
@@ -95,7 +108,7 @@ export function claimSpare(runDir: string, script: string, planFile: string, log
     socket.once("error", () => resolve(undefined));
     socket.once("connect", () => {
       socket.removeAllListeners("error");
-      socket.write(`${planFile}\t${logFile}\n`);
+      socket.write(`${claimLine(planFile, logFile)}\n`);
       // once claimed, a broken connection is a failed start, as a cold start's broken pipe;
       // a claimed spare that does not report (it holds the connection open) is killed
       resolve(readStartReport(socket, waitMs).catch((e) => noStartReport(e, () => process.kill(spare.pid, "SIGKILL"))));

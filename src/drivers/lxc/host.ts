@@ -7,6 +7,7 @@ import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
 import { strerror } from "../../errno.js";
 import type { NativeShim } from "../../host/native.js";
 import type { TypedParameter } from "../driver.js";
+import { decodeLines } from "../hosted/plan-lines.js";
 
 /**
  * The cgroup mounts, as core-wasm/drivers/lxc/cgroups.ts reads them: "v1 CONTROLLER MOUNT" for
@@ -36,11 +37,6 @@ export function cgroupFacts(): string {
   return lines.join("\n");
 }
 
-/** A plan line's fields, unescaped (\t, \n, \\). */
-export function planFields(line: string): string[] {
-  return line.split("\t").map((f) => f.replace(/\\(.)/g, (_, c: string) => (c === "t" ? "\t" : c === "n" ? "\n" : c)));
-}
-
 /** What the host keeps of a plan: where the domain's cgroups and counters are. */
 export interface CgroupFiles {
   dirs: string[];
@@ -51,8 +47,7 @@ export interface CgroupFiles {
 
 export function cgroupFiles(plan: string): CgroupFiles {
   const files: CgroupFiles = { dirs: [] };
-  for (const line of plan.split("\n")) {
-    const f = planFields(line);
+  for (const f of decodeLines(plan)) {
     if (f[0] === "host-cgroup") files.dirs.push(f[1]);
     else if (f[0] === "host-freezer") files.freezer = { file: f[1], frozen: f[2], thawed: f[3] };
     else if (f[0] === "host-cpu-usage") files.cpuUsage = { file: f[1], unit: f[2] };
@@ -72,7 +67,7 @@ function cgroupError(action: string, path: string, e: unknown): VirtError {
 export function applyHostSteps(shim: NativeShim, plan: string): void {
   const created: string[] = [];
   try {
-    for (const line of plan.split("\n")) applyHostLine(shim, planFields(line), created);
+    for (const f of decodeLines(plan)) applyHostLine(shim, f, created);
   } catch (e) {
     removeCgroups(shim, created.reverse());
     throw e;
@@ -81,8 +76,7 @@ export function applyHostSteps(shim: NativeShim, plan: string): void {
 
 /** Writes plan lines of host-write kind only (a running domain's changed limits). */
 export function applySettings(shim: NativeShim, lines: string): void {
-  for (const line of lines.split("\n")) {
-    const f = planFields(line);
+  for (const f of decodeLines(lines)) {
     if (f[0] === "host-write") applyHostLine(shim, f, []);
   }
 }
@@ -147,8 +141,7 @@ export function removeCgroups(shim: NativeShim, dirs: readonly string[]): void {
 export function readSchedParams(shim: Pick<NativeShim, "cgroupRead">, lines: string): TypedParameter[] {
   const params: TypedParameter[] = [];
   const sources: string[][] = [];
-  for (const line of lines.split("\n").filter(Boolean)) {
-    const f = planFields(line);
+  for (const f of decodeLines(lines)) {
     if (f[0] === "host-sched-param") sources.push(f);
     else params.push({ field: f[0], type: Number(f[1]), value: Number(f[2]) });
   }
