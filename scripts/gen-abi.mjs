@@ -26,12 +26,12 @@ function checkTable() {
     for (const [arg, type] of entries(op.args)) if (!(type in SCALARS)) throw new Error(`${name}.${arg}: unknown argument type ${type}`);
     const fields = entries(op.input);
     for (const [field, type] of fields) {
-      if (!["document", "text", "bytes", "uuid"].includes(type) && !isRecord(type)) throw new Error(`${name}.${field}: unknown input type ${type}`);
+      if (!["document", "text", "bytes", "uuid", "list:bytes"].includes(type) && !isRecord(type)) throw new Error(`${name}.${field}: unknown input type ${type}`);
       if (type === "document" && fields.length > 1) throw new Error(`${name}: a document is the only input field`);
     }
     if (op.direct && (op.input || op.output)) throw new Error(`${name}: a direct operation has no input or output`);
     const out = listOf(op.output ?? "") ?? op.output;
-    if (!op.direct && !["void", "text", "bytes", "i32"].includes(out) && !isRecord(out)) throw new Error(`${name}: unknown output ${op.output}`);
+    if (!op.direct && !["void", "text", "bytes", "i32", "string"].includes(out) && !isRecord(out)) throw new Error(`${name}: unknown output ${op.output}`);
   }
 }
 
@@ -102,8 +102,9 @@ function asWrapper(name, op) {
       if (type === "text") body += `  const ${field} = input.text();\n`;
       else if (type === "bytes") body += `  const ${field}Len = input.length();\n  const ${field} = input.skip(${field}Len);\n`;
       else if (type === "uuid") body += `  const ${field}Hi = input.u64BigEndian();\n  const ${field}Lo = input.u64BigEndian();\n`;
+      else if (type === "list:bytes") body += `  const ${field} = input.skipList();\n  const ${field}Len = input.pos - <i32>(${field} - input.ptr);\n`;
       else body += `  const ${field} = the${type}.read(input);\n`;
-      if (type === "bytes") implArgs.push(field, `${field}Len`);
+      if (type === "bytes" || type === "list:bytes") implArgs.push(field, `${field}Len`);
       else if (type === "uuid") implArgs.push(`${field}Hi`, `${field}Lo`);
       else implArgs.push(field);
     }
@@ -201,7 +202,7 @@ function tsClient() {
     const scalarParam = ([a, t]) => `${a}: ${t === "bool" ? "boolean" : "number"}`;
     const params = entries(op.args).filter(([, t]) => t === "node").map(scalarParam);
     const fields = entries(op.input);
-    for (const [f, t] of fields) params.push(`${f}: ${{ document: "string | Uint8Array", text: "string", bytes: "Uint8Array", uuid: "Uuid" }[t] ?? t}`);
+    for (const [f, t] of fields) params.push(`${f}: ${{ document: "string | Uint8Array", text: "string", bytes: "Uint8Array", uuid: "Uuid", "list:bytes": "readonly Uint8Array[]" }[t] ?? t}`);
     params.push(...entries(op.args).filter(([, t]) => t !== "node").map(scalarParam));
     // flags, last, may be left out (0), as in libvirt's bindings
     if (params.length && params[params.length - 1] === "flags: number") params[params.length - 1] = "flags = 0";
@@ -215,14 +216,21 @@ function tsClient() {
     if (fields.length === 1 && fields[0][1] === "document") callArgs.push(`this.sendDocument(${fields[0][0]})`);
     else if (fields.length) {
       body += "    const w = this.input();\n";
-      for (const [f, t] of fields) body += isRecord(t) ? `    write${t}(w, ${f});\n` : `    w.${t === "bytes" ? "bytes" : t === "uuid" ? "uuid" : "text"}(${f});\n`;
+      for (const [f, t] of fields) {
+        if (isRecord(t)) body += `    write${t}(w, ${f});\n`;
+        else if (t === "list:bytes") body += `    w.i32(${f}.length);\n    for (const item of ${f}) w.bytes(item);\n`;
+        else body += `    w.${t === "bytes" ? "bytes" : t === "uuid" ? "uuid" : "text"}(${f});\n`;
+      }
       callArgs.push("this.sendInput(w)");
     }
     body += "    let status: number;\n";
     body += `    try {\n      status = this.exports.${name}(${callArgs.join(", ")});\n    } catch (e) {\n      throw this.aborted(e);\n    }\n`;
     body += "    if (status !== 0) throw this.failure();\n";
     const list = listOf(op.output);
-    if (list) body += `    const r = this.output();\n    const n = r.length();\n    const items = new Array<${list}>(n);\n    for (let i = 0; i < n; i++) items[i] = read${list}(r);\n    return items;\n`;
+    if (list) {
+      const item = isRecord(list) ? `read${list}(r)` : `r.${list}()`;
+      body += `    const r = this.output();\n    const n = r.length();\n    const items = new Array<${list}>(n);\n    for (let i = 0; i < n; i++) items[i] = ${item};\n    return items;\n`;
+    }
     else if (op.output === "text") body += "    return this.outputText();\n";
     else if (op.output === "bytes") body += "    return this.outputView();\n";
     else if (op.output === "i32") body += "    return this.output().i32();\n";

@@ -12,7 +12,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return -2116906768;
+  return 1824456672;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -45,16 +45,26 @@ export function nodeOpenDefault(): i32 {
   return done(nodes.nodeOpenDefault());
 }
 
-/** The files a node file's domains refer to, one per line, for the host to read. */
+/** The files a node file's domains refer to, for the host to read. */
 export function nodeFileRefs(inputLen: i32): i32 {
   begin();
-  return done(nodes.nodeFileRefs(inputLen));
+  const input = inputOf(inputLen);
+  const xmlLen = input.length();
+  const xml = input.skip(xmlLen);
+  if (!input.ok) return malformedInput();
+  return done(nodes.nodeFileRefs(xml, xmlLen));
 }
 
-/** A node from a node file: its XML, then the referenced files, NUL-separated. */
+/** A node from a node file and the contents of the files it refers to, in order. */
 export function nodeOpenFile(inputLen: i32): i32 {
   begin();
-  return done(nodes.nodeOpenFile(inputLen));
+  const input = inputOf(inputLen);
+  const xmlLen = input.length();
+  const xml = input.skip(xmlLen);
+  const files = input.skipList();
+  const filesLen = input.pos - <i32>(files - input.ptr);
+  if (!input.ok) return malformedInput();
+  return done(nodes.nodeOpenFile(xml, xmlLen, files, filesLen));
 }
 
 /** Forgets a node. */

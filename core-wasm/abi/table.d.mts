@@ -5,9 +5,9 @@ export interface TableOperation {
   doc?: string;
   /** Scalar arguments, in order. */
   args?: Record<string, "node" | "i32" | "f64" | "bool">;
-  /** Fields in the input buffer, in order: document, text, bytes, uuid or a record's name. */
+  /** Fields in the input buffer, in order: document, text, bytes, list:bytes, uuid or a record's name. */
   input?: Record<string, string>;
-  /** void, text, bytes, i32, a record's name or list:<record>. */
+  /** void, text, bytes, i32, a record's name, or list:<record or string>. */
   output?: string;
   /** The VMM's exit path: numbers in, `result` out, no buffers and no error. */
   direct?: boolean;

@@ -9,7 +9,8 @@
 // (UTF-8, raw: the only field, parsed in place), `text` and `bytes` (a u32 length, then the
 // bytes), `uuid` (16 bytes, RFC 4122 order) and records. Every operation returns 0, or -1 with
 // the error (lastErrorCode, lastErrorDomain, the message as output). Its result is the output
-// buffer: `text`, `bytes`, a record, `list:<record>` (a u32 count, then the records) or `i32`.
+// buffer: `text`, `bytes`, a record, `list:<record or string>` (a u32 count, then the items) or
+// `i32`. An input `list:bytes` is a u32 count, then each item as `bytes`.
 // Numbers in records are little-endian; a string is a u32 length and UTF-8 bytes; a uuid is 16
 // bytes in RFC 4122 (big-endian) order everywhere. Operations marked `events` may cause
 // lifecycle events (takeEvents hands them over). `direct` operations are the VMM's exit path:
@@ -47,8 +48,8 @@ export const operations = {
 
   // ---- nodes (operations/nodes.ts) ----
   nodeOpenDefault: { module: "nodes", output: "i32", doc: "test:///default: a new node with libvirt's default domain; returns its handle." },
-  nodeFileRefs: { module: "nodes", input: { xml: "document" }, output: "text", doc: "The files a node file's domains refer to, one per line, for the host to read." },
-  nodeOpenFile: { module: "nodes", input: { xml: "document" }, output: "i32", doc: "A node from a node file: its XML, then the referenced files, NUL-separated." },
+  nodeFileRefs: { module: "nodes", input: { xml: "bytes" }, output: "list:string", doc: "The files a node file's domains refer to, for the host to read." },
+  nodeOpenFile: { module: "nodes", input: { xml: "bytes", files: "list:bytes" }, output: "i32", doc: "A node from a node file and the contents of the files it refers to, in order." },
   nodeClose: { module: "nodes", args: { node: "node" }, output: "void", doc: "Forgets a node." },
   nodeInfo: { module: "nodes", args: { node: "node" }, output: "NodeInfo" },
   nodeCapabilities: { module: "nodes", args: { node: "node" }, output: "text", doc: "The capabilities XML." },

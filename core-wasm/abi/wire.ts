@@ -33,6 +33,14 @@ export class WireReader {
     return at;
   }
 
+  /** Steps over a list of length-prefixed items; returns where it starts (its count). */
+  skipList(): usize {
+    const at = this.ptr + <usize>this.pos;
+    const count = this.length();
+    for (let i = 0; i < count && this.ok; i++) this.skip(this.length());
+    return at;
+  }
+
   text(): string {
     const n = this.length();
     return String.UTF8.decodeUnsafe(this.skip(n), <usize>n);

@@ -32,13 +32,13 @@ export function nodeOpenDefault(): bool {
   return addNode(node);
 }
 
-export function nodeFileRefs(len: i32): bool {
-  return nodeFileReferences(io.input.buf.ptr, len, io.output);
+export function nodeFileRefs(xml: usize, len: i32): bool {
+  return nodeFileReferences(xml, len, io.output);
 }
 
-export function nodeOpenFile(len: i32): bool {
+export function nodeOpenFile(xml: usize, len: i32, files: usize, filesLen: i32): bool {
   const node = new DomainNode();
-  if (!populateFromNodeFile(node, io.input.buf.ptr, len)) return false;
+  if (!populateFromNodeFile(node, xml, len, files, filesLen)) return false;
   clearEvents();
   return addNode(node);
 }

@@ -248,18 +248,15 @@ function openNodeFile(path: string): number {
     throw unreadableNodeFile(path);
   }
   const c = core();
-  const refs = c.nodeFileRefs(text).split("\n").filter(Boolean);
-  const parts: Uint8Array[] = [text];
-  for (const ref of refs) {
+  const files = c.nodeFileRefs(text).map((ref) => {
     const file = resolve(dirname(path), ref);
     try {
-      parts.push(new Uint8Array([0]), readFileSync(file));
+      return readFileSync(file);
     } catch {
       throw unreadableNodeFile(file);
     }
-  }
-  const all = Buffer.concat(parts);
-  return c.nodeOpenFile(all);
+  });
+  return c.nodeOpenFile(text, files);
 }
 
 function unreadableNodeFile(path: string): VirtError {

@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = -2116906768;
+export const ABI_FINGERPRINT = 1824456672;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -322,23 +322,33 @@ export abstract class CoreOperations {
     return this.output().i32();
   }
 
-  /** The files a node file's domains refer to, one per line, for the host to read. */
-  nodeFileRefs(xml: string | Uint8Array): string {
+  /** The files a node file's domains refer to, for the host to read. */
+  nodeFileRefs(xml: Uint8Array): string[] {
+    const w = this.input();
+    w.bytes(xml);
     let status: number;
     try {
-      status = this.exports.nodeFileRefs(this.sendDocument(xml));
+      status = this.exports.nodeFileRefs(this.sendInput(w));
     } catch (e) {
       throw this.aborted(e);
     }
     if (status !== 0) throw this.failure();
-    return this.outputText();
+    const r = this.output();
+    const n = r.length();
+    const items = new Array<string>(n);
+    for (let i = 0; i < n; i++) items[i] = r.string();
+    return items;
   }
 
-  /** A node from a node file: its XML, then the referenced files, NUL-separated. */
-  nodeOpenFile(xml: string | Uint8Array): number {
+  /** A node from a node file and the contents of the files it refers to, in order. */
+  nodeOpenFile(xml: Uint8Array, files: readonly Uint8Array[]): number {
+    const w = this.input();
+    w.bytes(xml);
+    w.i32(files.length);
+    for (const item of files) w.bytes(item);
     let status: number;
     try {
-      status = this.exports.nodeOpenFile(this.sendDocument(xml));
+      status = this.exports.nodeOpenFile(this.sendInput(w));
     } catch (e) {
       throw this.aborted(e);
     }

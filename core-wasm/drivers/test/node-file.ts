@@ -3,6 +3,7 @@
 // test:runstate / test:transient / test:hasmanagedsave extensions on domains.
 import { Code, From, beginError } from "../../errors";
 import { ByteBuf } from "../../util/bytes";
+import { WireReader, WireWriter } from "../../abi/wire";
 import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { parseDocument, reserveInput } from "../../xml/parser";
@@ -16,6 +17,7 @@ import { bootFromNodeFile } from "./default-node";
 const nodeDoc = new Doc();
 const domainDoc = new Doc();
 const scratch = new ByteBuf(4096);
+const fileContents = new WireReader();
 
 /** Copies len bytes at p into d's input buffer and parses them. */
 function parseInto(d: Doc, p: usize, len: i32, source: string): bool {
@@ -24,21 +26,19 @@ function parseInto(d: Doc, p: usize, len: i32, source: string): bool {
   return parseDocument(d, len, source);
 }
 
-function segmentEnd(p: usize, from: i32, len: i32): i32 {
-  let i = from;
-  while (i < len && load<u8>(p + <usize>i) != 0) i++;
-  return i;
-}
-
-/** The file names of a node file's <domain file='...'> elements, one per line. */
-export function nodeFileReferences(input: usize, len: i32, out: ByteBuf): bool {
-  if (!parseInto(nodeDoc, input, segmentEnd(input, 0, len), "(node_definition)")) return false;
+/** The file names of a node file's <domain file='...'> elements, as a list of strings. */
+export function nodeFileReferences(xml: usize, len: i32, out: WireWriter): bool {
+  if (!parseInto(nodeDoc, xml, len, "(node_definition)")) return false;
+  const countAt = out.beginList();
+  let count = 0;
   for (let c = nodeDoc.child(nodeDoc.root, S.domain); c != NONE; c = nodeDoc.nextNamed(c)) {
     const file = nodeDoc.attr(c, S.file);
     if (file == NONE) continue;
+    out.putI32(nodeDoc.aLenOf(file));
     out.slice(nodeDoc.buf, nodeDoc.aOffOf(file), nodeDoc.aLenOf(file));
-    out.byte(10);
+    count++;
   }
+  out.endList(countAt, count);
   return true;
 }
 
@@ -51,12 +51,11 @@ function numberChild(parent: i32, name: string, fallback: u64): u64 {
 }
 
 /**
- * Fills node from a node file: the node XML, then (NUL-separated) the contents of the files its
- * <domain file='...'> elements name, in document order.
+ * Fills node from a node file's XML and `files`: the contents of the files its <domain file='...'>
+ * elements name, in document order (a list of byte strings, as the ABI lays it out).
  */
-export function populateFromNodeFile(node: DomainNode, input: usize, len: i32): bool {
-  let end = segmentEnd(input, 0, len);
-  if (!parseInto(nodeDoc, input, end, "(node_definition)")) return false;
+export function populateFromNodeFile(node: DomainNode, xml: usize, len: i32, files: usize, filesLen: i32): bool {
+  if (!parseInto(nodeDoc, xml, len, "(node_definition)")) return false;
   const root = nodeDoc.root;
   if (nodeDoc.nameOf(root) != sym("node")) {
     beginError(Code.XML_ERROR, From.TEST).str("Root element is not 'node'");
@@ -79,17 +78,17 @@ export function populateFromNodeFile(node: DomainNode, input: usize, len: i32): 
   }
   info.memoryKiB = numberChild(root, "memory", info.memoryKiB);
 
-  let next = end + 1;
+  const contents = fileContents.reset(files, filesLen);
+  let left = contents.length();
   for (let c = nodeDoc.child(root, S.domain); c != NONE; c = nodeDoc.nextNamed(c)) {
     scratch.clear();
     if (nodeDoc.attr(c, S.file) != NONE) {
-      if (next > len) {
+      if (left-- <= 0) {
         beginError(Code.XML_ERROR, From.TEST).str("missing domain file contents");
         return false;
       }
-      end = segmentEnd(input, next, len);
-      scratch.raw(input + <usize>next, end - next);
-      next = end + 1;
+      const n = contents.length();
+      scratch.raw(contents.skip(n), n);
     } else writeElement(scratch, nodeDoc, c, 0);
     if (!bootDomain(node, scratch)) return false;
   }
