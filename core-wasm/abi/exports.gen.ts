@@ -12,7 +12,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return 1824456672;
+  return -102732291;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -214,13 +214,16 @@ export function takeEvents(): i32 {
   return done(domains.takeEvents());
 }
 
-/** A new hosted node. Facts: "kind lxc|kvm", "rundir PATH", "dumpdir PATH" and the cgroup lines CgroupLayout.parse reads. */
+/** A new hosted node: kind lxc or kvm, its run and dump directories, and the host's cgroup mounts as CgroupLayout.parse reads them (src/drivers/lxc/host.ts cgroupFacts). */
 export function hostedNodeOpen(inputLen: i32): i32 {
   begin();
   const input = inputOf(inputLen);
-  const facts = input.text();
+  const kind = input.text();
+  const runDir = input.text();
+  const dumpDir = input.text();
+  const cgroups = input.text();
   if (!input.ok) return malformedInput();
-  return done(hosted.hostedNodeOpen(facts));
+  return done(hosted.hostedNodeOpen(kind, runDir, dumpDir, cgroups));
 }
 
 /** The plan starting a defined domain. */

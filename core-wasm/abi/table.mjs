@@ -74,7 +74,7 @@ export const operations = {
   takeEvents: { module: "domains", output: "list:LifecycleEventRecord", keepsEvents: true, doc: "Hands over (and forgets) the pending lifecycle events." },
 
   // ---- hosted nodes, lxc:/// and kvm:/// (operations/hosted.ts) ----
-  hostedNodeOpen: { module: "hosted", input: { facts: "text" }, output: "i32", doc: "A new hosted node. Facts: \"kind lxc|kvm\", \"rundir PATH\", \"dumpdir PATH\" and the cgroup lines CgroupLayout.parse reads." },
+  hostedNodeOpen: { module: "hosted", input: { kind: "text", runDir: "text", dumpDir: "text", cgroups: "text" }, output: "i32", doc: "A new hosted node: kind lxc or kvm, its run and dump directories, and the host's cgroup mounts as CgroupLayout.parse reads them (src/drivers/lxc/host.ts cgroupFacts)." },
   hostedPlanStart: { module: "hosted", args: { node: "node" }, input: { key: "DomainKey" }, output: "text", doc: "The plan starting a defined domain." },
   hostedPlanCreate: { module: "hosted", args: { node: "node" }, input: { xml: "document" }, output: "text", doc: "The plan for createXML, checked against the registry." },
   hostedCommitCreate: { module: "hosted", args: { node: "node", id: "i32" }, input: { xml: "document" }, output: "DomainRecord", events: true, doc: "createXML's plan ran: the definition becomes a running domain `id`." },

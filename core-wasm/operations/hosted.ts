@@ -23,16 +23,13 @@ function hostedNodeAt(handle: i32): HostedNode | null {
   return changetype<HostedNode>(node);
 }
 
-/** A new hosted node. Input: "kind lxc|kvm", "rundir PATH", "dumpdir PATH" and the cgroup lines CgroupLayout.parse reads. */
-export function hostedNodeOpen(facts: string): bool {
+/** A new hosted node (kind "lxc" or "kvm"), with the host's cgroup mounts; an empty directory keeps the default. */
+export function hostedNodeOpen(kind: string, runDir: string, dumpDir: string, cgroups: string): bool {
   const node = new HostedNode();
-  node.layout = CgroupLayout.parse(facts);
-  const lines = facts.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i].startsWith("rundir ")) node.runDir = lines[i].substring(7);
-    if (lines[i].startsWith("dumpdir ")) node.dumpDir = lines[i].substring(8);
-    if (lines[i] == "kind kvm") node.kind = HostedKind.KVM;
-  }
+  node.layout = CgroupLayout.parse(cgroups);
+  if (runDir.length > 0) node.runDir = runDir;
+  if (dumpDir.length > 0) node.dumpDir = dumpDir;
+  if (kind == "kvm") node.kind = HostedKind.KVM;
   return addNode(node);
 }
 

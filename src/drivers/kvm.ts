@@ -75,8 +75,8 @@ export class KvmDriver extends HostedDriver {
 
   protected readonly guest = { osType: "hvm", emulator: "/usr/libexec/virtkit-vmm", domainType: "kvm" };
 
-  protected nodeFacts(): string {
-    return `kind kvm\ndumpdir ${kvmDumpDir()}\n`;
+  protected nodeFacts(): { kind: "kvm"; dumpDir: string; cgroups: string } {
+    return { kind: "kvm", dumpDir: kvmDumpDir(), cgroups: "" };
   }
 
   protected pausedOnDisk(_name: string, status: Record<string, string>): boolean {

@@ -43,8 +43,8 @@ export class LxcDriver extends HostedDriver {
 
   protected readonly guest = { osType: "exe", emulator: "/usr/libexec/virtkit-lxc-supervisor", domainType: "lxc" };
 
-  protected nodeFacts(): string {
-    return `kind lxc\n${cgroupFacts()}`;
+  protected nodeFacts(): { kind: "lxc"; dumpDir: string; cgroups: string } {
+    return { kind: "lxc", dumpDir: "", cgroups: cgroupFacts() };
   }
 
   protected forgetPlans(): void {

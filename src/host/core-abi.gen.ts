@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = 1824456672;
+export const ABI_FINGERPRINT = -102732291;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -624,10 +624,13 @@ export abstract class CoreOperations {
     return items;
   }
 
-  /** A new hosted node. Facts: "kind lxc|kvm", "rundir PATH", "dumpdir PATH" and the cgroup lines CgroupLayout.parse reads. */
-  hostedNodeOpen(facts: string): number {
+  /** A new hosted node: kind lxc or kvm, its run and dump directories, and the host's cgroup mounts as CgroupLayout.parse reads them (src/drivers/lxc/host.ts cgroupFacts). */
+  hostedNodeOpen(kind: string, runDir: string, dumpDir: string, cgroups: string): number {
     const w = this.input();
-    w.text(facts);
+    w.text(kind);
+    w.text(runDir);
+    w.text(dumpDir);
+    w.text(cgroups);
     let status: number;
     try {
       status = this.exports.hostedNodeOpen(this.sendInput(w));

@@ -7,7 +7,7 @@ import { parseVmmPlan } from "../../src/vmm/plan.js";
 import { DomainOp } from "../../src/host/core-abi.gen.js";
 
 const core = new Core(coreModule(), new MockCoreImports(0));
-const node = core.hostedNodeOpen("kind kvm\nrundir /run/virtkit/kvm\ndumpdir /var/lib/virtkit/kvm/dump\n");
+const node = core.hostedNodeOpen("kvm", "/run/virtkit/kvm", "/var/lib/virtkit/kvm/dump", "");
 
 function domain(body: string, type = "kvm"): string {
   return `<domain type='${type}'><name>g1</name><memory unit='MiB'>256</memory>${body}</domain>`;

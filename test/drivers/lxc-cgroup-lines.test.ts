@@ -14,7 +14,7 @@ const V2 = "v2 /cg cpu memory pids";
 
 /** A node on the layout with container c1 defined, and started unless `running` is false. */
 function node(layout: string, running = true): { handle: number; c1: DomainRecord } {
-  const handle = core.hostedNodeOpen(`kind lxc\nrundir /run/virtkit/lxc\n${layout}\n`);
+  const handle = core.hostedNodeOpen("lxc", "/run/virtkit/lxc", "", `${layout}\n`);
   const xml = "<domain type='lxc'><name>c1</name><memory unit='MiB'>64</memory><cputune><shares>300</shares></cputune><os><type>exe</type><init>/bin/sh</init></os></domain>";
   const c1 = core.domainDefine(handle, xml, 0);
   if (running) {

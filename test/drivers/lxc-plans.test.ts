@@ -22,7 +22,7 @@ const core = new Core(coreModule(), new MockCoreImports(0));
 
 /** The plan that starts the domain defined by xml, on a fresh lxc node with these cgroups. */
 function startPlan(xml: string, cgroups: string): string {
-  const node = core.hostedNodeOpen(`kind lxc\nrundir ${RUN_DIR}\n${cgroups}`);
+  const node = core.hostedNodeOpen("lxc", RUN_DIR, "", cgroups);
   try {
     return core.hostedPlanStart(node, core.domainDefine(node, xml, 0));
   } finally {

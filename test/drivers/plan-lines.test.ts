@@ -39,7 +39,7 @@ test("a plan's empty lines carry no fields", (t) => {
 
 test("core.wasm's PlanWriter escapes every field of every vector", (t) => {
   const core = new Core(coreModule(), new MockCoreImports(0));
-  const node = core.hostedNodeOpen("kind kvm\nrundir /run/virtkit/kvm\ndumpdir /d\n");
+  const node = core.hostedNodeOpen("kvm", "/run/virtkit/kvm", "/d", "");
   const xmlText = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\t/g, "&#9;").replace(/\n/g, "&#10;");
   for (const vector of vectors.encoded) {
     for (const [field, escaped] of escapedFields(vector)) {

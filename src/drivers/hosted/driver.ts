@@ -74,8 +74,8 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
 
   // ---- what each kind of domain does its own way --------------------------------------------------
 
-  /** "kind ..." and the other lines hostedNodeOpen reads. */
-  protected abstract nodeFacts(): string;
+  /** What the core's hostedNodeOpen needs to know of this driver's node besides its run directory. */
+  protected abstract nodeFacts(): { kind: "lxc" | "kvm"; dumpDir: string; cgroups: string };
   /** Carries out a start plan; returns the domain's id (its process's pid) and its serial/console pty, if any. */
   protected abstract runPlan(name: string, plan: string): Promise<{ id: number; pty: string }>;
   /** Whether a running domain is paused, from its status file (and its process's state). */
@@ -178,7 +178,8 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     const stamp = dirStamp(this.dirs);
     if (stamp !== "" && stamp === this.stamp) return;
     const c = this.core;
-    const handle = c.hostedNodeOpen(`rundir ${this.dirs.run}\n${this.nodeFacts()}`);
+    const facts = this.nodeFacts();
+    const handle = c.hostedNodeOpen(facts.kind, this.dirs.run, facts.dumpDir, facts.cgroups);
     if (this.node.handle >= 0) c.nodeClose(this.node.handle);
     this.node.handle = handle;
     this.forgetPlans();
