@@ -1,7 +1,14 @@
 // Lifecycle events for changes this process did not make: another process's start or stop, a
 // domain that ended by itself. They come from comparing each domain's state when this process
 // last looked with its state now.
-import { DomainEventStoppedDetailType as Stopped, DomainEventType as Event, DomainState } from "../../constants.js";
+import {
+  DomainEventResumedDetailType as Resumed,
+  DomainEventStartedDetailType as Started,
+  DomainEventStoppedDetailType as Stopped,
+  DomainEventSuspendedDetailType as Suspended,
+  DomainEventType as Event,
+  DomainState,
+} from "../../constants.js";
 import { Shutoff } from "./status-file.js";
 import type { DomainRef, LifecycleEvent } from "../driver.js";
 
@@ -38,11 +45,11 @@ export function eventsBetween(before: SeenStates, after: SeenStates, endReason: 
     if (was === undefined || was.state === now.state) continue;
     const crashed = { dom: now.ref, event: Event.VIR_DOMAIN_EVENT_CRASHED, detail: 0 }; // panicked (kept by on_crash preserve)
     if (!isActive(was.state) && isActive(now.state)) {
-      events.push({ dom: now.ref, event: Event.VIR_DOMAIN_EVENT_STARTED, detail: 0 }); // booted
+      events.push({ dom: now.ref, event: Event.VIR_DOMAIN_EVENT_STARTED, detail: Started.VIR_DOMAIN_EVENT_STARTED_BOOTED });
       if (now.state === CRASHED) events.push(crashed); // and crashed since
     } else if (isActive(was.state) && now.state === SHUTOFF) events.push({ dom: now.ref, event: Event.VIR_DOMAIN_EVENT_STOPPED, detail: STOPPED_DETAIL[now.reason] ?? 0 });
-    else if (was.state === RUNNING && now.state === PAUSED) events.push({ dom: now.ref, event: Event.VIR_DOMAIN_EVENT_SUSPENDED, detail: 0 }); // paused
-    else if (was.state === PAUSED && now.state === RUNNING) events.push({ dom: now.ref, event: Event.VIR_DOMAIN_EVENT_RESUMED, detail: 0 }); // unpaused
+    else if (was.state === RUNNING && now.state === PAUSED) events.push({ dom: now.ref, event: Event.VIR_DOMAIN_EVENT_SUSPENDED, detail: Suspended.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED });
+    else if (was.state === PAUSED && now.state === RUNNING) events.push({ dom: now.ref, event: Event.VIR_DOMAIN_EVENT_RESUMED, detail: Resumed.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED });
     else if (now.state === CRASHED) events.push(crashed);
   }
   for (const [uuid, was] of before) {
