@@ -12,7 +12,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return -102732291;
+  return -2114473650;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -399,5 +399,4 @@ export function vmmConsoleInput(inputLen: i32): i32 {
 }
 
 // The VMM's exit path and other plain-number calls, exported as they are.
-export { setDefaultArch } from "../operations/documents";
 export { vmmPortIn, vmmPortOut, vmmEvents, vmmPowerButton, vmmAfterStop } from "../operations/vmm";

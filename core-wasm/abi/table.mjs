@@ -44,7 +44,6 @@ export const operations = {
   parseToJSON: { module: "documents", input: { xml: "document" }, args: { flags: "i32" }, output: "text", doc: "Domain XML → the validated definition as JSON." },
   parseXML: { module: "documents", input: { xml: "document" }, output: "void", doc: "Only parses (no rules, no output): measures the raw parser." },
   xmlRoundTrip: { module: "documents", input: { xml: "document" }, output: "text", doc: "Parses and re-serialises any XML document: the parser's own check." },
-  setDefaultArch: { module: "documents", direct: true, args: { which: "i32" }, result: "void", doc: "The arch an <os><type> without one gets: 0 x86_64 (host), 1 i686 (test driver)." },
 
   // ---- nodes (operations/nodes.ts) ----
   nodeOpenDefault: { module: "nodes", output: "i32", doc: "test:///default: a new node with libvirt's default domain; returns its handle." },

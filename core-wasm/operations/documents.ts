@@ -1,14 +1,9 @@
 // Operations on a document alone (no node): the library's stateless XML functions.
 import { canonicalizeDoc, writeDomain } from "../domain/canonical";
-import { ctx } from "../domain/context";
 import { writeDomainJSON } from "../domain/json";
 import { parseDocument } from "../xml/parser";
 import { writeElement } from "../xml/writer";
 import { io } from "../abi/runtime";
-
-export function setDefaultArch(which: i32): void {
-  ctx.defaultArch = which == 1 ? "i686" : "x86_64";
-}
 
 export function canonicalize(len: i32, flags: i32): bool {
   if (!canonicalizeDoc(io.input, len, flags)) return false;

@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = -102732291;
+export const ABI_FINGERPRINT = -2114473650;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -189,7 +189,6 @@ export interface CoreExports {
   parseToJSON(flags: number, inputLen: number): number;
   parseXML(inputLen: number): number;
   xmlRoundTrip(inputLen: number): number;
-  setDefaultArch(which: number): void;
   nodeOpenDefault(): number;
   nodeFileRefs(inputLen: number): number;
   nodeOpenFile(inputLen: number): number;
@@ -303,11 +302,6 @@ export abstract class CoreOperations {
     }
     if (status !== 0) throw this.failure();
     return this.outputText();
-  }
-
-  /** The arch an <os><type> without one gets: 0 x86_64 (host), 1 i686 (test driver). */
-  setDefaultArch(which: number): void {
-    return this.exports.setDefaultArch(which);
   }
 
   /** test:///default: a new node with libvirt's default domain; returns its handle. */
