@@ -64,7 +64,8 @@ function succeeded(r: SpawnSyncReturns<string>, what: string): string {
 /** What the checkout has built, packed as npm would pack it; with the shim prebuilt or without. */
 function packFromCheckout(withPrebuilt: boolean): string {
   const stage = tempDir("virtkit-stage");
-  const skip = new Set(["node_modules", ".git", "build", "prebuilds", ".vm-cache"]);
+  // npm packs none of these (the files list); test/ is large, and read-only in some checkouts
+  const skip = new Set(["node_modules", ".git", "build", "prebuilds", ".vm-cache", "test", "bench"]);
   cpSync(checkout, stage, { recursive: true, filter: (src) => !skip.has(relative(checkout, src).split("/")[0]) });
   if (withPrebuilt) {
     mkdirSync(join(stage, "build", "Release"), { recursive: true });
