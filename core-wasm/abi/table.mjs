@@ -34,9 +34,10 @@ export const records = {
 /**
  * Operations: `args` (scalars, in order), `input` (fields in the input buffer), `output`.
  * Implementations live in core-wasm/operations/<module>.ts under the same name and take the
- * arguments, then the input fields (a record as its class, text as a string, bytes as a pointer
- * and a length, a document as its length); they write the output and return true, or set the
- * error and return false.
+ * node (when there is one), then the input fields (a record as its class, text as a string,
+ * bytes and lists as a pointer and a length, a document as its length), then the other
+ * arguments; the typed client's methods take theirs in the same order. They write the output and
+ * return true, or set the error and return false.
  */
 export const operations = {
   // ---- documents (operations/documents.ts) ----
