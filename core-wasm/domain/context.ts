@@ -5,7 +5,7 @@ import { choiceIndex } from "../util/enums";
 import { beginError, Code, From } from "../errors";
 import { Doc, NONE } from "../xml/dom";
 import { appendSymbol, internString } from "../xml/symbols";
-import { parsedI64, parsedU64, parseI64, parseU64, parseU64Auto } from "./values";
+import { ParsedI64, ParsedU64, parseI64, parseU64, parseU64Auto } from "./values";
 
 /** Parse and format flags (virDomainDefParseFlags / virDomainXMLFlags as virtkit uses them). */
 export const enum Flag {
@@ -157,15 +157,18 @@ export function putText(b: ByteBuf, n: i32): void {
 export let found: bool = false;
 export let value: i64 = 0;
 
+const unsignedAttr = new ParsedU64();
+const signedAttr = new ParsedI64();
+
 /** Unsigned decimal attribute (virXMLPropUInt/ULongLong). */
 export function readUnsigned(n: i32, sym: i32, required: bool = false, nonZero: bool = false): bool {
   const a = attrOf(n, sym);
   found = a != NONE;
   if (!found) return required ? missingAttr(n, sym) : true;
-  if (!parseU64(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a)) || parsedU64 > 0x7fffffffffffffff) {
+  if (!parseU64(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a), unsignedAttr) || unsignedAttr.value > 0x7fffffffffffffff) {
     return invalidAttr(n, sym, "Expected non-negative integer value");
   }
-  value = <i64>parsedU64;
+  value = <i64>unsignedAttr.value;
   if (nonZero && value == 0) return zeroAttr(n, sym);
   return true;
 }
@@ -175,10 +178,10 @@ export function readUnsignedAuto(n: i32, sym: i32): bool {
   const a = attrOf(n, sym);
   found = a != NONE;
   if (!found) return true;
-  if (!parseU64Auto(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a)) || parsedU64 > 0xffffffff) {
+  if (!parseU64Auto(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a), unsignedAttr) || unsignedAttr.value > 0xffffffff) {
     return invalidAttr(n, sym, "Expected non-negative integer value");
   }
-  value = <i64>parsedU64;
+  value = <i64>unsignedAttr.value;
   return true;
 }
 
@@ -187,8 +190,8 @@ export function readSigned(n: i32, sym: i32, required: bool = false): bool {
   const a = attrOf(n, sym);
   found = a != NONE;
   if (!found) return required ? missingAttr(n, sym) : true;
-  if (!parseI64(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a))) return invalidAttr(n, sym, "Expected integer value");
-  value = parsedI64;
+  if (!parseI64(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a), signedAttr)) return invalidAttr(n, sym, "Expected integer value");
+  value = signedAttr.value;
   return true;
 }
 

@@ -9,7 +9,7 @@ import {
   attrEnum, attrOf, ctx, err, found, invalidAttr, loadText, missingAttr, putAttr, readEnum, readSigned,
   readUnsigned, setAttr, setAttrNumber, textLen, textOff, value,
 } from "../context";
-import { parsedI64, parsedU64, parseI64, parseU64 } from "../values";
+import { ParsedI64, ParsedU64, parseI64, parseU64 } from "../values";
 import { kib, scaleToKiB } from "./memory";
 
 /** Most vCPUs (and iothreads) a definition may declare: the size of libvirt's CPU masks. */
@@ -17,6 +17,9 @@ export const MAX_VCPUS: i32 = 4096;
 
 const set = new Bitmap();
 const seen = new Bitmap();
+/** Where this module's calls to the number parsers leave their value. */
+const parsed = new ParsedU64();
+const parsedSigned = new ParsedI64();
 
 /** Parses attribute sym of n as a CPU/node set into `set`; reports libvirt's bitmap error. */
 export function readBitmap(n: i32, sym: i32): bool {
@@ -66,11 +69,11 @@ export function checkVcpus(): bool {
   loadText(vcpu);
   let max: u64 = 1;
   if (textLen > 0) {
-    if (!parseU64(d.buf, textOff, textLen) || parsedU64 > 0xffffffff) {
+    if (!parseU64(d.buf, textOff, textLen, parsed) || parsed.value > 0xffffffff) {
       err(Code.XML_ERROR).str("maximum vcpus count must be an integer");
       return false;
     }
-    max = parsedU64;
+    max = parsed.value;
   }
   if (max == 0) {
     // libvirt accepts the count and then trips over its own NUMA consistency check
@@ -164,14 +167,14 @@ export function checkIothreads(): bool {
   if (count != NONE) {
     loadText(count);
     if (textLen > 0) {
-      if (!parseU64(d.buf, textOff, textLen) || parsedU64 > <u64>MAX_VCPUS) {
+      if (!parseU64(d.buf, textOff, textLen, parsed) || parsed.value > <u64>MAX_VCPUS) {
         const b = err(Code.XML_ERROR);
         b.str("invalid iothreads count '");
         b.slice(d.buf, textOff, textLen);
         b.str("'");
         return false;
       }
-      iothreadCount = <i32>parsedU64;
+      iothreadCount = <i32>parsed.value;
     }
   }
   const ids = d.child(ctx.root, S.iothreadids);
@@ -216,7 +219,9 @@ function tuneNumber(tune: i32, sym: i32, label: string, signed: bool, lo: i64, h
   const el = d.child(tune, sym);
   if (el == NONE) return true;
   loadText(el);
-  const ok = signed ? parseI64(d.buf, textOff, textLen) : parseU64(d.buf, textOff, textLen) && parsedU64 <= 0x7fffffffffffffff;
+  const ok = signed
+    ? parseI64(d.buf, textOff, textLen, parsedSigned)
+    : parseU64(d.buf, textOff, textLen, parsed) && parsed.value <= 0x7fffffffffffffff;
   if (!ok) {
     const b = err(Code.XML_ERROR);
     b.str("can't parse cputune ");
@@ -224,7 +229,7 @@ function tuneNumber(tune: i32, sym: i32, label: string, signed: bool, lo: i64, h
     b.str(" value");
     return false;
   }
-  const v: i64 = signed ? parsedI64 : <i64>parsedU64;
+  const v: i64 = signed ? parsedSigned.value : <i64>parsed.value;
   if (sym != S.shares && v == 0) {
     d.remove(el); // libvirt treats 0 as "not set" and does not write it
     return true;
@@ -368,8 +373,8 @@ function sortByNumber(d: Doc, parent: i32, name: i32, key: i32): void {
 function numericAttr(n: i32, key: i32): i64 {
   const d = ctx.d;
   const a = attrOf(n, key);
-  if (a == NONE || !parseU64(d.buf, d.aOffOf(a), d.aLenOf(a))) return 0x7fffffff;
-  return <i64>parsedU64;
+  if (a == NONE || !parseU64(d.buf, d.aOffOf(a), d.aLenOf(a), parsed)) return 0x7fffffff;
+  return <i64>parsed.value;
 }
 
 /** Scheduler of one vCPU/iothread (index = id): policy enum + 1 (0 none) and priority. */
@@ -490,8 +495,8 @@ function expandScheduler(tune: i32, name: i32, setAttrSym: i32, limit: i32, ioth
 function numericSigned(n: i32, key: i32): i64 {
   const d = ctx.d;
   const a = attrOf(n, key);
-  if (a == NONE || !parseI64(d.buf, d.aOffOf(a), d.aLenOf(a))) return 0;
-  return parsedI64;
+  if (a == NONE || !parseI64(d.buf, d.aOffOf(a), d.aLenOf(a), parsedSigned)) return 0;
+  return parsedSigned.value;
 }
 
 // ---- cachetune / memorytune (resctrl groups) -----------------------------------------------------
@@ -717,8 +722,8 @@ export function checkCpuNuma(): bool {
     position++;
     const a = attrOf(c, S.memory);
     if (a == NONE) return missingAttr(c, S.memory);
-    if (!parseU64(d.buf, d.aOffOf(a), d.aLenOf(a))) return invalidAttr(c, S.memory, "Expected non-negative integer value");
-    if (!scaleToKiB(c, parsedU64, S.unit)) return false;
+    if (!parseU64(d.buf, d.aOffOf(a), d.aLenOf(a), parsed)) return invalidAttr(c, S.memory, "Expected non-negative integer value");
+    if (!scaleToKiB(c, parsed.value, S.unit)) return false;
     setAttrNumber(c, S.memory, kib);
     setAttr(c, S.unit, "KiB");
     numaKiB += kib;

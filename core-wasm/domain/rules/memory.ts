@@ -6,12 +6,15 @@ import { S } from "../../xml/names.gen";
 import { attrOf, ctx, enumIndex, err, hasText, loadText, putAttr, setAttr, textLen, textOff } from "../context";
 import { sliceEquals } from "../../util/bytes";
 import { symbolBytes, symbolLength, symbolOffset } from "../../xml/symbols";
-import { parsedU64, parseU64, unitScale } from "../values";
+import { ParsedU64, parseU64, unitScale } from "../values";
 
 /** libvirt's internal ceiling for sizes in KiB (LLONG_MAX bytes) and its "unlimited" limit value. */
 const MAX_BYTES: u64 = 0x7fffffffffffffff;
 const MAX_KIB: u64 = (MAX_BYTES + 1023) / 1024;
 export const UNLIMITED_KIB: u64 = 9007199254740991;
+
+/** Where this module's calls to the number parsers leave their value. */
+const parsed = new ParsedU64();
 
 /** The value read by readMemory, in KiB; present tells whether the element had a value. */
 export let kib: u64 = 0;
@@ -28,7 +31,7 @@ export function readMemory(el: i32, xpath: string, unitSym: i32 = S.unit): bool 
   loadText(el);
   if (textLen == 0) return true;
   const d = ctx.d;
-  if (!parseU64(d.buf, textOff, textLen)) {
+  if (!parseU64(d.buf, textOff, textLen, parsed)) {
     const b = err(Code.XML_ERROR, From.XML);
     b.str("Invalid value '");
     b.slice(d.buf, textOff, textLen);
@@ -37,7 +40,7 @@ export function readMemory(el: i32, xpath: string, unitSym: i32 = S.unit): bool 
     b.str("'");
     return false;
   }
-  const v = parsedU64;
+  const v = parsed.value;
   if (!scaleToKiB(el, v, unitSym)) return false;
   d.setTextU64(el, kib);
   setAttr(el, unitSym, "KiB");
@@ -86,7 +89,7 @@ export function checkMemory(): bool {
   if (!readMemory(max, "./maxMemory[1]")) return false;
   if (max != NONE) {
     const slots = attrOf(max, S.slots);
-    if (slots != NONE && !parseU64(d.buf, d.aOffOf(slots), d.aLenOf(slots))) {
+    if (slots != NONE && !parseU64(d.buf, d.aOffOf(slots), d.aLenOf(slots), parsed)) {
       err(Code.XML_ERROR).str("Failed to parse memory slot count");
       return false;
     }
@@ -108,14 +111,14 @@ function checkBlkiotune(): bool {
   const weight = d.child(tune, S.weight);
   if (weight != NONE) {
     loadText(weight);
-    if (!parseU64(d.buf, textOff, textLen) || parsedU64 > 0xffffffff) {
+    if (!parseU64(d.buf, textOff, textLen, parsed) || parsed.value > 0xffffffff) {
       const b = err(Code.INTERNAL_ERROR);
       b.str("could not parse weight ");
       b.slice(d.buf, textOff, textLen);
       return false;
     }
-    if (parsedU64 == 0) d.remove(weight);
-    else d.setTextU64(weight, parsedU64);
+    if (parsed.value == 0) d.remove(weight);
+    else d.setTextU64(weight, parsed.value);
   }
   for (let dev = d.child(tune, S.device); dev != NONE; ) {
     const next = d.nextNamed(dev);
@@ -144,7 +147,7 @@ function checkBlkiotune(): bool {
       const field = enumOfName(d.nameOf(f));
       if (field >= 0) {
         loadText(f);
-        if (!parseU64(d.buf, textOff, textLen)) {
+        if (!parseU64(d.buf, textOff, textLen, parsed)) {
           const b = err(Code.INTERNAL_ERROR);
           b.str("could not parse ");
           b.str(BLKIO_LABELS[field]);
@@ -152,9 +155,9 @@ function checkBlkiotune(): bool {
           b.slice(d.buf, textOff, textLen);
           return false;
         }
-        if (parsedU64 == 0) d.remove(f);
+        if (parsed.value == 0) d.remove(f);
         else {
-          d.setTextU64(f, parsedU64);
+          d.setTextU64(f, parsed.value);
           anySet = true;
         }
       }
@@ -203,14 +206,14 @@ function checkMemoryBacking(): bool {
         b.str("missing element or attribute './@size'");
         return false;
       }
-      if (!parseU64(d.buf, d.aOffOf(size), d.aLenOf(size))) {
+      if (!parseU64(d.buf, d.aOffOf(size), d.aLenOf(size), parsed)) {
         const b = err(Code.XML_ERROR, From.XML);
         b.str("Invalid value '");
         putAttr(b, p, S.size);
         b.str("' for element or attribute './@size'");
         return false;
       }
-      if (!scaleToKiB(p, parsedU64, S.unit)) return false;
+      if (!scaleToKiB(p, parsed.value, S.unit)) return false;
       if (kib == 0) {
         err(Code.XML_DETAIL).str("hugepage size can't be zero");
         return false;
@@ -249,7 +252,7 @@ export function finishMemory(numaKiB: u64, hotplugKiB: u64): bool {
   if (cur == NONE) cur = d.addElement(root, S.currentMemory);
   loadText(cur);
   let current: u64 = 0;
-  if (textLen > 0 && parseU64(d.buf, textOff, textLen)) current = parsedU64;
+  if (textLen > 0 && parseU64(d.buf, textOff, textLen, parsed)) current = parsed.value;
   if (current == 0 || current > total) d.setTextU64(cur, total);
   setAttr(cur, S.unit, "KiB");
 
@@ -257,7 +260,7 @@ export function finishMemory(numaKiB: u64, hotplugKiB: u64): bool {
   if (max != NONE) {
     loadText(max);
     let maxKiB: u64 = 0;
-    if (textLen > 0 && parseU64(d.buf, textOff, textLen)) maxKiB = parsedU64;
+    if (textLen > 0 && parseU64(d.buf, textOff, textLen, parsed)) maxKiB = parsed.value;
     if (maxKiB == 0) d.remove(max);
     else if (maxKiB < total) {
       err(Code.XML_ERROR).str("maximum memory size must be equal or greater than the actual memory size");

@@ -8,7 +8,7 @@ import { InsertionOrder } from "../../insertion-order";
 import {
   attrEnum, attrOf, ctx, enumIndex, err, found, invalidAttr, putAttr, readEnum, readSigned, readUnsigned, setAttr, setAttrNumber, value,
 } from "../../context";
-import { parsedU64, parseU64 } from "../../values";
+import { ParsedU64, parseU64 } from "../../values";
 import { checkAddress } from "./address";
 import { BUS_FDC, BUS_IDE, BUS_SATA, BUS_SCSI, driveMax } from "./disk";
 
@@ -23,14 +23,17 @@ const controllers = new IntVec(64);
 /** The controllers in libvirt's order: group = type, index = index (-1 while unassigned). */
 const controllerOrder = new InsertionOrder();
 
+/** Where this module's calls to the number parsers leave their value. */
+const parsed = new ParsedU64();
+
 function controllerType(c: i32): i32 {
   return attrEnum(c, S.type, CONTROLLER_TYPES);
 }
 
 function controllerIndex(c: i32): i32 {
   const a = attrOf(c, S.index);
-  if (a == NONE || !parseU64(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a))) return -1;
-  return <i32>parsedU64;
+  if (a == NONE || !parseU64(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a), parsed)) return -1;
+  return <i32>parsed.value;
 }
 
 export function checkControllers(devices: i32): bool {

@@ -3,7 +3,10 @@ import { NONE } from "../../../xml/dom";
 import { S } from "../../../xml/names.gen";
 import { attrOf, ctx, invalidAttr, readEnum, setAttr, setAttrNumber } from "../../context";
 import { kib, scaleToKiB } from "../memory";
-import { parsedU64, parseU64 } from "../../values";
+import { ParsedU64, parseU64 } from "../../values";
+
+/** Where this module's calls to the number parsers leave their value. */
+const parsed = new ParsedU64();
 
 export function checkFilesystem(fs: i32): bool {
   const d = ctx.d;
@@ -15,8 +18,8 @@ export function checkFilesystem(fs: i32): bool {
   } else if (!readEnum(fs, S.accessmode, "default passthrough mapped squash")) return false;
   if (d.attrIs(fs, S.type, "ram") && src != NONE && attrOf(src, S.usage) != NONE) {
     const u = attrOf(src, S.usage);
-    if (!parseU64(d.buf, d.aOffOf(u), d.aLenOf(u))) return invalidAttr(src, S.usage, "Expected non-negative integer value");
-    if (!scaleToKiB(src, parsedU64, S.units)) return false;
+    if (!parseU64(d.buf, d.aOffOf(u), d.aLenOf(u), parsed)) return invalidAttr(src, S.usage, "Expected non-negative integer value");
+    if (!scaleToKiB(src, parsed.value, S.units)) return false;
     setAttrNumber(src, S.usage, kib);
     setAttr(src, S.units, "KiB");
   }

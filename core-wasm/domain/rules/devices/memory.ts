@@ -4,7 +4,10 @@ import { NONE } from "../../../xml/dom";
 import { S } from "../../../xml/names.gen";
 import { ctx, loadText, setAttr, textLen, textOff } from "../../context";
 import { kib, scaleToKiB } from "../memory";
-import { parsedU64, parseU64 } from "../../values";
+import { ParsedU64, parseU64 } from "../../values";
+
+/** Where this module's calls to the number parsers leave their value. */
+const parsed = new ParsedU64();
 
 /** Sum of <memory> device sizes in KiB (hotplugged DIMMs count towards the total). */
 export function hotplugMemoryKiB(devices: i32): u64 {
@@ -16,7 +19,7 @@ export function hotplugMemoryKiB(devices: i32): u64 {
     const size = d.child(target, S.size);
     if (size == NONE) continue;
     loadText(size);
-    if (textLen > 0 && parseU64(d.buf, textOff, textLen) && scaleToKiB(size, parsedU64, S.unit)) {
+    if (textLen > 0 && parseU64(d.buf, textOff, textLen, parsed) && scaleToKiB(size, parsed.value, S.unit)) {
       total += kib;
       d.setTextU64(size, kib);
       setAttr(size, S.unit, "KiB");
