@@ -151,62 +151,69 @@ export function putText(b: ByteBuf, n: i32): void {
 }
 
 // ---- typed attribute readers ------------------------------------------------------------------
-// Each returns false (with the error set) when the attribute is present but invalid; `found`
-// tells whether it was present and `value` holds the result.
+// Each returns false (with the error set) when the attribute is present but invalid, or absent
+// though required; otherwise `into` says whether it was present and holds its value.
 
-export let found: bool = false;
-export let value: i64 = 0;
+/**
+ * What a typed attribute reader found. Each calling module owns its own at module level (no
+ * allocation per read), so the value read after a call is the one that call produced.
+ */
+export class AttrNumber {
+  present: bool = false;
+  /** The number, or the index into the choices for readEnum (-1 when absent). */
+  value: i64 = 0;
+}
 
 const unsignedAttr = new ParsedU64();
 const signedAttr = new ParsedI64();
 
 /** Unsigned decimal attribute (virXMLPropUInt/ULongLong). */
-export function readUnsigned(n: i32, sym: i32, required: bool = false, nonZero: bool = false): bool {
+export function readUnsigned(n: i32, sym: i32, into: AttrNumber, required: bool = false, nonZero: bool = false): bool {
   const a = attrOf(n, sym);
-  found = a != NONE;
-  if (!found) return required ? missingAttr(n, sym) : true;
+  into.present = a != NONE;
+  if (!into.present) return required ? missingAttr(n, sym) : true;
   if (!parseU64(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a), unsignedAttr) || unsignedAttr.value > 0x7fffffffffffffff) {
     return invalidAttr(n, sym, "Expected non-negative integer value");
   }
-  value = <i64>unsignedAttr.value;
-  if (nonZero && value == 0) return zeroAttr(n, sym);
+  into.value = <i64>unsignedAttr.value;
+  if (nonZero && into.value == 0) return zeroAttr(n, sym);
   return true;
 }
 
 /** Unsigned attribute read with C base-0 rules (0x hex), as libvirt reads addresses. */
-export function readUnsignedAuto(n: i32, sym: i32): bool {
+export function readUnsignedAuto(n: i32, sym: i32, into: AttrNumber): bool {
   const a = attrOf(n, sym);
-  found = a != NONE;
-  if (!found) return true;
+  into.present = a != NONE;
+  if (!into.present) return true;
   if (!parseU64Auto(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a), unsignedAttr) || unsignedAttr.value > 0xffffffff) {
     return invalidAttr(n, sym, "Expected non-negative integer value");
   }
-  value = <i64>unsignedAttr.value;
+  into.value = <i64>unsignedAttr.value;
   return true;
 }
 
 /** Signed decimal attribute (virXMLPropInt / LongLong). */
-export function readSigned(n: i32, sym: i32, required: bool = false): bool {
+export function readSigned(n: i32, sym: i32, into: AttrNumber, required: bool = false): bool {
   const a = attrOf(n, sym);
-  found = a != NONE;
-  if (!found) return required ? missingAttr(n, sym) : true;
+  into.present = a != NONE;
+  if (!into.present) return required ? missingAttr(n, sym) : true;
   if (!parseI64(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a), signedAttr)) return invalidAttr(n, sym, "Expected integer value");
-  value = signedAttr.value;
+  into.value = signedAttr.value;
   return true;
 }
 
 /**
- * Enumerated attribute: `choices` is a space-separated list; value is the index, or -1 when absent.
- * Like virXMLPropEnum, an unknown value (or a forbidden first value with nonZero) is an error.
+ * Enumerated attribute: `choices` is a space-separated list; the value is the index, or -1 when
+ * absent. Like virXMLPropEnum, an unknown value (or a forbidden first value with nonZero) is an error.
  */
-export function readEnum(n: i32, sym: i32, choices: string, required: bool = false, nonZero: bool = false): bool {
+export function readEnum(n: i32, sym: i32, choices: string, into: AttrNumber, required: bool = false, nonZero: bool = false): bool {
   const a = attrOf(n, sym);
-  found = a != NONE;
-  value = -1;
-  if (!found) return required ? missingAttr(n, sym) : true;
+  into.present = a != NONE;
+  into.value = -1;
+  if (!into.present) return required ? missingAttr(n, sym) : true;
   const idx = enumIndex(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a), choices);
   if (idx < 0 || (nonZero && idx == 0)) return invalidAttr(n, sym);
-  value = idx;
+  into.value = idx;
   return true;
 }
 
