@@ -60,27 +60,31 @@ export function textIs(n: i32, s: string): bool {
   return ctx.d.textIs(n, s);
 }
 
+/**
+ * Where an element's text lies in the document buffer: offset in the high 32 bits, length in the
+ * low ones. A plain number the caller keeps, so taking it allocates nothing and no later call
+ * can change it.
+ */
+export type TextSpan = u64;
 
-
-
-/** Offset/length of an element's text (empty when it has none): textOff/textLen. */
-export let textOff: i32 = 0;
-export let textLen: i32 = 0;
-export function loadText(n: i32): void {
+/** The span of element n's text (offset and length 0 when it has none). */
+export function textSpan(n: i32): TextSpan {
   const t = ctx.d.textNode(n);
-  if (t == NONE) {
-    textOff = 0;
-    textLen = 0;
-  } else {
-    textOff = ctx.d.valOffOf(t);
-    textLen = ctx.d.valLenOf(t);
-  }
+  if (t == NONE) return 0;
+  return (<u64>ctx.d.valOffOf(t) << 32) | <u64><u32>ctx.d.valLenOf(t);
+}
+
+@inline export function spanOff(span: TextSpan): i32 {
+  return <i32>(span >>> 32);
+}
+
+@inline export function spanLen(span: TextSpan): i32 {
+  return <i32>span;
 }
 
 /** True if the element has non-empty text (libvirt treats an empty string as absent). */
 export function hasText(n: i32): bool {
-  loadText(n);
-  return textLen > 0;
+  return spanLen(textSpan(n)) > 0;
 }
 
 // ---- errors with libvirt's generic wording ------------------------------------------------------
@@ -146,8 +150,8 @@ export function putAttr(b: ByteBuf, n: i32, sym: i32): void {
 }
 
 export function putText(b: ByteBuf, n: i32): void {
-  loadText(n);
-  b.slice(ctx.d.buf, textOff, textLen);
+  const text = textSpan(n);
+  b.slice(ctx.d.buf, spanOff(text), spanLen(text));
 }
 
 // ---- typed attribute readers ------------------------------------------------------------------
@@ -224,8 +228,8 @@ export function enumIndex(b: ByteBuf, off: i32, len: i32, choices: string): i32 
 
 /** Text of element n as an index into choices, or -1 (no error reporting). */
 export function textEnum(n: i32, choices: string): i32 {
-  loadText(n);
-  return enumIndex(ctx.d.buf, textOff, textLen, choices);
+  const text = textSpan(n);
+  return enumIndex(ctx.d.buf, spanOff(text), spanLen(text), choices);
 }
 
 export function attrEnum(n: i32, sym: i32, choices: string): i32 {

@@ -6,8 +6,8 @@ import { S } from "../../xml/names.gen";
 import { appendSymbol } from "../../xml/symbols";
 import { Bitmap } from "../bitmap";
 import {
-  attrEnum, AttrNumber, attrOf, ctx, err, invalidAttr, loadText, missingAttr, putAttr, readEnum, readSigned,
-  readUnsigned, setAttr, setAttrNumber, textLen, textOff,
+  attrEnum, AttrNumber, attrOf, ctx, err, invalidAttr, missingAttr, putAttr, readEnum, readSigned, readUnsigned,
+  setAttr, setAttrNumber, spanLen, spanOff, textSpan,
 } from "../context";
 import { ParsedI64, ParsedU64, parseI64, parseU64 } from "../values";
 import { kib, scaleToKiB } from "./memory";
@@ -69,10 +69,10 @@ export function checkVcpus(): bool {
     vcpu = d.addElement(ctx.root, S.vcpu);
     d.setText(vcpu, "1");
   }
-  loadText(vcpu);
+  const vcpuText = textSpan(vcpu);
   let max: u64 = 1;
-  if (textLen > 0) {
-    if (!parseU64(d.buf, textOff, textLen, parsed) || parsed.value > 0xffffffff) {
+  if (spanLen(vcpuText) > 0) {
+    if (!parseU64(d.buf, spanOff(vcpuText), spanLen(vcpuText), parsed) || parsed.value > 0xffffffff) {
       err(Code.XML_ERROR).str("maximum vcpus count must be an integer");
       return false;
     }
@@ -168,12 +168,12 @@ export function checkIothreads(): bool {
   iothreadCount = 0;
   const count = d.child(ctx.root, S.iothreads);
   if (count != NONE) {
-    loadText(count);
-    if (textLen > 0) {
-      if (!parseU64(d.buf, textOff, textLen, parsed) || parsed.value > <u64>MAX_VCPUS) {
+    const countText = textSpan(count);
+    if (spanLen(countText) > 0) {
+      if (!parseU64(d.buf, spanOff(countText), spanLen(countText), parsed) || parsed.value > <u64>MAX_VCPUS) {
         const b = err(Code.XML_ERROR);
         b.str("invalid iothreads count '");
-        b.slice(d.buf, textOff, textLen);
+        b.slice(d.buf, spanOff(countText), spanLen(countText));
         b.str("'");
         return false;
       }
@@ -221,10 +221,10 @@ function tuneNumber(tune: i32, sym: i32, label: string, signed: bool, lo: i64, h
   const d = ctx.d;
   const el = d.child(tune, sym);
   if (el == NONE) return true;
-  loadText(el);
+  const text = textSpan(el);
   const ok = signed
-    ? parseI64(d.buf, textOff, textLen, parsedSigned)
-    : parseU64(d.buf, textOff, textLen, parsed) && parsed.value <= 0x7fffffffffffffff;
+    ? parseI64(d.buf, spanOff(text), spanLen(text), parsedSigned)
+    : parseU64(d.buf, spanOff(text), spanLen(text), parsed) && parsed.value <= 0x7fffffffffffffff;
   if (!ok) {
     const b = err(Code.XML_ERROR);
     b.str("can't parse cputune ");

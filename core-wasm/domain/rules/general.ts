@@ -6,8 +6,8 @@ import { NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { appendSymbol, symbolBytes, symbolLength, symbolOffset } from "../../xml/symbols";
 import {
-  AttrNumber, attrOf, ctx, enumIndex, err, hasText, invalidAttr, loadText, putAttr, putText, readEnum, readSigned,
-  readUnsigned, setAttr, textEnum, textLen, textOff,
+  AttrNumber, attrOf, ctx, enumIndex, err, hasText, invalidAttr, putAttr, putText, readEnum, readSigned, readUnsigned,
+  setAttr, spanLen, spanOff, textEnum, textSpan,
 } from "../context";
 import { formatUUID, generateUUID, parseUUID } from "../values";
 
@@ -64,9 +64,9 @@ export function checkIdentity(): bool {
     err(Code.NO_NAME).str("missing name information");
     return false;
   }
-  loadText(name);
-  for (let i = 0; i < textLen; i++) {
-    if (d.buf.at(textOff + i) == 47) {
+  const nameText = textSpan(name);
+  for (let i = 0; i < spanLen(nameText); i++) {
+    if (d.buf.at(spanOff(nameText) + i) == 47) {
       const b = err(Code.XML_ERROR);
       b.str("name ");
       putText(b, name);
@@ -80,8 +80,8 @@ export function checkIdentity(): bool {
     if (!uuidFromSysinfo()) generateUUID();
     setUUIDText(uuid == NONE ? d.addElement(root, S.uuid) : uuid);
   } else {
-    loadText(uuid);
-    if (!parseUUID(d.buf, textOff, textLen)) {
+    const uuidText = textSpan(uuid);
+    if (!parseUUID(d.buf, spanOff(uuidText), spanLen(uuidText))) {
       err(Code.INTERNAL_ERROR).str("malformed uuid element");
       return false;
     }
@@ -92,8 +92,8 @@ export function checkIdentity(): bool {
   if (genid != NONE) {
     if (!hasText(genid)) generateUUID();
     else {
-      loadText(genid);
-      if (!parseUUID(d.buf, textOff, textLen)) {
+      const genidText = textSpan(genid);
+      if (!parseUUID(d.buf, spanOff(genidText), spanLen(genidText))) {
         err(Code.XML_ERROR).str("malformed genid element");
         return false;
       }
@@ -103,9 +103,9 @@ export function checkIdentity(): bool {
 
   const title = d.child(root, S.title);
   if (title != NONE) {
-    loadText(title);
-    for (let i = 0; i < textLen; i++) {
-      if (d.buf.at(textOff + i) == 10) {
+    const titleText = textSpan(title);
+    for (let i = 0; i < spanLen(titleText); i++) {
+      if (d.buf.at(spanOff(titleText) + i) == 10) {
         err(Code.XML_ERROR).str("Domain title can't contain newlines");
         return false;
       }
@@ -123,8 +123,8 @@ function uuidFromSysinfo(): bool {
   if (system == NONE) return false;
   for (let e = d.child(system, S.entry); e != NONE; e = d.nextNamed(e)) {
     if (d.attrIs(e, S.name, "uuid")) {
-      loadText(e);
-      return parseUUID(d.buf, textOff, textLen);
+      const uuidText = textSpan(e);
+      return parseUUID(d.buf, spanOff(uuidText), spanLen(uuidText));
     }
   }
   return false;

@@ -2,7 +2,7 @@
 // domain's memory.
 import { NONE } from "../../../xml/dom";
 import { S } from "../../../xml/names.gen";
-import { ctx, loadText, setAttr, textLen, textOff } from "../../context";
+import { ctx, setAttr, spanLen, spanOff, textSpan } from "../../context";
 import { kib, scaleToKiB } from "../memory";
 import { ParsedU64, parseU64 } from "../../values";
 
@@ -18,8 +18,8 @@ export function hotplugMemoryKiB(devices: i32): u64 {
     if (target == NONE) continue;
     const size = d.child(target, S.size);
     if (size == NONE) continue;
-    loadText(size);
-    if (textLen > 0 && parseU64(d.buf, textOff, textLen, parsed) && scaleToKiB(size, parsed.value, S.unit)) {
+    const sizeText = textSpan(size);
+    if (spanLen(sizeText) > 0 && parseU64(d.buf, spanOff(sizeText), spanLen(sizeText), parsed) && scaleToKiB(size, parsed.value, S.unit)) {
       total += kib;
       d.setTextU64(size, kib);
       setAttr(size, S.unit, "KiB");

@@ -2,7 +2,7 @@
 import { Code } from "../../../errors";
 import { NONE } from "../../../xml/dom";
 import { S } from "../../../xml/names.gen";
-import { AttrNumber, attrOf, ctx, err, loadText, readEnum, textLen } from "../../context";
+import { AttrNumber, attrOf, ctx, err, hasText, readEnum } from "../../context";
 import { checkChardevSource, Owner } from "../chardev";
 import { checkOptionalAddress } from "./address";
 
@@ -20,8 +20,7 @@ export function checkRng(n: i32): bool {
   const backend = d.child(n, S.backend);
   if (!readEnum(backend, S.model, "random egd builtin", attr, true)) return false;
   if (attr.value == 0) {
-    loadText(backend);
-    if (textLen == 0) d.setText(backend, "/dev/random");
+    if (!hasText(backend)) d.setText(backend, "/dev/random");
   } else if (attr.value == 1) {
     if (attrOf(backend, S.type) == NONE) {
       err(Code.XML_ERROR).str("missing EGD backend type");
