@@ -5,7 +5,7 @@ import { choiceIndex } from "../util/enums";
 import { beginError, Code, From } from "../errors";
 import { Doc, NONE } from "../xml/dom";
 import { appendSymbol, internString } from "../xml/symbols";
-import { parsedI64, parsedU64, parseI64, parseU64, parseU64Auto } from "./values";
+import { ParsedI64, ParsedU64, parseI64, parseU64, parseU64Auto } from "./values";
 
 /** Parse and format flags (virDomainDefParseFlags / virDomainXMLFlags as virtkit uses them). */
 export const enum Flag {
@@ -60,27 +60,31 @@ export function textIs(n: i32, s: string): bool {
   return ctx.d.textIs(n, s);
 }
 
+/**
+ * Where an element's text lies in the document buffer: offset in the high 32 bits, length in the
+ * low ones. A plain number the caller keeps, so taking it allocates nothing and no later call
+ * can change it.
+ */
+export type TextSpan = u64;
 
-
-
-/** Offset/length of an element's text (empty when it has none): textOff/textLen. */
-export let textOff: i32 = 0;
-export let textLen: i32 = 0;
-export function loadText(n: i32): void {
+/** The span of element n's text (offset and length 0 when it has none). */
+export function textSpan(n: i32): TextSpan {
   const t = ctx.d.textNode(n);
-  if (t == NONE) {
-    textOff = 0;
-    textLen = 0;
-  } else {
-    textOff = ctx.d.valOffOf(t);
-    textLen = ctx.d.valLenOf(t);
-  }
+  if (t == NONE) return 0;
+  return (<u64>ctx.d.valOffOf(t) << 32) | <u64><u32>ctx.d.valLenOf(t);
+}
+
+@inline export function spanOff(span: TextSpan): i32 {
+  return <i32>(span >>> 32);
+}
+
+@inline export function spanLen(span: TextSpan): i32 {
+  return <i32>span;
 }
 
 /** True if the element has non-empty text (libvirt treats an empty string as absent). */
 export function hasText(n: i32): bool {
-  loadText(n);
-  return textLen > 0;
+  return spanLen(textSpan(n)) > 0;
 }
 
 // ---- errors with libvirt's generic wording ------------------------------------------------------
@@ -146,64 +150,74 @@ export function putAttr(b: ByteBuf, n: i32, sym: i32): void {
 }
 
 export function putText(b: ByteBuf, n: i32): void {
-  loadText(n);
-  b.slice(ctx.d.buf, textOff, textLen);
+  const text = textSpan(n);
+  b.slice(ctx.d.buf, spanOff(text), spanLen(text));
 }
 
 // ---- typed attribute readers ------------------------------------------------------------------
-// Each returns false (with the error set) when the attribute is present but invalid; `found`
-// tells whether it was present and `value` holds the result.
+// Each returns false (with the error set) when the attribute is present but invalid, or absent
+// though required; otherwise `into` says whether it was present and holds its value.
 
-export let found: bool = false;
-export let value: i64 = 0;
+/**
+ * What a typed attribute reader found. Each calling module owns its own at module level (no
+ * allocation per read), so the value read after a call is the one that call produced.
+ */
+export class AttrNumber {
+  present: bool = false;
+  /** The number, or the index into the choices for readEnum (-1 when absent). */
+  value: i64 = 0;
+}
+
+const unsignedAttr = new ParsedU64();
+const signedAttr = new ParsedI64();
 
 /** Unsigned decimal attribute (virXMLPropUInt/ULongLong). */
-export function readUnsigned(n: i32, sym: i32, required: bool = false, nonZero: bool = false): bool {
+export function readUnsigned(n: i32, sym: i32, into: AttrNumber, required: bool = false, nonZero: bool = false): bool {
   const a = attrOf(n, sym);
-  found = a != NONE;
-  if (!found) return required ? missingAttr(n, sym) : true;
-  if (!parseU64(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a)) || parsedU64 > 0x7fffffffffffffff) {
+  into.present = a != NONE;
+  if (!into.present) return required ? missingAttr(n, sym) : true;
+  if (!parseU64(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a), unsignedAttr) || unsignedAttr.value > 0x7fffffffffffffff) {
     return invalidAttr(n, sym, "Expected non-negative integer value");
   }
-  value = <i64>parsedU64;
-  if (nonZero && value == 0) return zeroAttr(n, sym);
+  into.value = <i64>unsignedAttr.value;
+  if (nonZero && into.value == 0) return zeroAttr(n, sym);
   return true;
 }
 
 /** Unsigned attribute read with C base-0 rules (0x hex), as libvirt reads addresses. */
-export function readUnsignedAuto(n: i32, sym: i32): bool {
+export function readUnsignedAuto(n: i32, sym: i32, into: AttrNumber): bool {
   const a = attrOf(n, sym);
-  found = a != NONE;
-  if (!found) return true;
-  if (!parseU64Auto(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a)) || parsedU64 > 0xffffffff) {
+  into.present = a != NONE;
+  if (!into.present) return true;
+  if (!parseU64Auto(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a), unsignedAttr) || unsignedAttr.value > 0xffffffff) {
     return invalidAttr(n, sym, "Expected non-negative integer value");
   }
-  value = <i64>parsedU64;
+  into.value = <i64>unsignedAttr.value;
   return true;
 }
 
 /** Signed decimal attribute (virXMLPropInt / LongLong). */
-export function readSigned(n: i32, sym: i32, required: bool = false): bool {
+export function readSigned(n: i32, sym: i32, into: AttrNumber, required: bool = false): bool {
   const a = attrOf(n, sym);
-  found = a != NONE;
-  if (!found) return required ? missingAttr(n, sym) : true;
-  if (!parseI64(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a))) return invalidAttr(n, sym, "Expected integer value");
-  value = parsedI64;
+  into.present = a != NONE;
+  if (!into.present) return required ? missingAttr(n, sym) : true;
+  if (!parseI64(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a), signedAttr)) return invalidAttr(n, sym, "Expected integer value");
+  into.value = signedAttr.value;
   return true;
 }
 
 /**
- * Enumerated attribute: `choices` is a space-separated list; value is the index, or -1 when absent.
- * Like virXMLPropEnum, an unknown value (or a forbidden first value with nonZero) is an error.
+ * Enumerated attribute: `choices` is a space-separated list; the value is the index, or -1 when
+ * absent. Like virXMLPropEnum, an unknown value (or a forbidden first value with nonZero) is an error.
  */
-export function readEnum(n: i32, sym: i32, choices: string, required: bool = false, nonZero: bool = false): bool {
+export function readEnum(n: i32, sym: i32, choices: string, into: AttrNumber, required: bool = false, nonZero: bool = false): bool {
   const a = attrOf(n, sym);
-  found = a != NONE;
-  value = -1;
-  if (!found) return required ? missingAttr(n, sym) : true;
+  into.present = a != NONE;
+  into.value = -1;
+  if (!into.present) return required ? missingAttr(n, sym) : true;
   const idx = enumIndex(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a), choices);
   if (idx < 0 || (nonZero && idx == 0)) return invalidAttr(n, sym);
-  value = idx;
+  into.value = idx;
   return true;
 }
 
@@ -214,8 +228,8 @@ export function enumIndex(b: ByteBuf, off: i32, len: i32, choices: string): i32 
 
 /** Text of element n as an index into choices, or -1 (no error reporting). */
 export function textEnum(n: i32, choices: string): i32 {
-  loadText(n);
-  return enumIndex(ctx.d.buf, textOff, textLen, choices);
+  const text = textSpan(n);
+  return enumIndex(ctx.d.buf, spanOff(text), spanLen(text), choices);
 }
 
 export function attrEnum(n: i32, sym: i32, choices: string): i32 {

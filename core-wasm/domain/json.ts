@@ -8,9 +8,12 @@ import { S } from "../xml/names.gen";
 import { symbolPtr, symbolLen } from "../xml/symbols";
 import { writeLibxml } from "../xml/writer";
 import { sym } from "./context";
-import { parsedU64, parseU64 } from "./values";
+import { ParsedU64, parseU64 } from "./values";
 
 let arrayNames: Set<i32> | null = null;
+
+/** Where this module's calls to the number parsers leave their value. */
+const parsed = new ParsedU64();
 
 /** Elements that may repeat, always given as arrays (every device kind is one too). */
 function isArrayName(name: i32): bool {
@@ -109,7 +112,7 @@ function members(out: ByteBuf, d: Doc, n: i32, first: bool, devicesLike: bool): 
 
 function numberText(out: ByteBuf, d: Doc, n: i32): void {
   const t = textOf(d, n);
-  if (t != NONE && parseU64(d.buf, d.valOffOf(t), d.valLenOf(t))) out.u64(parsedU64);
+  if (t != NONE && parseU64(d.buf, d.valOffOf(t), d.valLenOf(t), parsed)) out.u64(parsed.value);
   else out.str("null");
 }
 
@@ -123,7 +126,7 @@ export function writeDomainJSON(out: ByteBuf, d: Doc): void {
   for (let a = d.attrFirstOf(root); a != NONE; a = d.aNextOf(a)) {
     if (a != d.attrFirstOf(root)) out.byte(44);
     key(out, d.aNameOf(a));
-    if (d.aNameOf(a) == S.id && parseU64(d.buf, d.aOffOf(a), d.aLenOf(a))) out.u64(parsedU64);
+    if (d.aNameOf(a) == S.id && parseU64(d.buf, d.aOffOf(a), d.aLenOf(a), parsed)) out.u64(parsed.value);
     else str(out, d.buf, d.aOffOf(a), d.aLenOf(a));
   }
   for (let c = d.firstElement(root); c != NONE; c = d.nextElement(c)) {
@@ -138,9 +141,9 @@ export function writeDomainJSON(out: ByteBuf, d: Doc): void {
       out.str("{\"memory\":");
       numberText(out, d, c);
       const slots = d.attr(c, S.slots);
-      if (slots != NONE && parseU64(d.buf, d.aOffOf(slots), d.aLenOf(slots))) {
+      if (slots != NONE && parseU64(d.buf, d.aOffOf(slots), d.aLenOf(slots), parsed)) {
         out.str(",\"slots\":");
-        out.u64(parsedU64);
+        out.u64(parsed.value);
       }
       out.byte(125);
     } else if (name == S.vcpu) {
@@ -148,7 +151,7 @@ export function writeDomainJSON(out: ByteBuf, d: Doc): void {
       numberText(out, d, c);
       out.str(",\"current\":");
       const cur = d.attr(c, S.current);
-      if (cur != NONE && parseU64(d.buf, d.aOffOf(cur), d.aLenOf(cur))) out.u64(parsedU64);
+      if (cur != NONE && parseU64(d.buf, d.aOffOf(cur), d.aLenOf(cur), parsed)) out.u64(parsed.value);
       else numberText(out, d, c);
       for (let a = d.attrFirstOf(c); a != NONE; a = d.aNextOf(a)) {
         if (d.aNameOf(a) == S.current) continue;

@@ -2,9 +2,22 @@
 import { ByteBuf } from "../util/bytes";
 import { random_fill } from "../host";
 
-/** Result slot for the parsers below (AssemblyScript has no tuples). */
-export let parsedU64: u64 = 0;
-export let parsedI64: i64 = 0;
+/**
+ * Where a number parser below leaves its value. The parsers return false on malformed text and
+ * then leave it untouched. Each calling module owns its own (AssemblyScript has no tuples, and a
+ * module-level object costs no allocation per call), so the value read after a call is the one
+ * that call produced.
+ */
+export class ParsedU64 {
+  value: u64 = 0;
+}
+
+export class ParsedI64 {
+  value: i64 = 0;
+}
+
+/** parseI64's magnitude before the sign is applied. */
+const magnitude = new ParsedU64();
 
 @inline function isDigit(c: i32): bool {
   return c >= 48 && c <= 57;
@@ -12,9 +25,9 @@ export let parsedI64: i64 = 0;
 
 /**
  * Parses an unsigned decimal integer as libvirt's virStrToLong_ullp does: optional leading
- * whitespace and '+', no sign '-', nothing after the digits. Sets parsedU64.
+ * whitespace and '+', no sign '-', nothing after the digits.
  */
-export function parseU64(b: ByteBuf, off: i32, len: i32): bool {
+export function parseU64(b: ByteBuf, off: i32, len: i32, into: ParsedU64): bool {
   let i = 0;
   while (i < len && isSpaceByte(b.at(off + i))) i++;
   if (i < len && b.at(off + i) == 43) i++;
@@ -28,12 +41,12 @@ export function parseU64(b: ByteBuf, off: i32, len: i32): bool {
     i++;
   }
   if (i == start || i != len) return false;
-  parsedU64 = v;
+  into.value = v;
   return true;
 }
 
-/** Parses a signed decimal integer (virStrToLong_ll). Sets parsedI64. */
-export function parseI64(b: ByteBuf, off: i32, len: i32): bool {
+/** Parses a signed decimal integer (virStrToLong_ll). */
+export function parseI64(b: ByteBuf, off: i32, len: i32, into: ParsedI64): bool {
   let i = 0;
   while (i < len && isSpaceByte(b.at(off + i))) i++;
   let neg = false;
@@ -41,15 +54,15 @@ export function parseI64(b: ByteBuf, off: i32, len: i32): bool {
     neg = b.at(off + i) == 45;
     i++;
   }
-  if (!parseU64(b, off + i, len - i)) return false;
+  if (!parseU64(b, off + i, len - i, magnitude)) return false;
   const limit: u64 = neg ? <u64>0x8000000000000000 : <u64>0x7fffffffffffffff;
-  if (parsedU64 > limit) return false;
-  parsedI64 = neg ? -(<i64>parsedU64) : <i64>parsedU64;
+  if (magnitude.value > limit) return false;
+  into.value = neg ? -(<i64>magnitude.value) : <i64>magnitude.value;
   return true;
 }
 
 /** Parses an unsigned integer in base 10, or base 16 with a 0x prefix (virStrToLong_uip with base 0). */
-export function parseU64Auto(b: ByteBuf, off: i32, len: i32): bool {
+export function parseU64Auto(b: ByteBuf, off: i32, len: i32, into: ParsedU64): bool {
   let i = 0;
   while (i < len && isSpaceByte(b.at(off + i))) i++;
   if (i + 2 <= len && b.at(off + i) == 48 && (b.at(off + i + 1) | 32) == 120) {
@@ -67,10 +80,10 @@ export function parseU64Auto(b: ByteBuf, off: i32, len: i32): bool {
       i++;
     }
     if (i == start || i != len) return false;
-    parsedU64 = v;
+    into.value = v;
     return true;
   }
-  return parseU64(b, off, len);
+  return parseU64(b, off, len, into);
 }
 
 @inline export function isSpaceByte(c: i32): bool {

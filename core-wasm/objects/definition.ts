@@ -7,9 +7,12 @@ import { Doc, NONE } from "../xml/dom";
 import { S } from "../xml/names.gen";
 import { writeDomain } from "../domain/canonical";
 import { stripSecrets } from "../domain/secrets";
-import { parsedU64, parseU64, parseUUID, uuidBytes } from "../domain/values";
+import { ParsedU64, parseU64, parseUUID, uuidBytes } from "../domain/values";
 
 const scratch = new ByteBuf(16384);
+
+/** Where this module's calls to the number parsers leave their value. */
+const parsed = new ParsedU64();
 
 function bytesOf(b: ByteBuf): ArrayBuffer {
   const out = new ArrayBuffer(b.length);
@@ -25,8 +28,8 @@ function textOf(d: Doc, n: i32): string {
 
 function numberOf(d: Doc, n: i32): u64 {
   const t = n == NONE ? NONE : d.textNode(n);
-  if (t == NONE || !parseU64(d.buf, d.valOffOf(t), d.valLenOf(t))) return 0;
-  return parsedU64;
+  if (t == NONE || !parseU64(d.buf, d.valOffOf(t), d.valLenOf(t), parsed)) return 0;
+  return parsed.value;
 }
 
 export class Definition {
@@ -69,7 +72,7 @@ export class Definition {
     const vcpu = d.child(root, S.vcpu);
     def.maxVcpus = <i32>numberOf(d, vcpu);
     const current = d.attr(vcpu, S.current);
-    def.vcpus = current != NONE && parseU64(d.buf, d.aOffOf(current), d.aLenOf(current)) ? <i32>parsedU64 : def.maxVcpus;
+    def.vcpus = current != NONE && parseU64(d.buf, d.aOffOf(current), d.aLenOf(current), parsed) ? <i32>parsed.value : def.maxVcpus;
     scratch.clear();
     writeDomain(scratch, d);
     def.xml = bytesOf(scratch);

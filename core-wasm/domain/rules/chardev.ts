@@ -4,7 +4,10 @@
 import { Code } from "../../errors";
 import { NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
-import { attrOf, attrEnum, ctx, err, found, putAttr, readEnum, readUnsigned, setAttr, setAttrNumber, value } from "../context";
+import { attrEnum, AttrNumber, attrOf, ctx, err, putAttr, readEnum, readUnsigned, setAttr, setAttrNumber } from "../context";
+
+/** Where this module's attribute reads leave what they found. */
+const attr = new AttrNumber();
 
 const HOST_TYPES = "null vc pty dev file pipe stdio udp tcp unix spicevmc spiceport nmdm qemu-vdagent dbus";
 const T_PTY = 2;
@@ -58,8 +61,8 @@ export function checkChardevSource(n: i32, owner: Owner, channelMayOmitPath: boo
 
   if (type == T_TCP || type == T_UNIX || type == T_UDP) {
     for (let s = d.child(n, S.source); s != NONE; s = d.nextNamed(s)) {
-      if (!readEnum(s, S.mode, "connect bind")) return false;
-      if (!found) setAttr(s, S.mode, "connect");
+      if (!readEnum(s, S.mode, "connect bind", attr)) return false;
+      if (!attr.present) setAttr(s, S.mode, "connect");
     }
   }
   if (type == T_TCP) {
@@ -68,7 +71,7 @@ export function checkChardevSource(n: i32, owner: Owner, channelMayOmitPath: boo
     if (!checkReconnectMode(src)) return false;
     const proto = d.child(n, S.protocol);
     if (proto == NONE) setAttr(d.addElement(n, S.protocol), S.type, "raw");
-    else if (!readEnum(proto, S.type, "raw telnet telnets tls")) {
+    else if (!readEnum(proto, S.type, "raw telnet telnets tls", attr)) {
       const b = err(Code.CONFIG_UNSUPPORTED);
       b.str("Unknown protocol '");
       putAttr(b, proto, S.type);
@@ -89,7 +92,7 @@ export function checkChardevSource(n: i32, owner: Owner, channelMayOmitPath: boo
   }
   if (type == 3 || type == T_FILE || type == 5) {
     if (src == NONE || attrOf(src, S.path) == NONE) return missing("Missing source path attribute for char device");
-    if (type == T_FILE && !readEnum(src, S.append, "on off")) return false;
+    if (type == T_FILE && !readEnum(src, S.append, "on off", attr)) return false;
   }
   if (type == T_PTY && src != NONE && ctx.inactive) d.remove(src); // a pty's path exists only while running
   if (type == T_NMDM && (src == NONE || attrOf(src, S.master) == NONE || attrOf(src, S.slave) == NONE)) {
@@ -110,9 +113,9 @@ function missing(message: string): bool {
 function checkReconnect(src: i32): bool {
   const r = ctx.d.child(src, S.reconnect);
   if (r == NONE) return true;
-  if (!readEnum(r, S.enabled, "yes no")) return false;
-  if (found && value == 0) {
-    if (!readUnsigned(r, S.timeout, true)) return false;
+  if (!readEnum(r, S.enabled, "yes no", attr)) return false;
+  if (attr.present && attr.value == 0) {
+    if (!readUnsigned(r, S.timeout, attr, true)) return false;
   } else ctx.d.removeAttr(r, S.timeout);
   return true;
 }
@@ -172,10 +175,10 @@ export function checkChardevs(devices: i32, hvm: bool): bool {
           err(Code.XML_ERROR).str("guestfwd channel does not define a target address");
           return false;
         }
-        if (!readUnsigned(target, S.port, true)) return false;
+        if (!readUnsigned(target, S.port, attr, true)) return false;
       }
       if (t == 2 && ctx.inactive) d.removeAttr(target, S.state);
-      else if (t == 2 && !readEnum(target, S.state, "default connected disconnected", false, true)) return false;
+      else if (t == 2 && !readEnum(target, S.state, "default connected disconnected", attr, false, true)) return false;
     } else if (target != NONE && attrOf(target, S.type) != NONE) {
       const t = attrEnum(target, S.type, name == S.serial ? SERIAL_TARGETS : name == S.console ? CONSOLE_TARGETS : "");
       if (t < 0) return unknownTarget(target);
@@ -191,7 +194,7 @@ export function checkChardevs(devices: i32, hvm: bool): bool {
         return false;
       }
     }
-    if (target != NONE && name != S.channel && attrOf(target, S.port) != NONE && !readUnsigned(target, S.port)) {
+    if (target != NONE && name != S.channel && attrOf(target, S.port) != NONE && !readUnsigned(target, S.port, attr)) {
       const b = err(Code.XML_ERROR);
       b.str("Invalid port number: ");
       putAttr(b, target, S.port);
@@ -234,7 +237,7 @@ function numberPorts(devices: i32, name: i32): void {
   let highest: i64 = -1;
   for (let c = d.child(devices, name); c != NONE; c = d.nextNamed(c)) {
     const t = d.child(c, S.target);
-    if (t != NONE && readUnsigned(t, S.port) && found && value > highest) highest = value;
+    if (t != NONE && readUnsigned(t, S.port, attr) && attr.present && attr.value > highest) highest = attr.value;
   }
   for (let c = d.child(devices, name); c != NONE; c = d.nextNamed(c)) {
     let t = d.child(c, S.target);

@@ -6,17 +6,23 @@ import { S } from "../../xml/names.gen";
 import { appendSymbol } from "../../xml/symbols";
 import { Bitmap } from "../bitmap";
 import {
-  attrEnum, attrOf, ctx, err, found, invalidAttr, loadText, missingAttr, putAttr, readEnum, readSigned,
-  readUnsigned, setAttr, setAttrNumber, textLen, textOff, value,
+  attrEnum, AttrNumber, attrOf, ctx, err, invalidAttr, missingAttr, putAttr, readEnum, readSigned, readUnsigned,
+  setAttr, setAttrNumber, spanLen, spanOff, textSpan,
 } from "../context";
-import { parsedI64, parsedU64, parseI64, parseU64 } from "../values";
+import { ParsedI64, ParsedU64, parseI64, parseU64 } from "../values";
 import { kib, scaleToKiB } from "./memory";
+
+/** Where this module's attribute reads leave what they found. */
+const attr = new AttrNumber();
 
 /** Most vCPUs (and iothreads) a definition may declare: the size of libvirt's CPU masks. */
 export const MAX_VCPUS: i32 = 4096;
 
 const set = new Bitmap();
 const seen = new Bitmap();
+/** Where this module's calls to the number parsers leave their value. */
+const parsed = new ParsedU64();
+const parsedSigned = new ParsedI64();
 
 /** Parses attribute sym of n as a CPU/node set into `set`; reports libvirt's bitmap error. */
 export function readBitmap(n: i32, sym: i32): bool {
@@ -63,14 +69,14 @@ export function checkVcpus(): bool {
     vcpu = d.addElement(ctx.root, S.vcpu);
     d.setText(vcpu, "1");
   }
-  loadText(vcpu);
+  const vcpuText = textSpan(vcpu);
   let max: u64 = 1;
-  if (textLen > 0) {
-    if (!parseU64(d.buf, textOff, textLen) || parsedU64 > 0xffffffff) {
+  if (spanLen(vcpuText) > 0) {
+    if (!parseU64(d.buf, spanOff(vcpuText), spanLen(vcpuText), parsed) || parsed.value > 0xffffffff) {
       err(Code.XML_ERROR).str("maximum vcpus count must be an integer");
       return false;
     }
-    max = parsedU64;
+    max = parsed.value;
   }
   if (max == 0) {
     // libvirt accepts the count and then trips over its own NUMA consistency check
@@ -88,16 +94,16 @@ export function checkVcpus(): bool {
   d.setTextU64(vcpu, max);
   ctx.maxVcpus = <i32>max;
 
-  if (!readEnum(vcpu, S.placement, "static auto")) return false;
-  const auto = value == 1;
-  if (!found) setAttr(vcpu, S.placement, "static");
+  if (!readEnum(vcpu, S.placement, "static auto", attr)) return false;
+  const auto = attr.value == 1;
+  if (!attr.present) setAttr(vcpu, S.placement, "static");
   if (attrOf(vcpu, S.cpuset) != NONE) {
     if (auto) d.removeAttr(vcpu, S.cpuset); // libvirt ignores a cpuset with automatic placement
     else if (!readCpuset(vcpu, S.cpuset)) return false;
   }
 
-  if (!readUnsigned(vcpu, S.current)) return false;
-  let current = found ? value : <i64>max;
+  if (!readUnsigned(vcpu, S.current, attr)) return false;
+  let current = attr.present ? attr.value : <i64>max;
   if (current > <i64>max) {
     err(Code.CONFIG_UNSUPPORTED).str("maximum vCPU count must not be less than current vCPU count");
     return false;
@@ -106,28 +112,28 @@ export function checkVcpus(): bool {
   if (individual != NONE) {
     let online = 0;
     for (let v = d.child(individual, S.vcpu); v != NONE; v = d.nextNamed(v)) {
-      if (!readUnsigned(v, S.id, true)) return false;
-      if (value >= <i64>max) {
+      if (!readUnsigned(v, S.id, attr, true)) return false;
+      if (attr.value >= <i64>max) {
         const b = err(Code.XML_ERROR);
         b.str("vcpu id '");
-        b.u64(<u64>value);
+        b.u64(<u64>attr.value);
         b.str("' is out of range of maximum vcpu count");
         return false;
       }
-      if (!readEnum(v, S.enabled, "yes no", true)) return false;
-      const enabled = value == 0;
+      if (!readEnum(v, S.enabled, "yes no", attr, true)) return false;
+      const enabled = attr.value == 0;
       if (enabled) online++;
-      if (!readEnum(v, S.hotpluggable, "yes no")) return false;
-      if (!found) setAttr(v, S.hotpluggable, enabled ? "no" : "yes");
-      else if (!enabled && value == 1) {
+      if (!readEnum(v, S.hotpluggable, "yes no", attr)) return false;
+      if (!attr.present) setAttr(v, S.hotpluggable, enabled ? "no" : "yes");
+      else if (!enabled && attr.value == 1) {
         const b = err(Code.CONFIG_UNSUPPORTED);
         b.str("vcpu '");
         putAttr(b, v, S.id);
         b.str("' is both offline and not hotpluggable");
         return false;
       }
-      if (!readUnsigned(v, S.order)) return false;
-      if (found && value == 0) d.removeAttr(v, S.order);
+      if (!readUnsigned(v, S.order, attr)) return false;
+      if (attr.present && attr.value == 0) d.removeAttr(v, S.order);
     }
     // vCPUs the list leaves out are offline (and hotpluggable); libvirt lists every one, by id.
     seen.clearAll();
@@ -162,32 +168,32 @@ export function checkIothreads(): bool {
   iothreadCount = 0;
   const count = d.child(ctx.root, S.iothreads);
   if (count != NONE) {
-    loadText(count);
-    if (textLen > 0) {
-      if (!parseU64(d.buf, textOff, textLen) || parsedU64 > <u64>MAX_VCPUS) {
+    const countText = textSpan(count);
+    if (spanLen(countText) > 0) {
+      if (!parseU64(d.buf, spanOff(countText), spanLen(countText), parsed) || parsed.value > <u64>MAX_VCPUS) {
         const b = err(Code.XML_ERROR);
         b.str("invalid iothreads count '");
-        b.slice(d.buf, textOff, textLen);
+        b.slice(d.buf, spanOff(countText), spanLen(countText));
         b.str("'");
         return false;
       }
-      iothreadCount = <i32>parsedU64;
+      iothreadCount = <i32>parsed.value;
     }
   }
   const ids = d.child(ctx.root, S.iothreadids);
   let n = 0;
   if (ids != NONE) {
     for (let t = d.child(ids, S.iothread); t != NONE; t = d.nextNamed(t)) {
-      if (!readUnsigned(t, S.id, true, true)) return false;
-      if (value >= <i64>MAX_VCPUS * 16) return invalidAttr(t, S.id, "Expected non-negative integer value");
-      if (iothreadIds.get(<i32>value)) {
+      if (!readUnsigned(t, S.id, attr, true, true)) return false;
+      if (attr.value >= <i64>MAX_VCPUS * 16) return invalidAttr(t, S.id, "Expected non-negative integer value");
+      if (iothreadIds.get(<i32>attr.value)) {
         const b = err(Code.XML_ERROR);
         b.str("duplicate iothread id '");
-        b.u64(<u64>value);
+        b.u64(<u64>attr.value);
         b.str("' found");
         return false;
       }
-      iothreadIds.set(<i32>value);
+      iothreadIds.set(<i32>attr.value);
       n++;
     }
   }
@@ -215,8 +221,10 @@ function tuneNumber(tune: i32, sym: i32, label: string, signed: bool, lo: i64, h
   const d = ctx.d;
   const el = d.child(tune, sym);
   if (el == NONE) return true;
-  loadText(el);
-  const ok = signed ? parseI64(d.buf, textOff, textLen) : parseU64(d.buf, textOff, textLen) && parsedU64 <= 0x7fffffffffffffff;
+  const text = textSpan(el);
+  const ok = signed
+    ? parseI64(d.buf, spanOff(text), spanLen(text), parsedSigned)
+    : parseU64(d.buf, spanOff(text), spanLen(text), parsed) && parsed.value <= 0x7fffffffffffffff;
   if (!ok) {
     const b = err(Code.XML_ERROR);
     b.str("can't parse cputune ");
@@ -224,7 +232,7 @@ function tuneNumber(tune: i32, sym: i32, label: string, signed: bool, lo: i64, h
     b.str(" value");
     return false;
   }
-  const v: i64 = signed ? parsedI64 : <i64>parsedU64;
+  const v: i64 = signed ? parsedSigned.value : <i64>parsed.value;
   if (sym != S.shares && v == 0) {
     d.remove(el); // libvirt treats 0 as "not set" and does not write it
     return true;
@@ -278,8 +286,8 @@ function checkPins(tune: i32): bool {
   seen.clearAll();
   for (let p = d.child(tune, S.vcpupin); p != NONE; ) {
     const nx = d.nextNamed(p);
-    if (!readUnsigned(p, S.vcpu, true)) return false;
-    const vcpu = value;
+    if (!readUnsigned(p, S.vcpu, attr, true)) return false;
+    const vcpu = attr.value;
     if (vcpu >= <i64>ctx.maxVcpus) {
       const b = err(Code.CONFIG_UNSUPPORTED);
       b.str("vcpupin for vcpu '");
@@ -319,21 +327,21 @@ function checkPins(tune: i32): bool {
   }
   seen.clearAll();
   for (let p = d.child(tune, S.iothreadpin); p != NONE; p = d.nextNamed(p)) {
-    if (!readUnsigned(p, S.iothread, true, true)) return false;
-    if (value >= 4096 || !iothreadIds.get(<i32>value)) {
+    if (!readUnsigned(p, S.iothread, attr, true, true)) return false;
+    if (attr.value >= 4096 || !iothreadIds.get(<i32>attr.value)) {
       const b = err(Code.CONFIG_UNSUPPORTED);
       b.str("Cannot find 'iothread' : ");
-      b.u64(<u64>value);
+      b.u64(<u64>attr.value);
       return false;
     }
-    if (seen.get(<i32>value)) {
+    if (seen.get(<i32>attr.value)) {
       const b = err(Code.INTERNAL_ERROR);
       b.str("duplicate iothreadpin for same iothread '");
-      b.u64(<u64>value);
+      b.u64(<u64>attr.value);
       b.str("'");
       return false;
     }
-    seen.set(<i32>value);
+    seen.set(<i32>attr.value);
     if (attrOf(p, S.cpuset) == NONE) {
       err(Code.INTERNAL_ERROR).str("missing cpuset for iothreadpin");
       return false;
@@ -368,8 +376,8 @@ function sortByNumber(d: Doc, parent: i32, name: i32, key: i32): void {
 function numericAttr(n: i32, key: i32): i64 {
   const d = ctx.d;
   const a = attrOf(n, key);
-  if (a == NONE || !parseU64(d.buf, d.aOffOf(a), d.aLenOf(a))) return 0x7fffffff;
-  return <i64>parsedU64;
+  if (a == NONE || !parseU64(d.buf, d.aOffOf(a), d.aLenOf(a), parsed)) return 0x7fffffff;
+  return <i64>parsed.value;
 }
 
 /** Scheduler of one vCPU/iothread (index = id): policy enum + 1 (0 none) and priority. */
@@ -377,15 +385,14 @@ const schedPolicy = new StaticArray<i32>(4096);
 const schedPriority = new StaticArray<i32>(4096);
 const SCHEDULERS = "none batch idle fifo rr";
 
-/** Reads scheduler (and, for fifo/rr, priority); leaves the policy index in `value`. */
-function readScheduler(n: i32): bool {
-  if (!readEnum(n, S.scheduler, SCHEDULERS, true, true)) return false;
-  const policy = value;
+/** Reads scheduler (and, for fifo/rr, priority); returns the policy index, or -1 with the error set. */
+function readScheduler(n: i32): i32 {
+  if (!readEnum(n, S.scheduler, SCHEDULERS, attr, true, true)) return -1;
+  const policy = <i32>attr.value;
   if (policy >= 3) {
-    if (!readSigned(n, S.priority, true)) return false;
+    if (!readSigned(n, S.priority, attr, true)) return -1;
   } else ctx.d.removeAttr(n, S.priority);
-  value = policy;
-  return true;
+  return policy;
 }
 
 function checkSchedulers(tune: i32): bool {
@@ -396,7 +403,7 @@ function checkSchedulers(tune: i32): bool {
       err(Code.XML_ERROR).str("only one emulatorsched is supported");
       return false;
     }
-    if (!readScheduler(emu)) return false;
+    if (readScheduler(emu) < 0) return false;
   }
   return expandScheduler(tune, S.vcpusched, S.vcpus, ctx.maxVcpus, false) && expandScheduler(tune, S.iothreadsched, S.iothreads, 4096, true);
 }
@@ -439,8 +446,8 @@ function expandScheduler(tune: i32, name: i32, setAttrSym: i32, limit: i32, ioth
       b.str("' must not overlap");
       return false;
     }
-    if (!readScheduler(s)) return false;
-    const policy = <i32>value;
+    const policy = readScheduler(s);
+    if (policy < 0) return false;
     const priority = attrOf(s, S.priority) != NONE ? <i32>numericSigned(s, S.priority) : 0;
     for (let id = set.next(0); id >= 0; id = set.next(id + 1)) {
       if (!iothreads && id >= limit) {
@@ -490,8 +497,8 @@ function expandScheduler(tune: i32, name: i32, setAttrSym: i32, limit: i32, ioth
 function numericSigned(n: i32, key: i32): i64 {
   const d = ctx.d;
   const a = attrOf(n, key);
-  if (a == NONE || !parseI64(d.buf, d.aOffOf(a), d.aLenOf(a))) return 0;
-  return parsedI64;
+  if (a == NONE || !parseI64(d.buf, d.aOffOf(a), d.aLenOf(a), parsedSigned)) return 0;
+  return parsedSigned.value;
 }
 
 // ---- cachetune / memorytune (resctrl groups) -----------------------------------------------------
@@ -573,14 +580,14 @@ function checkResctrl(tune: i32, name: i32): bool {
 function checkCaches(g: i32): bool {
   const d = ctx.d;
   for (let c = d.child(g, S.cache); c != NONE; c = d.nextNamed(c)) {
-    if (!readUnsigned(c, S.id, true)) return false;
-    const id = value;
-    if (!readUnsigned(c, S.level, true)) return false;
-    const level = value;
-    if (!readEnum(c, S.type, "both code data", true)) return false;
-    const type = value;
-    if (!readUnsigned(c, S.size, true)) return false;
-    if (!scaleToKiB(c, <u64>value, S.unit)) return false;
+    if (!readUnsigned(c, S.id, attr, true)) return false;
+    const id = attr.value;
+    if (!readUnsigned(c, S.level, attr, true)) return false;
+    const level = attr.value;
+    if (!readEnum(c, S.type, "both code data", attr, true)) return false;
+    const type = attr.value;
+    if (!readUnsigned(c, S.size, attr, true)) return false;
+    if (!scaleToKiB(c, <u64>attr.value, S.unit)) return false;
     writePrettySize(c, kib);
     for (let o = d.child(g, S.cache); o != c; o = d.nextNamed(o)) {
       if (numericAttr(o, S.id) != id || numericAttr(o, S.level) != level) continue;
@@ -617,9 +624,9 @@ function checkMemoryNodes(g: i32): bool {
   const d = ctx.d;
   seen.clearAll();
   for (let n = d.child(g, S.node); n != NONE; n = d.nextNamed(n)) {
-    if (!readUnsigned(n, S.id, true)) return false;
-    const id = value;
-    if (!readUnsigned(n, S.bandwidth, true)) return false;
+    if (!readUnsigned(n, S.id, attr, true)) return false;
+    const id = attr.value;
+    if (!readUnsigned(n, S.bandwidth, attr, true)) return false;
     if (id < 4096 && seen.get(<i32>id)) {
       const b = err(Code.XML_ERROR, From.RESCTRL);
       b.str("Memory Bandwidth already defined for node ");
@@ -637,11 +644,11 @@ function checkMonitors(g: i32, cache: bool): bool {
   const d = ctx.d;
   for (let m = d.child(g, S.monitor); m != NONE; m = d.nextNamed(m)) {
     if (cache) {
-      if (!readUnsigned(m, S.level)) return false;
-      if (found && value != 3) {
+      if (!readUnsigned(m, S.level, attr)) return false;
+      if (attr.present && attr.value != 3) {
         const b = err(Code.XML_ERROR);
         b.str("Invalid monitor cache level '");
-        b.u64(<u64>value);
+        b.u64(<u64>attr.value);
         b.str("'");
         return false;
       }
@@ -668,10 +675,10 @@ export function checkNumatune(): bool {
   if (numa == NONE) return true;
   const mem = d.child(numa, S.memory);
   if (mem != NONE) {
-    if (!readEnum(mem, S.mode, "strict preferred interleave restrictive")) return false;
-    if (!found) setAttr(mem, S.mode, "strict");
-    if (!readEnum(mem, S.placement, "static auto")) return false;
-    const placementAuto = found ? value == 1 : attrOf(mem, S.nodeset) == NONE && attrIsAuto();
+    if (!readEnum(mem, S.mode, "strict preferred interleave restrictive", attr)) return false;
+    if (!attr.present) setAttr(mem, S.mode, "strict");
+    if (!readEnum(mem, S.placement, "static auto", attr)) return false;
+    const placementAuto = attr.present ? attr.value == 1 : attrOf(mem, S.nodeset) == NONE && attrIsAuto();
     if (placementAuto) {
       d.removeAttr(mem, S.nodeset);
       setAttr(mem, S.placement, "auto");
@@ -685,9 +692,9 @@ export function checkNumatune(): bool {
     }
   }
   for (let n = d.child(numa, S.memnode); n != NONE; n = d.nextNamed(n)) {
-    if (!readUnsigned(n, S.cellid, true)) return false;
-    if (!readEnum(n, S.mode, "strict preferred interleave restrictive")) return false;
-    if (!found) setAttr(n, S.mode, "strict");
+    if (!readUnsigned(n, S.cellid, attr, true)) return false;
+    if (!readEnum(n, S.mode, "strict preferred interleave restrictive", attr)) return false;
+    if (!attr.present) setAttr(n, S.mode, "strict");
     if (attrOf(n, S.nodeset) != NONE && !readCpuset(n, S.nodeset)) return false;
   }
   return true;
@@ -717,8 +724,8 @@ export function checkCpuNuma(): bool {
     position++;
     const a = attrOf(c, S.memory);
     if (a == NONE) return missingAttr(c, S.memory);
-    if (!parseU64(d.buf, d.aOffOf(a), d.aLenOf(a))) return invalidAttr(c, S.memory, "Expected non-negative integer value");
-    if (!scaleToKiB(c, parsedU64, S.unit)) return false;
+    if (!parseU64(d.buf, d.aOffOf(a), d.aLenOf(a), parsed)) return invalidAttr(c, S.memory, "Expected non-negative integer value");
+    if (!scaleToKiB(c, parsed.value, S.unit)) return false;
     setAttrNumber(c, S.memory, kib);
     setAttr(c, S.unit, "KiB");
     numaKiB += kib;

@@ -6,10 +6,13 @@ import { NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { appendSymbol, symbolBytes, symbolLength, symbolOffset } from "../../xml/symbols";
 import {
-  attrOf, ctx, enumIndex, err, hasText, invalidAttr, loadText, putAttr, putText, readEnum, readSigned,
-  readUnsigned, setAttr, textEnum, textLen, textOff, value,
+  AttrNumber, attrOf, ctx, enumIndex, err, hasText, invalidAttr, putAttr, putText, readEnum, readSigned, readUnsigned,
+  setAttr, spanLen, spanOff, textEnum, textSpan,
 } from "../context";
 import { formatUUID, generateUUID, parseUUID } from "../values";
+
+/** Where this module's attribute reads leave what they found. */
+const attr = new AttrNumber();
 
 const DOMAIN_TYPES = "none qemu kqemu kvm xen lxc uml openvz test vmware hyperv vbox phyp parallels bhyve vz hvf";
 const OS_TYPES = "hvm xen linux exe uml xenpvh";
@@ -32,7 +35,7 @@ export function checkRoot(): bool {
     err(Code.INTERNAL_ERROR).str("missing domain type attribute");
     return false;
   }
-  if (!readEnum(root, S.type, DOMAIN_TYPES)) {
+  if (!readEnum(root, S.type, DOMAIN_TYPES, attr)) {
     const b = err(Code.CONFIG_UNSUPPORTED);
     b.str("invalid domain type ");
     putAttr(b, root, S.type);
@@ -47,10 +50,10 @@ export function checkIdentity(): bool {
   const root = ctx.root;
   if (ctx.inactive) d.removeAttr(root, S.id);
   else if (attrOf(root, S.id) != NONE) {
-    if (!readSigned(root, S.id)) return false;
-    if (value < -1) return invalidAttr(root, S.id, "Expected non-negative value");
+    if (!readSigned(root, S.id, attr)) return false;
+    if (attr.value < -1) return invalidAttr(root, S.id, "Expected non-negative value");
     // An id of -1 means "not running": libvirt then formats the whole document as inactive.
-    if (value == -1) {
+    if (attr.value == -1) {
       d.removeAttr(root, S.id);
       ctx.flags |= 2;
     }
@@ -61,9 +64,9 @@ export function checkIdentity(): bool {
     err(Code.NO_NAME).str("missing name information");
     return false;
   }
-  loadText(name);
-  for (let i = 0; i < textLen; i++) {
-    if (d.buf.at(textOff + i) == 47) {
+  const nameText = textSpan(name);
+  for (let i = 0; i < spanLen(nameText); i++) {
+    if (d.buf.at(spanOff(nameText) + i) == 47) {
       const b = err(Code.XML_ERROR);
       b.str("name ");
       putText(b, name);
@@ -77,8 +80,8 @@ export function checkIdentity(): bool {
     if (!uuidFromSysinfo()) generateUUID();
     setUUIDText(uuid == NONE ? d.addElement(root, S.uuid) : uuid);
   } else {
-    loadText(uuid);
-    if (!parseUUID(d.buf, textOff, textLen)) {
+    const uuidText = textSpan(uuid);
+    if (!parseUUID(d.buf, spanOff(uuidText), spanLen(uuidText))) {
       err(Code.INTERNAL_ERROR).str("malformed uuid element");
       return false;
     }
@@ -89,8 +92,8 @@ export function checkIdentity(): bool {
   if (genid != NONE) {
     if (!hasText(genid)) generateUUID();
     else {
-      loadText(genid);
-      if (!parseUUID(d.buf, textOff, textLen)) {
+      const genidText = textSpan(genid);
+      if (!parseUUID(d.buf, spanOff(genidText), spanLen(genidText))) {
         err(Code.XML_ERROR).str("malformed genid element");
         return false;
       }
@@ -100,9 +103,9 @@ export function checkIdentity(): bool {
 
   const title = d.child(root, S.title);
   if (title != NONE) {
-    loadText(title);
-    for (let i = 0; i < textLen; i++) {
-      if (d.buf.at(textOff + i) == 10) {
+    const titleText = textSpan(title);
+    for (let i = 0; i < spanLen(titleText); i++) {
+      if (d.buf.at(spanOff(titleText) + i) == 10) {
         err(Code.XML_ERROR).str("Domain title can't contain newlines");
         return false;
       }
@@ -120,8 +123,8 @@ function uuidFromSysinfo(): bool {
   if (system == NONE) return false;
   for (let e = d.child(system, S.entry); e != NONE; e = d.nextNamed(e)) {
     if (d.attrIs(e, S.name, "uuid")) {
-      loadText(e);
-      return parseUUID(d.buf, textOff, textLen);
+      const uuidText = textSpan(e);
+      return parseUUID(d.buf, spanOff(uuidText), spanLen(uuidText));
     }
   }
   return false;
@@ -155,7 +158,7 @@ export function checkOS(): bool {
     return false;
   }
   if (attrOf(type, S.arch) == NONE) setAttr(type, S.arch, ctx.defaultArch);
-  else if (!readEnum(type, S.arch, ARCHES) || value == 0) {
+  else if (!readEnum(type, S.arch, ARCHES, attr) || attr.value == 0) {
     const b = err(Code.CONFIG_UNSUPPORTED);
     b.str("Unknown architecture ");
     putAttr(b, type, S.arch);
@@ -170,7 +173,7 @@ export function checkOS(): bool {
   const loader = d.child(os, S.loader);
   if (loader != NONE && hasText(loader) && attrOf(loader, S.type) == NONE) setAttr(loader, S.type, "rom");
   for (let b = d.child(os, S.boot); b != NONE; b = d.nextNamed(b)) {
-    if (!readEnum(b, S.dev, "fd cdrom hd network", true)) return false;
+    if (!readEnum(b, S.dev, "fd cdrom hd network", attr, true)) return false;
   }
   if (osType == 0 && !checkBootOrder(os)) return false;
   return true;
@@ -238,7 +241,7 @@ export function checkIdmap(): bool {
   if (idmap == NONE) return true;
   for (let m = d.firstElement(idmap); m != NONE; m = d.nextElement(m)) {
     if (d.nameOf(m) != S.uid && d.nameOf(m) != S.gid) continue;
-    if (!readUnsigned(m, S.start, true) || !readUnsigned(m, S.target, true) || !readUnsigned(m, S.count, true)) return false;
+    if (!readUnsigned(m, S.start, attr, true) || !readUnsigned(m, S.target, attr, true) || !readUnsigned(m, S.count, attr, true)) return false;
   }
   const uid = d.child(idmap, S.uid);
   const gid = d.child(idmap, S.gid);
@@ -303,17 +306,17 @@ export function checkClock(): bool {
   if (clock == NONE) clock = d.addElement(ctx.root, S.clock);
   const offsetAttr = attrOf(clock, S.offset);
   if (offsetAttr == NONE) setAttr(clock, S.offset, "utc");
-  else if (!readEnum(clock, S.offset, "utc localtime variable timezone absolute")) {
+  else if (!readEnum(clock, S.offset, "utc localtime variable timezone absolute", attr)) {
     const b = err(Code.CONFIG_UNSUPPORTED);
     b.str("unknown clock offset '");
     putAttr(b, clock, S.offset);
     b.str("'");
     return false;
   }
-  const offset = offsetAttr == NONE ? 0 : <i32>value;
+  const offset = offsetAttr == NONE ? 0 : <i32>attr.value;
   const adjustment = attrOf(clock, S.adjustment);
   if ((offset == 0 || offset == 1) && adjustment != NONE && !d.attrIs(clock, S.adjustment, "reset")) {
-    if (!readSigned(clock, S.adjustment)) {
+    if (!readSigned(clock, S.adjustment, attr)) {
       const b = err(Code.XML_ERROR);
       b.str("unknown clock adjustment '");
       putAttr(b, clock, S.adjustment);
@@ -323,7 +326,7 @@ export function checkClock(): bool {
     setAttr(clock, S.basis, offset == 0 ? "utc" : "localtime");
     setAttr(clock, S.offset, "variable");
   } else if (offset == 2) {
-    if (adjustment != NONE && !readSigned(clock, S.adjustment)) {
+    if (adjustment != NONE && !readSigned(clock, S.adjustment, attr)) {
       const b = err(Code.XML_ERROR);
       b.str("unknown clock adjustment '");
       putAttr(b, clock, S.adjustment);
@@ -332,7 +335,7 @@ export function checkClock(): bool {
     }
     if (adjustment == NONE) setAttr(clock, S.adjustment, "0");
     if (attrOf(clock, S.basis) == NONE) setAttr(clock, S.basis, "utc");
-    else if (!readEnum(clock, S.basis, "utc localtime")) {
+    else if (!readEnum(clock, S.basis, "utc localtime", attr)) {
       const b = err(Code.CONFIG_UNSUPPORTED);
       b.str("unknown clock basis '");
       putAttr(b, clock, S.basis);
@@ -347,12 +350,12 @@ export function checkClock(): bool {
     return false;
   }
   for (let t = d.child(clock, S.timer); t != NONE; t = d.nextNamed(t)) {
-    if (!readEnum(t, S.name, "platform pit rtc hpet tsc kvmclock hypervclock armvtimer", true)) return false;
-    if (!readEnum(t, S.present, "yes no")) return false;
-    if (!readEnum(t, S.tickpolicy, "none delay catchup merge discard", false, true)) return false;
-    if (!readEnum(t, S.track, "none boot guest wall realtime", false, true)) return false;
-    if (!readEnum(t, S.mode, "none auto native emulate paravirt smpsafe", false, true)) return false;
-    if (!readUnsigned(t, S.frequency)) return false;
+    if (!readEnum(t, S.name, "platform pit rtc hpet tsc kvmclock hypervclock armvtimer", attr, true)) return false;
+    if (!readEnum(t, S.present, "yes no", attr)) return false;
+    if (!readEnum(t, S.tickpolicy, "none delay catchup merge discard", attr, false, true)) return false;
+    if (!readEnum(t, S.track, "none boot guest wall realtime", attr, false, true)) return false;
+    if (!readEnum(t, S.mode, "none auto native emulate paravirt smpsafe", attr, false, true)) return false;
+    if (!readUnsigned(t, S.frequency, attr)) return false;
   }
   return true;
 }
@@ -379,17 +382,17 @@ export function checkFeatures(): bool {
     // hap pvspinlock pmu vmport vmcoreinfo smm: state defaults to on
     if (kind == 3 || kind == 8 || kind == 10 || kind == 11 || kind == 16 || kind == 13) {
       if (attrOf(f, STATE) == NONE) setAttr(f, STATE, "on");
-      else if (!readEnum(f, STATE, "on off")) return false;
+      else if (!readEnum(f, STATE, "on off", attr)) return false;
     } else if (kind == 17 || kind == 18 || kind == 20 || kind == 27 || kind == 28) {
       // htm nested-hv ccf-assist ras ps2: state is required
-      if (!readEnum(f, STATE, "on off", true)) return false;
+      if (!readEnum(f, STATE, "on off", attr, true)) return false;
     } else if (kind == 26) {
       if (attrOf(f, S.enabled) == NONE) setAttr(f, S.enabled, "yes");
-      else if (!readEnum(f, S.enabled, "yes no")) return false;
+      else if (!readEnum(f, S.enabled, "yes no", attr)) return false;
     } else if (kind == 6 && !checkHyperv(f)) return false;
     else if (kind == 9) {
       if (attrOf(f, S.policy) == NONE) setAttr(f, S.policy, "default");
-      else if (!readEnum(f, S.policy, "default allow deny")) return false;
+      else if (!readEnum(f, S.policy, "default allow deny", attr)) return false;
     }
     if (kind == 13) {
       const tseg = d.child(f, S.tseg);
@@ -402,7 +405,7 @@ export function checkFeatures(): bool {
 function checkHyperv(f: i32): bool {
   const d = ctx.d;
   if (attrOf(f, S.mode) == NONE) setAttr(f, S.mode, "custom");
-  else if (!readEnum(f, S.mode, "custom passthrough")) return false;
+  else if (!readEnum(f, S.mode, "custom passthrough", attr)) return false;
   for (let c = d.firstElement(f); c != NONE; c = d.nextElement(c)) {
     const nameSym = d.nameOf(c);
     if (enumOfSymbol(nameSym, "relaxed vapic spinlocks vpindex runtime synic stimer reset vendor_id frequencies reenlightenment tlbflush ipi evmcs avic emsr_bitmap xmm_input") < 0) {
@@ -411,10 +414,10 @@ function checkHyperv(f: i32): bool {
       appendSymbol(e, nameSym);
       return false;
     }
-    if (!readEnum(c, S.state, "on off", true)) return false;
-    if (nameSym == S.spinlocks && value == 0) {
-      if (!readUnsigned(c, S.retries, true)) return false;
-      if (value < 4095) {
+    if (!readEnum(c, S.state, "on off", attr, true)) return false;
+    if (nameSym == S.spinlocks && attr.value == 0) {
+      if (!readUnsigned(c, S.retries, attr, true)) return false;
+      if (attr.value < 4095) {
         err(Code.XML_ERROR).str("HyperV spinlock retry count must be at least 4095");
         return false;
       }

@@ -5,8 +5,11 @@ import { Code } from "../../errors";
 import { NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { appendSymbol } from "../../xml/symbols";
-import { attrEnum, attrOf, ctx, err, putAttr, readEnum, readSigned, found, setAttr, value } from "../context";
+import { attrEnum, AttrNumber, attrOf, ctx, err, putAttr, readEnum, readSigned, setAttr } from "../context";
 import { sliceEquals } from "../../util/bytes";
+
+/** Where this module's attribute reads leave what they found. */
+const attr = new AttrNumber();
 
 const GRAPHICS_TYPES = "sdl vnc rdp desktop spice egl-headless dbus";
 const G_VNC = 1;
@@ -21,8 +24,8 @@ const L_SOCKET = 3;
 export function checkGraphics(devices: i32): bool {
   const d = ctx.d;
   for (let g = d.child(devices, S.graphics); g != NONE; g = d.nextNamed(g)) {
-    if (!readEnum(g, S.type, GRAPHICS_TYPES, true)) return false;
-    const type = <i32>value;
+    if (!readEnum(g, S.type, GRAPHICS_TYPES, attr, true)) return false;
+    const type = <i32>attr.value;
     if (type == G_VNC || type == G_RDP || type == G_SPICE) {
       if (!reconcileListens(g, type)) return false;
       if (type == G_VNC && !vncPorts(g)) return false;
@@ -67,8 +70,8 @@ function reconcileListens(g: i32, type: i32): bool {
   const d = ctx.d;
   const first = d.child(g, S.listen);
   for (let l = first; l != NONE; l = d.nextNamed(l)) {
-    if (!readEnum(l, S.type, LISTEN_TYPES, true)) return false;
-    const lt = <i32>value;
+    if (!readEnum(l, S.type, LISTEN_TYPES, attr, true)) return false;
+    const lt = <i32>attr.value;
     if (nonEmptyAttr(l, S.network) && lt != L_NETWORK) {
       err(Code.XML_ERROR).str("'network' attribute is valid only for listen type 'network'");
       return false;
@@ -139,8 +142,8 @@ function legacyListenAttr(g: i32, l: i32): void {
 }
 
 /** port/autoport: a missing port or port -1 means autoport; autoport='yes|no' has the last word. */
-function readPort(g: i32, sym: i32): bool {
-  if (!readSigned(g, sym)) {
+function readPort(g: i32, sym: i32, into: AttrNumber): bool {
+  if (!readSigned(g, sym, into)) {
     const b = err(Code.INTERNAL_ERROR);
     b.str("cannot parse ");
     b.str(attrEnum(g, S.type, GRAPHICS_TYPES) == G_RDP ? "rdp" : "vnc");
@@ -170,9 +173,9 @@ function vncPorts(g: i32): bool {
     return true;
   }
   d.removeAttr(g, S.socket);
-  if (!readPort(g, S.port)) return false;
-  let port: i64 = found ? value : 0;
-  let autoport = !found || port == -1;
+  if (!readPort(g, S.port, attr)) return false;
+  let port: i64 = attr.present ? attr.value : 0;
+  let autoport = !attr.present || port == -1;
   const ap = attrEnum(g, S.autoport, "yes no");
   if (ap >= 0) autoport = ap == 0;
   if (port == -1) port = 0;
@@ -195,13 +198,13 @@ function setPort(g: i32, sym: i32, port: i64): void {
 function spicePorts(g: i32): bool {
   const d = ctx.d;
   let l = d.child(g, S.listen);
-  if (!readPort(g, S.port)) return false;
-  let port: i64 = found ? value : 0;
-  if (!readSigned(g, S.tlsPort)) return false;
-  let tlsPort: i64 = found ? value : 0;
-  if (!readEnum(g, S.autoport, "yes no")) return false;
-  let autoport = found && value == 0;
-  const autoportGiven = found;
+  if (!readPort(g, S.port, attr)) return false;
+  let port: i64 = attr.present ? attr.value : 0;
+  if (!readSigned(g, S.tlsPort, attr)) return false;
+  let tlsPort: i64 = attr.present ? attr.value : 0;
+  if (!readEnum(g, S.autoport, "yes no", attr)) return false;
+  let autoport = attr.present && attr.value == 0;
+  const autoportGiven = attr.present;
   if (port == -1 && tlsPort == -1) autoport = true;
   if (autoport && ctx.inactive) {
     port = 0;
@@ -227,9 +230,9 @@ function spicePorts(g: i32): bool {
 
 function rdpPorts(g: i32): bool {
   const d = ctx.d;
-  if (!readPort(g, S.port)) return false;
-  let port: i64 = found ? value : 0;
-  let autoport = !found || port == -1 || d.attrIs(g, S.autoport, "yes");
+  if (!readPort(g, S.port, attr)) return false;
+  let port: i64 = attr.present ? attr.value : 0;
+  let autoport = !attr.present || port == -1 || d.attrIs(g, S.autoport, "yes");
   if (port == -1) port = 0;
   if (autoport && ctx.inactive) port = 0;
   if (port != 0) setPort(g, S.port, port);

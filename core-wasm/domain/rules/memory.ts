@@ -3,15 +3,18 @@
 import { Code, From } from "../../errors";
 import { NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
-import { attrOf, ctx, enumIndex, err, hasText, loadText, putAttr, setAttr, textLen, textOff } from "../context";
+import { attrOf, ctx, enumIndex, err, hasText, putAttr, setAttr, spanLen, spanOff, textSpan } from "../context";
 import { sliceEquals } from "../../util/bytes";
 import { symbolBytes, symbolLength, symbolOffset } from "../../xml/symbols";
-import { parsedU64, parseU64, unitScale } from "../values";
+import { ParsedU64, parseU64, unitScale } from "../values";
 
 /** libvirt's internal ceiling for sizes in KiB (LLONG_MAX bytes) and its "unlimited" limit value. */
 const MAX_BYTES: u64 = 0x7fffffffffffffff;
 const MAX_KIB: u64 = (MAX_BYTES + 1023) / 1024;
 export const UNLIMITED_KIB: u64 = 9007199254740991;
+
+/** Where this module's calls to the number parsers leave their value. */
+const parsed = new ParsedU64();
 
 /** The value read by readMemory, in KiB; present tells whether the element had a value. */
 export let kib: u64 = 0;
@@ -25,19 +28,19 @@ export function readMemory(el: i32, xpath: string, unitSym: i32 = S.unit): bool 
   present = false;
   kib = 0;
   if (el == NONE) return true;
-  loadText(el);
-  if (textLen == 0) return true;
+  const text = textSpan(el);
+  if (spanLen(text) == 0) return true;
   const d = ctx.d;
-  if (!parseU64(d.buf, textOff, textLen)) {
+  if (!parseU64(d.buf, spanOff(text), spanLen(text), parsed)) {
     const b = err(Code.XML_ERROR, From.XML);
     b.str("Invalid value '");
-    b.slice(d.buf, textOff, textLen);
+    b.slice(d.buf, spanOff(text), spanLen(text));
     b.str("' for element or attribute '");
     b.str(xpath);
     b.str("'");
     return false;
   }
-  const v = parsedU64;
+  const v = parsed.value;
   if (!scaleToKiB(el, v, unitSym)) return false;
   d.setTextU64(el, kib);
   setAttr(el, unitSym, "KiB");
@@ -86,7 +89,7 @@ export function checkMemory(): bool {
   if (!readMemory(max, "./maxMemory[1]")) return false;
   if (max != NONE) {
     const slots = attrOf(max, S.slots);
-    if (slots != NONE && !parseU64(d.buf, d.aOffOf(slots), d.aLenOf(slots))) {
+    if (slots != NONE && !parseU64(d.buf, d.aOffOf(slots), d.aLenOf(slots), parsed)) {
       err(Code.XML_ERROR).str("Failed to parse memory slot count");
       return false;
     }
@@ -107,15 +110,15 @@ function checkBlkiotune(): bool {
   if (tune == NONE) return true;
   const weight = d.child(tune, S.weight);
   if (weight != NONE) {
-    loadText(weight);
-    if (!parseU64(d.buf, textOff, textLen) || parsedU64 > 0xffffffff) {
+    const weightText = textSpan(weight);
+    if (!parseU64(d.buf, spanOff(weightText), spanLen(weightText), parsed) || parsed.value > 0xffffffff) {
       const b = err(Code.INTERNAL_ERROR);
       b.str("could not parse weight ");
-      b.slice(d.buf, textOff, textLen);
+      b.slice(d.buf, spanOff(weightText), spanLen(weightText));
       return false;
     }
-    if (parsedU64 == 0) d.remove(weight);
-    else d.setTextU64(weight, parsedU64);
+    if (parsed.value == 0) d.remove(weight);
+    else d.setTextU64(weight, parsed.value);
   }
   for (let dev = d.child(tune, S.device); dev != NONE; ) {
     const next = d.nextNamed(dev);
@@ -126,14 +129,12 @@ function checkBlkiotune(): bool {
     }
     for (let other = d.child(tune, S.device); other != dev; other = d.nextNamed(other)) {
       const otherPath = d.child(other, S.path);
-      loadText(path);
-      const off = textOff;
-      const len = textLen;
-      loadText(otherPath);
-      if (sliceEquals(d.buf, off, len, d.buf, textOff, textLen)) {
+      const pathText = textSpan(path);
+      const otherText = textSpan(otherPath);
+      if (sliceEquals(d.buf, spanOff(pathText), spanLen(pathText), d.buf, spanOff(otherText), spanLen(otherText))) {
         const b = err(Code.CONFIG_UNSUPPORTED);
         b.str("duplicate blkio device path '");
-        b.slice(d.buf, off, len);
+        b.slice(d.buf, spanOff(pathText), spanLen(pathText));
         b.str("'");
         return false;
       }
@@ -143,18 +144,18 @@ function checkBlkiotune(): bool {
       const nf = d.nextElement(f);
       const field = enumOfName(d.nameOf(f));
       if (field >= 0) {
-        loadText(f);
-        if (!parseU64(d.buf, textOff, textLen)) {
+        const fieldText = textSpan(f);
+        if (!parseU64(d.buf, spanOff(fieldText), spanLen(fieldText), parsed)) {
           const b = err(Code.INTERNAL_ERROR);
           b.str("could not parse ");
           b.str(BLKIO_LABELS[field]);
           b.byte(32);
-          b.slice(d.buf, textOff, textLen);
+          b.slice(d.buf, spanOff(fieldText), spanLen(fieldText));
           return false;
         }
-        if (parsedU64 == 0) d.remove(f);
+        if (parsed.value == 0) d.remove(f);
         else {
-          d.setTextU64(f, parsedU64);
+          d.setTextU64(f, parsed.value);
           anySet = true;
         }
       }
@@ -203,14 +204,14 @@ function checkMemoryBacking(): bool {
         b.str("missing element or attribute './@size'");
         return false;
       }
-      if (!parseU64(d.buf, d.aOffOf(size), d.aLenOf(size))) {
+      if (!parseU64(d.buf, d.aOffOf(size), d.aLenOf(size), parsed)) {
         const b = err(Code.XML_ERROR, From.XML);
         b.str("Invalid value '");
         putAttr(b, p, S.size);
         b.str("' for element or attribute './@size'");
         return false;
       }
-      if (!scaleToKiB(p, parsedU64, S.unit)) return false;
+      if (!scaleToKiB(p, parsed.value, S.unit)) return false;
       if (kib == 0) {
         err(Code.XML_DETAIL).str("hugepage size can't be zero");
         return false;
@@ -247,17 +248,17 @@ export function finishMemory(numaKiB: u64, hotplugKiB: u64): bool {
 
   let cur = d.child(root, S.currentMemory);
   if (cur == NONE) cur = d.addElement(root, S.currentMemory);
-  loadText(cur);
+  const currentText = textSpan(cur);
   let current: u64 = 0;
-  if (textLen > 0 && parseU64(d.buf, textOff, textLen)) current = parsedU64;
+  if (spanLen(currentText) > 0 && parseU64(d.buf, spanOff(currentText), spanLen(currentText), parsed)) current = parsed.value;
   if (current == 0 || current > total) d.setTextU64(cur, total);
   setAttr(cur, S.unit, "KiB");
 
   const max = d.child(root, S.maxMemory);
   if (max != NONE) {
-    loadText(max);
+    const maxText = textSpan(max);
     let maxKiB: u64 = 0;
-    if (textLen > 0 && parseU64(d.buf, textOff, textLen)) maxKiB = parsedU64;
+    if (spanLen(maxText) > 0 && parseU64(d.buf, spanOff(maxText), spanLen(maxText), parsed)) maxKiB = parsed.value;
     if (maxKiB == 0) d.remove(max);
     else if (maxKiB < total) {
       err(Code.XML_ERROR).str("maximum memory size must be equal or greater than the actual memory size");

@@ -2,7 +2,10 @@
 // the supervisor, the VMM and the host read them; and the document's values plans are made of.
 import { ByteBuf } from "../../util/bytes";
 import { Doc, NONE } from "../../xml/dom";
-import { parsedU64, parseU64 } from "../../domain/values";
+import { ParsedU64, parseU64 } from "../../domain/values";
+
+/** Where this module's calls to the number parsers leave their value. */
+const parsed = new ParsedU64();
 
 /** The text of element n ("" when absent). */
 export function text(d: Doc, n: i32): string {
@@ -21,7 +24,7 @@ export function number(s: string): u64 {
   const b = String.UTF8.encode(s);
   const buf = new ByteBuf(b.byteLength + 1);
   buf.raw(changetype<usize>(b), b.byteLength);
-  return parseU64(buf, 0, b.byteLength) ? parsedU64 : 0;
+  return parseU64(buf, 0, b.byteLength, parsed) ? parsed.value : 0;
 }
 
 /** Writes plan lines, escaping each field. */

@@ -9,7 +9,7 @@ import { S } from "../../xml/names.gen";
 import { parseDocument, reserveInput } from "../../xml/parser";
 import { writeElement } from "../../xml/writer";
 import { Flag, sym } from "../../domain/context";
-import { parsedU64, parseU64 } from "../../domain/values";
+import { ParsedU64, parseU64 } from "../../domain/values";
 import { State } from "../../objects/states";
 import { capture, DomainNode } from "../../node/lifecycle";
 import { bootFromNodeFile } from "./default-node";
@@ -18,6 +18,9 @@ const nodeDoc = new Doc();
 const domainDoc = new Doc();
 const scratch = new ByteBuf(4096);
 const fileContents = new WireReader();
+
+/** Where this module's calls to the number parsers leave their value. */
+const parsed = new ParsedU64();
 
 /** Copies len bytes at p into d's input buffer and parses them. */
 function parseInto(d: Doc, p: usize, len: i32, source: string): bool {
@@ -46,8 +49,8 @@ function numberChild(parent: i32, name: string, fallback: u64): u64 {
   if (parent == NONE) return fallback;
   const c = nodeDoc.child(parent, sym(name));
   const t = c == NONE ? NONE : nodeDoc.textNode(c);
-  if (t == NONE || !parseU64(nodeDoc.buf, nodeDoc.valOffOf(t), nodeDoc.valLenOf(t))) return fallback;
-  return parsedU64;
+  if (t == NONE || !parseU64(nodeDoc.buf, nodeDoc.valOffOf(t), nodeDoc.valLenOf(t), parsed)) return fallback;
+  return parsed.value;
 }
 
 /**
@@ -106,11 +109,11 @@ function bootDomain(node: DomainNode, xml: ByteBuf): bool {
     const name = extras.nameOf(e);
     if (name == sym("test:runstate")) {
       const t = extras.textNode(e);
-      if (t == NONE || !parseU64(extras.buf, extras.valOffOf(t), extras.valLenOf(t)) || parsedU64 < 1 || parsedU64 > 7) {
+      if (t == NONE || !parseU64(extras.buf, extras.valOffOf(t), extras.valLenOf(t), parsed) || parsed.value < 1 || parsed.value > 7) {
         beginError(Code.XML_ERROR, From.TEST).str("runstate must be a valid domain state");
         return false;
       }
-      runstate = <i32>parsedU64;
+      runstate = <i32>parsed.value;
     } else if (name == sym("test:transient")) transient = true;
     else if (name == sym("test:hasmanagedsave")) managedSave = true;
   }

@@ -2,30 +2,33 @@
 import { Code, From } from "../../../errors";
 import { NONE } from "../../../xml/dom";
 import { S } from "../../../xml/names.gen";
-import { ctx, err, found, readEnum, readUnsigned, readUnsignedAuto, setAttr, setAttrHex, value } from "../../context";
+import { AttrNumber, ctx, err, readEnum, readUnsigned, readUnsignedAuto, setAttr, setAttrHex } from "../../context";
+
+/** Where this module's attribute reads leave what they found. */
+const attr = new AttrNumber();
 
 /** <address type='pci'>: numbers read with C base-0 rules, written 0x%04x/0x%02x/0x%02x/0x%d. */
 export function checkAddress(a: i32): bool {
   const d = ctx.d;
-  if (!readEnum(a, S.type, "none pci drive virtio-serial ccid usb spapr-vio virtio-s390 ccw virtio-mmio isa dimm unassigned", true, true)) return false;
-  if (value == 2) {
+  if (!readEnum(a, S.type, "none pci drive virtio-serial ccid usb spapr-vio virtio-s390 ccw virtio-mmio isa dimm unassigned", attr, true, true)) return false;
+  if (attr.value == 2) {
     // a drive address names all four coordinates; missing ones are 0
     const fields: StaticArray<i32> = [S.controller, S.bus, S.target, S.unit];
     for (let i = 0; i < 4; i++) {
-      if (!readUnsigned(a, fields[i])) return false;
-      if (!found) setAttr(a, fields[i], "0");
+      if (!readUnsigned(a, fields[i], attr)) return false;
+      if (!attr.present) setAttr(a, fields[i], "0");
     }
     return true;
   }
-  if (value != 1) return true;
-  if (!readUnsignedAuto(a, S.domain)) return false;
-  const dom = found ? value : 0;
-  if (!readUnsignedAuto(a, S.bus)) return false;
-  const bus = found ? value : 0;
-  if (!readUnsignedAuto(a, S.slot)) return false;
-  const slot = found ? value : 0;
-  if (!readUnsignedAuto(a, S.function_)) return false;
-  const fn = found ? value : 0;
+  if (attr.value != 1) return true;
+  if (!readUnsignedAuto(a, S.domain, attr)) return false;
+  const dom = attr.present ? attr.value : 0;
+  if (!readUnsignedAuto(a, S.bus, attr)) return false;
+  const bus = attr.present ? attr.value : 0;
+  if (!readUnsignedAuto(a, S.slot, attr)) return false;
+  const slot = attr.present ? attr.value : 0;
+  if (!readUnsignedAuto(a, S.function_, attr)) return false;
+  const fn = attr.present ? attr.value : 0;
   if (dom == 0 && bus == 0 && slot == 0) {
     d.removeAttr(a, S.domain);
     d.removeAttr(a, S.bus);

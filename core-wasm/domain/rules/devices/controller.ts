@@ -6,11 +6,14 @@ import { S } from "../../../xml/names.gen";
 import { IntVec } from "../../../util/intvec";
 import { InsertionOrder } from "../../insertion-order";
 import {
-  attrEnum, attrOf, ctx, enumIndex, err, found, invalidAttr, putAttr, readEnum, readSigned, readUnsigned, setAttr, setAttrNumber, value,
+  attrEnum, AttrNumber, attrOf, ctx, enumIndex, err, invalidAttr, putAttr, readEnum, readSigned, readUnsigned, setAttr, setAttrNumber,
 } from "../../context";
-import { parsedU64, parseU64 } from "../../values";
+import { ParsedU64, parseU64 } from "../../values";
 import { checkAddress } from "./address";
 import { BUS_FDC, BUS_IDE, BUS_SATA, BUS_SCSI, driveMax } from "./disk";
+
+/** Where this module's attribute reads leave what they found. */
+const attr = new AttrNumber();
 
 const CONTROLLER_TYPES = "ide fdc scsi sata virtio-serial ccid usb pci xenbus isa";
 const USB = 6;
@@ -23,14 +26,17 @@ const controllers = new IntVec(64);
 /** The controllers in libvirt's order: group = type, index = index (-1 while unassigned). */
 const controllerOrder = new InsertionOrder();
 
+/** Where this module's calls to the number parsers leave their value. */
+const parsed = new ParsedU64();
+
 function controllerType(c: i32): i32 {
   return attrEnum(c, S.type, CONTROLLER_TYPES);
 }
 
 function controllerIndex(c: i32): i32 {
   const a = attrOf(c, S.index);
-  if (a == NONE || !parseU64(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a))) return -1;
-  return <i32>parsedU64;
+  if (a == NONE || !parseU64(ctx.d.buf, ctx.d.aOffOf(a), ctx.d.aLenOf(a), parsed)) return -1;
+  return <i32>parsed.value;
 }
 
 export function checkControllers(devices: i32): bool {
@@ -41,9 +47,9 @@ export function checkControllers(devices: i32): bool {
   let usbMaster = false;
   for (let c = d.child(devices, S.controller); c != NONE; c = d.nextNamed(c)) {
     if (attrOf(c, S.type) == NONE) setAttr(c, S.type, "ide");
-    else if (!readEnum(c, S.type, CONTROLLER_TYPES)) return false;
-    if (!readSigned(c, S.index) || (found && value > 0x7fffffff)) return invalidAttr(c, S.index, "Expected integer value");
-    if (found && value < 0) return invalidAttr(c, S.index, "Expected non-negative value");
+    else if (!readEnum(c, S.type, CONTROLLER_TYPES, attr)) return false;
+    if (!readSigned(c, S.index, attr) || (attr.present && attr.value > 0x7fffffff)) return invalidAttr(c, S.index, "Expected integer value");
+    if (attr.present && attr.value < 0) return invalidAttr(c, S.index, "Expected non-negative value");
     if (attrOf(c, S.model) != NONE && !checkControllerModel(c)) return false;
     const addr = d.child(c, S.address);
     if (addr != NONE && !checkAddress(addr)) return false;
@@ -196,7 +202,7 @@ export function addImplicitControllers(devices: i32): void {
     if (t == NONE || !d.attrIs(t, S.type, "virtio")) continue;
     const a = d.child(c, S.address);
     let idx = 0;
-    if (a != NONE && d.attrIs(a, S.type, "virtio-serial") && readUnsigned(a, S.controller) && found) idx = <i32>value;
+    if (a != NONE && d.attrIs(a, S.type, "virtio-serial") && readUnsigned(a, S.controller, attr) && attr.present) idx = <i32>attr.value;
     ensureController(devices, "virtio-serial", idx);
   }
   let nextSlot = 0;
@@ -210,8 +216,8 @@ export function addImplicitControllers(devices: i32): void {
       setAttrNumber(a, S.slot, <u64>nextSlot);
       nextSlot++;
     } else if (d.attrIs(a, S.type, "ccid")) {
-      if (readUnsigned(a, S.controller) && found) idx = <i32>value;
-      if (idx == 0 && readUnsigned(a, S.slot) && found && <i32>value >= nextSlot) nextSlot = <i32>value + 1;
+      if (readUnsigned(a, S.controller, attr) && attr.present) idx = <i32>attr.value;
+      if (idx == 0 && readUnsigned(a, S.slot, attr) && attr.present && <i32>attr.value >= nextSlot) nextSlot = <i32>attr.value + 1;
     }
     ensureController(devices, "ccid", idx);
   }

@@ -7,9 +7,12 @@ import { IntVec } from "../../../util/intvec";
 import { InsertionOrder } from "../../insertion-order";
 import { ByteBuf, sliceEquals } from "../../../util/bytes";
 import { intern } from "../../../xml/symbols";
-import { attrEnum, attrOf, ctx, err, found, putAttr, readEnum, readUnsigned, setAttr, setAttrNumber, value } from "../../context";
+import { attrEnum, AttrNumber, attrOf, ctx, err, putAttr, readEnum, readUnsigned, setAttr, setAttrNumber } from "../../context";
 import { checkAddress } from "./address";
 import { checkNetworkSource } from "./network-source";
+
+/** Where this module's attribute reads leave what they found. */
+const attr = new AttrNumber();
 
 const DISK_TYPES = "file block dir network volume nvme vhostuser vhostvdpa";
 const DISK_DEVICES = "floppy disk cdrom lun";
@@ -25,9 +28,9 @@ export const driveMax = new StaticArray<i32>(10);
 export function checkDisk(disk: i32): bool {
   const d = ctx.d;
   if (attrOf(disk, S.type) == NONE) setAttr(disk, S.type, "file");
-  else if (!readEnum(disk, S.type, DISK_TYPES)) return false;
+  else if (!readEnum(disk, S.type, DISK_TYPES, attr)) return false;
   if (attrOf(disk, S.device) == NONE) setAttr(disk, S.device, "disk");
-  else if (!readEnum(disk, S.device, DISK_DEVICES)) return false;
+  else if (!readEnum(disk, S.device, DISK_DEVICES, attr)) return false;
   const device = attrEnum(disk, S.device, DISK_DEVICES);
   const driver = d.child(disk, S.driver);
   if (driver != NONE && attrOf(driver, S.type) != NONE && attrEnum(driver, S.type, DISK_FORMATS) < 0) {
@@ -68,8 +71,8 @@ export function checkDisk(disk: i32): bool {
     bus = device == 0 ? BUS_FDC : busFromPrefix(d.aOffOf(devAttr), d.aLenOf(devAttr));
     setAttr(target, S.bus, busName(bus));
   } else {
-    if (!readEnum(target, S.bus, DISK_BUSES, false, true)) return false;
-    bus = <i32>value;
+    if (!readEnum(target, S.bus, DISK_BUSES, attr, false, true)) return false;
+    bus = <i32>attr.value;
   }
   if (device == 2 && d.child(disk, S.readonly) == NONE) d.addElement(disk, S.readonly);
   let address = d.child(disk, S.address);
@@ -108,7 +111,7 @@ export function checkDisk(disk: i32): bool {
     }
   } else if (!checkAddress(address)) return false;
   if (address != NONE && d.attrIs(address, S.type, "drive") && bus < 10) {
-    if (readUnsigned(address, S.controller) && found && <i32>value > unchecked(driveMax[bus])) unchecked((driveMax[bus] = <i32>value));
+    if (readUnsigned(address, S.controller, attr) && attr.present && <i32>attr.value > unchecked(driveMax[bus])) unchecked((driveMax[bus] = <i32>attr.value));
   }
   return true;
 }

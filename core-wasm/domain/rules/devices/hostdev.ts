@@ -2,13 +2,16 @@
 import { Code, From } from "../../../errors";
 import { NONE } from "../../../xml/dom";
 import { S } from "../../../xml/names.gen";
-import { attrOf, ctx, err, found, readEnum, readUnsignedAuto, setAttr, setAttrHex, value } from "../../context";
+import { AttrNumber, attrOf, ctx, err, readEnum, readUnsignedAuto, setAttr, setAttrHex } from "../../context";
 import { defaultLun } from "./network-source";
+
+/** Where this module's attribute reads leave what they found. */
+const attr = new AttrNumber();
 
 export function checkHostdev(h: i32): bool {
   const d = ctx.d;
   if (attrOf(h, S.mode) == NONE) setAttr(h, S.mode, "subsystem");
-  else if (!readEnum(h, S.mode, "subsystem capabilities")) return false;
+  else if (!readEnum(h, S.mode, "subsystem capabilities", attr)) return false;
   if (attrOf(h, S.type) == NONE) {
     const b = err(Code.XML_ERROR, From.XML);
     b.str("Missing required attribute 'type' in element 'hostdev'");
@@ -24,8 +27,8 @@ export function checkHostdev(h: i32): bool {
       const fields: StaticArray<i32> = [S.domain, S.bus, S.slot, S.function_];
       const widths: StaticArray<i32> = [4, 2, 2, 1];
       for (let i = 0; i < 4; i++) {
-        if (!readUnsignedAuto(a, fields[i])) return false;
-        setAttrHex(a, fields[i], found ? <u64>value : 0, widths[i]);
+        if (!readUnsignedAuto(a, fields[i], attr)) return false;
+        setAttrHex(a, fields[i], attr.present ? <u64>attr.value : 0, widths[i]);
       }
     }
     if (src != NONE && d.attrIs(src, S.protocol, "iscsi")) defaultLun(src);

@@ -4,8 +4,11 @@ import { Code } from "../../../errors";
 import { NONE } from "../../../xml/dom";
 import { S } from "../../../xml/names.gen";
 import { random_fill } from "../../../host";
-import { attrEnum, attrOf, ctx, err, putAttr, readEnum, setAttr } from "../../context";
+import { attrEnum, AttrNumber, attrOf, ctx, err, putAttr, readEnum, setAttr } from "../../context";
 import { checkOptionalAddress } from "./address";
+
+/** Where this module's attribute reads leave what they found. */
+const attr = new AttrNumber();
 
 const NET_TYPES = "user ethernet vhostuser server client mcast network bridge internal direct hostdev udp vdpa null vds";
 const macBytes = new StaticArray<u8>(6);
@@ -13,7 +16,7 @@ const macBytes = new StaticArray<u8>(6);
 export function checkInterface(n: i32): bool {
   const d = ctx.d;
   if (attrOf(n, S.type) == NONE) setAttr(n, S.type, "user");
-  else if (!readEnum(n, S.type, NET_TYPES)) return false;
+  else if (!readEnum(n, S.type, NET_TYPES, attr)) return false;
   const type = attrEnum(n, S.type, NET_TYPES);
   const needsSource = type == 2 || type == 3 || type == 4 || type == 5 || type == 6 || type == 7 || type == 8 || type == 9 || type == 11 || type == 12 || type == 14;
   if (needsSource && d.child(n, S.source) == NONE) {

@@ -1,8 +1,11 @@
 // Memory balloons: at most one, and its model.
 import { Code } from "../../../errors";
 import { S } from "../../../xml/names.gen";
-import { ctx, err, readEnum } from "../../context";
+import { AttrNumber, ctx, err, readEnum } from "../../context";
 import { checkOptionalAddress } from "./address";
+
+/** Where this module's attribute reads leave what they found. */
+const attr = new AttrNumber();
 
 /** At most one <memballoon>. */
 export function checkSingleMemballoon(devices: i32): bool {
@@ -16,6 +19,6 @@ export function checkSingleMemballoon(devices: i32): bool {
 
 /** <memballoon> */
 export function checkMemballoon(n: i32): bool {
-  if (!readEnum(n, S.model, "virtio xen none virtio-transitional virtio-non-transitional", true)) return false;
+  if (!readEnum(n, S.model, "virtio xen none virtio-transitional virtio-non-transitional", attr, true)) return false;
   return checkOptionalAddress(n);
 }

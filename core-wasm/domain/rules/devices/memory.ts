@@ -2,9 +2,12 @@
 // domain's memory.
 import { NONE } from "../../../xml/dom";
 import { S } from "../../../xml/names.gen";
-import { ctx, loadText, setAttr, textLen, textOff } from "../../context";
+import { ctx, setAttr, spanLen, spanOff, textSpan } from "../../context";
 import { kib, scaleToKiB } from "../memory";
-import { parsedU64, parseU64 } from "../../values";
+import { ParsedU64, parseU64 } from "../../values";
+
+/** Where this module's calls to the number parsers leave their value. */
+const parsed = new ParsedU64();
 
 /** Sum of <memory> device sizes in KiB (hotplugged DIMMs count towards the total). */
 export function hotplugMemoryKiB(devices: i32): u64 {
@@ -15,8 +18,8 @@ export function hotplugMemoryKiB(devices: i32): u64 {
     if (target == NONE) continue;
     const size = d.child(target, S.size);
     if (size == NONE) continue;
-    loadText(size);
-    if (textLen > 0 && parseU64(d.buf, textOff, textLen) && scaleToKiB(size, parsedU64, S.unit)) {
+    const sizeText = textSpan(size);
+    if (spanLen(sizeText) > 0 && parseU64(d.buf, spanOff(sizeText), spanLen(sizeText), parsed) && scaleToKiB(size, parsed.value, S.unit)) {
       total += kib;
       d.setTextU64(size, kib);
       setAttr(size, S.unit, "KiB");

@@ -2,24 +2,26 @@
 import { Code } from "../../../errors";
 import { NONE } from "../../../xml/dom";
 import { S } from "../../../xml/names.gen";
-import { attrOf, ctx, err, loadText, readEnum, textLen, value } from "../../context";
+import { AttrNumber, attrOf, ctx, err, hasText, readEnum } from "../../context";
 import { checkChardevSource, Owner } from "../chardev";
 import { checkOptionalAddress } from "./address";
+
+/** Where this module's attribute reads leave what they found. */
+const attr = new AttrNumber();
 
 /** <rng> */
 export function checkRng(n: i32): bool {
   const d = ctx.d;
-  if (!readEnum(n, S.model, "virtio virtio-transitional virtio-non-transitional", true)) return false;
+  if (!readEnum(n, S.model, "virtio virtio-transitional virtio-non-transitional", attr, true)) return false;
   if (d.countNamed(n, S.backend) != 1) {
     err(Code.XML_ERROR).str("only one RNG backend is supported");
     return false;
   }
   const backend = d.child(n, S.backend);
-  if (!readEnum(backend, S.model, "random egd builtin", true)) return false;
-  if (value == 0) {
-    loadText(backend);
-    if (textLen == 0) d.setText(backend, "/dev/random");
-  } else if (value == 1) {
+  if (!readEnum(backend, S.model, "random egd builtin", attr, true)) return false;
+  if (attr.value == 0) {
+    if (!hasText(backend)) d.setText(backend, "/dev/random");
+  } else if (attr.value == 1) {
     if (attrOf(backend, S.type) == NONE) {
       err(Code.XML_ERROR).str("missing EGD backend type");
       return false;

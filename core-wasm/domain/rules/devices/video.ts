@@ -2,7 +2,10 @@
 import { Code } from "../../../errors";
 import { NONE } from "../../../xml/dom";
 import { S } from "../../../xml/names.gen";
-import { attrOf, ctx, err, found, readEnum, readUnsigned, setAttr, setAttrNumber, value } from "../../context";
+import { AttrNumber, attrOf, ctx, err, readEnum, readUnsigned, setAttr, setAttrNumber } from "../../context";
+
+/** Where this module's attribute reads leave what they found. */
+const attr = new AttrNumber();
 
 const VIDEO_MODELS = "default vga cirrus vmvga xen vbox qxl parallels virtio gop none bochs ramfb";
 
@@ -33,8 +36,8 @@ export function checkVideos(devices: i32): bool {
     let model = d.child(v, S.model);
     if (model == NONE) model = d.addElement(v, S.model);
     if (attrOf(model, S.type) == NONE) setAttr(model, S.type, ctx.defaultVideoModel);
-    if (!readEnum(model, S.type, VIDEO_MODELS)) return false;
-    const type = <i32>value;
+    if (!readEnum(model, S.type, VIDEO_MODELS, attr)) return false;
+    const type = <i32>attr.value;
     if (type == 10) {
       if (d.countNamed(devices, S.video) > 1) {
         err(Code.CONFIG_UNSUPPORTED).str("a 'none' video type must be the only video device defined for the domain");
@@ -58,13 +61,13 @@ function defaultVideoRam(model: i32, type: i32): bool {
   if (type == 1 || type == 2 || type == 3 || type == 11) fallback = 16384;
   else if (type == 4) fallback = 4096;
   else if (type == 6) fallback = 65536;
-  if (!readUnsigned(model, S.vram)) return false;
-  let vram = found ? <u64>value : 0;
+  if (!readUnsigned(model, S.vram, attr)) return false;
+  let vram = attr.present ? <u64>attr.value : 0;
   if (vram == 0) vram = fallback;
   if (vram != 0) setAttrNumber(model, S.vram, roundPow2(vram));
   if (type == 6) {
-    if (!readUnsigned(model, S.ram)) return false;
-    let ram = found ? <u64>value : 0;
+    if (!readUnsigned(model, S.ram, attr)) return false;
+    let ram = attr.present ? <u64>attr.value : 0;
     if (ram == 0) ram = fallback;
     setAttrNumber(model, S.ram, roundPow2(ram));
   }
