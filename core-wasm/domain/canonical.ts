@@ -10,8 +10,8 @@ import { checkCardinality, orderTree, resetCardinality } from "./order";
 import { stripSecrets } from "./secrets";
 import { specByName } from "./schema";
 import { checkClock, checkFeatures, checkIdentity, checkIdmap, checkLifecycle, checkOS, checkRoot } from "./rules/general";
-import { checkMemory, finishMemory } from "./rules/memory";
-import { checkCpu, checkCpuNuma, checkCputune, checkIothreads, checkNumatune, checkVcpus, numaKiB } from "./rules/cpu";
+import { checkMemory, finishMemory, SizeKiB } from "./rules/memory";
+import { checkCpu, checkCpuNuma, checkCputune, checkIothreads, checkNumatune, checkVcpus } from "./rules/cpu";
 import { checkChardevs } from "./rules/chardev";
 import { checkDevices, hotplugMemoryKiB } from "./rules/devices";
 import { checkGraphics } from "./rules/graphics";
@@ -20,6 +20,8 @@ const DOMAIN_SPEC = specByName("domain");
 const writerOptions = new WriterOptions();
 writerOptions.alwaysOpen = [S.devices, S.redirdev];
 writerOptions.libxmlChildren = S.metadata;
+/** The memory of the NUMA cells, from checkCpuNuma to finishMemory. */
+const numaKiB = new SizeKiB();
 
 /** Parses, validates and normalises the document in d (len input bytes) in place. */
 export function canonicalizeDoc(d: Doc, len: i32, flags: i32): bool {
@@ -37,12 +39,12 @@ export function applyRules(d: Doc, flags: i32): bool {
   if (!checkCardinality(d, d.root, DOMAIN_SPEC)) return false;
   if (!checkIdentity() || !checkOS()) return false;
   if (!checkMemory() || !checkVcpus() || !checkIothreads() || !checkCputune()) return false;
-  if (!checkCpu() || !checkCpuNuma() || !checkNumatune() || !checkFeatures() || !checkLifecycle() || !checkClock()) return false;
+  if (!checkCpu() || !checkCpuNuma(numaKiB) || !checkNumatune() || !checkFeatures() || !checkLifecycle() || !checkClock()) return false;
   let devices = d.child(d.root, S.devices);
   if (devices == NONE) devices = d.addElement(d.root, S.devices);
   const hvm = isHvm();
   if (!checkChardevs(devices, hvm) || !checkDevices(devices, hvm) || !checkGraphics(devices)) return false;
-  if (!checkIdmap() || !finishMemory(numaKiB, hotplugMemoryKiB(devices))) return false;
+  if (!checkIdmap() || !finishMemory(numaKiB.value, hotplugMemoryKiB(devices))) return false;
   if (!orderTree(d, d.root, DOMAIN_SPEC)) return false;
   if ((flags & Flag.SECURE) == 0) stripSecrets(d);
   return true;

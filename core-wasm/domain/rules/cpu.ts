@@ -10,7 +10,7 @@ import {
   setAttr, setAttrNumber, spanLen, spanOff, textSpan,
 } from "../context";
 import { ParsedI64, ParsedU64, parseI64, parseU64 } from "../values";
-import { kib, scaleToKiB } from "./memory";
+import { scaleToKiB, SizeKiB } from "./memory";
 
 /** Where this module's attribute reads leave what they found. */
 const attr = new AttrNumber();
@@ -23,6 +23,7 @@ const seen = new Bitmap();
 /** Where this module's calls to the number parsers leave their value. */
 const parsed = new ParsedU64();
 const parsedSigned = new ParsedI64();
+const kib = new SizeKiB();
 
 /** Parses attribute sym of n as a CPU/node set into `set`; reports libvirt's bitmap error. */
 export function readBitmap(n: i32, sym: i32): bool {
@@ -587,8 +588,8 @@ function checkCaches(g: i32): bool {
     if (!readEnum(c, S.type, "both code data", attr, true)) return false;
     const type = attr.value;
     if (!readUnsigned(c, S.size, attr, true)) return false;
-    if (!scaleToKiB(c, <u64>attr.value, S.unit)) return false;
-    writePrettySize(c, kib);
+    if (!scaleToKiB(c, <u64>attr.value, S.unit, kib)) return false;
+    writePrettySize(c, kib.value);
     for (let o = d.child(g, S.cache); o != c; o = d.nextNamed(o)) {
       if (numericAttr(o, S.id) != id || numericAttr(o, S.level) != level) continue;
       const otherType = d.attrIs(o, S.type, "both") ? 0 : d.attrIs(o, S.type, "code") ? 1 : 2;
@@ -705,11 +706,10 @@ function attrIsAuto(): bool {
   return vcpu != NONE && ctx.d.attrIs(vcpu, S.placement, "auto");
 }
 
-/** NUMA cells in <cpu><numa>: memory normalised to KiB; returns the sum in numaKiB. */
-export let numaKiB: u64 = 0;
-export function checkCpuNuma(): bool {
+/** NUMA cells in <cpu><numa>: memory normalised to KiB, their sum left in `total`. */
+export function checkCpuNuma(total: SizeKiB): bool {
   const d = ctx.d;
-  numaKiB = 0;
+  total.value = 0;
   const cpu = d.child(ctx.root, S.cpu);
   if (cpu == NONE) return true;
   const numa = d.child(cpu, S.numa);
@@ -725,10 +725,10 @@ export function checkCpuNuma(): bool {
     const a = attrOf(c, S.memory);
     if (a == NONE) return missingAttr(c, S.memory);
     if (!parseU64(d.buf, d.aOffOf(a), d.aLenOf(a), parsed)) return invalidAttr(c, S.memory, "Expected non-negative integer value");
-    if (!scaleToKiB(c, parsed.value, S.unit)) return false;
-    setAttrNumber(c, S.memory, kib);
+    if (!scaleToKiB(c, parsed.value, S.unit, kib)) return false;
+    setAttrNumber(c, S.memory, kib.value);
     setAttr(c, S.unit, "KiB");
-    numaKiB += kib;
+    total.value += kib.value;
     if (attrOf(c, S.cpus) != NONE) {
       if (!readBitmap(c, S.cpus)) return false;
       writeBitmap(c, S.cpus, set);

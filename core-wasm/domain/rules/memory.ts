@@ -16,17 +16,24 @@ export const UNLIMITED_KIB: u64 = 9007199254740991;
 /** Where this module's calls to the number parsers leave their value. */
 const parsed = new ParsedU64();
 
-/** The value read by readMemory, in KiB; present tells whether the element had a value. */
-export let kib: u64 = 0;
-export let present: bool = false;
+/**
+ * Where scaleToKiB leaves a size in KiB, and readMemory too, with whether the element had a value.
+ * Each calling module owns its own at module level (no allocation per read).
+ */
+export class SizeKiB {
+  present: bool = false;
+  value: u64 = 0;
+}
+
+const kib = new SizeKiB();
 
 /**
- * Reads element el's text scaled by its unit attribute (default KiB), stores the KiB value in
- * `kib` and rewrites the element as "<el unit='KiB'>N</el>". xpath names it in error messages.
+ * Reads element el's text scaled by its unit attribute (default KiB) into `into` and rewrites the
+ * element as "<el unit='KiB'>N</el>". xpath names it in error messages.
  */
-export function readMemory(el: i32, xpath: string, unitSym: i32 = S.unit): bool {
-  present = false;
-  kib = 0;
+export function readMemory(el: i32, xpath: string, into: SizeKiB, unitSym: i32 = S.unit): bool {
+  into.present = false;
+  into.value = 0;
   if (el == NONE) return true;
   const text = textSpan(el);
   if (spanLen(text) == 0) return true;
@@ -41,15 +48,15 @@ export function readMemory(el: i32, xpath: string, unitSym: i32 = S.unit): bool 
     return false;
   }
   const v = parsed.value;
-  if (!scaleToKiB(el, v, unitSym)) return false;
-  d.setTextU64(el, kib);
+  if (!scaleToKiB(el, v, unitSym, into)) return false;
+  d.setTextU64(el, into.value);
   setAttr(el, unitSym, "KiB");
-  present = true;
+  into.present = true;
   return true;
 }
 
 /** Scales v by the unit in attribute unitSym of el (virScaleInteger), then to KiB (rounding up). */
-export function scaleToKiB(el: i32, v: u64, unitSym: i32): bool {
+export function scaleToKiB(el: i32, v: u64, unitSym: i32, into: SizeKiB): bool {
   const d = ctx.d;
   const u = attrOf(el, unitSym);
   let scale: u64 = 1024;
@@ -71,8 +78,8 @@ export function scaleToKiB(el: i32, v: u64, unitSym: i32): bool {
     return false;
   }
   const bytes = v * scale;
-  kib = bytes / 1024 + (bytes % 1024 != 0 ? 1 : 0);
-  if (kib >= MAX_KIB) {
+  into.value = bytes / 1024 + (bytes % 1024 != 0 ? 1 : 0);
+  if (into.value >= MAX_KIB) {
     err(Code.OVERFLOW).str("size value too large");
     return false;
   }
@@ -83,10 +90,10 @@ export function scaleToKiB(el: i32, v: u64, unitSym: i32): bool {
 export function checkMemory(): bool {
   const d = ctx.d;
   const root = ctx.root;
-  if (!readMemory(d.child(root, S.memory), "./memory[1]")) return false;
-  if (!readMemory(d.child(root, S.currentMemory), "./currentMemory[1]")) return false;
+  if (!readMemory(d.child(root, S.memory), "./memory[1]", kib)) return false;
+  if (!readMemory(d.child(root, S.currentMemory), "./currentMemory[1]", kib)) return false;
   const max = d.child(root, S.maxMemory);
-  if (!readMemory(max, "./maxMemory[1]")) return false;
+  if (!readMemory(max, "./maxMemory[1]", kib)) return false;
   if (max != NONE) {
     const slots = attrOf(max, S.slots);
     if (slots != NONE && !parseU64(d.buf, d.aOffOf(slots), d.aLenOf(slots), parsed)) {
@@ -180,13 +187,13 @@ function checkMemtune(): bool {
   for (let i = 0; i < 3; i++) {
     const el = d.child(tune, limits[i]);
     if (el == NONE) continue;
-    if (!readMemory(el, "./memtune/" + (i == 0 ? "hard_limit" : i == 1 ? "soft_limit" : "swap_hard_limit") + "[1]")) return false;
+    if (!readMemory(el, "./memtune/" + (i == 0 ? "hard_limit" : i == 1 ? "soft_limit" : "swap_hard_limit") + "[1]", kib)) return false;
     // libvirt stores "unlimited" as this ceiling and does not write the element back out.
-    if (present && kib >= UNLIMITED_KIB) d.remove(el);
+    if (kib.present && kib.value >= UNLIMITED_KIB) d.remove(el);
   }
   const min = d.child(tune, S.min_guarantee);
-  if (!readMemory(min, "./memtune/min_guarantee[1]")) return false;
-  if (min != NONE && present && kib == 0) d.remove(min);
+  if (!readMemory(min, "./memtune/min_guarantee[1]", kib)) return false;
+  if (min != NONE && kib.present && kib.value == 0) d.remove(min);
   if (d.firstElement(tune) == NONE) d.remove(tune);
   return true;
 }
@@ -211,12 +218,12 @@ function checkMemoryBacking(): bool {
         b.str("' for element or attribute './@size'");
         return false;
       }
-      if (!scaleToKiB(p, parsed.value, S.unit)) return false;
-      if (kib == 0) {
+      if (!scaleToKiB(p, parsed.value, S.unit, kib)) return false;
+      if (kib.value == 0) {
         err(Code.XML_DETAIL).str("hugepage size can't be zero");
         return false;
       }
-      d.setAttrU64(p, S.size, kib);
+      d.setAttrU64(p, S.size, kib.value);
       setAttr(p, S.unit, "KiB");
     }
   }
@@ -232,7 +239,7 @@ export function finishMemory(numaKiB: u64, hotplugKiB: u64): bool {
   const root = ctx.root;
   let mem = d.child(root, S.memory);
   let total: u64 = 0;
-  if (mem != NONE && readMemory(mem, "./memory[1]")) total = kib;
+  if (mem != NONE && readMemory(mem, "./memory[1]", kib)) total = kib.value;
   if (numaKiB > 0) total = numaKiB + hotplugKiB;
   else if (hotplugKiB > total) {
     err(Code.XML_ERROR).str("Total size of memory devices exceeds the total memory size");

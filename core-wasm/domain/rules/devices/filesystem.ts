@@ -2,7 +2,7 @@
 import { NONE } from "../../../xml/dom";
 import { S } from "../../../xml/names.gen";
 import { AttrNumber, attrOf, ctx, invalidAttr, readEnum, setAttr, setAttrNumber } from "../../context";
-import { kib, scaleToKiB } from "../memory";
+import { scaleToKiB, SizeKiB } from "../memory";
 import { ParsedU64, parseU64 } from "../../values";
 
 /** Where this module's attribute reads leave what they found. */
@@ -10,6 +10,7 @@ const attr = new AttrNumber();
 
 /** Where this module's calls to the number parsers leave their value. */
 const parsed = new ParsedU64();
+const kib = new SizeKiB();
 
 export function checkFilesystem(fs: i32): bool {
   const d = ctx.d;
@@ -22,8 +23,8 @@ export function checkFilesystem(fs: i32): bool {
   if (d.attrIs(fs, S.type, "ram") && src != NONE && attrOf(src, S.usage) != NONE) {
     const u = attrOf(src, S.usage);
     if (!parseU64(d.buf, d.aOffOf(u), d.aLenOf(u), parsed)) return invalidAttr(src, S.usage, "Expected non-negative integer value");
-    if (!scaleToKiB(src, parsed.value, S.units)) return false;
-    setAttrNumber(src, S.usage, kib);
+    if (!scaleToKiB(src, parsed.value, S.units, kib)) return false;
+    setAttrNumber(src, S.usage, kib.value);
     setAttr(src, S.units, "KiB");
   }
   return true;

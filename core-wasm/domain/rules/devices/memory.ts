@@ -3,11 +3,12 @@
 import { NONE } from "../../../xml/dom";
 import { S } from "../../../xml/names.gen";
 import { ctx, setAttr, spanLen, spanOff, textSpan } from "../../context";
-import { kib, scaleToKiB } from "../memory";
+import { scaleToKiB, SizeKiB } from "../memory";
 import { ParsedU64, parseU64 } from "../../values";
 
 /** Where this module's calls to the number parsers leave their value. */
 const parsed = new ParsedU64();
+const kib = new SizeKiB();
 
 /** Sum of <memory> device sizes in KiB (hotplugged DIMMs count towards the total). */
 export function hotplugMemoryKiB(devices: i32): u64 {
@@ -19,9 +20,9 @@ export function hotplugMemoryKiB(devices: i32): u64 {
     const size = d.child(target, S.size);
     if (size == NONE) continue;
     const sizeText = textSpan(size);
-    if (spanLen(sizeText) > 0 && parseU64(d.buf, spanOff(sizeText), spanLen(sizeText), parsed) && scaleToKiB(size, parsed.value, S.unit)) {
-      total += kib;
-      d.setTextU64(size, kib);
+    if (spanLen(sizeText) > 0 && parseU64(d.buf, spanOff(sizeText), spanLen(sizeText), parsed) && scaleToKiB(size, parsed.value, S.unit, kib)) {
+      total += kib.value;
+      d.setTextU64(size, kib.value);
       setAttr(size, S.unit, "KiB");
     }
   }
