@@ -4,6 +4,7 @@
 // Behaviour follows libvirt's test driver; where it and the real drivers disagree, the real
 // drivers' rule and wording win (e.g. undefining a running transient domain is refused).
 import { Code } from "../errors";
+import { Affect, CreateFlag, DestroyFlag, MemFlag, ShutdownFlag, UndefineFlag, VcpuFlag, XmlFlag } from "../abi/enums.gen";
 import { Doc, NONE } from "../xml/dom";
 import { S } from "../xml/names.gen";
 import { parseDocument, reserveInput } from "../xml/parser";
@@ -15,21 +16,22 @@ import { Event, PausedReason, RunningReason, ShutoffReason, State } from "../obj
 import { emit } from "./events";
 import { clock_ms } from "../host";
 
-/** virDomainCreateFlags, virDomainDestroyFlagsValues, ... as this driver accepts them. */
-export const START_PAUSED: i32 = 1;
-export const START_FORCE_BOOT: i32 = 8;
-const CREATE_FLAGS: i32 = 1 | 2 | 4 | 8 | 16;
-const DESTROY_FLAGS: i32 = 1 | 2;
-const SHUTDOWN_FLAGS: i32 = 1 | 2 | 4 | 8 | 16;
-const UNDEFINE_MANAGED_SAVE: i32 = 1;
-const UNDEFINE_FLAGS: i32 = 1 | 2 | 4 | 8 | 16 | 32 | 64;
-const XML_SECURE: i32 = 1;
-const XML_INACTIVE: i32 = 2;
-const XML_MIGRATABLE: i32 = 8;
-const AFFECT_LIVE: i32 = 1;
-const AFFECT_CONFIG: i32 = 2;
-const MEM_MAXIMUM: i32 = 4;
-const VCPU_MAXIMUM: i32 = 4;
+// libvirt's flags, from the ABI table (abi/enums.gen.ts); the sets each call accepts here.
+export const START_PAUSED: i32 = CreateFlag.START_PAUSED;
+export const START_FORCE_BOOT: i32 = CreateFlag.START_FORCE_BOOT;
+const CREATE_FLAGS: i32 = CreateFlag.START_PAUSED | CreateFlag.START_AUTODESTROY | CreateFlag.START_BYPASS_CACHE | CreateFlag.START_FORCE_BOOT | CreateFlag.START_VALIDATE;
+const DESTROY_FLAGS: i32 = DestroyFlag.GRACEFUL | DestroyFlag.REMOVE_LOGS;
+const SHUTDOWN_FLAGS: i32 = ShutdownFlag.ACPI_POWER_BTN | ShutdownFlag.GUEST_AGENT | ShutdownFlag.INITCTL | ShutdownFlag.SIGNAL | ShutdownFlag.PARAVIRT;
+const UNDEFINE_MANAGED_SAVE: i32 = UndefineFlag.MANAGED_SAVE;
+const UNDEFINE_FLAGS: i32 =
+  UndefineFlag.MANAGED_SAVE | UndefineFlag.SNAPSHOTS_METADATA | UndefineFlag.NVRAM | UndefineFlag.KEEP_NVRAM | UndefineFlag.CHECKPOINTS_METADATA | UndefineFlag.TPM | UndefineFlag.KEEP_TPM;
+const XML_SECURE: i32 = XmlFlag.SECURE;
+const XML_INACTIVE: i32 = XmlFlag.INACTIVE;
+const XML_MIGRATABLE: i32 = XmlFlag.MIGRATABLE;
+const AFFECT_LIVE: i32 = Affect.LIVE;
+const AFFECT_CONFIG: i32 = Affect.CONFIG;
+const MEM_MAXIMUM: i32 = MemFlag.MAXIMUM;
+const VCPU_MAXIMUM: i32 = VcpuFlag.MAXIMUM;
 /** The most vCPUs the test driver's node offers (testConnectGetMaxVcpus). */
 const NODE_MAX_VCPUS: i32 = 32;
 
