@@ -11,10 +11,11 @@ import { Definition } from "../../objects/definition";
 import { DomainObj } from "../../objects/domain-list";
 import { HostedNode, loadDefinition, notRunning, scratch } from "../hosted/hosted-node";
 import { PlanWriter } from "../hosted/plan-writer";
+import { Affect } from "../../abi/enums.gen";
 
-/** virDomainModificationImpact: which definitions a change affects (neither: the current one). */
-export const AFFECT_LIVE: i32 = 1;
-export const AFFECT_CONFIG: i32 = 2;
+/** virDomainModificationImpact (the ABI table's): which definitions a change affects (neither: the current one). */
+export const AFFECT_LIVE: i32 = Affect.LIVE;
+export const AFFECT_CONFIG: i32 = Affect.CONFIG;
 
 function isDecimal(s: string): bool {
   if (s.length == 0) return false;
