@@ -47,7 +47,8 @@ export class Core extends CoreOperations {
   protected exports!: CoreExports;
   private abortText = "";
   private readonly writer = new WireWriter();
-  private memory = new Uint8Array(0);
+  /** The core's memory as a Buffer, made again only when it grew (its old buffer is then detached). */
+  private memoryBytesView = Buffer.alloc(0);
 
   constructor(
     private readonly module: WebAssembly.Module = coreModule(),
@@ -105,12 +106,9 @@ export class Core extends CoreOperations {
   }
 
   protected sendInput(w: WireWriter): number {
-    const bytes = w.written();
-    const n = bytes.length;
+    const n = w.bytesUsed;
     const ptr = this.exports.inputBuffer(n);
-    // the core's memory as bytes, made again only when it grew (its old buffer is then detached)
-    if (this.memory.buffer !== this.exports.memory.buffer) this.memory = new Uint8Array(this.exports.memory.buffer);
-    this.memory.set(bytes, ptr);
+    w.copyTo(this.memoryView(), ptr);
     return n;
   }
 
@@ -139,7 +137,14 @@ export class Core extends CoreOperations {
 
   /** The last operation's output as text. */
   protected outputText(): string {
-    return decoder.decode(this.bytes(this.exports.outputPtr(), this.exports.outputLen()));
+    const ptr = this.exports.outputPtr();
+    return this.memoryView().utf8Slice(ptr, ptr + this.exports.outputLen());
+  }
+
+  private memoryView(): Buffer {
+    const buffer = this.exports.memory.buffer;
+    if (this.memoryBytesView.buffer !== buffer) this.memoryBytesView = Buffer.from(buffer);
+    return this.memoryBytesView;
   }
 
   /** The last operation's output bytes (a view into core memory: read it before the next call). */
