@@ -21,6 +21,21 @@ const isRecord = (type) => type in records;
 const listOf = (output) => (output.startsWith("list:") ? output.slice(5) : null);
 const entries = (o) => Object.entries(o ?? {});
 
+/** The records a direction carries, with the records they nest: the host writes inputs and reads outputs. */
+function recordsCarried(direction) {
+  const found = new Set();
+  const add = (type) => {
+    if (!isRecord(type) || found.has(type)) return;
+    found.add(type);
+    for (const t of Object.values(records[type].fields)) add(t);
+  };
+  for (const op of Object.values(operations)) {
+    if (direction === "input") for (const [, t] of entries(op.input)) add(t);
+    else if (op.output) add(listOf(op.output) ?? op.output);
+  }
+  return found;
+}
+
 function checkTable() {
   for (const [name, op] of Object.entries(operations)) {
     for (const [arg, type] of entries(op.args)) if (!(type in SCALARS)) throw new Error(`${name}.${arg}: unknown argument type ${type}`);
@@ -30,6 +45,8 @@ function checkTable() {
       if (type === "document" && fields.length > 1) throw new Error(`${name}: a document is the only input field`);
     }
     if (op.direct && (op.input || op.output)) throw new Error(`${name}: a direct operation has no input or output`);
+    // core.wasm reads a DomainKey in place (records.gen.ts); other input records would need a reader of their own
+    for (const [field, type] of fields) if (isRecord(type) && type !== "DomainKey") throw new Error(`${name}.${field}: core.wasm reads no ${type} from its input`);
     const out = listOf(op.output ?? "") ?? op.output;
     if (!op.direct && !["void", "text", "bytes", "i32", "string"].includes(out) && !isRecord(out)) throw new Error(`${name}: unknown output ${op.output}`);
   }
@@ -167,16 +184,22 @@ function tsClient() {
     for (const [k, v] of Object.entries(e.values)) s += `  ${k}: ${v},\n`;
     s += `} as const;\nexport type ${name} = (typeof ${name})[keyof typeof ${name}];\n`;
   }
+  const inputs = recordsCarried("input");
+  const outputs = recordsCarried("output");
   for (const [name, rec] of Object.entries(records)) {
     s += `\n/** ${rec.doc} */\nexport interface ${name} {\n`;
     for (const [f, t] of Object.entries(rec.fields)) s += `  ${f}: ${TS_FIELD[t] ?? t};\n`;
     s += "}\n";
-    s += `\nexport function read${name}(r: WireReader): ${name} {\n  return {\n`;
-    for (const [f, t] of Object.entries(rec.fields)) s += `    ${f}: ${isRecord(t) ? `read${t}(r)` : `r.${t}()`},\n`;
-    s += "  };\n}\n";
-    s += `\nexport function write${name}(w: WireWriter, v: ${name}): void {\n`;
-    for (const [f, t] of Object.entries(rec.fields)) s += `  ${isRecord(t) ? `write${t}(w, v.${f})` : `w.${t}(v.${f})`};\n`;
-    s += "}\n";
+    if (outputs.has(name)) {
+      s += `\nexport function read${name}(r: WireReader): ${name} {\n  return {\n`;
+      for (const [f, t] of Object.entries(rec.fields)) s += `    ${f}: ${isRecord(t) ? `read${t}(r)` : `r.${t}()`},\n`;
+      s += "  };\n}\n";
+    }
+    if (inputs.has(name)) {
+      s += `\nexport function write${name}(w: WireWriter, v: ${name}): void {\n`;
+      for (const [f, t] of Object.entries(rec.fields)) s += `  ${isRecord(t) ? `write${t}(w, v.${f})` : `w.${t}(v.${f})`};\n`;
+      s += "}\n";
+    }
   }
   // The raw exports, typed.
   s += "\n/** core.wasm's exports as WebAssembly hands them over. */\nexport interface CoreExports {\n";
@@ -219,7 +242,7 @@ function tsClient() {
       for (const [f, t] of fields) {
         if (isRecord(t)) body += `    write${t}(w, ${f});\n`;
         else if (t === "list:bytes") body += `    w.i32(${f}.length);\n    for (const item of ${f}) w.bytes(item);\n`;
-        else body += `    w.${t === "bytes" ? "bytes" : t === "uuid" ? "uuid" : "text"}(${f});\n`;
+        else body += `    w.${t === "bytes" ? "bytes" : t === "uuid" ? "uuid" : "string"}(${f});\n`;
       }
       callArgs.push("this.sendInput(w)");
     }

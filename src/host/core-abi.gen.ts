@@ -42,13 +42,6 @@ export interface DomainKey {
   name: string;
 }
 
-export function readDomainKey(r: WireReader): DomainKey {
-  return {
-    uuid: r.uuid(),
-    name: r.string(),
-  };
-}
-
 export function writeDomainKey(w: WireWriter, v: DomainKey): void {
   w.uuid(v.uuid);
   w.string(v.name);
@@ -67,12 +60,6 @@ export function readDomainRecord(r: WireReader): DomainRecord {
     uuid: r.uuid(),
     name: r.string(),
   };
-}
-
-export function writeDomainRecord(w: WireWriter, v: DomainRecord): void {
-  w.i32(v.id);
-  w.uuid(v.uuid);
-  w.string(v.name);
 }
 
 /** A domain's registry entry (virDomainInfo and its flags). */
@@ -104,19 +91,6 @@ export function readDomainInfo(r: WireReader): DomainInfo {
   };
 }
 
-export function writeDomainInfo(w: WireWriter, v: DomainInfo): void {
-  w.i32(v.state);
-  w.i32(v.reason);
-  w.f64(v.maxMem);
-  w.f64(v.memory);
-  w.i32(v.nrVirtCpu);
-  w.i32(v.id);
-  w.f64(v.cpuTime);
-  w.bool(v.persistent);
-  w.bool(v.autostart);
-  w.bool(v.hasManagedSave);
-}
-
 /** A lifecycle event (virDomainEventType, its detail) and its domain. */
 export interface LifecycleEventRecord {
   event: number;
@@ -130,12 +104,6 @@ export function readLifecycleEventRecord(r: WireReader): LifecycleEventRecord {
     detail: r.i32(),
     domain: readDomainRecord(r),
   };
-}
-
-export function writeLifecycleEventRecord(w: WireWriter, v: LifecycleEventRecord): void {
-  w.i32(v.event);
-  w.i32(v.detail);
-  writeDomainRecord(w, v.domain);
 }
 
 /** virNodeInfo (memory in KiB). */
@@ -161,17 +129,6 @@ export function readNodeInfo(r: WireReader): NodeInfo {
     cores: r.i32(),
     threads: r.i32(),
   };
-}
-
-export function writeNodeInfo(w: WireWriter, v: NodeInfo): void {
-  w.string(v.model);
-  w.f64(v.memory);
-  w.i32(v.cpus);
-  w.i32(v.mhz);
-  w.i32(v.nodes);
-  w.i32(v.sockets);
-  w.i32(v.cores);
-  w.i32(v.threads);
 }
 
 /** core.wasm's exports as WebAssembly hands them over. */
@@ -412,7 +369,7 @@ export abstract class CoreOperations {
 
   domainLookupByName(node: number, name: string): DomainRecord {
     const w = this.input();
-    w.text(name);
+    w.string(name);
     let status: number;
     try {
       status = this.exports.domainLookupByName(node, this.sendInput(w));
@@ -592,7 +549,7 @@ export abstract class CoreOperations {
   domainSetSchedParams(node: number, key: DomainKey, params: string, flags = 0): void {
     const w = this.input();
     writeDomainKey(w, key);
-    w.text(params);
+    w.string(params);
     let status: number;
     try {
       status = this.exports.domainSetSchedParams(node, flags, this.sendInput(w));
@@ -621,10 +578,10 @@ export abstract class CoreOperations {
   /** A new hosted node: kind lxc or kvm, its run and dump directories, and the host's cgroup mounts as CgroupLayout.parse reads them (src/drivers/lxc/host.ts cgroupFacts). */
   hostedNodeOpen(kind: string, runDir: string, dumpDir: string, cgroups: string): number {
     const w = this.input();
-    w.text(kind);
-    w.text(runDir);
-    w.text(dumpDir);
-    w.text(cgroups);
+    w.string(kind);
+    w.string(runDir);
+    w.string(dumpDir);
+    w.string(cgroups);
     let status: number;
     try {
       status = this.exports.hostedNodeOpen(this.sendInput(w));
@@ -753,7 +710,7 @@ export abstract class CoreOperations {
   hostedSetPty(node: number, key: DomainKey, pty: string): void {
     const w = this.input();
     writeDomainKey(w, key);
-    w.text(pty);
+    w.string(pty);
     let status: number;
     try {
       status = this.exports.hostedSetPty(node, this.sendInput(w));
@@ -795,7 +752,7 @@ export abstract class CoreOperations {
   lxcSetSchedParams(node: number, key: DomainKey, params: string, flags = 0): string {
     const w = this.input();
     writeDomainKey(w, key);
-    w.text(params);
+    w.string(params);
     let status: number;
     try {
       status = this.exports.lxcSetSchedParams(node, flags, this.sendInput(w));
@@ -810,7 +767,7 @@ export abstract class CoreOperations {
   vmmBootPlan(header: Uint8Array, cmdline: string, kernelSize: number, initrdSize: number, memoryBytes: number, vcpus: number): DataView {
     const w = this.input();
     w.bytes(header);
-    w.text(cmdline);
+    w.string(cmdline);
     let status: number;
     try {
       status = this.exports.vmmBootPlan(kernelSize, initrdSize, memoryBytes, vcpus, this.sendInput(w));

@@ -102,16 +102,6 @@ export class WireWriter {
     this.bytesUsed += 4;
   }
 
-  f64(v: number): void {
-    this.room(8);
-    this.view.setFloat64(this.bytesUsed, v, true);
-    this.bytesUsed += 8;
-  }
-
-  bool(v: boolean): void {
-    this.i32(v ? 1 : 0);
-  }
-
   uuid(u: Uuid): void {
     this.room(16);
     for (let i = 0; i < 4; i++) this.view.setUint32(this.bytesUsed + i * 4, u[i], false);
@@ -125,7 +115,7 @@ export class WireWriter {
     this.bytesUsed += b.length;
   }
 
-  /** A string as UTF-8 (also `text` fields). */
+  /** A string as UTF-8 (`text` fields too). */
   string(s: string): void {
     this.room(4 + s.length * 3);
     const at = this.bytesUsed + 4;
@@ -140,9 +130,5 @@ export class WireWriter {
     if (written < s.length) written = encoder.encodeInto(s, buf.subarray(at)).written;
     this.view.setUint32(this.bytesUsed, written, true);
     this.bytesUsed = at + written;
-  }
-
-  text(s: string): void {
-    this.string(s);
   }
 }
