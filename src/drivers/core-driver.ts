@@ -5,6 +5,7 @@ import type { DomainEventType, DomainState } from "../constants.js";
 import type { Core } from "../host/core.js";
 import { DomainOp } from "../host/core-abi.gen.js";
 import type { DomainRef, DomainStatus, LifecycleEvent, TypedParameter } from "./driver.js";
+import { decodeLines } from "./hosted/plan-lines.js";
 
 export { DomainOp };
 
@@ -114,12 +115,11 @@ export function paramLines(params: readonly TypedParameter[]): string {
   return params.map((p) => `${p.field}\t${p.type}\t${String(p.value)}\n`).join("");
 }
 
+/** A typed parameter from its line's fields: FIELD TYPE VALUE. */
+export function paramOf([field, type, value]: readonly string[]): TypedParameter {
+  return { field, type: Number(type), value: Number(value) };
+}
+
 export function parseParamLines(text: string): TypedParameter[] {
-  return text
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => {
-      const [field, type, value] = line.split("\t");
-      return { field, type: Number(type), value: Number(value) } as TypedParameter;
-    });
+  return decodeLines(text).map(paramOf);
 }

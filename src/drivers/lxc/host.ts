@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
 import { strerror } from "../../errno.js";
 import type { NativeShim } from "../../host/native.js";
+import { paramOf } from "../core-driver.js";
 import type { TypedParameter } from "../driver.js";
 import { decodeLines } from "../hosted/plan-lines.js";
 
@@ -143,7 +144,7 @@ export function readSchedParams(shim: Pick<NativeShim, "cgroupRead">, lines: str
   const sources: string[][] = [];
   for (const f of decodeLines(lines)) {
     if (f[0] === "host-sched-param") sources.push(f);
-    else params.push({ field: f[0], type: Number(f[1]), value: Number(f[2]) });
+    else params.push(paramOf(f));
   }
   const values: Record<string, number> = {};
   try {
