@@ -1,7 +1,7 @@
 // The part of a driver that keeps its domains in core.wasm's registry (libvirt's virDomainObjList
 // with its states, definitions and events): lookups, listing, definitions, XML and the tuning
 // the core decides. Drivers (test:///, lxc:///) add what they do on a node, and share this.
-import type { DomainEventType, DomainState } from "../constants.js";
+import type { DomainEventType } from "../constants.js";
 import type { Core } from "../host/core.js";
 import { DomainOp } from "../host/core-abi.gen.js";
 import type { DomainRef, DomainStatus, LifecycleEvent, TypedParameter } from "./driver.js";
@@ -78,8 +78,8 @@ export abstract class CoreDriver {
 
   /** The registry's view of d: state, definition sizes, flags (the driver adds live counters). */
   protected registryStatus(d: DomainRef): DomainStatus {
-    const info = this.core.domainInfo(this.node.handle, d);
-    return { ...info, state: info.state as DomainState };
+    // the record is fresh from the core, its state one of DomainState's values
+    return this.core.domainInfo(this.node.handle, d) as DomainStatus;
   }
 
   domainGetXMLDesc(d: DomainRef, flags: number): string | Promise<string> {
