@@ -72,7 +72,7 @@ export class Core extends CoreOperations {
   }
 
   private bytes(ptr: number, len: number): Uint8Array {
-    return new Uint8Array(this.exports.memory.buffer, ptr, len);
+    return this.memoryView().subarray(ptr, ptr + len);
   }
 
   private importObject(): WebAssembly.Imports {
