@@ -75,6 +75,15 @@ test("partial drive addresses are completed and imply their controller", (t) => 
   t.true(out.includes("<controller type='ide' index='0'/>"));
 });
 
+test("a drive controller index beyond the implied controllers' range is refused, not looped on", (t) => {
+  for (const address of ["<address type='drive' controller='2147483647' unit='0'/>", "<address type='drive' controller='1024'/>"]) {
+    const e = error(devices(`<disk type='file'><source file='/a'/><target dev='sda' bus='scsi'/>${address}</disk>`));
+    t.is(e.code, 67);
+    t.regex(e.message, /^unsupported configuration: drive address controller '\d+' is out of range \(at most 1023\)$/);
+  }
+  t.true(canon(devices("<disk type='file'><source file='/a'/><target dev='sda' bus='scsi'/><address type='drive' controller='3'/></disk>")).includes("<controller type='scsi' index='3'/>"));
+});
+
 test("indentation-only content of known elements is dropped", (t) => {
   const out = canon(dom("<features>\n  <acpi>\n  </acpi>\n</features>"));
   t.true(out.includes("<features>\n    <acpi/>\n  </features>"));

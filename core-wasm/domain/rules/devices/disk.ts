@@ -22,6 +22,9 @@ export const BUS_FDC = 2;
 export const BUS_SCSI = 3;
 export const BUS_SATA = 8;
 
+/** The highest drive-address controller index accepted (controllers 0..N are all implied). */
+const MAX_DRIVE_CONTROLLER: i64 = 1023;
+
 /** Highest drive-address controller used per bus (ide, fdc, scsi, sata), for implicit controllers. */
 export const driveMax = new StaticArray<i32>(10);
 
@@ -111,7 +114,14 @@ export function checkDisk(disk: i32): bool {
     }
   } else if (!checkAddress(address)) return false;
   if (address != NONE && d.attrIs(address, S.type, "drive") && bus < 10) {
-    if (readUnsigned(address, S.controller, attr) && attr.present && <i32>attr.value > unchecked(driveMax[bus])) unchecked((driveMax[bus] = <i32>attr.value));
+    if (readUnsigned(address, S.controller, attr) && attr.present) {
+      // every controller up to this one is added implicitly: a huge index would never finish
+      if (attr.value > MAX_DRIVE_CONTROLLER) {
+        err(Code.CONFIG_UNSUPPORTED).str("drive address controller '" + attr.value.toString() + "' is out of range (at most " + MAX_DRIVE_CONTROLLER.toString() + ")");
+        return false;
+      }
+      if (<i32>attr.value > unchecked(driveMax[bus])) unchecked((driveMax[bus] = <i32>attr.value));
+    }
   }
   return true;
 }
