@@ -9,10 +9,13 @@ import test from "ava";
 import { needsRoot, testIf } from "../support/gated.js";
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { spawn } from "node:child_process";
 import { DomainState, ErrorNumber, VirtError, type Connection } from "../../src/index.js";
 import { cgroupFacts } from "../../src/drivers/lxc/host.js";
 import { Core, coreModule } from "../../src/host/core.js";
 import { MockCoreImports } from "../../src/host/mock-imports.js";
+import { readStartReport } from "../../src/drivers/hosted/control-client.js";
+import { supervisorPath } from "../../src/host/native.js";
 import { openForTest, processesLeft } from "../support/hosted.js";
 import { tempDir } from "../support/temp.js";
 
@@ -166,6 +169,70 @@ asRoot.serial("a root whose /dev and /proc are symlinks to host dirs gets its de
   untouched(t, devDir);
   untouched(t, procDir);
   await dom.undefine();
+});
+
+// ---- without openat2 (Linux before 5.6) ---------------------------------------------------------------
+
+/**
+ * Runs the supervisor on plan lines with openat2 failing ENOSYS (a seccomp filter, installed by
+ * python3 before it execs the supervisor), as on a kernel without it; returns its start report.
+ */
+async function withoutOpenat2(dir: string, lines: string[][]): Promise<{ ok: true; fields: string[] } | { ok: false; step: string; errno: number }> {
+  const plan = join(dir, "plan");
+  writeFileSync(plan, lines.map((line) => line.join("\t") + "\n").join(""));
+  // struct sock_filter {u16 code; u8 jt, jf; u32 k}: load the syscall number; openat2 (437 on
+  // every architecture) returns ENOSYS (38), everything else is allowed
+  const script = `import ctypes, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+code = struct.pack("HBBI" * 4, 0x20, 0, 0, 0, 0x15, 0, 1, 437, 0x06, 0, 0, 0x00050000 | 38, 0x06, 0, 0, 0x7fff0000)
+buf = ctypes.create_string_buffer(code, len(code))
+class Prog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+prog = Prog(4, ctypes.addressof(buf))
+if libc.prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:
+    sys.exit("seccomp: errno %d" % ctypes.get_errno())
+os.execv(sys.argv[1], sys.argv[1:])
+`;
+  const child = spawn("/usr/bin/python3", ["-c", script, supervisorPath(), plan], { stdio: ["ignore", "ignore", "inherit", "pipe"] });
+  const report = await readStartReport(child.stdio[3] as NodeJS.ReadableStream, 10_000);
+  if (child.exitCode === null) await new Promise((resolve) => child.once("exit", resolve));
+  return report;
+}
+
+const withPython = testIf(needsRoot("namespaces, mounts") ?? (existsSync("/usr/bin/python3") ? undefined : "needs /usr/bin/python3 (a seccomp filter)"));
+
+withPython.serial("without openat2 the supervisor walks the path and refuses a symlink or '..' in it", async (t) => {
+  const outside = hostDir("fallback");
+  const dir = join(base, "fallback");
+  const root = join(dir, "root");
+  const stage = join(dir, "stage");
+  mkdirSync(join(root, "mnt"), { recursive: true });
+  mkdirSync(stage);
+  symlinkSync(outside, join(root, "mnt", "link"));
+  const prologue = [["clone", "mnt"], ["make-rprivate"], ["bind", root, stage, "0", "1"], ["root", stage]];
+  // plain paths work, across mounts made by earlier steps; exec fails after them, as planned
+  const plain = await withoutOpenat2(dir, [
+    ...prologue,
+    ["mkdir", "made", "755"],
+    ["mount", "tmpfs", "tmpfs", "made", "", ""],
+    ["mkdir", "made/below", "755"],
+    ["touch", "./made/below/file"],
+    ["symlink", "below/file", "made/link"],
+    ["bind", "/dev/null", "made/below/file", "1", "0"],
+    ["exec", "/no/such/init"],
+  ]);
+  t.deepEqual(plain, { ok: false, step: "exec /no/such/init", errno: 2 });
+  t.true(statSync(join(root, "made")).isDirectory(), "made in the root");
+  t.deepEqual(readdirSync(join(root, "made")), [], "the rest in the tmpfs mounted on it");
+  for (const [path, errno] of [
+    ["mnt/link/data", 40], // ELOOP: a symlink on the way
+    ["mnt/../data", 18], // EXDEV: ".."
+  ] as const) {
+    const refused = await withoutOpenat2(dir, [...prologue, ["mkdir", path, "755"], ["exec", "/bin/true"]]);
+    t.deepEqual(refused, { ok: false, step: `mkdir ${path} 755`, errno }, path);
+  }
+  untouched(t, outside);
+  t.deepEqual(readdirSync(root).sort(), ["made", "mnt"], "nothing made in the root either");
 });
 
 // ---- the core refuses targets that are not plain absolute paths ----------------------------------
