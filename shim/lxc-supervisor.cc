@@ -30,12 +30,16 @@
 #include <grp.h>
 #include <termios.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 #include <linux/sched.h>
 #include <string>
 #include <vector>
 
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
+#endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
 #endif
 constexpr uint64_t MOUNT_ATTR_RDONLY_FLAG = 0x00000001;
 constexpr unsigned AT_RECURSIVE_FLAG = 0x8000;
@@ -245,6 +249,118 @@ int remountReadOnly(const char *target, unsigned long rec) {
   return mount(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | rec | keep, nullptr);
 }
 
+// ---- paths inside the container's root ------------------------------------------------------------
+// A step's path that does not begin with '/' names a place inside the container's root: the
+// directory of the last "root" line, resolved as if it were "/" (symlinks and ".." never leave it,
+// magic links are refused), afresh for each step so that it sees the mounts made so far. Objects
+// are created in the resolved parent directory (mkdirat, openat with O_EXCL|O_NOFOLLOW, symlinkat)
+// and mounts made onto the resolved descriptor itself (/proc/self/fd/N reaches the object).
+
+std::string rootDir;  // the last "root" line's directory ("" before it: relative paths fail)
+
+/**
+ * Without openat2 (Linux < 5.6): walks path from dirfd one component at a time without following
+ * symlinks, and refuses a symlink or ".." (ELOOP, EXDEV) where openat2 would keep it in the root.
+ */
+int walkRefusingLinks(int dirfd, const std::string &path, int flags) {
+  int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+  size_t start = 0;
+  while (fd >= 0 && start < path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string name = path.substr(start, end - start);
+    start = end + 1;
+    if (name.empty() || name == ".") continue;
+    int next = -1;
+    struct stat st;
+    if (name == "..") {
+      errno = EXDEV;
+    } else if ((next = openat(fd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC)) >= 0 && fstat(next, &st) == 0 && S_ISLNK(st.st_mode)) {
+      close(next);
+      next = -1;
+      errno = ELOOP;
+    }
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    fd = next;
+  }
+  struct stat st;
+  if (fd >= 0 && (flags & O_DIRECTORY) && (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))) {
+    close(fd);
+    errno = ENOTDIR;
+    fd = -1;
+  }
+  return fd;
+}
+
+/** An O_PATH descriptor of path resolved inside the root (flags: O_DIRECTORY, O_NOFOLLOW), or -1. */
+int resolveInRoot(const std::string &path, int flags) {
+  if (rootDir.empty()) {
+    errno = EINVAL;
+    return -1;
+  }
+  int root = open(rootDir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) return -1;
+  struct open_how how{};
+  how.flags = O_PATH | O_CLOEXEC | (unsigned)flags;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  int fd = -1;
+  // EAGAIN: a rename or mount elsewhere raced the lookup; it is safe to try again
+  for (int attempt = 0; attempt < 16 && (fd = (int)syscall(SYS_openat2, root, path.c_str(), &how, sizeof how)) < 0 && errno == EAGAIN; attempt++) {}
+  if (fd < 0 && errno == ENOSYS) fd = walkRefusingLinks(root, path, flags);
+  int saved = errno;
+  close(root);
+  errno = saved;
+  return fd;
+}
+
+/** A step's path ready for a system call: a host path as written, or an in-root one resolved. */
+struct Place {
+  int fd = -1;       // the resolved descriptor (in-root), closed with the place
+  std::string path;  // what to pass for the path: the host path, or /proc/self/fd/N
+  Place() = default;
+  Place(const Place &) = delete;
+  ~Place() {
+    if (fd >= 0) close(fd);
+  }
+  /** Resolves p (flags as resolveInRoot's); false with errno set when it cannot. */
+  bool at(const std::string &p, int flags = 0) {
+    if (fd >= 0) close(fd);
+    fd = -1;
+    if (!p.empty() && p[0] == '/') {
+      path = p;
+      return true;
+    }
+    fd = resolveInRoot(p, flags);
+    path = "/proc/self/fd/" + std::to_string(fd);
+    return fd >= 0;
+  }
+};
+
+/**
+ * Where a step creates p: its parent directory (resolved in the root for an in-root p; the working
+ * directory's descriptor for a host path) and the name to create there.
+ */
+struct Parent {
+  Place dir;
+  int fd = AT_FDCWD;
+  std::string name;
+  bool at(const std::string &p) {
+    std::string path = p;
+    while (path.size() > 1 && path.back() == '/') path.pop_back();
+    if (!path.empty() && path[0] == '/') {
+      name = path;
+      return true;
+    }
+    size_t slash = path.rfind('/');
+    name = slash == std::string::npos ? path : path.substr(slash + 1);
+    if (!dir.at(slash == std::string::npos ? "." : path.substr(0, slash), O_DIRECTORY)) return false;
+    fd = dir.fd;
+    return true;
+  }
+};
+
 [[noreturn]] void child(int goPipe, int errPipe) {
   char go;
   if (read(goPipe, &go, 1) != 1) _exit(127);  // the supervisor failed to set us up
@@ -257,22 +373,33 @@ int remountReadOnly(const char *target, unsigned long rec) {
     int rc = 0;
     if (k == "make-rprivate") {
       rc = mount("", "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
+    } else if (k == "root") {
+      rootDir = arg(1);
+      int fd = open(arg(1), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      rc = fd < 0 ? -1 : close(fd);
     } else if (k == "bind") {
       unsigned long rec = std::string(arg(4)) == "1" ? MS_REC : 0;
-      rc = mount(arg(1), arg(2), nullptr, MS_BIND | rec, nullptr);
-      if (rc == 0 && std::string(arg(3)) == "1") rc = remountReadOnly(arg(2), rec);
+      Place from, to;
+      rc = from.at(arg(1)) && to.at(arg(2)) ? mount(from.path.c_str(), to.path.c_str(), nullptr, MS_BIND | rec, nullptr) : -1;
+      // resolved again: the descriptor from before the bind names what it covers
+      if (rc == 0 && std::string(arg(3)) == "1") rc = to.at(arg(2)) ? remountReadOnly(to.path.c_str(), rec) : -1;
     } else if (k == "mount") {
-      rc = mount(arg(2), arg(3), arg(1), mountFlags(arg(4)), s.size() > 5 && !s[5].empty() ? arg(5) : nullptr);
+      Place to;
+      rc = to.at(arg(3)) ? mount(arg(2), to.path.c_str(), arg(1), mountFlags(arg(4)), s.size() > 5 && !s[5].empty() ? arg(5) : nullptr) : -1;
     } else if (k == "mkdir") {
-      rc = mkdir(arg(1), (mode_t)strtol(arg(2), nullptr, 8));
-      if (rc < 0 && errno == EEXIST) rc = 0;
+      Parent in;
+      rc = in.at(arg(1)) ? mkdirat(in.fd, in.name.c_str(), (mode_t)strtol(arg(2), nullptr, 8)) : -1;
+      if (rc < 0 && errno == EEXIST) rc = 0;  // what is there is resolved in the root by the next step
     } else if (k == "touch") {
-      int fd = open(arg(1), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-      rc = fd < 0 ? -1 : close(fd);
+      Parent in;
+      int fd = in.at(arg(1)) ? openat(in.fd, in.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644) : -1;
+      rc = fd < 0 ? (errno == EEXIST ? 0 : -1) : close(fd);
     } else if (k == "symlink") {
-      rc = symlink(arg(1), arg(2));
+      Parent in;
+      rc = in.at(arg(2)) ? symlinkat(arg(1), in.fd, in.name.c_str()) : -1;
     } else if (k == "console-bind") {
-      rc = ptyName.empty() ? 0 : mount(ptyName.c_str(), arg(1), nullptr, MS_BIND, nullptr);
+      Place to;
+      rc = ptyName.empty() ? 0 : to.at(arg(1)) ? mount(ptyName.c_str(), to.path.c_str(), nullptr, MS_BIND, nullptr) : -1;
     } else if (k == "pivot") {
       // pivot_root(".", ".") stacks the old root on the new one; detaching it leaves the new alone.
       rc = chdir(arg(1));

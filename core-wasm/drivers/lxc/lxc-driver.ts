@@ -12,6 +12,7 @@ import { DomainObj } from "../../objects/domain-list";
 import { HostedNode, loadDefinition, notRunning, scratch } from "../hosted/hosted-node";
 import { PlanWriter } from "../hosted/plan-writer";
 import { Affect } from "../../abi/enums.gen";
+import { checkTargets } from "./plan";
 
 /** virDomainModificationImpact (the ABI table's): which definitions a change affects (neither: the current one). */
 export const AFFECT_LIVE: i32 = Affect.LIVE;
@@ -29,7 +30,8 @@ function isDecimal(s: string): bool {
 /**
  * Applies the rules to the parsed document d and checks that it can run as a container here:
  * type 'lxc', OS type 'exe' (init defaulting to /sbin/init, as libvirt's), numeric
- * inituser/initgroup (names would need the container's own user database).
+ * inituser/initgroup (names would need the container's own user database), filesystem targets
+ * that are absolute paths without "..".
  */
 export function lxcCapture(d: Doc, flags: i32): Definition | null {
   ctx.defaultArch = "x86_64";
@@ -59,7 +61,7 @@ export function lxcCapture(d: Doc, flags: i32): Definition | null {
       return null;
     }
   }
-  if (!applyRules(d, flags)) return null;
+  if (!applyRules(d, flags) || !checkTargets(d)) return null;
   return Definition.fromDoc(d);
 }
 

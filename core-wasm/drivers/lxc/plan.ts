@@ -5,19 +5,60 @@
 //
 // Lines for the host:       host-mkdir DIR · host-write FILE VALUE · host-copy FILE FROM
 // Lines for the supervisor: control, status, clone, uid_map, gid_map, cgroup, thaw, console,
-//   on_poweroff/on_reboot/on_crash, then the child's steps in order (make-rprivate, bind, mount,
-//   mkdir, touch, symlink, console-bind, pivot, hostname, chdir, drop-caps, setgroups, setgid,
-//   setuid, stdio, env, exec).
+//   on_poweroff/on_reboot/on_crash, then the child's steps in order (make-rprivate, bind, root,
+//   mount, mkdir, touch, symlink, console-bind, pivot, hostname, chdir, drop-caps, setgroups,
+//   setgid, setuid, stdio, env, exec).
+//
+// Paths inside the container: once the root filesystem is bound at the stage, "root STAGE" says
+// so, and every later path of a step that names a place inside the container's root is written
+// relative (inRoot: "dev/pts", "." for the root itself). The supervisor resolves a relative path
+// with the stage as "/" (openat2 RESOLVE_IN_ROOT), so that a symlink or ".." planted in the
+// container's own files never reaches the host. Paths beginning with '/' are the host's: the
+// sources of binds (/dev/null, a <filesystem>'s source dir), the stage itself.
 import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { CgroupLayout } from "./cgroups";
 import { attr, number, PlanWriter, text } from "../hosted/plan-writer";
+import { Code } from "../../errors";
+import { err } from "../../domain/context";
 
 /** Capabilities a container's init never gets (libvirt's default policy). */
 const DROPPED_CAPS: string[] = ["16", "25", "30", "33"]; // sys_module, sys_time, audit_control, mac_admin
 
 /** Device nodes bound from the host into the container's /dev. */
 const DEVICES: string[] = ["null", "zero", "full", "random", "urandom", "tty"];
+
+/**
+ * A container path as a step names it inside the root: relative to the root line's directory,
+ * without empty or "." components ("." for the root itself). The path is absolute, with no ".."
+ * (checkTargets refused others).
+ */
+export function inRoot(path: string): string {
+  const parts = path.split("/");
+  let out = "";
+  for (let i = 0; i < parts.length; i++) {
+    if (parts[i].length == 0 || parts[i] == ".") continue;
+    out += (out.length > 0 ? "/" : "") + parts[i];
+  }
+  return out.length > 0 ? out : ".";
+}
+
+/**
+ * Whether every <filesystem>'s target dir is a path a container can have: absolute, without a
+ * ".." component (empty and "." components are harmless, and dropped from the plan). Sets the
+ * error when not.
+ */
+export function checkTargets(d: Doc): bool {
+  const devices = d.child(d.root, S.devices);
+  for (let fs = devices == NONE ? NONE : d.child(devices, S.filesystem); fs != NONE; fs = d.nextNamed(fs)) {
+    const dir = attr(d, d.child(fs, S.target), S.dir);
+    const why = !dir.startsWith("/") ? "must be an absolute path" : ("/" + dir + "/").includes("/../") ? "must not contain '..'" : "";
+    if (why.length == 0) continue;
+    err(Code.CONFIG_UNSUPPORTED).str("filesystem target '" + dir + "' " + why);
+    return false;
+  }
+  return true;
+}
 
 /**
  * Writes the start plan of the domain in d (canonical, live form) for a supervisor using files
@@ -30,6 +71,7 @@ export function writeStartPlan(w: PlanWriter, d: Doc, runDir: string, layout: Cg
   const os = d.child(root, S.os);
   const init = text(d, d.child(os, S.init));
   const devices = d.child(root, S.devices);
+  if (!checkTargets(d)) return false;
 
   // cgroups: created and configured by the host, joined by init
   layout.writeHostSteps(w, d, name);
@@ -75,9 +117,11 @@ export function writeStartPlan(w: PlanWriter, d: Doc, runDir: string, layout: Cg
     // namespace the kernel only allows binding it with the mounts below it.
     w.line(["bind", "/", stage, "1", idmap != NONE ? "1" : "0"]);
   }
+  // From here on, paths inside the container are resolved with the stage as its root.
+  w.line(["root", stage]);
   for (let fs = devices == NONE ? NONE : d.child(devices, S.filesystem); fs != NONE; fs = d.nextNamed(fs)) {
     if (fs == rootFs) continue;
-    const target = stage + attr(d, d.child(fs, S.target), S.dir);
+    const target = inRoot(attr(d, d.child(fs, S.target), S.dir));
     const type = attr(d, fs, S.type);
     if (type == "ram") {
       const usage = d.child(fs, S.source);
@@ -88,27 +132,27 @@ export function writeStartPlan(w: PlanWriter, d: Doc, runDir: string, layout: Cg
       w.line(["bind", attr(d, d.child(fs, S.source), S.dir), target, d.child(fs, S.readonly) != NONE ? "1" : "0", "1"]);
     }
   }
-  w.line(["mount", "proc", "proc", stage + "/proc", "nosuid,nodev,noexec", ""]);
+  w.line(["mount", "proc", "proc", "proc", "nosuid,nodev,noexec", ""]);
   // sysfs belongs to a network namespace: a user namespace without its own network keeps the
   // host's /sys, which came read-only with the recursive bind of the root.
-  if (idmap == NONE || privateNet) w.line(["mount", "sysfs", "sysfs", stage + "/sys", "ro,nosuid,nodev,noexec", ""]);
-  w.line(["mount", "tmpfs", "devfs", stage + "/dev", "nosuid,strictatime", "mode=755,size=65536k"]);
+  if (idmap == NONE || privateNet) w.line(["mount", "sysfs", "sysfs", "sys", "ro,nosuid,nodev,noexec", ""]);
+  w.line(["mount", "tmpfs", "devfs", "dev", "nosuid,strictatime", "mode=755,size=65536k"]);
   for (let i = 0; i < DEVICES.length; i++) {
-    w.line(["touch", stage + "/dev/" + DEVICES[i]]);
-    w.line(["bind", "/dev/" + DEVICES[i], stage + "/dev/" + DEVICES[i], "0", "0"]);
+    w.line(["touch", "dev/" + DEVICES[i]]);
+    w.line(["bind", "/dev/" + DEVICES[i], "dev/" + DEVICES[i], "0", "0"]);
   }
-  w.line(["mkdir", stage + "/dev/pts", "755"]);
-  w.line(["mount", "devpts", "devpts", stage + "/dev/pts", "nosuid,noexec", "newinstance,ptmxmode=0666,mode=0620"]);
-  w.line(["symlink", "pts/ptmx", stage + "/dev/ptmx"]);
-  w.line(["mkdir", stage + "/dev/shm", "1777"]);
-  w.line(["mount", "tmpfs", "shm", stage + "/dev/shm", "nosuid,nodev", "mode=1777"]);
-  w.line(["symlink", "/proc/self/fd", stage + "/dev/fd"]);
-  w.line(["symlink", "/proc/self/fd/0", stage + "/dev/stdin"]);
-  w.line(["symlink", "/proc/self/fd/1", stage + "/dev/stdout"]);
-  w.line(["symlink", "/proc/self/fd/2", stage + "/dev/stderr"]);
+  w.line(["mkdir", "dev/pts", "755"]);
+  w.line(["mount", "devpts", "devpts", "dev/pts", "nosuid,noexec", "newinstance,ptmxmode=0666,mode=0620"]);
+  w.line(["symlink", "pts/ptmx", "dev/ptmx"]);
+  w.line(["mkdir", "dev/shm", "1777"]);
+  w.line(["mount", "tmpfs", "shm", "dev/shm", "nosuid,nodev", "mode=1777"]);
+  w.line(["symlink", "/proc/self/fd", "dev/fd"]);
+  w.line(["symlink", "/proc/self/fd/0", "dev/stdin"]);
+  w.line(["symlink", "/proc/self/fd/1", "dev/stdout"]);
+  w.line(["symlink", "/proc/self/fd/2", "dev/stderr"]);
   if (console != NONE) {
-    w.line(["touch", stage + "/dev/console"]);
-    w.line(["console-bind", stage + "/dev/console"]);
+    w.line(["touch", "dev/console"]);
+    w.line(["console-bind", "dev/console"]);
   }
   w.line(["pivot", stage]);
   w.line(["hostname", name]);
