@@ -32,6 +32,9 @@
 #include <unistd.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <string>
 #include <vector>
 
@@ -361,6 +364,52 @@ struct Parent {
   }
 };
 
+/**
+ * Leaves init's bounding set with exactly the listed capability numbers (every other one the
+ * kernel has is dropped) and empties the ambient and inheritable sets, so that exec grants
+ * nothing beyond the list.
+ */
+int limitCapabilities(const Fields &s) {
+  std::vector<bool> keep;
+  for (size_t i = 1; i < s.size(); i++) {
+    size_t c = strtoul(s[i].c_str(), nullptr, 10);
+    if (c >= keep.size()) keep.resize(c + 1, false);
+    keep[c] = true;
+  }
+  for (int c = 0; prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++) {
+    if ((size_t)c < keep.size() && keep[c]) continue;
+    if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) return -1;
+  }
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) return -1;  // EINVAL: before Linux 4.3
+  __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  if (syscall(SYS_capget, &header, data) < 0) return -1;
+  for (auto &d : data) d.inheritable = 0;
+  return (int)syscall(SYS_capset, &header, data);
+}
+
+/** Installs the seccomp program given as the hex bytes of its sock_filter array. */
+int installSeccomp(const char *hex) {
+  size_t len = strlen(hex);
+  if (len == 0 || len % (2 * sizeof(sock_filter)) != 0) {
+    errno = EINVAL;
+    return -1;
+  }
+  std::vector<sock_filter> filter(len / (2 * sizeof(sock_filter)));
+  unsigned char *bytes = reinterpret_cast<unsigned char *>(filter.data());
+  for (size_t i = 0; i < len / 2; i++) {
+    char pair[3] = {hex[2 * i], hex[2 * i + 1], 0};
+    char *end;
+    bytes[i] = (unsigned char)strtoul(pair, &end, 16);
+    if (*end) {
+      errno = EINVAL;
+      return -1;
+    }
+  }
+  sock_fprog prog = {(unsigned short)filter.size(), filter.data()};
+  return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+}
+
 [[noreturn]] void child(int goPipe, int errPipe) {
   char go;
   if (read(goPipe, &go, 1) != 1) _exit(127);  // the supervisor failed to set us up
@@ -410,10 +459,27 @@ struct Parent {
       rc = sethostname(arg(1), strlen(arg(1)));
     } else if (k == "chdir") {
       rc = chdir(arg(1));
-    } else if (k == "drop-caps") {
-      for (size_t c = 1; c < s.size() && rc == 0; c++) {
-        rc = prctl(PR_CAPBSET_DROP, atoi(s[c].c_str()), 0, 0, 0);
-        if (rc < 0 && errno == EINVAL) rc = 0;  // a capability this kernel does not know
+    } else if (k == "bounding-set") {
+      rc = limitCapabilities(s);
+    } else if (k == "seccomp") {
+      rc = installSeccomp(arg(1));
+    } else if (k == "readonly") {
+      // the path over itself, read-only with everything below it; nothing where there is none
+      Place at, again;
+      if (!at.at(arg(1))) {
+        rc = errno == ENOENT ? 0 : -1;
+      } else {
+        rc = mount(at.path.c_str(), at.path.c_str(), nullptr, MS_BIND | MS_REC, nullptr);
+        if (rc == 0) rc = again.at(arg(1)) ? remountReadOnly(again.path.c_str(), MS_REC) : -1;
+      }
+    } else if (k == "mask") {
+      // the host's /dev/null over the file, read-only; nothing where there is none
+      Place at, again;
+      if (!at.at(arg(1))) {
+        rc = errno == ENOENT ? 0 : -1;
+      } else {
+        rc = mount("/dev/null", at.path.c_str(), nullptr, MS_BIND, nullptr);
+        if (rc == 0) rc = again.at(arg(1)) ? remountReadOnly(again.path.c_str(), 0) : -1;
       }
     } else if (k == "setgroups") {
       std::vector<gid_t> groups;

@@ -59,6 +59,7 @@ for (const [what, xml, message] of [
   ["bad clock offset", "<domain type='kvm'><name>a</name><memory>1024</memory><os><type>hvm</type></os><clock offset='mars'/></domain>", "unsupported configuration: unknown clock offset 'mars'"],
   ["cputune period out of range", "<domain type='kvm'><name>a</name><memory>1024</memory><cputune><period>10</period></cputune><os><type>hvm</type></os></domain>", "unsupported configuration: Value of cputune 'period' must be in range [1000, 1000000]"],
   ["unknown feature", "<domain type='kvm'><name>a</name><memory>1024</memory><os><type>hvm</type></os><features><warp/></features></domain>", "unsupported configuration: unexpected feature 'warp'"],
+  ["unknown capability", "<domain type='lxc'><name>a</name><memory>1024</memory><os><type>exe</type></os><features><capabilities policy='deny'><warp state='on'/></capabilities></features></domain>", "unsupported configuration: unexpected capability feature 'warp'"],
   ["disk without target", "<domain type='kvm'><name>a</name><memory>1024</memory><os><type>hvm</type></os><devices><disk><source file='/x.img'/></disk></devices></domain>", "missing target information for device /x.img"],
   ["bad mac", "<domain type='kvm'><name>a</name><memory>1024</memory><os><type>hvm</type></os><devices><interface type='user'><mac address='zz'/></interface></devices></domain>", "XML error: unable to parse mac address 'zz'"],
   ["tcp chardev without host", "<domain type='kvm'><name>a</name><memory>1024</memory><os><type>hvm</type></os><devices><serial type='tcp'><source service='1'/></serial></devices></domain>", "internal error: Missing source host attribute for char device"],
@@ -82,6 +83,13 @@ test("attributes and children come out in libvirt's order", (t) => {
   );
   t.true(out.startsWith("<domain type='kvm'>\n  <name>a</name>\n  <uuid>"));
   t.true(out.includes("    <disk type='file' device='disk'>\n      <source file='/a'/>\n      <target dev='vda' bus='virtio'/>\n    </disk>\n"));
+});
+
+test("<capabilities> children come out in libvirt's order, a missing state as on, each named once", (t) => {
+  const doc = (caps: string) => `<domain type='lxc'><name>c</name><memory>1024</memory><os><type>exe</type></os><features><capabilities>${caps}</capabilities></features></domain>`;
+  t.regex(canonicalizeDomainXML(doc("<sys_admin/><mknod state='off'/>")), /<capabilities policy='default'>\s*<mknod state='off'\/>\s*<sys_admin state='on'\/>\s*<\/capabilities>/);
+  fails(t, doc("<mknod state='on'/><mknod state='off'/>"));
+  fails(t, doc("<mknod state='yes'/>"));
 });
 
 test("nothing unknown is lost: unknown elements and attributes keep their place", (t) => {

@@ -99,7 +99,8 @@ domain/features/sbbc: @value
 domain/features/ibs: @value
 domain/features/aia: @value
 domain/features/async-teardown: @enabled
-domain/features/capabilities: @policy
+domain/features/capabilities: @policy audit_control=process-cap! audit_write=process-cap! block_suspend=process-cap! chown=process-cap! dac_override=process-cap! dac_read_search=process-cap! fowner=process-cap! fsetid=process-cap! ipc_lock=process-cap! ipc_owner=process-cap! kill=process-cap! lease=process-cap! linux_immutable=process-cap! mac_admin=process-cap! mac_override=process-cap! mknod=process-cap! net_admin=process-cap! net_bind_service=process-cap! net_broadcast=process-cap! net_raw=process-cap! setgid=process-cap! setfcap=process-cap! setpcap=process-cap! setuid=process-cap! sys_admin=process-cap! sys_boot=process-cap! sys_chroot=process-cap! sys_module=process-cap! sys_nice=process-cap! sys_pacct=process-cap! sys_ptrace=process-cap! sys_rawio=process-cap! sys_resource=process-cap! sys_time=process-cap! sys_tty_config=process-cap! syslog=process-cap! wake_alarm=process-cap!
+process-cap: @state=on|off
 domain/features/hyperv: @mode relaxed vapic spinlocks vpindex runtime synic stimer reset vendor_id frequencies reenlightenment tlbflush ipi evmcs avic emsr_bitmap xmm_input
 domain/features/hyperv/relaxed: @state
 domain/features/hyperv/vapic: @state

@@ -3,20 +3,15 @@
 import test from "ava";
 import { needsRoot, testIf } from "../support/gated.js";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainState, DomainShutoffReason, ErrorNumber, openConnection, VirtError, type Connection } from "../../src/index.js";
 import { cgroupFacts } from "../../src/drivers/lxc/host.js";
-import { eventFrom, openForTest, processAlive, processesLeft } from "../support/hosted.js";
-import { tempDir } from "../support/temp.js";
+import { eventFrom, lxcTestNode, openForTest, processAlive, processesLeft } from "../support/hosted.js";
 
 const asRoot = testIf(needsRoot("namespaces, cgroups"));
-const base = tempDir("virtkit-lxc-test", "/tmp");
-chmodSync(base, 0o711); // containers in a user namespace pass through it as their mapped root
-process.env.VIRTKIT_CONFIG_DIR = join(base, "etc");
-process.env.VIRTKIT_RUN_DIR = join(base, "run");
-const runDir = join(base, "run", "lxc");
+const { base, runDir } = lxcTestNode("virtkit-lxc-test");
 
 test.after.always(() => rmSync(base, { recursive: true, force: true }));
 

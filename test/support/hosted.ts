@@ -1,8 +1,9 @@
 // What the lxc:/// and kvm:/// tests share: a connection that cleans up after a failed test, and
 // the processes still running a domain's plan (its supervisor or VMM names the plan file).
-import { readdirSync, readFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { openConnection, type Connection } from "../../src/index.js";
+import { tempDir } from "./temp.js";
 
 /** Opens uri for a test; its teardown destroys what is still running, then closes. */
 export async function openForTest(t: import("ava").ExecutionContext, uri: string): Promise<Connection> {
@@ -71,4 +72,16 @@ export function processesRunning(planFile: string): number[] {
 export async function processesLeft(planFile: string, waitMs = 5000): Promise<number[]> {
   for (const until = Date.now() + waitMs; processesRunning(planFile).length > 0 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 2));
   return processesRunning(planFile);
+}
+
+/**
+ * Points this test file's lxc:/// node at fresh folders under /tmp (its definitions, its run
+ * directory), which a container in a user namespace can pass through as its mapped root.
+ */
+export function lxcTestNode(prefix: string): { base: string; runDir: string } {
+  const base = tempDir(prefix, "/tmp");
+  chmodSync(base, 0o711);
+  process.env.VIRTKIT_CONFIG_DIR = join(base, "etc");
+  process.env.VIRTKIT_RUN_DIR = join(base, "run");
+  return { base, runDir: join(base, "run", "lxc") };
 }

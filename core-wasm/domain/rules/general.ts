@@ -393,11 +393,32 @@ export function checkFeatures(): bool {
     else if (kind == 9) {
       if (attrOf(f, S.policy) == NONE) setAttr(f, S.policy, "default");
       else if (!readEnum(f, S.policy, "default allow deny", attr)) return false;
+      if (!checkProcessCaps(f)) return false;
     }
     if (kind == 13) {
       const tseg = d.child(f, S.tseg);
       if (tseg != NONE && attrOf(tseg, S.unit) == NONE) setAttr(tseg, S.unit, "MiB");
     }
+  }
+  return true;
+}
+
+/** The capabilities <features><capabilities> may name, in libvirt's order (virDomainProcessCapsFeature). */
+export const PROCESS_CAPS =
+  "audit_control audit_write block_suspend chown dac_override dac_read_search fowner fsetid ipc_lock ipc_owner kill lease linux_immutable mac_admin mac_override mknod net_admin net_bind_service net_broadcast net_raw setgid setfcap setpcap setuid sys_admin sys_boot sys_chroot sys_module sys_nice sys_pacct sys_ptrace sys_rawio sys_resource sys_time sys_tty_config syslog wake_alarm";
+
+/** <capabilities>' children: known names only; a capability named without a state is turned on. */
+function checkProcessCaps(f: i32): bool {
+  const d = ctx.d;
+  for (let c = d.firstElement(f); c != NONE; c = d.nextElement(c)) {
+    if (enumOfSymbol(d.nameOf(c), PROCESS_CAPS) < 0) {
+      const e = err(Code.CONFIG_UNSUPPORTED);
+      e.str("unexpected capability feature '");
+      appendSymbol(e, d.nameOf(c));
+      e.str("'");
+      return false;
+    }
+    if (attrOf(c, S.state) == NONE) setAttr(c, S.state, "on");
   }
   return true;
 }

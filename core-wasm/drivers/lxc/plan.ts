@@ -6,8 +6,8 @@
 // Lines for the host:       host-mkdir DIR · host-write FILE VALUE · host-copy FILE FROM
 // Lines for the supervisor: control, status, clone, uid_map, gid_map, cgroup, thaw, console,
 //   on_poweroff/on_reboot/on_crash, then the child's steps in order (make-rprivate, bind, root,
-//   mount, mkdir, touch, symlink, console-bind, pivot, hostname, chdir, drop-caps, setgroups,
-//   setgid, setuid, stdio, env, exec).
+//   mount, mkdir, touch, readonly, mask, symlink, console-bind, pivot, hostname, chdir,
+//   bounding-set, seccomp, setgroups, setgid, setuid, stdio, env, exec).
 //
 // Paths inside the container: once the root filesystem is bound at the stage, "root STAGE" says
 // so, and every later path of a step that names a place inside the container's root is written
@@ -21,9 +21,7 @@ import { CgroupLayout } from "./cgroups";
 import { attr, number, PlanWriter, text } from "../hosted/plan-writer";
 import { Code } from "../../errors";
 import { err } from "../../domain/context";
-
-/** Capabilities a container's init never gets (libvirt's default policy). */
-const DROPPED_CAPS: string[] = ["16", "25", "30", "33"]; // sys_module, sys_time, audit_control, mac_admin
+import { boundingSet, MASKED_PROC, READONLY_PROC, seccompFilter } from "./confine";
 
 /** Device nodes bound from the host into the container's /dev. */
 const DEVICES: string[] = ["null", "zero", "full", "random", "urandom", "tty"];
@@ -133,9 +131,12 @@ export function writeStartPlan(w: PlanWriter, d: Doc, runDir: string, layout: Cg
     }
   }
   w.line(["mount", "proc", "proc", "proc", "nosuid,nodev,noexec", ""]);
-  // sysfs belongs to a network namespace: a user namespace without its own network keeps the
-  // host's /sys, which came read-only with the recursive bind of the root.
+  for (let i = 0; i < READONLY_PROC.length; i++) w.line(["readonly", "proc/" + READONLY_PROC[i]]);
+  for (let i = 0; i < MASKED_PROC.length; i++) w.line(["mask", "proc/" + MASKED_PROC[i]]);
+  // sysfs belongs to a network namespace: a user namespace without its own network sees the
+  // host's /sys, read-only.
   if (idmap == NONE || privateNet) w.line(["mount", "sysfs", "sysfs", "sys", "ro,nosuid,nodev,noexec", ""]);
+  else w.line(["bind", "/sys", "sys", "1", "1"]);
   w.line(["mount", "tmpfs", "devfs", "dev", "nosuid,strictatime", "mode=755,size=65536k"]);
   for (let i = 0; i < DEVICES.length; i++) {
     w.line(["touch", "dev/" + DEVICES[i]]);
@@ -158,9 +159,12 @@ export function writeStartPlan(w: PlanWriter, d: Doc, runDir: string, layout: Cg
   w.line(["hostname", name]);
   const initdir = text(d, d.child(os, S.initdir));
   w.line(["chdir", initdir.length > 0 ? initdir : "/"]);
-  const dropped = ["drop-caps"];
-  for (let i = 0; i < DROPPED_CAPS.length; i++) dropped.push(DROPPED_CAPS[i]);
-  w.line(dropped);
+  const bounding = ["bounding-set"];
+  const kept = boundingSet(d, privateNet);
+  for (let i = 0; i < kept.length; i++) bounding.push(kept[i]);
+  w.line(bounding);
+  // The filter is x86_64's; a container of another architecture runs without one.
+  if (attr(d, d.child(os, S.type), S.arch) == "x86_64") w.line(["seccomp", seccompFilter()]);
   const group = text(d, d.child(os, S.initgroup));
   const user = text(d, d.child(os, S.inituser));
   if (group.length > 0) {
