@@ -4,7 +4,7 @@ import test from "ava";
 import { needsRoot, testIf } from "../support/gated.js";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, readdirSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainState, DomainShutoffReason, ErrorNumber, openConnection, VirtError, type Connection } from "../../src/index.js";
 import { cgroupFacts } from "../../src/drivers/lxc/host.js";
@@ -21,10 +21,11 @@ const runDir = join(base, "run", "lxc");
 test.after.always(() => {
   rmSync(base, { recursive: true, force: true });
   // the nodes' own levels stay after their containers (as /virtkit does): these tests' go
+  const mounts = v2 ? [v2Root] : [...cgroupFacts().matchAll(/^v1 \S+ (\S+)$/gm)].map((m) => m[1]);
   for (const run of [runDir, ...otherNodes]) {
-    for (const controller of CONTROLLERS) {
+    for (const mount of new Set(mounts)) {
       try {
-        rmdirSync(dirname(cgroupDir("x", controller, run)));
+        rmdirSync(join(mount, nodeGroup(run)));
       } catch {
         // never made, or (a test failed) still holding a group
       }
