@@ -450,8 +450,13 @@ asRoot.serial("two nodes run containers of one name at once in their own groups:
   await nothingLeft(t, "twin", []); // (init's zombie is the host's init's to reap)
   t.true(processAlive(theirInit), "the orphan clean-up leaves the other node's container");
   t.deepEqual(await theirs.getState(), { state: DomainState.VIR_DOMAIN_RUNNING, reason: 1 });
+  const second = await other.conn.createXML(xml("second", SHELL));
   await theirs.destroy();
+  const otherLevel = join(cgroupDir("twin", CONTROLLERS[0], other.run), "..");
   t.false(existsSync(cgroupDir("twin", CONTROLLERS[0], other.run)), "the other node's group goes with its container");
+  t.true(existsSync(otherLevel), "the node's level stays while another of its containers runs");
+  await second.destroy();
+  for (const controller of CONTROLLERS) t.false(existsSync(join(cgroupDir("twin", controller, other.run), "..")), `the node's level goes with its last container (${controller})`);
   await theirs.undefine();
 });
 

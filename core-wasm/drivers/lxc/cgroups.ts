@@ -8,7 +8,8 @@
 // node's destroy or orphan clean-up never touches another node's container of the same name.
 // Each level is created parents first; on v2 every level above the domain's enables the
 // controllers in its cgroup.subtree_control, on v1 a new cpuset level inherits its parent's CPUs
-// and memory nodes. The levels above the domain's stay (as /virtkit does).
+// and memory nodes. The node's level goes with its last container (the host removes it after the
+// domain's groups, where it is empty); /virtkit stays.
 //
 // Settings (libvirt's mapping): currentMemory → memory.limit_in_bytes (v1) / memory.max (v2);
 // <cputune><shares> → cpu.shares / cpu.weight (libvirt writes the value unchanged on v2, whose
@@ -368,8 +369,11 @@ export class CgroupLayout {
       w.line(["host-cpu-usage", this.file("cpuacct", name, "cpuacct.usage"), "ns"]);
       w.line(["host-memory-usage", this.file("memory", name, "memory.usage_in_bytes")]);
     }
+    // removed at the end, deepest first: the domain's groups, then its node's level (which stays
+    // while another container of the node holds a group in it)
     const dirs = this.domainDirs(name);
     for (let i = 0; i < dirs.length; i++) w.line(["host-cgroup", dirs[i]]);
+    for (let i = 0; i < dirs.length; i++) w.line(["host-cgroup", dirs[i].substring(0, dirs[i].length - name.length - "/lxc-".length)]);
   }
 
   /** The supervisor's part: the groups init joins and how to thaw them for a destroy. */
