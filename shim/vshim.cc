@@ -13,9 +13,11 @@
 #include <string.h>
 #include <pty.h>
 #include <stdlib.h>
+#include <linux/bpf.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -97,6 +99,34 @@ Napi::Value CgroupRead(const Napi::CallbackInfo &info) {
   close(fd);
   if (n < 0) throw SystemError(info.Env(), err, "read", path);
   return Napi::String::New(info.Env(), text);
+}
+
+/**
+ * Loads a BPF_PROG_TYPE_CGROUP_DEVICE program (the eBPF instructions as given) and attaches it
+ * (BPF_CGROUP_DEVICE, no flags: groups below cannot replace it) to the cgroup directory; the
+ * attachment holds the program until the group is removed.
+ */
+Napi::Value CgroupAttachDeviceProgram(const Napi::CallbackInfo &info) {
+  std::string path = CgroupPath(info);
+  Napi::Uint8Array insns = info[1].As<Napi::Uint8Array>();
+  union bpf_attr load = {};
+  load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+  load.insns = reinterpret_cast<uint64_t>(insns.Data());
+  load.insn_cnt = insns.ByteLength() / sizeof(struct bpf_insn);
+  load.license = reinterpret_cast<uint64_t>("GPL");
+  int prog = syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof load);
+  if (prog < 0) throw SystemError(info.Env(), errno, "bpf(BPF_PROG_LOAD)", path);
+  int dir = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  union bpf_attr attach = {};
+  attach.target_fd = dir;
+  attach.attach_bpf_fd = prog;
+  attach.attach_type = BPF_CGROUP_DEVICE;
+  int rc = dir < 0 ? -1 : syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof attach);
+  int err = errno;
+  if (dir >= 0) close(dir);
+  close(prog);
+  if (rc < 0) throw SystemError(info.Env(), err, dir < 0 ? "open" : "bpf(BPF_PROG_ATTACH)", path);
+  return info.Env().Undefined();
 }
 
 // ---- locks -----------------------------------------------------------------------------------------
@@ -244,6 +274,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cgroupRmdir", Napi::Function::New(env, CgroupRmdir));
   exports.Set("cgroupWrite", Napi::Function::New(env, CgroupWrite));
   exports.Set("cgroupRead", Napi::Function::New(env, CgroupRead));
+  exports.Set("cgroupAttachDeviceProgram", Napi::Function::New(env, CgroupAttachDeviceProgram));
   exports.Set("lockFile", Napi::Function::New(env, LockFile));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("openPty", Napi::Function::New(env, OpenPty));

@@ -26,8 +26,8 @@ function hostedNodeAt(handle: i32): HostedNode | null {
 /** A new hosted node (kind "lxc" or "kvm"), with the host's cgroup mounts; an empty directory keeps the default. */
 export function hostedNodeOpen(kind: string, runDir: string, dumpDir: string, cgroups: string): bool {
   const node = new HostedNode();
-  node.layout = CgroupLayout.parse(cgroups);
   if (runDir.length > 0) node.runDir = runDir;
+  node.layout = CgroupLayout.parse(cgroups, node.runDir);
   if (dumpDir.length > 0) node.dumpDir = dumpDir;
   if (kind == "kvm") node.kind = HostedKind.KVM;
   return addNode(node);

@@ -15,6 +15,8 @@ export interface NativeShim {
   cgroupRmdir(path: string): void;
   cgroupWrite(path: string, value: string): void;
   cgroupRead(path: string): string;
+  /** bpf(BPF_PROG_LOAD) of a cgroup device program (eBPF instructions), attached (BPF_CGROUP_DEVICE) to a cgroup directory below /sys/fs/cgroup/. */
+  cgroupAttachDeviceProgram(path: string, instructions: Uint8Array): void;
   /** flock(LOCK_EX | LOCK_NB) on path (created if missing): the fd, or null while another holds it. */
   lockFile(path: string): number | null;
   /** Closes a descriptor the shim opened (lockFile's). */

@@ -3,7 +3,7 @@
 import test from "ava";
 import { needsRoot, testIf } from "../support/gated.js";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainState, DomainShutoffReason, ErrorNumber, openConnection, VirtError, type Connection } from "../../src/index.js";
@@ -13,12 +13,35 @@ import { eventFrom, lxcTestNode, openForTest, processAlive, processesLeft } from
 const asRoot = testIf(needsRoot("namespaces, cgroups"));
 const { base, runDir } = lxcTestNode("virtkit-lxc-test");
 
-test.after.always(() => rmSync(base, { recursive: true, force: true }));
+test.after.always(() => {
+  rmSync(base, { recursive: true, force: true });
+  // the nodes' own levels stay after their containers (as /virtkit does): these tests' go
+  const mounts = v2 ? [v2Root] : [...cgroupFacts().matchAll(/^v1 \S+ (\S+)$/gm)].map((m) => m[1]);
+  for (const run of [runDir, ...otherNodes]) {
+    for (const mount of new Set(mounts)) {
+      try {
+        rmdirSync(join(mount, nodeGroup(run)));
+      } catch {
+        // never made, or (a test failed) still holding a group
+      }
+    }
+  }
+});
+/** Run directories of the other nodes tests opened. */
+const otherNodes: string[] = [];
 
 const v2 = !/^v1 /m.test(cgroupFacts());
 const v2Root = /^v2 (\S+)/m.exec(cgroupFacts())?.[1] ?? "/sys/fs/cgroup";
-/** The domain's cgroup directory for a controller ("" on v2). */
-const cgroupDir = (name: string, controller: string) => (v2 ? `${v2Root}/virtkit/lxc-${name}` : `/sys/fs/cgroup/${controller}/virtkit/lxc-${name}`);
+/** A node's level in each hierarchy: virtkit/node- and the FNV-1a 64-bit hash of its run directory (cgroups.ts). */
+function nodeGroup(run: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(run)) h = ((h ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return `virtkit/node-${h.toString(16).padStart(16, "0")}`;
+}
+/** The domain's cgroup directory for a controller ("" on v2), on this test's node or the one of run directory `run`. */
+const cgroupDir = (name: string, controller: string, run = runDir) => (v2 ? `${v2Root}/${nodeGroup(run)}/lxc-${name}` : `/sys/fs/cgroup/${controller}/${nodeGroup(run)}/lxc-${name}`);
+/** The controllers whose groups a container gets (v1), or the one hierarchy (v2: ""). */
+const CONTROLLERS = v2 ? [""] : ["memory", "cpu", "freezer", "pids", "devices"];
 
 function xml(name: string, init: string, extra = "", devices = "<console type='pty'/>"): string {
   return `<domain type='lxc'><name>${name}</name><memory unit='MiB'>64</memory>${extra}<os><type>exe</type><init>${init}</init></os><devices>${devices}</devices></domain>`;
@@ -29,14 +52,14 @@ const SHELL = "/bin/sh";
 
 const lxc = (t: import("ava").ExecutionContext): Promise<Connection> => openForTest(t, "lxc:///system");
 
-/** The pid of the container's init on the host, from the supervisor's status file. */
-function initPid(name: string): number {
-  return Number(/^init (\d+)$/m.exec(readFileSync(join(runDir, `${name}.status`), "utf8"))?.[1]);
+/** The pid of the container's init on the host, from the supervisor's status file (of this test's node, or the one of run directory `run`). */
+function initPid(name: string, run = runDir): number {
+  return Number(/^init (\d+)$/m.exec(readFileSync(join(run, `${name}.status`), "utf8"))?.[1]);
 }
 
 async function nothingLeft(t: import("ava").ExecutionContext, name: string, pids: number[]): Promise<void> {
   for (const pid of pids) t.false(existsSync(`/proc/${pid}`), `process ${pid} is gone`);
-  for (const controller of v2 ? [""] : ["memory", "cpu", "freezer", "pids"]) t.false(existsSync(cgroupDir(name, controller)), `no cgroup left (${controller})`);
+  for (const controller of CONTROLLERS) t.false(existsSync(cgroupDir(name, controller)), `no cgroup left (${controller})`);
   t.false(existsSync(join(runDir, `${name}.sock`)), "no control socket left");
   t.false(existsSync(join(runDir, `${name}.root`)), "no staging directory left");
   t.deepEqual(await processesLeft(`${runDir}/${name}.plan`), [], "no supervisor left");
@@ -376,3 +399,133 @@ async function waitForInit(name: string, previous: number): Promise<void> {
     if (changed()) (watcher.close(), resolve());
   });
 }
+
+// ---- a container's cgroups: its node's own, a task limit, a device allow-list ------------------------------
+
+/** A connection to another lxc:/// node: its own config and run directories below `dir`. */
+async function otherNode(t: import("ava").ExecutionContext, dir: string): Promise<{ conn: Connection; run: string }> {
+  const saved = { config: process.env.VIRTKIT_CONFIG_DIR, run: process.env.VIRTKIT_RUN_DIR };
+  process.env.VIRTKIT_CONFIG_DIR = join(dir, "etc");
+  process.env.VIRTKIT_RUN_DIR = join(dir, "run");
+  try {
+    const conn = await lxc(t);
+    otherNodes.push(join(dir, "run", "lxc"));
+    return { conn, run: join(dir, "run", "lxc") };
+  } finally {
+    process.env.VIRTKIT_CONFIG_DIR = saved.config;
+    process.env.VIRTKIT_RUN_DIR = saved.run;
+  }
+}
+
+asRoot.serial("two nodes run containers of one name at once in their own groups: one's destroy and orphan clean-up leave the other running", async (t) => {
+  const conn = await lxc(t);
+  const other = await otherNode(t, join(base, "node2"));
+  const mine = await conn.defineXML(xml("twin", SHELL));
+  const theirs = await other.conn.defineXML(xml("twin", SHELL));
+  await mine.create();
+  await theirs.create();
+  const theirInit = initPid("twin", other.run);
+  for (const controller of CONTROLLERS) {
+    t.true(existsSync(cgroupDir("twin", controller)), `this node's group (${controller})`);
+    t.true(existsSync(cgroupDir("twin", controller, other.run)), `the other node's group (${controller})`);
+  }
+  t.notDeepEqual(readFileSync(`/proc/${initPid("twin")}/cgroup`, "utf8"), readFileSync(`/proc/${theirInit}/cgroup`, "utf8"));
+  t.true(readFileSync(`/proc/${theirInit}/cgroup`, "utf8").includes(`/${nodeGroup(other.run)}/lxc-twin`));
+
+  await mine.destroy();
+  t.true(processAlive(theirInit), "destroy on this node leaves the other node's container");
+  // this node's supervisor dies unrecorded: destroy then kills whatever its groups still hold
+  await mine.create();
+  const init = initPid("twin");
+  process.kill(await mine.getID(), "SIGKILL");
+  const again = await (await lxc(t)).lookupByName("twin"); // a new process's view: crashed
+  t.deepEqual(await again.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_CRASHED });
+  await again.undefine(); // the next change ends whatever its groups still hold
+  t.false(processAlive(init), "this node's container is gone");
+  await nothingLeft(t, "twin", []); // (init's zombie is the host's init's to reap)
+  t.true(processAlive(theirInit), "the orphan clean-up leaves the other node's container");
+  t.deepEqual(await theirs.getState(), { state: DomainState.VIR_DOMAIN_RUNNING, reason: 1 });
+  const second = await other.conn.createXML(xml("second", SHELL));
+  await theirs.destroy();
+  const otherLevel = join(cgroupDir("twin", CONTROLLERS[0], other.run), "..");
+  t.false(existsSync(cgroupDir("twin", CONTROLLERS[0], other.run)), "the other node's group goes with its container");
+  t.true(existsSync(otherLevel), "the node's level stays while another of its containers runs");
+  await second.destroy();
+  for (const controller of CONTROLLERS) t.false(existsSync(join(cgroupDir("twin", controller, other.run), "..")), `the node's level goes with its last container (${controller})`);
+  await theirs.undefine();
+});
+
+/** What a cgroup file holds ("" when it cannot be read). */
+const cgroupRead = (file: string) => readText(file).trim();
+
+asRoot.serial("a fork bomb stays within the container's task limit, and destroy ends it all", async (t) => {
+  const conn = await lxc(t);
+  const limit = 32;
+  const metadata = `<metadata><virtkit:container xmlns:virtkit='urn:virtkit:lxc:1.0'><virtkit:pids>${limit}</virtkit:pids></virtkit:container></metadata>`;
+  // every process forks for ever, ignoring failures: the group fills and stays full (a fifth of a
+  // CPU for all of them, memory enough for the copies)
+  const bomb = xml("bomb", "/usr/bin/python3", `${metadata}<cputune><period>100000</period><quota>20000</quota></cputune>`)
+    .replace("<memory unit='MiB'>64</memory>", "<memory unit='MiB'>512</memory>")
+    .replace("</init>", "</init><initarg>-c</initarg><initarg>import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass</initarg>");
+  const dom = await conn.defineXML(bomb);
+  await dom.create();
+  const pids = cgroupDir("bomb", "pids");
+  const current = () => Number(cgroupRead(join(pids, "pids.current")));
+  t.is(cgroupRead(join(pids, "pids.max")), String(limit));
+  let most = 0;
+  for (const until = Date.now() + 60_000; most < limit; await new Promise((resolve) => setTimeout(resolve, 10))) {
+    if (Date.now() > until) return t.fail(`the group did not fill within 60 s (pids.current ${current()})`);
+    most = Math.max(most, current());
+  }
+  for (let i = 0; i < 100; i++) most = Math.max(most, current());
+  t.is(most, limit, "pids.current reaches the limit and never passes it");
+  t.regex(readText(join(pids, "pids.events")), /^max [1-9]/m, "forks over the limit are refused");
+  t.is(spawnSync("true").status, 0, "the host still starts processes");
+  const members = cgroupRead(join(pids, "cgroup.procs")).split("\n").filter(Boolean).map(Number);
+  const started = Date.now();
+  await dom.destroy();
+  t.log(`destroy of a container holding ${members.length} forking processes took ${Date.now() - started} ms`);
+  await nothingLeft(t, "bomb", []);
+  for (const pid of members) t.false(processAlive(pid), `process ${pid} is gone`);
+  await dom.undefine();
+});
+
+asRoot.serial("inside a container only its own device nodes open: not one bound in from the host", async (t) => {
+  const conn = await lxc(t);
+  // device nodes made on the host and bound in, so no mknod inside is needed to reach them
+  const nodes = join(base, "nodes");
+  execFileSync("mkdir", ["-p", nodes]);
+  execFileSync("mknod", [join(nodes, "null"), "c", "1", "3"]); // /dev/null's numbers, another name
+  execFileSync("mknod", [join(nodes, "kmsg"), "c", "1", "11"]); // the host's kernel log
+  execFileSync("mknod", [join(nodes, "mem"), "c", "1", "1"]); // physical memory
+  const dom = await conn.createXML(xml("devices", SHELL, "", `<filesystem type='mount'><source dir='${nodes}'/><target dir='/mnt'/></filesystem><console type='pty'/>`));
+  const console = await dom.openConsole();
+  t.teardown(() => console.destroy());
+  let seen = "";
+  const done = new Promise<void>((resolve) =>
+    console.on("data", (b: Buffer) => {
+      seen += b.toString();
+      if (/open:end\r?$/m.test(seen)) resolve();
+    }),
+  );
+  const files = ["/dev/null", "/dev/zero", "/dev/urandom", "/dev/console", "/dev/ptmx", "/mnt/null", "/mnt/kmsg", "/mnt/mem"];
+  // each file opened for reading and writing; the output names it (the echoed command does not,
+  // and a line may start with the shell's prompt when it prints that after the echo)
+  console.write(`for f in ${files.join(" ")}; do if (: <> $f) 2>/dev/null; then echo "open:$f:ok"; else echo "open:$f:denied"; fi; done; echo open:"e"nd\n`);
+  await eventFrom(done, 60_000);
+  const results = Object.fromEntries([...seen.matchAll(/open:(\/\S+):(ok|denied)\r?$/gm)].map((m) => [m[1], m[2]]));
+  t.deepEqual(results, {
+    "/dev/null": "ok",
+    "/dev/zero": "ok",
+    "/dev/urandom": "ok",
+    "/dev/console": "ok",
+    "/dev/ptmx": "ok",
+    "/mnt/null": "ok",
+    "/mnt/kmsg": "denied",
+    "/mnt/mem": "denied",
+  });
+  t.is(spawnSync("sh", ["-c", `: <> ${join(nodes, "kmsg")}`]).status, 0, "the host itself opens the same node");
+  const pid = initPid("devices");
+  await dom.destroy();
+  await nothingLeft(t, "devices", [pid]);
+});

@@ -11,21 +11,13 @@ import { Definition } from "../../objects/definition";
 import { DomainObj } from "../../objects/domain-list";
 import { HostedNode, loadDefinition, notRunning, scratch } from "../hosted/hosted-node";
 import { PlanWriter } from "../hosted/plan-writer";
+import { isDecimal, pidsLimit } from "./cgroups";
 import { Affect } from "../../abi/enums.gen";
 import { checkTargets } from "./plan";
 
 /** virDomainModificationImpact (the ABI table's): which definitions a change affects (neither: the current one). */
 export const AFFECT_LIVE: i32 = Affect.LIVE;
 export const AFFECT_CONFIG: i32 = Affect.CONFIG;
-
-function isDecimal(s: string): bool {
-  if (s.length == 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
 
 /**
  * Applies the rules to the parsed document d and checks that it can run as a container here:
@@ -62,6 +54,7 @@ export function lxcCapture(d: Doc, flags: i32): Definition | null {
     }
   }
   if (!applyRules(d, flags) || !checkTargets(d)) return null;
+  if (pidsLimit(d).length == 0) return null;
   return Definition.fromDoc(d);
 }
 

@@ -3,7 +3,8 @@
 // supervisor (namespaces, mounts, identity, exec; shim/lxc-supervisor.cc). One line per step,
 // fields separated by tabs (tab, newline and backslash escaped as \t, \n, \\).
 //
-// Lines for the host:       host-mkdir DIR · host-write FILE VALUE · host-copy FILE FROM
+// Lines for the host:       host-mkdir DIR · host-write FILE VALUE · host-copy FILE FROM ·
+//   host-devices-bpf DIR PROGRAM (a cgroup device program, hex: load it, attach it to DIR)
 // Lines for the supervisor: control, status, clone, uid_map, gid_map, cgroup, thaw, console,
 //   on_poweroff/on_reboot/on_crash, then the child's steps in order (make-rprivate, bind, root,
 //   mount, mkdir, touch, readonly, mask, symlink, console-bind, pivot, hostname, chdir,
@@ -72,7 +73,7 @@ export function writeStartPlan(w: PlanWriter, d: Doc, runDir: string, layout: Cg
   if (!checkTargets(d)) return false;
 
   // cgroups: created and configured by the host, joined by init
-  layout.writeHostSteps(w, d, name);
+  if (!layout.writeHostSteps(w, d, name)) return false;
 
   w.line(["control", base + ".sock"]);
   w.line(["status", base + ".status"]);

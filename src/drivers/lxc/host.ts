@@ -23,7 +23,7 @@ export function cgroupFacts(): string {
     const [fstype, , superOptions = ""] = right.split(" ");
     if (fstype === "cgroup") {
       for (const option of superOptions.split(",")) {
-        if (["memory", "cpu", "cpuacct", "cpuset", "freezer", "pids"].includes(option)) lines.push(`v1 ${option} ${mountPoint}`);
+        if (["memory", "cpu", "cpuacct", "cpuset", "freezer", "pids", "devices"].includes(option)) lines.push(`v1 ${option} ${mountPoint}`);
       }
     } else if (fstype === "cgroup2") {
       let controllers = "";
@@ -62,8 +62,9 @@ function cgroupError(action: string, path: string, e: unknown): VirtError {
 }
 
 /**
- * Carries out the plan's host lines (cgroup directories and settings). On failure, removes what
- * it created and throws libvirt's "Unable to write to '…'" style error.
+ * Carries out the plan's host lines (cgroup directories, settings and the v2 device program). On
+ * failure, removes what it created (a group's device program goes with it) and throws libvirt's
+ * "Unable to write to '…'" style error.
  */
 export function applyHostSteps(shim: NativeShim, plan: string): void {
   const created: string[] = [];
@@ -107,6 +108,14 @@ function applyHostLine(shim: NativeShim, f: string[], created: string[]): void {
         if (value !== "" && shim.cgroupRead(f[1]).trim() === "") shim.cgroupWrite(f[1], value);
       } catch (e) {
         throw cgroupError("Unable to write to", f[1], e);
+      }
+      break;
+    case "host-devices-bpf":
+      try {
+        shim.cgroupAttachDeviceProgram(f[1], Buffer.from(f[2], "hex"));
+      } catch (e) {
+        const step = (e as { syscall?: string }).syscall?.includes("PROG_LOAD") ? "load" : "attach";
+        throw new VirtError(ErrorNumber.VIR_ERR_SYSTEM_ERROR, ErrorDomain.VIR_FROM_CGROUP, `failed to ${step} cgroup BPF prog: ${strerror(e)}`);
       }
       break;
     default:
