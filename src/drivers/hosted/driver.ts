@@ -23,7 +23,6 @@ import { lockNode } from "./node-lock.js";
 import { killProcess, processCommandLine, processStartTicks, waitUntilGone } from "./proc.js";
 import { activeOnDisk, readStatus, Shutoff, shutoffReason, writeShutoffStatus } from "./status-file.js";
 import { readText, writeAtomically } from "./text-file.js";
-import { planValue } from "./plan-lines.js";
 
 const XML_SECURE_INACTIVE = 1 | 2;
 const { VIR_DOMAIN_RUNNING: RUNNING, VIR_DOMAIN_PAUSED: PAUSED, VIR_DOMAIN_CRASHED: CRASHED } = DomainState;
@@ -405,7 +404,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
       if (flags !== 0) this.checkFlags(flags, 0, `${this.fnPrefix}DomainCreateXML${this.fnPrefix === "lxc" ? "WithFiles" : ""}`);
       const c = this.core;
       const plan = c.hostedPlanCreate(this.node.handle, xml);
-      const name = /^(.*)\.status$/.exec(planValue(plan, "status") ?? "")?.[1]?.split("/").pop() ?? "";
+      const name = c.documentName(xml);
       const { id, pty } = await this.runPlan(name, plan);
       const ref = this.announced(c.hostedCommitCreate(this.node.handle, xml, id));
       this.recordPty(ref, pty);
