@@ -50,3 +50,8 @@ export function writeAtomically(path: string, data: string): void {
     throw e;
   }
 }
+
+/** Opens a log for appending (created 0600), never through a symbolic link planted in its place. */
+export function openLog(path: string): number {
+  return openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+}

@@ -1,9 +1,9 @@
 // The node's text files: reads that take a missing file as no answer, writes that are never
 // seen half done and leave nothing behind when they fail.
 import test from "ava";
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { readText, writeAtomically } from "../../../src/drivers/hosted/text-file.js";
+import { openLog, readText, writeAtomically } from "../../../src/drivers/hosted/text-file.js";
 import { tempDir } from "../../support/temp.js";
 
 test("readText gives a file's text, and undefined for a file that is not there", (t) => {
@@ -79,4 +79,21 @@ test("the file is 0600 whatever the umask, and whatever it replaces", (t) => {
     }
     t.is(statSync(path).mode & 0o777, 0o600, `umask 0${umask.toString(8)}`);
   }
+});
+
+test("a log is appended to, created 0600, and never opened through a link", (t) => {
+  const dir = tempDir("virtkit-text-file");
+  const log = join(dir, "g1.log");
+  for (const line of ["one\n", "two\n"]) {
+    const fd = openLog(log);
+    writeSync(fd, line);
+    closeSync(fd);
+  }
+  t.is(readFileSync(log, "utf8"), "one\ntwo\n");
+  t.is(statSync(log).mode & 0o777, 0o600);
+  const target = join(dir, "target");
+  writeFileSync(target, "kept\n");
+  symlinkSync(target, join(dir, "planted.log"));
+  t.throws(() => openLog(join(dir, "planted.log")), { code: "ELOOP" });
+  t.is(readFileSync(target, "utf8"), "kept\n");
 });
