@@ -134,7 +134,8 @@ Napi::Value CgroupAttachDeviceProgram(const Napi::CallbackInfo &info) {
 /** Opens (creating) path and takes flock(LOCK_EX | LOCK_NB); returns the fd, or null when held. */
 Napi::Value LockFile(const Napi::CallbackInfo &info) {
   std::string path = info[0].As<Napi::String>().Utf8Value();
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  // never through a symbolic link planted as the lock file
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) throw SystemError(info.Env(), errno, "open", path);
   if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
     int err = errno;

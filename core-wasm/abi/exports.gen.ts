@@ -12,7 +12,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return -2114473650;
+  return -1254536285;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -31,6 +31,12 @@ export function parseToJSON(flags: i32, inputLen: i32): i32 {
 export function parseXML(inputLen: i32): i32 {
   begin();
   return done(documents.parseXML(inputLen));
+}
+
+/** The domain's <name> as written (parsed, no rules): what a hosted createXML names its files after. */
+export function documentName(inputLen: i32): i32 {
+  begin();
+  return done(documents.documentName(inputLen));
 }
 
 /** Parses and re-serialises any XML document: the parser's own check. */

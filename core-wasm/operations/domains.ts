@@ -16,6 +16,7 @@ import { HostedNode, hostedDefinitionFrom } from "../drivers/hosted/hosted-node"
 import { DomainKey, writeDomainInfo, writeDomainRecord } from "../abi/records.gen";
 import { io } from "../abi/runtime";
 import { nodeAt } from "./nodes";
+import { checkNewName, MAX_HOSTED_NAME_BYTES } from "../objects/names";
 
 function putDomain(obj: DomainObj): void {
   writeDomainRecord(io.output, obj.id, obj.def.uuidHi, obj.def.uuidLo, obj.def.nameUtf8);
@@ -36,8 +37,9 @@ function putBytes(b: ArrayBuffer): void {
 export function domainDefine(handle: i32, len: i32, flags: i32): bool {
   const node = nodeAt(handle);
   if (node === null || !checkFlags(flags, 1, "testDomainDefineXMLFlags")) return false;
-  const def = node instanceof HostedNode ? hostedDefinitionFrom(changetype<HostedNode>(node), io.input, len, 2) : definitionFrom(io.input, len, 2);
-  if (def === null) return false;
+  const hosted = node instanceof HostedNode;
+  const def = hosted ? hostedDefinitionFrom(changetype<HostedNode>(node), io.input, len, 2) : definitionFrom(io.input, len, 2);
+  if (def === null || !checkNewName(def, true, hosted ? MAX_HOSTED_NAME_BYTES : 0)) return false;
   const obj = defineDomain(node, def);
   if (obj === null) return false;
   putOneDomain(obj);
@@ -49,7 +51,7 @@ export function domainCreateXML(handle: i32, len: i32, flags: i32, restored: boo
   const node = nodeAt(handle);
   if (node === null) return false;
   const def = definitionFrom(io.input, len, 0);
-  if (def === null) return false;
+  if (def === null || !checkNewName(def, false, 0)) return false;
   const obj = createDomain(node, def, flags, restored);
   if (obj === null) return false;
   putOneDomain(obj);

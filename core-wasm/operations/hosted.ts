@@ -12,6 +12,7 @@ import { current, putOneDomain, target } from "./domains";
 import { addNode, nodeAt } from "./nodes";
 import { io } from "../abi/runtime";
 import { DomainKey } from "../abi/records.gen";
+import { checkNewName, MAX_HOSTED_NAME_BYTES } from "../objects/names";
 
 function hostedNodeAt(handle: i32): HostedNode | null {
   const node = nodeAt(handle);
@@ -44,7 +45,8 @@ export function hostedPlanStart(handle: i32, key: DomainKey): bool {
 /** createXML's definition in the input (len bytes), if it is valid and may take its place in the registry. */
 function createDefinition(node: HostedNode, len: i32): Definition | null {
   const def = hostedDefinitionFrom(node, io.input, len, 0);
-  if (def === null) return null;
+  // (a newline too: the name becomes file and cgroup names, and the kernel refuses it in the latter)
+  if (def === null || !checkNewName(def, true, MAX_HOSTED_NAME_BYTES)) return null;
   node.list.placeFor(def, true);
   return node.list.ok ? def : null;
 }

@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import type { Connection } from "../connection.js";
 import type { Domain } from "../domain.js";
 import { VirtError } from "../errors.js";
+import { decodeDocument } from "../host/utf8.js";
 import type { OptionValues } from "./command.js";
 import { Reported, type Session } from "./session.js";
 import { parseScaledInteger, strerror } from "./format.js";
@@ -110,10 +111,13 @@ export class CommandContext {
     return resolve(this.session.io.cwd, name);
   }
 
-  /** Reads a file named by an option, relative to the working directory, as libvirt's virFileReadAll. */
+  /**
+   * Reads a file named by an option, relative to the working directory, as libvirt's
+   * virFileReadAll: bytes that are not UTF-8 are kept for the XML parser to refuse (utf8.ts).
+   */
   async readFile(path: string): Promise<string> {
     try {
-      return readFileSync(this.path(path), "utf8");
+      return decodeDocument(readFileSync(this.path(path)));
     } catch (e) {
       this.fail(`Failed to open file '${path}': ${strerror(e)}`);
     }

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CommandContext } from "./context.js";
+import { decodeDocument } from "../host/utf8.js";
 
 /** Quotes a path for /bin/sh. */
 const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
@@ -24,7 +25,7 @@ export async function editInEditor(ctx: CommandContext, text: string): Promise<s
       const how = child.error ? child.error.message : child.signal ? `fatal signal ${child.signal}` : `unexpected exit status ${child.status}`;
       ctx.fail(`internal error: Child process (${editor} ${file}) ${how}`);
     }
-    return readFileSync(file, "utf8");
+    return decodeDocument(readFileSync(file));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

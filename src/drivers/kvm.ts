@@ -4,7 +4,7 @@
 // serves control and console and runs vCPU 0; other vCPUs have threads of their own), which
 // outlives the process that started it. suspend/resume stop and restart the vCPUs; shutdown and
 // reboot press the ACPI power button.
-import { accessSync, closeSync, constants, openSync, readFileSync, rmSync } from "node:fs";
+import { accessSync, closeSync, constants, readFileSync, rmSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +15,7 @@ import { HostedDriver } from "./hosted/driver.js";
 import { hostedDirs } from "./hosted/node-dirs.js";
 import { procStat } from "./hosted/proc.js";
 import { readStatus } from "./hosted/status-file.js";
-import { writeAtomically } from "./hosted/text-file.js";
+import { openLog, writeAtomically } from "./hosted/text-file.js";
 import { claimSpare, startSpare, type StartReport } from "./kvm/spare-vmm.js";
 import { noStartReport, readStartReport, START_WAIT_MS } from "./hosted/control-client.js";
 
@@ -107,7 +107,7 @@ export class KvmDriver extends HostedDriver {
 
   private async spawnVmm(name: string, planFile: string, { execArgv, script }: { execArgv: string[]; script: string }): Promise<StartReport> {
     // the VMM's own diagnostics, kept after it ends (libvirt keeps a log per domain too)
-    const log = openSync(this.runFile(name, "log"), "a", 0o600);
+    const log = openLog(this.runFile(name, "log"));
     const child = spawn(process.execPath, [...execArgv, script, planFile], { detached: true, stdio: ["ignore", log, log, "pipe"] });
     closeSync(log);
     // a VMM that has not reported in time is killed below, as one that failed

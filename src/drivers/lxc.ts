@@ -3,7 +3,7 @@
 // is what containers do their own way: the host's cgroups (through the native shim), the
 // per-container supervisor (shim/lxc-supervisor.cc) that runs the plan, the freezer for suspend,
 // and libvirt's "posix" scheduler parameters.
-import { mkdirSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerrorOf } from "../errno.js";
@@ -94,7 +94,9 @@ export class LxcDriver extends HostedDriver {
     const files = cgroupFiles(plan);
     rmSync(this.runFile(name, "status"), { force: true });
     rmSync(this.runFile(name, "unpaused"), { force: true });
-    mkdirSync(this.runFile(name, "root"), { recursive: true });
+    // the staging directory: traversable by a container's mapped root, like the run directory
+    mkdirSync(this.runFile(name, "root"), { recursive: true, mode: 0o711 });
+    chmodSync(this.runFile(name, "root"), 0o711);
     const planFile = this.runFile(name, "plan");
     let report;
     try {

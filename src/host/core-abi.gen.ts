@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = -2114473650;
+export const ABI_FINGERPRINT = -1254536285;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -145,6 +145,7 @@ export interface CoreExports {
   canonicalize(flags: number, inputLen: number): number;
   parseToJSON(flags: number, inputLen: number): number;
   parseXML(inputLen: number): number;
+  documentName(inputLen: number): number;
   xmlRoundTrip(inputLen: number): number;
   nodeOpenDefault(): number;
   nodeFileRefs(inputLen: number): number;
@@ -247,6 +248,18 @@ export abstract class CoreOperations {
       throw this.aborted(e);
     }
     if (status !== 0) throw this.failure();
+  }
+
+  /** The domain's <name> as written (parsed, no rules): what a hosted createXML names its files after. */
+  documentName(xml: string | Uint8Array): string {
+    let status: number;
+    try {
+      status = this.exports.documentName(this.sendDocument(xml));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return this.outputText();
   }
 
   /** Parses and re-serialises any XML document: the parser's own check. */

@@ -9,6 +9,7 @@ import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { ABI_FINGERPRINT, CoreOperations, type CoreExports } from "./core-abi.gen.js";
 import { nodeCoreImports, type CoreImports } from "./core-imports.js";
 import { WireReader, WireWriter } from "./wire.js";
+import { escapedBytes, wellFormed } from "./utf8.js";
 
 /** Raised by the WASI stand-in when the core aborts (a bug, never a user error). */
 class CoreAbort extends Error {}
@@ -121,6 +122,8 @@ export class Core extends CoreOperations {
     if (xml.length * 3 > MAX_DOCUMENT_BYTES && Buffer.byteLength(xml) > MAX_DOCUMENT_BYTES) return Buffer.byteLength(xml);
     const room = xml.length * 3;
     const ptr = this.exports.inputBuffer(room);
+    // a lone surrogate is not replaced: the core refuses the bytes it stands for (utf8.ts)
+    if (!wellFormed(xml)) return escapedBytes(xml, this.bytes(ptr, room));
     return encoder.encodeInto(xml, this.bytes(ptr, room)).written;
   }
 

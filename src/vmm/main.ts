@@ -8,6 +8,8 @@ import { runSecondaryVcpu, type SecondaryThreadData } from "./secondary-vcpus.js
 import { runSpareVmm } from "./spare-process.js";
 import { runVmmProcess } from "./process.js";
 
+// what the VMM creates (control socket, serial file, core dumps) is private whatever umask it inherits
+if (isMainThread) process.umask(0o077);
 if (!isMainThread) {
   const { secondary, mailboxes } = workerData as SecondaryThreadData;
   runSecondaryVcpu(loadNativeShim().kvm, mailboxes, secondary);

@@ -61,12 +61,32 @@ export function hostedDefinitionFrom(node: HostedNode, d: Doc, len: i32, flags: 
   return hostedCapture(node, d, flags);
 }
 
+/**
+ * Whether the domain's control socket path, <run>/NAME.sock, fits a Unix socket address
+ * (sun_path, 107 bytes and a NUL). Names are limited so that it always does in the default run
+ * directory; a longer one (VIRTKIT_RUN_DIR) can leave a long name no room.
+ */
+function socketPathFits(node: HostedNode, def: Definition): bool {
+  const bytes = String.UTF8.byteLength(node.runDir) + 1 + def.nameUtf8.byteLength + 5;
+  if (bytes <= 107) return true;
+  const b = err(Code.INTERNAL_ERROR);
+  b.str("control socket path '");
+  b.str(node.runDir);
+  b.str("/");
+  b.raw(changetype<usize>(def.nameUtf8), def.nameUtf8.byteLength);
+  b.str(".sock' is ");
+  b.u64(<u64>bytes);
+  b.str(" bytes long, more than a Unix socket address holds (107)");
+  return false;
+}
+
 /** The plan that starts obj (inactive) or def (a transient domain about to be created). */
 export function startPlan(node: HostedNode, obj: DomainObj | null, def: Definition, out: ByteBuf): bool {
   if (obj !== null && obj.active) {
     err(Code.OPERATION_INVALID).str("domain is already running");
     return false;
   }
+  if (!socketPathFits(node, def)) return false;
   if (!loadDefinition(def)) return false;
   const w = new PlanWriter(out);
   if (node.kind == HostedKind.KVM) return writeVmmPlan(w, scratch, node.runDir, node.dumpDir);

@@ -5,7 +5,7 @@
 // (control-client.ts). Every change happens under the node's lock (node-lock.ts); a process that
 // finds the directories changed since it last looked reloads them, and tells its listeners what
 // changed meanwhile (event-diff.ts).
-import { existsSync, readdirSync, rmSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { existsSync, readdirSync, rmSync, watch, type FSWatcher } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { DomainCrashedReason, DomainPausedReason, DomainRunningReason, DomainState } from "../../constants.js";
@@ -23,7 +23,6 @@ import { lockNode } from "./node-lock.js";
 import { killProcess, processCommandLine, processStartTicks, waitUntilGone } from "./proc.js";
 import { activeOnDisk, readStatus, Shutoff, shutoffReason, writeShutoffStatus } from "./status-file.js";
 import { readText, writeAtomically } from "./text-file.js";
-import { planValue } from "./plan-lines.js";
 
 const XML_SECURE_INACTIVE = 1 | 2;
 const { VIR_DOMAIN_RUNNING: RUNNING, VIR_DOMAIN_PAUSED: PAUSED, VIR_DOMAIN_CRASHED: CRASHED } = DomainState;
@@ -67,7 +66,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
 
   /** Creates the directories, loads the node and autostarts (once per host boot). */
   protected async prepare(runMode: number): Promise<void> {
-    createNodeDirs(this.dirs, runMode);
+    createNodeDirs(this.dirs, runMode, this.errorDomain);
     this.sync();
     await this.autostartOnce();
   }
@@ -292,7 +291,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   private async autostartOnce(): Promise<void> {
     const marker = join(this.dirs.run, ".autostarted");
     if (existsSync(marker)) return;
-    writeFileSync(marker, "");
+    writeAtomically(marker, "");
     for (const ref of this.listAllDomains(2 | 1024)) {
       try {
         await this.domainCreate(ref, 0);
@@ -382,7 +381,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     return this.locked(() => {
       super.domainSetAutostart(d, autostart);
       const mark = join(this.dirs.config, "autostart", d.name);
-      if (autostart) writeFileSync(mark, "");
+      if (autostart) writeAtomically(mark, "");
       else rmSync(mark, { force: true });
     });
   }
@@ -405,7 +404,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
       if (flags !== 0) this.checkFlags(flags, 0, `${this.fnPrefix}DomainCreateXML${this.fnPrefix === "lxc" ? "WithFiles" : ""}`);
       const c = this.core;
       const plan = c.hostedPlanCreate(this.node.handle, xml);
-      const name = /^(.*)\.status$/.exec(planValue(plan, "status") ?? "")?.[1]?.split("/").pop() ?? "";
+      const name = c.documentName(xml);
       const { id, pty } = await this.runPlan(name, plan);
       const ref = this.announced(c.hostedCommitCreate(this.node.handle, xml, id));
       this.recordPty(ref, pty);

@@ -7,8 +7,11 @@
 //   <run>/NAME.sock          that process's control socket (destroy, shutdown, reboot, console, ...)
 //   <run>/.lock              held while a process changes the node (node-lock.ts)
 // and how a process tells that another changed it: the directories' modification times.
-import { chmodSync, mkdirSync, statSync } from "node:fs";
+// Modes do not depend on the umask: directories 0700 (the lxc run directory 0711, see lxc.ts),
+// files 0600 (text-file.ts). A directory another user could change is refused when the node opens.
+import { chmodSync, lstatSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
 
 /** How long after a directory's change its mtime is not trusted to show the next one. */
 const STAMP_SETTLE_NS = 50_000_000n;
@@ -33,11 +36,37 @@ export function runFilePath(dirs: NodeDirs, name: string, kind: RunFile): string
   return join(dirs.run, `${name}.${kind}`);
 }
 
-/** Creates the node's directories; the runtime one gets runMode even where it existed. */
-export function createNodeDirs(dirs: NodeDirs, runMode: number): void {
-  mkdirSync(dirs.run, { recursive: true, mode: runMode });
-  chmodSync(dirs.run, runMode);
-  mkdirSync(join(dirs.config, "autostart"), { recursive: true, mode: 0o755 });
+/**
+ * Creates the node's directories, refusing one that is not safe (safeDirProblem); the runtime one
+ * gets runMode, the configuration ones 0700, even where they existed. errorDomain: the driver's.
+ */
+export function createNodeDirs(dirs: NodeDirs, runMode: number, errorDomain: number = ErrorDomain.VIR_FROM_NONE): void {
+  const wanted: [string, string, number][] = [
+    ["run", dirs.run, runMode],
+    ["configuration", dirs.config, 0o700],
+    ["configuration", join(dirs.config, "autostart"), 0o700],
+  ];
+  for (const [what, dir, mode] of wanted) {
+    mkdirSync(dir, { recursive: true, mode });
+    const problem = safeDirProblem(dir);
+    if (problem !== undefined) throw new VirtError(ErrorNumber.VIR_ERR_OPERATION_FAILED, errorDomain, `operation failed: unsafe ${what} directory '${dir}': ${problem}`);
+    chmodSync(dir, mode);
+  }
+}
+
+/**
+ * Why a directory is not safe for a node's files, or undefined: it must be a directory itself (not
+ * a symbolic link to one), owned by this process's effective user, and writable by nobody else
+ * (another user could replace a file there, or plant a link where one is about to be written).
+ */
+export function safeDirProblem(dir: string): string | undefined {
+  const st = lstatSync(dir);
+  if (st.isSymbolicLink()) return "it is a symbolic link";
+  if (!st.isDirectory()) return "it is not a directory";
+  const euid = process.geteuid?.() ?? st.uid;
+  if (st.uid !== euid) return `owned by uid ${st.uid}, not ${euid}`;
+  if ((st.mode & 0o022) !== 0) return `writable by ${(st.mode & 0o020) !== 0 ? "its group" : "others"} (mode 0${(st.mode & 0o777).toString(8)})`;
+  return undefined;
 }
 
 /**

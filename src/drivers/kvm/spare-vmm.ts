@@ -13,11 +13,11 @@
 // A spare that is not claimed within SPARE_IDLE_MS, or whose pid file stops naming it (another
 // spare replaced it, the run directory went away), exits. VIRTKIT_KVM_SPARE=0 turns spares off.
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { setPriority } from "node:os";
 import { join } from "node:path";
-import { readText, writeAtomically } from "../hosted/text-file.js";
+import { openLog, readText, writeAtomically } from "../hosted/text-file.js";
 import { noStartReport, readStartReport, START_WAIT_MS } from "../hosted/control-client.js";
 import { decodeLine, encodeLine } from "../hosted/plan-lines.js";
 
@@ -72,7 +72,7 @@ export function startSpare(runDir: string, program: { execArgv: string[]; script
   const files = spareFiles(runDir);
   mkdirSync(files.dir, { recursive: true, mode: 0o700 });
   // what goes wrong before a claim (the domain's log takes over after one)
-  const log = openSync(join(files.dir, "log"), "a", 0o600);
+  const log = openLog(join(files.dir, "log"));
   const child = spawn(process.execPath, [...program.execArgv, program.script, "--spare", files.dir], { detached: true, stdio: ["ignore", log, log] });
   closeSync(log);
   if (child.pid === undefined) return;

@@ -1,7 +1,9 @@
 // The node's state-change lock: a change waits for another process's, and gives up with the
 // driver's error after libvirt's 30 s.
 import test from "ava";
+import { readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { VirtError } from "../../../src/errors.js";
 import { lockNode } from "../../../src/drivers/hosted/node-lock.js";
 import { loadNativeShim } from "../../../src/host/native.js";
 import { tempDir } from "../../support/temp.js";
@@ -40,4 +42,22 @@ test.serial("a lock held past 30 s fails with the caller's error", async (t) => 
   } finally {
     Date.now = realNow;
   }
+});
+
+test("a link planted as the lock file is not followed: the change fails, its target is untouched", async (t) => {
+  const shim = loadNativeShim();
+  const run = tempDir("virtkit-lock");
+  const elsewhere = tempDir("virtkit-lock");
+  const target = join(elsewhere, "precious");
+  writeFileSync(target, "kept\n");
+  symlinkSync(target, join(run, ".lock"));
+  await t.throwsAsync(lockNode(shim, run, timedOut), {
+    instanceOf: VirtError,
+    message: `Failed to open file '${join(run, ".lock")}': Too many levels of symbolic links`,
+  });
+  t.is(readFileSync(target, "utf8"), "kept\n");
+  rmSync(join(run, ".lock"));
+  symlinkSync(join(elsewhere, "new"), join(run, ".lock"));
+  await t.throwsAsync(lockNode(shim, run, timedOut), { instanceOf: VirtError });
+  t.deepEqual(readdirSync(elsewhere), ["precious"], "a dangling link creates nothing either");
 });
