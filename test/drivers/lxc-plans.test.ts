@@ -68,7 +68,7 @@ test("the cases cover every step a start plan can hold", (t) => {
   }
   const every = [
     ...["host-mkdir", "host-write", "host-copy", "host-freezer", "host-cpu-usage", "host-memory-usage", "host-cgroup"],
-    ...["control", "status", "clone", "uid_map", "gid_map", "cgroup", "thaw", "console", "on_poweroff", "on_reboot", "on_crash", "cleanup-dir"],
+    ...["instance", "control", "status", "clone", "uid_map", "gid_map", "cgroup", "thaw", "console", "on_poweroff", "on_reboot", "on_crash", "cleanup-dir"],
     ...["make-rprivate", "bind", "mount", "mkdir", "touch", "symlink", "console-bind", "pivot", "hostname", "chdir", "drop-caps"],
     ...["setgroups", "setgid", "setuid", "stdio", "env", "exec"],
   ];

@@ -1,6 +1,6 @@
 // What the lxc:/// and kvm:/// tests share: a connection that cleans up after a failed test, and
 // the processes still running a domain's plan (its supervisor or VMM names the plan file).
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { openConnection, type Connection } from "../../src/index.js";
 
@@ -71,4 +71,32 @@ export function processesRunning(planFile: string): number[] {
 export async function processesLeft(planFile: string, waitMs = 5000): Promise<number[]> {
   for (const until = Date.now() + waitMs; processesRunning(planFile).length > 0 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 2));
   return processesRunning(planFile);
+}
+
+/** A domain's instances' files of a kind (NAME.TOKEN.status, NAME.TOKEN.sock), newest first. */
+export function instanceFiles(runDir: string, name: string, kind: "status" | "sock"): string[] {
+  const pattern = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.[0-9a-f]{12}\\.${kind}$`);
+  return readdirSync(runDir)
+    .filter((f) => pattern.test(f))
+    .map((f) => join(runDir, f))
+    .sort((a, b) => mtimeOf(b) - mtimeOf(a));
+}
+
+function mtimeOf(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** The current instance's file of a kind: the one its plan names while it runs, else the newest ("" when none). */
+export function instanceFile(runDir: string, name: string, kind: "status" | "sock"): string {
+  try {
+    const token = /^instance\t(\S+)$/m.exec(readFileSync(join(runDir, `${name}.plan`), "utf8"))?.[1];
+    if (token) return join(runDir, `${name}.${token}.${kind}`);
+  } catch {
+    // no plan: not running
+  }
+  return instanceFiles(runDir, name, kind)[0] ?? "";
 }

@@ -17,7 +17,7 @@ import { stopDomain, DomainNode } from "../../node/lifecycle";
 import { CgroupLayout } from "../lxc/cgroups";
 import { lxcCapture } from "../lxc/lxc-driver";
 import { writeStartPlan } from "../lxc/plan";
-import { PlanWriter } from "./plan-writer";
+import { instanceToken, PlanWriter } from "./plan-writer";
 import { kvmCapture } from "../kvm/capture";
 import { writeVmmPlan } from "../kvm/plan";
 
@@ -69,8 +69,9 @@ export function startPlan(node: HostedNode, obj: DomainObj | null, def: Definiti
   }
   if (!loadDefinition(def)) return false;
   const w = new PlanWriter(out);
-  if (node.kind == HostedKind.KVM) return writeVmmPlan(w, scratch, node.runDir, node.dumpDir);
-  return writeStartPlan(w, scratch, node.runDir, node.layout);
+  const instance = instanceToken();
+  if (node.kind == HostedKind.KVM) return writeVmmPlan(w, scratch, node.runDir, node.dumpDir, instance);
+  return writeStartPlan(w, scratch, node.runDir, node.layout, instance);
 }
 
 /** The live definition: the persistent one with the id. */

@@ -4,7 +4,7 @@
 // fields separated by tabs (tab, newline and backslash escaped as \t, \n, \\).
 //
 // Lines for the host:       host-mkdir DIR · host-write FILE VALUE · host-copy FILE FROM
-// Lines for the supervisor: control, status, clone, uid_map, gid_map, cgroup, thaw, console,
+// Lines for the supervisor: instance, control, status, clone, uid_map, gid_map, cgroup, thaw, console,
 //   on_poweroff/on_reboot/on_crash, then the child's steps in order (make-rprivate, bind, mount,
 //   mkdir, touch, symlink, console-bind, pivot, hostname, chdir, drop-caps, setgroups, setgid,
 //   setuid, stdio, env, exec).
@@ -23,7 +23,7 @@ const DEVICES: string[] = ["null", "zero", "full", "random", "urandom", "tty"];
  * Writes the start plan of the domain in d (canonical, live form) for a supervisor using files
  * under runDir. Returns false, with the error set, when the definition cannot run as a container.
  */
-export function writeStartPlan(w: PlanWriter, d: Doc, runDir: string, layout: CgroupLayout): bool {
+export function writeStartPlan(w: PlanWriter, d: Doc, runDir: string, layout: CgroupLayout, instance: string): bool {
   const root = d.root;
   const name = text(d, d.child(root, S.name));
   const base = runDir + "/" + name;
@@ -34,8 +34,9 @@ export function writeStartPlan(w: PlanWriter, d: Doc, runDir: string, layout: Cg
   // cgroups: created and configured by the host, joined by init
   layout.writeHostSteps(w, d, name);
 
-  w.line(["control", base + ".sock"]);
-  w.line(["status", base + ".status"]);
+  w.line(["instance", instance]);
+  w.line(["control", base + "." + instance + ".sock"]);
+  w.line(["status", base + "." + instance + ".status"]);
   const ns = ["clone", "mnt", "uts", "ipc", "pid"];
   const idmap = d.child(root, S.idmap);
   if (idmap != NONE) ns.push("user");
