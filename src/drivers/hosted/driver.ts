@@ -31,7 +31,7 @@ import { eventsBetween, type SeenStates } from "./event-diff.js";
 import { capabilitiesXML, hostNodeInfo, kernelVersion, type GuestKind } from "./host-info.js";
 import { createNodeDirs, dirStamp, runFilePath, type NodeDirs, type RunFile } from "./node-dirs.js";
 import { lockJob, lockNode, releaseJob, tryLockJob } from "./node-lock.js";
-import { killProcess, processStartTicks, processCommandLine, waitUntilGone, waitUntilGoneNow } from "./proc.js";
+import { killProcess, processCommandLine, processStartTicks, waitUntilGone, waitUntilGoneNow } from "./proc.js";
 import { activeOnDisk, parseStatus, readStatus, Shutoff, shutoffReason, writeShutoffStatus } from "./status-file.js";
 import { readText, writeAtomically } from "./text-file.js";
 import { planValue } from "./plan-lines.js";
@@ -67,13 +67,6 @@ interface Intent {
 
 /** This process, as an intent names its owner: pid and start time. */
 const SELF = `${process.pid} ${processStartTicks("self") ?? ""}`;
-
-/** Whether an intent's owner ("PID TICKS") still runs. */
-function ownerAlive(owner: string): boolean {
-  if (owner === SELF) return true;
-  const [pid, ticks] = owner.split(" ");
-  return Number(pid) > 0 && processStartTicks(Number(pid)) === ticks;
-}
 
 /**
  * A test-only hook: with VIRTKIT_TEST_STOP=POINT the process stops itself (SIGSTOP) at that point
@@ -360,9 +353,11 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   private restoreRunning(name: string, files: RunEntry): boolean {
     const c = this.core;
     if (files.kinds.has("start")) {
-      const intent = this.readIntent(name);
-      if (intent && !ownerAlive(intent.owner)) this.unsettled.add(name);
-      return this.find(name)?.id !== undefined && this.find(name)!.id >= 0;
+      // looked at again at each sync until settled: its owner may die meanwhile, and whoever
+      // then takes the domain's job lock finishes or undoes the start
+      this.unsettled.add(name);
+      const ref = this.find(name);
+      return ref !== undefined && ref.id >= 0;
     }
     const status = readStatus(this.runFile(name, "status"));
     const supervisor = Number(status.supervisor);
