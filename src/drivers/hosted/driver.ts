@@ -29,7 +29,8 @@ import { uuidString, type ConsoleStream, type DomainRef, type HypervisorDriver, 
 import { NoAnswerError, NOT_RUNNING_REPLY, openConsoleSocket, supervisorCommand } from "./control-client.js";
 import { eventsBetween, type SeenStates } from "./event-diff.js";
 import { capabilitiesXML, hostNodeInfo, kernelVersion, type GuestKind } from "./host-info.js";
-import { createNodeDirs, dirStamp, runFilePath, type NodeDirs, type RunFile } from "./node-dirs.js";
+import { createNodeDirs, runFilePath, type NodeDirs, type RunFile } from "./node-dirs.js";
+import { NodeJournal, settledMtime } from "./node-journal.js";
 import { lockJob, lockNode, releaseJob, tryLockJob } from "./node-lock.js";
 import { killProcess, processCommandLine, processStartTicks, waitUntilGone, waitUntilGoneNow } from "./proc.js";
 import { activeOnDisk, parseStatus, readStatus, Shutoff, shutoffReason, writeShutoffStatus } from "./status-file.js";
@@ -96,7 +97,7 @@ function nameInXML(xml: string): string {
 export abstract class HostedDriver extends CoreDriver implements HypervisorDriver {
   abstract readonly type: string;
   protected readonly shim: NativeShim;
-  /** The directories' modification times when last scanned. */
+  /** The run directory's modification time when last scanned. */
   private stamp = "";
   private closed = false;
   /** What each domain's state was when this process last looked: UUID → [state, reason]. */
@@ -104,8 +105,14 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   private watcher: FSWatcher | undefined;
   /** How many of this process's changes are under way: the watcher waits for them to finish. */
   private busy = 0;
-  /** Each domain's files as this process last saw them: name → signature. */
+  /** Each domain's runtime files as this process last saw them: name → signature, and the files. */
   private readonly known = new Map<string, string>();
+  private readonly runFiles = new Map<string, RunEntry | undefined>();
+  /** The names with a definition, and with an autostart mark, as the journal keeps them current. */
+  private readonly defined = new Set<string>();
+  private autostart = new Set<string>();
+  /** Which definitions changed since this process last looked (node-journal.ts). */
+  private readonly journal: NodeJournal;
   /** Each domain's current instance token (its plan's, else its last status file's). */
   private readonly instances = new Map<string, string>();
   /** Domains with something to finish or remove (an intent whose owner is gone, an end unrecorded, old instances' files). */
@@ -120,6 +127,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     private readonly fnPrefix: string,
   ) {
     super(core(), new CoreNode(-1));
+    this.journal = new NodeJournal(dirs.run);
     try {
       this.shim = loadNativeShim();
     } catch (e) {
@@ -247,48 +255,70 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
       const facts = this.nodeFacts();
       this.node.handle = this.core.hostedNodeOpen(facts.kind, this.dirs.run, facts.dumpDir, facts.cgroups);
     }
-    const stamp = dirStamp(this.dirs);
-    if (stamp === "" || stamp !== this.stamp) {
-      this.scan();
-      this.stamp = stamp;
-    }
+    const definitions = this.journal.changes();
+    const stamp = settledMtime(this.dirs.run);
+    const runChanged = stamp === "" || stamp !== this.stamp;
+    if (runChanged || definitions === "all" || definitions.size > 0) this.scan(definitions, runChanged);
+    this.stamp = stamp;
     if (this.unsettled.size > 0) this.settleWhereFree();
   }
 
-  /** Compares every domain's files with what this process saw last; reloads those that changed. */
-  private scan(): void {
-    const configNames = new Set<string>();
-    for (const file of readdirSync(this.dirs.config)) if (file.endsWith(".xml")) configNames.add(file.slice(0, -".xml".length));
-    const autostart = new Set(readdirSync(join(this.dirs.config, "autostart")));
-    const run = new Map<string, RunEntry>();
-    const entry = (name: string) => run.get(name) ?? run.set(name, { kinds: new Set(), tokens: [] }).get(name)!;
-    for (const file of readdirSync(this.dirs.run)) {
-      const instance = STATUS_FILE.exec(file);
-      if (instance) entry(instance[1]).tokens.push(instance[2]);
-      else {
-        const m = RUN_FILE.exec(file);
-        if (m?.[2] === "status") entry(m[1]).tokens.push("");
-        else if (m) entry(m[1]).kinds.add(m[2]);
+  /**
+   * Reloads the domains whose definitions the journal names (all of them: every definition is
+   * read) and, when the run directory changed, those whose runtime files differ from what this
+   * process saw last (inode, size, modification time).
+   */
+  private scan(definitions: Set<string> | "all", runChanged: boolean): void {
+    const changed = new Set<string>();
+    if (definitions === "all") {
+      this.defined.clear();
+      for (const file of readdirSync(this.dirs.config)) if (file.endsWith(".xml")) this.defined.add(file.slice(0, -".xml".length));
+      this.autostart = new Set(readdirSync(join(this.dirs.config, "autostart")));
+      for (const name of this.defined) changed.add(name);
+      for (const name of this.known.keys()) changed.add(name);
+    } else {
+      for (const name of definitions) {
+        changed.add(name);
+        if (existsSync(join(this.dirs.config, `${name}.xml`))) this.defined.add(name);
+        else this.defined.delete(name);
+        if (existsSync(join(this.dirs.config, "autostart", name))) this.autostart.add(name);
+        else this.autostart.delete(name);
       }
     }
-    const names = new Set([...configNames, ...run.keys(), ...this.known.keys()]);
-    for (const name of names) {
-      const files = run.get(name);
-      let signature = "";
-      if (configNames.has(name)) signature = `${fileSignature(join(this.dirs.config, `${name}.xml`))}${autostart.has(name) ? "+a" : ""}`;
-      if (files && files.kinds.size === 0 && signature === "") {
-        // status files only, of a domain not defined (an ended transient one, or one undefined):
-        // left for removal, not read
-        signature = "stale";
-        this.unsettled.add(name);
-      } else if (files) {
-        for (const kind of files.kinds) signature += `|${kind}=${fileSignature(this.runFile(name, kind as RunFile))}`;
-        for (const token of files.tokens) signature += `|${token}=${fileSignature(this.statusPath(name, token))}`;
+    if (runChanged) {
+      const run = new Map<string, RunEntry>();
+      const entry = (name: string) => run.get(name) ?? run.set(name, { kinds: new Set(), tokens: [] }).get(name)!;
+      for (const file of readdirSync(this.dirs.run)) {
+        const instance = STATUS_FILE.exec(file);
+        if (instance) entry(instance[1]).tokens.push(instance[2]);
+        else {
+          const m = RUN_FILE.exec(file);
+          if (m?.[2] === "status") entry(m[1]).tokens.push("");
+          else if (m) entry(m[1]).kinds.add(m[2]);
+        }
       }
-      if (signature === (this.known.get(name) ?? "")) continue;
-      if (signature === "") this.known.delete(name);
-      else this.known.set(name, signature);
-      this.reload(name, configNames.has(name), autostart.has(name), files);
+      for (const name of new Set([...run.keys(), ...this.known.keys()])) {
+        const files = run.get(name);
+        let signature = "";
+        if (files && files.kinds.size === 0 && !this.defined.has(name)) {
+          // status files only, of a domain not defined (an ended transient one, or one
+          // undefined): left for removal, not read
+          signature = "stale";
+          this.unsettled.add(name);
+        } else if (files) {
+          for (const kind of files.kinds) signature += `|${kind}=${fileSignature(this.runFile(name, kind as RunFile))}`;
+          for (const token of files.tokens) signature += `|${token}=${fileSignature(this.statusPath(name, token))}`;
+        }
+        if (signature === (this.known.get(name) ?? "")) continue;
+        if (signature === "") this.known.delete(name);
+        else this.known.set(name, signature);
+        this.runFiles.set(name, files);
+        changed.add(name);
+      }
+    }
+    for (const name of changed) {
+      if (this.known.get(name) === "stale") continue;
+      this.reload(name, this.defined.has(name), this.autostart.has(name), this.runFiles.get(name));
     }
     // reloading replays states: nobody is told of them as events of this process's own
     if (this.core.eventCount() > 0) this.core.takeEvents();
@@ -532,7 +562,10 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   /** Writes what disk must say after a change of d: its persistent and live definitions. */
   protected persist(d: DomainRef): void {
     const status = this.registryStatus(d);
-    if (status.persistent) writeAtomically(join(this.dirs.config, `${d.name}.xml`), this.xmlOf(d, XML_SECURE_INACTIVE));
+    if (status.persistent) {
+      writeAtomically(join(this.dirs.config, `${d.name}.xml`), this.xmlOf(d, XML_SECURE_INACTIVE));
+      this.journal.record(d.name);
+    }
     if (status.id >= 0) writeAtomically(this.runFile(d.name, "xml"), this.xmlOf(d, 1));
   }
 
@@ -628,6 +661,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
           super.domainUndefine(d, flags);
           rmSync(join(this.dirs.config, `${d.name}.xml`), { force: true });
           rmSync(join(this.dirs.config, "autostart", d.name), { force: true });
+          this.journal.record(d.name);
           // An inactive domain is gone, and so is what its runs left: a later domain of the name
           // starts with no state of its own. (A running one stays, transient, with its files; its
           // log stays too, as libvirt keeps a domain's log.)
@@ -648,6 +682,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
       const mark = join(this.dirs.config, "autostart", d.name);
       if (autostart) writeFileSync(mark, "");
       else rmSync(mark, { force: true });
+      this.journal.record(d.name);
     });
   }
 
