@@ -111,6 +111,8 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   /** The names with a definition, and with an autostart mark, as the journal keeps them current. */
   private readonly defined = new Set<string>();
   private autostart = new Set<string>();
+  /** The domains whose autostart this process's registry has on. */
+  private readonly marked = new Set<string>();
   /** Which definitions changed since this process last looked (node-journal.ts). */
   private readonly journal: NodeJournal;
   /** Each domain's current instance token (its plan's, else its last status file's). */
@@ -340,20 +342,27 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     if (files && (files.tokens.length > 1 || (instance !== undefined && files.tokens.some((t) => t !== instance)))) this.unsettled.add(name);
     // running: replayed before its definition, which becomes the next boot's
     const running = files !== undefined && this.restoreRunning(name, files);
+    let ref: DomainRef | undefined;
     if (defined) {
       const xml = readText(join(this.dirs.config, `${name}.xml`));
       try {
-        if (xml !== undefined) c.domainDefine(handle, xml, 0);
+        if (xml !== undefined) ref = c.domainDefine(handle, xml, 0);
       } catch {
         // a definition this build cannot read stays on disk untouched
       }
     } else {
-      const ref = this.find(name);
+      ref = this.find(name);
       // undefined by another process: inactive, it is gone; running, it stays, transient
       if (ref && this.registryStatus(ref).persistent) c.domainOp(handle, ref, DomainOp.UNDEFINE, 0);
+      ref = this.find(name);
     }
-    const ref = this.find(name);
-    if (ref && this.registryStatus(ref).persistent) c.domainOp(handle, ref, DomainOp.SET_AUTOSTART, autostart ? 1 : 0);
+    // the mark as it is now (a domain this process has not marked has autostart off)
+    if (ref && defined && autostart !== this.marked.has(name)) {
+      c.domainOp(handle, ref, DomainOp.SET_AUTOSTART, autostart ? 1 : 0);
+      if (autostart) this.marked.add(name);
+      else this.marked.delete(name);
+    }
+    if (!defined) this.marked.delete(name);
     if (!running && ref) this.restoreEnded(name, ref, files);
   }
 
@@ -679,6 +688,8 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   domainSetAutostart(d: DomainRef, autostart: boolean): Promise<void> {
     return this.job(d.name, "domainSetAutostart", () => {
       super.domainSetAutostart(d, autostart);
+      if (autostart) this.marked.add(d.name);
+      else this.marked.delete(d.name);
       const mark = join(this.dirs.config, "autostart", d.name);
       if (autostart) writeFileSync(mark, "");
       else rmSync(mark, { force: true });

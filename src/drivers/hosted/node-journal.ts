@@ -53,6 +53,9 @@ export class NodeJournal {
 
   /** The names changed since this process last asked, or "all" when it must read every definition. */
   changes(): Set<string> | "all" {
+    // the common case, nothing appended: one stat
+    const st = statSync(this.path, { throwIfNoEntry: false });
+    if (st !== undefined && st.ino === this.ino && st.size === this.offset) return new Set();
     let fd: number;
     try {
       fd = openSync(this.path, "r");
