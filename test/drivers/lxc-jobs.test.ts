@@ -119,7 +119,8 @@ asRoot.serial("a stuck start holds only its own domain: another domain's define 
 
   await kill9(starter);
   const dom = await conn.lookupByName("st-stuck");
-  t.is((await dom.getState()).state, DomainState.VIR_DOMAIN_RUNNING, "its holder gone, the start is adopted");
+  const files = () => runFiles("st-stuck").map((f) => `${f}: ${f.endsWith(".status") || f.endsWith(".start") ? readFileSync(join(runDir, f), "utf8").split("\n").slice(0, 6).join(" | ") : ""}`);
+  t.is((await dom.getState()).state, DomainState.VIR_DOMAIN_RUNNING, `its holder gone, the start is adopted (${files().join("; ")})`);
   await dom.destroy();
   await dom.undefine();
 });
@@ -134,4 +135,5 @@ asRoot.serial("status files of domains no longer defined are removed", async (t)
   t.is(virtkit("list --all"), " Id   Name   State\n--------------------\n\n");
   t.deepEqual(runFiles("st-passing"), [], "the ended transient domain's status");
   t.deepEqual(runFiles("st-gone"), [], "an undefined domain's");
+  t.false(existsSync(join(runDir, ".jobs", "st-gone")), "and no job lock of its name is left");
 });

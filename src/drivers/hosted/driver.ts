@@ -457,7 +457,8 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
       try {
         this.settle(name);
       } finally {
-        releaseJob(this.shim, this.dirs.run, name, fd);
+        // a name nothing is left of keeps no lock file either
+        releaseJob(this.shim, this.dirs.run, name, fd, this.find(name) === undefined && !existsSync(this.runFile(name, "start")));
       }
     }
     if (this.core.eventCount() > 0) this.dispatch();
