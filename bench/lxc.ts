@@ -40,8 +40,7 @@ export async function measureLxc(rounds = 20): Promise<LxcFigures | undefined> {
         await dom.create();
         const started = ms(t);
         if (i === 0) {
-          const status = readFileSync(join(state, "run", "lxc", `${name}.status`), "utf8");
-          const pid = /^supervisor (\d+)$/m.exec(status)![1];
+          const pid = await dom.getID(); // the supervisor's
           rss = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
         }
         t = process.hrtime.bigint();

@@ -54,7 +54,7 @@ using Fields = std::vector<std::string>;
 struct Plan {
   std::vector<Fields> steps;  // every line, in order (child steps and supervisor directives)
   unsigned long cloneFlags = 0;
-  std::string control, status;
+  std::string instance, control, status;  // the instance's token names its files (socket, status)
   std::vector<std::string> cgroups;  // cgroup directories init joins (and that are removed at the end)
   std::vector<std::string> cleanupDirs;  // empty directories removed when the container ends
   std::vector<Fields> uidMap, gidMap;
@@ -121,6 +121,8 @@ bool readPlan(const char *path) {
         plan.cloneFlags |= ns == "mnt" ? CLONE_NEWNS : ns == "uts" ? CLONE_NEWUTS : ns == "ipc" ? CLONE_NEWIPC : ns == "pid" ? CLONE_NEWPID
                          : ns == "net" ? CLONE_NEWNET : ns == "user" ? CLONE_NEWUSER : ns == "cgroup" ? CLONE_NEWCGROUP : 0;
       }
+    } else if (k == "instance" && s.size() > 1) {
+      plan.instance = s[1];
     } else if (k == "control" && s.size() > 1) {
       plan.control = s[1];
     } else if (k == "status" && s.size() > 1) {
@@ -165,7 +167,6 @@ bool writeFile(const std::string &path, const std::string &text) {
   return ok;
 }
 
-/** Writes the status file through a temporary file and a rename: readers never see half of it. */
 /**
  * This process's start time (field 22 of /proc/self/stat, clock ticks since boot), or -1: with
  * its pid it names this process for good (a pid may be reused once it ends, not with this time).
@@ -182,20 +183,39 @@ long long startTicks() {
   return p ? atoll(p + 1) : -1;
 }
 
+/**
+ * Writes this instance's status file through a temporary file and a rename: readers never see
+ * half of it. Both names are this instance's own (its token is in them): a file of that name is
+ * a leftover of this process's own write, never another's, and is replaced; a link is not
+ * followed (O_NOFOLLOW), and the file is created afresh (O_EXCL) with mode 0600.
+ */
 void recordStatus(const char *state, const char *reason, const std::string &detail) {
   if (plan.status.empty()) return;
   static const long long started = startTicks();
   std::string temp = plan.status + ".tmp";
-  FILE *f = fopen(temp.c_str(), "we");
-  if (!f) return;
+  unlink(temp.c_str());
+  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  FILE *f = fdopen(fd, "w");
+  if (!f) {
+    close(fd);
+    return;
+  }
   fprintf(f, "supervisor %d\n", (int)getpid());
   if (started >= 0) fprintf(f, "started %lld\n", started);  // without it, readers go by the pid alone
+  if (!plan.instance.empty()) fprintf(f, "instance %s\n", plan.instance.c_str());
   fprintf(f, "init %d\nstate %s\nreason %s\n", (int)initPid, state, reason);
+  if (!ptyName.empty()) fprintf(f, "pty %s\n", ptyName.c_str());
   if (!detail.empty()) fprintf(f, "detail %s\n", detail.c_str());
   fflush(f);
   fsync(fileno(f));
   fclose(f);
   rename(temp.c_str(), plan.status.c_str());
+}
+
+/** A start that failed leaves no status file (this instance's own). */
+void removeStatus() {
+  if (!plan.status.empty()) unlink(plan.status.c_str());
 }
 
 void report(const std::string &line) {
@@ -711,9 +731,12 @@ bool listenControl() {
     return false;
   }
   strcpy(addr.sun_path, plan.control.c_str());
-  unlink(plan.control.c_str());
-  if (bind(listenFd, (sockaddr *)&addr, sizeof addr) < 0) return false;
-  chmod(plan.control.c_str(), 0600);
+  unlink(plan.control.c_str());  // this instance's own name: only a leftover of itself
+  // created with mode 0600 (bind makes the file; a chmod after it would follow a link)
+  mode_t mask = umask(0177);
+  int rc = bind(listenFd, (sockaddr *)&addr, sizeof addr);
+  umask(mask);
+  if (rc < 0) return false;
   return listen(listenFd, 8) == 0;
 }
 
@@ -765,9 +788,13 @@ int main(int argc, char **argv) {
     return 1;
   }
   signal(SIGPIPE, SIG_IGN);
+  // Found by its status from the start: should the starter die before the report, whoever
+  // adopts the start knows this process (pid and start time) and can end it.
+  recordStatus("starting", "booting", "");
   nullFd = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (plan.console) {
     if (openpty(&ptyMaster, &ptySlave, nullptr, nullptr, nullptr) < 0) {
+      removeStatus();
       report("error\topenpty\t" + std::to_string(errno));
       return 1;
     }
@@ -776,12 +803,14 @@ int main(int argc, char **argv) {
     ptyName = ttyname(ptySlave) ? ttyname(ptySlave) : "";
   }
   if (!listenControl()) {
+    removeStatus();
     report("error\tcontrol socket " + plan.control + "\t" + std::to_string(errno));
     return 1;
   }
   std::string failure = startInit();
   if (!failure.empty()) {
     if (!plan.control.empty()) unlink(plan.control.c_str());
+    removeStatus();
     report("error\t" + failure);
     return 1;
   }

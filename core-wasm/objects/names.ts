@@ -6,10 +6,10 @@ import { Definition } from "./definition";
 /**
  * The longest name (in UTF-8 bytes) a hosted driver (lxc:///, kvm:///) takes: its files are
  * named after the domain, and the longest of them, the control socket
- * "/run/virtkit/<driver>/NAME.sock", must fit a Unix socket address (sun_path: 108 bytes with
- * its NUL). libvirt sets no limit of its own.
+ * "/run/virtkit/<driver>/NAME.INSTANCE.sock" (INSTANCE: 12 hex digits), must fit a Unix socket
+ * address (sun_path: 108 bytes with its NUL). libvirt sets no limit of its own.
  */
-export const MAX_HOSTED_NAME_BYTES: i32 = 107 - "/run/virtkit/lxc/".length - ".sock".length;
+export const MAX_HOSTED_NAME_BYTES: i32 = 107 - "/run/virtkit/lxc/".length - ".0123456789ab.sock".length;
 
 /**
  * Checks def's name for a new definition: one of only white space is no name (libvirt's

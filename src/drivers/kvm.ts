@@ -120,7 +120,7 @@ export class KvmDriver extends HostedDriver {
   // ---- lifecycle beyond every hosted driver's ------------------------------------------------------------
 
   private setPaused(d: DomainRef, pause: boolean): Promise<void> {
-    return this.locked(async () => {
+    return this.job(d.name, pause ? "domainSuspend" : "domainResume", async () => {
       this.core.hostedCheckPause(this.node.handle, d, pause);
       const reply = await this.guestCommand(d, pause ? "suspend" : "resume");
       if (reply !== "ok") throw this.error(ErrorNumber.VIR_ERR_OPERATION_FAILED, `operation failed: ${pause ? "suspend" : "resume"}: ${reply}`);
@@ -139,7 +139,7 @@ export class KvmDriver extends HostedDriver {
 
   /** A hard reset: the guest starts again from its kernel, whatever on_reboot says. */
   domainReset(d: DomainRef, flags: number): Promise<void> {
-    return this.locked(async () => {
+    return this.job(d.name, "domainReset", async () => {
       this.checkFlags(flags, 0, "qemuDomainReset");
       this.requireActive(d, true);
       await this.guestCommand(d, "reset");

@@ -47,8 +47,8 @@ export class LxcDriver extends HostedDriver {
     return { kind: "lxc", dumpDir: "", cgroups: cgroupFacts() };
   }
 
-  protected forgetPlans(): void {
-    this.planCache.clear();
+  protected forgetPlan(name: string): void {
+    this.planCache.delete(name);
   }
 
   protected pausedOnDisk(name: string): boolean {
@@ -76,7 +76,6 @@ export class LxcDriver extends HostedDriver {
     }
   }
 
-  /** Removes a finished container's runtime files (the status stays: it says how it ended). */
   /** Removes a finished container's runtime files, and its cgroups when asked. */
   protected cleanupRun(name: string, resourcesToo: boolean): void {
     if (resourcesToo) {
@@ -152,7 +151,7 @@ export class LxcDriver extends HostedDriver {
   // ---- pausing ------------------------------------------------------------------------------------------------
 
   private setFrozen(d: DomainRef, pause: boolean): Promise<void> {
-    return this.locked(async () => {
+    return this.job(d.name, pause ? "domainSuspend" : "domainResume", async () => {
       this.core.hostedCheckPause(this.node.handle, d, pause);
       const freezer = this.planOf(d.name)?.files.freezer;
       if (!freezer) throw this.error(ErrorNumber.VIR_ERR_OPERATION_FAILED, "operation failed: the container has no freezer cgroup");
@@ -209,7 +208,7 @@ export class LxcDriver extends HostedDriver {
 
   /** The core changes the definitions and lists the cgroup writes that carry the change to a running container. */
   domainSetMemoryFlags(d: DomainRef, kib: number, flags: number): Promise<void> {
-    return this.locked(() => {
+    return this.job(d.name, "domainSetMemoryFlags", () => {
       applySettings(this.shim, this.core.lxcSetMemory(this.node.handle, d, kib, flags));
       this.persist(d);
     });
@@ -232,7 +231,7 @@ export class LxcDriver extends HostedDriver {
   }
 
   domainSetSchedulerParameters(d: DomainRef, params: TypedParameter[], flags: number): Promise<void> {
-    return this.locked(() => {
+    return this.job(d.name, "domainSetSchedulerParameters", () => {
       applySettings(this.shim, this.core.lxcSetSchedParams(this.node.handle, d, paramLines(params), flags));
       this.persist(d);
     });

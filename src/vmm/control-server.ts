@@ -40,10 +40,18 @@ export class ControlServer {
     this.server = createServer((client) => onFirstLine(client, (line, rest) => this.command(client, line.trim(), rest)));
   }
 
-  /** Listens at the plan's control path, in place of a socket a previous process left there. */
+  /**
+   * Listens at the plan's control path (this instance's own name: a file there is a leftover of
+   * this process), created with mode 0600: the umask holds while bind makes the file.
+   */
   listen(listening: () => void, failed: (e: NodeJS.ErrnoException) => void): void {
     rmSync(this.path, { force: true });
-    this.server.listen(this.path, listening);
+    const mask = process.umask(0o177);
+    try {
+      this.server.listen(this.path, listening);
+    } finally {
+      process.umask(mask);
+    }
     this.server.on("error", failed);
   }
 

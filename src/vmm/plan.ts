@@ -3,6 +3,8 @@ import { readFileSync } from "node:fs";
 import { decodeLines } from "../drivers/hosted/plan-lines.js";
 
 export interface VmmPlan {
+  /** This run's token: it names the run's files (control, status) and is in its status. */
+  instance: string;
   control: string;
   status: string;
   memoryBytes: number;
@@ -21,9 +23,10 @@ export interface VmmPlan {
 }
 
 export function parseVmmPlan(text: string): VmmPlan {
-  const plan: VmmPlan = { control: "", status: "", memoryBytes: 0, vcpus: 1, kernel: "", cmdline: "", serial: { kind: "none" }, onPoweroff: "end", onReboot: "restart", onCrash: "end" };
+  const plan: VmmPlan = { instance: "", control: "", status: "", memoryBytes: 0, vcpus: 1, kernel: "", cmdline: "", serial: { kind: "none" }, onPoweroff: "end", onReboot: "restart", onCrash: "end" };
   for (const [key, a = "", b = ""] of decodeLines(text)) {
-    if (key === "control") plan.control = a;
+    if (key === "instance") plan.instance = a;
+    else if (key === "control") plan.control = a;
     else if (key === "status") plan.status = a;
     else if (key === "memory") plan.memoryBytes = Number(a);
     else if (key === "vcpus") plan.vcpus = Number(a);

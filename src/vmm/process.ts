@@ -65,7 +65,7 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
     report(line);
   };
 
-  const status = new StatusFile(plan.status, () => [runner.threadId, ...vcpus.threadIds()], () => runner.isPaused);
+  const status = new StatusFile(plan.status, plan.instance, () => [runner.threadId, ...vcpus.threadIds()], () => runner.isPaused, () => serial.ptyPath);
   const control = new ControlServer(plan.control, runner, () => status.record("running", runner.isPaused ? "paused" : "unpaused"));
 
   const finish = (reason: string) => {
@@ -80,6 +80,7 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
   };
 
   try {
+    status.record("starting", "booting");
     runner.start();
   } catch (e) {
     reportOnce(failedReport(e));

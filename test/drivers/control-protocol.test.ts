@@ -5,7 +5,7 @@
 // back; the driver's client talks to a process scripted from the same table.
 import test, { type ExecutionContext } from "ava";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { NOT_RUNNING_REPLY, openConsoleSocket, readStartReport, supervisorCommand } from "../../src/drivers/hosted/control-client.js";
@@ -24,7 +24,12 @@ interface Serving {
   socket: string;
   status: string;
   pid: number;
+  /** The plan's instance token, which names the socket and the status file. */
+  instance: string;
 }
+
+/** Two instances' tokens, as core.wasm writes them (12 hex digits). */
+const INSTANCES = ["0123456789ab", "ba9876543210"];
 
 /** Whether bytes sent after "console\n" in the same write reach the guest (spec: "console"). */
 const KEEPS_BYTES_AFTER_CONSOLE_LINE: Record<Implementation, boolean> = { supervisor: false, vmm: true };
@@ -33,7 +38,10 @@ const statusOf = (domain: Serving) => parseStatus(readFileSync(domain.status, "u
 
 /** The script every implementation passes, from a running domain to its destroy. */
 async function conforms(t: ExecutionContext, impl: Implementation, domain: Serving): Promise<void> {
-  t.like(statusOf(domain), { supervisor: String(domain.pid), state: "running", reason: "booted" });
+  t.like(statusOf(domain), { supervisor: String(domain.pid), instance: domain.instance, state: "running", reason: "booted" });
+  t.true(domain.socket.includes(domain.instance) && domain.status.includes(domain.instance), "the instance names its files");
+  t.is(statSync(domain.status).mode & 0o777, 0o600, "the status file is the driver's alone");
+  t.is(statSync(domain.socket).mode & 0o777, 0o600, "so is the control socket");
 
   for (const { what, send, halfClose, reply } of COMMANDS) {
     const got = await exchange(domain.socket, send, halfClose);
@@ -66,13 +74,14 @@ async function conforms(t: ExecutionContext, impl: Implementation, domain: Servi
 // ---- (a) the container supervisor -------------------------------------------------------------------
 
 /** Starts the supervisor on a container whose init (cat) echoes its console; resolves once it reports. */
-async function startContainer(t: ExecutionContext): Promise<Serving> {
-  const dir = tempDir("virtkit-test", "/run");
-  const root = join(dir, "root");
+async function startContainer(t: ExecutionContext, dir = tempDir("virtkit-test", "/run"), instance = INSTANCES[0]): Promise<Serving> {
+  const root = join(dir, `root.${instance}`);
   mkdirSync(root);
+  const [socket, statusPath] = [join(dir, `dom.${instance}.sock`), join(dir, `dom.${instance}.status`)];
   const plan = [
-    ["control", join(dir, "sock")],
-    ["status", join(dir, "status")],
+    ["instance", instance],
+    ["control", socket],
+    ["status", statusPath],
     ["clone", "mnt", "uts", "ipc", "pid"],
     ["console"],
     ["make-rprivate"],
@@ -82,22 +91,36 @@ async function startContainer(t: ExecutionContext): Promise<Serving> {
     ["stdio"],
     ["exec", "/bin/cat"],
   ];
-  writeFileSync(join(dir, "plan"), plan.map((line) => line.join("\t") + "\n").join(""));
-  const child = spawn(supervisorPath(), [join(dir, "plan")], { stdio: ["ignore", "ignore", "inherit", "pipe"] });
+  const planFile = join(dir, `plan.${instance}`);
+  writeFileSync(planFile, plan.map((line) => line.join("\t") + "\n").join(""));
+  const child = spawn(supervisorPath(), [planFile], { stdio: ["ignore", "ignore", "inherit", "pipe"] });
   const report = await readStartReport(child.stdio[3] as NodeJS.ReadableStream, 10_000);
   if (!report.ok) throw new Error(`the supervisor did not start: ${report.step} (${report.errno})`);
   t.teardown(() => {
     // what a failed script left running: the supervisor and its init (a restarted init has another pid)
-    const status = parseStatus(readFileSync(join(dir, "status"), "utf8"));
+    const status = parseStatus(readFileSync(statusPath, "utf8"));
     if (child.exitCode !== null || status.state !== "running") return;
     killProcess(child.pid!);
     killProcess(Number(status.init));
   });
-  return { socket: join(dir, "sock"), status: join(dir, "status"), pid: child.pid! };
+  return { socket, status: statusPath, pid: child.pid!, instance };
 }
 
 testIf(needsRoot("a container for the supervisor"))("the container supervisor speaks the protocol", async (t) => {
   await conforms(t, "supervisor", await startContainer(t));
+});
+
+testIf(needsRoot("a container for the supervisor"))("an old supervisor instance ending leaves a newer one's files alone", async (t) => {
+  const dir = tempDir("virtkit-test", "/run");
+  const old = await startContainer(t, dir, INSTANCES[0]);
+  const newer = await startContainer(t, dir, INSTANCES[1]);
+  const before = readFileSync(newer.status, "utf8");
+  t.is(await exchange(old.socket, "destroy\n"), "ok\n");
+  t.like(statusOf(old), { instance: INSTANCES[0], state: "shutoff", reason: "destroyed" });
+  t.false(existsSync(old.socket));
+  t.is(readFileSync(newer.status, "utf8"), before, "the newer instance's status is untouched");
+  t.true(existsSync(newer.socket), "and so is its socket");
+  await conforms(t, "supervisor", newer);
 });
 
 // ---- (b) the VMM's control server ------------------------------------------------------------------------
@@ -138,11 +161,10 @@ class LoopbackGuest implements ControlledGuest {
 }
 
 /** A VMM's control server and status file over a loopback guest; resolves once it listens. */
-async function startVmm(t: ExecutionContext): Promise<Serving & { guest: LoopbackGuest }> {
-  const dir = tempDir("virtkit-control-test", "/tmp");
-  const [socket, statusPath] = [join(dir, "sock"), join(dir, "status")];
+async function startVmm(t: ExecutionContext, dir = tempDir("virtkit-control-test", "/tmp"), instance = INSTANCES[0]): Promise<Serving & { guest: LoopbackGuest }> {
+  const [socket, statusPath] = [join(dir, `dom.${instance}.sock`), join(dir, `dom.${instance}.status`)];
   const guest = new LoopbackGuest();
-  const status = new StatusFile(statusPath, () => [process.pid], () => guest.isPaused);
+  const status = new StatusFile(statusPath, instance, () => [process.pid], () => guest.isPaused);
   const control = new ControlServer(socket, guest, () => status.record("running", guest.isPaused ? "paused" : "unpaused"));
   guest.output = (bytes) => control.output(bytes);
   guest.ended = () => {
@@ -153,13 +175,25 @@ async function startVmm(t: ExecutionContext): Promise<Serving & { guest: Loopbac
   t.teardown(() => control.close());
   await new Promise<void>((listening, failed) => control.listen(listening, failed));
   status.record("running", "booted");
-  return { socket, status: statusPath, pid: process.pid, guest };
+  return { socket, status: statusPath, pid: process.pid, instance, guest };
 }
 
 test("the VMM's control server speaks the protocol", async (t) => {
   const vmm = await startVmm(t);
   await conforms(t, "vmm", vmm);
   t.deepEqual(vmm.guest.asked, ["powerButton", "powerButton", "reboot", "pause", "resume", "reset", "destroy"]);
+});
+
+test("an old VMM instance ending leaves a newer one's files alone", async (t) => {
+  const dir = tempDir("virtkit-control-test", "/tmp");
+  const old = await startVmm(t, dir, INSTANCES[0]);
+  const newer = await startVmm(t, dir, INSTANCES[1]);
+  const before = readFileSync(newer.status, "utf8");
+  t.is(await exchange(old.socket, "destroy\n"), "ok\n");
+  t.like(statusOf(old), { instance: INSTANCES[0], state: "shutoff" });
+  t.false(existsSync(old.socket));
+  t.is(readFileSync(newer.status, "utf8"), before, "the newer instance's status is untouched");
+  await conforms(t, "vmm", newer);
 });
 
 test("the VMM's suspend and resume record the change once", async (t) => {

@@ -21,9 +21,12 @@ function plan(xml: string): string {
 
 test("a direct-kernel guest becomes a VMM plan", (t) => {
   const text = plan(domain(`${OS}<on_reboot>destroy</on_reboot><on_crash>coredump-restart</on_crash><devices><serial type='file'><source path='/var/log/g1.log'/></serial><console type='pty'/></devices>`));
+  const instance = parseVmmPlan(text).instance;
+  t.regex(instance, /^[0-9a-f]{12}$/, "each start is an instance of its own");
   t.deepEqual(parseVmmPlan(text), {
-    control: "/run/virtkit/kvm/g1.sock",
-    status: "/run/virtkit/kvm/g1.status",
+    instance,
+    control: `/run/virtkit/kvm/g1.${instance}.sock`,
+    status: `/run/virtkit/kvm/g1.${instance}.status`,
     memoryBytes: 256 * 1024 * 1024,
     vcpus: 1,
     kernel: "/boot/vmlinuz",

@@ -12,7 +12,7 @@ import { type Connection } from "../../src/index.js";
 import { Core, coreModule } from "../../src/host/core.js";
 import { MockCoreImports } from "../../src/host/mock-imports.js";
 import { decodeLines } from "../../src/drivers/hosted/plan-lines.js";
-import { eventFrom, lxcTestNode, openForTest } from "../support/hosted.js";
+import { eventFrom, instanceFile, lxcTestNode, openForTest } from "../support/hosted.js";
 
 const asRoot = testIf(needsRoot("namespaces, cgroups"));
 const { base, runDir } = lxcTestNode("virtkit-confine-test");
@@ -90,8 +90,7 @@ function readText(path: string): string {
 
 /** Resolves once the supervisor has recorded that the container ended. */
 function ended(name: string): Promise<void> {
-  const file = join(runDir, `${name}.status`);
-  const done = () => /^state shutoff$/m.test(readText(file));
+  const done = () => /^state shutoff$/m.test(readText(instanceFile(runDir, name, "status")));
   return new Promise<void>((resolve) => {
     const watcher = watch(runDir, () => done() && (watcher.close(), resolve()));
     if (done()) (watcher.close(), resolve());

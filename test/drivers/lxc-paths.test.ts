@@ -16,7 +16,7 @@ import { Core, coreModule } from "../../src/host/core.js";
 import { MockCoreImports } from "../../src/host/mock-imports.js";
 import { readStartReport } from "../../src/drivers/hosted/control-client.js";
 import { supervisorPath } from "../../src/host/native.js";
-import { openForTest, processesLeft } from "../support/hosted.js";
+import { instanceFile, openForTest, processesLeft } from "../support/hosted.js";
 import { tempDir } from "../support/temp.js";
 
 const asRoot = testIf(needsRoot("namespaces, mounts"));
@@ -71,7 +71,7 @@ function xml(name: string, devices: string): string {
 
 /** The pid of the container's init on the host, from the supervisor's status file. */
 function initPid(name: string): number {
-  return Number(/^init (\d+)$/m.exec(readFileSync(join(runDir, `${name}.status`), "utf8"))?.[1]);
+  return Number(/^init (\d+)$/m.exec(readFileSync(instanceFile(runDir, name, "status"), "utf8"))?.[1]);
 }
 
 /** The mount points of the host's mount namespace at or below dir. */

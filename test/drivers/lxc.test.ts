@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainState, DomainShutoffReason, ErrorNumber, openConnection, VirtError, type Connection } from "../../src/index.js";
 import { cgroupFacts } from "../../src/drivers/lxc/host.js";
-import { eventFrom, lxcTestNode, openForTest, processAlive, processesLeft } from "../support/hosted.js";
+import { eventFrom, instanceFile, instanceFiles, lxcTestNode, openForTest, processAlive, processesLeft } from "../support/hosted.js";
 
 const asRoot = testIf(needsRoot("namespaces, cgroups"));
 const { base, runDir } = lxcTestNode("virtkit-lxc-test");
@@ -54,13 +54,13 @@ const lxc = (t: import("ava").ExecutionContext): Promise<Connection> => openForT
 
 /** The pid of the container's init on the host, from the supervisor's status file (of this test's node, or the one of run directory `run`). */
 function initPid(name: string, run = runDir): number {
-  return Number(/^init (\d+)$/m.exec(readFileSync(join(run, `${name}.status`), "utf8"))?.[1]);
+  return Number(/^init (\d+)$/m.exec(readFileSync(instanceFile(run, name, "status"), "utf8"))?.[1]);
 }
 
 async function nothingLeft(t: import("ava").ExecutionContext, name: string, pids: number[]): Promise<void> {
   for (const pid of pids) t.false(existsSync(`/proc/${pid}`), `process ${pid} is gone`);
   for (const controller of CONTROLLERS) t.false(existsSync(cgroupDir(name, controller)), `no cgroup left (${controller})`);
-  t.false(existsSync(join(runDir, `${name}.sock`)), "no control socket left");
+  t.deepEqual(instanceFiles(runDir, name, "sock"), [], "no control socket left");
   t.false(existsSync(join(runDir, `${name}.root`)), "no staging directory left");
   t.deepEqual(await processesLeft(`${runDir}/${name}.plan`), [], "no supervisor left");
 }
@@ -139,8 +139,7 @@ asRoot.serial("init ending by itself: exit 0 is a shutdown, anything else a cras
 /** Resolves once the supervisor has recorded that the container ended (it then exits). */
 async function waitForStatus(name: string): Promise<void> {
   const { watch } = await import("node:fs");
-  const file = join(runDir, `${name}.status`);
-  const ended = () => /^state shutoff$/m.test(readText(file));
+  const ended = () => /^state shutoff$/m.test(readText(instanceFile(runDir, name, "status")));
   if (ended()) return;
   await new Promise<void>((resolve) => {
     const watcher = watch(runDir, () => {
@@ -226,7 +225,7 @@ asRoot.serial("a supervisor that stops answering: commands time out, and destroy
   await dom.getState();
   t.false(existsSync(`/proc/${supervisor}`), "the supervisor is reaped: no zombie stays in the process that started it");
   await nothingLeft(t, "wedged", []);
-  t.regex(readText(join(runDir, "wedged.status")), /^reason destroyed$/m, "the end its supervisor could not record is recorded");
+  t.regex(readText(instanceFile(runDir, "wedged", "status")), /^reason destroyed$/m, "the end its supervisor could not record is recorded");
   const other = await lxc(t);
   t.deepEqual(await (await other.lookupByName("wedged")).getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_DESTROYED }, "another process sees it destroyed");
   await dom.undefine();
@@ -240,7 +239,7 @@ asRoot.serial("a supervisor that died unrecorded, its pid since another process'
   t.teardown(() => stranger.kill("SIGKILL"));
   const bystander = await runningShell(t, "bystander");
   process.kill(supervisor, "SIGKILL");
-  const statusFile = join(runDir, "ghost.status");
+  const statusFile = instanceFile(runDir, "ghost", "status");
   const status = readFileSync(statusFile, "utf8");
   t.regex(status, /^started \d+$/m, "the supervisor records when it started");
   for (const pid of [bystander.supervisor, stranger.pid]) {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainCrashedReason, DomainShutoffReason, DomainState, ErrorNumber, VirtError, type Connection } from "../../src/index.js";
 import type { ConsoleStream } from "../../src/drivers/driver.js";
-import { eventFrom, openForTest, processAlive, processesLeft, processesRunning } from "../support/hosted.js";
+import { eventFrom, instanceFile, instanceFiles, openForTest, processAlive, processesLeft, processesRunning } from "../support/hosted.js";
 import { NOT_RUNNING_REPLY, supervisorCommand } from "../../src/drivers/hosted/control-client.js";
 import { processStartTicks } from "../../src/drivers/hosted/proc.js";
 import { readCoreFile } from "../support/elf-core.js";
@@ -114,10 +114,10 @@ async function noVmmLeft(t: import("ava").ExecutionContext, name: string): Promi
   const described = others().map((pid) => `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ")}`);
   t.deepEqual(described, [], `no VMM process left that began as a spare (the node's spare: ${sparePid()})`);
   // and the pid its status file names (whatever its command line says)
-  const status = existsSync(join(runDir, `${name}.status`)) ? readFileSync(join(runDir, `${name}.status`), "utf8") : "";
+  const status = instanceFile(runDir, name, "status") ? readFileSync(instanceFile(runDir, name, "status"), "utf8") : "";
   const pid = Number(/^supervisor (\d+)$/m.exec(status)?.[1] ?? 0);
   t.false(pid > 0 && (await stillRunning(pid)), `VMM process ${pid} is gone`);
-  t.false(existsSync(join(runDir, `${name}.sock`)), "no control socket left");
+  t.deepEqual(instanceFiles(runDir, name, "sock"), [], "no control socket left");
 }
 
 linuxGuestTest.serial("a Linux guest's life through the public API: console, suspend, resume, guest reboot, shutdown", async (t) => {
@@ -158,7 +158,7 @@ linuxGuestTest.serial("a Linux guest's life through the public API: console, sus
   // shutdown presses the power button; the guest powers itself off
   await dom.shutdown();
   await eventFrom(stopped).catch(async (e: Error) => {
-    const status = existsSync(join(runDir, "life.status")) ? readFileSync(join(runDir, "life.status"), "utf8") : "(none)";
+    const status = instanceFile(runDir, "life", "status") ? readFileSync(instanceFile(runDir, "life", "status"), "utf8") : "(none)";
     throw new Error(`${e.message}: the domain is ${JSON.stringify(await dom.getState())}, its status file says ${JSON.stringify(status)}, the console's end: ${JSON.stringify(guest.text().slice(-300))}`);
   });
   await guest.waitFor(/POWER_BUTTON/);
@@ -221,7 +221,7 @@ linuxGuestTest.serial("a guest with two vCPUs runs on both; suspend and resume t
   const onSecond = (word: string) => console.write(`taskset 2 sh -c 'echo ${word} ONLINE=$(cat /sys/devices/system/cpu/online)'\n`);
   onSecond("FIRST");
   await guest.waitFor(/FIRST ONLINE=0-1/);
-  const status = readFileSync(join(runDir, "smp.status"), "utf8");
+  const status = readFileSync(instanceFile(runDir, "smp", "status"), "utf8");
   t.regex(status, /^vcpu \d+ \d+$/m, "both vCPU threads are recorded (their CPU time is the domain's)");
 
   await dom.suspend();
@@ -322,7 +322,7 @@ smallGuestTest.serial("a guest that triple-faults ends crashed (on_crash destroy
     await t.throwsAsync(refused(), { code: ErrorNumber.VIR_ERR_OPERATION_INVALID, message: "Requested operation is not valid: domain is not running" });
   }
   // the VMM itself refuses too (a command sent as the guest crashed, after the driver's check)
-  t.is(await supervisorCommand(join(runDir, "faulty.sock"), "suspend"), NOT_RUNNING_REPLY);
+  t.is(await supervisorCommand(instanceFile(runDir, "faulty", "sock"), "suspend"), NOT_RUNNING_REPLY);
   stopped = stoppedEvent();
   await dom.destroy();
   t.deepEqual(await eventFrom(stopped), [5, 1]); // stopped, destroyed
@@ -336,7 +336,7 @@ smallGuestTest.serial("a VMM that stops answering: the console times out, and de
   const dom = await conn.createXML(faultingGuestXml("wedged", "preserve"));
   await eventFrom(crashed);
   const vmm = await dom.getID();
-  t.regex(readFileSync(join(runDir, "wedged.status"), "utf8"), new RegExp(`^started ${processStartTicks(vmm)}$`, "m"), "the VMM records when it started");
+  t.regex(readFileSync(instanceFile(runDir, "wedged", "status"), "utf8"), new RegExp(`^started ${processStartTicks(vmm)}$`, "m"), "the VMM records when it started");
   process.kill(vmm, "SIGSTOP"); // it keeps its socket, and answers nothing
   process.env.VIRTKIT_CONTROL_WAIT_MS = "500";
   t.teardown(() => delete process.env.VIRTKIT_CONTROL_WAIT_MS);

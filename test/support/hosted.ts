@@ -1,6 +1,6 @@
 // What the lxc:/// and kvm:/// tests share: a connection that cleans up after a failed test, and
 // the processes still running a domain's plan (its supervisor or VMM names the plan file).
-import { chmodSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { openConnection, type Connection } from "../../src/index.js";
 import { tempDir } from "./temp.js";
@@ -84,4 +84,32 @@ export function lxcTestNode(prefix: string): { base: string; runDir: string } {
   process.env.VIRTKIT_CONFIG_DIR = join(base, "etc");
   process.env.VIRTKIT_RUN_DIR = join(base, "run");
   return { base, runDir: join(base, "run", "lxc") };
+}
+
+/** A domain's instances' files of a kind (NAME.TOKEN.status, NAME.TOKEN.sock), newest first. */
+export function instanceFiles(runDir: string, name: string, kind: "status" | "sock"): string[] {
+  const pattern = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.[0-9a-f]{12}\\.${kind}$`);
+  return readdirSync(runDir)
+    .filter((f) => pattern.test(f))
+    .map((f) => join(runDir, f))
+    .sort((a, b) => mtimeOf(b) - mtimeOf(a));
+}
+
+function mtimeOf(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** The current instance's file of a kind: the one its plan names while it runs, else the newest ("" when none). */
+export function instanceFile(runDir: string, name: string, kind: "status" | "sock"): string {
+  try {
+    const token = /^instance\t(\S+)$/m.exec(readFileSync(join(runDir, `${name}.plan`), "utf8"))?.[1];
+    if (token) return join(runDir, `${name}.${token}.${kind}`);
+  } catch {
+    // no plan: not running
+  }
+  return instanceFiles(runDir, name, kind)[0] ?? "";
 }

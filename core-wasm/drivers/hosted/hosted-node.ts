@@ -17,7 +17,7 @@ import { stopDomain, DomainNode } from "../../node/lifecycle";
 import { CgroupLayout } from "../lxc/cgroups";
 import { lxcCapture } from "../lxc/lxc-driver";
 import { writeStartPlan } from "../lxc/plan";
-import { PlanWriter } from "./plan-writer";
+import { instanceToken, PlanWriter } from "./plan-writer";
 import { kvmCapture } from "../kvm/capture";
 import { writeVmmPlan } from "../kvm/plan";
 
@@ -62,19 +62,21 @@ export function hostedDefinitionFrom(node: HostedNode, d: Doc, len: i32, flags: 
 }
 
 /**
- * Whether the domain's control socket path, <run>/NAME.sock, fits a Unix socket address
+ * Whether the domain's control socket path, <run>/NAME.INSTANCE.sock, fits a Unix socket address
  * (sun_path, 107 bytes and a NUL). Names are limited so that it always does in the default run
  * directory; a longer one (VIRTKIT_RUN_DIR) can leave a long name no room.
  */
-function socketPathFits(node: HostedNode, def: Definition): bool {
-  const bytes = String.UTF8.byteLength(node.runDir) + 1 + def.nameUtf8.byteLength + 5;
+function socketPathFits(node: HostedNode, def: Definition, instance: string): bool {
+  const suffix = "." + instance + ".sock";
+  const bytes = String.UTF8.byteLength(node.runDir) + 1 + def.nameUtf8.byteLength + suffix.length;
   if (bytes <= 107) return true;
   const b = err(Code.INTERNAL_ERROR);
   b.str("control socket path '");
   b.str(node.runDir);
   b.str("/");
   b.raw(changetype<usize>(def.nameUtf8), def.nameUtf8.byteLength);
-  b.str(".sock' is ");
+  b.str(suffix);
+  b.str("' is ");
   b.u64(<u64>bytes);
   b.str(" bytes long, more than a Unix socket address holds (107)");
   return false;
@@ -86,11 +88,12 @@ export function startPlan(node: HostedNode, obj: DomainObj | null, def: Definiti
     err(Code.OPERATION_INVALID).str("domain is already running");
     return false;
   }
-  if (!socketPathFits(node, def)) return false;
+  const instance = instanceToken();
+  if (!socketPathFits(node, def, instance)) return false;
   if (!loadDefinition(def)) return false;
   const w = new PlanWriter(out);
-  if (node.kind == HostedKind.KVM) return writeVmmPlan(w, scratch, node.runDir, node.dumpDir);
-  return writeStartPlan(w, scratch, node.runDir, node.layout);
+  if (node.kind == HostedKind.KVM) return writeVmmPlan(w, scratch, node.runDir, node.dumpDir, instance);
+  return writeStartPlan(w, scratch, node.runDir, node.layout, instance);
 }
 
 /** The live definition: the persistent one with the id. */

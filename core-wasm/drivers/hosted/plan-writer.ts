@@ -3,6 +3,7 @@
 import { ByteBuf } from "../../util/bytes";
 import { Doc, NONE } from "../../xml/dom";
 import { ParsedU64, parseU64 } from "../../domain/values";
+import { random_fill } from "../../host";
 
 /** Where this module's calls to the number parsers leave their value. */
 const parsed = new ParsedU64();
@@ -25,6 +26,18 @@ export function number(s: string): u64 {
   const buf = new ByteBuf(b.byteLength + 1);
   buf.raw(changetype<usize>(b), b.byteLength);
   return parseU64(buf, 0, b.byteLength, parsed) ? parsed.value : 0;
+}
+
+/**
+ * A new instance token: 12 random hex digits naming one run of a domain in its runtime files
+ * (NAME.TOKEN.status, NAME.TOKEN.sock), so that an instance never touches a later one's files.
+ */
+export function instanceToken(): string {
+  const bytes = new Uint8Array(6);
+  random_fill(changetype<usize>(bytes.dataStart), 6);
+  let token = "";
+  for (let i = 0; i < 6; i++) token += (<u32>bytes[i]).toString(16).padStart(2, "0");
+  return token;
 }
 
 /** Writes plan lines, escaping each field. */

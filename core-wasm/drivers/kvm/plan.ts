@@ -1,6 +1,6 @@
 // The plan for starting a kvm:/// domain: what the VMM process (src/vmm/main.ts)
 // builds, one line per setting, as PlanWriter escapes them:
-//   control PATH · status PATH · memory BYTES · vcpus N · kernel PATH · initrd PATH ·
+//   instance TOKEN · control PATH · status PATH · memory BYTES · vcpus N · kernel PATH · initrd PATH ·
 //   cmdline TEXT · serial pty | serial file PATH · on_poweroff/on_reboot/on_crash end|restart
 //   (on_crash also preserve: the crashed guest stays, for analysis, until destroyed) ·
 //   coredump PATH_PREFIX (on_crash coredump-destroy/-restart: the guest's memory goes to
@@ -36,7 +36,7 @@ function lifecycleActionsRun(onPoweroff: string, onReboot: string, onCrash: stri
 }
 
 /** Writes the plan of the domain in d (canonical, checked by kvmCapture) for files under runDir. */
-export function writeVmmPlan(w: PlanWriter, d: Doc, runDir: string, dumpDir: string): bool {
+export function writeVmmPlan(w: PlanWriter, d: Doc, runDir: string, dumpDir: string, instance: string): bool {
   const root = d.root;
   const onPoweroff = text(d, d.child(root, S.on_poweroff));
   const onReboot = text(d, d.child(root, S.on_reboot));
@@ -45,8 +45,9 @@ export function writeVmmPlan(w: PlanWriter, d: Doc, runDir: string, dumpDir: str
   const name = text(d, d.child(root, S.name));
   const base = runDir + "/" + name;
   const os = d.child(root, S.os);
-  w.line(["control", base + ".sock"]);
-  w.line(["status", base + ".status"]);
+  w.line(["instance", instance]);
+  w.line(["control", base + "." + instance + ".sock"]);
+  w.line(["status", base + "." + instance + ".status"]);
   const memory = d.child(root, S.memory); // KiB in the canonical form
   w.line(["memory", (number(text(d, memory)) * 1024).toString()]);
   const vcpu = d.child(root, S.vcpu);

@@ -5,7 +5,7 @@
 //
 // Lines for the host:       host-mkdir DIR · host-write FILE VALUE · host-copy FILE FROM ·
 //   host-devices-bpf DIR PROGRAM (a cgroup device program, hex: load it, attach it to DIR)
-// Lines for the supervisor: control, status, clone, uid_map, gid_map, cgroup, thaw, console,
+// Lines for the supervisor: instance, control, status, clone, uid_map, gid_map, cgroup, thaw, console,
 //   on_poweroff/on_reboot/on_crash, then the child's steps in order (make-rprivate, bind, root,
 //   mount, mkdir, touch, readonly, mask, symlink, console-bind, pivot, hostname, chdir,
 //   bounding-set, seccomp, setgroups, setgid, setuid, stdio, env, exec).
@@ -63,7 +63,7 @@ export function checkTargets(d: Doc): bool {
  * Writes the start plan of the domain in d (canonical, live form) for a supervisor using files
  * under runDir. Returns false, with the error set, when the definition cannot run as a container.
  */
-export function writeStartPlan(w: PlanWriter, d: Doc, runDir: string, layout: CgroupLayout): bool {
+export function writeStartPlan(w: PlanWriter, d: Doc, runDir: string, layout: CgroupLayout, instance: string): bool {
   const root = d.root;
   const name = text(d, d.child(root, S.name));
   const base = runDir + "/" + name;
@@ -75,8 +75,9 @@ export function writeStartPlan(w: PlanWriter, d: Doc, runDir: string, layout: Cg
   // cgroups: created and configured by the host, joined by init
   if (!layout.writeHostSteps(w, d, name)) return false;
 
-  w.line(["control", base + ".sock"]);
-  w.line(["status", base + ".status"]);
+  w.line(["instance", instance]);
+  w.line(["control", base + "." + instance + ".sock"]);
+  w.line(["status", base + "." + instance + ".status"]);
   const ns = ["clone", "mnt", "uts", "ipc", "pid"];
   const idmap = d.child(root, S.idmap);
   if (idmap != NONE) ns.push("user");

@@ -2,10 +2,21 @@
 // (one supervisor per container) and kvm:/// (one VMM process per guest). core.wasm decides (the
 // registry, states, which definitions run, the plan); this class keeps the truth on disk
 // (node-dirs.ts) so that every process sees the same node, and talks to the per-domain process
-// (control-client.ts). Every change happens under the node's lock (node-lock.ts); a process that
-// finds the directories changed since it last looked reloads them, and tells its listeners what
-// changed meanwhile (event-diff.ts).
-import { existsSync, readdirSync, rmSync, watch, type FSWatcher } from "node:fs";
+// (control-client.ts).
+//
+// - Jobs: a change of a domain holds that domain's job lock (node-lock.ts) for the whole
+//   operation; only the registry step of define and create (name and UUID uniqueness) holds the
+//   node's lock, briefly. A change of one domain never waits on another's.
+// - Incremental state: a process remembers each domain's files as it last saw them (inode, size,
+//   modification time) and reloads only the domains whose files changed.
+// - Crash-consistent starts: a start first records its intent (NAME.start: who starts, the
+//   definition it starts). Whoever finds an intent whose owner is gone finishes the start
+//   (the instance runs: it is reported running, its live XML written) or undoes it (its
+//   processes killed, cgroups and files removed).
+// - Instances: each run has its own token (the plan's `instance`), in its status file's and
+//   socket's names; an instance that ends never touches a later one's files.
+// Other processes' changes reach listeners as events (event-diff.ts).
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, watch, type FSWatcher } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { DomainCrashedReason, DomainPausedReason, DomainRunningReason, DomainState } from "../../constants.js";
@@ -18,11 +29,13 @@ import { uuidString, type ConsoleStream, type DomainRef, type HypervisorDriver, 
 import { NoAnswerError, NOT_RUNNING_REPLY, openConsoleSocket, supervisorCommand } from "./control-client.js";
 import { eventsBetween, type SeenStates } from "./event-diff.js";
 import { capabilitiesXML, hostNodeInfo, kernelVersion, type GuestKind } from "./host-info.js";
-import { createNodeDirs, dirStamp, runFilePath, type NodeDirs, type RunFile } from "./node-dirs.js";
-import { lockNode } from "./node-lock.js";
-import { killProcess, processCommandLine, processStartTicks, waitUntilGone } from "./proc.js";
-import { activeOnDisk, readStatus, Shutoff, shutoffReason, writeShutoffStatus } from "./status-file.js";
+import { createNodeDirs, runFilePath, type NodeDirs, type RunFile } from "./node-dirs.js";
+import { NodeJournal, settledMtime } from "./node-journal.js";
+import { lockJob, lockNode, releaseJob, tryLockJob } from "./node-lock.js";
+import { killProcess, processCommandLine, processStartTicks, waitUntilGone, waitUntilGoneNow } from "./proc.js";
+import { activeOnDisk, parseStatus, readStatus, Shutoff, shutoffReason, writeShutoffStatus } from "./status-file.js";
 import { readText, writeAtomically } from "./text-file.js";
+import { planValue } from "./plan-lines.js";
 
 const XML_SECURE_INACTIVE = 1 | 2;
 const { VIR_DOMAIN_RUNNING: RUNNING, VIR_DOMAIN_PAUSED: PAUSED, VIR_DOMAIN_CRASHED: CRASHED } = DomainState;
@@ -34,19 +47,72 @@ function core(): Core {
   return hostedCore;
 }
 
+/** An instance's status file: NAME.TOKEN.status (NAME.status from before instance tokens: token ""). */
+const STATUS_FILE = /^(.+)\.([0-9a-f]{12})\.status$/;
+/** The other per-domain files a scan looks at. */
+const RUN_FILE = /^(.+)\.(xml|plan|start|status)$/;
+
+/** A domain's files in the run directory, as one scan found them. */
+interface RunEntry {
+  kinds: Set<string>;
+  /** Tokens of its status files. */
+  tokens: string[];
+}
+
+/** A start's intent (NAME.start): who starts it, and what (the definition, for whoever adopts it). */
+interface Intent {
+  owner: string;
+  instance: string;
+  xml: string;
+}
+
+/** This process, as an intent names its owner: pid and start time. */
+const SELF = `${process.pid} ${processStartTicks("self") ?? ""}`;
+
+/**
+ * A test-only hook: with VIRTKIT_TEST_STOP=POINT the process stops itself (SIGSTOP) at that point
+ * of a start or destroy, so that a test can kill it there (start-intent, start-plan,
+ * start-reported, destroy-answered).
+ */
+function stopHere(point: string): void {
+  if (process.env.VIRTKIT_TEST_STOP === point) process.kill(process.pid, "SIGSTOP");
+}
+
+/** A file's identity and version ("-" when missing): another process's change shows in it. */
+function fileSignature(path: string): string {
+  try {
+    const st = statSync(path);
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return "-";
+  }
+}
+
 export abstract class HostedDriver extends CoreDriver implements HypervisorDriver {
   abstract readonly type: string;
   protected readonly shim: NativeShim;
-  /** The directories' modification times when last loaded. */
+  /** The run directory's modification time when last scanned. */
   private stamp = "";
   private closed = false;
   /** What each domain's state was when this process last looked: UUID → [state, reason]. */
   private seen: SeenStates = new Map();
   private watcher: FSWatcher | undefined;
-  /** Set while this process changes the node: the watcher waits for the change to finish. */
-  private busy = false;
-  /** Domains found ended whose runtime files are removed at the next change (under the lock). */
-  private readonly ended = new Set<string>();
+  /** How many of this process's changes are under way: the watcher waits for them to finish. */
+  private busy = 0;
+  /** Each domain's runtime files as this process last saw them: name → signature, and the files. */
+  private readonly known = new Map<string, string>();
+  private readonly runFiles = new Map<string, RunEntry | undefined>();
+  /** The names with a definition, and with an autostart mark, as the journal keeps them current. */
+  private readonly defined = new Set<string>();
+  private autostart = new Set<string>();
+  /** The domains whose autostart this process's registry has on. */
+  private readonly marked = new Set<string>();
+  /** Which definitions changed since this process last looked (node-journal.ts). */
+  private readonly journal: NodeJournal;
+  /** Each domain's current instance token (its plan's, else its last status file's). */
+  private readonly instances = new Map<string, string>();
+  /** Domains with something to finish or remove (an intent whose owner is gone, an end unrecorded, old instances' files). */
+  private readonly unsettled = new Set<string>();
 
   protected constructor(
     readonly uri: string,
@@ -57,6 +123,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     private readonly fnPrefix: string,
   ) {
     super(core(), new CoreNode(-1));
+    this.journal = new NodeJournal(dirs.run);
     try {
       this.shim = loadNativeShim();
     } catch (e) {
@@ -67,6 +134,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   /** Creates the directories, loads the node and autostarts (once per host boot). */
   protected async prepare(runMode: number): Promise<void> {
     createNodeDirs(this.dirs, runMode, this.errorDomain);
+    mkdirSync(join(this.dirs.run, ".jobs"), { recursive: true, mode: 0o700 });
     this.sync();
     await this.autostartOnce();
   }
@@ -101,16 +169,26 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     return [];
   }
 
-  /** Forgets what was cached about plans (the node is being reloaded). */
-  protected forgetPlans(): void {}
+  /** Forgets what was cached about a domain's plan (its plan file changed). */
+  protected forgetPlan(_name: string): void {}
 
   /**
    * Removes a finished domain's runtime files (the status stays: it says how it ended);
    * resourcesToo: also what its process removes when it ends normally (a container's cgroups).
    */
   protected cleanupRun(name: string, _resourcesToo: boolean): void {
-    for (const kind of ["xml", "plan", "sock", "unpaused"] as const) rmSync(this.runFile(name, kind), { force: true });
+    rmSync(this.runFile(name, "sock"), { force: true });
+    for (const kind of ["xml", "plan", "unpaused"] as const) rmSync(this.runFile(name, kind), { force: true });
     rmSync(this.runFile(name, "root"), { recursive: true, force: true });
+  }
+
+  /** The name a domain XML gives (its job lock is taken before the core reads it); "" when it has none or cannot be read. */
+  private nameIn(xml: string): string {
+    try {
+      return this.core.documentName(xml);
+    } catch {
+      return ""; // the core refuses the document in the registry step, in its own words
+    }
   }
 
   protected error(code: number, message: string): VirtError {
@@ -126,7 +204,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     if (!this.watcher) {
       this.seen = this.states();
       this.watcher = watch(this.dirs.run, () => {
-        if (!this.busy) this.announceChanges();
+        if (this.busy === 0) this.announceChanges();
       });
       this.watcher.unref();
     }
@@ -148,7 +226,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     return states;
   }
 
-  /** Reloads when the disk changed, telling listeners what changed since this process last looked. */
+  /** Reloads what changed on disk, telling listeners what changed since this process last looked. */
   private announceChanges(): void {
     if (this.closed) return;
     const before = this.seen;
@@ -169,37 +247,137 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
 
   // ---- the node's state on disk ------------------------------------------------------------------
 
-  /** Reloads the node when another process (or this one) changed the directories. */
+  /**
+   * Brings the registry up to date with the disk: only the domains whose files changed since
+   * this process last looked are read again; then what is left unsettled (starts whose owner is
+   * gone, ends nobody recorded, old instances' files) is finished where its job lock is free.
+   */
   protected sync(): void {
     // before anything asks whether a domain's process lives: a supervisor this process started
     // that has ended is a zombie (and would look alive) until reaped
     this.shim.reapSupervisors();
-    const stamp = dirStamp(this.dirs);
-    if (stamp !== "" && stamp === this.stamp) return;
+    if (this.node.handle < 0) {
+      const facts = this.nodeFacts();
+      this.node.handle = this.core.hostedNodeOpen(facts.kind, this.dirs.run, facts.dumpDir, facts.cgroups);
+    }
+    const definitions = this.journal.changes();
+    const stamp = settledMtime(this.dirs.run);
+    const runChanged = stamp === "" || stamp !== this.stamp;
+    if (runChanged || definitions === "all" || definitions.size > 0) this.scan(definitions, runChanged);
+    this.stamp = stamp;
+    if (this.unsettled.size > 0) this.settleWhereFree();
+  }
+
+  /**
+   * Reloads the domains whose definitions the journal names (all of them: every definition is
+   * read) and, when the run directory changed, those whose runtime files differ from what this
+   * process saw last (inode, size, modification time).
+   */
+  private scan(definitions: Set<string> | "all", runChanged: boolean): void {
+    const changed = new Set<string>();
+    if (definitions === "all") {
+      this.defined.clear();
+      for (const file of readdirSync(this.dirs.config)) if (file.endsWith(".xml")) this.defined.add(file.slice(0, -".xml".length));
+      this.autostart = new Set(readdirSync(join(this.dirs.config, "autostart")));
+      for (const name of this.defined) changed.add(name);
+      for (const name of this.known.keys()) changed.add(name);
+    } else {
+      for (const name of definitions) {
+        changed.add(name);
+        if (existsSync(join(this.dirs.config, `${name}.xml`))) this.defined.add(name);
+        else this.defined.delete(name);
+        if (existsSync(join(this.dirs.config, "autostart", name))) this.autostart.add(name);
+        else this.autostart.delete(name);
+      }
+    }
+    if (runChanged) {
+      const run = new Map<string, RunEntry>();
+      const entry = (name: string) => run.get(name) ?? run.set(name, { kinds: new Set(), tokens: [] }).get(name)!;
+      for (const file of readdirSync(this.dirs.run)) {
+        const instance = STATUS_FILE.exec(file);
+        if (instance) entry(instance[1]).tokens.push(instance[2]);
+        else {
+          const m = RUN_FILE.exec(file);
+          if (m?.[2] === "status") entry(m[1]).tokens.push("");
+          else if (m) entry(m[1]).kinds.add(m[2]);
+        }
+      }
+      for (const name of new Set([...run.keys(), ...this.known.keys()])) {
+        const files = run.get(name);
+        let signature = "";
+        if (files && files.kinds.size === 0 && !this.defined.has(name)) {
+          // status files only, of a domain not defined (an ended transient one, or one
+          // undefined): left for removal, not read
+          signature = "stale";
+          this.unsettled.add(name);
+        } else if (files) {
+          for (const kind of files.kinds) signature += `|${kind}=${fileSignature(this.runFile(name, kind as RunFile))}`;
+          for (const token of files.tokens) signature += `|${token}=${fileSignature(this.statusPath(name, token))}`;
+        }
+        if (signature === (this.known.get(name) ?? "")) continue;
+        if (signature === "") this.known.delete(name);
+        else this.known.set(name, signature);
+        this.runFiles.set(name, files);
+        changed.add(name);
+      }
+    }
+    for (const name of changed) {
+      if (this.known.get(name) === "stale") continue;
+      this.reload(name, this.defined.has(name), this.autostart.has(name), this.runFiles.get(name));
+    }
+    // reloading replays states: nobody is told of them as events of this process's own
+    if (this.core.eventCount() > 0) this.core.takeEvents();
+  }
+
+  /**
+   * Reads one domain again: its run state, then its definition and autostart mark (a running
+   * domain's definition is its next boot's, kept beside the live one).
+   */
+  private reload(name: string, defined: boolean, autostart: boolean, files: RunEntry | undefined): void {
     const c = this.core;
-    const facts = this.nodeFacts();
-    const handle = c.hostedNodeOpen(facts.kind, this.dirs.run, facts.dumpDir, facts.cgroups);
-    if (this.node.handle >= 0) c.nodeClose(this.node.handle);
-    this.node.handle = handle;
-    this.forgetPlans();
-    for (const file of readdirSync(this.dirs.config)) {
-      if (!file.endsWith(".xml")) continue;
-      const xml = readText(join(this.dirs.config, file));
-      if (xml === undefined) continue;
+    const handle = this.node.handle;
+    this.forgetPlan(name);
+    this.instances.delete(name);
+    const plan = files?.kinds.has("plan") ? readText(this.runFile(name, "plan")) : undefined;
+    const instance = plan === undefined ? undefined : planValue(plan, "instance");
+    if (instance !== undefined) this.instances.set(name, instance);
+    else if (files && files.tokens.length > 0) this.instances.set(name, this.newestInstance(name, files.tokens));
+    if (files && (files.tokens.length > 1 || (instance !== undefined && files.tokens.some((t) => t !== instance)))) this.unsettled.add(name);
+    // running: replayed before its definition, which becomes the next boot's
+    const running = files !== undefined && this.restoreRunning(name, files);
+    let ref: DomainRef | undefined;
+    if (defined) {
+      const xml = readText(join(this.dirs.config, `${name}.xml`));
       try {
-        c.domainDefine(handle, xml, 0);
+        if (xml !== undefined) ref = c.domainDefine(handle, xml, 0);
       } catch {
         // a definition this build cannot read stays on disk untouched
       }
+    } else {
+      ref = this.find(name);
+      // undefined by another process: inactive, it is gone; running, it stays, transient
+      if (ref && this.registryStatus(ref).persistent) c.domainOp(handle, ref, DomainOp.UNDEFINE, 0);
+      ref = this.find(name);
     }
-    for (const name of readdirSync(join(this.dirs.config, "autostart"))) {
-      const ref = this.find(name);
-      if (ref) this.op(ref, DomainOp.SET_AUTOSTART, 1);
+    // the mark as it is now (a domain this process has not marked has autostart off)
+    if (ref && defined && autostart !== this.marked.has(name)) {
+      c.domainOp(handle, ref, DomainOp.SET_AUTOSTART, autostart ? 1 : 0);
+      if (autostart) this.marked.add(name);
+      else this.marked.delete(name);
     }
-    for (const file of readdirSync(this.dirs.run)) {
-      if (file.endsWith(".status")) this.restoreDomain(file.slice(0, -".status".length));
+    if (!defined) this.marked.delete(name);
+    if (!running && ref) this.restoreEnded(name, ref, files);
+  }
+
+  /** Of a domain's status files, the one written last (its last run's). */
+  private newestInstance(name: string, tokens: string[]): string {
+    let newest = tokens[0];
+    let newestTime = -1;
+    for (const token of tokens) {
+      const time = Number(fileSignature(this.statusPath(name, token)).split(":")[2] ?? -1);
+      if (time > newestTime) [newest, newestTime] = [token, time];
     }
-    this.stamp = stamp;
+    return newest;
   }
 
   private find(name: string): DomainRef | undefined {
@@ -210,76 +388,197 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     }
   }
 
-  /** Replays a domain's status into the core: running (with its live XML), or how it ended. */
-  private restoreDomain(name: string): void {
+  /**
+   * Replays a running domain into the core (with its live XML); false when it is not running (or
+   * is being started: by its owner, or, the owner gone, to be finished or undone).
+   */
+  private restoreRunning(name: string, files: RunEntry): boolean {
+    const c = this.core;
+    if (files.kinds.has("start")) {
+      // looked at again at each sync until settled: its owner may die meanwhile, and whoever
+      // then takes the domain's job lock finishes or undoes the start
+      this.unsettled.add(name);
+      const ref = this.find(name);
+      return ref !== undefined && ref.id >= 0;
+    }
     const status = readStatus(this.runFile(name, "status"));
     const supervisor = Number(status.supervisor);
-    const live = readText(this.runFile(name, "xml"));
-    const c = this.core;
+    const live = files.kinds.has("xml") ? readText(this.runFile(name, "xml")) : undefined;
     const alive = activeOnDisk(status) && this.domainProcessAlive(supervisor, status.started);
-    if (alive && live !== undefined) {
-      if (status.state === "crashed") return c.hostedRestoreRunning(this.node.handle, live, supervisor, CRASHED, DomainCrashedReason.VIR_DOMAIN_CRASHED_PANICKED);
-      const paused = this.pausedOnDisk(name, status);
-      // running since it booted, or since it was resumed (the reason libvirt then gives)
-      const resumed = status.reason === "unpaused" || existsSync(this.runFile(name, "unpaused"));
-      const reason = paused ? DomainPausedReason.VIR_DOMAIN_PAUSED_USER : resumed ? DomainRunningReason.VIR_DOMAIN_RUNNING_UNPAUSED : DomainRunningReason.VIR_DOMAIN_RUNNING_BOOTED;
-      c.hostedRestoreRunning(this.node.handle, live, supervisor, paused ? PAUSED : RUNNING, reason);
-      return;
+    if (!alive || live === undefined) return false;
+    if (status.state === "crashed") {
+      c.hostedRestoreRunning(this.node.handle, live, supervisor, CRASHED, DomainCrashedReason.VIR_DOMAIN_CRASHED_PANICKED);
+      return true;
     }
-    // Being started by another process right now (its live definition comes next): not ended.
-    if (alive) return;
-    const ref = this.find(name);
-    // Ended: recorded by its process, or (still "running") it is gone without recording it.
-    const reason = activeOnDisk(status) ? Shutoff.CRASHED : shutoffReason(status);
-    if (ref) c.hostedCommitStopped(this.node.handle, ref, reason, false);
-    if (existsSync(this.runFile(name, "plan"))) this.ended.add(name);
+    const paused = this.pausedOnDisk(name, status);
+    // running since it booted, or since it was resumed (the reason libvirt then gives)
+    const resumed = status.reason === "unpaused" || existsSync(this.runFile(name, "unpaused"));
+    const reason = paused ? DomainPausedReason.VIR_DOMAIN_PAUSED_USER : resumed ? DomainRunningReason.VIR_DOMAIN_RUNNING_UNPAUSED : DomainRunningReason.VIR_DOMAIN_RUNNING_BOOTED;
+    c.hostedRestoreRunning(this.node.handle, live, supervisor, paused ? PAUSED : RUNNING, reason);
+    return true;
   }
 
+  /** Replays how a domain that is not running ended: recorded by its process, or (still "running") gone without a record. */
+  private restoreEnded(name: string, ref: DomainRef, files: RunEntry | undefined): void {
+    if (files?.kinds.has("start")) return;
+    const status = files && files.tokens.length > 0 ? readStatus(this.runFile(name, "status")) : {};
+    const reason = activeOnDisk(status) ? Shutoff.CRASHED : shutoffReason(status);
+    // (one this process has seen inactive keeps its reason when nothing says otherwise)
+    if (ref.id >= 0 || status.state !== undefined) this.core.hostedCommitStopped(this.node.handle, ref, reason, false);
+    if (files?.kinds.has("plan")) this.unsettled.add(name);
+  }
+
+  /** The file of kind for a domain: its status and socket are its current instance's. */
   protected runFile(name: string, kind: RunFile): string {
+    if (kind === "status") return this.statusPath(name, this.instances.get(name) ?? "");
+    if (kind === "sock") {
+      const token = this.instances.get(name) ?? "";
+      return join(this.dirs.run, token === "" ? `${name}.sock` : `${name}.${token}.sock`);
+    }
     return runFilePath(this.dirs, name, kind);
   }
 
-  /** Runs fn holding the node's state-change lock (waiting for another process's change). */
-  protected async locked<T>(fn: () => Promise<T> | T): Promise<T> {
-    const fd = await lockNode(this.shim, this.dirs.run, () => this.error(ErrorNumber.VIR_ERR_OPERATION_TIMEOUT, "Timed out during operation: cannot acquire state change lock"));
-    this.busy = true;
+  private statusPath(name: string, token: string): string {
+    return join(this.dirs.run, token === "" ? `${name}.status` : `${name}.${token}.status`);
+  }
+
+  // ---- starts and ends left unfinished -----------------------------------------------------------
+
+  private readIntent(name: string): Intent | undefined {
+    const text = readText(this.runFile(name, "start"));
+    if (text === undefined) return undefined;
+    const split = text.indexOf("\n\n");
+    const head = parseStatus(split < 0 ? text : text.slice(0, split));
+    return { owner: head.owner ?? "", instance: head.instance ?? "", xml: split < 0 ? "" : text.slice(split + 2) };
+  }
+
+  /** Finishes what is unsettled wherever its domain's job lock is free now (its holder sees to the others). */
+  private settleWhereFree(): void {
+    for (const name of [...this.unsettled]) {
+      const fd = tryLockJob(this.shim, this.dirs.run, name, "settle");
+      if (fd === null) continue;
+      try {
+        this.settle(name);
+      } finally {
+        // a name nothing is left of keeps no lock file either
+        releaseJob(this.shim, this.dirs.run, name, fd, this.find(name) === undefined && !existsSync(this.runFile(name, "start")));
+      }
+    }
+    if (this.core.eventCount() > 0) this.dispatch();
+  }
+
+  /**
+   * Finishes or undoes what a dead process left of a domain; holding its job lock. A start whose
+   * owner is gone: its instance runs (adopted: running, live XML written) or is removed with all
+   * it left. An end nobody recorded: what is left is killed, the end recorded, the files removed.
+   * Status files of instances that are not the current one, or of a domain not defined, go.
+   */
+  private settle(name: string): void {
+    this.unsettled.delete(name);
+    const intent = this.readIntent(name);
+    const killed: number[] = [];
+    if (intent) {
+      if (intent.instance !== "") this.instances.set(name, intent.instance);
+      const status = readStatus(this.runFile(name, "status"));
+      const pid = Number(status.supervisor);
+      if (activeOnDisk(status) && this.domainProcessAlive(pid, status.started)) return this.adopt(name, intent, pid, status);
+      killed.push(...this.killOrphan(name));
+      if (this.domainProcessAlive(pid, status.started)) {
+        killed.push(pid);
+        killProcess(pid);
+      }
+      waitUntilGoneNow(killed);
+      this.cleanupRun(name, true);
+      rmSync(this.runFile(name, "status"), { force: true });
+      rmSync(this.runFile(name, "start"), { force: true });
+      this.instances.delete(name);
+    } else if (existsSync(this.runFile(name, "plan"))) {
+      const status = readStatus(this.runFile(name, "status"));
+      if (!activeOnDisk(status)) this.cleanupRun(name, false);
+      else if (!this.domainProcessAlive(Number(status.supervisor), status.started)) {
+        waitUntilGoneNow(this.killDomainProcesses(name, "crashed"));
+        this.cleanupRun(name, true);
+        const ref = this.find(name);
+        if (ref) this.core.hostedCommitStopped(this.node.handle, ref, Shutoff.CRASHED, true);
+      }
+    }
+    this.removeOldInstances(name);
+  }
+
+  /** Removes the status files of a domain's ended instances: all of them but the current one, all if it is not defined. */
+  private removeOldInstances(name: string): void {
+    const defined = this.find(name) !== undefined;
+    const current = this.instances.get(name);
+    const prefix = `${name}.`;
+    for (const file of readdirSync(this.dirs.run)) {
+      if (!file.startsWith(prefix)) continue;
+      const token = STATUS_FILE.exec(file)?.[1] === name ? file.slice(prefix.length, -".status".length) : file === `${name}.status` ? "" : undefined;
+      if (token === undefined || (defined && token === current)) continue;
+      const status = readStatus(join(this.dirs.run, file));
+      if (activeOnDisk(status) && this.domainProcessAlive(Number(status.supervisor), status.started)) continue; // (still running: never an old one's to remove)
+      rmSync(join(this.dirs.run, file), { force: true });
+    }
+    if (!defined) this.instances.delete(name);
+  }
+
+  /** A start whose owner died after its instance reported: the domain runs, as if the start had finished. */
+  private adopt(name: string, intent: Intent, pid: number, status: Record<string, string>): void {
+    const ref = this.core.hostedCommitCreate(this.node.handle, intent.xml, pid);
+    if (status.pty) this.recordPty(ref, status.pty);
+    this.persist(ref);
+    rmSync(this.runFile(name, "start"), { force: true });
+    this.removeOldInstances(name);
+  }
+
+  // ---- jobs -----------------------------------------------------------------------------------------
+
+  /**
+   * Runs fn holding domain `name`'s job lock (waiting at most 30 s for another operation on that
+   * domain, VIRTKIT_JOB_WAIT_MS): operation names this one to whoever waits. What a dead process
+   * left of the domain is settled first.
+   */
+  protected async job<T>(name: string, operation: string, fn: () => Promise<T> | T, forget?: () => boolean): Promise<T> {
+    const fd = await lockJob(this.shim, this.dirs.run, name, operation, (holder) =>
+      this.error(ErrorNumber.VIR_ERR_OPERATION_TIMEOUT, `Timed out during operation: cannot acquire state change lock${holder ? ` (held by ${holder})` : ""}`),
+    );
+    this.busy++;
     try {
       this.announceChanges();
-      // A process that died leaves what it ran (a container's processes) and its resources
-      // (cgroups); one that recorded the end removed them. All are killed, then waited for at once.
-      const unrecorded: string[] = [];
-      const killed: number[] = [];
-      for (const name of this.ended) {
-        const status = readStatus(this.runFile(name, "status"));
-        if (!activeOnDisk(status)) this.cleanupRun(name, false);
-        else if (!this.domainProcessAlive(Number(status.supervisor), status.started)) {
-          unrecorded.push(name);
-          killed.push(...this.killDomainProcesses(name, "crashed"));
-        }
-        // (else it started again meanwhile)
-      }
-      await waitUntilGone(killed);
-      for (const name of unrecorded) this.cleanupRun(name, true);
-      this.ended.clear();
+      if (this.unsettled.has(name) || existsSync(this.runFile(name, "start"))) this.settle(name);
+      if (this.core.eventCount() > 0) this.dispatch();
       return await fn();
     } finally {
-      this.seen = this.states();
-      this.busy = false;
-      this.shim.closeFd(fd);
+      if (this.watcher) this.seen = this.states();
+      this.busy--;
+      releaseJob(this.shim, this.dirs.run, name, fd, forget?.() ?? false);
       // what domains' processes wrote meanwhile reached the watcher while it was waiting
-      // (a change that has begun meanwhile looks for itself, under the lock)
+      // (a change that has begun meanwhile looks for itself)
       if (this.watcher) {
         setImmediate(() => {
-          if (!this.busy) this.announceChanges();
+          if (this.busy === 0) this.announceChanges();
         });
       }
+    }
+  }
+
+  /** Runs fn holding the node's registry lock: only for the steps that must see every domain at once. */
+  private async registryStep<T>(fn: () => T): Promise<T> {
+    const fd = await lockNode(this.shim, this.dirs.run, () => this.error(ErrorNumber.VIR_ERR_OPERATION_TIMEOUT, "Timed out during operation: cannot acquire state change lock (held by the node's registry)"));
+    try {
+      this.sync();
+      return fn();
+    } finally {
+      this.shim.closeFd(fd);
     }
   }
 
   /** Writes what disk must say after a change of d: its persistent and live definitions. */
   protected persist(d: DomainRef): void {
     const status = this.registryStatus(d);
-    if (status.persistent) writeAtomically(join(this.dirs.config, `${d.name}.xml`), this.xmlOf(d, XML_SECURE_INACTIVE));
+    if (status.persistent) {
+      writeAtomically(join(this.dirs.config, `${d.name}.xml`), this.xmlOf(d, XML_SECURE_INACTIVE));
+      this.journal.record(d.name);
+    }
     if (status.id >= 0) writeAtomically(this.runFile(d.name, "xml"), this.xmlOf(d, 1));
   }
 
@@ -354,63 +653,111 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   // ---- definitions ------------------------------------------------------------------------------------
 
   defineXML(xml: string, flags: number): Promise<DomainRef> {
-    return this.locked(() => {
-      const ref = this.define(xml, flags);
-      this.persist(ref);
-      return ref;
-    });
+    const step = () =>
+      this.registryStep(() => {
+        const ref = this.define(xml, flags);
+        this.persist(ref);
+        return ref;
+      });
+    const name = this.nameIn(xml);
+    return name === "" || name.includes("/") ? step() : this.job(name, "defineXML", step); // (the core refuses such a name)
   }
 
   domainUndefine(d: DomainRef, flags: number): Promise<void> {
-    return this.locked(() => {
-      const wasActive = this.registryStatus(d).id >= 0;
-      super.domainUndefine(d, flags);
-      rmSync(join(this.dirs.config, `${d.name}.xml`), { force: true });
-      rmSync(join(this.dirs.config, "autostart", d.name), { force: true });
-      // An inactive domain is gone, and so is what its last run left: a later domain of the name
-      // starts with no state of its own. (A running one stays, transient, with its files; its
-      // log stays too, as libvirt keeps a domain's log.)
-      if (!wasActive) {
-        this.cleanupRun(d.name, false);
-        rmSync(this.runFile(d.name, "status"), { force: true });
-      }
-    });
+    let gone = false;
+    return this.job(
+      d.name,
+      "domainUndefine",
+      () =>
+        this.registryStep(() => {
+          const wasActive = this.registryStatus(d).id >= 0;
+          super.domainUndefine(d, flags);
+          rmSync(join(this.dirs.config, `${d.name}.xml`), { force: true });
+          rmSync(join(this.dirs.config, "autostart", d.name), { force: true });
+          this.journal.record(d.name);
+          // An inactive domain is gone, and so is what its runs left: a later domain of the name
+          // starts with no state of its own. (A running one stays, transient, with its files; its
+          // log stays too, as libvirt keeps a domain's log.)
+          if (!wasActive) {
+            this.cleanupRun(d.name, false);
+            rmSync(this.runFile(d.name, "start"), { force: true });
+            this.removeOldInstances(d.name);
+            gone = true;
+          }
+        }),
+      () => gone,
+    );
   }
 
   domainSetAutostart(d: DomainRef, autostart: boolean): Promise<void> {
-    return this.locked(() => {
+    return this.job(d.name, "domainSetAutostart", () => {
       super.domainSetAutostart(d, autostart);
+      if (autostart) this.marked.add(d.name);
+      else this.marked.delete(d.name);
       const mark = join(this.dirs.config, "autostart", d.name);
       if (autostart) writeAtomically(mark, "");
       else rmSync(mark, { force: true });
+      this.journal.record(d.name);
     });
   }
 
   // ---- starting ------------------------------------------------------------------------------------------
 
   domainCreate(d: DomainRef, flags: number): Promise<void> {
-    return this.locked(async () => {
+    return this.job(d.name, "domainCreate", async () => {
       if (flags !== 0) this.checkFlags(flags, 0, `${this.fnPrefix}DomainCreateWithFlags`);
-      const { id, pty } = await this.runPlan(d.name, this.core.hostedPlanStart(this.node.handle, d));
-      this.core.hostedCommitStart(this.node.handle, d, id, false, true);
-      this.dispatch();
-      this.recordPty(d, pty);
-      this.persist(d);
+      const plan = this.core.hostedPlanStart(this.node.handle, d);
+      await this.start(d.name, plan, this.xmlOf(d, XML_SECURE_INACTIVE), ({ id, pty }) => {
+        this.core.hostedCommitStart(this.node.handle, d, id, false, true);
+        this.dispatch();
+        this.recordPty(d, pty);
+        this.persist(d);
+      });
     });
   }
 
   createXML(xml: string, flags: number): Promise<DomainRef> {
-    return this.locked(async () => {
+    const create = async () => {
       if (flags !== 0) this.checkFlags(flags, 0, `${this.fnPrefix}DomainCreateXML${this.fnPrefix === "lxc" ? "WithFiles" : ""}`);
       const c = this.core;
-      const plan = c.hostedPlanCreate(this.node.handle, xml);
-      const name = c.documentName(xml);
-      const { id, pty } = await this.runPlan(name, plan);
-      const ref = this.announced(c.hostedCommitCreate(this.node.handle, xml, id));
-      this.recordPty(ref, pty);
-      this.persist(ref);
-      return ref;
-    });
+      const plan = await this.registryStep(() => c.hostedPlanCreate(this.node.handle, xml));
+      let ref: DomainRef | undefined;
+      await this.start(name, plan, xml, ({ id, pty }) => {
+        ref = this.announced(c.hostedCommitCreate(this.node.handle, xml, id));
+        this.recordPty(ref, pty);
+        this.persist(ref);
+      });
+      return ref!;
+    };
+    const name = this.nameIn(xml);
+    return name === "" || name.includes("/") ? create() : this.job(name, "createXML", create);
+  }
+
+  /**
+   * Carries out a start plan for domain `name`, its intent recorded first (NAME.start: this
+   * process, the instance, the definition `xml` it starts), and commits the result; the intent
+   * goes once the live XML is written. A process that dies on the way leaves the intent, and
+   * whoever finds it finishes or undoes the start (settle).
+   */
+  private async start(name: string, plan: string, xml: string, commit: (started: { id: number; pty: string }) => void): Promise<void> {
+    const instance = planValue(plan, "instance") ?? "";
+    const previous = this.instances.get(name);
+    writeAtomically(this.runFile(name, "start"), `owner ${SELF}\ninstance ${instance}\n\n${xml}`);
+    stopHere("start-intent");
+    this.instances.set(name, instance);
+    let started: { id: number; pty: string };
+    try {
+      started = await this.runPlan(name, plan);
+    } catch (e) {
+      if (previous === undefined) this.instances.delete(name);
+      else this.instances.set(name, previous);
+      rmSync(this.runFile(name, "start"), { force: true });
+      throw e;
+    }
+    stopHere("start-reported");
+    commit(started);
+    rmSync(this.runFile(name, "start"), { force: true });
+    this.removeOldInstances(name);
   }
 
   /** A started domain's serial line (or console) is the host pty `path`: its live XML names it. */
@@ -432,11 +779,12 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   }
 
   domainDestroy(d: DomainRef, flags: number): Promise<void> {
-    return this.locked(async () => {
+    return this.job(d.name, "domainDestroy", async () => {
       this.checkFlags(flags, 1, `${this.fnPrefix}DomainDestroyFlags`);
       this.requireActive(d);
       try {
         await supervisorCommand(this.runFile(d.name, "sock"), "destroy");
+        stopHere("destroy-answered");
       } catch {
         // gone, or wedged: ends without it (as libvirt kills a QEMU that ignores SIGTERM)
         await waitUntilGone(this.killDomainProcesses(d.name, "destroyed"));
@@ -489,7 +837,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   protected abstract readonly shutdownCommand: string;
 
   domainShutdown(d: DomainRef, flags: number): Promise<void> {
-    return this.locked(async () => {
+    return this.job(d.name, "domainShutdown", async () => {
       this.checkFlags(flags, 4 | 8, `${this.fnPrefix}DomainShutdownFlags`);
       this.requireActive(d, true);
       await this.guestCommand(d, this.shutdownCommand);
@@ -497,7 +845,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   }
 
   domainReboot(d: DomainRef, flags: number): Promise<void> {
-    return this.locked(async () => {
+    return this.job(d.name, "domainReboot", async () => {
       this.checkFlags(flags, 4 | 8, `${this.fnPrefix}DomainReboot`);
       this.requireActive(d, true);
       await this.guestCommand(d, "reboot");
@@ -510,7 +858,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   }
 
   domainSetVcpusFlags(d: DomainRef, count: number, flags: number): Promise<void> {
-    return this.locked(() => {
+    return this.job(d.name, "domainSetVcpusFlags", () => {
       this.core.domainSetVcpus(this.node.handle, d, count, flags);
       this.persist(d);
     });

@@ -2,10 +2,11 @@
 //   <config>/NAME.xml        persistent definitions      (VIRTKIT_CONFIG_DIR/<driver>, default /etc/virtkit/<driver>)
 //   <config>/autostart/NAME  autostart marks
 //   <run>/NAME.xml           live definition of a running domain   (VIRTKIT_RUN_DIR/<driver>, default /run/virtkit/<driver>)
-//   <run>/NAME.plan          the plan it was started with
-//   <run>/NAME.status        written by the domain's process (status-file.ts)
-//   <run>/NAME.sock          that process's control socket (destroy, shutdown, reboot, console, ...)
-//   <run>/.lock              held while a process changes the node (node-lock.ts)
+//   <run>/NAME.plan          the plan it was started with (its `instance` token names the run)
+//   <run>/NAME.start         a start's intent, while it is under way (hosted/driver.ts)
+//   <run>/NAME.TOKEN.status  written by instance TOKEN's process (status-file.ts)
+//   <run>/NAME.TOKEN.sock    that process's control socket (destroy, shutdown, reboot, console, ...)
+//   <run>/.lock, .jobs/NAME  the node's registry lock and each domain's job lock (node-lock.ts)
 // and how a process tells that another changed it: the directories' modification times.
 // Modes do not depend on the umask: directories 0700 (the lxc run directory 0711, see lxc.ts),
 // files 0600 (text-file.ts). A directory another user could change is refused when the node opens.
@@ -30,7 +31,7 @@ export function hostedDirs(driver: "lxc" | "kvm", env: NodeJS.ProcessEnv = proce
 }
 
 /** A domain's runtime files; "unpaused" marks a guest resumed by a driver whose process does not record it (lxc). */
-export type RunFile = "xml" | "plan" | "status" | "sock" | "root" | "log" | "unpaused";
+export type RunFile = "xml" | "plan" | "start" | "status" | "sock" | "root" | "log" | "unpaused";
 
 export function runFilePath(dirs: NodeDirs, name: string, kind: RunFile): string {
   return join(dirs.run, `${name}.${kind}`);

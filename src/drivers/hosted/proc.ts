@@ -20,6 +20,15 @@ export async function waitUntilGone(pids: readonly number[], ms = KILL_WAIT_MS):
   for (const until = Date.now() + ms; pids.some(processRunning) && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
+/**
+ * waitUntilGone without leaving the caller's turn, for the steps that run inside a synchronous
+ * look at the node (a dead process's leftovers, killed before their cgroups can go).
+ */
+export function waitUntilGoneNow(pids: readonly number[], ms = KILL_WAIT_MS): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (const until = Date.now() + ms; pids.some(processRunning) && Date.now() < until; ) Atomics.wait(pause, 0, 0, 2);
+}
+
 /** A process's command line, its arguments NUL-separated: empty for a zombie or a process that is gone. */
 export function processCommandLine(pid: number): string {
   return readText(`/proc/${pid}/cmdline`) ?? "";
