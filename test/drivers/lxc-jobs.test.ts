@@ -4,21 +4,16 @@
 // its own domain); and the runtime files a domain leaves. Needs root, as every lxc:/// test.
 import test from "ava";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainState, ErrorNumber, VirtError } from "../../src/index.js";
 import { cgroupFacts } from "../../src/drivers/lxc/host.js";
 import { needsRoot, testIf } from "../support/gated.js";
-import { openForTest, processesLeft, processesRunning } from "../support/hosted.js";
-import { tempDir } from "../support/temp.js";
+import { lxcTestNode, openForTest, processesLeft, processesRunning } from "../support/hosted.js";
 
 const asRoot = testIf(needsRoot("namespaces, cgroups"));
-const base = tempDir("virtkit-lxc-jobs", "/tmp");
-chmodSync(base, 0o711);
-process.env.VIRTKIT_CONFIG_DIR = join(base, "etc");
-process.env.VIRTKIT_RUN_DIR = join(base, "run");
-const runDir = join(base, "run", "lxc");
+const { base, runDir } = lxcTestNode("virtkit-lxc-jobs");
 test.after.always(() => rmSync(base, { recursive: true, force: true }));
 
 const cli = fileURLToPath(new URL("../../dist/cli.cjs", import.meta.url));

@@ -7,7 +7,7 @@
 // root as "/". Targets that are not absolute, or hold "..", are refused at define.
 import test from "ava";
 import { needsRoot, testIf } from "../support/gated.js";
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { spawn } from "node:child_process";
 import { DomainState, ErrorNumber, VirtError, type Connection } from "../../src/index.js";
@@ -16,15 +16,10 @@ import { Core, coreModule } from "../../src/host/core.js";
 import { MockCoreImports } from "../../src/host/mock-imports.js";
 import { readStartReport } from "../../src/drivers/hosted/control-client.js";
 import { supervisorPath } from "../../src/host/native.js";
-import { instanceFile, openForTest, processesLeft } from "../support/hosted.js";
-import { tempDir } from "../support/temp.js";
+import { instanceFile, lxcTestNode, openForTest, processesLeft } from "../support/hosted.js";
 
 const asRoot = testIf(needsRoot("namespaces, mounts"));
-const base = tempDir("virtkit-lxc-paths", "/tmp");
-chmodSync(base, 0o711);
-process.env.VIRTKIT_CONFIG_DIR = join(base, "etc");
-process.env.VIRTKIT_RUN_DIR = join(base, "run");
-const runDir = join(base, "run", "lxc");
+const { base, runDir } = lxcTestNode("virtkit-lxc-paths");
 
 test.after.always(() => rmSync(base, { recursive: true, force: true }));
 
