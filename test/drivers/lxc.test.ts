@@ -311,6 +311,16 @@ asRoot.serial("a running container's scheduler values are its cgroups', not its 
   await dom.undefine();
 });
 
+asRoot.serial("listeners hear how a transient container ended, though its files are gone", async (t) => {
+  const conn = await lxc(t);
+  const stopped = new Promise<[number, number]>((resolve) => conn.on("lifecycle", (_d, event, detail) => event === 5 && resolve([event, detail])));
+  await conn.createXML(xml("fleeting", SHELL));
+  process.kill(initPid("fleeting"), "SIGKILL"); // init killed from outside: crashed
+  t.deepEqual(await eventFrom(stopped), [5, 2], "stopped, crashed");
+  await t.throwsAsync(conn.lookupByName("fleeting"), { code: ErrorNumber.VIR_ERR_NO_DOMAIN });
+  t.deepEqual(instanceFiles(runDir, "fleeting", "status"), [], "its status file went with it");
+});
+
 asRoot.serial("listeners hear a container end by itself, and the console carries the guest's bytes", async (t) => {
   const conn = await lxc(t);
   const dom = await conn.defineXML(xml("talk", SHELL));

@@ -9,8 +9,8 @@
 //   node's lock, briefly. A change of one domain never waits on another's.
 // - Incremental state: a process remembers each domain's files as it last saw them (inode, size,
 //   modification time) and reloads only the domains whose files changed.
-// - Crash-consistent starts: a start first records its intent (NAME.start: who starts, the
-//   definition it starts). Whoever finds an intent whose owner is gone finishes the start
+// - Crash-consistent starts: a start first records its intent (start-intent.ts: who starts,
+//   the definition it starts). Whoever finds an intent whose owner is gone finishes the start
 //   (the instance runs: it is reported running, its live XML written) or undoes it (its
 //   processes killed, cgroups and files removed).
 // - Instances: each run has its own token (the plan's `instance`), in its status file's and
@@ -33,9 +33,10 @@ import { createNodeDirs, runFilePath, type NodeDirs, type RunFile } from "./node
 import { NodeJournal, settledMtime } from "./node-journal.js";
 import { lockJob, lockNode, releaseJob, tryLockJob } from "./node-lock.js";
 import { killProcess, processCommandLine, processStartTicks, waitUntilGone, waitUntilGoneNow } from "./proc.js";
-import { activeOnDisk, parseStatus, readStatus, Shutoff, shutoffReason, writeShutoffStatus } from "./status-file.js";
+import { activeOnDisk, readStatus, Shutoff, shutoffReason, writeShutoffStatus } from "./status-file.js";
 import { readText, writeAtomically } from "./text-file.js";
 import { planValue } from "./plan-lines.js";
+import { readIntent, stopHere, writeIntent, type Intent } from "./start-intent.js";
 
 const XML_SECURE_INACTIVE = 1 | 2;
 const { VIR_DOMAIN_RUNNING: RUNNING, VIR_DOMAIN_PAUSED: PAUSED, VIR_DOMAIN_CRASHED: CRASHED } = DomainState;
@@ -57,25 +58,6 @@ interface RunEntry {
   kinds: Set<string>;
   /** Tokens of its status files. */
   tokens: string[];
-}
-
-/** A start's intent (NAME.start): who starts it, and what (the definition, for whoever adopts it). */
-interface Intent {
-  owner: string;
-  instance: string;
-  xml: string;
-}
-
-/** This process, as an intent names its owner: pid and start time. */
-const SELF = `${process.pid} ${processStartTicks("self") ?? ""}`;
-
-/**
- * A test-only hook: with VIRTKIT_TEST_STOP=POINT the process stops itself (SIGSTOP) at that point
- * of a start or destroy, so that a test can kill it there (start-intent, start-plan,
- * start-reported, destroy-answered).
- */
-function stopHere(point: string): void {
-  if (process.env.VIRTKIT_TEST_STOP === point) process.kill(process.pid, "SIGSTOP");
 }
 
 /** A file's identity and version ("-" when missing): another process's change shows in it. */
@@ -111,6 +93,8 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   private readonly journal: NodeJournal;
   /** Each domain's current instance token (its plan's, else its last status file's). */
   private readonly instances = new Map<string, string>();
+  /** How domains found ended since the last events ended (shutoff reasons), for those events. */
+  private readonly endReasons = new Map<string, number>();
   /** Domains with something to finish or remove (an intent whose owner is gone, an end unrecorded, old instances' files). */
   private readonly unsettled = new Set<string>();
 
@@ -233,7 +217,8 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     this.sync();
     if (this.node.listeners.size === 0) return;
     const after = this.states();
-    const events = eventsBetween(before, after, (name) => shutoffReason(readStatus(this.runFile(name, "status"))));
+    const events = eventsBetween(before, after, (name) => this.endReasons.get(name) ?? shutoffReason(readStatus(this.runFile(name, "status"))));
+    this.endReasons.clear();
     this.seen = after;
     if (events.length > 0) for (const listener of this.node.listeners) listener(events);
   }
@@ -253,6 +238,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
    * gone, ends nobody recorded, old instances' files) is finished where its job lock is free.
    */
   protected sync(): void {
+    if (this.node.listeners.size === 0) this.endReasons.clear(); // (kept only for the next events)
     // before anything asks whether a domain's process lives: a supervisor this process started
     // that has ended is a zombie (and would look alive) until reaped
     this.shim.reapSupervisors();
@@ -425,6 +411,9 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     const reason = activeOnDisk(status) ? Shutoff.CRASHED : shutoffReason(status);
     // (one this process has seen inactive keeps its reason when nothing says otherwise)
     if (ref.id >= 0 || status.state !== undefined) this.core.hostedCommitStopped(this.node.handle, ref, reason, false);
+    // a transient domain is gone now, and its status file goes when it is settled: the stopped
+    // event's detail comes from here
+    if (ref.id >= 0) this.endReasons.set(name, reason);
     if (files?.kinds.has("plan")) this.unsettled.add(name);
   }
 
@@ -443,14 +432,6 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   }
 
   // ---- starts and ends left unfinished -----------------------------------------------------------
-
-  private readIntent(name: string): Intent | undefined {
-    const text = readText(this.runFile(name, "start"));
-    if (text === undefined) return undefined;
-    const split = text.indexOf("\n\n");
-    const head = parseStatus(split < 0 ? text : text.slice(0, split));
-    return { owner: head.owner ?? "", instance: head.instance ?? "", xml: split < 0 ? "" : text.slice(split + 2) };
-  }
 
   /** Finishes what is unsettled wherever its domain's job lock is free now (its holder sees to the others). */
   private settleWhereFree(): void {
@@ -475,7 +456,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
    */
   private settle(name: string): void {
     this.unsettled.delete(name);
-    const intent = this.readIntent(name);
+    const intent = readIntent(this.runFile(name, "start"));
     const killed: number[] = [];
     if (intent) {
       if (intent.instance !== "") this.instances.set(name, intent.instance);
@@ -742,7 +723,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   private async start(name: string, plan: string, xml: string, commit: (started: { id: number; pty: string }) => void): Promise<void> {
     const instance = planValue(plan, "instance") ?? "";
     const previous = this.instances.get(name);
-    writeAtomically(this.runFile(name, "start"), `owner ${SELF}\ninstance ${instance}\n\n${xml}`);
+    writeIntent(this.runFile(name, "start"), instance, xml);
     stopHere("start-intent");
     this.instances.set(name, instance);
     let started: { id: number; pty: string };
