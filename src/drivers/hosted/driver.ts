@@ -16,7 +16,7 @@
 // - Instances: each run has its own token (the plan's `instance`), in its status file's and
 //   socket's names; an instance that ends never touches a later one's files.
 // Other processes' changes reach listeners as events (event-diff.ts).
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, watch, type FSWatcher } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync, watch, type FSWatcher } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { DomainCrashedReason, DomainPausedReason, DomainRunningReason, DomainState } from "../../constants.js";
@@ -29,8 +29,8 @@ import { uuidString, type ConsoleStream, type DomainRef, type HypervisorDriver, 
 import { NoAnswerError, NOT_RUNNING_REPLY, openConsoleSocket, supervisorCommand } from "./control-client.js";
 import { eventsBetween, type SeenStates } from "./event-diff.js";
 import { capabilitiesXML, hostNodeInfo, kernelVersion, type GuestKind } from "./host-info.js";
-import { createNodeDirs, runFilePath, type NodeDirs, type RunFile } from "./node-dirs.js";
-import { NodeJournal, settledMtime } from "./node-journal.js";
+import { createNodeDirs, runFilePath, settledMtime, type NodeDirs, type RunFile } from "./node-dirs.js";
+import { NodeJournal } from "./node-journal.js";
 import { lockJob, lockNode, releaseJob, tryLockJob } from "./node-lock.js";
 import { killProcess, processCommandLine, processStartTicks, waitUntilGone, waitUntilGoneNow } from "./proc.js";
 import { activeOnDisk, readStatus, Shutoff, shutoffReason, writeShutoffStatus } from "./status-file.js";
@@ -118,7 +118,6 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   /** Creates the directories, loads the node and autostarts (once per host boot). */
   protected async prepare(runMode: number): Promise<void> {
     createNodeDirs(this.dirs, runMode, this.errorDomain);
-    mkdirSync(join(this.dirs.run, ".jobs"), { recursive: true, mode: 0o700 });
     this.sync();
     await this.autostartOnce();
   }
@@ -298,7 +297,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
           this.unsettled.add(name);
         } else if (files) {
           for (const kind of files.kinds) signature += `|${kind}=${fileSignature(this.runFile(name, kind as RunFile))}`;
-          for (const token of files.tokens) signature += `|${token}=${fileSignature(this.statusPath(name, token))}`;
+          for (const token of files.tokens) signature += `|${token}=${fileSignature(this.instanceFile(name, token, "status"))}`;
         }
         if (signature === (this.known.get(name) ?? "")) continue;
         if (signature === "") this.known.delete(name);
@@ -360,7 +359,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     let newest = tokens[0];
     let newestTime = -1;
     for (const token of tokens) {
-      const time = Number(fileSignature(this.statusPath(name, token)).split(":")[2] ?? -1);
+      const time = statSync(this.instanceFile(name, token, "status"), { throwIfNoEntry: false })?.mtimeMs ?? -1;
       if (time > newestTime) [newest, newestTime] = [token, time];
     }
     return newest;
@@ -419,16 +418,13 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
 
   /** The file of kind for a domain: its status and socket are its current instance's. */
   protected runFile(name: string, kind: RunFile): string {
-    if (kind === "status") return this.statusPath(name, this.instances.get(name) ?? "");
-    if (kind === "sock") {
-      const token = this.instances.get(name) ?? "";
-      return join(this.dirs.run, token === "" ? `${name}.sock` : `${name}.${token}.sock`);
-    }
+    if (kind === "status" || kind === "sock") return this.instanceFile(name, this.instances.get(name) ?? "", kind);
     return runFilePath(this.dirs, name, kind);
   }
 
-  private statusPath(name: string, token: string): string {
-    return join(this.dirs.run, token === "" ? `${name}.status` : `${name}.${token}.status`);
+  /** Instance token's status file or socket: NAME.TOKEN.KIND (NAME.KIND from before instance tokens: token ""). */
+  private instanceFile(name: string, token: string, kind: "status" | "sock"): string {
+    return join(this.dirs.run, token === "" ? `${name}.${kind}` : `${name}.${token}.${kind}`);
   }
 
   // ---- starts and ends left unfinished -----------------------------------------------------------
@@ -493,7 +489,8 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     const prefix = `${name}.`;
     for (const file of readdirSync(this.dirs.run)) {
       if (!file.startsWith(prefix)) continue;
-      const token = STATUS_FILE.exec(file)?.[1] === name ? file.slice(prefix.length, -".status".length) : file === `${name}.status` ? "" : undefined;
+      const instance = STATUS_FILE.exec(file);
+      const token = instance?.[1] === name ? instance[2] : file === `${name}.status` ? "" : undefined;
       if (token === undefined || (defined && token === current)) continue;
       const status = readStatus(join(this.dirs.run, file));
       if (activeOnDisk(status) && this.domainProcessAlive(Number(status.supervisor), status.started)) continue; // (still running: never an old one's to remove)

@@ -3,11 +3,12 @@
 //   <config>/autostart/NAME  autostart marks
 //   <run>/NAME.xml           live definition of a running domain   (VIRTKIT_RUN_DIR/<driver>, default /run/virtkit/<driver>)
 //   <run>/NAME.plan          the plan it was started with (its `instance` token names the run)
-//   <run>/NAME.start         a start's intent, while it is under way (hosted/driver.ts)
+//   <run>/NAME.start         a start's intent, while it is under way (start-intent.ts)
 //   <run>/NAME.TOKEN.status  written by instance TOKEN's process (status-file.ts)
 //   <run>/NAME.TOKEN.sock    that process's control socket (destroy, shutdown, reboot, console, ...)
 //   <run>/.lock, .jobs/NAME  the node's registry lock and each domain's job lock (node-lock.ts)
-// and how a process tells that another changed it: the directories' modification times.
+// and how a process tells that another changed the run directory: its modification time
+// (definitions: node-journal.ts).
 // Modes do not depend on the umask: directories 0700 (the lxc run directory 0711, see lxc.ts),
 // files 0600 (text-file.ts). A directory another user could change is refused when the node opens.
 import { chmodSync, lstatSync, mkdirSync, statSync } from "node:fs";
@@ -15,7 +16,7 @@ import { join } from "node:path";
 import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
 
 /** How long after a directory's change its mtime is not trusted to show the next one. */
-const STAMP_SETTLE_NS = 50_000_000n;
+const SETTLE_NS = 50_000_000n;
 
 export interface NodeDirs {
   config: string;
@@ -46,6 +47,7 @@ export function createNodeDirs(dirs: NodeDirs, runMode: number, errorDomain: num
     ["run", dirs.run, runMode],
     ["configuration", dirs.config, 0o700],
     ["configuration", join(dirs.config, "autostart"), 0o700],
+    ["job lock", join(dirs.run, ".jobs"), 0o700],
   ];
   for (const [what, dir, mode] of wanted) {
     mkdirSync(dir, { recursive: true, mode });
@@ -71,13 +73,11 @@ export function safeDirProblem(dir: string): string | undefined {
 }
 
 /**
- * The directories' modification times, or "" while one changed too recently to tell: a
- * directory's mtime moves in clock ticks, so a second change within the tick of the first
- * (a guest that ends as it starts) would look like no change at all.
+ * A directory's modification time, or "" while it changed too recently to tell: an mtime moves
+ * in clock ticks, so a second change within the tick of the first (a guest that ends as it
+ * starts) would look like no change at all.
  */
-export function dirStamp(dirs: NodeDirs): string {
-  const times = [dirs.config, dirs.run, join(dirs.config, "autostart")].map((dir) => statSync(dir, { bigint: true }).mtimeNs);
-  const now = BigInt(Date.now()) * 1_000_000n;
-  if (times.some((t) => now - t < STAMP_SETTLE_NS)) return "";
-  return times.join(":");
+export function settledMtime(dir: string): string {
+  const mtime = statSync(dir, { bigint: true }).mtimeNs;
+  return BigInt(Date.now()) * 1_000_000n - mtime < SETTLE_NS ? "" : String(mtime);
 }

@@ -4,24 +4,11 @@
 // offset in it and reads only what was appended since. A journal it has not read from the
 // start (its first look, or the file was replaced: another inode, or shorter) means "read every
 // definition". The journal lives in the run directory, so a host's boot starts it afresh.
-// And the run directory's own change: its modification time, once settled.
 import { closeSync, fstatSync, openSync, readSync, renameSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
 /** Past this size the next writer starts a new journal (readers then read every definition once). */
 const JOURNAL_LIMIT = 256 * 1024;
-
-/** How long after a directory's change its mtime is not trusted to show the next one. */
-const SETTLE_NS = 50_000_000n;
-
-/**
- * A directory's modification time, or "" while it changed too recently to tell: an mtime moves
- * in clock ticks, so a second change within the tick of the first would look like none.
- */
-export function settledMtime(dir: string): string {
-  const mtime = statSync(dir, { bigint: true }).mtimeNs;
-  return BigInt(Date.now()) * 1_000_000n - mtime < SETTLE_NS ? "" : String(mtime);
-}
 
 export class NodeJournal {
   private readonly path: string;

@@ -87,6 +87,19 @@ export function jobHolder(runDir: string, name: string): string {
 }
 
 /**
+ * A lock just taken on a domain's lock file, kept when the file is still there (then naming its
+ * holder, `operation`), else let go: null.
+ */
+function claimJob(shim: JobShim, fd: number, path: string, operation: string): number | null {
+  if (!stillThere(fd, path)) {
+    shim.closeFd(fd);
+    return null;
+  }
+  nameHolder(fd, operation);
+  return fd;
+}
+
+/**
  * Takes a domain's job lock for `operation`, waiting at most waitMs for its holder; throws
  * timedOut(holder) after that. Returns the fd, which releaseJob lets go.
  */
@@ -95,11 +108,8 @@ export async function lockJob(shim: JobShim, runDir: string, name: string, opera
   for (const until = Date.now() + waitMs; ; ) {
     const fd = await lockWithin(shim, path, Math.max(0, until - Date.now()));
     if (fd === null) throw timedOut(jobHolder(runDir, name));
-    if (stillThere(fd, path)) {
-      nameHolder(fd, operation);
-      return fd;
-    }
-    shim.closeFd(fd);
+    const held = claimJob(shim, fd, path, operation);
+    if (held !== null) return held;
   }
 }
 
@@ -107,13 +117,7 @@ export async function lockJob(shim: JobShim, runDir: string, name: string, opera
 export function tryLockJob(shim: JobShim, runDir: string, name: string, operation: string): number | null {
   const path = jobLockPath(runDir, name);
   const fd = tryLock(shim, path);
-  if (fd === null) return null;
-  if (!stillThere(fd, path)) {
-    shim.closeFd(fd);
-    return null;
-  }
-  nameHolder(fd, operation);
-  return fd;
+  return fd === null ? null : claimJob(shim, fd, path, operation);
 }
 
 /** Lets a job lock go; forget: the domain is gone, and so is its lock file. */

@@ -13,11 +13,9 @@ export interface Intent {
   xml: string;
 }
 
-/** This process, as an intent names its owner: pid and start time. */
-const SELF = `${process.pid} ${processStartTicks("self") ?? ""}`;
-
+/** Records that this process (its pid and start time: the owner) starts `instance` of definition `xml`. */
 export function writeIntent(path: string, instance: string, xml: string): void {
-  writeAtomically(path, `owner ${SELF}\ninstance ${instance}\n\n${xml}`);
+  writeAtomically(path, `owner ${process.pid} ${processStartTicks("self") ?? ""}\ninstance ${instance}\n\n${xml}`);
 }
 
 /** The intent at path; undefined when there is none. */

@@ -1,9 +1,9 @@
-// Where a hosted node lives, and the directory stamp by which a process tells that another
+// Where a hosted node lives, and the directory time by which a process tells that another
 // changed the node: never trusted while a change is too recent to tell from the next.
 import test from "ava";
 import { chmodSync, chownSync, mkdirSync, readdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createNodeDirs, dirStamp, hostedDirs, runFilePath, type NodeDirs } from "../../../src/drivers/hosted/node-dirs.js";
+import { createNodeDirs, hostedDirs, runFilePath, settledMtime, type NodeDirs } from "../../../src/drivers/hosted/node-dirs.js";
 import { ErrorDomain, ErrorNumber, VirtError } from "../../../src/errors.js";
 import { needsRoot, testIf } from "../../support/gated.js";
 import { tempDir } from "../../support/temp.js";
@@ -36,21 +36,21 @@ test("createNodeDirs gives the runtime directory its mode, even one that existed
   t.is(statSync(dirs.run).mode & 0o777, 0o700);
 });
 
-test("a settled node's stamp stays the same until a directory changes", (t) => {
+test("a settled directory's time stays the same until the directory changes", (t) => {
   const dirs = settledNode(10);
-  const stamp = dirStamp(dirs);
+  const stamp = settledMtime(dirs.run);
   t.not(stamp, "");
-  t.is(dirStamp(dirs), stamp);
+  t.is(settledMtime(dirs.run), stamp);
   age(dirs, 20);
-  t.not(dirStamp(dirs), stamp);
+  t.not(settledMtime(dirs.run), stamp);
 });
 
-test("a node changed just now has no stamp: the next change might not move the time", (t) => {
+test("a directory changed just now has no time: the next change might not move it", (t) => {
   const dirs = settledNode(10);
   writeFileSync(join(dirs.run, "web.status"), "state running\n");
-  t.is(dirStamp(dirs), "");
+  t.is(settledMtime(dirs.run), "");
   writeFileSync(join(dirs.config, "autostart", "web"), "");
-  t.is(dirStamp(dirs), "");
+  t.is(settledMtime(join(dirs.config, "autostart")), "");
 });
 
 test("the directories get their modes whatever the umask: run as asked, configuration 0700", (t) => {
