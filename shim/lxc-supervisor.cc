@@ -385,6 +385,19 @@ struct Parent {
 };
 
 /**
+ * Binds source over target (each a host path, or one inside the root), then, when readOnly, makes
+ * the new mount read-only: target is resolved again, as the descriptor from before the bind names
+ * what the bind now covers.
+ */
+int bindOver(const std::string &source, const std::string &target, bool readOnly, unsigned long rec) {
+  Place from, to;
+  if (!from.at(source) || !to.at(target)) return -1;
+  if (mount(from.path.c_str(), to.path.c_str(), nullptr, MS_BIND | rec, nullptr) < 0) return -1;
+  if (!readOnly) return 0;
+  return to.at(target) ? remountReadOnly(to.path.c_str(), rec) : -1;
+}
+
+/**
  * Leaves init's bounding set with exactly the listed capability numbers (every other one the
  * kernel has is dropped) and empties the ambient and inheritable sets, so that exec grants
  * nothing beyond the list.
@@ -447,11 +460,7 @@ int installSeccomp(const char *hex) {
       int fd = open(arg(1), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       rc = fd < 0 ? -1 : close(fd);
     } else if (k == "bind") {
-      unsigned long rec = std::string(arg(4)) == "1" ? MS_REC : 0;
-      Place from, to;
-      rc = from.at(arg(1)) && to.at(arg(2)) ? mount(from.path.c_str(), to.path.c_str(), nullptr, MS_BIND | rec, nullptr) : -1;
-      // resolved again: the descriptor from before the bind names what it covers
-      if (rc == 0 && std::string(arg(3)) == "1") rc = to.at(arg(2)) ? remountReadOnly(to.path.c_str(), rec) : -1;
+      rc = bindOver(arg(1), arg(2), std::string(arg(3)) == "1", std::string(arg(4)) == "1" ? MS_REC : 0);
     } else if (k == "mount") {
       Place to;
       rc = to.at(arg(3)) ? mount(arg(2), to.path.c_str(), arg(1), mountFlags(arg(4)), s.size() > 5 && !s[5].empty() ? arg(5) : nullptr) : -1;
@@ -483,24 +492,13 @@ int installSeccomp(const char *hex) {
       rc = limitCapabilities(s);
     } else if (k == "seccomp") {
       rc = installSeccomp(arg(1));
-    } else if (k == "readonly") {
-      // the path over itself, read-only with everything below it; nothing where there is none
-      Place at, again;
-      if (!at.at(arg(1))) {
-        rc = errno == ENOENT ? 0 : -1;
-      } else {
-        rc = mount(at.path.c_str(), at.path.c_str(), nullptr, MS_BIND | MS_REC, nullptr);
-        if (rc == 0) rc = again.at(arg(1)) ? remountReadOnly(again.path.c_str(), MS_REC) : -1;
-      }
-    } else if (k == "mask") {
-      // the host's /dev/null over the file, read-only; nothing where there is none
-      Place at, again;
-      if (!at.at(arg(1))) {
-        rc = errno == ENOENT ? 0 : -1;
-      } else {
-        rc = mount("/dev/null", at.path.c_str(), nullptr, MS_BIND, nullptr);
-        if (rc == 0) rc = again.at(arg(1)) ? remountReadOnly(again.path.c_str(), 0) : -1;
-      }
+    } else if (k == "readonly" || k == "mask") {
+      // read-only: the path over itself with everything below it (readonly), or the host's
+      // /dev/null over the file (mask); nothing where the path does not exist (this kernel's /proc)
+      bool itself = k == "readonly";
+      Place there;
+      if (!there.at(arg(1))) rc = errno == ENOENT ? 0 : -1;
+      else rc = bindOver(itself ? arg(1) : "/dev/null", arg(1), true, itself ? MS_REC : 0);
     } else if (k == "setgroups") {
       std::vector<gid_t> groups;
       for (size_t g = 1; g < s.size(); g++) groups.push_back((gid_t)strtoul(s[g].c_str(), nullptr, 10));
