@@ -33,11 +33,18 @@ export function number(s: string): u64 {
  * (NAME.TOKEN.status, NAME.TOKEN.sock), so that an instance never touches a later one's files.
  */
 export function instanceToken(): string {
-  const bytes = new Uint8Array(6);
-  random_fill(changetype<usize>(bytes.dataStart), 6);
-  let token = "";
-  for (let i = 0; i < 6; i++) token += (<u32>bytes[i]).toString(16).padStart(2, "0");
-  return token;
+  const random = new Uint8Array(6);
+  random_fill(changetype<usize>(random.dataStart), 6);
+  const bytes = new Array<u32>(6);
+  for (let i = 0; i < 6; i++) bytes[i] = random[i];
+  return hexOf(bytes);
+}
+
+/** Bytes (the low 8 bits of each) as lowercase hex, two digits each: how plan lines carry binary fields. */
+export function hexOf(bytes: u32[]): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i++) out += (bytes[i] & 0xff).toString(16).padStart(2, "0");
+  return out;
 }
 
 /** Writes plan lines, escaping each field. */

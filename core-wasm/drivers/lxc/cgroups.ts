@@ -32,7 +32,7 @@ import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { symbolLen, symbolPtr } from "../../xml/symbols";
 import { err } from "../../domain/context";
-import { PlanWriter } from "../hosted/plan-writer";
+import { hexOf, PlanWriter } from "../hosted/plan-writer";
 
 /** The controllers a domain's processes join on v1, in creation order. */
 const V1_CONTROLLERS: string[] = ["memory", "cpu", "cpuacct", "cpuset", "freezer", "pids", "devices"];
@@ -127,24 +127,19 @@ export function pidsLimit(d: Doc): string {
   return v.toString();
 }
 
-const HEX = "0123456789abcdef";
-
 /** 16 hex digits of the FNV-1a 64-bit hash of s's UTF-8 bytes. */
 function nodeId(s: string): string {
   const b = String.UTF8.encode(s);
   let h: u64 = 0xcbf29ce484222325;
   for (let i = 0; i < b.byteLength; i++) h = (h ^ <u64>load<u8>(changetype<usize>(b) + <usize>i)) * 0x100000001b3;
-  let out = "";
-  for (let k = 60; k >= 0; k -= 4) out += HEX.charAt(<i32>((h >> <u64>k) & 15));
-  return out;
+  const bytes = new Array<u32>(8);
+  for (let i = 0; i < 8; i++) bytes[i] = <u32>(h >> <u64>(56 - 8 * i)); // most significant first
+  return hexOf(bytes);
 }
 
 /** One eBPF instruction, as hex: opcode, dst and src registers, offset, immediate (little-endian). */
 function insn(code: i32, dst: i32, src: i32, off: i32, imm: i32): string {
-  const bytes: i32[] = [code, (src << 4) | dst, off & 0xff, (off >> 8) & 0xff, imm & 0xff, (imm >> 8) & 0xff, (imm >> 16) & 0xff, (imm >>> 24) & 0xff];
-  let out = "";
-  for (let i = 0; i < bytes.length; i++) out += HEX.charAt(bytes[i] >> 4) + HEX.charAt(bytes[i] & 15);
-  return out;
+  return hexOf([<u32>code, <u32>((src << 4) | dst), <u32>off, <u32>(off >> 8), <u32>imm, <u32>(imm >> 8), <u32>(imm >> 16), <u32>(imm >>> 24)]);
 }
 
 const LDX_W: i32 = 0x61; // dst = *(u32 *)(src + off)

@@ -6,7 +6,7 @@ import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { PROCESS_CAPS, enumOfSymbol } from "../../domain/rules/general";
 import { sym } from "../../domain/context";
-import { attr } from "../hosted/plan-writer";
+import { attr, hexOf } from "../hosted/plan-writer";
 
 /** Linux's number for each of PROCESS_CAPS' names, in that order. */
 const CAP_NUMBERS: i32[] = [30, 29, 36, 0, 1, 2, 3, 4, 14, 15, 5, 28, 9, 33, 32, 27, 12, 10, 11, 13, 6, 31, 8, 7, 21, 22, 18, 16, 23, 20, 19, 17, 24, 25, 26, 34, 35];
@@ -82,8 +82,7 @@ const SECCOMP_RET_ERRNO_EPERM: u32 = 0x00050001;
 
 /** One struct sock_filter (code u16, jt u8, jf u8, k u32, little-endian) as hex. */
 function insn(out: string[], code: u16, jt: i32, jf: i32, k: u32): void {
-  const bytes: u32[] = [code & 0xff, code >> 8, <u32>jt, <u32>jf, k & 0xff, (k >> 8) & 0xff, (k >> 16) & 0xff, k >> 24];
-  for (let i = 0; i < bytes.length; i++) out.push((bytes[i] < 16 ? "0" : "") + bytes[i].toString(16));
+  out.push(hexOf([code & 0xff, code >> 8, <u32>jt, <u32>jf, k & 0xff, (k >> 8) & 0xff, (k >> 16) & 0xff, k >> 24]));
 }
 
 /**
