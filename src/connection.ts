@@ -20,6 +20,7 @@ import {
   type NodeInfo,
   type SecurityModel,
   type StoragePoolSummary,
+  type TypedParameter,
 } from "./drivers/driver.js";
 
 export interface ConnectionOptions {
@@ -31,6 +32,12 @@ export interface ConnectionOptions {
 export const LIB_VERSION = 9000000;
 
 /** A lifecycle event; `detail` is a value of that event's detail enum (DomainEventStartedDetailType, …). */
+/** virDomainStatsRecord: a domain and its values (typed parameters named as libvirt's, e.g. "state.state"). */
+export interface DomainStatsRecord {
+  dom: Domain;
+  params: TypedParameter[];
+}
+
 export type LifecycleListener = (dom: Domain, event: DomainEventType, detail: number) => void;
 
 /** Opens a connection to the node named by uri (test:///default, test:///PATH/node.xml, ...). */
@@ -253,6 +260,16 @@ export class Connection {
   async listAllDomains(flags = 0): Promise<Domain[]> {
     const refs = await this.call("virConnectListAllDomains", false, undefined, "listAllDomains", (fn) => fn(flags));
     return refs.map((ref) => new Domain(this, ref));
+  }
+
+  /**
+   * virConnectGetAllDomainStats: the domains the listing flags select (as listAllDomains's),
+   * each with the values of the asked groups (DomainStatsTypes; 0: every group the driver
+   * reports), all taken at one instant. The registry reports "state" and "balloon".
+   */
+  async getAllDomainStats(stats = 0, flags = 0): Promise<DomainStatsRecord[]> {
+    const entries = await this.call("virConnectGetAllDomainStats", false, undefined, "getAllDomainStats", (fn) => fn(stats, flags));
+    return entries.map(({ ref, params }) => ({ dom: new Domain(this, ref), params }));
   }
 
   /** Starts a domain again from the image save() wrote. */

@@ -41,6 +41,38 @@ export const DomainSaveRestoreFlags = {
 } as const;
 export type DomainSaveRestoreFlags = ValueOf<typeof DomainSaveRestoreFlags>;
 
+/** virDomainStatsTypes: the groups of values virConnectGetAllDomainStats reports. */
+export const DomainStatsTypes = {
+  VIR_DOMAIN_STATS_STATE: 1,
+  VIR_DOMAIN_STATS_CPU_TOTAL: 2,
+  VIR_DOMAIN_STATS_BALLOON: 4,
+  VIR_DOMAIN_STATS_VCPU: 8,
+  VIR_DOMAIN_STATS_INTERFACE: 16,
+  VIR_DOMAIN_STATS_BLOCK: 32,
+  VIR_DOMAIN_STATS_PERF: 64,
+  VIR_DOMAIN_STATS_IOTHREAD: 128,
+  VIR_DOMAIN_STATS_MEMORY: 256,
+  VIR_DOMAIN_STATS_DIRTYRATE: 512,
+  VIR_DOMAIN_STATS_VM: 1024,
+} as const;
+export type DomainStatsTypes = ValueOf<typeof DomainStatsTypes>;
+
+/** virConnectGetAllDomainStatsFlags: the listing filters (as virConnectListAllDomains's) and how to report. */
+export const ConnectGetAllDomainStatsFlags = {
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE: 1,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE: 2,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT: 4,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT: 8,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING: 16,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED: 32,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF: 64,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER: 128,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT: 1 << 29,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_BACKING: 1 << 30,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS: 2 ** 31,
+} as const;
+export type ConnectGetAllDomainStatsFlags = ValueOf<typeof ConnectGetAllDomainStatsFlags>;
+
 export const ConnectFlags = {
   VIR_CONNECT_RO: 1,
 } as const;

@@ -12,7 +12,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return -1254536285;
+  return -1787953326;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -127,6 +127,12 @@ export function domainLookupByID(node: i32, id: i32): i32 {
 export function domainList(node: i32, flags: i32): i32 {
   begin();
   return done(domains.domainList(node, flags));
+}
+
+/** virConnectGetAllDomainStats's listing: the matching domains (as domainList), each with its registry entry (as domainInfo), at one instant. */
+export function domainListInfo(node: i32, flags: i32): i32 {
+  begin();
+  return done(domains.domainListInfo(node, flags));
 }
 
 /** A state change the core makes by itself (op: DomainOp; for SET_AUTOSTART flags is the value). */
@@ -311,6 +317,22 @@ export function hostedSetPty(node: i32, inputLen: i32): i32 {
   const pty = input.text();
   if (!input.ok) return malformedInput();
   return done(hosted.hostedSetPty(node, key, pty));
+}
+
+/** Every persistent domain's configuration as one blob hostedLoadDefinitions reads back without parsing XML (objects/definition-snapshot.ts). */
+export function hostedSaveDefinitions(node: i32): i32 {
+  begin();
+  return done(hosted.hostedSaveDefinitions(node));
+}
+
+/** Adds a saved blob's definitions (persistent, inactive) but those whose name or UUID the registry holds; returns how many it added. A damaged blob adds nothing. */
+export function hostedLoadDefinitions(node: i32, inputLen: i32): i32 {
+  begin();
+  const input = inputOf(inputLen);
+  const blobLen = input.length();
+  const blob = input.skip(blobLen);
+  if (!input.ok) return malformedInput();
+  return done(hosted.hostedLoadDefinitions(node, blob, blobLen));
 }
 
 /** virDomainSetMemoryFlags, then the cgroup writes (plan lines) that carry it to the running container (none when it does not reach it). */

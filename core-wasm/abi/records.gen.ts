@@ -41,6 +41,23 @@ export function writeDomainInfo(out: WireWriter, state: i32, reason: i32, maxMem
   out.putBool(hasManagedSave);
 }
 
+/** A domain in a listing with its registry entry. */
+export function writeDomainEntry(out: WireWriter, domain_id: i32, domain_uuidHi: u64, domain_uuidLo: u64, domain_name: ArrayBuffer, info_state: i32, info_reason: i32, info_maxMem: f64, info_memory: f64, info_nrVirtCpu: i32, info_id: i32, info_cpuTime: f64, info_persistent: bool, info_autostart: bool, info_hasManagedSave: bool): void {
+  out.putI32(domain_id);
+  out.putUuid(domain_uuidHi, domain_uuidLo);
+  out.putString(domain_name);
+  out.putI32(info_state);
+  out.putI32(info_reason);
+  out.putF64(info_maxMem);
+  out.putF64(info_memory);
+  out.putI32(info_nrVirtCpu);
+  out.putI32(info_id);
+  out.putF64(info_cpuTime);
+  out.putBool(info_persistent);
+  out.putBool(info_autostart);
+  out.putBool(info_hasManagedSave);
+}
+
 /** A lifecycle event (virDomainEventType, its detail) and its domain. */
 export function writeLifecycleEventRecord(out: WireWriter, event: i32, detail: i32, domain_id: i32, domain_uuidHi: u64, domain_uuidLo: u64, domain_name: ArrayBuffer): void {
   out.putI32(event);

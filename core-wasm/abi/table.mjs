@@ -24,6 +24,7 @@ export const records = {
     doc: "A domain's registry entry (virDomainInfo and its flags).",
     fields: { state: "i32", reason: "i32", maxMem: "f64", memory: "f64", nrVirtCpu: "i32", id: "i32", cpuTime: "f64", persistent: "bool", autostart: "bool", hasManagedSave: "bool" },
   },
+  DomainEntry: { doc: "A domain in a listing with its registry entry.", fields: { domain: "DomainRecord", info: "DomainInfo" } },
   LifecycleEventRecord: { doc: "A lifecycle event (virDomainEventType, its detail) and its domain.", fields: { event: "i32", detail: "i32", domain: "DomainRecord" } },
   NodeInfo: {
     doc: "virNodeInfo (memory in KiB).",
@@ -62,6 +63,7 @@ export const operations = {
   domainLookupByUUID: { module: "domains", args: { node: "node" }, input: { uuid: "uuid" }, output: "DomainRecord" },
   domainLookupByID: { module: "domains", args: { node: "node", id: "i32" }, output: "DomainRecord" },
   domainList: { module: "domains", args: { node: "node", flags: "i32" }, output: "list:DomainRecord", doc: "virConnectListAllDomains: the matching domains." },
+  domainListInfo: { module: "domains", args: { node: "node", flags: "i32" }, output: "list:DomainEntry", doc: "virConnectGetAllDomainStats's listing: the matching domains (as domainList), each with its registry entry (as domainInfo), at one instant." },
   domainOp: { module: "domains", args: { node: "node", op: "i32", flags: "i32" }, input: { key: "DomainKey" }, output: "void", events: true, doc: "A state change the core makes by itself (op: DomainOp; for SET_AUTOSTART flags is the value)." },
   domainInfo: { module: "domains", args: { node: "node" }, input: { key: "DomainKey" }, output: "DomainInfo" },
   domainOSType: { module: "domains", args: { node: "node" }, input: { key: "DomainKey" }, output: "text" },
@@ -86,6 +88,8 @@ export const operations = {
   hostedCheckPause: { module: "hosted", args: { node: "node", pause: "bool" }, input: { key: "DomainKey" }, output: "void", doc: "Whether the domain may be suspended (pause) or resumed now." },
   hostedCommitPause: { module: "hosted", args: { node: "node", pause: "bool" }, input: { key: "DomainKey" }, output: "void", events: true },
   hostedSetPty: { module: "hosted", args: { node: "node" }, input: { key: "DomainKey", pty: "text" }, output: "void", doc: "The running domain's serial line is this host pty." },
+  hostedSaveDefinitions: { module: "hosted", args: { node: "node" }, output: "bytes", doc: "Every persistent domain's configuration as one blob hostedLoadDefinitions reads back without parsing XML (objects/definition-snapshot.ts)." },
+  hostedLoadDefinitions: { module: "hosted", args: { node: "node" }, input: { blob: "bytes" }, output: "i32", doc: "Adds a saved blob's definitions (persistent, inactive) but those whose name or UUID the registry holds; returns how many it added. A damaged blob adds nothing." },
 
   // ---- lxc:/// (operations/lxc.ts) ----
   lxcSetMemory: { module: "lxc", args: { node: "node", kib: "f64", flags: "i32" }, input: { key: "DomainKey" }, output: "text", doc: "virDomainSetMemoryFlags, then the cgroup writes (plan lines) that carry it to the running container (none when it does not reach it)." },

@@ -92,6 +92,15 @@ function notFound(): bool {
 
 /** virConnectListAllDomains: the records of the matching domains. */
 export function domainList(handle: i32, flags: i32): bool {
+  return listMatching(handle, flags, false);
+}
+
+/** domainList's domains, each followed by its domainInfo record. */
+export function domainListInfo(handle: i32, flags: i32): bool {
+  return listMatching(handle, flags, true);
+}
+
+function listMatching(handle: i32, flags: i32, withInfo: bool): bool {
   const node = nodeAt(handle);
   if (node === null || !checkFlags(flags, 0xffff, "testConnectListAllDomains")) return false;
   const countAt = io.output.beginList();
@@ -99,10 +108,10 @@ export function domainList(handle: i32, flags: i32): bool {
   const objects = node.list.objects;
   for (let i = 0; i < objects.length; i++) {
     const obj = objects[i];
-    if (obj !== null && matches(obj, flags)) {
-      putDomain(obj);
-      count++;
-    }
+    if (obj === null || !matches(obj, flags)) continue;
+    putDomain(obj);
+    if (withInfo) putInfo(obj);
+    count++;
   }
   io.output.endList(countAt, count);
   return true;
@@ -211,9 +220,13 @@ export function domainOp(handle: i32, key: DomainKey, op: i32, flags: i32): bool
 export function domainInfo(handle: i32, key: DomainKey): bool {
   const obj = target(handle, key);
   if (obj === null) return false;
+  putInfo(obj);
+  return true;
+}
+
+function putInfo(obj: DomainObj): void {
   const def = obj.def;
   writeDomainInfo(io.output, obj.state, obj.reason, <f64>def.memoryKiB, <f64>def.currentKiB, def.vcpus, obj.id, cpuTimeNs(), obj.persistent, obj.autostart, obj.hasManagedSave);
-  return true;
 }
 
 /** virDomainGetOSType: libvirt's test driver answers "linux" for every domain; others the XML's. */

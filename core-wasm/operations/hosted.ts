@@ -13,6 +13,7 @@ import { addNode, nodeAt } from "./nodes";
 import { io } from "../abi/runtime";
 import { DomainKey } from "../abi/records.gen";
 import { checkNewName, MAX_HOSTED_NAME_BYTES } from "../objects/names";
+import { readDefinitions, writeDefinitions } from "../objects/definition-snapshot";
 
 function hostedNodeAt(handle: i32): HostedNode | null {
   const node = nodeAt(handle);
@@ -140,3 +141,33 @@ export function hostedCommitPause(handle: i32, key: DomainKey, pause: bool): boo
   return true;
 }
 
+
+// ---- the definitions snapshot (objects/definition-snapshot.ts) -----------------------------------------
+
+/** Every persistent domain's configuration as one blob hostedLoadDefinitions reads back. */
+export function hostedSaveDefinitions(handle: i32): bool {
+  const node = hostedNodeAt(handle);
+  if (node === null) return false;
+  writeDefinitions(node.list, io.output);
+  return true;
+}
+
+/**
+ * Adds the blob's definitions (persistent, inactive) except those whose name or UUID the registry
+ * already holds; the output is how many it added. A damaged blob adds nothing.
+ */
+export function hostedLoadDefinitions(handle: i32, blob: usize, len: i32): bool {
+  const node = hostedNodeAt(handle);
+  if (node === null) return false;
+  const defs = readDefinitions(blob, len);
+  if (defs === null) return false;
+  let added = 0;
+  for (let i = 0; i < defs.length; i++) {
+    const def = defs[i];
+    if (node.list.findByName(def.name) !== null || node.list.findByUuid(def.uuidHi, def.uuidLo) !== null) continue;
+    node.list.add(def).persistent = true;
+    added++;
+  }
+  io.output.putI32(added);
+  return true;
+}

@@ -6,6 +6,7 @@ import type { Core } from "../host/core.js";
 import { DomainOp } from "../host/core-abi.gen.js";
 import type { DomainRef, DomainStatus, LifecycleEvent, TypedParameter } from "./driver.js";
 import { decodeLines } from "./hosted/plan-lines.js";
+import { statsListFlags, statsOf, type DomainStatsEntry } from "./domain-stats.js";
 
 export { DomainOp };
 
@@ -55,6 +56,14 @@ export abstract class CoreDriver {
   listAllDomains(flags: number): DomainRef[] {
     return this.core.domainList(this.node.handle, flags);
   }
+
+  getAllDomainStats(stats: number, flags: number): DomainStatsEntry[] {
+    const [fn, errorDomain] = this.statsFunction();
+    return statsOf(this.core.domainListInfo(this.node.handle, statsListFlags(stats, flags, fn, errorDomain)), stats);
+  }
+
+  /** libvirt's name of this driver's virConnectGetAllDomainStats, and its error domain. */
+  protected abstract statsFunction(): [string, number];
 
   // ---- a domain's registry entry ---------------------------------------------------------------------
 

@@ -19,6 +19,9 @@ export interface LifecycleEvent {
   readonly detail: number;
 }
 
+import type { DomainStatsEntry } from "./domain-stats.js";
+export type { DomainStatsEntry };
+
 /** virNodeInfo (memory in KiB), as core.wasm's ABI table declares it. */
 import type { NodeInfo } from "../host/core-abi.gen.js";
 export type { NodeInfo };
@@ -150,6 +153,7 @@ export interface HypervisorDriver {
   lookupByUUID?(uuid: readonly [number, number, number, number]): Result<DomainRef>;
   lookupByID?(id: number): Result<DomainRef>;
   listAllDomains?(flags: number): Result<DomainRef[]>;
+  getAllDomainStats?(stats: number, flags: number): Result<DomainStatsEntry[]>;
   restore?(path: string, flags: number): Result<void>;
 
   domainCreate?(d: DomainRef, flags: number): Result<void>;
@@ -189,6 +193,13 @@ export function uuidWords(uuid: string): [number, number, number, number] | unde
 }
 
 export function uuidString(w: readonly [number, number, number, number]): string {
-  const hex = w.map((x) => (x >>> 0).toString(16).padStart(8, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return `${hex16(w[0] >>> 16)}${hex16(w[0])}-${hex16(w[1] >>> 16)}-${hex16(w[1])}-${hex16(w[2] >>> 16)}-${hex16(w[2])}${hex16(w[3] >>> 16)}${hex16(w[3])}`;
+}
+
+/** Two hex digits per byte value (a listing of 1,000 domains formats 1,000 UUIDs). */
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/** The low 16 bits of x as four hex digits. */
+function hex16(x: number): string {
+  return HEX_BYTE[(x >>> 8) & 0xff] + HEX_BYTE[x & 0xff];
 }

@@ -148,7 +148,7 @@ export class KvmDriver extends HostedDriver {
 
   /** The registry's state, with the vCPU threads' CPU time (from /proc) for a running guest. */
   domainGetStatus(d: DomainRef): DomainStatus {
-    this.sync();
+    this.look();
     const status = this.registryStatus(d);
     status.cpuTime = 0;
     if (status.id < 0) return status;

@@ -191,7 +191,7 @@ export class LxcDriver extends HostedDriver {
 
   /** The registry's state, with CPU time and memory use of a running container from its cgroups. */
   domainGetStatus(d: DomainRef): DomainStatus {
-    this.sync();
+    this.look();
     const status = this.registryStatus(d);
     status.cpuTime = 0;
     if (status.id < 0) return status;
@@ -226,7 +226,7 @@ export class LxcDriver extends HostedDriver {
 
   /** The definition's values, or (a running container's live ones) what its cgroups hold. */
   domainGetSchedulerParameters(d: DomainRef, flags: number): TypedParameter[] {
-    this.sync();
+    this.look();
     return readSchedParams(this.shim, this.core.lxcSchedParams(this.node.handle, d, flags));
   }
 

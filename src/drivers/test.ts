@@ -63,6 +63,10 @@ export class TestDriver extends CoreDriver implements HypervisorDriver {
     super(core(), node);
   }
 
+  protected statsFunction(): [string, number] {
+    return ["testConnectGetAllDomainStats", ErrorDomain.VIR_FROM_TEST];
+  }
+
   /** test:///default, or test:///ABSOLUTE/PATH/node.xml. */
   static open(uri: string, path: string): TestDriver {
     if (path === "/default") {

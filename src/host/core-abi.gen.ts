@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = -1254536285;
+export const ABI_FINGERPRINT = -1787953326;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -91,6 +91,19 @@ export function readDomainInfo(r: WireReader): DomainInfo {
   };
 }
 
+/** A domain in a listing with its registry entry. */
+export interface DomainEntry {
+  domain: DomainRecord;
+  info: DomainInfo;
+}
+
+export function readDomainEntry(r: WireReader): DomainEntry {
+  return {
+    domain: readDomainRecord(r),
+    info: readDomainInfo(r),
+  };
+}
+
 /** A lifecycle event (virDomainEventType, its detail) and its domain. */
 export interface LifecycleEventRecord {
   event: number;
@@ -159,6 +172,7 @@ export interface CoreExports {
   domainLookupByUUID(node: number, inputLen: number): number;
   domainLookupByID(node: number, id: number): number;
   domainList(node: number, flags: number): number;
+  domainListInfo(node: number, flags: number): number;
   domainOp(node: number, op: number, flags: number, inputLen: number): number;
   domainInfo(node: number, inputLen: number): number;
   domainOSType(node: number, inputLen: number): number;
@@ -181,6 +195,8 @@ export interface CoreExports {
   hostedCheckPause(node: number, pause: number, inputLen: number): number;
   hostedCommitPause(node: number, pause: number, inputLen: number): number;
   hostedSetPty(node: number, inputLen: number): number;
+  hostedSaveDefinitions(node: number): number;
+  hostedLoadDefinitions(node: number, inputLen: number): number;
   lxcSetMemory(node: number, kib: number, flags: number, inputLen: number): number;
   lxcSchedParams(node: number, flags: number, inputLen: number): number;
   lxcSetSchedParams(node: number, flags: number, inputLen: number): number;
@@ -432,6 +448,22 @@ export abstract class CoreOperations {
     const n = r.length();
     const items = new Array<DomainRecord>(n);
     for (let i = 0; i < n; i++) items[i] = readDomainRecord(r);
+    return items;
+  }
+
+  /** virConnectGetAllDomainStats's listing: the matching domains (as domainList), each with its registry entry (as domainInfo), at one instant. */
+  domainListInfo(node: number, flags = 0): DomainEntry[] {
+    let status: number;
+    try {
+      status = this.exports.domainListInfo(node, flags);
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    const r = this.output();
+    const n = r.length();
+    const items = new Array<DomainEntry>(n);
+    for (let i = 0; i < n; i++) items[i] = readDomainEntry(r);
     return items;
   }
 
@@ -731,6 +763,32 @@ export abstract class CoreOperations {
       throw this.aborted(e);
     }
     if (status !== 0) throw this.failure();
+  }
+
+  /** Every persistent domain's configuration as one blob hostedLoadDefinitions reads back without parsing XML (objects/definition-snapshot.ts). */
+  hostedSaveDefinitions(node: number): DataView {
+    let status: number;
+    try {
+      status = this.exports.hostedSaveDefinitions(node);
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return this.outputView();
+  }
+
+  /** Adds a saved blob's definitions (persistent, inactive) but those whose name or UUID the registry holds; returns how many it added. A damaged blob adds nothing. */
+  hostedLoadDefinitions(node: number, blob: Uint8Array): number {
+    const w = this.input();
+    w.bytes(blob);
+    let status: number;
+    try {
+      status = this.exports.hostedLoadDefinitions(node, this.sendInput(w));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return this.output().i32();
   }
 
   /** virDomainSetMemoryFlags, then the cgroup writes (plan lines) that carry it to the running container (none when it does not reach it). */

@@ -6,7 +6,7 @@ import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { symbolLen, symbolPtr } from "../../xml/symbols";
 import { applyRules } from "../../domain/canonical";
-import { ctx, err } from "../../domain/context";
+import { ctx, err, Flag } from "../../domain/context";
 import { Definition } from "../../objects/definition";
 import { attr, number, text } from "../hosted/plan-writer";
 import { MAX_VCPUS } from "../../vmm/acpi";
@@ -33,7 +33,8 @@ export function kvmCapture(d: Doc, flags: i32): Definition | null {
     b.str("' is not supported by the KVM driver");
     return null;
   }
-  if (!applyRules(d, flags)) return null;
+  // (secrets kept: the stored definition holds them; getXMLDesc leaves them out unless asked)
+  if (!applyRules(d, flags | Flag.SECURE)) return null;
   const os = d.child(root, S.os);
   const osType = os == NONE ? NONE : d.child(os, S.type);
   if (osType == NONE || !d.textIs(osType, "hvm")) return unsupported("the KVM driver runs only <os><type>hvm</type></os> domains");

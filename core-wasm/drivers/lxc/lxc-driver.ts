@@ -6,7 +6,7 @@ import { ByteBuf } from "../../util/bytes";
 import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { applyRules } from "../../domain/canonical";
-import { ctx, err } from "../../domain/context";
+import { ctx, err, Flag } from "../../domain/context";
 import { Definition } from "../../objects/definition";
 import { DomainObj } from "../../objects/domain-list";
 import { HostedNode, loadDefinition, notRunning, scratch } from "../hosted/hosted-node";
@@ -53,7 +53,8 @@ export function lxcCapture(d: Doc, flags: i32): Definition | null {
       return null;
     }
   }
-  if (!applyRules(d, flags) || !checkTargets(d)) return null;
+  // (secrets kept: the stored definition holds them; getXMLDesc leaves them out unless asked)
+  if (!applyRules(d, flags | Flag.SECURE) || !checkTargets(d)) return null;
   if (pidsLimit(d).length == 0) return null;
   return Definition.fromDoc(d);
 }

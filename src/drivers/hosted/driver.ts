@@ -25,12 +25,13 @@ import { Core, coreModule } from "../../host/core.js";
 import { loadNativeShim, type NativeShim } from "../../host/native.js";
 import { nodeCoreImports } from "../../host/core-imports.js";
 import { CoreDriver, CoreNode, DomainOp } from "../core-driver.js";
-import { uuidString, type ConsoleStream, type DomainRef, type HypervisorDriver, type LifecycleEvent, type NodeInfo, type SecurityLabel, type SecurityModel } from "../driver.js";
+import { uuidString, type ConsoleStream, type DomainRef, type DomainStatsEntry, type HypervisorDriver, type LifecycleEvent, type NodeInfo, type SecurityLabel, type SecurityModel } from "../driver.js";
 import { NoAnswerError, NOT_RUNNING_REPLY, openConsoleSocket, supervisorCommand } from "./control-client.js";
 import { eventsBetween, type SeenStates } from "./event-diff.js";
 import { capabilitiesXML, hostNodeInfo, kernelVersion, type GuestKind } from "./host-info.js";
-import { createNodeDirs, runFilePath, settledMtime, type NodeDirs, type RunFile } from "./node-dirs.js";
+import { createNodeDirs, runFilePath, settledStamp, type NodeDirs, type RunFile } from "./node-dirs.js";
 import { NodeJournal } from "./node-journal.js";
+import { readSnapshot, snapshotHeader, writeSnapshot } from "./definition-snapshot.js";
 import { lockJob, lockNode, releaseJob, tryLockJob } from "./node-lock.js";
 import { killProcess, processCommandLine, processStartTicks, waitUntilGone, waitUntilGoneNow } from "./proc.js";
 import { activeOnDisk, readStatus, Shutoff, shutoffReason, writeShutoffStatus } from "./status-file.js";
@@ -39,6 +40,8 @@ import { planValue } from "./plan-lines.js";
 import { readIntent, stopHere, writeIntent, type Intent } from "./start-intent.js";
 
 const XML_SECURE_INACTIVE = 1 | 2;
+/** How long a question trusts the last look at the disk (look()). */
+const LOOK_FRESH_MS = 1;
 const { VIR_DOMAIN_RUNNING: RUNNING, VIR_DOMAIN_PAUSED: PAUSED, VIR_DOMAIN_CRASHED: CRASHED } = DomainState;
 
 let hostedCore: Core | undefined;
@@ -89,6 +92,10 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   private autostart = new Set<string>();
   /** The domains whose autostart this process's registry has on. */
   private readonly marked = new Set<string>();
+  /** When sync() last ran (performance.now()): look() skips another within LOOK_FRESH_MS. */
+  private lastSync = -Infinity;
+  /** Whether the registry was loaded once (a first load may come from the definitions snapshot). */
+  private loaded = false;
   /** Which definitions changed since this process last looked (node-journal.ts). */
   private readonly journal: NodeJournal;
   /** Each domain's current instance token (its plan's, else its last status file's). */
@@ -237,6 +244,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
    * gone, ends nobody recorded, old instances' files) is finished where its job lock is free.
    */
   protected sync(): void {
+    this.lastSync = performance.now();
     if (this.node.listeners.size === 0) this.endReasons.clear(); // (kept only for the next events)
     // before anything asks whether a domain's process lives: a supervisor this process started
     // that has ended is a zombie (and would look alive) until reaped
@@ -246,11 +254,21 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
       this.node.handle = this.core.hostedNodeOpen(facts.kind, this.dirs.run, facts.dumpDir, facts.cgroups);
     }
     const definitions = this.journal.changes();
-    const stamp = settledMtime(this.dirs.run);
+    const stamp = settledStamp(this.dirs.run);
     const runChanged = stamp === "" || stamp !== this.stamp;
     if (runChanged || definitions === "all" || definitions.size > 0) this.scan(definitions, runChanged);
     this.stamp = stamp;
     if (this.unsettled.size > 0) this.settleWhereFree();
+  }
+
+  /**
+   * What a question (not a change) does first: sync(), unless this process did within the last
+   * millisecond. A command asking after 1,000 domains looks at the disk a few times, not 2,000;
+   * what it answers is then at most a millisecond old (a change holds its job lock and always
+   * syncs).
+   */
+  protected look(): void {
+    if (performance.now() - this.lastSync >= LOOK_FRESH_MS) this.sync();
   }
 
   /**
@@ -260,6 +278,9 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
    */
   private scan(definitions: Set<string> | "all", runChanged: boolean): void {
     const changed = new Set<string>();
+    // a first look at the node may take its definitions from the snapshot (taken before the
+    // directory is read: a change meanwhile makes it another)
+    const header = definitions === "all" && !this.loaded ? snapshotHeader(this.dirs.config) : "";
     if (definitions === "all") {
       this.defined.clear();
       for (const file of readdirSync(this.dirs.config)) if (file.endsWith(".xml")) this.defined.add(file.slice(0, -".xml".length));
@@ -306,12 +327,50 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
         changed.add(name);
       }
     }
+    // definitions with no runtime files come from the snapshot when there is one for the
+    // directory as it is; the others (and any it lacks) from their files
+    const snapshot = readSnapshot(this.dirs.run, header);
+    const fromSnapshot = new Set<string>();
     for (const name of changed) {
       if (this.known.get(name) === "stale") continue;
-      this.reload(name, this.defined.has(name), this.autostart.has(name), this.runFiles.get(name));
+      if (snapshot !== undefined && this.defined.has(name) && this.runFiles.get(name) === undefined) fromSnapshot.add(name);
+      else this.reload(name, this.defined.has(name), this.autostart.has(name), this.runFiles.get(name));
     }
+    if (fromSnapshot.size > 0) this.loadSnapshot(snapshot!, fromSnapshot);
+    else if (header !== "" && snapshot === undefined && header === snapshotHeader(this.dirs.config)) {
+      // every definition was read from its file, and none changed meanwhile: the next process need not
+      const blob = this.core.hostedSaveDefinitions(this.node.handle);
+      writeSnapshot(this.dirs.run, header, new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength));
+    }
+    this.loaded = true;
     // reloading replays states: nobody is told of them as events of this process's own
     if (this.core.eventCount() > 0) this.core.takeEvents();
+  }
+
+  /**
+   * Adds the snapshot's definitions of these domains (inactive, with no runtime files: none is
+   * in the registry yet) to the registry; one the snapshot lacks is read from its file.
+   */
+  private loadSnapshot(snapshot: Uint8Array, names: Set<string>): void {
+    let added = 0;
+    try {
+      added = this.core.hostedLoadDefinitions(this.node.handle, snapshot);
+    } catch {
+      // damaged: every file is read
+    }
+    // (the snapshot holds every definition of the directory as it is, so it adds all of them
+    // unless a file holds one this build did not read when the snapshot was made)
+    const all = added === names.size;
+    for (const name of names) {
+      const ref = all ? undefined : this.find(name);
+      if (!all && ref === undefined) this.reload(name, true, this.autostart.has(name), undefined);
+      else if (this.autostart.has(name)) {
+        const marked = ref ?? this.find(name);
+        if (marked === undefined) continue;
+        this.core.domainOp(this.node.handle, marked, DomainOp.SET_AUTOSTART, 1);
+        this.marked.add(name);
+      }
+    }
   }
 
   /**
@@ -609,22 +668,31 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   }
 
   listAllDomains(flags: number): DomainRef[] {
-    this.sync();
+    this.look();
     return super.listAllDomains(flags);
   }
 
+  getAllDomainStats(stats: number, flags: number): DomainStatsEntry[] {
+    this.look();
+    return super.getAllDomainStats(stats, flags);
+  }
+
+  protected statsFunction(): [string, number] {
+    return [`${this.fnPrefix}ConnectGetAllDomainStats`, this.errorDomain];
+  }
+
   lookupByName(name: string): DomainRef {
-    this.sync();
+    this.look();
     return super.lookupByName(name);
   }
 
   lookupByUUID(uuid: readonly [number, number, number, number]): DomainRef {
-    this.sync();
+    this.look();
     return super.lookupByUUID(uuid);
   }
 
   lookupByID(id: number): DomainRef {
-    this.sync();
+    this.look();
     return super.lookupByID(id);
   }
 
@@ -831,7 +899,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   }
 
   domainGetXMLDesc(d: DomainRef, flags: number): string {
-    this.sync();
+    this.look();
     return super.domainGetXMLDesc(d, flags) as string;
   }
 
@@ -845,7 +913,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   // ---- console --------------------------------------------------------------------------------------------------
 
   async domainOpenConsole(d: DomainRef, devName: string | null, flags: number): Promise<ConsoleStream> {
-    this.sync();
+    this.look();
     this.requireActive(d);
     try {
       return await openConsoleSocket(this.runFile(d.name, "sock"), (flags & 1) !== 0);

@@ -73,11 +73,11 @@ export function safeDirProblem(dir: string): string | undefined {
 }
 
 /**
- * A directory's modification time, or "" while it changed too recently to tell: an mtime moves
- * in clock ticks, so a second change within the tick of the first (a guest that ends as it
- * starts) would look like no change at all.
+ * A directory's identity and modification time ("INODE:MTIME_NS"), or "" while it changed too
+ * recently to tell: an mtime moves in clock ticks, so a second change within the tick of the
+ * first (a guest that ends as it starts) would look like no change at all.
  */
-export function settledMtime(dir: string): string {
-  const mtime = statSync(dir, { bigint: true }).mtimeNs;
-  return BigInt(Date.now()) * 1_000_000n - mtime < SETTLE_NS ? "" : String(mtime);
+export function settledStamp(dir: string): string {
+  const st = statSync(dir, { bigint: true });
+  return BigInt(Date.now()) * 1_000_000n - st.mtimeNs < SETTLE_NS ? "" : `${st.ino}:${st.mtimeNs}`;
 }

@@ -34,7 +34,7 @@ function createTemporary(path: string): { temp: string; fd: number } {
  * a link planted under its name), and the file gets mode 0600 whatever the umask; the rename
  * replaces whatever stood at `path`, a symbolic link included, without following it.
  */
-export function writeAtomically(path: string, data: string): void {
+export function writeAtomically(path: string, data: string | Uint8Array): void {
   const { temp, fd } = createTemporary(path);
   try {
     try {

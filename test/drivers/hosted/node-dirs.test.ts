@@ -3,7 +3,7 @@
 import test from "ava";
 import { chmodSync, chownSync, mkdirSync, readdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createNodeDirs, hostedDirs, runFilePath, settledMtime, type NodeDirs } from "../../../src/drivers/hosted/node-dirs.js";
+import { createNodeDirs, hostedDirs, runFilePath, settledStamp, type NodeDirs } from "../../../src/drivers/hosted/node-dirs.js";
 import { ErrorDomain, ErrorNumber, VirtError } from "../../../src/errors.js";
 import { needsRoot, testIf } from "../../support/gated.js";
 import { tempDir } from "../../support/temp.js";
@@ -38,19 +38,19 @@ test("createNodeDirs gives the runtime directory its mode, even one that existed
 
 test("a settled directory's time stays the same until the directory changes", (t) => {
   const dirs = settledNode(10);
-  const stamp = settledMtime(dirs.run);
+  const stamp = settledStamp(dirs.run);
   t.not(stamp, "");
-  t.is(settledMtime(dirs.run), stamp);
+  t.is(settledStamp(dirs.run), stamp);
   age(dirs, 20);
-  t.not(settledMtime(dirs.run), stamp);
+  t.not(settledStamp(dirs.run), stamp);
 });
 
 test("a directory changed just now has no time: the next change might not move it", (t) => {
   const dirs = settledNode(10);
   writeFileSync(join(dirs.run, "web.status"), "state running\n");
-  t.is(settledMtime(dirs.run), "");
+  t.is(settledStamp(dirs.run), "");
   writeFileSync(join(dirs.config, "autostart", "web"), "");
-  t.is(settledMtime(join(dirs.config, "autostart")), "");
+  t.is(settledStamp(join(dirs.config, "autostart")), "");
 });
 
 test("the directories get their modes whatever the umask: run as asked, configuration 0700", (t) => {
