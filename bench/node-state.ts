@@ -3,7 +3,7 @@
 // definitions against one, both on an open connection (listAllDomains) and as a fresh
 // `virtkit list --all` process. Reports nothing without root.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -43,16 +43,21 @@ export async function measureNodeState(): Promise<NodeStateFigures | undefined> 
     }
     return median(times);
   };
-  const fresh = () => {
-    if (!existsSync(cli)) return undefined;
-    const times: number[] = [];
-    for (let r = 0; r < 9; r++) {
-      const t = performance.now();
-      const run = spawnSync(process.execPath, [cli, "-c", "kvm:///system", "list", "--all"], { env, stdio: "ignore" });
-      times.push(performance.now() - t);
-      if (run.status !== 0) throw new Error("virtkit list --all failed");
+  const listOnce = (nodeEnv: NodeJS.ProcessEnv) => {
+    const t = performance.now();
+    const run = spawnSync(process.execPath, [cli, "-c", "kvm:///system", "list", "--all"], { env: nodeEnv, stdio: "ignore" });
+    if (run.status !== 0) throw new Error("virtkit list --all failed");
+    return performance.now() - t;
+  };
+  // the two nodes' runs alternate, so that the machine's drift (other load) falls on both alike
+  const fresh = (one: NodeJS.ProcessEnv) => {
+    if (!existsSync(cli)) return [undefined, undefined];
+    const [ones, thousands]: number[][] = [[], []];
+    for (let r = 0; r < 15; r++) {
+      ones.push(listOnce(one));
+      thousands.push(listOnce(env));
     }
-    return median(times);
+    return [median(ones), median(thousands)];
   };
   try {
     let t = performance.now();
@@ -65,10 +70,12 @@ export async function measureNodeState(): Promise<NodeStateFigures | undefined> 
 
     await conn.defineXML(xml(0));
     const listOneMs = await listing();
-    const cliOneMs = fresh();
+    // a copy of the node as it is now, with its one definition, for the fresh processes
+    cpSync(env.VIRTKIT_CONFIG_DIR!, join(state, "etc-one"), { recursive: true });
+    const one = { ...env, VIRTKIT_CONFIG_DIR: join(state, "etc-one"), VIRTKIT_RUN_DIR: join(state, "run-one") };
     for (let i = 1; i < 1000; i++) await conn.defineXML(xml(i));
     const listThousandMs = await listing();
-    const cliThousandMs = fresh();
+    const [cliOneMs, cliThousandMs] = fresh(one);
     return { define500Ms, undefine500Ms, listOneMs, listThousandMs, cliOneMs, cliThousandMs };
   } finally {
     await conn.close();

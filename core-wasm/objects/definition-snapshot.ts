@@ -61,6 +61,13 @@ function bytesAt(r: WireReader): ArrayBuffer {
   return out;
 }
 
+/** A length-prefixed UTF-8 string, decoded where it lies. */
+function textAt(r: WireReader): string {
+  const n = r.length();
+  const at = r.skip(n);
+  return r.ok ? String.UTF8.decodeUnsafe(at, <usize>n) : "";
+}
+
 function i32At(r: WireReader): i32 {
   return load<i32>(r.skip(4));
 }
@@ -103,8 +110,8 @@ export function readDefinitions(ptr: usize, len: i32): Array<Definition> | null 
     def.maxVcpus = i32At(r);
     def.vcpus = i32At(r);
     def.weight = <u32>i32At(r);
-    def.osType = String.UTF8.decode(bytesAt(r));
-    def.onReboot = String.UTF8.decode(bytesAt(r));
+    def.osType = textAt(r);
+    def.onReboot = textAt(r);
     def.xml = bytesAt(r);
     if (i32At(r) != 0) def.publicXml = bytesAt(r);
     defs.push(def);

@@ -106,11 +106,12 @@ function listMatching(handle: i32, flags: i32, withInfo: bool): bool {
   const countAt = io.output.beginList();
   let count = 0;
   const objects = node.list.objects;
+  const cpuTime = withInfo ? cpuTimeNs() : 0; // (one instant for the whole listing)
   for (let i = 0; i < objects.length; i++) {
     const obj = objects[i];
     if (obj === null || !matches(obj, flags)) continue;
     putDomain(obj);
-    if (withInfo) putInfo(obj);
+    if (withInfo) putInfo(obj, cpuTime);
     count++;
   }
   io.output.endList(countAt, count);
@@ -220,13 +221,13 @@ export function domainOp(handle: i32, key: DomainKey, op: i32, flags: i32): bool
 export function domainInfo(handle: i32, key: DomainKey): bool {
   const obj = target(handle, key);
   if (obj === null) return false;
-  putInfo(obj);
+  putInfo(obj, cpuTimeNs());
   return true;
 }
 
-function putInfo(obj: DomainObj): void {
+function putInfo(obj: DomainObj, cpuTime: f64): void {
   const def = obj.def;
-  writeDomainInfo(io.output, obj.state, obj.reason, <f64>def.memoryKiB, <f64>def.currentKiB, def.vcpus, obj.id, cpuTimeNs(), obj.persistent, obj.autostart, obj.hasManagedSave);
+  writeDomainInfo(io.output, obj.state, obj.reason, <f64>def.memoryKiB, <f64>def.currentKiB, def.vcpus, obj.id, cpuTime, obj.persistent, obj.autostart, obj.hasManagedSave);
 }
 
 /** virDomainGetOSType: libvirt's test driver answers "linux" for every domain; others the XML's. */

@@ -2,14 +2,17 @@
 // without parsing XML (core-wasm/objects/definition-snapshot.ts), so that a process opening a node
 // of 1,000 definitions reads one file instead of parsing and ruling 1,000.
 //
-// The blob is trusted only for the configuration directory it was made from, as it was: its
-// header names the directory, its inode and modification time (settled: see settledStamp), and
-// the core.wasm that made it. Every change of a definition replaces or removes a file there
-// (NAME.xml is written by rename), which moves the directory's modification time, so a blob
-// made before the change no longer matches and the files are read again. (An edit of NAME.xml in
-// place, by hand, is not seen until the next such change, as libvirt does not see one until
-// its daemon restarts.)
-import { readFileSync, statSync } from "node:fs";
+// The blob stands for the configuration directory as it was: its header names the directory, its
+// inode and modification time, and the core.wasm that made it; a process opening the node loads
+// it only when all of these are as they are now. Every change of a definition replaces or
+// removes a file there (NAME.xml is written by rename), which moves the directory's modification
+// time, and is made holding the node's registry lock, which the change keeps until it has saved
+// the blob again (the driver's define and undefine). A process that finds no matching blob reads
+// the files and saves one only when the directory's last change has settled (no change by a
+// process holding the lock can then share its modification time, and the blob it saves after the
+// lock holder's is told apart). An edit of NAME.xml in place, by hand, is not seen until the next
+// change, as libvirt does not see one until its daemon restarts.
+import { readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { coreWasmPath } from "../../host/core.js";
 import { settledStamp } from "./node-dirs.js";
@@ -32,17 +35,19 @@ function coreBuild(): string {
 }
 
 /**
- * The header a blob made from configDir as it is now carries, or "" while the directory changed
- * too recently for its modification time to tell the next change.
+ * The header of a blob made from configDir as it is now, and whether the directory's last change
+ * is old enough (settled) that a later one cannot share its modification time.
  */
-export function snapshotHeader(configDir: string): string {
-  const stamp = settledStamp(configDir);
-  return stamp === "" ? "" : `${FORMAT} ${coreBuild()} ${stamp} ${encodeURIComponent(configDir)}\n`;
+export function snapshotHeader(configDir: string): { header: string; settled: boolean } {
+  const st = statSync(configDir, { bigint: true });
+  return {
+    header: `${FORMAT} ${coreBuild()} ${st.ino}:${st.mtimeNs} ${encodeURIComponent(configDir)}\n`,
+    settled: settledStamp(configDir) !== "",
+  };
 }
 
 /** The blob saved under this header, or undefined (none saved, or one for another state of the directory). */
 export function readSnapshot(runDir: string, header: string): Uint8Array | undefined {
-  if (header === "") return undefined;
   let file: Buffer;
   try {
     file = readFileSync(snapshotPath(runDir));
@@ -54,7 +59,19 @@ export function readSnapshot(runDir: string, header: string): Uint8Array | undef
   return file.subarray(end + 1);
 }
 
-/** Saves the blob made from the directory as the header says it was (atomically: a reader sees the old one or this). */
+/**
+ * Saves the blob made from the directory as the header says it was (atomically: a reader sees
+ * the old one or this; not flushed, as a blob lost in a crash only means reading the files).
+ * One that cannot be saved is removed, so that none stands for the directory as it was.
+ */
 export function writeSnapshot(runDir: string, header: string, blob: Uint8Array): void {
-  writeAtomically(snapshotPath(runDir), Buffer.concat([Buffer.from(header), blob]));
+  try {
+    writeAtomically(snapshotPath(runDir), Buffer.concat([Buffer.from(header), blob]), false);
+  } catch {
+    removeSnapshot(runDir);
+  }
+}
+
+export function removeSnapshot(runDir: string): void {
+  rmSync(snapshotPath(runDir), { force: true });
 }

@@ -31,7 +31,7 @@ import { eventsBetween, type SeenStates } from "./event-diff.js";
 import { capabilitiesXML, hostNodeInfo, kernelVersion, type GuestKind } from "./host-info.js";
 import { createNodeDirs, runFilePath, settledStamp, type NodeDirs, type RunFile } from "./node-dirs.js";
 import { NodeJournal } from "./node-journal.js";
-import { readSnapshot, snapshotHeader, writeSnapshot } from "./definition-snapshot.js";
+import { readSnapshot, removeSnapshot, snapshotHeader, writeSnapshot } from "./definition-snapshot.js";
 import { lockJob, lockNode, releaseJob, tryLockJob } from "./node-lock.js";
 import { killProcess, processCommandLine, processStartTicks, waitUntilGone, waitUntilGoneNow } from "./proc.js";
 import { activeOnDisk, readStatus, Shutoff, shutoffReason, writeShutoffStatus } from "./status-file.js";
@@ -42,6 +42,8 @@ import { readIntent, stopHere, writeIntent, type Intent } from "./start-intent.j
 const XML_SECURE_INACTIVE = 1 | 2;
 /** How long a question trusts the last look at the disk (look()). */
 const LOOK_FRESH_MS = 1;
+/** How often a process defining or undefining domains saves the definitions snapshot at most. */
+const SNAPSHOT_EVERY_MS = 100;
 const { VIR_DOMAIN_RUNNING: RUNNING, VIR_DOMAIN_PAUSED: PAUSED, VIR_DOMAIN_CRASHED: CRASHED } = DomainState;
 
 let hostedCore: Core | undefined;
@@ -94,6 +96,8 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   private readonly marked = new Set<string>();
   /** When sync() last ran (performance.now()): look() skips another within LOOK_FRESH_MS. */
   private lastSync = -Infinity;
+  /** When this process last saved the definitions snapshot after a change (definitionsChanged). */
+  private snapshotSaved = -Infinity;
   /** Whether the registry was loaded once (a first load may come from the definitions snapshot). */
   private loaded = false;
   /** Which definitions changed since this process last looked (node-journal.ts). */
@@ -278,9 +282,9 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
    */
   private scan(definitions: Set<string> | "all", runChanged: boolean): void {
     const changed = new Set<string>();
-    // a first look at the node may take its definitions from the snapshot (taken before the
-    // directory is read: a change meanwhile makes it another)
-    const header = definitions === "all" && !this.loaded ? snapshotHeader(this.dirs.config) : "";
+    // a first look at the node may take its definitions from the snapshot (the directory's
+    // header taken before it is read: a change meanwhile makes it another)
+    const before = definitions === "all" && !this.loaded ? snapshotHeader(this.dirs.config) : undefined;
     if (definitions === "all") {
       this.defined.clear();
       for (const file of readdirSync(this.dirs.config)) if (file.endsWith(".xml")) this.defined.add(file.slice(0, -".xml".length));
@@ -329,7 +333,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     }
     // definitions with no runtime files come from the snapshot when there is one for the
     // directory as it is; the others (and any it lacks) from their files
-    const snapshot = readSnapshot(this.dirs.run, header);
+    const snapshot = before && readSnapshot(this.dirs.run, before.header);
     const fromSnapshot = new Set<string>();
     for (const name of changed) {
       if (this.known.get(name) === "stale") continue;
@@ -337,14 +341,31 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
       else this.reload(name, this.defined.has(name), this.autostart.has(name), this.runFiles.get(name));
     }
     if (fromSnapshot.size > 0) this.loadSnapshot(snapshot!, fromSnapshot);
-    else if (header !== "" && snapshot === undefined && header === snapshotHeader(this.dirs.config)) {
+    else if (before?.settled && snapshot === undefined && before.header === snapshotHeader(this.dirs.config).header) {
       // every definition was read from its file, and none changed meanwhile: the next process need not
-      const blob = this.core.hostedSaveDefinitions(this.node.handle);
-      writeSnapshot(this.dirs.run, header, new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength));
+      this.saveSnapshot(before.header);
     }
     this.loaded = true;
     // reloading replays states: nobody is told of them as events of this process's own
     if (this.core.eventCount() > 0) this.core.takeEvents();
+  }
+
+  /**
+   * After a definition changed on disk (holding the node's registry lock): the snapshot saved
+   * again, or (when this process saved one within SNAPSHOT_EVERY_MS: a burst of defines does not
+   * write 1,000 definitions each time) removed, so that none stands for the directory as it was.
+   */
+  private definitionsChanged(): void {
+    const now = performance.now();
+    if (now - this.snapshotSaved < SNAPSHOT_EVERY_MS) return removeSnapshot(this.dirs.run);
+    this.saveSnapshot(snapshotHeader(this.dirs.config).header);
+    this.snapshotSaved = now;
+  }
+
+  /** Saves the registry's persistent definitions as the snapshot of the directory the header describes. */
+  private saveSnapshot(header: string): void {
+    const blob = this.core.hostedSaveDefinitions(this.node.handle);
+    writeSnapshot(this.dirs.run, header, new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength));
   }
 
   /**
@@ -703,6 +724,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
       this.registryStep(() => {
         const ref = this.define(xml, flags);
         this.persist(ref);
+        this.definitionsChanged();
         return ref;
       });
     const name = this.nameIn(xml);
@@ -721,6 +743,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
           rmSync(join(this.dirs.config, `${d.name}.xml`), { force: true });
           rmSync(join(this.dirs.config, "autostart", d.name), { force: true });
           this.journal.record(d.name);
+          this.definitionsChanged();
           // An inactive domain is gone, and so is what its runs left: a later domain of the name
           // starts with no state of its own. (A running one stays, transient, with its files; its
           // log stays too, as libvirt keeps a domain's log.)
