@@ -1,10 +1,11 @@
 // A crashed guest's memory for on_crash coredump-destroy/coredump-restart: an ELF core file as
 // `virsh dump --memory-only` writes (core-wasm/vmm/core-dump.ts lays out the headers and each
 // vCPU's registers; the RAM follows them), named as libvirt names its automatic dumps.
-import { closeSync, linkSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, linkSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Core } from "../host/core.js";
 import type { KvmShim } from "../host/native.js";
+import { safeDirProblem } from "../drivers/hosted/node-dirs.js";
 
 const REGS_BYTES = 144;
 const SREGS_BYTES = 312;
@@ -31,8 +32,11 @@ export function writeCoreDump(path: string, kvm: KvmShim, core: Core, vcpus: num
   const v = core.vmmCoreDumpHeader(registers, vcpus.length, ram.length);
   const header = new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice();
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // guests' memory goes only where nobody else could read it or plant a link
+  const problem = safeDirProblem(dirname(path));
+  if (problem !== undefined) throw new Error(`unsafe dump directory '${dirname(path)}': ${problem}`);
   const partial = `${path}.partial-${process.pid}`;
-  const fd = openSync(partial, "w", 0o600);
+  const fd = openSync(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     try {
       for (let at = 0; at < header.length; ) at += writeSync(fd, header, at);

@@ -1,7 +1,7 @@
 // on_crash coredump-*: the ELF core file a crashed guest's memory goes to (no /dev/kvm needed:
 // the registers come from a stand-in for the shim's KVM_GET_REGS/KVM_GET_SREGS).
 import test from "ava";
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Core, coreModule } from "../../src/host/core.js";
 import type { KvmShim } from "../../src/host/native.js";
@@ -50,6 +50,22 @@ test("a core dump is an ELF core file: every vCPU's registers, then the RAM at g
   );
   t.throws(() => writeCoreDump(path, registers as KvmShim, core, [11], ram), { code: "EEXIST" }, "an existing file is never overwritten");
   t.deepEqual(readdirSync(join(dir, "sub")), ["g1-dump"], "no partial file is left");
+});
+
+test("a dump goes only into a directory nobody else can write, never through a planted link", (t) => {
+  const ram = new Uint8Array(4096);
+  const open = join(dir, "open");
+  mkdirSync(open, { mode: 0o700 });
+  chmodSync(open, 0o777);
+  t.throws(() => writeCoreDump(join(open, "g-dump"), registers as KvmShim, core, [11], ram), { message: /^unsafe dump directory '.*open': writable by (its group|others) \(mode 0777\)$/ });
+  t.deepEqual(readdirSync(open), []);
+  const safe = join(dir, "safe");
+  const victim = join(dir, "victim");
+  writeFileSync(victim, "keep");
+  mkdirSync(safe, { mode: 0o700 });
+  symlinkSync(victim, join(safe, `g-dump.partial-${process.pid}`));
+  t.throws(() => writeCoreDump(join(safe, "g-dump"), registers as KvmShim, core, [11], ram), { code: "EEXIST" });
+  t.is(readFileSync(victim, "utf8"), "keep", "the link's target is untouched");
 });
 
 test("a dump's name ends with libvirt's time stamp", (t) => {

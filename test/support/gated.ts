@@ -2,6 +2,7 @@
 // kernel) are registered as skipped where it is missing, with the reason in their title, so ava
 // counts them as skipped instead of passing them without running.
 import test, { type ExecutionContext } from "ava";
+import { readFileSync } from "node:fs";
 
 type Implementation = (t: ExecutionContext) => unknown;
 
@@ -20,3 +21,17 @@ export function testIf(missing: string | undefined): GatedTest {
 
 /** Why a test that needs root cannot run here, or undefined as root. */
 export const needsRoot = (what: string): string | undefined => (process.getuid?.() === 0 ? undefined : `needs root (${what})`);
+
+/**
+ * Why a test that starts thousands of processes should not run here, or undefined: under QEMU's
+ * TCG emulation (the test:vm guest) each fork of an interpreter takes tens of milliseconds.
+ */
+export function needsNativeCpu(what: string): string | undefined {
+  let cpu = "";
+  try {
+    cpu = readFileSync("/proc/cpuinfo", "latin1");
+  } catch {
+    return undefined;
+  }
+  return /^model name\s*:\s*QEMU TCG CPU/m.test(cpu) ? `needs a CPU that is not emulated (${what}: minutes under QEMU TCG)` : undefined;
+}
