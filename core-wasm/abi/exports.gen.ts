@@ -12,7 +12,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return -1787953326;
+  return 1925360414;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -37,6 +37,12 @@ export function parseXML(inputLen: i32): i32 {
 export function documentName(inputLen: i32): i32 {
   begin();
   return done(documents.documentName(inputLen));
+}
+
+/** The domain's <uuid> in canonical form, "" when it has none or not a valid one (parsed, no rules): what an in-flight hosted start reserves. */
+export function documentUuid(inputLen: i32): i32 {
+  begin();
+  return done(documents.documentUuid(inputLen));
 }
 
 /** Parses and re-serialises any XML document: the parser's own check. */

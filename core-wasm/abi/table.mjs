@@ -46,6 +46,7 @@ export const operations = {
   parseToJSON: { module: "documents", input: { xml: "document" }, args: { flags: "i32" }, output: "text", doc: "Domain XML → the validated definition as JSON." },
   parseXML: { module: "documents", input: { xml: "document" }, output: "void", doc: "Only parses (no rules, no output): measures the raw parser." },
   documentName: { module: "documents", input: { xml: "document" }, output: "text", doc: "The domain's <name> as written (parsed, no rules): what a hosted createXML names its files after." },
+  documentUuid: { module: "documents", input: { xml: "document" }, output: "text", doc: "The domain's <uuid> in canonical form, \"\" when it has none or not a valid one (parsed, no rules): what an in-flight hosted start reserves." },
   xmlRoundTrip: { module: "documents", input: { xml: "document" }, output: "text", doc: "Parses and re-serialises any XML document: the parser's own check." },
 
   // ---- nodes (operations/nodes.ts) ----

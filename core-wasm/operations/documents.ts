@@ -6,6 +6,7 @@ import { writeElement } from "../xml/writer";
 import { io } from "../abi/runtime";
 import { NONE } from "../xml/dom";
 import { S } from "../xml/names.gen";
+import { parseUUID, uuidBytes } from "../domain/values";
 
 export function canonicalize(len: i32, flags: i32): bool {
   if (!canonicalizeDoc(io.input, len, flags)) return false;
@@ -29,6 +30,20 @@ export function documentName(len: i32): bool {
   const name = d.child(d.root, S.name);
   const text = name == NONE ? NONE : d.textNode(name);
   if (text != NONE) io.output.raw(d.buf.ptr + <usize>d.valOffOf(text), d.valLenOf(text));
+  return true;
+}
+
+/** The domain's <uuid> in canonical form; nothing when it has none or not a valid one (a UUID is then made for it). */
+export function documentUuid(len: i32): bool {
+  const d = io.input;
+  if (!parseDocument(d, len, "(domain_definition)")) return false;
+  const uuid = d.child(d.root, S.uuid);
+  const text = uuid == NONE ? NONE : d.textNode(uuid);
+  if (text == NONE || !parseUUID(d.buf, d.valOffOf(text), d.valLenOf(text))) return true;
+  for (let k = 0; k < 16; k++) {
+    if (k == 4 || k == 6 || k == 8 || k == 10) io.output.byte(45);
+    io.output.hex(<u64>unchecked(uuidBytes[k]), 2);
+  }
   return true;
 }
 

@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = -1787953326;
+export const ABI_FINGERPRINT = 1925360414;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -159,6 +159,7 @@ export interface CoreExports {
   parseToJSON(flags: number, inputLen: number): number;
   parseXML(inputLen: number): number;
   documentName(inputLen: number): number;
+  documentUuid(inputLen: number): number;
   xmlRoundTrip(inputLen: number): number;
   nodeOpenDefault(): number;
   nodeFileRefs(inputLen: number): number;
@@ -271,6 +272,18 @@ export abstract class CoreOperations {
     let status: number;
     try {
       status = this.exports.documentName(this.sendDocument(xml));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return this.outputText();
+  }
+
+  /** The domain's <uuid> in canonical form, "" when it has none or not a valid one (parsed, no rules): what an in-flight hosted start reserves. */
+  documentUuid(xml: string | Uint8Array): string {
+    let status: number;
+    try {
+      status = this.exports.documentUuid(this.sendDocument(xml));
     } catch (e) {
       throw this.aborted(e);
     }

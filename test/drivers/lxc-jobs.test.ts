@@ -125,6 +125,28 @@ asRoot.serial("a stuck start holds only its own domain: another domain's define 
   await dom.undefine();
 });
 
+asRoot.serial("a create under way holds its UUID: another name defined or created with it meanwhile is refused", async (t) => {
+  const conn = await openForTest(t, "lxc:///system");
+  const uuid = "5c0ffee0-1234-4abc-8def-0123456789ab";
+  const withUuid = (name: string) => xml(name).replace("</name>", `</name><uuid>${uuid}</uuid>`);
+  const file = join(base, "st-racer.xml");
+  writeFileSync(file, withUuid("st-racer"));
+  const creator = await stoppedAt(`create ${file}`, "start-intent");
+  t.teardown(() => kill9(creator).catch(() => undefined));
+  const taken = `operation failed: domain 'st-racer' is already defined with uuid ${uuid}`;
+  t.like(await t.throwsAsync(conn.defineXML(withUuid("st-other")), { instanceOf: VirtError }), { code: ErrorNumber.VIR_ERR_OPERATION_FAILED, message: taken });
+  t.like(await t.throwsAsync(conn.createXML(withUuid("st-third")), { instanceOf: VirtError }), { code: ErrorNumber.VIR_ERR_OPERATION_FAILED, message: taken });
+  const unrelated = await conn.defineXML(xml("st-unrelated"));
+  t.is(unrelated.name, "st-unrelated", "a definition with a UUID of its own goes on");
+  await unrelated.undefine();
+  // the creator dies before its container ran: the next look undoes its start, and the UUID is free
+  await kill9(creator);
+  const other = await conn.defineXML(withUuid("st-other"));
+  t.is(other.uuid, uuid);
+  t.deepEqual(runFiles("st-racer"), [], "nothing is left of the undone create");
+  await other.undefine();
+});
+
 asRoot.serial("status files of domains no longer defined are removed", async (t) => {
   const conn = await openForTest(t, "lxc:///system");
   const dom = await conn.createXML(xml("st-passing"));

@@ -722,6 +722,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   defineXML(xml: string, flags: number): Promise<DomainRef> {
     const step = () =>
       this.registryStep(() => {
+        this.refuseUuidOfStartUnderWay(name, xml);
         const ref = this.define(xml, flags);
         this.persist(ref);
         this.definitionsChanged();
@@ -789,7 +790,14 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     const create = async () => {
       if (flags !== 0) this.checkFlags(flags, 0, `${this.fnPrefix}DomainCreateXML${this.fnPrefix === "lxc" ? "WithFiles" : ""}`);
       const c = this.core;
-      const plan = await this.registryStep(() => c.hostedPlanCreate(this.node.handle, xml));
+      // the intent is recorded in the same registry step as the checks: from then on another
+      // process's define or create sees the domain's name and UUID taken (refuseUuidOfStartUnderWay)
+      const plan = await this.registryStep(() => {
+        this.refuseUuidOfStartUnderWay(name, xml);
+        const planned = c.hostedPlanCreate(this.node.handle, xml);
+        writeIntent(this.runFile(name, "start"), planValue(planned, "instance") ?? "", xml);
+        return planned;
+      });
       let ref: DomainRef | undefined;
       await this.start(name, plan, xml, ({ id, pty }) => {
         ref = this.announced(c.hostedCommitCreate(this.node.handle, xml, id));
@@ -811,7 +819,8 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   private async start(name: string, plan: string, xml: string, commit: (started: { id: number; pty: string }) => void): Promise<void> {
     const instance = planValue(plan, "instance") ?? "";
     const previous = this.instances.get(name);
-    writeIntent(this.runFile(name, "start"), instance, xml);
+    // (createXML has written it already, with its registry checks)
+    if (readIntent(this.runFile(name, "start"))?.instance !== instance) writeIntent(this.runFile(name, "start"), instance, xml);
     stopHere("start-intent");
     this.instances.set(name, instance);
     let started: { id: number; pty: string };
@@ -827,6 +836,28 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     commit(started);
     rmSync(this.runFile(name, "start"), { force: true });
     this.removeOldInstances(name);
+  }
+
+  /**
+   * Refuses a definition whose UUID another process's createXML has taken, its start under way
+   * (its intent recorded, the domain not yet in this registry), as libvirt refuses a UUID its
+   * list holds under another name. Holding the node's registry lock.
+   */
+  private refuseUuidOfStartUnderWay(name: string, xml: string): void {
+    const starting = [...this.runFiles].filter(([other, files]) => other !== name && files?.kinds.has("start") && this.find(other) === undefined);
+    if (starting.length === 0) return;
+    const uuid = this.core.documentUuid(xml);
+    if (uuid === "") return; // (a UUID made for it takes no other's)
+    for (const [other] of starting) {
+      const intent = readIntent(this.runFile(other, "start"));
+      let theirs = "";
+      try {
+        theirs = intent === undefined ? "" : this.core.documentUuid(intent.xml);
+      } catch {
+        // an intent whose definition does not parse reserves nothing
+      }
+      if (theirs === uuid) throw this.error(ErrorNumber.VIR_ERR_OPERATION_FAILED, `operation failed: domain '${other}' is already defined with uuid ${uuid}`);
+    }
   }
 
   /** A started domain's serial line (or console) is the host pty `path`: its live XML names it. */
