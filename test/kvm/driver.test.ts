@@ -95,11 +95,12 @@ const sparePid = () => Number((existsSync(join(spareDir, "pid")) ? readFileSync(
 
 /**
  * Resolves once a spare VMM waits for the node's next start, with its pid. The spare starts at
- * nice 19 while a guest boots: under nested emulation that has taken over a minute.
+ * nice 19 while a guest boots, so it gets almost no CPU until the guest idles: under nested
+ * emulation, on a slow run, the guest's boot alone has taken 80 s and the spare more than 180 s.
  */
 async function spareReady(): Promise<number> {
-  for (const until = Date.now() + 180_000; !existsSync(join(spareDir, `${sparePid()}.sock`)); ) {
-    if (Date.now() > until) throw new Error("no spare VMM got ready in 180 s");
+  for (const until = Date.now() + 420_000; !existsSync(join(spareDir, `${sparePid()}.sock`)); ) {
+    if (Date.now() > until) throw new Error("no spare VMM got ready in 420 s");
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   return sparePid();
