@@ -15,7 +15,7 @@
 import { readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { coreWasmPath } from "../../host/core.js";
-import { settledStamp } from "./node-dirs.js";
+import { dirStamp } from "./node-dirs.js";
 import { writeAtomically } from "./text-file.js";
 
 const FORMAT = "virtkit-definitions 1";
@@ -39,11 +39,8 @@ function coreBuild(): string {
  * is old enough (settled) that a later one cannot share its modification time.
  */
 export function snapshotHeader(configDir: string): { header: string; settled: boolean } {
-  const st = statSync(configDir, { bigint: true });
-  return {
-    header: `${FORMAT} ${coreBuild()} ${st.ino}:${st.mtimeNs} ${encodeURIComponent(configDir)}\n`,
-    settled: settledStamp(configDir) !== "",
-  };
+  const { stamp, settled } = dirStamp(configDir);
+  return { header: `${FORMAT} ${coreBuild()} ${stamp} ${encodeURIComponent(configDir)}\n`, settled };
 }
 
 /** The blob saved under this header, or undefined (none saved, or one for another state of the directory). */

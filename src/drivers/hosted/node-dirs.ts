@@ -78,6 +78,12 @@ export function safeDirProblem(dir: string): string | undefined {
  * first (a guest that ends as it starts) would look like no change at all.
  */
 export function settledStamp(dir: string): string {
+  const { stamp, settled } = dirStamp(dir);
+  return settled ? stamp : "";
+}
+
+/** A directory's "INODE:MTIME_NS", and whether its last change is older than a clock tick can hide (one stat). */
+export function dirStamp(dir: string): { stamp: string; settled: boolean } {
   const st = statSync(dir, { bigint: true });
-  return BigInt(Date.now()) * 1_000_000n - st.mtimeNs < SETTLE_NS ? "" : `${st.ino}:${st.mtimeNs}`;
+  return { stamp: `${st.ino}:${st.mtimeNs}`, settled: BigInt(Date.now()) * 1_000_000n - st.mtimeNs >= SETTLE_NS };
 }
