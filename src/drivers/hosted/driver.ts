@@ -799,11 +799,17 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
         return planned;
       });
       let ref: DomainRef | undefined;
-      await this.start(name, plan, xml, ({ id, pty }) => {
-        ref = this.announced(c.hostedCommitCreate(this.node.handle, xml, id));
-        this.recordPty(ref, pty);
-        this.persist(ref);
-      });
+      await this.start(
+        name,
+        plan,
+        xml,
+        ({ id, pty }) => {
+          ref = this.announced(c.hostedCommitCreate(this.node.handle, xml, id));
+          this.recordPty(ref, pty);
+          this.persist(ref);
+        },
+        true,
+      );
       return ref!;
     };
     const name = this.nameIn(xml);
@@ -814,13 +820,13 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
    * Carries out a start plan for domain `name`, its intent recorded first (NAME.start: this
    * process, the instance, the definition `xml` it starts), and commits the result; the intent
    * goes once the live XML is written. A process that dies on the way leaves the intent, and
-   * whoever finds it finishes or undoes the start (settle).
+   * whoever finds it finishes or undoes the start (settle). intentWritten: the caller recorded it.
    */
-  private async start(name: string, plan: string, xml: string, commit: (started: { id: number; pty: string }) => void): Promise<void> {
+  private async start(name: string, plan: string, xml: string, commit: (started: { id: number; pty: string }) => void, intentWritten = false): Promise<void> {
     const instance = planValue(plan, "instance") ?? "";
     const previous = this.instances.get(name);
-    // (createXML has written it already, with its registry checks)
-    if (readIntent(this.runFile(name, "start"))?.instance !== instance) writeIntent(this.runFile(name, "start"), instance, xml);
+    // (createXML writes it itself, in the registry step of its checks)
+    if (!intentWritten) writeIntent(this.runFile(name, "start"), instance, xml);
     stopHere("start-intent");
     this.instances.set(name, instance);
     let started: { id: number; pty: string };
