@@ -50,6 +50,11 @@ export function applyRules(d: Doc, flags: i32): bool {
   return true;
 }
 
+/** Puts elements a driver added after applyRules (addresses, controllers) into libvirt's order. */
+export function reorderDomain(d: Doc): bool {
+  return orderTree(d, d.root, DOMAIN_SPEC);
+}
+
 function isHvm(): bool {
   const os = ctx.d.child(ctx.root, S.os);
   if (os == NONE) return false;

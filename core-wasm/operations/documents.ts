@@ -1,5 +1,6 @@
 // Operations on a document alone (no node): the library's stateless XML functions.
-import { canonicalizeDoc, writeDomain } from "../domain/canonical";
+import { canonicalizeDoc, reorderDomain, writeDomain } from "../domain/canonical";
+import { assignPciAddresses } from "../drivers/kvm/pci-addresses";
 import { writeDomainJSON } from "../domain/json";
 import { parseDocument } from "../xml/parser";
 import { writeElement } from "../xml/writer";
@@ -10,6 +11,12 @@ import { parseUUID, uuidBytes } from "../domain/values";
 
 export function canonicalize(len: i32, flags: i32): bool {
   if (!canonicalizeDoc(io.input, len, flags)) return false;
+  writeDomain(io.output, io.input);
+  return true;
+}
+
+export function kvmDefinitionAddresses(len: i32, flags: i32): bool {
+  if (!canonicalizeDoc(io.input, len, flags) || !assignPciAddresses(io.input) || !reorderDomain(io.input)) return false;
   writeDomain(io.output, io.input);
   return true;
 }

@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = 1925360414;
+export const ABI_FINGERPRINT = 645215505;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -158,6 +158,7 @@ export interface CoreExports {
   canonicalize(flags: number, inputLen: number): number;
   parseToJSON(flags: number, inputLen: number): number;
   parseXML(inputLen: number): number;
+  kvmDefinitionAddresses(flags: number, inputLen: number): number;
   documentName(inputLen: number): number;
   documentUuid(inputLen: number): number;
   xmlRoundTrip(inputLen: number): number;
@@ -265,6 +266,18 @@ export abstract class CoreOperations {
       throw this.aborted(e);
     }
     if (status !== 0) throw this.failure();
+  }
+
+  /** Domain XML → canonical XML with the PCI addresses (and PCI controllers) kvm:/// gives a definition: libvirt qemu driver's assignment (drivers/kvm/pci-addresses.ts). Every device kind is placed; which ones kvm:/// runs is decided at define. */
+  kvmDefinitionAddresses(xml: string | Uint8Array, flags = 0): string {
+    let status: number;
+    try {
+      status = this.exports.kvmDefinitionAddresses(flags, this.sendDocument(xml));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return this.outputText();
   }
 
   /** The domain's <name> as written (parsed, no rules): what a hosted createXML names its files after. */

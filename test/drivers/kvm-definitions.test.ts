@@ -57,6 +57,9 @@ test("what the VMM cannot run is refused as unsupported configuration, naming it
     [domain(`${OS}<devices><graphics type='vnc'/></devices>`), "unsupported configuration: the KVM driver does not support <graphics> devices yet"],
     [domain(`${OS}<on_crash>rename-restart</on_crash>`), "unsupported configuration: kvm driver doesn't support the 'rename-restart' action for 'on_reboot'/'on_poweroff'/'on_crash'"],
     [domain(`${OS}<on_poweroff>preserve</on_poweroff>`), "unsupported configuration: kvm driver doesn't support the 'preserve' action for 'on_reboot'/'on_poweroff'"],
+    [domain(OS.replace("<type>", "<type machine='microvm'>")), "unsupported configuration: the KVM driver emulates the 'pc' and 'q35' machine types, not 'microvm'"],
+    [domain(`${OS}<devices><controller type='usb' model='qemu-xhci'/></devices>`), "unsupported configuration: the KVM driver does not support <controller type='usb' model='qemu-xhci'> yet"],
+    [domain(`${OS}<devices><controller type='pci' index='1' model='dmi-to-pci-bridge'/></devices>`), "unsupported configuration: the KVM driver does not support <controller type='pci' model='dmi-to-pci-bridge'> yet"],
     [domain(`${OS}<devices><serial type='tcp'><source mode='bind' host='127.0.0.1' service='4555'/></serial></devices>`), "unsupported configuration: the KVM driver does not support <serial type='tcp'>"],
   ];
   for (const [xml, message] of cases) {
@@ -66,6 +69,18 @@ test("what the VMM cannot run is refused as unsupported configuration, naming it
   }
   // and the node keeps working
   t.regex(plan(domain(OS)), /^kernel\t\/boot\/vmlinuz$/m);
+});
+
+test("a definition gets the machine's PCI root as libvirt adds it, and reads back unchanged", (t) => {
+  const xml = domain(`<uuid>2a3b4c5d-6e7f-4081-9a2b-3c4d5e6f7081</uuid>${OS.replace("<type>", "<type machine='q35'>")}<devices><controller type='usb' model='none'/><console type='pty'/></devices>`).replace("<name>g1</name>", "<name>pciroot</name>");
+  core.domainDefine(node, xml, 0);
+  const ref = core.domainLookupByName(node, "pciroot");
+  const stored = core.domainXML(node, ref, 0);
+  t.regex(stored, /<controller type='usb' index='0' model='none'\/>\n {4}<controller type='pci' index='0' model='pcie-root'\/>/);
+  t.notRegex(stored, /pcie-root-port/, "no endpoint, no root port");
+  core.domainDefine(node, stored, 0);
+  t.is(core.domainXML(node, core.domainLookupByName(node, "pciroot"), 0), stored);
+  core.domainOp(node, ref, DomainOp.UNDEFINE, 0);
 });
 
 test("after the guest stops, the core restarts it or ends the domain with libvirt's reason", (t) => {

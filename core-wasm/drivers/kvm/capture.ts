@@ -1,6 +1,7 @@
-// Which definitions kvm:/// can run: type 'kvm', <os><type>hvm</type> booted from a direct
-// <kernel> (no firmware yet), up to MAX_VCPUS vCPUs, and only the devices the VMM models (serial ports and
-// their console). Anything else is refused by name, never silently dropped.
+// Which definitions kvm:/// can run: type 'kvm', <os><type>hvm</type> on a 'pc' or 'q35' machine,
+// booted from a direct <kernel> (no firmware yet), up to MAX_VCPUS vCPUs, and only the devices the
+// VMM models (serial ports and their console, PCI controllers). Anything else is refused by name,
+// never silently dropped. PCI addresses are then assigned as libvirt's qemu driver assigns them.
 import { Code } from "../../errors";
 import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
@@ -10,6 +11,8 @@ import { ctx, err, Flag } from "../../domain/context";
 import { Definition } from "../../objects/definition";
 import { attr, number, text } from "../hosted/plan-writer";
 import { MAX_VCPUS } from "../../vmm/acpi";
+import { assignPciAddresses } from "./pci-addresses";
+import { reorderDomain } from "../../domain/canonical";
 
 function unsupported(what: string): Definition | null {
   err(Code.CONFIG_UNSUPPORTED).str(what);
@@ -40,6 +43,8 @@ export function kvmCapture(d: Doc, flags: i32): Definition | null {
   if (osType == NONE || !d.textIs(osType, "hvm")) return unsupported("the KVM driver runs only <os><type>hvm</type></os> domains");
   const arch = attr(d, osType, S.arch);
   if (arch != "" && arch != "x86_64") return unsupported("the KVM driver runs only x86_64 guests, not '" + arch + "'");
+  const machine = attr(d, osType, S.machine);
+  if (!isPcMachine(machine)) return unsupported("the KVM driver emulates the 'pc' and 'q35' machine types, not '" + machine + "'");
   if (text(d, d.child(os, S.kernel)) == "") return unsupported("the KVM driver boots a direct <kernel> only (no firmware yet)");
   const vcpu = d.child(root, S.vcpu);
   const vcpus = vcpu == NONE ? 1 : number(text(d, vcpu));
@@ -52,6 +57,7 @@ export function kvmCapture(d: Doc, flags: i32): Definition | null {
     const name = d.nameOf(n);
     if (name == S.emulator) continue;
     if (name == S.memballoon && attr(d, n, S.model) == "none") continue;
+    if (name == S.controller && modelledController(d, n)) continue;
     if (name == S.serial || name == S.console) {
       const type = attr(d, n, S.type);
       if (type == "pty") continue;
@@ -61,7 +67,25 @@ export function kvmCapture(d: Doc, flags: i32): Definition | null {
       }
       return unsupported("the KVM driver does not support <" + elementName(d, n) + " type='" + type + "'>");
     }
+    if (name == S.controller) {
+      const model = attr(d, n, S.model);
+      return unsupported("the KVM driver does not support <controller type='" + attr(d, n, S.type) + "'" + (model == "" ? "" : " model='" + model + "'") + "> yet");
+    }
     return unsupported("the KVM driver does not support <" + elementName(d, n) + "> devices yet");
   }
+  if (!assignPciAddresses(d) || !reorderDomain(d)) return null;
   return Definition.fromDoc(d);
+}
+
+/** 'pc' and 'q35', and their versioned names (pc-i440fx-7.2, pc-q35-7.2); no machine means 'pc'. */
+function isPcMachine(machine: string): bool {
+  return machine == "" || machine == "pc" || machine == "q35" || machine.startsWith("pc-i440fx-") || machine.startsWith("pc-q35-");
+}
+
+/** The PCI buses (root, bridges, root ports) the VMM builds, and a USB controller that is none. */
+function modelledController(d: Doc, n: i32): bool {
+  const type = attr(d, n, S.type);
+  const model = attr(d, n, S.model);
+  if (type == "usb") return model == "none";
+  return type == "pci" && (model == "" || model == "pci-root" || model == "pcie-root" || model == "pci-bridge" || model == "pcie-root-port");
 }
