@@ -12,7 +12,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return 645215505;
+  return -385738706;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -438,5 +438,15 @@ export function vmmConsoleInput(inputLen: i32): i32 {
   return done(vmm.vmmConsoleInput(data, dataLen));
 }
 
+/** The domain's PCI bridges (i32 records: bus index, model 0 pci-bridge / 1 pcie-root-port, parent bus, devfn), built at the next boot plan. */
+export function vmmPciBridges(inputLen: i32): i32 {
+  begin();
+  const input = inputOf(inputLen);
+  const recordsLen = input.length();
+  const records = input.skip(recordsLen);
+  if (!input.ok) return malformedInput();
+  return done(vmm.vmmPciBridges(records, recordsLen));
+}
+
 // The VMM's exit path and other plain-number calls, exported as they are.
-export { vmmPortIn, vmmPortOut, vmmEvents, vmmPowerButton, vmmAfterStop } from "../operations/vmm";
+export { vmmPortIn, vmmPortOut, vmmMmioRead, vmmMmioReadHigh, vmmMmioWrite, vmmEvents, vmmPowerButton, vmmAfterStop } from "../operations/vmm";

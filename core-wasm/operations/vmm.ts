@@ -9,7 +9,8 @@ import { patchCpuid } from "../vmm/cpuid";
 import { writeIrqRouting } from "../vmm/irq-routing";
 import { wireLocalApic } from "../vmm/lapic";
 import { afterStop } from "../vmm/lifecycle";
-import { consoleInput, portIn, portOut, pressPowerButton, resetDevices, takeEvents, takeOutput } from "../vmm/devices/board";
+import { consoleInput, mmioRead, mmioWrite, portIn, portOut, pressPowerButton, resetDevices, takeEvents, takeOutput } from "../vmm/devices/board";
+import { BridgeSpec, setPciBridges } from "../vmm/pci/topology";
 import { io } from "../abi/runtime";
 
 /** sizeof(struct kvm_cpuid_entry2) */
@@ -39,6 +40,41 @@ export function vmmPortIn(port: i32, size: i32): i32 {
 
 export function vmmPortOut(port: i32, size: i32, value: i32): void {
   portOut(<u32>port, size, <u32>value);
+}
+
+/** The upper half of the last 8-byte MMIO read (vmmMmioRead returns the lower). */
+let mmioHigh: i32 = 0;
+
+export function vmmMmioRead(address: f64, size: i32): i32 {
+  const value = mmioRead(<u64>address, size);
+  mmioHigh = <i32>(value >> 32);
+  return <i32>value;
+}
+
+export function vmmMmioReadHigh(): i32 {
+  return mmioHigh;
+}
+
+export function vmmMmioWrite(address: f64, size: i32, low: i32, high: i32): void {
+  mmioWrite(<u64>address, size, (<u64>(<u32>high) << 32) | <u64>(<u32>low));
+}
+
+/** Words per bridge record of vmmPciBridges: bus index, model (0 pci-bridge, 1 pcie-root-port), parent bus, devfn. */
+const BRIDGE_WORDS = 4;
+
+/** The domain's PCI controllers (parents first), built at the next boot plan; malformed records are skipped. */
+export function vmmPciBridges(records: usize, len: i32): bool {
+  const list = new Array<BridgeSpec>();
+  for (let at = 0; at + BRIDGE_WORDS * 4 <= len; at += BRIDGE_WORDS * 4) {
+    const index = load<i32>(records + <usize>at);
+    const model = load<i32>(records + <usize>at + 4);
+    const parent = load<i32>(records + <usize>at + 8);
+    const devfn = load<i32>(records + <usize>at + 12);
+    if (index <= parent || index > 255 || parent < 0 || devfn < 0 || devfn > 255) continue;
+    list.push(new BridgeSpec(index, model == 1, parent, devfn));
+  }
+  setPciBridges(list);
+  return true;
 }
 
 export function vmmEvents(): i32 {

@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = 645215505;
+export const ABI_FINGERPRINT = -385738706;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -211,6 +211,10 @@ export interface CoreExports {
   vmmConsoleInput(inputLen: number): number;
   vmmPortIn(port: number, size: number): number;
   vmmPortOut(port: number, size: number, value: number): void;
+  vmmPciBridges(inputLen: number): number;
+  vmmMmioRead(address: number, size: number): number;
+  vmmMmioReadHigh(): number;
+  vmmMmioWrite(address: number, size: number, low: number, high: number): void;
   vmmEvents(): number;
   vmmPowerButton(): void;
   vmmAfterStop(stop: number, asked: number, onPoweroff: number, onReboot: number, onCrash: number): number;
@@ -962,6 +966,34 @@ export abstract class CoreOperations {
 
   vmmPortOut(port: number, size: number, value: number): void {
     return this.exports.vmmPortOut(port, size, value);
+  }
+
+  /** The domain's PCI bridges (i32 records: bus index, model 0 pci-bridge / 1 pcie-root-port, parent bus, devfn), built at the next boot plan. */
+  vmmPciBridges(records: Uint8Array): void {
+    const w = this.input();
+    w.bytes(records);
+    let status: number;
+    try {
+      status = this.exports.vmmPciBridges(this.sendInput(w));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+  }
+
+  /** A guest's MMIO read (1, 2, 4 or 8 bytes): the low 32 bits; vmmMmioReadHigh gives the rest. */
+  vmmMmioRead(address: number, size: number): number {
+    return this.exports.vmmMmioRead(address, size);
+  }
+
+  /** The upper 32 bits of the last 8-byte vmmMmioRead. */
+  vmmMmioReadHigh(): number {
+    return this.exports.vmmMmioReadHigh();
+  }
+
+  /** A guest's MMIO write of `size` bytes (value = high:low). */
+  vmmMmioWrite(address: number, size: number, low: number, high: number): void {
+    return this.exports.vmmMmioWrite(address, size, low, high);
   }
 
   /** What changed since the last call: VmmEvent bits. */

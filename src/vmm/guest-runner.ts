@@ -137,6 +137,7 @@ export class GuestRunner {
       kernel: this.plan.kernel,
       initrd: this.plan.initrd,
       cmdline: this.plan.cmdline,
+      pciBridges: this.plan.pciBridges,
       output: (bytes) => this.events.output(bytes),
     });
     this.machine.runSecondaries();

@@ -42,9 +42,27 @@ export function portAccesses(run: DataView, portIn: PortIn, portOut: PortOut): v
   }
 }
 
-/** A KVM_EXIT_MMIO: no device is mapped there, so reads see all ones and writes are dropped. */
-export function unbackedMmio(run: DataView): void {
-  if (run.getUint8(32 + 20) === 0) new Uint8Array(run.buffer, 32 + 8, 8).fill(0xff);
+/**
+ * One MMIO access of `size` bytes at `address`: a write takes its value from `data` (8 bytes,
+ * little-endian), a read leaves it there.
+ */
+export type MmioAccess = (address: number, size: number, write: boolean, data: DataView) => void;
+
+/** Performs the access of a KVM_EXIT_MMIO (struct kvm_run's mmio: phys_addr, data[8], len, is_write). */
+export function mmioExit(run: DataView, access: MmioAccess): void {
+  const address = Number(run.getBigUint64(32, true));
+  access(address, run.getUint32(48, true), run.getUint8(52) !== 0, new DataView(run.buffer, run.byteOffset + 40, 8));
+}
+
+/** An MMIO access through core.wasm's devices (vmmMmioRead/Write: the value as two 32-bit halves). */
+export function coreMmio(core: Core): MmioAccess {
+  return (address, size, write, data) => {
+    if (write) core.vmmMmioWrite(address, size, data.getInt32(0, true), size > 4 ? data.getInt32(4, true) : 0);
+    else {
+      data.setInt32(0, core.vmmMmioRead(address, size), true);
+      data.setInt32(4, size > 4 ? core.vmmMmioReadHigh() : 0, true);
+    }
+  };
 }
 
 /** An exit no device answers: the guest powered off, asked for a reset, or died. */
@@ -59,6 +77,21 @@ export function stopOfExit(reason: number, run: DataView): Stop {
   return { kind: "crash", reason: `KVM exit ${reason}` };
 }
 
+/** A PCI controller of the domain: the bridge to bus `index`, at parent:slot.function. */
+export interface PciBridge {
+  index: number;
+  model: "pci-bridge" | "pcie-root-port";
+  parent: number;
+  slot: number;
+  function: number;
+}
+
+/** vmmPciBridges' records: bus index, model (0 pci-bridge, 1 pcie-root-port), parent bus, devfn. */
+export function pciBridgeRecords(bridges: PciBridge[]): Uint8Array {
+  const words = new Int32Array(bridges.flatMap((b) => [b.index, b.model === "pcie-root-port" ? 1 : 0, b.parent, (b.slot << 3) | b.function]));
+  return new Uint8Array(words.buffer);
+}
+
 export interface MachineConfig {
   memoryBytes: number;
   /** How many vCPUs (default 1); vCPUs 1..vcpus-1 run on the secondaries' threads. */
@@ -68,6 +101,8 @@ export interface MachineConfig {
   kernel: string;
   initrd?: string;
   cmdline: string;
+  /** The domain's PCI bridges (parents first), as the plan gives them. */
+  pciBridges?: PciBridge[];
   /** Where the serial console's output goes. */
   output(bytes: Uint8Array): void;
 }
@@ -113,6 +148,7 @@ export class Machine {
   private readonly ram: Uint8Array;
   private readonly portIn: PortIn = (port, size) => this.core.vmmPortIn(port, size);
   private readonly portOut: PortOut = (port, size, value) => this.core.vmmPortOut(port, size, value);
+  private readonly mmio: MmioAccess;
   private irqHigh = false;
   private handedOver = false;
   private readonly vcpuCount: number;
@@ -124,6 +160,7 @@ export class Machine {
     private readonly config: MachineConfig,
   ) {
     this.vcpuCount = config.vcpus ?? 1;
+    this.mmio = coreMmio(core);
     this.system = kvm.open();
     this.vm = kvm.createVm(this.system);
     kvm.setTssAddr(this.vm, 0xfffbd000);
@@ -164,6 +201,7 @@ export class Machine {
     const kernel = openSync(this.config.kernel, "r");
     const initrd = this.config.initrd ? openSync(this.config.initrd, "r") : undefined;
     try {
+      this.core.vmmPciBridges(pciBridgeRecords(this.config.pciBridges ?? []));
       const header = new Uint8Array(HEADER_BYTES);
       const headerLength = readSync(kernel, header, 0, HEADER_BYTES, 0);
       const v = bootRecords(this.core, header.subarray(0, headerLength), fstatSync(kernel).size, initrd === undefined ? 0 : fstatSync(initrd).size, this.config.cmdline, this.config.memoryBytes, this.vcpuCount);
@@ -239,7 +277,9 @@ export class Machine {
         const stop = this.afterExit();
         if (stop) return stop;
       } else if (reason === KVM_EXIT_MMIO) {
-        unbackedMmio(run);
+        mmioExit(run, this.mmio);
+        const stop = this.afterExit();
+        if (stop) return stop;
       } else {
         return stopOfExit(reason, run);
       }
@@ -256,7 +296,7 @@ export class Machine {
 
   /** The secondaries' port accesses through the devices, and what the devices did; or a stop one of them saw. */
   private serveSecondaries(): Stop | undefined {
-    return this.config.secondaries!.answer(this.portIn, this.portOut) ?? this.afterExit();
+    return this.config.secondaries!.answer(this.portIn, this.portOut, this.mmio) ?? this.afterExit();
   }
 
   /** Lets the secondary vCPUs run (after the build, and after a pause). */

@@ -1,6 +1,7 @@
 // A kvm:/// start plan (core-wasm/drivers/kvm/plan.ts writes it) as the VMM process reads it.
 import { readFileSync } from "node:fs";
 import { decodeLines } from "../drivers/hosted/plan-lines.js";
+import type { PciBridge } from "./machine.js";
 
 export interface VmmPlan {
   /** This run's token: it names the run's files (control, status) and is in its status. */
@@ -20,11 +21,13 @@ export interface VmmPlan {
   onCrash: "end" | "restart" | "preserve";
   /** on_crash coredump-*: a crashed guest's memory goes to PREFIX-TIME first. */
   coredump?: string;
+  /** The PCI controllers but the root, parents first. */
+  pciBridges: PciBridge[];
 }
 
 export function parseVmmPlan(text: string): VmmPlan {
-  const plan: VmmPlan = { instance: "", control: "", status: "", memoryBytes: 0, vcpus: 1, kernel: "", cmdline: "", serial: { kind: "none" }, onPoweroff: "end", onReboot: "restart", onCrash: "end" };
-  for (const [key, a = "", b = ""] of decodeLines(text)) {
+  const plan: VmmPlan = { instance: "", control: "", status: "", memoryBytes: 0, vcpus: 1, kernel: "", cmdline: "", serial: { kind: "none" }, onPoweroff: "end", onReboot: "restart", onCrash: "end", pciBridges: [] };
+  for (const [key, a = "", b = "", ...rest] of decodeLines(text)) {
     if (key === "instance") plan.instance = a;
     else if (key === "control") plan.control = a;
     else if (key === "status") plan.status = a;
@@ -38,8 +41,13 @@ export function parseVmmPlan(text: string): VmmPlan {
     else if (key === "on_reboot") plan.onReboot = a === "restart" ? "restart" : "end";
     else if (key === "on_crash") plan.onCrash = a === "restart" || a === "preserve" ? a : "end";
     else if (key === "coredump") plan.coredump = a;
+    else if (key === "pci-bridge") plan.pciBridges.push(pciBridge(a, b, rest));
   }
   return plan;
+}
+
+function pciBridge(index: string, model: string, [parent, slot, fn]: string[]): PciBridge {
+  return { index: Number(index), model: model === "pcie-root-port" ? "pcie-root-port" : "pci-bridge", parent: Number(parent), slot: Number(slot), function: Number(fn) };
 }
 
 /** Reads a plan file; throws (open PATH, with its errno) when it cannot. */

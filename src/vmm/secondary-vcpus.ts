@@ -1,10 +1,10 @@
 // The guest's other vCPUs (1..N-1), each on a thread of its own running KVM_RUN. core.wasm's
 // devices live on vCPU 0's thread, so a secondary vCPU's port I/O is forwarded there through a
-// shared mailbox: the secondary posts the access, kicks vCPU 0 out of KVM_RUN and waits for the
-// answer. vCPU 0 also tells the secondaries when to run (a fresh machine), park (pause, stop)
+// shared mailbox: the secondary posts the access (a port or an MMIO one), kicks vCPU 0 out of
+// KVM_RUN and waits for the answer. vCPU 0 also tells the secondaries when to run (a fresh machine), park (pause, stop)
 // and exit. A secondary starts in KVM's INIT state and waits for the guest's SIPI in the kernel.
 import type { KvmShim } from "../host/native.js";
-import { KVM_EXIT_IO, KVM_EXIT_MMIO, KVM_EXIT_SHUTDOWN, portAccesses, stopOfExit, unbackedMmio, type PortIn, type PortOut, type Stop } from "./machine.js";
+import { KVM_EXIT_IO, KVM_EXIT_MMIO, KVM_EXIT_SHUTDOWN, mmioExit, portAccesses, stopOfExit, type MmioAccess, type PortIn, type PortOut, type Stop } from "./machine.js";
 
 /** Words of the shared header, then one mailbox of Box.WORDS words per secondary vCPU. */
 const enum Header {
@@ -27,9 +27,12 @@ const enum Box {
   RUNNING = 3,
   /** IDLE, POSTED (by the secondary) or ANSWERED (by vCPU 0). */
   ACCESS = 4,
+  /** The port, or for MMIO the address's low 32 bits. */
   PORT = 5,
   SIZE = 6,
+  /** 1 for a write (OUT, MMIO write). */
   OUT = 7,
+  /** The value (for MMIO its low 32 bits). */
   VALUE = 8,
   /** A stop of the guest seen on this vCPU (StopCode), taken by vCPU 0. */
   STOP = 9,
@@ -37,7 +40,11 @@ const enum Box {
   DETAIL = 10,
   /** Bumped by vCPU 0 with each machine it hands over: the secondary maps that vCPU's run area anew. */
   GENERATION = 11,
-  WORDS = 12,
+  /** 1 for an MMIO access (PORT, ADDRESS_HIGH: the address; VALUE, VALUE_HIGH: the 8 data bytes). */
+  MMIO = 12,
+  ADDRESS_HIGH = 13,
+  VALUE_HIGH = 14,
+  WORDS = 15,
 }
 
 const PARK = 0;
@@ -143,8 +150,8 @@ export class SecondaryVcpus {
     return true;
   }
 
-  /** Answers the posted port accesses through vCPU 0's devices; returns a stop a secondary saw. */
-  answer(portIn: PortIn, portOut: PortOut): Stop | undefined {
+  /** Answers the posted accesses through vCPU 0's devices; returns a stop a secondary saw. */
+  answer(portIn: PortIn, portOut: PortOut, mmio: MmioAccess): Stop | undefined {
     const w = this.words;
     let stop: Stop | undefined;
     for (let i = 0; i < this.count; i++) {
@@ -152,7 +159,14 @@ export class SecondaryVcpus {
       if (Atomics.load(w, at + Box.ACCESS) === POSTED) {
         const port = w[at + Box.PORT];
         const size = w[at + Box.SIZE];
-        if (w[at + Box.OUT]) portOut(port, size, w[at + Box.VALUE]);
+        if (w[at + Box.MMIO]) {
+          const bytes = new DataView(new ArrayBuffer(8));
+          bytes.setInt32(0, w[at + Box.VALUE], true);
+          bytes.setInt32(4, w[at + Box.VALUE_HIGH], true);
+          mmio((port >>> 0) + w[at + Box.ADDRESS_HIGH] * 2 ** 32, size, w[at + Box.OUT] !== 0, bytes);
+          w[at + Box.VALUE] = bytes.getInt32(0, true);
+          w[at + Box.VALUE_HIGH] = bytes.getInt32(4, true);
+        } else if (w[at + Box.OUT]) portOut(port, size, w[at + Box.VALUE]);
         else w[at + Box.VALUE] = portIn(port, size);
         Atomics.store(w, at + Box.ACCESS, ANSWERED);
         Atomics.notify(w, at + Box.ACCESS);
@@ -193,6 +207,12 @@ export function runSecondaryVcpu(kvm: KvmShim, mailboxes: SharedArrayBuffer, ind
   };
   /** One port access handed to vCPU 0's devices; returns what an IN reads. */
   const forward = (port: number, size: number, out: boolean, value: number): number => {
+    w[at + Box.MMIO] = 0;
+    post(port, size, out, value);
+    return w[at + Box.VALUE];
+  };
+  /** Posts an access and waits for vCPU 0's answer. */
+  const post = (port: number, size: number, out: boolean, value: number): void => {
     w[at + Box.PORT] = port;
     w[at + Box.SIZE] = size;
     w[at + Box.OUT] = out ? 1 : 0;
@@ -201,10 +221,17 @@ export function runSecondaryVcpu(kvm: KvmShim, mailboxes: SharedArrayBuffer, ind
     attention();
     while (Atomics.load(w, at + Box.ACCESS) === POSTED) Atomics.wait(w, at + Box.ACCESS, POSTED);
     Atomics.store(w, at + Box.ACCESS, IDLE);
-    return w[at + Box.VALUE];
   };
   const forwardIn: PortIn = (port, size) => forward(port, size, false, 0);
   const forwardOut: PortOut = (port, size, value) => void forward(port, size, true, value);
+  const forwardMmio: MmioAccess = (address, size, write, data) => {
+    w[at + Box.MMIO] = 1;
+    w[at + Box.ADDRESS_HIGH] = Math.floor(address / 2 ** 32);
+    w[at + Box.VALUE_HIGH] = data.getInt32(4, true);
+    post(address >>> 0, size, write, data.getInt32(0, true));
+    data.setInt32(0, w[at + Box.VALUE], true);
+    data.setInt32(4, w[at + Box.VALUE_HIGH], true);
+  };
   let generation = 0;
   let run: DataView | undefined;
   Atomics.store(w, at + Box.THREAD, kvm.vcpuThread());
@@ -234,7 +261,7 @@ export function runSecondaryVcpu(kvm: KvmShim, mailboxes: SharedArrayBuffer, ind
       if (reason === KVM_EXIT_IO) {
         portAccesses(run!, forwardIn, forwardOut);
       } else if (reason === KVM_EXIT_MMIO) {
-        unbackedMmio(run!);
+        mmioExit(run!, forwardMmio);
       } else {
         const kind = stopOfExit(reason, run!).kind;
         const code = kind === "poweroff" ? StopCode.POWEROFF : kind === "reset" ? StopCode.RESET : StopCode.CRASH;

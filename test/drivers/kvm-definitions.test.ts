@@ -37,6 +37,7 @@ test("a direct-kernel guest becomes a VMM plan", (t) => {
     onReboot: "end",
     onCrash: "restart",
     coredump: "/var/lib/virtkit/kvm/dump/g1",
+    pciBridges: [],
   });
   t.like(parseVmmPlan(plan(domain(`${OS}<on_crash>coredump-destroy</on_crash>`))), { onCrash: "end", coredump: "/var/lib/virtkit/kvm/dump/g1" });
   t.like(parseVmmPlan(plan(domain(`${OS}<on_crash>preserve</on_crash>`))), { onCrash: "preserve", coredump: undefined });
@@ -81,6 +82,20 @@ test("a definition gets the machine's PCI root as libvirt adds it, and reads bac
   core.domainDefine(node, stored, 0);
   t.is(core.domainXML(node, core.domainLookupByName(node, "pciroot"), 0), stored);
   core.domainOp(node, ref, DomainOp.UNDEFINE, 0);
+});
+
+test("the plan names each PCI bridge the VMM builds: its bus, model and place", (t) => {
+  const q35 = OS.replace("<type>", "<type machine='q35'>");
+  const ports = "<controller type='pci' index='1' model='pcie-root-port'/><controller type='pci' index='2' model='pcie-root-port'/>";
+  t.deepEqual(parseVmmPlan(plan(domain(`${q35}<devices>${ports}</devices>`))).pciBridges, [
+    { index: 1, model: "pcie-root-port", parent: 0, slot: 1, function: 0 },
+    { index: 2, model: "pcie-root-port", parent: 0, slot: 1, function: 1 },
+  ]);
+  const nested = "<controller type='pci' index='1' model='pci-bridge'/><controller type='pci' index='2' model='pci-bridge'><address type='pci' bus='0x01' slot='0x03'/></controller>";
+  t.deepEqual(parseVmmPlan(plan(domain(`${OS}<devices>${nested}</devices>`))).pciBridges, [
+    { index: 1, model: "pci-bridge", parent: 0, slot: 2, function: 0 },
+    { index: 2, model: "pci-bridge", parent: 1, slot: 3, function: 0 },
+  ]);
 });
 
 test("after the guest stops, the core restarts it or ends the domain with libvirt's reason", (t) => {

@@ -255,6 +255,18 @@ test("MMIO where no device is mapped reads all ones and drops writes; the guest 
   t.deepEqual(fake.answers.map((a) => a.values), [[0xff, 0xff, 0xff, 0xff], new Array(8).fill(0xff)]);
 });
 
+test("MMIO exits reach the core's devices: ECAM answers for the host bridge and the plan's bridges", (t) => {
+  const ECAM = 0xe0000000;
+  const rootPort = { index: 1, model: "pcie-root-port" as const, parent: 0, slot: 1, function: 0 };
+  const { fake, machine } = boot([mmioRead(ECAM, 4), mmioRead(ECAM + (1 << 15) + 0x18, 4), mmioWrite(ECAM + (1 << 15) + 0x3c, 9), mmioRead(ECAM + (1 << 15) + 0x3c, 1), i8042Reset], { pciBridges: [rootPort] });
+  t.deepEqual(machine.runUntilStop(), { kind: "reset" });
+  t.deepEqual(fake.answers.map((a) => a.values), [
+    [0x36, 0x1b, 0x08, 0x00],
+    [0x00, 0x01, 0x01, 0x00],
+    [9],
+  ]);
+});
+
 test("a stop requested while output is delivered ends the run at that exit; a kick after it too", (t) => {
   const booted = boot([serial("ready"), serial("never seen"), hlt], { output: () => booted.machine.requestStop() });
   t.deepEqual(booted.machine.runUntilStop(), { kind: "stopped" });

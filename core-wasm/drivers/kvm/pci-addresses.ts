@@ -85,14 +85,15 @@ function ensureRootController(d: Doc): bool {
       setAttr(c, S.model, index == 0 ? rootModel() : machine.q35 ? "pcie-root-port" : "pci-bridge");
     }
   }
-  if (controllerAt.length == 0) {
+  if (controllerAt.length == 0 || controllerAt.get(0) == NONE) {
     const root = d.newElement(S.controller);
     setAttr(root, S.type, "pci");
     setAttr(root, S.index, "0");
     setAttr(root, S.model, rootModel());
     if (last == NONE) d.appendChild(devices, root);
     else d.insertAfter(devices, root, last);
-    controllerAt.push(root);
+    if (controllerAt.length == 0) controllerAt.push(root);
+    else controllerAt.set(0, root);
   }
   const root = controllerAt.get(0);
   if (root == NONE || attr(d, root, S.model) != rootModel()) {

@@ -4,7 +4,9 @@
 //   cmdline TEXT · serial pty | serial file PATH · on_poweroff/on_reboot/on_crash end|restart
 //   (on_crash also preserve: the crashed guest stays, for analysis, until destroyed) ·
 //   coredump PATH_PREFIX (on_crash coredump-destroy/-restart: the guest's memory goes to
-//   PREFIX-TIME first, as libvirt's auto dump names it)
+//   PREFIX-TIME first, as libvirt's auto dump names it) ·
+//   pci-bridge INDEX pci-bridge|pcie-root-port PARENT_BUS SLOT FUNCTION (each PCI controller but
+//   the root, parents first: the bridge the VMM builds for bus INDEX)
 // (the actions the VMM cannot carry out are refused here: rename-restart, preserve but on_crash.)
 import { Code } from "../../errors";
 import { err } from "../../domain/context";
@@ -64,5 +66,23 @@ export function writeVmmPlan(w: PlanWriter, d: Doc, runDir: string, dumpDir: str
   w.line(["on_reboot", action(onReboot)]);
   w.line(["on_crash", action(onCrash)]);
   if (onCrash.startsWith("coredump-")) w.line(["coredump", dumpDir + "/" + name]);
+  writePciBridges(w, d, devices);
   return true;
+}
+
+/** The PCI controllers other than the root, by index (libvirt makes a bridge's index larger than its bus's). */
+function writePciBridges(w: PlanWriter, d: Doc, devices: i32): void {
+  if (devices == NONE) return;
+  for (let c = d.child(devices, S.controller); c != NONE; c = d.nextNamed(c)) {
+    const model = attr(d, c, S.model);
+    if (!d.attrIs(c, S.type, "pci") || (model != "pci-bridge" && model != "pcie-root-port")) continue;
+    const a = d.child(c, S.address);
+    w.line(["pci-bridge", attr(d, c, S.index), model, addressField(d, a, S.bus), addressField(d, a, S.slot), addressField(d, a, S.function_)]);
+  }
+}
+
+/** A field of a canonical PCI address (0x-prefixed hex) in decimal. */
+function addressField(d: Doc, a: i32, name: i32): string {
+  const hex = attr(d, a, name);
+  return hex.startsWith("0x") ? U64.parseInt(hex.substring(2), 16).toString() : "0";
 }
