@@ -1,16 +1,21 @@
 // Minimal ACPI tables, so that a guest's own power-off ends the domain and libvirt's shutdown
 // reaches the guest as a power-button press: fixed-hardware ACPI with a PM1 event and control
-// block on I/O ports (devices/pm1.ts answers them), SCI on IRQ 9, and a DSDT that only names \_S5.
-// The MADT describes the vCPUs' local APICs and KVM's in-kernel IOAPIC. Everything sits in the BIOS area
-// (0xe0000, reserved in the e820 map); the zero page also points at the RSDP.
+// block on I/O ports (devices/pm1.ts answers them), SCI on IRQ 9, and a DSDT that names \_S5 and
+// the PCI host bridge (pci-tables.ts). The MADT describes the vCPUs' local APICs and KVM's
+// in-kernel IOAPIC; the MCFG the PCI ECAM area. Everything sits in the BIOS area (0xe0000,
+// reserved in the e820 map); the zero page also points at the RSDP.
 import { TIMER_IOAPIC_PIN } from "./irq-routing";
+import { Aml } from "./aml";
+import { writeMcfg, writePciRoot, MCFG_LENGTH } from "./pci-tables";
 export const RSDP_ADDR: u64 = 0xe0000;
 const XSDT_ADDR: u64 = 0xe0040;
 const FADT_ADDR: u64 = 0xe0080;
 const FACS_ADDR: u64 = 0xe0200; // 64-byte aligned, as the FACS must be
-const DSDT_ADDR: u64 = 0xe0240;
 const MADT_ADDR: u64 = 0xe0280;
-export const ACPI_AREA_SIZE: i32 = 0x800;
+const MCFG_ADDR: u64 = 0xe0500;
+/** The DSDT comes last: it grows with the PCI routing table. */
+const DSDT_ADDR: u64 = 0xe0600;
+export const ACPI_AREA_SIZE: i32 = 0x4000;
 /** What the MADT (from MADT_ADDR to the end of the area) has room for. */
 export const MAX_VCPUS: i32 = 64;
 
@@ -24,8 +29,22 @@ export const S5_SLP_TYP: u32 = 5;
 const LAPIC_ADDR: u32 = 0xfee00000;
 const IOAPIC_ADDR: u32 = 0xfec00000;
 
-/** Name(_S5, Package(4) {5, 5, 0, 0}) in AML. */
-const DSDT_AML: StaticArray<u8> = [0x08, 0x5f, 0x53, 0x35, 0x5f, 0x12, 0x08, 0x04, 0x0a, <u8>S5_SLP_TYP, 0x0a, <u8>S5_SLP_TYP, 0x00, 0x00];
+const dsdtAml = new Aml();
+
+/** The DSDT's AML: Name(_S5, Package(4) {5, 5, 0, 0}), then the PCI root bridge. */
+function buildDsdt(): Aml {
+  const aml = dsdtAml;
+  aml.out.clear();
+  aml.name("_S5");
+  aml.package(4);
+  aml.integer(S5_SLP_TYP);
+  aml.integer(S5_SLP_TYP);
+  aml.integer(0);
+  aml.integer(0);
+  aml.end();
+  writePciRoot(aml);
+  return aml;
+}
 
 function put8(base: usize, at: i32, v: u32): void {
   store<u8>(base + <usize>at, <u8>v);
@@ -82,10 +101,16 @@ export function writeAcpiTables(area: usize, vcpus: i32): void {
   put8(facs, 32, 2); // version
 
   const dsdt = area + <usize>(DSDT_ADDR - RSDP_ADDR);
-  const dsdtLen = 36 + DSDT_AML.length;
+  const aml = buildDsdt();
+  const dsdtLen = 36 + aml.out.length;
   header(dsdt, "DSDT", dsdtLen, 2);
-  for (let i = 0; i < DSDT_AML.length; i++) put8(dsdt, 36 + i, DSDT_AML[i]);
+  memory.copy(dsdt + 36, aml.out.ptr, <usize>aml.out.length);
   checksum(dsdt, dsdtLen, 9);
+
+  const mcfg = area + <usize>(MCFG_ADDR - RSDP_ADDR);
+  header(mcfg, "MCFG", MCFG_LENGTH, 1);
+  writeMcfg(mcfg);
+  checksum(mcfg, MCFG_LENGTH, 9);
 
   const fadt = area + <usize>(FADT_ADDR - RSDP_ADDR);
   const fadtLen = 276;
@@ -135,10 +160,11 @@ export function writeAcpiTables(area: usize, vcpus: i32): void {
   checksum(madt, madtLen, 9);
 
   const xsdt = area + <usize>(XSDT_ADDR - RSDP_ADDR);
-  const xsdtLen = 36 + 2 * 8;
+  const xsdtLen = 36 + 3 * 8;
   header(xsdt, "XSDT", xsdtLen, 1);
   put64(xsdt, 36, FADT_ADDR);
   put64(xsdt, 44, MADT_ADDR);
+  put64(xsdt, 52, MCFG_ADDR);
   checksum(xsdt, xsdtLen, 9);
 
   const rsdp = area + <usize>(RSDP_ADDR - RSDP_ADDR);

@@ -14,6 +14,7 @@ import { Code } from "../errors";
 import { err } from "../domain/context";
 import { ByteBuf } from "../util/bytes";
 import { ACPI_AREA_SIZE, MAX_VCPUS, RSDP_ADDR, writeAcpiTables } from "./acpi";
+import { ECAM_BASE, ECAM_SIZE } from "./pci/config-access";
 
 // Guest physical layout (all below 1 MiB except the kernel and the initrd).
 export const GDT_ADDR: u64 = 0x500;
@@ -153,8 +154,11 @@ export function writeBootPlan(req: BootRequest, out: ByteBuf): bool {
   put32(out, z + 0x21c, <u32>req.initrdSize); // ramdisk_size
   put32(out, z + 0x214, <u32>KERNEL_ADDR); // code32_start
   put64(out, z + 0x070, RSDP_ADDR); // acpi_rsdp_addr
-  // e820: low RAM, the EBDA and BIOS areas reserved, RAM from 1 MiB
-  const entries: StaticArray<u64> = [0, EBDA_START, E820_RAM, EBDA_START, 0xa0000 - EBDA_START, E820_RESERVED, BIOS_START, MiB - BIOS_START, E820_RESERVED, MiB, ram - MiB, E820_RAM];
+  // e820: low RAM, the EBDA and BIOS areas reserved, RAM from 1 MiB, PCI's ECAM area reserved (as MCFG wants it)
+  const entries: StaticArray<u64> = [
+    0, EBDA_START, E820_RAM, EBDA_START, 0xa0000 - EBDA_START, E820_RESERVED, BIOS_START, MiB - BIOS_START, E820_RESERVED, MiB, ram - MiB, E820_RAM,
+    ECAM_BASE, ECAM_SIZE, E820_RESERVED,
+  ];
   const count = entries.length / 3;
   store<u8>(out.ptr + <usize>(z + 0x1e8), <u8>count);
   for (let i = 0; i < count; i++) {

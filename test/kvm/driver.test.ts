@@ -144,6 +144,9 @@ linuxGuestTest.serial("a Linux guest's life through the public API: console, sus
   // Linux found PCI through mechanism #1: the host bridge its sanity check needs, at 00:00.0
   console.write("echo PCI $(cat /sys/bus/pci/devices/0000:00:00.0/vendor /sys/bus/pci/devices/0000:00:00.0/class)\n");
   await guest.waitFor(/PCI 0x1b36 0x060000/);
+  // and through ACPI: the DSDT's host bridge, and the MCFG's ECAM in use (Linux reserves it in /proc/iomem)
+  console.write("echo ACPI $(ls /sys/bus/acpi/devices | grep -c PNP0A03) $(grep -c MMCONFIG /proc/iomem)\n");
+  await guest.waitFor(/ACPI 1 1/);
   t.true((await dom.getInfo()).cpuTime > 0, "the vCPU thread's CPU time is reported");
 
   await dom.suspend();

@@ -86,7 +86,7 @@ test("the kernel's protected-mode part at 1 MiB, the command line, and the zero 
   t.is(Buffer.from(ram.subarray(0xe0000, 0xe0008)).toString("latin1"), "RSD PTR ");
 });
 
-test("the e820 map: RAM below the EBDA, the EBDA and BIOS area reserved, RAM from 1 MiB to the end", (t) => {
+test("the e820 map: RAM below the EBDA, the EBDA and BIOS area reserved, RAM from 1 MiB to the end, PCI's ECAM reserved", (t) => {
   const { fake } = boot([hlt]);
   const zero = view(fake.ram().subarray(0x7000, 0x8000));
   const count = zero.getUint8(0x1e8);
@@ -99,6 +99,7 @@ test("the e820 map: RAM below the EBDA, the EBDA and BIOS area reserved, RAM fro
     [0x9fc00, 0x400, 2],
     [0xe0000, 0x20000, 2],
     [MiB, 15 * MiB, 1],
+    [0xe000_0000, 0x1000_0000, 2],
   ]);
 });
 
