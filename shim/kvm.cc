@@ -196,6 +196,16 @@ Napi::Value IrqLine(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+/** KVM_SIGNAL_MSI: one message (address, data) from a device, as the VMM's core raised it. */
+Napi::Value SignalMsi(const Napi::CallbackInfo &info) {
+  kvm_msi msi{};
+  msi.address_lo = info[1].As<Napi::Number>().Uint32Value();
+  msi.address_hi = info[2].As<Napi::Number>().Uint32Value();
+  msi.data = info[3].As<Napi::Number>().Uint32Value();
+  if (Ioctl(Fd(info, 0, Kind::Vm), KVM_SIGNAL_MSI, &msi) < 0) throw KvmError(info.Env(), errno, "KVM_SIGNAL_MSI");
+  return info.Env().Undefined();
+}
+
 /**
  * Maps size bytes of anonymous memory and registers it as guest memory slot `slot` at guest
  * physical address `guestPhys`; returns an ArrayBuffer over it (unmapped when collected).
@@ -439,6 +449,7 @@ void RegisterKvm(Napi::Env env, Napi::Object exports) {
   kvm.Set("createIrqchip", Napi::Function::New(env, CreateIrqchip));
   kvm.Set("createPit2", Napi::Function::New(env, CreatePit2));
   kvm.Set("irqLine", Napi::Function::New(env, IrqLine));
+  kvm.Set("signalMsi", Napi::Function::New(env, SignalMsi));
   kvm.Set("guestMemory", Napi::Function::New(env, GuestMemory));
   kvm.Set("createVcpu", Napi::Function::New(env, CreateVcpu));
   kvm.Set("runArea", Napi::Function::New(env, RunArea));

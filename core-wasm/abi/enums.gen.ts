@@ -336,6 +336,7 @@ export const enum VmmEvent {
   RESET = 4,
   POWEROFF = 8,
   SCI = 16,
+  MSI = 32,
   IRQ_LEVEL = 256,
   SCI_LEVEL = 512,
 }

@@ -12,7 +12,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return -385738706;
+  return 1980579826;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -446,6 +446,22 @@ export function vmmPciBridges(inputLen: i32): i32 {
   const records = input.skip(recordsLen);
   if (!input.ok) return malformedInput();
   return done(vmm.vmmPciBridges(records, recordsLen));
+}
+
+/** The domain's PCI devices (i32 records: kind 1 virtio-rng, bus, devfn), plugged in at the next boot plan. */
+export function vmmPciDevices(inputLen: i32): i32 {
+  begin();
+  const input = inputOf(inputLen);
+  const recordsLen = input.length();
+  const records = input.skip(recordsLen);
+  if (!input.ok) return malformedInput();
+  return done(vmm.vmmPciDevices(records, recordsLen));
+}
+
+/** The MSI messages raised since the last call (u32 address low, address high, data each), for KVM_SIGNAL_MSI. */
+export function vmmTakeMsis(): i32 {
+  begin();
+  return done(vmm.vmmTakeMsis());
 }
 
 // The VMM's exit path and other plain-number calls, exported as they are.

@@ -10,7 +10,8 @@ import { writeIrqRouting } from "../vmm/irq-routing";
 import { wireLocalApic } from "../vmm/lapic";
 import { afterStop } from "../vmm/lifecycle";
 import { consoleInput, mmioRead, mmioWrite, portIn, portOut, pressPowerButton, resetDevices, takeEvents, takeOutput } from "../vmm/devices/board";
-import { BridgeSpec, setPciBridges } from "../vmm/pci/topology";
+import { BridgeSpec, EndpointSpec, setPciBridges, setPciEndpoints } from "../vmm/pci/topology";
+import { takeMsis } from "../vmm/pci/msi";
 import { io } from "../abi/runtime";
 
 /** sizeof(struct kvm_cpuid_entry2) */
@@ -74,6 +75,29 @@ export function vmmPciBridges(records: usize, len: i32): bool {
     list.push(new BridgeSpec(index, model == 1, parent, devfn));
   }
   setPciBridges(list);
+  return true;
+}
+
+/** Words per device record of vmmPciDevices: kind (vmm/pci/endpoints.ts), bus, devfn. */
+const DEVICE_WORDS = 3;
+
+/** The domain's PCI devices, plugged in at the next boot plan; records the VMM cannot place are skipped. */
+export function vmmPciDevices(records: usize, len: i32): bool {
+  const list = new Array<EndpointSpec>();
+  for (let at = 0; at + DEVICE_WORDS * 4 <= len; at += DEVICE_WORDS * 4) {
+    const kind = load<i32>(records + <usize>at);
+    const bus = load<i32>(records + <usize>at + 4);
+    const devfn = load<i32>(records + <usize>at + 8);
+    if (bus < 0 || bus > 255 || devfn < 0 || devfn > 255) continue;
+    list.push(new EndpointSpec(kind, bus, devfn));
+  }
+  setPciEndpoints(list);
+  return true;
+}
+
+/** The MSI messages the devices raised (address low, address high, data: 12 bytes each), into the output. */
+export function vmmTakeMsis(): bool {
+  takeMsis(io.output);
   return true;
 }
 

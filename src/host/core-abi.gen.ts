@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = -385738706;
+export const ABI_FINGERPRINT = 1980579826;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -31,6 +31,7 @@ export const VmmEvent = {
   RESET: 4,
   POWEROFF: 8,
   SCI: 16,
+  MSI: 32,
   IRQ_LEVEL: 256,
   SCI_LEVEL: 512,
 } as const;
@@ -212,6 +213,8 @@ export interface CoreExports {
   vmmPortIn(port: number, size: number): number;
   vmmPortOut(port: number, size: number, value: number): void;
   vmmPciBridges(inputLen: number): number;
+  vmmPciDevices(inputLen: number): number;
+  vmmTakeMsis(): number;
   vmmMmioRead(address: number, size: number): number;
   vmmMmioReadHigh(): number;
   vmmMmioWrite(address: number, size: number, low: number, high: number): void;
@@ -979,6 +982,31 @@ export abstract class CoreOperations {
       throw this.aborted(e);
     }
     if (status !== 0) throw this.failure();
+  }
+
+  /** The domain's PCI devices (i32 records: kind 1 virtio-rng, bus, devfn), plugged in at the next boot plan. */
+  vmmPciDevices(records: Uint8Array): void {
+    const w = this.input();
+    w.bytes(records);
+    let status: number;
+    try {
+      status = this.exports.vmmPciDevices(this.sendInput(w));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+  }
+
+  /** The MSI messages raised since the last call (u32 address low, address high, data each), for KVM_SIGNAL_MSI. */
+  vmmTakeMsis(): DataView {
+    let status: number;
+    try {
+      status = this.exports.vmmTakeMsis();
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return this.outputView();
   }
 
   /** A guest's MMIO read (1, 2, 4 or 8 bytes): the low 32 bits; vmmMmioReadHigh gives the rest. */

@@ -50,6 +50,11 @@ export class Core extends CoreOperations {
   private readonly writer = new WireWriter();
   /** The core's memory as a Buffer, made again only when it grew (its old buffer is then detached). */
   private memoryBytesView = Buffer.alloc(0);
+  /**
+   * The guest's RAM (guest-physical 0 up), when this core is a VMM: its virtqueues read and write
+   * there through guest_read/guest_write. Without it those imports answer -1.
+   */
+  guestMemory: Uint8Array | undefined;
 
   constructor(
     private readonly module: WebAssembly.Module = coreModule(),
@@ -76,11 +81,30 @@ export class Core extends CoreOperations {
     return this.memoryView().subarray(ptr, ptr + len);
   }
 
+  /** len bytes of guest RAM at gpa, or undefined when they are not all RAM. */
+  private guestRange(gpa: number, len: number): Uint8Array | undefined {
+    const ram = this.guestMemory;
+    if (!ram || !Number.isInteger(gpa) || gpa < 0 || gpa + len > ram.length) return undefined;
+    return ram.subarray(gpa, gpa + len);
+  }
+
   private importObject(): WebAssembly.Imports {
     return {
       shim: {
         random_fill: (ptr: number, len: number) => this.imports.randomFill(this.bytes(ptr >>> 0, len >>> 0)),
         clock_ms: () => this.imports.clockMs(),
+        guest_read: (gpa: number, ptr: number, len: number) => {
+          const ram = this.guestRange(gpa, len >>> 0);
+          if (!ram) return -1;
+          this.bytes(ptr >>> 0, len >>> 0).set(ram);
+          return 0;
+        },
+        guest_write: (gpa: number, ptr: number, len: number) => {
+          const ram = this.guestRange(gpa, len >>> 0);
+          if (!ram) return -1;
+          ram.set(this.bytes(ptr >>> 0, len >>> 0));
+          return 0;
+        },
       },
       wasi_snapshot_preview1: {
         fd_write: (_fd: number, iovs: number, count: number, written: number) => {

@@ -45,6 +45,8 @@ export interface KvmShim {
   createIrqchip(vm: number): void;
   createPit2(vm: number): void;
   irqLine(vm: number, irq: number, level: number): void;
+  /** KVM_SIGNAL_MSI: a device's message-signalled interrupt. */
+  signalMsi(vm: number, addressLow: number, addressHigh: number, data: number): void;
   /** KVM_SET_GSI_ROUTING from a struct kvm_irq_routing. */
   setGsiRouting(vm: number, routing: Uint8Array): void;
   /** Anonymous memory registered as guest memory slot `slot` at `guestPhys`. */

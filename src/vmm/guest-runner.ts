@@ -138,6 +138,7 @@ export class GuestRunner {
       initrd: this.plan.initrd,
       cmdline: this.plan.cmdline,
       pciBridges: this.plan.pciBridges,
+      pciDevices: this.plan.pciDevices,
       output: (bytes) => this.events.output(bytes),
     });
     this.machine.runSecondaries();

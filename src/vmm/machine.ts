@@ -92,6 +92,20 @@ export function pciBridgeRecords(bridges: PciBridge[]): Uint8Array {
   return new Uint8Array(words.buffer);
 }
 
+/** A PCI device of the domain, where its address puts it. */
+export interface PciDevice {
+  kind: "virtio-rng";
+  bus: number;
+  slot: number;
+  function: number;
+}
+
+/** vmmPciDevices' records: kind (1 virtio-rng), bus, devfn. */
+export function pciDeviceRecords(devices: PciDevice[]): Uint8Array {
+  const words = new Int32Array(devices.flatMap((d) => [1, d.bus, (d.slot << 3) | d.function]));
+  return new Uint8Array(words.buffer);
+}
+
 export interface MachineConfig {
   memoryBytes: number;
   /** How many vCPUs (default 1); vCPUs 1..vcpus-1 run on the secondaries' threads. */
@@ -103,6 +117,8 @@ export interface MachineConfig {
   cmdline: string;
   /** The domain's PCI bridges (parents first), as the plan gives them. */
   pciBridges?: PciBridge[];
+  /** The domain's PCI devices. */
+  pciDevices?: PciDevice[];
   /** Where the serial console's output goes. */
   output(bytes: Uint8Array): void;
 }
@@ -169,6 +185,7 @@ export class Machine {
     kvm.createPit2(this.vm);
     this.routeInterrupts();
     this.ram = new Uint8Array(kvm.guestMemory(this.vm, 0, 0, config.memoryBytes));
+    core.guestMemory = this.ram;
     this.vcpu = kvm.createVcpu(this.vm, 0);
     for (let i = 1; i < this.vcpuCount; i++) this.secondaryVcpus.push(kvm.createVcpu(this.vm, i));
     this.run = new DataView(kvm.runArea(this.vcpu, this.system));
@@ -202,6 +219,7 @@ export class Machine {
     const initrd = this.config.initrd ? openSync(this.config.initrd, "r") : undefined;
     try {
       this.core.vmmPciBridges(pciBridgeRecords(this.config.pciBridges ?? []));
+      this.core.vmmPciDevices(pciDeviceRecords(this.config.pciDevices ?? []));
       const header = new Uint8Array(HEADER_BYTES);
       const headerLength = readSync(kernel, header, 0, HEADER_BYTES, 0);
       const v = bootRecords(this.core, header.subarray(0, headerLength), fstatSync(kernel).size, initrd === undefined ? 0 : fstatSync(initrd).size, this.config.cmdline, this.config.memoryBytes, this.vcpuCount);
@@ -337,9 +355,18 @@ export class Machine {
       }
     }
     if (e & VmmEvent.SCI) this.kvm.irqLine(this.vm, SCI_IRQ, e & VmmEvent.SCI_LEVEL ? 1 : 0);
+    if (e & VmmEvent.MSI) this.signalMsis();
     if (e & VmmEvent.RESET) return { kind: "reset" };
     if (e & VmmEvent.POWEROFF) return { kind: "poweroff" };
     return this.stopRequested ? { kind: "stopped" } : undefined;
+  }
+
+  /** The devices' MSI messages, each to KVM as KVM_SIGNAL_MSI. */
+  private signalMsis(): void {
+    const v = this.core.vmmTakeMsis();
+    for (let at = 0; at + 12 <= v.byteLength; at += 12) {
+      this.kvm.signalMsi(this.vm, v.getUint32(at, true), v.getUint32(at + 4, true), v.getUint32(at + 8, true));
+    }
   }
 
   /** Makes runUntilStop return at the guest's next I/O (e.g. from an output callback). */
@@ -366,6 +393,7 @@ export class Machine {
   }
 
   close(): void {
+    if (this.core.guestMemory === this.ram) this.core.guestMemory = undefined;
     this.parkSecondaries();
     for (const vcpu of this.secondaryVcpus) this.kvm.close(vcpu);
     this.kvm.close(this.vcpu);

@@ -1,7 +1,7 @@
 // A kvm:/// start plan (core-wasm/drivers/kvm/plan.ts writes it) as the VMM process reads it.
 import { readFileSync } from "node:fs";
 import { decodeLines } from "../drivers/hosted/plan-lines.js";
-import type { PciBridge } from "./machine.js";
+import type { PciBridge, PciDevice } from "./machine.js";
 
 export interface VmmPlan {
   /** This run's token: it names the run's files (control, status) and is in its status. */
@@ -23,10 +23,12 @@ export interface VmmPlan {
   coredump?: string;
   /** The PCI controllers but the root, parents first. */
   pciBridges: PciBridge[];
+  /** The PCI devices (virtio-rng so far). */
+  pciDevices: PciDevice[];
 }
 
 export function parseVmmPlan(text: string): VmmPlan {
-  const plan: VmmPlan = { instance: "", control: "", status: "", memoryBytes: 0, vcpus: 1, kernel: "", cmdline: "", serial: { kind: "none" }, onPoweroff: "end", onReboot: "restart", onCrash: "end", pciBridges: [] };
+  const plan: VmmPlan = { instance: "", control: "", status: "", memoryBytes: 0, vcpus: 1, kernel: "", cmdline: "", serial: { kind: "none" }, onPoweroff: "end", onReboot: "restart", onCrash: "end", pciBridges: [], pciDevices: [] };
   for (const [key, a = "", b = "", ...rest] of decodeLines(text)) {
     if (key === "instance") plan.instance = a;
     else if (key === "control") plan.control = a;
@@ -42,6 +44,7 @@ export function parseVmmPlan(text: string): VmmPlan {
     else if (key === "on_crash") plan.onCrash = a === "restart" || a === "preserve" ? a : "end";
     else if (key === "coredump") plan.coredump = a;
     else if (key === "pci-bridge") plan.pciBridges.push(pciBridge(a, b, rest));
+    else if (key === "rng") plan.pciDevices.push({ kind: "virtio-rng", bus: Number(a), slot: Number(b), function: Number(rest[0]) });
   }
   return plan;
 }

@@ -22,6 +22,9 @@ function instantiateUnderWasi() {
     shim: {
       random_fill: (ptr: number, len: number) => new Uint8Array(memory!.buffer, ptr, len).fill(0),
       clock_ms: () => 0,
+      // no guest memory under WASI: the VMM's virtqueues are not used there
+      guest_read: () => -1,
+      guest_write: () => -1,
     },
   });
   wasi.initialize(instance);

@@ -38,6 +38,7 @@ test("a direct-kernel guest becomes a VMM plan", (t) => {
     onCrash: "restart",
     coredump: "/var/lib/virtkit/kvm/dump/g1",
     pciBridges: [],
+    pciDevices: [],
   });
   t.like(parseVmmPlan(plan(domain(`${OS}<on_crash>coredump-destroy</on_crash>`))), { onCrash: "end", coredump: "/var/lib/virtkit/kvm/dump/g1" });
   t.like(parseVmmPlan(plan(domain(`${OS}<on_crash>preserve</on_crash>`))), { onCrash: "preserve", coredump: undefined });

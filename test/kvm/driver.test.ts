@@ -38,7 +38,12 @@ while [ "$(ls -l /proc/[0-9]*/fd/ 2>/dev/null | grep -c /dev/input/event)" -lt $
 echo LISTENING
 while read -r line; do eval "$line"; done
 `;
-const initrd = canBoot ? initramfs(GUEST_INIT, ["kernel/drivers/acpi/button.ko", "kernel/drivers/input/evdev.ko"]) : "";
+const VIRTIO_RNG_MODULES = ["virtio/virtio_ring", "virtio/virtio", "virtio/virtio_pci_modern_dev", "virtio/virtio_pci_legacy_dev", "virtio/virtio_pci", "char/hw_random/virtio-rng"];
+const initrd = canBoot ? initramfs(GUEST_INIT, ["kernel/drivers/acpi/button.ko", "kernel/drivers/input/evdev.ko", ...VIRTIO_RNG_MODULES.map((m) => `kernel/drivers/${m}.ko`)]) : "";
+const RNG = "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>";
+/** Reads 256 bytes of the guest's hardware RNG (optionally on one CPU) and says which RNG it used. */
+const readHwrng = (word: string, cpus = "") =>
+  `${cpus ? `taskset ${cpus} ` : ""}sh -c 'echo ${word} $(cat /sys/class/misc/hw_random/rng_current) $(dd if=/dev/hwrng of=/dev/null bs=64 count=4 2>&1 | grep "records in")'\n`;
 
 function guestXml(name: string, devices = "<console type='pty'/>", vcpus = 1): string {
   return `<domain type='kvm'><name>${name}</name><memory unit='MiB'>192</memory><vcpu>${vcpus}</vcpu>
@@ -124,7 +129,7 @@ async function noVmmLeft(t: import("ava").ExecutionContext, name: string): Promi
 linuxGuestTest.serial("a Linux guest's life through the public API: console, suspend, resume, guest reboot, shutdown", async (t) => {
   const conn = await kvm(t);
   const serialLog = join(base, "life-serial.log");
-  const dom = await conn.defineXML(guestXml("life", `<serial type='file'><source path='${serialLog}'/></serial><console type='file'><source path='${serialLog}'/></console>`));
+  const dom = await conn.defineXML(guestXml("life", `<serial type='file'><source path='${serialLog}'/></serial><console type='file'><source path='${serialLog}'/></console>${RNG}`));
   const events: [string, number, number][] = [];
   const stopped = new Promise<void>((resolve) =>
     conn.on("lifecycle", (d, event, detail) => {
@@ -147,6 +152,9 @@ linuxGuestTest.serial("a Linux guest's life through the public API: console, sus
   // and through ACPI: the DSDT's host bridge, and the MCFG's ECAM in use (Linux reserves it in /proc/iomem)
   console.write("echo ACPI $(ls /sys/bus/acpi/devices | grep -c PNP0A03) $(grep -c MMCONFIG /proc/iomem)\n");
   await guest.waitFor(/ACPI 1 1/);
+  // virtio-rng on PCI: Linux's virtio_pci binds it (MSI-X), and /dev/hwrng reads from it
+  console.write(readHwrng("HWRNG"));
+  await guest.waitFor(/HWRNG virtio_rng\.0 4\+0 records in/);
   t.true((await dom.getInfo()).cpuTime > 0, "the vCPU thread's CPU time is reported");
 
   await dom.suspend();
@@ -221,7 +229,9 @@ linuxGuestTest.serial("a start leaves a spare VMM process ready, and the next st
 
 linuxGuestTest.serial("a guest with two vCPUs runs on both; suspend and resume take both along", async (t) => {
   const conn = await kvm(t);
-  const dom = await conn.createXML(guestXml("smp", "<console type='pty'/><controller type='pci' index='1' model='pci-bridge'/>", 2));
+  // a virtio-rng behind the pci-bridge: its BAR in the bridge's window, its notifications MMIO from either vCPU
+  const behindBridge = RNG.replace("</rng>", "<address type='pci' domain='0x0000' bus='0x01' slot='0x01' function='0x0'/></rng>");
+  const dom = await conn.createXML(guestXml("smp", `<console type='pty'/><controller type='pci' index='1' model='pci-bridge'/>${behindBridge}`, 2));
   const console = await dom.openConsole();
   const guest = transcript(console);
   await guest.waitFor(/LISTENING/);
@@ -232,7 +242,9 @@ linuxGuestTest.serial("a guest with two vCPUs runs on both; suspend and resume t
   await guest.waitFor(/FIRST ONLINE=0-1/);
   // the domain's pci-bridge, where libvirt puts it, seen from vCPU 1 (its config reads are port I/O vCPU 0 answers)
   console.write("taskset 2 sh -c 'echo BRIDGE $(cat /sys/bus/pci/devices/0000:00:02.0/class) $(ls /sys/bus/pci/devices | grep -c 0000)'\n");
-  await guest.waitFor(/BRIDGE 0x060400 2/);
+  await guest.waitFor(/BRIDGE 0x060400 3/);
+  console.write(readHwrng("SECOND", "2"));
+  await guest.waitFor(/SECOND virtio_rng\.0 4\+0 records in/);
   const status = readFileSync(instanceFile(runDir, "smp", "status"), "utf8");
   t.regex(status, /^vcpu \d+ \d+$/m, "both vCPU threads are recorded (their CPU time is the domain's)");
 

@@ -194,6 +194,10 @@ export class FakeKvm implements KvmShim {
     this.check(vm, "vm", "KVM_CREATE_PIT2");
   }
 
+  signalMsi(vm: number, addressLow: number, addressHigh: number, data: number): void {
+    this.record("signalMsi", vm, addressLow, addressHigh, data);
+  }
+
   irqLine(vm: number, irq: number, level: number): void {
     this.record("irqLine", vm, irq, level);
     this.check(vm, "vm", "KVM_IRQ_LINE");

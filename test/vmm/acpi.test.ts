@@ -85,7 +85,7 @@ if (!iasl) test("ACPICA's disassembler (iasl, Debian's acpica-tools) is not inst
 withIasl("iasl reads the DSDT back: \\_S5, PCI0 (PNP0A03) with its resources and routing, the ECAM reservation", (t) => {
   const area = biosArea();
   const dsdt = tables(area).get("DSDT")!;
-  const dir = tempDir(t);
+  const dir = tempDir("virtkit-acpi");
   const file = join(dir, "dsdt.dat");
   writeFileSync(file, new Uint8Array(area.buffer, area.byteOffset + dsdt, area.getUint32(dsdt + 4, true)));
   const r = spawnSync("iasl", ["-d", file], { encoding: "utf8", cwd: dir });

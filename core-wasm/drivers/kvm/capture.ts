@@ -58,6 +58,10 @@ export function kvmCapture(d: Doc, flags: i32): Definition | null {
     if (name == S.emulator) continue;
     if (name == S.memballoon && attr(d, n, S.model) == "none") continue;
     if (name == S.controller && modelledController(d, n)) continue;
+    if (name == S.rng) {
+      if (!rngModelled(d, n)) return null;
+      continue;
+    }
     if (name == S.serial || name == S.console) {
       const type = attr(d, n, S.type);
       if (type == "pty") continue;
@@ -75,6 +79,27 @@ export function kvmCapture(d: Doc, flags: i32): Definition | null {
   }
   if (!assignPciAddresses(d) || !reorderDomain(d)) return null;
   return Definition.fromDoc(d);
+}
+
+/** virtio-rng fed by the host's random source; anything else about it is refused by name. */
+function rngModelled(d: Doc, n: i32): bool {
+  const model = attr(d, n, S.model);
+  if (model != "virtio" && model != "virtio-non-transitional") {
+    unsupported("the KVM driver does not support <rng model='" + model + "'>");
+    return false;
+  }
+  const backend = d.child(n, S.backend);
+  const kind = attr(d, backend, S.model);
+  const source = text(d, backend);
+  if (kind != "random" || (source != "/dev/urandom" && source != "/dev/random")) {
+    unsupported("the KVM driver's virtio-rng reads the host's random source only: <backend model='random'>/dev/urandom</backend> (or /dev/random)");
+    return false;
+  }
+  if (d.child(n, S.rate) != NONE) {
+    unsupported("the KVM driver does not support <rate> for <rng> yet");
+    return false;
+  }
+  return true;
 }
 
 /** 'pc' and 'q35', and their versioned names (pc-i440fx-7.2, pc-q35-7.2); no machine means 'pc'. */

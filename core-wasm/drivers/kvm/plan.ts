@@ -6,7 +6,8 @@
 //   coredump PATH_PREFIX (on_crash coredump-destroy/-restart: the guest's memory goes to
 //   PREFIX-TIME first, as libvirt's auto dump names it) ·
 //   pci-bridge INDEX pci-bridge|pcie-root-port PARENT_BUS SLOT FUNCTION (each PCI controller but
-//   the root, parents first: the bridge the VMM builds for bus INDEX)
+//   the root, parents first: the bridge the VMM builds for bus INDEX) ·
+//   rng BUS SLOT FUNCTION (a virtio-rng device at that PCI address)
 // (the actions the VMM cannot carry out are refused here: rename-restart, preserve but on_crash.)
 import { Code } from "../../errors";
 import { err } from "../../domain/context";
@@ -67,6 +68,10 @@ export function writeVmmPlan(w: PlanWriter, d: Doc, runDir: string, dumpDir: str
   w.line(["on_crash", action(onCrash)]);
   if (onCrash.startsWith("coredump-")) w.line(["coredump", dumpDir + "/" + name]);
   writePciBridges(w, d, devices);
+  for (let r = devices == NONE ? NONE : d.child(devices, S.rng); r != NONE; r = d.nextNamed(r)) {
+    const a = d.child(r, S.address);
+    w.line(["rng", addressField(d, a, S.bus), addressField(d, a, S.slot), addressField(d, a, S.function_)]);
+  }
   return true;
 }
 

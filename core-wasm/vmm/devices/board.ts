@@ -10,6 +10,9 @@ import { I8042, I8042_COMMAND, I8042_DATA } from "./i8042";
 import { mapMmio, mapPorts } from "./io-bus";
 import { CONFIG_ADDRESS, ConfigMechanism1, Ecam, ECAM_BASE, ECAM_SIZE } from "../pci/config-access";
 import { resetPciTopology } from "../pci/topology";
+import { PciMemorySpace } from "../pci/memory-space";
+import { clearMsis } from "../pci/msi";
+import { PCI_MEMORY_BASE, PCI_MEMORY_END } from "../pci-tables";
 import { CMOS_DATA, PORT_B, QuietPorts } from "./legacy-ports";
 import { Pm1, PM1_PORTS } from "./pm1";
 import { COM1, Uart, UART_PORTS } from "./uart";
@@ -30,6 +33,7 @@ mapPorts(quiet, PORT_B, 1);
 mapPorts(quiet, CMOS_DATA, 1);
 mapPorts(pciConfig, CONFIG_ADDRESS, 8);
 mapMmio(new Ecam(), ECAM_BASE, ECAM_SIZE);
+mapMmio(new PciMemorySpace(), PCI_MEMORY_BASE, <u64>(PCI_MEMORY_END - PCI_MEMORY_BASE) + 1);
 
 /** The devices as after power-on (each boot of the guest). */
 export function resetDevices(): void {
@@ -37,6 +41,7 @@ export function resetDevices(): void {
   pm1.reset();
   pciConfig.address = 0;
   resetPciTopology();
+  clearMsis();
   clearEvents();
 }
 

@@ -48,6 +48,12 @@ export class PciBridge extends PciFunction {
     this.allowWrite16(BRIDGE_CONTROL, BRIDGE_CONTROL_WRITABLE);
   }
 
+  /** Forwards memory start..end-1 (1 MiB aligned) to the secondary side, as firmware opens it. */
+  openMemoryWindow(start: u32, end: u32): void {
+    this.set16(MEMORY_BASE, <u16>((start >> 16) & WINDOW_BITS));
+    this.set16(MEMORY_LIMIT, <u16>(((end - 1) >> 16) & WINDOW_BITS));
+  }
+
   get secondary(): i32 {
     return this.config[SECONDARY_BUS];
   }

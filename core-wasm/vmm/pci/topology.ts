@@ -4,6 +4,8 @@
 // still reaches every function. Rebuilt with firmware values at each boot.
 import { HostBridge, PciBridge } from "./bridges";
 import { PciFunction } from "./config-space";
+import { assignPciResources } from "./firmware";
+import { newEndpoint } from "./endpoints";
 
 /** Functions per bus: 32 slots × 8 functions, indexed by devfn (slot << 3 | function). */
 const DEVFNS = 256;
@@ -42,7 +44,19 @@ export class BridgeSpec {
   ) {}
 }
 
+/** One device of the plan: an endpoint of this kind (endpoints.ts) at bus:devfn. */
+export class EndpointSpec {
+  constructor(
+    readonly kind: i32,
+    readonly bus: i32,
+    readonly devfn: i32,
+  ) {}
+}
+
 const specs: BridgeSpec[] = [];
+const endpointSpecs: EndpointSpec[] = [];
+/** Every endpoint of the machine, for memory decoding (their BARs) and for the host's questions. */
+export const endpoints: PciFunction[] = [];
 let root = new PciBus(false);
 /** The buses by firmware number, for building (routing uses the bridges' registers). */
 let busesByIndex = new Map<i32, PciBus>();
@@ -51,6 +65,12 @@ let busesByIndex = new Map<i32, PciBus>();
 export function setPciBridges(list: BridgeSpec[]): void {
   specs.length = 0;
   for (let i = 0; i < list.length; i++) specs.push(list[i]);
+}
+
+/** The domain's PCI devices. Takes effect at the next reset. */
+export function setPciEndpoints(list: EndpointSpec[]): void {
+  endpointSpecs.length = 0;
+  for (let i = 0; i < list.length; i++) endpointSpecs.push(list[i]);
 }
 
 /** Builds the buses as after power-on: the host bridge, then each bridge numbered as its controller. */
@@ -71,6 +91,18 @@ export function resetPciTopology(): void {
     parent.children.push(child);
     busesByIndex.set(spec.index, child);
   }
+  endpoints.length = 0;
+  for (let i = 0; i < endpointSpecs.length; i++) {
+    const spec = unchecked(endpointSpecs[i]);
+    if (!busesByIndex.has(spec.bus)) continue;
+    const bus = busesByIndex.get(spec.bus);
+    if (bus.at(spec.devfn) !== null) continue;
+    const f = newEndpoint(spec.kind);
+    if (f === null) continue;
+    bus.plug(spec.devfn, f);
+    endpoints.push(f);
+  }
+  assignPciResources(root);
 }
 
 /** The highest bus number below bus `index` (itself when nothing hangs below it). */
