@@ -27,7 +27,7 @@ export function mapPorts(device: PortDevice, first: u32, count: u32): void {
 }
 
 /** What a read sees where no device answers: all ones, as on a PC's ISA bus. */
-function allOnes(size: i32): u32 {
+export function allOnes(size: i32): u32 {
   return size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff;
 }
 

@@ -2,7 +2,7 @@
 // data at 0xCFC–0xCFF) and ECAM (memory-mapped, 4 KiB per function, buses 0–255 at ECAM_BASE, as
 // ACPI's MCFG table describes it). A function that is not there reads all ones; a conventional
 // function's extended space (registers 0x100 and up) reads 0.
-import { MmioDevice, PortDevice } from "../devices/io-bus";
+import { allOnes, MmioDevice, PortDevice } from "../devices/io-bus";
 import { functionAt } from "./topology";
 
 export const CONFIG_ADDRESS: u32 = 0xcf8;
@@ -10,10 +10,6 @@ export const CONFIG_DATA: u32 = 0xcfc;
 export const ECAM_BASE: u64 = 0xe000_0000;
 export const ECAM_SIZE: u64 = 0x1000_0000;
 const ENABLE: u32 = 0x8000_0000;
-
-function allOnes(size: i32): u32 {
-  return size == 4 ? 0xffffffff : (<u32>1 << (8 * size)) - 1;
-}
 
 function readFunction(bus: i32, devfn: i32, reg: i32, size: i32): u32 {
   const f = functionAt(bus, devfn);
