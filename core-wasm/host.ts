@@ -19,3 +19,13 @@ export declare function guest_read(gpa: f64, ptr: usize, len: u32): i32;
 /** Copies len bytes at ptr into guest memory at `gpa` (used rings, device data): 0, or -1 as guest_read. */
 @external("shim", "guest_write")
 export declare function guest_write(gpa: f64, ptr: usize, len: u32): i32;
+
+/**
+ * A virtio-blk request's file operation, run by the host on a disk it opened (`handle`): op 0
+ * reads the image at `offset` into the guest buffers listed at `iovecs` (count records of {f64
+ * guest-physical address, u32 length, u32 0}), op 1 writes them out, op 2 flushes (fdatasync),
+ * op 3 deallocates and op 4 zeroes `count` bytes at `offset`. The payload goes file↔guest RAM
+ * without passing through the core. Returns the bytes moved (0 for 2–4), or -errno.
+ */
+@external("shim", "block_io")
+export declare function block_io(op: i32, handle: i32, offset: f64, iovecs: usize, count: i32): i32;

@@ -12,7 +12,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return 1980579826;
+  return 533640456;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -448,7 +448,7 @@ export function vmmPciBridges(inputLen: i32): i32 {
   return done(vmm.vmmPciBridges(records, recordsLen));
 }
 
-/** The domain's PCI devices (i32 records: kind 1 virtio-rng, bus, devfn), plugged in at the next boot plan. */
+/** The domain's PCI devices (12-word records: kind 1 virtio-rng or 2 virtio-blk, bus, devfn, disk handle, disk flags, size low, size high, 20-byte serial), plugged in at the next boot plan. */
 export function vmmPciDevices(inputLen: i32): i32 {
   begin();
   const input = inputOf(inputLen);

@@ -12,6 +12,7 @@ import { afterStop } from "../vmm/lifecycle";
 import { consoleInput, mmioRead, mmioWrite, portIn, portOut, pressPowerButton, resetDevices, takeEvents, takeOutput } from "../vmm/devices/board";
 import { BridgeSpec, EndpointSpec, setPciBridges, setPciEndpoints } from "../vmm/pci/topology";
 import { takeMsis } from "../vmm/pci/msi";
+import { DiskSpec } from "../vmm/virtio/blk";
 import { io } from "../abi/runtime";
 
 /** sizeof(struct kvm_cpuid_entry2) */
@@ -78,18 +79,28 @@ export function vmmPciBridges(records: usize, len: i32): bool {
   return true;
 }
 
-/** Words per device record of vmmPciDevices: kind (vmm/pci/endpoints.ts), bus, devfn. */
-const DEVICE_WORDS = 3;
+/**
+ * Words per device record of vmmPciDevices: kind (vmm/pci/endpoints.ts), bus, devfn, then for a
+ * disk its host handle, flags (virtio/blk.ts DISK_*), size in bytes (low, high word) and the
+ * `<serial>` in 20 NUL-padded bytes.
+ */
+const DEVICE_WORDS = 12;
+const SERIAL_BYTES = 20;
 
 /** The domain's PCI devices, plugged in at the next boot plan; records the VMM cannot place are skipped. */
 export function vmmPciDevices(records: usize, len: i32): bool {
   const list = new Array<EndpointSpec>();
   for (let at = 0; at + DEVICE_WORDS * 4 <= len; at += DEVICE_WORDS * 4) {
-    const kind = load<i32>(records + <usize>at);
-    const bus = load<i32>(records + <usize>at + 4);
-    const devfn = load<i32>(records + <usize>at + 8);
+    const r = records + <usize>at;
+    const kind = load<i32>(r);
+    const bus = load<i32>(r, 4);
+    const devfn = load<i32>(r, 8);
     if (bus < 0 || bus > 255 || devfn < 0 || devfn > 255) continue;
-    list.push(new EndpointSpec(kind, bus, devfn));
+    const bytes = (<u64>load<u32>(r, 24) << 32) | <u64>load<u32>(r, 20);
+    let serialLength = 0;
+    while (serialLength < SERIAL_BYTES && load<u8>(r + 28 + <usize>serialLength) != 0) serialLength++;
+    const serial = String.UTF8.decodeUnsafe(r + 28, <usize>serialLength);
+    list.push(new EndpointSpec(kind, bus, devfn, new DiskSpec(load<i32>(r, 12), bytes, load<i32>(r, 16), serial)));
   }
   setPciEndpoints(list);
   return true;

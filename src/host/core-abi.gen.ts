@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = 1980579826;
+export const ABI_FINGERPRINT = 533640456;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -984,7 +984,7 @@ export abstract class CoreOperations {
     if (status !== 0) throw this.failure();
   }
 
-  /** The domain's PCI devices (i32 records: kind 1 virtio-rng, bus, devfn), plugged in at the next boot plan. */
+  /** The domain's PCI devices (12-word records: kind 1 virtio-rng or 2 virtio-blk, bus, devfn, disk handle, disk flags, size low, size high, 20-byte serial), plugged in at the next boot plan. */
   vmmPciDevices(records: Uint8Array): void {
     const w = this.input();
     w.bytes(records);

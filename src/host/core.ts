@@ -39,6 +39,26 @@ export function coreModule(): WebAssembly.Module {
   return cachedModule;
 }
 
+/** The block_io import's operations (core-wasm/host.ts). */
+export const enum BlockOp {
+  READ = 0,
+  WRITE = 1,
+  FLUSH = 2,
+  DEALLOCATE = 3,
+  ZERO = 4,
+}
+
+/**
+ * Runs one block_io operation on the disk `handle`: READ/WRITE move the bytes between the disk at
+ * `offset` and guest RAM at the ranges `iovecs` lists (records of {f64 guest-physical address, u32
+ * length, u32 0}); FLUSH syncs; DEALLOCATE/ZERO act on `count` bytes at `offset`. Returns the
+ * bytes moved (0 for the others) or -errno.
+ */
+export type BlockIo = (op: BlockOp, handle: number, offset: number, iovecs: Uint8Array, count: number) => number;
+export const IOVEC_BYTES = 16;
+const ENOSYS = 38;
+const EMPTY = new Uint8Array(0);
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8");
 /** The core's document size limit (core-wasm/xml/parser.ts MAX_DOCUMENT_BYTES). */
@@ -55,6 +75,8 @@ export class Core extends CoreOperations {
    * there through guest_read/guest_write. Without it those imports answer -1.
    */
   guestMemory: Uint8Array | undefined;
+  /** Runs the block_io import's disk operations (the VMM's disks); without it they fail with ENOSYS. */
+  blockIo: BlockIo | undefined;
 
   constructor(
     private readonly module: WebAssembly.Module = coreModule(),
@@ -104,6 +126,11 @@ export class Core extends CoreOperations {
           if (!ram) return -1;
           ram.set(this.bytes(ptr >>> 0, len >>> 0));
           return 0;
+        },
+        block_io: (op: number, handle: number, offset: number, iovecs: number, count: number) => {
+          if (!this.blockIo) return -ENOSYS;
+          const list = op === BlockOp.READ || op === BlockOp.WRITE ? this.bytes(iovecs >>> 0, (count >>> 0) * IOVEC_BYTES) : EMPTY;
+          return this.blockIo(op, handle, offset, list, count);
         },
       },
       wasi_snapshot_preview1: {

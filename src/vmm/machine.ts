@@ -92,18 +92,39 @@ export function pciBridgeRecords(bridges: PciBridge[]): Uint8Array {
   return new Uint8Array(words.buffer);
 }
 
-/** A PCI device of the domain, where its address puts it. */
-export interface PciDevice {
-  kind: "virtio-rng";
-  bus: number;
-  slot: number;
-  function: number;
+/** A disk as the VMM opened it (disks.ts): the shim's handle, its size and the plan's flags. */
+export interface OpenDisk {
+  handle: number;
+  bytes: number;
+  /** core-wasm/vmm/virtio/blk.ts DISK_*: read-only 1, writethrough 2, ignore flushes 4, discard 8. */
+  flags: number;
+  serial: string;
 }
 
-/** vmmPciDevices' records: kind (1 virtio-rng), bus, devfn. */
+/** A PCI device of the domain, where its address puts it. */
+export type PciDevice = { bus: number; slot: number; function: number } & ({ kind: "virtio-rng" } | { kind: "virtio-blk"; disk: OpenDisk });
+
+const DEVICE_KINDS = { "virtio-rng": 1, "virtio-blk": 2 } as const;
+/** vmmPciDevices' records: 12 words (core-wasm/operations/vmm.ts). */
+const DEVICE_RECORD_BYTES = 48;
+const SERIAL_BYTES = 20;
+
+/** vmmPciDevices' records: kind, bus, devfn, and a disk's handle, flags, size (two words) and serial. */
 export function pciDeviceRecords(devices: PciDevice[]): Uint8Array {
-  const words = new Int32Array(devices.flatMap((d) => [1, d.bus, (d.slot << 3) | d.function]));
-  return new Uint8Array(words.buffer);
+  const bytes = new Uint8Array(devices.length * DEVICE_RECORD_BYTES);
+  const view = new DataView(bytes.buffer);
+  devices.forEach((d, i) => {
+    const at = i * DEVICE_RECORD_BYTES;
+    view.setInt32(at, DEVICE_KINDS[d.kind], true);
+    view.setInt32(at + 4, d.bus, true);
+    view.setInt32(at + 8, (d.slot << 3) | d.function, true);
+    if (d.kind !== "virtio-blk") return;
+    view.setInt32(at + 12, d.disk.handle, true);
+    view.setInt32(at + 16, d.disk.flags, true);
+    view.setBigUint64(at + 20, BigInt(d.disk.bytes), true);
+    bytes.set(new TextEncoder().encode(d.disk.serial).subarray(0, SERIAL_BYTES), at + 28);
+  });
+  return bytes;
 }
 
 export interface MachineConfig {

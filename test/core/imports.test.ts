@@ -5,6 +5,7 @@ import { coreModule } from "../../src/host/core.js";
 test("core.wasm imports exactly the allowlisted host functions", (t) => {
   const imports = WebAssembly.Module.imports(coreModule()).map((i) => `${i.module}.${i.name}`).sort();
   t.deepEqual(imports, [
+    "shim.block_io", // the VMM's disks: file operations the host runs, payload file↔guest RAM
     "shim.clock_ms", // wall clock: the test driver reports CPU time from it, as libvirt's does
     "shim.guest_read", // the VMM's virtqueues: rings and descriptors in guest memory
     "shim.guest_write", // the VMM's virtqueues: used rings and device data into guest memory

@@ -25,6 +25,7 @@ function instantiateUnderWasi() {
       // no guest memory under WASI: the VMM's virtqueues are not used there
       guest_read: () => -1,
       guest_write: () => -1,
+      block_io: () => -38,
     },
   });
   wasi.initialize(instance);

@@ -6,6 +6,7 @@ import { HostBridge, PciBridge } from "./bridges";
 import { PciFunction } from "./config-space";
 import { assignPciResources } from "./firmware";
 import { newEndpoint } from "./endpoints";
+import { DiskSpec } from "../virtio/blk";
 
 /** Functions per bus: 32 slots × 8 functions, indexed by devfn (slot << 3 | function). */
 const DEVFNS = 256;
@@ -44,12 +45,13 @@ export class BridgeSpec {
   ) {}
 }
 
-/** One device of the plan: an endpoint of this kind (endpoints.ts) at bus:devfn. */
+/** One device of the plan: an endpoint of this kind (endpoints.ts) at bus:devfn, with its disk if it is one. */
 export class EndpointSpec {
   constructor(
     readonly kind: i32,
     readonly bus: i32,
     readonly devfn: i32,
+    readonly disk: DiskSpec | null = null,
   ) {}
 }
 
@@ -97,7 +99,7 @@ export function resetPciTopology(): void {
     if (!busesByIndex.has(spec.bus)) continue;
     const bus = busesByIndex.get(spec.bus);
     if (bus.at(spec.devfn) !== null) continue;
-    const f = newEndpoint(spec.kind);
+    const f = newEndpoint(spec.kind, spec.disk);
     if (f === null) continue;
     bus.plug(spec.devfn, f);
     endpoints.push(f);

@@ -117,6 +117,11 @@ export class Virtqueue {
     return !this.checkFault() && (flags & AVAIL_F_NO_INTERRUPT) == 0;
   }
 
+  /** The device found the driver's request unusable (no way to report on it): the queue stops. */
+  markBroken(): void {
+    this.faulted = true;
+  }
+
   private fault(): i32 {
     this.faulted = true;
     return -1;

@@ -1,0 +1,90 @@
+// A disk's file operations as the host runs them (the block_io import), and the counters
+// domblkstat reports. The guest buffers of a transfer travel as a list of guest-physical ranges:
+// the host moves the bytes between the image and guest RAM itself.
+import { block_io } from "../../host";
+
+const OP_READ = 0;
+const OP_WRITE = 1;
+const OP_FLUSH = 2;
+const OP_DEALLOCATE = 3;
+const OP_ZERO = 4;
+
+/** Records of {f64 guest-physical address, u32 length, u32 0}, as block_io reads them. */
+const IOVEC_BYTES: usize = 16;
+/** A chain has at most a queue's size of buffers (256), so its ranges always fit. */
+export const MAX_IOVECS = 256;
+
+export class IovecList {
+  readonly ptr: usize = heap.alloc(<usize>MAX_IOVECS * IOVEC_BYTES);
+  count: i32 = 0;
+
+  clear(): void {
+    this.count = 0;
+  }
+
+  add(gpa: u64, len: u32): void {
+    if (this.count == MAX_IOVECS) return;
+    const at = this.ptr + <usize>this.count * IOVEC_BYTES;
+    store<f64>(at, <f64>gpa);
+    store<u32>(at, len, 8);
+    store<u32>(at, 0, 12);
+    this.count++;
+  }
+
+  address(i: i32): u64 {
+    return <u64>load<f64>(this.ptr + <usize>i * IOVEC_BYTES);
+  }
+
+  length(i: i32): u32 {
+    return load<u32>(this.ptr + <usize>i * IOVEC_BYTES, 8);
+  }
+}
+
+export class BlockIo {
+  constructor(readonly handle: i32) {}
+
+  /** Moves exactly len bytes between the disk at offset and the listed guest buffers. */
+  transfer(write: bool, offset: u64, list: IovecList, len: u64): bool {
+    if (len > <u64>i32.MAX_VALUE) return false;
+    if (len == 0) return true;
+    const rc = block_io(write ? OP_WRITE : OP_READ, this.handle, <f64>offset, list.ptr, list.count);
+    return <u64>rc == len && rc >= 0;
+  }
+
+  flush(): bool {
+    return block_io(OP_FLUSH, this.handle, 0, 0, 0) == 0;
+  }
+
+  /** Deallocates bytes at offset (a hole reads back as zeros): 0 or -errno. */
+  deallocate(offset: u64, bytes: i32): i32 {
+    return block_io(OP_DEALLOCATE, this.handle, <f64>offset, 0, bytes);
+  }
+
+  /** Zeroes bytes at offset, keeping them allocated: 0 or -errno. */
+  zero(offset: u64, bytes: i32): i32 {
+    return block_io(OP_ZERO, this.handle, <f64>offset, 0, bytes);
+  }
+}
+
+/** What domblkstat reports: requests and bytes by kind. */
+export class BlockStats {
+  readRequests: u64 = 0;
+  readBytes: u64 = 0;
+  writeRequests: u64 = 0;
+  writeBytes: u64 = 0;
+  flushRequests: u64 = 0;
+
+  read(bytes: u64): void {
+    this.readRequests++;
+    this.readBytes += bytes;
+  }
+
+  wrote(bytes: u64): void {
+    this.writeRequests++;
+    this.writeBytes += bytes;
+  }
+
+  flushed(): void {
+    this.flushRequests++;
+  }
+}
