@@ -4,7 +4,8 @@
       "target_name": "vshim",
       "sources": [
         "shim/vshim.cc",
-        "shim/kvm.cc"
+        "shim/kvm.cc",
+        "shim/disk.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -6,6 +6,8 @@
 // the process wrote).
 #include <napi.h>
 
+#include "system-error.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -29,6 +31,7 @@
 extern char **environ;
 
 void RegisterKvm(Napi::Env env, Napi::Object exports);
+void RegisterDisk(Napi::Env env, Napi::Object exports);
 
 namespace {
 
@@ -37,17 +40,6 @@ constexpr const char *kCgroupRoot = "/sys/fs/cgroup/";
 constexpr const char *kSupervisor = "/virtkit-lxc-supervisor";
 
 std::set<int> ownFds;  // descriptors this shim opened and may close
-
-/** A JS Error like Node's system errors: code (EPERM...), errno, syscall, path. */
-Napi::Error SystemError(Napi::Env env, int err, const char *syscall, const std::string &path) {
-  Napi::Error e = Napi::Error::New(env, std::string(syscall) + " '" + path + "': " + strerror(err));
-  e.Set("errno", Napi::Number::New(env, err));
-  e.Set("syscall", Napi::String::New(env, syscall));
-  e.Set("path", Napi::String::New(env, path));
-  const char *name = strerrorname_np(err);
-  e.Set("code", Napi::String::New(env, name ? name : "EUNKNOWN"));
-  return e;
-}
 
 std::string CgroupPath(const Napi::CallbackInfo &info) {
   std::string path = info[0].As<Napi::String>().Utf8Value();
@@ -283,6 +275,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawnSupervisor", Napi::Function::New(env, SpawnSupervisor));
   exports.Set("reapSupervisors", Napi::Function::New(env, ReapSupervisors));
   RegisterKvm(env, exports);
+  RegisterDisk(env, exports);
   return exports;
 }
 

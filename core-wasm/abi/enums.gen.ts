@@ -40,6 +40,7 @@ export const enum From {
   QEMU = 10,
   TEST = 12,
   LXC = 17,
+  STORAGE = 18,
   DOMAIN = 20,
   CPU = 31,
   DEVICE = 49,

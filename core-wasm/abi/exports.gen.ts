@@ -12,7 +12,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return 533640456;
+  return 1216565171;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */

@@ -171,6 +171,7 @@ export const libvirtEnums = {
     VIR_FROM_QEMU: 10,
     VIR_FROM_TEST: 12,
     VIR_FROM_LXC: 17,
+    VIR_FROM_STORAGE: 18,
     VIR_FROM_DOMAIN: 20,
     VIR_FROM_CPU: 31,
     VIR_FROM_DEVICE: 49,

@@ -16,6 +16,7 @@ import { hostedDirs } from "./hosted/node-dirs.js";
 import { procStat } from "./hosted/proc.js";
 import { readStatus } from "./hosted/status-file.js";
 import { openLog, writeAtomically } from "./hosted/text-file.js";
+import { decodeLines } from "./hosted/plan-lines.js";
 import { claimSpare, startSpare, type StartReport } from "./kvm/spare-vmm.js";
 import { noStartReport, readStartReport, START_WAIT_MS } from "./hosted/control-client.js";
 
@@ -41,6 +42,22 @@ export function kvmUnavailable(device = "/dev/kvm", cpuinfo = "/proc/cpuinfo"): 
     return `this host's ${device} has no hardware virtualization (the CPU has neither VMX nor SVM)`;
   }
   return undefined;
+}
+
+/**
+ * Every disk image of a plan can be opened as the VMM will (read-write unless read-only); else
+ * libvirt's error for a broken disk source, before any process starts.
+ */
+export function checkDiskSources(plan: string): void {
+  for (const [key, , , , , source, flags] of decodeLines(plan)) {
+    if (key !== "disk") continue;
+    try {
+      accessSync(source, flags.split(",").includes("readonly") ? constants.R_OK : constants.R_OK | constants.W_OK);
+    } catch (e) {
+      const as = `(as uid:${process.getuid?.() ?? 0}, gid:${process.getgid?.() ?? 0})`;
+      throw new VirtError(ErrorNumber.VIR_ERR_SYSTEM_ERROR, ErrorDomain.VIR_FROM_STORAGE, `Cannot access storage file '${source}' ${as}: ${strerror(e)}`);
+    }
+  }
 }
 
 /** Where on_crash coredump-* writes guests' memory (libvirt's auto_dump_path); VIRTKIT_STATE_DIR moves it (tests). */
@@ -90,6 +107,7 @@ export class KvmDriver extends HostedDriver {
   protected async runPlan(name: string, plan: string): Promise<{ id: number; pty: string }> {
     const missing = kvmUnavailable();
     if (missing) throw this.error(ErrorNumber.VIR_ERR_CONFIG_UNSUPPORTED, `unsupported configuration: Domain requires KVM, but it is not available: ${missing}`);
+    checkDiskSources(plan);
     const planFile = this.runFile(name, "plan");
     writeAtomically(planFile, plan);
     const program = vmmProgram();

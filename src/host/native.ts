@@ -31,6 +31,20 @@ export interface NativeShim {
   openPty(): { master: number; slave: number; path: string };
   /** /dev/kvm, VM and vCPU ioctls (shim/kvm.cc); structs travel in typed arrays, as the kernel lays them out. */
   kvm: KvmShim;
+  /** A VMM's disk images (shim/disk.cc): open, QEMU-style byte locks, block_io's operations. */
+  disk: DiskShim;
+}
+
+export interface DiskShim {
+  /** Opens an image (read-write or read-only; O_DIRECT for cache='none'/'directsync'): its handle and size in bytes. */
+  open(path: string, writable: boolean, direct: boolean): { handle: number; bytes: number };
+  close(handle: number): void;
+  /** Takes a shared OFD lock on one byte (kept until close). */
+  lock(handle: number, byte: number): void;
+  /** Whether another open of the file (this process's or another's) holds a lock on the byte. */
+  heldElsewhere(handle: number, byte: number): boolean;
+  /** One block_io operation (src/host/core.ts BlockIo) with guest RAM `ram`: bytes moved, 0 or -errno. */
+  io(op: number, handle: number, offset: number, ram: ArrayBuffer, iovecs: Uint8Array, count: number): number;
 }
 
 export interface KvmShim {

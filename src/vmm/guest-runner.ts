@@ -6,7 +6,8 @@
 // at once (vCPU 0 is never inside KVM_RUN while a command runs). Other vCPUs have threads of
 // their own (secondary-vcpus.ts).
 import type { Core } from "../host/core.js";
-import type { KvmShim } from "../host/native.js";
+import type { DiskShim, KvmShim } from "../host/native.js";
+import { closeDisks, diskDevices, openDisks, type OpenedDisk } from "./disks.js";
 import { dumpTimeStamp } from "./core-dump.js";
 import { Machine, type Stop } from "./machine.js";
 import { SecondaryVcpus } from "./secondary-vcpus.js";
@@ -55,6 +56,8 @@ export class GuestRunner {
   private scheduled = false;
   private readonly requested = { reboot: false, reset: false };
   private readonly secondaries: SecondaryVcpus | undefined;
+  /** The disks, open (and locked) from the start to the end, across the guest's reboots. */
+  private disks: OpenedDisk[] = [];
 
   /** mailboxes: those of the other vCPUs' threads (secondary-vcpus.ts), for a guest with more than one. */
   constructor(
@@ -63,6 +66,7 @@ export class GuestRunner {
     private readonly core: Core,
     mailboxes: SharedArrayBuffer | undefined,
     private readonly events: GuestEvents,
+    private readonly diskShim?: DiskShim,
   ) {
     this.threadId = kvm.vcpuThread();
     this.secondaries = mailboxes && new SecondaryVcpus(mailboxes, kvm, this.threadId);
@@ -70,7 +74,16 @@ export class GuestRunner {
 
   /** Builds the machine and starts it; throws (leaving nothing running) when it cannot be built. */
   start(): void {
-    this.build();
+    if (this.plan.disks.length > 0) {
+      if (!this.diskShim) throw new Error("disks need the native shim");
+      this.disks = openDisks(this.diskShim, this.plan.disks);
+    }
+    try {
+      this.build();
+    } catch (e) {
+      closeDisks(this.diskShim!, this.disks);
+      throw e;
+    }
     this.kickTimer = this.kvm.kickEvery(this.threadId, SLICE_MS);
     this.schedule();
   }
@@ -138,7 +151,8 @@ export class GuestRunner {
       initrd: this.plan.initrd,
       cmdline: this.plan.cmdline,
       pciBridges: this.plan.pciBridges,
-      pciDevices: this.plan.pciDevices,
+      pciDevices: [...this.plan.pciDevices, ...diskDevices(this.disks)],
+      disks: this.diskShim,
       output: (bytes) => this.events.output(bytes),
     });
     this.machine.runSecondaries();
@@ -205,6 +219,7 @@ export class GuestRunner {
 
   private end(reason: ShutoffReason, detail: string): void {
     this.ended = true;
+    if (this.diskShim) closeDisks(this.diskShim, this.disks);
     this.secondaries?.exit();
     if (this.kickTimer) this.kvm.stopKicks(this.kickTimer);
     this.events.ended(reason, detail);

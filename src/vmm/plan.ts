@@ -1,6 +1,7 @@
 // A kvm:/// start plan (core-wasm/drivers/kvm/plan.ts writes it) as the VMM process reads it.
 import { readFileSync } from "node:fs";
 import { decodeLines } from "../drivers/hosted/plan-lines.js";
+import type { DiskPlan } from "./disks.js";
 import type { PciBridge, PciDevice } from "./machine.js";
 
 export interface VmmPlan {
@@ -23,12 +24,14 @@ export interface VmmPlan {
   coredump?: string;
   /** The PCI controllers but the root, parents first. */
   pciBridges: PciBridge[];
-  /** The PCI devices (virtio-rng so far). */
+  /** The PCI devices but the disks (virtio-rng so far). */
   pciDevices: PciDevice[];
+  /** The virtio disks, opened by the VMM at start. */
+  disks: DiskPlan[];
 }
 
 export function parseVmmPlan(text: string): VmmPlan {
-  const plan: VmmPlan = { instance: "", control: "", status: "", memoryBytes: 0, vcpus: 1, kernel: "", cmdline: "", serial: { kind: "none" }, onPoweroff: "end", onReboot: "restart", onCrash: "end", pciBridges: [], pciDevices: [] };
+  const plan: VmmPlan = { instance: "", control: "", status: "", memoryBytes: 0, vcpus: 1, kernel: "", cmdline: "", serial: { kind: "none" }, onPoweroff: "end", onReboot: "restart", onCrash: "end", pciBridges: [], pciDevices: [], disks: [] };
   for (const [key, a = "", b = "", ...rest] of decodeLines(text)) {
     if (key === "instance") plan.instance = a;
     else if (key === "control") plan.control = a;
@@ -44,6 +47,7 @@ export function parseVmmPlan(text: string): VmmPlan {
     else if (key === "on_crash") plan.onCrash = a === "restart" || a === "preserve" ? a : "end";
     else if (key === "coredump") plan.coredump = a;
     else if (key === "pci-bridge") plan.pciBridges.push(pciBridge(a, b, rest));
+    else if (key === "disk") plan.disks.push(diskPlan([a, b, ...rest]));
     else if (key === "rng") plan.pciDevices.push({ kind: "virtio-rng", bus: Number(a), slot: Number(b), function: Number(rest[0]) });
   }
   return plan;
@@ -51,6 +55,27 @@ export function parseVmmPlan(text: string): VmmPlan {
 
 function pciBridge(index: string, model: string, [parent, slot, fn]: string[]): PciBridge {
   return { index: Number(index), model: model === "pcie-root-port" ? "pcie-root-port" : "pci-bridge", parent: Number(parent), slot: Number(slot), function: Number(fn) };
+}
+
+/** disk BUS SLOT FUNCTION TARGET SOURCE FLAGS SERIAL HOLD REFUSE (FLAGS, HOLD, REFUSE: comma lists). */
+function diskPlan([bus, slot, fn, target, source, flags = "", serial = "", hold = "", refuse = ""]: string[]): DiskPlan {
+  const flag = new Set(flags.split(","));
+  const bytes = (list: string) => (list === "" ? [] : list.split(",").map(Number));
+  return {
+    bus: Number(bus),
+    slot: Number(slot),
+    function: Number(fn),
+    target,
+    source,
+    readonly: flag.has("readonly"),
+    writethrough: flag.has("writethrough"),
+    ignoreFlush: flag.has("ignore-flush"),
+    discard: flag.has("discard"),
+    direct: flag.has("direct"),
+    serial,
+    hold: bytes(hold),
+    refuse: bytes(refuse),
+  };
 }
 
 /** Reads a plan file; throws (open PATH, with its errno) when it cannot. */

@@ -7,7 +7,7 @@
 // Usage: node vmm/main PLAN_FILE   (fd 3: the start report, then closed),
 //    or: node vmm/main --spare DIR  (spare-process.ts: the plan comes later, from a claim)
 import { Core, coreModule } from "../host/core.js";
-import { loadNativeShim, type KvmShim } from "../host/native.js";
+import { loadNativeShim, type DiskShim, type KvmShim } from "../host/native.js";
 import { nodeCoreImports } from "../host/core-imports.js";
 import { dropStartupPages } from "../host/resident-pages.js";
 import { ControlServer } from "./control-server.js";
@@ -22,6 +22,8 @@ import { VcpuWorkers } from "./vcpu-workers.js";
 export interface VmmRuntime {
   kvm: KvmShim;
   core: Core;
+  /** The disk wrappers (a guest with disks needs them). */
+  disk?: DiskShim;
 }
 
 /** Standard error is the domain's log when the driver started this process for the domain. */
@@ -42,7 +44,7 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
     process.exitCode = 1;
     return;
   }
-  const { kvm, core } = runtime ?? { kvm: loadNativeShim().kvm, core: new Core(coreModule(), nodeCoreImports) };
+  const { kvm, core, disk } = runtime ?? { kvm: loadNativeShim().kvm, core: new Core(coreModule(), nodeCoreImports), disk: loadNativeShim().disk };
   const started = startedReport(serial.ptyPath);
   const vcpus = new VcpuWorkers(entry, plan.vcpus);
   let reported = false;
@@ -57,7 +59,7 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
       status.record("crashed", "panicked");
       reportOnce(started); // a guest that crashed at once still started (and stays)
     },
-  });
+  }, disk);
 
   const reportOnce = (line: string) => {
     if (reported) return;

@@ -5,6 +5,8 @@ import { Core, coreModule } from "../../src/host/core.js";
 import { MockCoreImports } from "../../src/host/mock-imports.js";
 import { parseVmmPlan } from "../../src/vmm/plan.js";
 import { DomainOp } from "../../src/host/core-abi.gen.js";
+import { checkDiskSources } from "../../src/drivers/kvm.js";
+import type { VirtError } from "../../src/errors.js";
 
 const core = new Core(coreModule(), new MockCoreImports(0));
 const node = core.hostedNodeOpen("kvm", "/run/virtkit/kvm", "/var/lib/virtkit/kvm/dump", "");
@@ -39,6 +41,7 @@ test("a direct-kernel guest becomes a VMM plan", (t) => {
     coredump: "/var/lib/virtkit/kvm/dump/g1",
     pciBridges: [],
     pciDevices: [],
+    disks: [],
   });
   t.like(parseVmmPlan(plan(domain(`${OS}<on_crash>coredump-destroy</on_crash>`))), { onCrash: "end", coredump: "/var/lib/virtkit/kvm/dump/g1" });
   t.like(parseVmmPlan(plan(domain(`${OS}<on_crash>preserve</on_crash>`))), { onCrash: "preserve", coredump: undefined });
@@ -54,7 +57,13 @@ test("what the VMM cannot run is refused as unsupported configuration, naming it
     [domain("<os><type>hvm</type><boot dev='hd'/></os>"), "unsupported configuration: the KVM driver boots a direct <kernel> only (no firmware yet)"],
     [domain(`<vcpu>65</vcpu>${OS}`), "unsupported configuration: the KVM driver runs guests with at most 64 vCPUs, not 65"],
     [domain(`<vcpu current='1'>2</vcpu>${OS}`), "unsupported configuration: the KVM driver starts every vCPU: <vcpu current='1'> below the maximum (hotplug) is not supported"],
-    [domain(`${OS}<devices><disk type='file' device='disk'><source file='/x.img'/><target dev='vda' bus='virtio'/></disk></devices>`), "unsupported configuration: the KVM driver does not support <disk> devices yet"],
+    [domain(`${OS}<devices><disk type='file' device='cdrom'><source file='/x.iso'/><target dev='sda' bus='sata'/></disk></devices>`), "unsupported configuration: the KVM driver does not support <disk device='cdrom'> yet"],
+    [domain(`${OS}<devices><disk type='file' device='disk'><source file='/x.img'/><target dev='sda' bus='sata'/></disk></devices>`), "unsupported configuration: the KVM driver does not support disks on bus 'sata' yet (only 'virtio')"],
+    [domain(`${OS}<devices><disk type='network' device='disk'><source protocol='nbd' name='x'><host name='h'/></source><target dev='vda' bus='virtio'/></disk></devices>`), "unsupported configuration: the KVM driver does not support <disk type='network'> yet (only 'file' and 'block')"],
+    [domain(`${OS}<devices><disk type='file' device='disk'><target dev='vda' bus='virtio'/></disk></devices>`), "unsupported configuration: the KVM driver needs a <source> for every disk"],
+    [domain(`${OS}<devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/x.qcow2'/><target dev='vda' bus='virtio'/></disk></devices>`), "unsupported configuration: the KVM driver does not support <driver type='qcow2'> disks yet (only 'raw')"],
+    [domain(`${OS}<devices><disk type='file' device='disk'><driver name='qemu' type='raw' queues='4'/><source file='/x.img'/><target dev='vda' bus='virtio'/></disk></devices>`), "unsupported configuration: the KVM driver does not support <driver queues='…'> for disks yet"],
+    [domain(`${OS}<devices><disk type='file' device='disk'><source file='/x.img'/><target dev='vda' bus='virtio'/><iotune><total_bytes_sec>1000</total_bytes_sec></iotune></disk></devices>`), "unsupported configuration: the KVM driver does not support <iotune> in <disk> yet"],
     [domain(`${OS}<devices><interface type='network'><source network='default'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <interface> devices yet"],
     [domain(`${OS}<devices><graphics type='vnc'/></devices>`), "unsupported configuration: the KVM driver does not support <graphics> devices yet"],
     [domain(`${OS}<on_crash>rename-restart</on_crash>`), "unsupported configuration: kvm driver doesn't support the 'rename-restart' action for 'on_reboot'/'on_poweroff'/'on_crash'"],
@@ -71,6 +80,28 @@ test("what the VMM cannot run is refused as unsupported configuration, naming it
   }
   // and the node keeps working
   t.regex(plan(domain(OS)), /^kernel\t\/boot\/vmlinuz$/m);
+});
+
+test("each virtio disk is a plan line: its address, image, cache and discard flags, serial and lock bytes", (t) => {
+  const disks =
+    "<disk type='file' device='disk'><driver name='qemu' type='raw' cache='none' discard='unmap'/><source file='/images/root.img'/><target dev='vda' bus='virtio'/><serial>ROOT-1</serial><boot order='1'/></disk>" +
+    "<disk type='block' device='disk'><driver name='qemu' type='raw' cache='writethrough'/><source dev='/dev/sdz'/><target dev='vdb' bus='virtio'/><readonly/></disk>" +
+    "<disk type='file' device='disk'><driver name='qemu' cache='unsafe'/><source file='/images/shared.img'/><target dev='vdc' bus='virtio'/><shareable/></disk>";
+  const text = plan(domain(`${OS}<devices>${disks}</devices>`));
+  t.regex(text, /^disk	0	2	0	vda	\/images\/root.img	discard,direct	ROOT-1	100,101	201$/m);
+  t.deepEqual(parseVmmPlan(text).disks, [
+    { bus: 0, slot: 2, function: 0, target: "vda", source: "/images/root.img", readonly: false, writethrough: false, ignoreFlush: false, discard: true, direct: true, serial: "ROOT-1", hold: [100, 101], refuse: [201] },
+    { bus: 0, slot: 3, function: 0, target: "vdb", source: "/dev/sdz", readonly: true, writethrough: true, ignoreFlush: false, discard: false, direct: false, serial: "", hold: [100], refuse: [201] },
+    { bus: 0, slot: 4, function: 0, target: "vdc", source: "/images/shared.img", readonly: false, writethrough: false, ignoreFlush: true, discard: false, direct: false, serial: "", hold: [100, 101], refuse: [] },
+  ]);
+});
+
+test("a disk image that cannot be opened fails the start with libvirt's storage error, before any process", (t) => {
+  const text = plan(domain(`${OS}<devices><disk type='file' device='disk'><source file='/nonexistent/root.img'/><target dev='vda' bus='virtio'/></disk></devices>`));
+  const e = t.throws(() => checkDiskSources(text)) as VirtError;
+  t.is(e.message, `Cannot access storage file '/nonexistent/root.img' (as uid:${process.getuid!()}, gid:${process.getgid!()}): No such file or directory`);
+  t.like(e, { code: 38, domain: 18 }, "VIR_ERR_SYSTEM_ERROR from the storage domain");
+  t.notThrows(() => checkDiskSources(plan(domain(`${OS}<devices><disk type='file' device='disk'><source file='${process.execPath}'/><target dev='vda' bus='virtio'/><readonly/></disk></devices>`))), "read-only: readable is enough");
 });
 
 test("a definition gets the machine's PCI root as libvirt adds it, and reads back unchanged", (t) => {

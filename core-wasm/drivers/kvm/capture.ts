@@ -19,9 +19,12 @@ function unsupported(what: string): Definition | null {
   return null;
 }
 
-function elementName(d: Doc, n: i32): string {
-  const name = d.nameOf(n);
+function symbolText(name: i32): string {
   return String.UTF8.decodeUnsafe(symbolPtr(name), <usize>symbolLen(name));
+}
+
+function elementName(d: Doc, n: i32): string {
+  return symbolText(d.nameOf(n));
 }
 
 /** Applies the rules to the parsed document d and checks that the VMM can run it. */
@@ -62,6 +65,10 @@ export function kvmCapture(d: Doc, flags: i32): Definition | null {
       if (!rngModelled(d, n)) return null;
       continue;
     }
+    if (name == S.disk) {
+      if (!diskModelled(d, n)) return null;
+      continue;
+    }
     if (name == S.serial || name == S.console) {
       const type = attr(d, n, S.type);
       if (type == "pty") continue;
@@ -100,6 +107,43 @@ function rngModelled(d: Doc, n: i32): bool {
     return false;
   }
   return true;
+}
+
+/** What a virtio disk may say that the VMM carries out; the rest is refused by name. */
+const DISK_CHILDREN = [S.driver, S.source, S.target, S.readonly, S.shareable, S.serial, S.boot, S.address, S.alias, S.backingStore];
+const DRIVER_ATTRIBUTES = [S.name, S.type, S.cache, S.discard, S.io];
+const CACHE_MODES = ["", "default", "none", "writethrough", "writeback", "directsync", "unsafe"];
+
+/** A raw image (file or block device) on virtio; anything else about the disk is refused by name. */
+function diskModelled(d: Doc, n: i32): bool {
+  const device = attr(d, n, S.device);
+  if (device != "" && device != "disk") return refuse("the KVM driver does not support <disk device='" + device + "'> yet");
+  const type = attr(d, n, S.type);
+  if (type != "file" && type != "block") return refuse("the KVM driver does not support <disk type='" + type + "'> yet (only 'file' and 'block')");
+  if (attr(d, d.child(n, S.source), type == "file" ? S.file : S.dev) == "") return refuse("the KVM driver needs a <source> for every disk");
+  const bus = attr(d, d.child(n, S.target), S.bus);
+  if (bus != "virtio") return refuse("the KVM driver does not support disks on bus '" + bus + "' yet (only 'virtio')");
+  for (let c = d.firstElement(n); c != NONE; c = d.nextElement(c)) {
+    if (!DISK_CHILDREN.includes(d.nameOf(c))) return refuse("the KVM driver does not support <" + elementName(d, c) + "> in <disk> yet");
+    if (d.nameOf(c) == S.backingStore && d.firstElement(c) != NONE) return refuse("the KVM driver does not support disks with a <backingStore> yet");
+  }
+  const driver = d.child(n, S.driver);
+  if (driver == NONE) return true;
+  for (let a = d.attrFirstOf(driver); a != NONE; a = d.aNextOf(a)) {
+    if (!DRIVER_ATTRIBUTES.includes(d.aNameOf(a))) return refuse("the KVM driver does not support <driver " + symbolText(d.aNameOf(a)) + "='…'> for disks yet");
+  }
+  const format = attr(d, driver, S.type);
+  if (format != "" && format != "raw") return refuse("the KVM driver does not support <driver type='" + format + "'> disks yet (only 'raw')");
+  const name = attr(d, driver, S.name);
+  if (name != "" && name != "qemu") return refuse("the KVM driver does not support <driver name='" + name + "'> for disks");
+  const cache = attr(d, driver, S.cache);
+  if (!CACHE_MODES.includes(cache)) return refuse("the KVM driver does not support the disk cache mode '" + cache + "'");
+  return true;
+}
+
+function refuse(what: string): bool {
+  unsupported(what);
+  return false;
 }
 
 /** 'pc' and 'q35', and their versioned names (pc-i440fx-7.2, pc-q35-7.2); no machine means 'pc'. */

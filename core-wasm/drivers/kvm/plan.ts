@@ -7,7 +7,10 @@
 //   PREFIX-TIME first, as libvirt's auto dump names it) ·
 //   pci-bridge INDEX pci-bridge|pcie-root-port PARENT_BUS SLOT FUNCTION (each PCI controller but
 //   the root, parents first: the bridge the VMM builds for bus INDEX) ·
-//   rng BUS SLOT FUNCTION (a virtio-rng device at that PCI address)
+//   rng BUS SLOT FUNCTION (a virtio-rng device at that PCI address) ·
+//   disk BUS SLOT FUNCTION TARGET SOURCE FLAGS SERIAL HOLD REFUSE (a virtio disk on a raw image:
+//   FLAGS readonly,writethrough,ignore-flush,discard,direct; HOLD/REFUSE the QEMU lock bytes the
+//   VMM takes: 100 + p holds permission p, 200 + p shares it with no one; p 0 read, 1 write)
 // (the actions the VMM cannot carry out are refused here: rename-restart, preserve but on_crash.)
 import { Code } from "../../errors";
 import { err } from "../../domain/context";
@@ -72,7 +75,28 @@ export function writeVmmPlan(w: PlanWriter, d: Doc, runDir: string, dumpDir: str
     const a = d.child(r, S.address);
     w.line(["rng", addressField(d, a, S.bus), addressField(d, a, S.slot), addressField(d, a, S.function_)]);
   }
+  for (let disk = devices == NONE ? NONE : d.child(devices, S.disk); disk != NONE; disk = d.nextNamed(disk)) writeDisk(w, d, disk);
   return true;
+}
+
+/** A disk's plan line: where it is, its image, how the VMM opens, caches and locks it. */
+function writeDisk(w: PlanWriter, d: Doc, disk: i32): void {
+  const a = d.child(disk, S.address);
+  const driver = d.child(disk, S.driver);
+  const cache = attr(d, driver, S.cache);
+  const readonly = d.child(disk, S.readonly) != NONE;
+  const flags: string[] = [];
+  if (readonly) flags.push("readonly");
+  if (cache == "writethrough" || cache == "directsync") flags.push("writethrough");
+  if (cache == "unsafe") flags.push("ignore-flush");
+  if (attr(d, driver, S.discard) == "unmap") flags.push("discard");
+  if (cache == "none" || cache == "directsync") flags.push("direct");
+  const source = d.child(disk, S.source);
+  const path = d.attrIs(disk, S.type, "block") ? attr(d, source, S.dev) : attr(d, source, S.file);
+  // as a QEMU device: reads always; writes unless read-only; writers refused unless <shareable/>
+  const hold = readonly ? "100" : "100,101";
+  const refuse = d.child(disk, S.shareable) != NONE ? "" : "201";
+  w.line(["disk", addressField(d, a, S.bus), addressField(d, a, S.slot), addressField(d, a, S.function_), attr(d, d.child(disk, S.target), S.dev), path, flags.join(","), text(d, d.child(disk, S.serial)), hold, refuse]);
 }
 
 /** The PCI controllers other than the root, by index (libvirt makes a bridge's index larger than its bus's). */

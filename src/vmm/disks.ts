@@ -1,0 +1,83 @@
+// The guest's disk images, opened by the VMM when the domain starts and kept (with their locks)
+// until it ends, across guest reboots. Locks follow QEMU's byte layout, so virtkit domains, QEMU
+// and qemu-img refuse each other's conflicting use of an image: byte 100 + p says "I hold
+// permission p", byte 200 + p says "I share p with no one" (p: 0 consistent read, 1 write). The
+// plan (the core) decides which bytes; this file takes them and checks for conflicts as QEMU does.
+import type { DiskShim } from "../host/native.js";
+import type { OpenDisk, PciDevice } from "./machine.js";
+
+/** A disk of the plan (docs/control-protocol.md, "disk"). */
+export interface DiskPlan {
+  bus: number;
+  slot: number;
+  function: number;
+  /** The guest's name for it (vda), as domblk* commands name it. */
+  target: string;
+  source: string;
+  readonly: boolean;
+  writethrough: boolean;
+  ignoreFlush: boolean;
+  discard: boolean;
+  /** O_DIRECT: cache='none' and 'directsync'. */
+  direct: boolean;
+  serial: string;
+  /** The lock bytes this VMM holds, and those whose holders it refuses. */
+  hold: number[];
+  refuse: number[];
+}
+
+/** core-wasm/vmm/virtio/blk.ts DISK_* */
+const [READONLY, WRITETHROUGH, IGNORE_FLUSH, DISCARD] = [1, 2, 4, 8];
+const PERMISSIONS = ["consistent read", "write", "write unchanged", "resize", "change children"];
+const [HOLDS, REFUSES] = [100, 200];
+
+export interface OpenedDisk {
+  plan: DiskPlan;
+  disk: OpenDisk;
+}
+
+/** Opens and locks every disk of the plan; throws (closing what it opened) when one cannot be used. */
+export function openDisks(shim: DiskShim, plans: DiskPlan[]): OpenedDisk[] {
+  const opened: OpenedDisk[] = [];
+  try {
+    for (const plan of plans) {
+      const { handle, bytes } = shim.open(plan.source, !plan.readonly, plan.direct);
+      opened.push({ plan, disk: { handle, bytes, flags: diskFlags(plan), serial: plan.serial } });
+      lock(shim, handle, plan);
+    }
+    return opened;
+  } catch (e) {
+    closeDisks(shim, opened);
+    throw e;
+  }
+}
+
+export function closeDisks(shim: DiskShim, disks: OpenedDisk[]): void {
+  for (const { disk } of disks.splice(0)) shim.close(disk.handle);
+}
+
+/** The guest's virtio-blk devices for the machine. */
+export function diskDevices(disks: OpenedDisk[]): PciDevice[] {
+  return disks.map(({ plan, disk }) => ({ kind: "virtio-blk", bus: plan.bus, slot: plan.slot, function: plan.function, disk }));
+}
+
+function diskFlags(plan: DiskPlan): number {
+  return (plan.readonly ? READONLY : 0) | (plan.writethrough ? WRITETHROUGH : 0) | (plan.ignoreFlush ? IGNORE_FLUSH : 0) | (plan.discard ? DISCARD : 0);
+}
+
+/** QEMU's order: take the bytes, then look for a holder that refuses what this one holds, or holds what it refuses. */
+function lock(shim: DiskShim, handle: number, plan: DiskPlan): void {
+  for (const byte of [...plan.hold, ...plan.refuse]) shim.lock(handle, byte);
+  for (const byte of plan.hold) {
+    const permission = byte - HOLDS;
+    if (shim.heldElsewhere(handle, REFUSES + permission)) throw conflict(`Failed to get "${PERMISSIONS[permission]}" lock`, plan.source);
+  }
+  for (const byte of plan.refuse) {
+    const permission = byte - REFUSES;
+    if (shim.heldElsewhere(handle, HOLDS + permission)) throw conflict(`Failed to get shared "${PERMISSIONS[permission]}" lock`, plan.source);
+  }
+}
+
+function conflict(what: string, source: string): Error {
+  return new Error(`${what}: Is another process using the image [${source}]?`);
+}
