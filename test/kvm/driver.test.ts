@@ -8,12 +8,11 @@ import { ReadStream as TtyReadStream } from "node:tty";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainCrashedReason, DomainShutoffReason, DomainState, ErrorNumber, VirtError, type Connection } from "../../src/index.js";
-import type { ConsoleStream } from "../../src/drivers/driver.js";
 import { eventFrom, instanceFile, instanceFiles, openForTest, processAlive, processesLeft, processesRunning } from "../support/hosted.js";
 import { NOT_RUNNING_REPLY, supervisorCommand } from "../../src/drivers/hosted/control-client.js";
 import { processStartTicks } from "../../src/drivers/hosted/proc.js";
 import { readCoreFile } from "../support/elf-core.js";
-import { canBoot, cannotBootReason, initramfs, withoutHardwareKvm, kernel, TRIPLE_FAULT_MARK, TRIPLE_FAULT_MARK_AT, tripleFaultImage } from "./guest.js";
+import { canBoot, cannotBootReason, initramfs, transcript, withoutHardwareKvm, kernel, TRIPLE_FAULT_MARK, TRIPLE_FAULT_MARK_AT, tripleFaultImage } from "./guest.js";
 import { tempDir } from "../support/temp.js";
 
 const asRoot = needsRoot("kvm:///system's state and processes");
@@ -64,36 +63,6 @@ const kvm = (t: import("ava").ExecutionContext): Promise<Connection> => openForT
 /** The virtkit CLI (dist/) on kvm:///system, in another process. */
 const cli = fileURLToPath(new URL("../../dist/cli.cjs", import.meta.url));
 const run = (cmd: string) => spawnSync(process.execPath, [cli, "-c", "kvm:///system", ...cmd.split(" ")], { encoding: "utf8", env: process.env });
-
-/** Collects a console's text; waitFor resolves once a pattern has appeared `times` times. */
-function transcript(console: ConsoleStream) {
-  let text = "";
-  const waiters: { pattern: RegExp; times: number; resolve: () => void }[] = [];
-  const check = () => {
-    for (let i = waiters.length - 1; i >= 0; i--) {
-      const w = waiters[i];
-      if ((text.match(new RegExp(w.pattern.source, "g")) ?? []).length >= w.times) {
-        waiters.splice(i, 1);
-        w.resolve();
-      }
-    }
-  };
-  console.on("data", (b: Buffer) => {
-    text += b.toString("latin1");
-    check();
-  });
-  return {
-    text: () => text,
-    /** Resolves once `pattern` has appeared `times` times; fails after `ms` with the console's last lines. */
-    waitFor(pattern: RegExp, times = 1, ms = 300_000): Promise<void> {
-      return new Promise((resolve, reject) => {
-        const deadline = setTimeout(() => reject(new Error(`${pattern} did not appear ${times} time(s) within ${ms / 1000} s; the console's end: ${JSON.stringify(text.slice(-600))}`)), ms).unref();
-        waiters.push({ pattern, times, resolve: () => (clearTimeout(deadline), resolve()) });
-        check();
-      });
-    },
-  };
-}
 
 /** The node's spare VMM process (started after each start; a start claims it). */
 const spareDir = join(runDir, ".spare");

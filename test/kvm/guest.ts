@@ -1,11 +1,13 @@
 // What the KVM suite boots: the Debian kernel npm run test:vm fetched, and busybox initramfs
 // images built here. Only a hardware-assisted /dev/kvm runs a stock kernel: npm run test:kvm
 // provides one (QEMU's emulated SVM); elsewhere the boot tests are skipped with that reason.
+import { execFileSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
+import type { ConsoleStream } from "../../src/drivers/driver.js";
 import type { KvmShim } from "../../src/host/native.js";
 import type { Machine, Stop } from "../../src/vmm/machine.js";
 import { kvmUnavailable } from "../../src/drivers/kvm.js";
@@ -33,7 +35,7 @@ export const withoutHardwareKvm = hasHardwareKvm ? undefined : "needs a hardware
 /** Why the test guest cannot boot here (undefined where it can). */
 export const cannotBootReason = canBoot ? undefined : "needs a hardware-assisted /dev/kvm and the test:vm kernel: npm run test:kvm runs this";
 
-const APPLETS = ["sh", "mount", "echo", "cat", "poweroff", "reboot", "sleep", "insmod", "dd", "ls", "uname", "taskset", "grep"];
+const APPLETS = ["sh", "mount", "umount", "mkdir", "echo", "cat", "poweroff", "reboot", "sleep", "insmod", "dd", "ls", "uname", "taskset", "grep", "sync", "switch_root", "sha256sum", "head"];
 
 /**
  * A busybox initramfs whose init mounts /proc, /sys and /dev, loads the given kernel modules
@@ -57,6 +59,30 @@ export function initramfs(script: string, modules: string[] = []): string {
   const file = join(dir, "initrd.gz");
   writeFileSync(file, gzipSync(newcArchive(tree), { level: 1 }));
   return file;
+}
+
+/** A root file system for a disk: busybox, an /sbin/init running `init`, empty /proc, /sys, /dev. */
+function rootTree(dir: string, init: string): string {
+  const tree = join(dir, "root");
+  for (const d of ["bin", "sbin", "proc", "sys", "dev"]) mkdirSync(join(tree, d), { recursive: true });
+  cpSync(busybox, join(tree, "bin", "busybox"));
+  for (const applet of APPLETS) symlinkSync("busybox", join(tree, "bin", applet));
+  writeFileSync(join(tree, "sbin", "init"), ["#!/bin/sh", "export PATH=/bin", "mount -t proc proc /proc", "mount -t sysfs sys /sys", "mount -t devtmpfs dev /dev", init, ""].join("\n"));
+  chmodSync(join(tree, "sbin", "init"), 0o755);
+  return tree;
+}
+
+/** An e2fsprogs tool (mke2fs, debugfs) where Debian puts it, whatever PATH says. */
+export function e2fsTool(name: string): string {
+  return ["/usr/sbin", "/sbin"].map((dir) => join(dir, name)).find((path) => existsSync(path)) ?? name;
+}
+
+/** A raw ext4 image of `mib` MiB holding rootTree's files, made as a distribution's installer would (mke2fs -d). */
+export function ext4RootImage(init: string, mib = 16): string {
+  const dir = tempDir("virtkit-root");
+  const image = join(dir, "root.img");
+  execFileSync(e2fsTool("mke2fs"), ["-q", "-F", "-t", "ext4", "-L", "virtkit-root", "-d", rootTree(dir, init), image, `${mib}M`]);
+  return image;
 }
 
 /**
@@ -107,4 +133,34 @@ export function runUntilStopWithin(machine: Machine, kvm: KvmShim, ms: number, c
   } finally {
     kvm.stopKicks(timer);
   }
+}
+
+/** Collects a console's text; waitFor resolves once a pattern has appeared `times` times. */
+export function transcript(console: ConsoleStream) {
+  let text = "";
+  const waiters: { pattern: RegExp; times: number; resolve: () => void }[] = [];
+  const check = () => {
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const w = waiters[i];
+      if ((text.match(new RegExp(w.pattern.source, "g")) ?? []).length >= w.times) {
+        waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  };
+  console.on("data", (b: Buffer) => {
+    text += b.toString("latin1");
+    check();
+  });
+  return {
+    text: () => text,
+    /** Resolves once `pattern` has appeared `times` times; fails after `ms` with the console's last lines. */
+    waitFor(pattern: RegExp, times = 1, ms = 300_000): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const deadline = setTimeout(() => reject(new Error(`${pattern} did not appear ${times} time(s) within ${ms / 1000} s; the console's end: ${JSON.stringify(text.slice(-600))}`)), ms).unref();
+        waiters.push({ pattern, times, resolve: () => (clearTimeout(deadline), resolve()) });
+        check();
+      });
+    },
+  };
 }

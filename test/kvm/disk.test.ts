@@ -1,0 +1,97 @@
+// kvm:/// guests on virtio disks, for real: a Linux guest boots as a distribution boots — its
+// initramfs loads the virtio and ext4 modules, mounts /dev/vda (a raw ext4 image) and switches
+// root to it — writes a file, reboots through libvirt's reboot, finds the file again and powers
+// off; the host then reads the file out of the image. npm run test:kvm runs this on real KVM.
+import test from "ava";
+import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { DomainShutoffReason, DomainState } from "../../src/index.js";
+import { eventFrom, openForTest, processesLeft } from "../support/hosted.js";
+import { needsRoot, testIf } from "../support/gated.js";
+import { tempDir } from "../support/temp.js";
+import { canBoot, cannotBootReason, e2fsTool, ext4RootImage, initramfs, kernel, transcript } from "./guest.js";
+
+const linuxGuestTest = testIf(needsRoot("kvm:///system's state and processes") ?? cannotBootReason);
+const base = tempDir("virtkit-kvm-disk", "/tmp");
+process.env.VIRTKIT_CONFIG_DIR = join(base, "etc");
+process.env.VIRTKIT_RUN_DIR = join(base, "run");
+process.env.VIRTKIT_STATE_DIR = join(base, "state");
+// no spare VMM getting ready beside the guest on the nested host's one CPU
+process.env.VIRTKIT_KVM_SPARE = "0";
+test.after.always(() => rmSync(base, { recursive: true, force: true }));
+
+const MODULES = [
+  "drivers/virtio/virtio_ring", "drivers/virtio/virtio", "drivers/virtio/virtio_pci_modern_dev", "drivers/virtio/virtio_pci_legacy_dev", "drivers/virtio/virtio_pci",
+  "drivers/block/virtio_blk", "lib/crc16", "crypto/crc32c_generic", "fs/mbcache", "fs/jbd2/jbd2", "fs/ext4/ext4",
+  "drivers/acpi/button", "drivers/input/evdev",
+].map((m) => `kernel/${m}.ko`);
+
+/** The initramfs's part: wait for the disk, mount it, switch root to its /sbin/init. */
+const SWITCH_ROOT = `
+while [ ! -b /dev/vda ]; do sleep 0.1; done
+mkdir -p /newroot
+mount -t ext4 /dev/vda /newroot && echo ROOT_MOUNTED
+umount /proc /sys /dev
+exec switch_root /newroot /sbin/init
+`;
+
+/**
+ * The root file system's init: says what it finds, powers off on the power button (root remounted
+ * read-only first, so the image is clean), runs console lines.
+ */
+const ROOT_INIT = `
+echo ROOT $(grep ' / ' /proc/mounts | grep -c '^/dev/vda / ext4 rw') SERIAL $(cat /sys/block/vda/serial) SIZE $(cat /sys/block/vda/size)
+if [ -f /written-by-guest ]; then echo FOUND $(cat /written-by-guest); fi
+while [ ! -e /dev/input/event0 ]; do sleep 0.1; done
+n=0
+for e in /dev/input/event*; do n=$((n+1)); (dd if=$e of=/dev/null bs=24 count=1 2>/dev/null; echo POWER_BUTTON; mount -o remount,ro /; poweroff -f) & done
+while [ "$(ls -l /proc/[0-9]*/fd/ 2>/dev/null | grep -c /dev/input/event)" -lt $n ]; do sleep 0.1; done
+echo LISTENING
+while read -r line; do eval "$line"; done
+`;
+
+const initrd = canBoot ? initramfs(SWITCH_ROOT, MODULES) : "";
+
+function diskGuestXml(name: string, image: string): string {
+  return `<domain type='kvm'><name>${name}</name><memory unit='MiB'>192</memory>
+<os><type arch='x86_64'>hvm</type><kernel>${kernel}</kernel><initrd>${initrd}</initrd><cmdline>console=ttyS0 reboot=k panic=1 quiet</cmdline></os>
+<on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>
+<devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${image}'/><target dev='vda' bus='virtio'/><serial>VK-ROOT-1</serial></disk><console type='pty'/></devices></domain>`;
+}
+
+linuxGuestTest.serial("a guest boots from a raw ext4 disk, keeps what it writes across a reboot, and the host reads it back", async (t) => {
+  const image = ext4RootImage(ROOT_INIT);
+  const conn = await openForTest(t, "kvm:///system");
+  const dom = await conn.defineXML(diskGuestXml("rootdisk", image));
+  const stopped = new Promise<void>((resolve) => conn.on("lifecycle", (d, event) => event === 5 && d.name === "rootdisk" && resolve()));
+  await dom.create();
+  const console = await dom.openConsole();
+  const guest = transcript(console);
+  await guest.waitFor(/LISTENING/);
+  t.regex(guest.text(), /ROOT_MOUNTED/);
+  t.regex(guest.text(), /ROOT 1 SERIAL VK-ROOT-1 SIZE 32768/, "root is /dev/vda, ext4, read-write; the serial and the size in sectors are the disk's");
+  t.notRegex(guest.text(), /FOUND/);
+
+  // a second domain on the same image is refused while this one runs (QEMU's image locks)
+  const other = await conn.defineXML(diskGuestXml("rootdisk2", image));
+  await t.throwsAsync(other.create(), { message: `internal error: guest failed to start: Failed to get "write" lock: Is another process using the image [${image}]?` });
+  t.deepEqual(await processesLeft(join(base, "run", "kvm", "rootdisk2.plan")), [], "the refused start left no VMM");
+  await other.undefine();
+
+  console.write("echo virtkit-$((6*7)) > /written-by-guest && sync && echo WRITTEN\n");
+  await guest.waitFor(/WRITTEN/);
+  await dom.reboot();
+  await guest.waitFor(/LISTENING/, 2);
+  t.regex(guest.text(), /FOUND virtkit-42/, "the file is there after the reboot");
+  t.deepEqual((await dom.getState()).state, DomainState.VIR_DOMAIN_RUNNING);
+
+  await dom.shutdown();
+  await eventFrom(stopped);
+  console.destroy();
+  t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_SHUTDOWN });
+  const readBack = execFileSync(e2fsTool("debugfs"), ["-R", "cat /written-by-guest", image], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  t.is(readBack, "virtkit-42\n", "the host reads the guest's file out of the image");
+  execFileSync(e2fsTool("e2fsck"), ["-fn", image], { stdio: "ignore" }); // clean: throws on a damaged file system
+  await dom.undefine();
+});
