@@ -14,6 +14,7 @@ import { nodeCoreImports } from "../src/host/core-imports.js";
 import { bootRecords, HEADER_BYTES, Machine } from "../src/vmm/machine.js";
 import { readySpare } from "../src/drivers/kvm/spare-vmm.js";
 import { exitLoopImage, hasHardwareKvm, kernel as testKernel } from "../test/kvm/guest.js";
+import { reportKvmDisk } from "./kvm-disk.js";
 
 export interface KvmFigures {
   exitsPerSecond: number;
@@ -220,6 +221,7 @@ export async function reportKvm(): Promise<void> {
   console.log(`kvm:/// VMM process (spare ready): ${both(f.vmm)}`);
   if (f.qemu) console.log(`QEMU (-accel kvm) on the same guest: ${both(f.qemu.memory)}; its first serial byte after ${f.qemu.firstByteMs.toFixed(0)} ms`);
   else console.log("QEMU: qemu-system-x86_64 is not installed here (the anchor: 47 MB RSS at start under libvirt, TCG)");
+  await reportKvmDisk();
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await reportKvm();

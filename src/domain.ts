@@ -2,7 +2,7 @@
 // asks the driver, through the connection's checks and the domain's job queue.
 import { resolve } from "node:path";
 import type { Connection } from "./connection.js";
-import { uuidString, type ConsoleStream, type DomainRef, type DomainStatus, type MemoryStat, type SecurityLabel, type TypedParameter, type VcpuInfo } from "./drivers/driver.js";
+import { uuidString, type BlockInfo, type BlockStats, type ConsoleStream, type DomainRef, type DomainStatus, type MemoryStat, type SecurityLabel, type TypedParameter, type VcpuInfo } from "./drivers/driver.js";
 import { DomainMetadataType, DomainModificationImpact, DomainVcpuFlags, type DomainState } from "./constants.js";
 import { parseDomainXML } from "./domain-xml.js";
 import { ErrorDomain, ErrorNumber, VirtError } from "./errors.js";
@@ -182,6 +182,21 @@ export class Domain {
   /** virDomainMemoryStats: the balloon's statistics, tags from DomainMemoryStatTags. */
   memoryStats(flags = 0): Promise<MemoryStat[]> {
     return this.conn.call("virDomainMemoryStats", false, this.key, "domainMemoryStats", (fn) => fn(this.ref, flags));
+  }
+
+  /** virDomainBlockStats: a disk's (its target, vda, or its source path) requests and bytes; errs is -1 (not counted). */
+  blockStats(disk: string): Promise<BlockStats> {
+    return this.conn.call("virDomainBlockStats", false, this.key, "domainBlockStats", (fn) => fn(this.ref, disk));
+  }
+
+  /** virDomainBlockStatsFlags: the same with flush requests and the time spent (ns), as typed parameters. */
+  blockStatsFlags(disk: string, flags = 0): Promise<TypedParameter[]> {
+    return this.conn.call("virDomainBlockStatsFlags", false, this.key, "domainBlockStatsFlags", (fn) => fn(this.ref, disk, flags));
+  }
+
+  /** virDomainGetBlockInfo: a disk's capacity, allocation and physical size in bytes. */
+  getBlockInfo(disk: string, flags = 0): Promise<BlockInfo> {
+    return this.conn.call("virDomainGetBlockInfo", false, this.key, "domainGetBlockInfo", (fn) => fn(this.ref, disk, flags));
   }
 
   /** virDomainOpenConsole: a byte stream to the guest's console (devName null: the first). */

@@ -14,6 +14,8 @@ export type {
   SecurityLabel,
   VcpuInfo,
   MemoryStat,
+  BlockInfo,
+  BlockStats,
   CPUMap,
   NodeCPUStat,
   NetworkSummary,

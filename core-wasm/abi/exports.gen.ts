@@ -12,7 +12,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return 1216565171;
+  return 1283197524;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -456,6 +456,12 @@ export function vmmPciDevices(inputLen: i32): i32 {
   const records = input.skip(recordsLen);
   if (!input.ok) return malformedInput();
   return done(vmm.vmmPciDevices(records, recordsLen));
+}
+
+/** Each virtio disk's counters (i32 handle, i32 0, then f64 read requests, read bytes, write requests, write bytes, flush requests: 48 bytes). */
+export function vmmBlockStats(): i32 {
+  begin();
+  return done(vmm.vmmBlockStats());
 }
 
 /** The MSI messages raised since the last call (u32 address low, address high, data each), for KVM_SIGNAL_MSI. */

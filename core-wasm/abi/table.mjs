@@ -110,6 +110,7 @@ export const operations = {
   vmmPortOut: { module: "vmm", direct: true, args: { port: "i32", size: "i32", value: "i32" }, result: "void" },
   vmmPciBridges: { module: "vmm", input: { records: "bytes" }, output: "void", doc: "The domain's PCI bridges (i32 records: bus index, model 0 pci-bridge / 1 pcie-root-port, parent bus, devfn), built at the next boot plan." },
   vmmPciDevices: { module: "vmm", input: { records: "bytes" }, output: "void", doc: "The domain's PCI devices (12-word records: kind 1 virtio-rng or 2 virtio-blk, bus, devfn, disk handle, disk flags, size low, size high, 20-byte serial), plugged in at the next boot plan." },
+  vmmBlockStats: { module: "vmm", output: "bytes", doc: "Each virtio disk's counters (i32 handle, i32 0, then f64 read requests, read bytes, write requests, write bytes, flush requests: 48 bytes)." },
   vmmTakeMsis: { module: "vmm", output: "bytes", doc: "The MSI messages raised since the last call (u32 address low, address high, data each), for KVM_SIGNAL_MSI." },
   vmmMmioRead: { module: "vmm", direct: true, args: { address: "f64", size: "i32" }, result: "i32", doc: "A guest's MMIO read (1, 2, 4 or 8 bytes): the low 32 bits; vmmMmioReadHigh gives the rest." },
   vmmMmioReadHigh: { module: "vmm", direct: true, result: "i32", doc: "The upper 32 bits of the last 8-byte vmmMmioRead." },

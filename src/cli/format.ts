@@ -46,3 +46,15 @@ export function parseScaledInteger(text: string, scale: number, max: number): nu
   if (value > max / unit) return undefined;
   return value * unit;
 }
+
+/** Bytes as virsh's vshPrettyCapacity scales them, with the caller's decimals ("100.00 GiB", "3.000 MiB"). */
+export function prettyCapacity(bytes: number, decimals: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+  let unit = 0;
+  let value = bytes;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(decimals)} ${units[unit]}`;
+}

@@ -75,6 +75,22 @@ export interface VcpuInfo {
   affinity: boolean[];
 }
 
+/** virDomainBlockStatsStruct: a disk's requests and bytes; -1 where the driver does not count. */
+export interface BlockStats {
+  rd_req: number;
+  rd_bytes: number;
+  wr_req: number;
+  wr_bytes: number;
+  errs: number;
+}
+
+/** virDomainBlockInfo: the guest's size of the disk, the host's bytes in use, and the image's size. */
+export interface BlockInfo {
+  capacity: number;
+  allocation: number;
+  physical: number;
+}
+
 /** virDomainMemoryStat: tag is a virDomainMemoryStatTags value. */
 export interface MemoryStat {
   tag: number;
@@ -182,6 +198,9 @@ export interface HypervisorDriver {
   domainGetVcpus?(d: DomainRef): Result<VcpuInfo[]>;
   domainGetVcpuPinInfo?(d: DomainRef, flags: number): Result<boolean[][]>;
   domainMemoryStats?(d: DomainRef, flags: number): Result<MemoryStat[]>;
+  domainBlockStats?(d: DomainRef, disk: string): Result<BlockStats>;
+  domainBlockStatsFlags?(d: DomainRef, disk: string, flags: number): Result<TypedParameter[]>;
+  domainGetBlockInfo?(d: DomainRef, disk: string, flags: number): Result<BlockInfo>;
   domainOpenConsole?(d: DomainRef, devName: string | null, flags: number): Result<ConsoleStream>;
 }
 

@@ -10,7 +10,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerror, strerrorOf } from "../errno.js";
-import type { DomainRef, DomainStatus } from "./driver.js";
+import type { BlockInfo, BlockStats, DomainRef, DomainStatus, TypedParameter } from "./driver.js";
+import { blockStatsParameters, blockStatsStruct, diskSource, findDisk, parseBlkstatReply, rawBlockInfo } from "./kvm/disks.js";
+import { parseDomainXML } from "../domain-xml.js";
+import { loadNativeShim } from "../host/native.js";
 import { HostedDriver } from "./hosted/driver.js";
 import { hostedDirs } from "./hosted/node-dirs.js";
 import { procStat } from "./hosted/proc.js";
@@ -153,6 +156,44 @@ export class KvmDriver extends HostedDriver {
 
   domainResume(d: DomainRef): Promise<void> {
     return this.setPaused(d, false);
+  }
+
+  // ---- disks ----------------------------------------------------------------------------------------------
+
+  /** The counters of a running domain's disk (its target, or its source; "" sums them all) from its VMM. */
+  private async diskCounters(d: DomainRef, disk: string): Promise<Map<string, number>> {
+    this.requireActive(d, true);
+    const xml = this.domainGetXMLDesc(d, 0);
+    const targets = disk === "" ? (parseDomainXML(xml).devices?.disk ?? []).map((def) => def.target.dev) : [findDisk(xml, disk)?.target.dev];
+    if (targets.some((target) => target === undefined)) throw this.error(ErrorNumber.VIR_ERR_INVALID_ARG, `invalid argument: invalid path: ${disk}`);
+    const total = new Map<string, number>();
+    for (const target of targets) {
+      const counters = parseBlkstatReply(await this.guestCommand(d, `blkstat ${target}`));
+      if (!counters) throw this.error(ErrorNumber.VIR_ERR_INTERNAL_ERROR, `internal error: cannot find statistics for device '${target}'`);
+      for (const [name, value] of counters) total.set(name, (total.get(name) ?? 0) + value);
+    }
+    return total;
+  }
+
+  async domainBlockStats(d: DomainRef, disk: string): Promise<BlockStats> {
+    return blockStatsStruct(await this.diskCounters(d, disk));
+  }
+
+  async domainBlockStatsFlags(d: DomainRef, disk: string, flags: number): Promise<TypedParameter[]> {
+    this.checkFlags(flags, 1, "qemuDomainBlockStatsFlags"); // VIR_TYPED_PARAM_STRING_OKAY
+    return blockStatsParameters(await this.diskCounters(d, disk));
+  }
+
+  /** A disk's sizes from its image, for a running domain or a defined one, as libvirt gives them. */
+  domainGetBlockInfo(d: DomainRef, disk: string, flags: number): BlockInfo {
+    this.checkFlags(flags, 0, "qemuDomainGetBlockInfo");
+    const def = findDisk(this.domainGetXMLDesc(d, 0), disk);
+    if (!def) throw this.error(ErrorNumber.VIR_ERR_INVALID_ARG, `invalid argument: invalid path ${disk} not assigned to domain`);
+    try {
+      return rawBlockInfo(def, () => loadNativeShim().disk);
+    } catch (e) {
+      throw new VirtError(ErrorNumber.VIR_ERR_SYSTEM_ERROR, ErrorDomain.VIR_FROM_STORAGE, `cannot stat file '${diskSource(def) ?? ""}': ${strerror(e)}`);
+    }
   }
 
   /** A hard reset: the guest starts again from its kernel, whatever on_reboot says. */

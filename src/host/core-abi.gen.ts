@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = 1216565171;
+export const ABI_FINGERPRINT = 1283197524;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -214,6 +214,7 @@ export interface CoreExports {
   vmmPortOut(port: number, size: number, value: number): void;
   vmmPciBridges(inputLen: number): number;
   vmmPciDevices(inputLen: number): number;
+  vmmBlockStats(): number;
   vmmTakeMsis(): number;
   vmmMmioRead(address: number, size: number): number;
   vmmMmioReadHigh(): number;
@@ -995,6 +996,18 @@ export abstract class CoreOperations {
       throw this.aborted(e);
     }
     if (status !== 0) throw this.failure();
+  }
+
+  /** Each virtio disk's counters (i32 handle, i32 0, then f64 read requests, read bytes, write requests, write bytes, flush requests: 48 bytes). */
+  vmmBlockStats(): DataView {
+    let status: number;
+    try {
+      status = this.exports.vmmBlockStats();
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return this.outputView();
   }
 
   /** The MSI messages raised since the last call (u32 address low, address high, data each), for KVM_SIGNAL_MSI. */

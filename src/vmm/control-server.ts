@@ -5,6 +5,7 @@
 import { rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { NOT_RUNNING_REPLY } from "../drivers/hosted/control-client.js";
+import type { DiskStats } from "./disks.js";
 import { onFirstLine } from "./first-line.js";
 
 /** What the commands act on: the guest (guest-runner.ts), or a stand-in in tests. */
@@ -22,6 +23,8 @@ export interface ControlledGuest {
   powerButton(): void;
   reboot(): void;
   reset(): void;
+  /** The counters of the disk named `target` (vda), or undefined when there is none. */
+  blockStats(target: string): DiskStats | undefined;
 }
 
 export class ControlServer {
@@ -96,6 +99,9 @@ export class ControlServer {
       else if (verb === "reboot") guest.reboot();
       else guest.reset();
       client.end("ok\n");
+    } else if (verb === "blkstat") {
+      const stats = guest.blockStats(arg ?? "");
+      client.end(stats ? `ok ${Object.entries(stats).flat().join(" ")}\n` : "error no such disk\n");
     } else {
       client.end(`error unknown command ${verb}\n`);
     }

@@ -65,6 +65,45 @@ function diskFlags(plan: DiskPlan): number {
   return (plan.readonly ? READONLY : 0) | (plan.writethrough ? WRITETHROUGH : 0) | (plan.ignoreFlush ? IGNORE_FLUSH : 0) | (plan.discard ? DISCARD : 0);
 }
 
+/** A disk's counters as domblkstat reports them (libvirt's typed-parameter names, times in ns). */
+export interface DiskStats {
+  rd_operations: number;
+  rd_bytes: number;
+  wr_operations: number;
+  wr_bytes: number;
+  flush_operations: number;
+  rd_total_times: number;
+  wr_total_times: number;
+  flush_total_times: number;
+}
+
+type DiskIo = DiskShim["io"];
+
+/** Time spent in each disk's operations (reads, writes, flushes), across the guest's reboots. */
+export class DiskTimes {
+  private readonly byHandle = new Map<number, [bigint, bigint, bigint]>();
+
+  /** `io`, timing each operation against its disk. */
+  timed(io: DiskIo): DiskIo {
+    return (op, handle, offset, ram, iovecs, count) => {
+      const start = process.hrtime.bigint();
+      const result = io(op, handle, offset, ram, iovecs, count);
+      const times = this.byHandle.get(handle) ?? [0n, 0n, 0n];
+      // reads; writes, zeroing and deallocation; flushes
+      const kind = op === 0 ? 0 : op === 2 ? 2 : 1;
+      times[kind] += process.hrtime.bigint() - start;
+      this.byHandle.set(handle, times);
+      return result;
+    };
+  }
+
+  /** Nanoseconds spent reading, writing and flushing the disk. */
+  of(handle: number): [number, number, number] {
+    const [read, write, flush] = this.byHandle.get(handle) ?? [0n, 0n, 0n];
+    return [Number(read), Number(write), Number(flush)];
+  }
+}
+
 /** QEMU's order: take the bytes, then look for a holder that refuses what this one holds, or holds what it refuses. */
 function lock(shim: DiskShim, handle: number, plan: DiskPlan): void {
   for (const byte of [...plan.hold, ...plan.refuse]) shim.lock(handle, byte);

@@ -7,7 +7,7 @@
 // their own (secondary-vcpus.ts).
 import type { Core } from "../host/core.js";
 import type { DiskShim, KvmShim } from "../host/native.js";
-import { closeDisks, diskDevices, openDisks, type OpenedDisk } from "./disks.js";
+import { closeDisks, diskDevices, DiskTimes, openDisks, type DiskStats, type OpenedDisk } from "./disks.js";
 import { dumpTimeStamp } from "./core-dump.js";
 import { Machine, type Stop } from "./machine.js";
 import { SecondaryVcpus } from "./secondary-vcpus.js";
@@ -58,6 +58,7 @@ export class GuestRunner {
   private readonly secondaries: SecondaryVcpus | undefined;
   /** The disks, open (and locked) from the start to the end, across the guest's reboots. */
   private disks: OpenedDisk[] = [];
+  private readonly diskTimes = new DiskTimes();
 
   /** mailboxes: those of the other vCPUs' threads (secondary-vcpus.ts), for a guest with more than one. */
   constructor(
@@ -142,6 +143,21 @@ export class GuestRunner {
     if (this.running) this.machine.input(bytes);
   }
 
+  /** The counters of the disk the guest knows as `target` (vda), or undefined for none. */
+  blockStats(target: string): DiskStats | undefined {
+    if (!this.running) return undefined;
+    const opened = this.disks.find((d) => d.plan.target === target);
+    if (!opened) return undefined;
+    const records = this.core.vmmBlockStats();
+    for (let at = 0; at + 48 <= records.byteLength; at += 48) {
+      if (records.getInt32(at, true) !== opened.disk.handle) continue;
+      const [rd, wr, flush] = this.diskTimes.of(opened.disk.handle);
+      const count = (i: number) => records.getFloat64(at + 8 + 8 * i, true);
+      return { rd_operations: count(0), rd_bytes: count(1), wr_operations: count(2), wr_bytes: count(3), flush_operations: count(4), rd_total_times: rd, wr_total_times: wr, flush_total_times: flush };
+    }
+    return undefined;
+  }
+
   private build(): void {
     this.machine = new Machine(this.kvm, this.core, {
       memoryBytes: this.plan.memoryBytes,
@@ -152,7 +168,7 @@ export class GuestRunner {
       cmdline: this.plan.cmdline,
       pciBridges: this.plan.pciBridges,
       pciDevices: [...this.plan.pciDevices, ...diskDevices(this.disks)],
-      disks: this.diskShim,
+      diskIo: this.diskShim && this.diskTimes.timed(this.diskShim.io),
       output: (bytes) => this.events.output(bytes),
     });
     this.machine.runSecondaries();

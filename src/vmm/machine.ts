@@ -140,8 +140,8 @@ export interface MachineConfig {
   pciBridges?: PciBridge[];
   /** The domain's PCI devices. */
   pciDevices?: PciDevice[];
-  /** Runs the disks' operations (shim/disk.cc), for virtio-blk devices. */
-  disks?: DiskShim;
+  /** Runs the disks' operations (shim/disk.cc's io), for virtio-blk devices. */
+  diskIo?: DiskShim["io"];
   /** Where the serial console's output goes. */
   output(bytes: Uint8Array): void;
 }
@@ -209,9 +209,9 @@ export class Machine {
     this.routeInterrupts();
     this.ram = new Uint8Array(kvm.guestMemory(this.vm, 0, 0, config.memoryBytes));
     core.guestMemory = this.ram;
-    const disks = config.disks;
+    const diskIo = config.diskIo;
     const ramBuffer = this.ram.buffer as ArrayBuffer;
-    if (disks) core.blockIo = (op, handle, offset, iovecs, count) => disks.io(op, handle, offset, ramBuffer, iovecs, count);
+    if (diskIo) core.blockIo = (op, handle, offset, iovecs, count) => diskIo(op, handle, offset, ramBuffer, iovecs, count);
     this.vcpu = kvm.createVcpu(this.vm, 0);
     for (let i = 1; i < this.vcpuCount; i++) this.secondaryVcpus.push(kvm.createVcpu(this.vm, i));
     this.run = new DataView(kvm.runArea(this.vcpu, this.system));

@@ -12,6 +12,7 @@ import { NOT_RUNNING_REPLY, openConsoleSocket, readStartReport, supervisorComman
 import { killProcess } from "../../src/drivers/hosted/proc.js";
 import { parseStatus } from "../../src/drivers/hosted/status-file.js";
 import { supervisorPath } from "../../src/host/native.js";
+import type { DiskStats } from "../../src/vmm/disks.js";
 import { ControlServer, type ControlledGuest } from "../../src/vmm/control-server.js";
 import { onFirstLine } from "../../src/vmm/first-line.js";
 import { StatusFile } from "../../src/vmm/status-file.js";
@@ -158,6 +159,10 @@ class LoopbackGuest implements ControlledGuest {
   reset(): void {
     this.asked.push("reset");
   }
+  blockStats(target: string): DiskStats | undefined {
+    this.asked.push(`blockStats ${target}`);
+    return target === "vda" ? { rd_operations: 3, rd_bytes: 1536, wr_operations: 1, wr_bytes: 512, flush_operations: 1, rd_total_times: 900, wr_total_times: 400, flush_total_times: 70 } : undefined;
+  }
 }
 
 /** A VMM's control server and status file over a loopback guest; resolves once it listens. */
@@ -182,6 +187,13 @@ test("the VMM's control server speaks the protocol", async (t) => {
   const vmm = await startVmm(t);
   await conforms(t, "vmm", vmm);
   t.deepEqual(vmm.guest.asked, ["powerButton", "powerButton", "reboot", "pause", "resume", "reset", "destroy"]);
+});
+
+test("the VMM answers blkstat with a disk's counters, by its target name", async (t) => {
+  const vmm = await startVmm(t);
+  t.is(await exchange(vmm.socket, "blkstat vda\n"), "ok rd_operations 3 rd_bytes 1536 wr_operations 1 wr_bytes 512 flush_operations 1 rd_total_times 900 wr_total_times 400 flush_total_times 70\n");
+  t.is(await exchange(vmm.socket, "blkstat vdz\n"), "error no such disk\n");
+  t.deepEqual(vmm.guest.asked, ["blockStats vda", "blockStats vdz"]);
 });
 
 test("an old VMM instance ending leaves a newer one's files alone", async (t) => {

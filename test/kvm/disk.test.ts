@@ -3,7 +3,8 @@
 // root to it — writes a file, reboots through libvirt's reboot, finds the file again and powers
 // off; the host then reads the file out of the image. npm run test:kvm runs this on real KVM.
 import test from "ava";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { DomainShutoffReason, DomainState } from "../../src/index.js";
@@ -52,6 +53,8 @@ while read -r line; do eval "$line"; done
 `;
 
 const initrd = canBoot ? initramfs(SWITCH_ROOT, MODULES) : "";
+/** The virtkit CLI (dist/) on kvm:///system, in another process. */
+const run = (command: string) => spawnSync(process.execPath, [fileURLToPath(new URL("../../dist/cli.cjs", import.meta.url)), "-c", "kvm:///system", command], { encoding: "utf8", env: process.env });
 
 function diskGuestXml(name: string, image: string): string {
   return `<domain type='kvm'><name>${name}</name><memory unit='MiB'>192</memory>
@@ -81,6 +84,14 @@ linuxGuestTest.serial("a guest boots from a raw ext4 disk, keeps what it writes 
 
   console.write("echo virtkit-$((6*7)) > /written-by-guest && sync && echo WRITTEN\n");
   await guest.waitFor(/WRITTEN/);
+  // what the guest did, counted by the VMM (domblkstat), and the image's sizes (domblkinfo)
+  const stats = Object.fromEntries((await dom.blockStatsFlags("vda")).map((p) => [p.field, Number(p.value)]));
+  t.true(stats.rd_operations > 0 && stats.rd_bytes >= stats.rd_operations * 512, "it read its root");
+  t.true(stats.wr_operations > 0 && stats.flush_operations > 0, "wrote and flushed (sync)");
+  t.true(stats.rd_total_times > 0, "time spent is counted");
+  t.deepEqual(await dom.blockStats(image), { rd_req: stats.rd_operations, rd_bytes: stats.rd_bytes, wr_req: stats.wr_operations, wr_bytes: stats.wr_bytes, errs: -1 });
+  t.regex(run("domblkstat rootdisk vda").stdout, /^vda rd_req \d+\nvda rd_bytes \d+\nvda wr_req \d+\nvda wr_bytes \d+\nvda flush_operations \d+\nvda rd_total_times \d+\nvda wr_total_times \d+\nvda flush_total_times \d+\n\n$/);
+  t.like(await dom.getBlockInfo("vda"), { capacity: 16 << 20, physical: 16 << 20 });
   await dom.reboot();
   await guest.waitFor(/LISTENING/, 2);
   t.regex(guest.text(), /FOUND virtkit-42/, "the file is there after the reboot");

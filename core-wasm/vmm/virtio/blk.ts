@@ -6,7 +6,7 @@
 import { guestMemory } from "./guest-memory";
 import { VirtioDevice, VirtioPciFunction } from "./pci-transport";
 import { Descriptor, Virtqueue } from "./virtqueue";
-import { BlockIo, BlockStats, IovecList } from "./block-io";
+import { BlockIo, BlockStats, IovecList, statsFor } from "./block-io";
 
 const VIRTIO_ID_BLOCK: u16 = 2;
 /** PCI class "SCSI storage" (0x0100), as QEMU's virtio-blk-pci says. */
@@ -99,7 +99,7 @@ function copyRange(first: i32, end: i32, from: u64, ptr: usize, len: u32, toGues
 }
 
 export class VirtioBlk extends VirtioDevice {
-  readonly stats: BlockStats = new BlockStats();
+  readonly stats: BlockStats;
   private readonly io: BlockIo;
   /** Write-back caching as the guest last set it (CONFIG_WCE), from the cache mode at reset. */
   private writeback: bool = true;
@@ -112,6 +112,7 @@ export class VirtioBlk extends VirtioDevice {
   constructor(readonly disk: DiskSpec) {
     super();
     this.io = new BlockIo(disk.handle);
+    this.stats = statsFor(disk.handle);
     this.reset();
   }
 

@@ -66,7 +66,7 @@ export class BlockIo {
   }
 }
 
-/** What domblkstat reports: requests and bytes by kind. */
+/** What domblkstat reports: requests and bytes by kind, for the VMM's life (a reboot keeps them). */
 export class BlockStats {
   readRequests: u64 = 0;
   readBytes: u64 = 0;
@@ -87,4 +87,12 @@ export class BlockStats {
   flushed(): void {
     this.flushRequests++;
   }
+}
+
+const statsByHandle = new Map<i32, BlockStats>();
+
+/** The counters of the disk the host opened as `handle`: the same object across the guest's reboots. */
+export function statsFor(handle: i32): BlockStats {
+  if (!statsByHandle.has(handle)) statsByHandle.set(handle, new BlockStats());
+  return statsByHandle.get(handle);
 }

@@ -4,6 +4,7 @@ import { ConnectListAllNetworksFlags as Net, ConnectListAllInterfacesFlags as If
 import { LIB_VERSION } from "../../connection.js";
 import type { NetworkSummary } from "../../drivers/driver.js";
 import { flag, numberOpt, stringOpt, type CommandDef } from "../command.js";
+import { prettyCapacity } from "../format.js";
 import type { CommandContext } from "../context.js";
 import { printTable } from "./monitor.js";
 
@@ -185,18 +186,6 @@ const netList: Command = {
   },
 };
 
-/** Bytes as virsh's vshPrettyCapacity shows them: "100.00 GiB". */
-function prettyCapacity(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-  let unit = 0;
-  let value = bytes;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(2)} ${units[unit]}`;
-}
-
 const poolList: Command = {
   name: "pool-list",
   group: "pool",
@@ -219,7 +208,7 @@ const poolList: Command = {
       return true;
     }
     if (ctx.has("details")) {
-      const rows = pools.map((p) => [p.name, p.active ? "running" : "inactive", yesNo(p.autostart), yesNo(p.persistent), ...(p.active ? [p.capacity, p.allocation, p.available].map(prettyCapacity) : ["-", "-", "-"])]);
+      const rows = pools.map((p) => [p.name, p.active ? "running" : "inactive", yesNo(p.autostart), yesNo(p.persistent), ...(p.active ? [p.capacity, p.allocation, p.available].map((bytes) => prettyCapacity(bytes, 2)) : ["-", "-", "-"])]);
       printTable(ctx, ["Name", "State", "Autostart", "Persistent", "Capacity", "Allocation", "Available"], rows);
       return true;
     }

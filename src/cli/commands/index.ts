@@ -1,6 +1,7 @@
 // Every command virtkit knows, in the order `help` lists them within their groups.
 import type { CommandDef } from "../command.js";
 import type { CommandContext } from "../context.js";
+import { BLOCK_COMMANDS } from "./block.js";
 import { CONFIG_COMMANDS } from "./config.js";
 import { console } from "./console.js";
 import { HOST_COMMANDS } from "./host.js";
@@ -11,7 +12,7 @@ import { shellCommands } from "./shell.js";
 const byName = (a: CommandDef<CommandContext>, b: CommandDef<CommandContext>) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 export const COMMANDS: readonly CommandDef<CommandContext>[] = [
-  ...[...LIFECYCLE_COMMANDS, ...CONFIG_COMMANDS, ...MONITOR_COMMANDS, ...HOST_COMMANDS, console].sort(byName),
+  ...[...LIFECYCLE_COMMANDS, ...CONFIG_COMMANDS, ...MONITOR_COMMANDS, ...BLOCK_COMMANDS, ...HOST_COMMANDS, console].sort(byName),
   ...shellCommands(() => COMMANDS),
 ];
 

@@ -1,0 +1,121 @@
+// virtio-blk throughput against QEMU on the same machine (inside the nested guest: npm run
+// bench:kvm): one guest, one raw disk image (in the host's page cache, so the VMM's cost per
+// request decides, not a device), dd with O_DIRECT inside the guest — 1 MiB reads, 1 MiB writes,
+// 4 KiB reads — three rounds each, medians. QEMU runs the same kernel, initramfs and image with
+// `-drive if=virtio,format=raw` (its default writeback cache, as virtkit's).
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { hasHardwareKvm, initramfs, kernel as testKernel } from "../test/kvm/guest.js";
+
+const MEMORY_MIB = 256;
+const IMAGE_MIB = 96;
+const ROUNDS = 3;
+const CMDLINE = "console=ttyS0 reboot=k panic=1 quiet";
+const MODULES = ["virtio/virtio_ring", "virtio/virtio", "virtio/virtio_pci_modern_dev", "virtio/virtio_pci_legacy_dev", "virtio/virtio_pci", "block/virtio_blk"].map((m) => `kernel/drivers/${m}.ko`);
+const RUNS = {
+  read1m: "dd if=/dev/vda of=/dev/null bs=1M count=64 iflag=direct",
+  write1m: "dd if=/dev/zero of=/dev/vda bs=1M count=64 oflag=direct",
+  read4k: "dd if=/dev/vda of=/dev/null bs=4k count=4096 iflag=direct",
+} as const;
+type Run = keyof typeof RUNS;
+
+/** The guest: each dd ROUNDS times, its "N bytes … copied, S seconds" line after BENCH NAME; then it powers off. */
+const GUEST = `
+while [ ! -b /dev/vda ]; do sleep 0.1; done
+for r in ${Array.from({ length: ROUNDS }, (_, i) => i + 1).join(" ")}; do
+${Object.entries(RUNS)
+  .map(([name, dd]) => `  echo BENCH ${name} $(${dd} 2>&1 | grep copied)`)
+  .join("\n")}
+done
+echo BENCH done
+poweroff -f
+`;
+
+export type DiskFigures = Record<Run, number>;
+
+/** Bytes per second of each run (medians), from the guest's console text. */
+function figuresOf(text: string): DiskFigures | undefined {
+  const rates = new Map<string, number[]>();
+  for (const m of text.matchAll(/BENCH (\w+) (\d+) bytes .*?copied, ([\d.]+) seconds/g)) {
+    rates.set(m[1], [...(rates.get(m[1]) ?? []), Number(m[2]) / Number(m[3])]);
+  }
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+  if (!(Object.keys(RUNS) as Run[]).every((run) => rates.get(run)?.length)) return undefined;
+  return Object.fromEntries((Object.keys(RUNS) as Run[]).map((run) => [run, median(rates.get(run)!)])) as DiskFigures;
+}
+
+/** Waits until the guest's console file says it is done (or gives up after 10 minutes). */
+async function consoleDone(file: string): Promise<string> {
+  for (const until = Date.now() + 600_000; Date.now() < until; ) {
+    const text = existsSync(file) ? readFileSync(file, "latin1") : "";
+    if (text.includes("BENCH done")) return text;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the disk bench's guest did not finish in 10 minutes: ${JSON.stringify((existsSync(file) ? readFileSync(file, "latin1") : "").slice(-400))}`);
+}
+
+async function virtkitRun(dir: string, initrd: string, image: string): Promise<DiskFigures | undefined> {
+  const serial = join(dir, "virtkit.log");
+  const { openConnection } = await import("virtkit");
+  const conn = await openConnection("kvm:///system");
+  const dom = await conn.createXML(
+    `<domain type='kvm'><name>diskbench</name><memory unit='MiB'>${MEMORY_MIB}</memory><os><type>hvm</type><kernel>${testKernel}</kernel><initrd>${initrd}</initrd><cmdline>${CMDLINE}</cmdline></os><on_poweroff>destroy</on_poweroff>` +
+      `<devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${image}'/><target dev='vda' bus='virtio'/></disk><serial type='file'><source path='${serial}'/></serial></devices></domain>`,
+  );
+  try {
+    return figuresOf(await consoleDone(serial));
+  } finally {
+    if (await dom.isActive()) await dom.destroy();
+    await conn.close();
+  }
+}
+
+async function qemuRun(dir: string, initrd: string, image: string): Promise<DiskFigures | undefined> {
+  const serial = join(dir, "qemu.log");
+  const args = ["-accel", "kvm", "-cpu", "host", "-m", String(MEMORY_MIB), "-nodefaults", "-display", "none", "-no-user-config", "-kernel", testKernel, "-initrd", initrd, "-append", CMDLINE, "-serial", `file:${serial}`, "-drive", `file=${image},if=virtio,format=raw`];
+  const qemu = spawn("qemu-system-x86_64", args, { stdio: "ignore" });
+  const exited = new Promise<void>((resolve) => qemu.once("error", () => resolve()).once("exit", () => resolve()));
+  try {
+    return await Promise.race([consoleDone(serial).then(figuresOf), exited.then(() => figuresOf(existsSync(serial) ? readFileSync(serial, "latin1") : ""))]);
+  } finally {
+    qemu.kill("SIGKILL");
+    await exited;
+  }
+}
+
+export async function measureKvmDisk(): Promise<{ virtkit: DiskFigures; qemu?: DiskFigures } | undefined> {
+  if (!testKernel || !hasHardwareKvm) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), "virtkit-bench-disk-"));
+  process.env.VIRTKIT_CONFIG_DIR = join(dir, "etc");
+  process.env.VIRTKIT_RUN_DIR = join(dir, "run");
+  process.env.VIRTKIT_KVM_SPARE = "0";
+  try {
+    const initrd = initramfs(GUEST, MODULES);
+    const image = join(dir, "disk.raw");
+    writeFileSync(image, Buffer.alloc(IMAGE_MIB << 20, 0x5a));
+    const virtkit = await virtkitRun(dir, initrd, image);
+    if (!virtkit) return undefined;
+    return { virtkit, qemu: await qemuRun(dir, initrd, image) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Prints the figures (where a hardware-assisted /dev/kvm and the test:vm kernel are). */
+export async function reportKvmDisk(): Promise<void> {
+  const f = await measureKvmDisk();
+  if (!f) {
+    console.log("kvm:/// virtio-blk figures: need a hardware-assisted /dev/kvm and the test:vm kernel (npm run bench:kvm runs them in the nested guest)");
+    return;
+  }
+  const mbs = (bytesPerSecond: number) => `${(bytesPerSecond / 1e6).toFixed(1)} MB/s`;
+  for (const run of Object.keys(RUNS) as Run[]) {
+    const ratio = f.qemu ? `   QEMU: ${mbs(f.qemu[run])}   ratio ${(f.virtkit[run] / f.qemu[run]).toFixed(2)} (target >= 0.8)` : "   QEMU: not installed here";
+    console.log(`kvm:/// virtio-blk ${run} (${RUNS[run]}): ${mbs(f.virtkit[run])}${ratio}`);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await reportKvmDisk();
