@@ -232,6 +232,21 @@ Napi::Value GuestMemory(const Napi::CallbackInfo &info) {
   return Napi::ArrayBuffer::New(env, mem, size, [](Napi::Env, void *data, size_t *len) { munmap(data, *len); delete len; }, new size_t(size));
 }
 
+/**
+ * discardGuestMemory(ram, offset, length): gives whole pages of guest memory back to the host's
+ * kernel (MADV_DONTNEED on the private mapping: they read back as zeros). The range must lie in
+ * `ram` (an ArrayBuffer guestMemory returned) and be page-aligned.
+ */
+Napi::Value DiscardGuestMemory(const Napi::CallbackInfo &info) {
+  Napi::ArrayBuffer ram = info[0].As<Napi::ArrayBuffer>();
+  uint64_t offset = U64(info[1]);
+  uint64_t length = U64(info[2]);
+  uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  if (offset % page != 0 || length % page != 0 || offset > ram.ByteLength() || length > ram.ByteLength() - offset) throw KvmError(info.Env(), EINVAL, "discard guest memory");
+  if (madvise(static_cast<uint8_t *>(ram.Data()) + offset, length, MADV_DONTNEED) < 0) throw KvmError(info.Env(), errno, "madvise");
+  return info.Env().Undefined();
+}
+
 Napi::Value CreateVcpu(const Napi::CallbackInfo &info) {
   int vcpu = Call(info, Fd(info, 0, Kind::Vm), KVM_CREATE_VCPU, info[1].As<Napi::Number>().Uint32Value(), "KVM_CREATE_VCPU");
   fcntl(vcpu, F_SETFD, FD_CLOEXEC);
@@ -451,6 +466,7 @@ void RegisterKvm(Napi::Env env, Napi::Object exports) {
   kvm.Set("irqLine", Napi::Function::New(env, IrqLine));
   kvm.Set("signalMsi", Napi::Function::New(env, SignalMsi));
   kvm.Set("guestMemory", Napi::Function::New(env, GuestMemory));
+  kvm.Set("discardGuestMemory", Napi::Function::New(env, DiscardGuestMemory));
   kvm.Set("createVcpu", Napi::Function::New(env, CreateVcpu));
   kvm.Set("runArea", Napi::Function::New(env, RunArea));
   kvm.Set("getRegs", Napi::Function::New(env, GetRegs));

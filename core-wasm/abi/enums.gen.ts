@@ -338,6 +338,7 @@ export const enum VmmEvent {
   POWEROFF = 8,
   SCI = 16,
   MSI = 32,
+  DISCARD = 64,
   IRQ_LEVEL = 256,
   SCI_LEVEL = 512,
 }

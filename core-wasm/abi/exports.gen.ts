@@ -7,12 +7,13 @@ import * as documents from "../operations/documents";
 import * as nodes from "../operations/nodes";
 import * as domains from "../operations/domains";
 import * as hosted from "../operations/hosted";
+import * as kvm from "../operations/kvm";
 import * as lxc from "../operations/lxc";
 import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return 1283197524;
+  return -1140849663;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -347,6 +348,15 @@ export function hostedLoadDefinitions(node: i32, inputLen: i32): i32 {
   return done(hosted.hostedLoadDefinitions(node, blob, blobLen));
 }
 
+/** virDomainSetMemoryFlags; when it reaches the running guest, the 4 KiB pages its balloon should hold (decimal), else empty. */
+export function kvmSetMemory(node: i32, kib: f64, flags: i32, inputLen: i32): i32 {
+  begin();
+  const input = inputOf(inputLen);
+  const key = theDomainKey.read(input);
+  if (!input.ok) return malformedInput();
+  return done(kvm.kvmSetMemory(node, key, kib, flags));
+}
+
 /** virDomainSetMemoryFlags, then the cgroup writes (plan lines) that carry it to the running container (none when it does not reach it). */
 export function lxcSetMemory(node: i32, kib: f64, flags: i32, inputLen: i32): i32 {
   begin();
@@ -464,6 +474,18 @@ export function vmmBlockStats(): i32 {
   return done(vmm.vmmBlockStats());
 }
 
+/** The balloon: u32 target pages, u32 actual pages, f64 clock ms of the last stats (0 never), ten f64 stats by virtio tag (-1 unreported). */
+export function vmmBalloonState(): i32 {
+  begin();
+  return done(vmm.vmmBalloonState());
+}
+
+/** Guest RAM ranges the balloon took since the last call (f64 start, f64 bytes each), for the host to discard. */
+export function vmmTakeDiscards(): i32 {
+  begin();
+  return done(vmm.vmmTakeDiscards());
+}
+
 /** The MSI messages raised since the last call (u32 address low, address high, data each), for KVM_SIGNAL_MSI. */
 export function vmmTakeMsis(): i32 {
   begin();
@@ -471,4 +493,4 @@ export function vmmTakeMsis(): i32 {
 }
 
 // The VMM's exit path and other plain-number calls, exported as they are.
-export { vmmPortIn, vmmPortOut, vmmMmioRead, vmmMmioReadHigh, vmmMmioWrite, vmmEvents, vmmPowerButton, vmmAfterStop } from "../operations/vmm";
+export { vmmPortIn, vmmPortOut, vmmBalloonTarget, vmmBalloonRefresh, vmmMmioRead, vmmMmioReadHigh, vmmMmioWrite, vmmEvents, vmmPowerButton, vmmAfterStop } from "../operations/vmm";

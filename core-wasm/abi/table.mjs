@@ -94,6 +94,7 @@ export const operations = {
   hostedLoadDefinitions: { module: "hosted", args: { node: "node" }, input: { blob: "bytes" }, output: "i32", doc: "Adds a saved blob's definitions (persistent, inactive) but those whose name or UUID the registry holds; returns how many it added. A damaged blob adds nothing." },
 
   // ---- lxc:/// (operations/lxc.ts) ----
+  kvmSetMemory: { module: "kvm", args: { node: "node", kib: "f64", flags: "i32" }, input: { key: "DomainKey" }, output: "text", doc: "virDomainSetMemoryFlags; when it reaches the running guest, the 4 KiB pages its balloon should hold (decimal), else empty." },
   lxcSetMemory: { module: "lxc", args: { node: "node", kib: "f64", flags: "i32" }, input: { key: "DomainKey" }, output: "text", doc: "virDomainSetMemoryFlags, then the cgroup writes (plan lines) that carry it to the running container (none when it does not reach it)." },
   lxcSchedParams: { module: "lxc", args: { node: "node", flags: "i32" }, input: { key: "DomainKey" }, output: "text", doc: "The \"posix\" scheduler's parameters of the selected definition (\"field\\ttype\\tvalue\" lines); for a running container's live one, then \"host-sched-param\" lines saying where its cgroups hold them." },
   lxcSetSchedParams: { module: "lxc", args: { node: "node", flags: "i32" }, input: { key: "DomainKey", params: "text" }, output: "text", doc: "Sets parameters given as such lines, then the cgroup writes as lxcSetMemory." },
@@ -111,6 +112,10 @@ export const operations = {
   vmmPciBridges: { module: "vmm", input: { records: "bytes" }, output: "void", doc: "The domain's PCI bridges (i32 records: bus index, model 0 pci-bridge / 1 pcie-root-port, parent bus, devfn), built at the next boot plan." },
   vmmPciDevices: { module: "vmm", input: { records: "bytes" }, output: "void", doc: "The domain's PCI devices (12-word records: kind 1 virtio-rng or 2 virtio-blk, bus, devfn, disk handle, disk flags, size low, size high, 20-byte serial), plugged in at the next boot plan." },
   vmmBlockStats: { module: "vmm", output: "bytes", doc: "Each virtio disk's counters (i32 handle, i32 0, then f64 read requests, read bytes, write requests, write bytes, flush requests: 48 bytes)." },
+  vmmBalloonTarget: { module: "vmm", direct: true, args: { pages: "i32" }, result: "i32", doc: "setmem --live: the 4 KiB pages the guest should give up (kept across its reboots); 1, or 0 when the machine has no balloon." },
+  vmmBalloonRefresh: { module: "vmm", direct: true, result: "i32", doc: "Asks the guest for fresh memory statistics: 1 asked, 0 none to ask for yet, -1 no balloon." },
+  vmmBalloonState: { module: "vmm", output: "bytes", doc: "The balloon: u32 target pages, u32 actual pages, f64 clock ms of the last stats (0 never), ten f64 stats by virtio tag (-1 unreported)." },
+  vmmTakeDiscards: { module: "vmm", output: "bytes", doc: "Guest RAM ranges the balloon took since the last call (f64 start, f64 bytes each), for the host to discard." },
   vmmTakeMsis: { module: "vmm", output: "bytes", doc: "The MSI messages raised since the last call (u32 address low, address high, data each), for KVM_SIGNAL_MSI." },
   vmmMmioRead: { module: "vmm", direct: true, args: { address: "f64", size: "i32" }, result: "i32", doc: "A guest's MMIO read (1, 2, 4 or 8 bytes): the low 32 bits; vmmMmioReadHigh gives the rest." },
   vmmMmioReadHigh: { module: "vmm", direct: true, result: "i32", doc: "The upper 32 bits of the last 8-byte vmmMmioRead." },
@@ -130,7 +135,7 @@ export const internalEnums = {
   VmmEvent: {
     core: "VmmEvent",
     doc: "vmmEvents' bits: what to do after an exit, and the interrupt lines' levels.",
-    values: { OUTPUT: 1, IRQ: 2, RESET: 4, POWEROFF: 8, SCI: 16, MSI: 32, IRQ_LEVEL: 256, SCI_LEVEL: 512 },
+    values: { OUTPUT: 1, IRQ: 2, RESET: 4, POWEROFF: 8, SCI: 16, MSI: 32, DISCARD: 64, IRQ_LEVEL: 256, SCI_LEVEL: 512 },
   },
 };
 

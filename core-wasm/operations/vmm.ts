@@ -13,6 +13,7 @@ import { consoleInput, mmioRead, mmioWrite, portIn, portOut, pressPowerButton, r
 import { BridgeSpec, EndpointSpec, endpoints, setPciBridges, setPciEndpoints } from "../vmm/pci/topology";
 import { takeMsis } from "../vmm/pci/msi";
 import { DiskSpec, VirtioBlk } from "../vmm/virtio/blk";
+import { balloonState, STAT_TAGS, takeDiscards, VirtioBalloon } from "../vmm/virtio/balloon";
 import { VirtioPciFunction } from "../vmm/virtio/pci-transport";
 import { io } from "../abi/runtime";
 
@@ -82,8 +83,8 @@ export function vmmPciBridges(records: usize, len: i32): bool {
 
 /**
  * Words per device record of vmmPciDevices: kind (vmm/pci/endpoints.ts), bus, devfn, then for a
- * disk its host handle, flags (virtio/blk.ts DISK_*), size in bytes (low, high word) and the
- * `<serial>` in 20 NUL-padded bytes.
+ * disk its host handle, flags (virtio/blk.ts DISK_*; a balloon's: endpoints.ts), size in bytes
+ * (low, high word) and the `<serial>` in 20 NUL-padded bytes.
  */
 const DEVICE_WORDS = 12;
 const SERIAL_BYTES = 20;
@@ -101,7 +102,8 @@ export function vmmPciDevices(records: usize, len: i32): bool {
     let serialLength = 0;
     while (serialLength < SERIAL_BYTES && load<u8>(r + 28 + <usize>serialLength) != 0) serialLength++;
     const serial = String.UTF8.decodeUnsafe(r + 28, <usize>serialLength);
-    list.push(new EndpointSpec(kind, bus, devfn, new DiskSpec(load<i32>(r, 12), bytes, load<i32>(r, 16), serial)));
+    const flags = load<i32>(r, 16);
+    list.push(new EndpointSpec(kind, bus, devfn, flags, new DiskSpec(load<i32>(r, 12), bytes, flags, serial)));
   }
   setPciEndpoints(list);
   return true;
@@ -128,6 +130,50 @@ export function vmmBlockStats(): bool {
     store<f64>(at, <f64>s.flushRequests, 40);
     out.length += 48;
   }
+  return true;
+}
+
+/** The machine's balloon, or null when it has none. */
+function balloon(): VirtioBalloon | null {
+  for (let i = 0; i < endpoints.length; i++) {
+    const f = endpoints[i];
+    if (f instanceof VirtioPciFunction && (<VirtioPciFunction>f).device instanceof VirtioBalloon) return <VirtioBalloon>(<VirtioPciFunction>f).device;
+  }
+  return null;
+}
+
+/** setmem --live: the guest is asked to give up `pages` 4 KiB pages (kept across its reboots); 1, or 0 without a balloon. */
+export function vmmBalloonTarget(pages: i32): i32 {
+  const b = balloon();
+  balloonState.target = <u32>pages;
+  if (b === null) return 0;
+  b.setTarget(<u32>pages);
+  return 1;
+}
+
+/** Asks the guest for fresh statistics: 1 asked, 0 (none held: the guest has not posted them), -1 no balloon. */
+export function vmmBalloonRefresh(): i32 {
+  const b = balloon();
+  if (b === null) return -1;
+  return b.requestStats() ? 1 : 0;
+}
+
+/** The balloon's state: u32 target, u32 actual (pages), f64 when the stats came (clock ms, 0 never), then the ten stats (f64, -1 unreported). */
+export function vmmBalloonState(): bool {
+  const out = io.output;
+  out.ensure(16 + 8 * STAT_TAGS);
+  const at = out.ptr + <usize>out.length;
+  store<u32>(at, balloonState.target);
+  store<u32>(at, balloonState.actual, 4);
+  store<f64>(at, balloonState.updated, 8);
+  for (let i = 0; i < STAT_TAGS; i++) store<f64>(at + 16 + <usize>(8 * i), balloonState.stats[i]);
+  out.length += 16 + 8 * STAT_TAGS;
+  return true;
+}
+
+/** The guest RAM ranges the balloon took since the last call (f64 guest-physical start, f64 bytes), for the host to discard. */
+export function vmmTakeDiscards(): bool {
+  takeDiscards(io.output);
   return true;
 }
 

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerror, strerrorOf } from "../errno.js";
-import type { BlockInfo, BlockStats, DomainRef, DomainStatus, TypedParameter } from "./driver.js";
+import type { BlockInfo, BlockStats, DomainRef, DomainStatus, MemoryStat, TypedParameter } from "./driver.js";
+import { memoryStatsOf } from "./kvm/balloon.js";
 import { blockStatsParameters, blockStatsStruct, diskSource, findDisk, parseBlkstatReply, rawBlockInfo } from "./kvm/disks.js";
 import { parseDomainXML } from "../domain-xml.js";
 import { loadNativeShim } from "../host/native.js";
@@ -156,6 +157,31 @@ export class KvmDriver extends HostedDriver {
 
   domainResume(d: DomainRef): Promise<void> {
     return this.setPaused(d, false);
+  }
+
+  // ---- memory (the guest's balloon) ------------------------------------------------------------------------
+
+  /** The core changes the definitions; a change that reaches the running guest goes to its balloon. */
+  domainSetMemoryFlags(d: DomainRef, kib: number, flags: number): Promise<void> {
+    return this.job(d.name, "domainSetMemoryFlags", async () => {
+      const pages = this.core.kvmSetMemory(this.node.handle, d, kib, flags);
+      this.persist(d);
+      if (pages === "") return;
+      const reply = await this.guestCommand(d, `setmem ${pages}`);
+      if (reply !== "ok") throw this.error(ErrorNumber.VIR_ERR_OPERATION_FAILED, `operation failed: cannot set the guest's memory: ${reply}`);
+    });
+  }
+
+  domainSetMaxMemory(d: DomainRef, kib: number): Promise<void> {
+    return this.domainSetMemoryFlags(d, kib, 4); // VIR_DOMAIN_MEM_MAXIMUM
+  }
+
+  /** dommemstat: the balloon's size, the guest's own statistics (fresh: the guest is asked), the VMM's RSS. */
+  async domainMemoryStats(d: DomainRef, flags: number): Promise<MemoryStat[]> {
+    this.checkFlags(flags, 0, "qemuDomainMemoryStats");
+    this.requireActive(d, true);
+    const status = this.registryStatus(d);
+    return memoryStatsOf(await this.guestCommand(d, "memstat"), status.maxMem, status.id);
   }
 
   // ---- disks ----------------------------------------------------------------------------------------------

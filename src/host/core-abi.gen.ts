@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = 1283197524;
+export const ABI_FINGERPRINT = -1140849663;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -32,6 +32,7 @@ export const VmmEvent = {
   POWEROFF: 8,
   SCI: 16,
   MSI: 32,
+  DISCARD: 64,
   IRQ_LEVEL: 256,
   SCI_LEVEL: 512,
 } as const;
@@ -200,6 +201,7 @@ export interface CoreExports {
   hostedSetPty(node: number, inputLen: number): number;
   hostedSaveDefinitions(node: number): number;
   hostedLoadDefinitions(node: number, inputLen: number): number;
+  kvmSetMemory(node: number, kib: number, flags: number, inputLen: number): number;
   lxcSetMemory(node: number, kib: number, flags: number, inputLen: number): number;
   lxcSchedParams(node: number, flags: number, inputLen: number): number;
   lxcSetSchedParams(node: number, flags: number, inputLen: number): number;
@@ -215,6 +217,10 @@ export interface CoreExports {
   vmmPciBridges(inputLen: number): number;
   vmmPciDevices(inputLen: number): number;
   vmmBlockStats(): number;
+  vmmBalloonTarget(pages: number): number;
+  vmmBalloonRefresh(): number;
+  vmmBalloonState(): number;
+  vmmTakeDiscards(): number;
   vmmTakeMsis(): number;
   vmmMmioRead(address: number, size: number): number;
   vmmMmioReadHigh(): number;
@@ -825,6 +831,20 @@ export abstract class CoreOperations {
     return this.output().i32();
   }
 
+  /** virDomainSetMemoryFlags; when it reaches the running guest, the 4 KiB pages its balloon should hold (decimal), else empty. */
+  kvmSetMemory(node: number, key: DomainKey, kib: number, flags = 0): string {
+    const w = this.input();
+    writeDomainKey(w, key);
+    let status: number;
+    try {
+      status = this.exports.kvmSetMemory(node, kib, flags, this.sendInput(w));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return this.outputText();
+  }
+
   /** virDomainSetMemoryFlags, then the cgroup writes (plan lines) that carry it to the running container (none when it does not reach it). */
   lxcSetMemory(node: number, key: DomainKey, kib: number, flags = 0): string {
     const w = this.input();
@@ -1003,6 +1023,40 @@ export abstract class CoreOperations {
     let status: number;
     try {
       status = this.exports.vmmBlockStats();
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return this.outputView();
+  }
+
+  /** setmem --live: the 4 KiB pages the guest should give up (kept across its reboots); 1, or 0 when the machine has no balloon. */
+  vmmBalloonTarget(pages: number): number {
+    return this.exports.vmmBalloonTarget(pages);
+  }
+
+  /** Asks the guest for fresh memory statistics: 1 asked, 0 none to ask for yet, -1 no balloon. */
+  vmmBalloonRefresh(): number {
+    return this.exports.vmmBalloonRefresh();
+  }
+
+  /** The balloon: u32 target pages, u32 actual pages, f64 clock ms of the last stats (0 never), ten f64 stats by virtio tag (-1 unreported). */
+  vmmBalloonState(): DataView {
+    let status: number;
+    try {
+      status = this.exports.vmmBalloonState();
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return this.outputView();
+  }
+
+  /** Guest RAM ranges the balloon took since the last call (f64 start, f64 bytes each), for the host to discard. */
+  vmmTakeDiscards(): DataView {
+    let status: number;
+    try {
+      status = this.exports.vmmTakeDiscards();
     } catch (e) {
       throw this.aborted(e);
     }

@@ -65,6 +65,8 @@ export interface KvmShim {
   setGsiRouting(vm: number, routing: Uint8Array): void;
   /** Anonymous memory registered as guest memory slot `slot` at `guestPhys`. */
   guestMemory(vm: number, slot: number, guestPhys: number, size: number): ArrayBuffer;
+  /** MADV_DONTNEED on whole pages of a guestMemory buffer (a balloon's pages: they read back as zeros). */
+  discardGuestMemory(ram: ArrayBuffer, offset: number, length: number): void;
   createVcpu(vm: number, id: number): number;
   /** The vCPU's kvm_run area. */
   runArea(vcpu: number, system: number): ArrayBuffer;

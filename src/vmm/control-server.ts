@@ -6,6 +6,7 @@ import { rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { NOT_RUNNING_REPLY } from "../drivers/hosted/control-client.js";
 import type { DiskStats } from "./disks.js";
+import type { BalloonState } from "./guest-runner.js";
 import { onFirstLine } from "./first-line.js";
 
 /** What the commands act on: the guest (guest-runner.ts), or a stand-in in tests. */
@@ -25,6 +26,10 @@ export interface ControlledGuest {
   reset(): void;
   /** The counters of the disk named `target` (vda), or undefined when there is none. */
   blockStats(target: string): DiskStats | undefined;
+  /** setmem --live: the pages the balloon should hold; false without a balloon. */
+  setBalloonTarget(pages: number): boolean;
+  /** The balloon's state with the guest's fresh statistics, or undefined without a balloon. */
+  memoryStats(): Promise<BalloonState | undefined>;
 }
 
 export class ControlServer {
@@ -99,6 +104,11 @@ export class ControlServer {
       else if (verb === "reboot") guest.reboot();
       else guest.reset();
       client.end("ok\n");
+    } else if (verb === "setmem") {
+      const pages = Number(arg);
+      client.end(Number.isSafeInteger(pages) && pages >= 0 && guest.setBalloonTarget(pages) ? "ok\n" : "error no balloon\n");
+    } else if (verb === "memstat") {
+      void guest.memoryStats().then((b) => client.end(b ? `ok target ${b.targetPages} actual ${b.actualPages} updated ${b.updatedMs} stats ${b.stats.join(",")}\n` : "error no balloon\n"));
     } else if (verb === "blkstat") {
       const stats = guest.blockStats(arg ?? "");
       client.end(stats ? `ok ${Object.entries(stats).flat().join(" ")}\n` : "error no such disk\n");

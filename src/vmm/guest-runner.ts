@@ -15,6 +15,27 @@ import type { VmmPlan } from "./plan.js";
 
 /** The longest the event loop waits for vCPU 0 (console, control commands). */
 const SLICE_MS = 10;
+/** How long dommemstat waits for the guest's fresh statistics. */
+const STATS_WAIT_MS = 250;
+
+/** The balloon as the core reports it: pages asked for and given, the guest's statistics by virtio tag (-1: unreported). */
+export interface BalloonState {
+  targetPages: number;
+  actualPages: number;
+  /** When the guest last reported (wall clock ms; 0: never). */
+  updatedMs: number;
+  stats: number[];
+}
+
+function balloonState(core: Core): BalloonState {
+  const v = core.vmmBalloonState();
+  return {
+    targetPages: v.getUint32(0, true),
+    actualPages: v.getUint32(4, true),
+    updatedMs: v.getFloat64(8, true),
+    stats: Array.from({ length: (v.byteLength - 16) / 8 }, (_, i) => v.getFloat64(16 + 8 * i, true)),
+  };
+}
 
 export type ShutoffReason = "shutdown" | "destroyed" | "crashed";
 
@@ -156,6 +177,26 @@ export class GuestRunner {
       return { rd_operations: count(0), rd_bytes: count(1), wr_operations: count(2), wr_bytes: count(3), flush_operations: count(4), rd_total_times: rd, wr_total_times: wr, flush_total_times: flush };
     }
     return undefined;
+  }
+
+  /** setmem --live: the 4 KiB pages the guest's balloon should hold; false when it has no balloon. */
+  setBalloonTarget(pages: number): boolean {
+    return this.running && this.machine.setBalloonTarget(pages);
+  }
+
+  /**
+   * The balloon's state with the guest's fresh statistics: the guest is asked for them and given
+   * up to STATS_WAIT_MS to answer (the last ones it gave stand otherwise); undefined without a balloon.
+   */
+  async memoryStats(): Promise<BalloonState | undefined> {
+    if (!this.running) return undefined;
+    const before = balloonState(this.core).updatedMs;
+    const asked = this.machine.refreshBalloonStats();
+    if (asked < 0) return undefined;
+    for (const until = Date.now() + STATS_WAIT_MS; asked === 1 && balloonState(this.core).updatedMs === before && Date.now() < until; ) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    return balloonState(this.core);
   }
 
   private build(): void {

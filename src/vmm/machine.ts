@@ -102,9 +102,11 @@ export interface OpenDisk {
 }
 
 /** A PCI device of the domain, where its address puts it. */
-export type PciDevice = { bus: number; slot: number; function: number } & ({ kind: "virtio-rng" } | { kind: "virtio-blk"; disk: OpenDisk });
+export type PciDevice = { bus: number; slot: number; function: number } & ({ kind: "virtio-rng" } | { kind: "virtio-blk"; disk: OpenDisk } | { kind: "virtio-balloon"; deflateOnOom: boolean });
 
-const DEVICE_KINDS = { "virtio-rng": 1, "virtio-blk": 2 } as const;
+const DEVICE_KINDS = { "virtio-rng": 1, "virtio-blk": 2, "virtio-balloon": 3 } as const;
+/** A balloon record's flags (core-wasm/vmm/pci/endpoints.ts). */
+const BALLOON_DEFLATE_ON_OOM = 1;
 /** vmmPciDevices' records: 12 words (core-wasm/operations/vmm.ts). */
 const DEVICE_RECORD_BYTES = 48;
 const SERIAL_BYTES = 20;
@@ -118,6 +120,7 @@ export function pciDeviceRecords(devices: PciDevice[]): Uint8Array {
     view.setInt32(at, DEVICE_KINDS[d.kind], true);
     view.setInt32(at + 4, d.bus, true);
     view.setInt32(at + 8, (d.slot << 3) | d.function, true);
+    if (d.kind === "virtio-balloon") view.setInt32(at + 16, d.deflateOnOom ? BALLOON_DEFLATE_ON_OOM : 0, true);
     if (d.kind !== "virtio-blk") return;
     view.setInt32(at + 12, d.disk.handle, true);
     view.setInt32(at + 16, d.disk.flags, true);
@@ -382,6 +385,7 @@ export class Machine {
     }
     if (e & VmmEvent.SCI) this.kvm.irqLine(this.vm, SCI_IRQ, e & VmmEvent.SCI_LEVEL ? 1 : 0);
     if (e & VmmEvent.MSI) this.signalMsis();
+    if (e & VmmEvent.DISCARD) this.discardBalloonPages();
     if (e & VmmEvent.RESET) return { kind: "reset" };
     if (e & VmmEvent.POWEROFF) return { kind: "poweroff" };
     return this.stopRequested ? { kind: "stopped" } : undefined;
@@ -395,6 +399,18 @@ export class Machine {
     }
   }
 
+  /** Guest RAM the balloon took: back to the host's kernel (a bad range from the guest is skipped). */
+  private discardBalloonPages(): void {
+    const v = this.core.vmmTakeDiscards();
+    for (let at = 0; at + 16 <= v.byteLength; at += 16) {
+      try {
+        this.kvm.discardGuestMemory(this.ram.buffer as ArrayBuffer, v.getFloat64(at, true), v.getFloat64(at + 8, true));
+      } catch {
+        // outside guest RAM: the guest's own mistake, nothing to give back
+      }
+    }
+  }
+
   /** Makes runUntilStop return at the guest's next I/O (e.g. from an output callback). */
   requestStop(): void {
     this.stopRequested = true;
@@ -404,6 +420,20 @@ export class Machine {
   powerButton(): void {
     this.core.vmmPowerButton();
     this.afterExit();
+  }
+
+  /** setmem --live: the balloon's new target, and the configuration interrupt that tells the guest; false without a balloon. */
+  setBalloonTarget(pages: number): boolean {
+    const found = this.core.vmmBalloonTarget(pages) === 1;
+    this.afterExit();
+    return found;
+  }
+
+  /** Hands the guest's stats buffer back so it refills it (with its interrupt): 1 asked, 0 nothing held, -1 no balloon. */
+  refreshBalloonStats(): number {
+    const asked = this.core.vmmBalloonRefresh();
+    this.afterExit();
+    return asked;
   }
 
   /** Console input for the guest's COM1. */

@@ -24,7 +24,7 @@ export interface VmmPlan {
   coredump?: string;
   /** The PCI controllers but the root, parents first. */
   pciBridges: PciBridge[];
-  /** The PCI devices but the disks (virtio-rng so far). */
+  /** The PCI devices but the disks (virtio-rng, the balloon). */
   pciDevices: PciDevice[];
   /** The virtio disks, opened by the VMM at start. */
   disks: DiskPlan[];
@@ -48,6 +48,7 @@ export function parseVmmPlan(text: string): VmmPlan {
     else if (key === "coredump") plan.coredump = a;
     else if (key === "pci-bridge") plan.pciBridges.push(pciBridge(a, b, rest));
     else if (key === "disk") plan.disks.push(diskPlan([a, b, ...rest]));
+    else if (key === "balloon") plan.pciDevices.push({ kind: "virtio-balloon", bus: Number(a), slot: Number(b), function: Number(rest[0]), deflateOnOom: rest[1] === "deflate-on-oom" });
     else if (key === "rng") plan.pciDevices.push({ kind: "virtio-rng", bus: Number(a), slot: Number(b), function: Number(rest[0]) });
   }
   return plan;

@@ -13,6 +13,7 @@ import { killProcess } from "../../src/drivers/hosted/proc.js";
 import { parseStatus } from "../../src/drivers/hosted/status-file.js";
 import { supervisorPath } from "../../src/host/native.js";
 import type { DiskStats } from "../../src/vmm/disks.js";
+import type { BalloonState } from "../../src/vmm/guest-runner.js";
 import { ControlServer, type ControlledGuest } from "../../src/vmm/control-server.js";
 import { onFirstLine } from "../../src/vmm/first-line.js";
 import { StatusFile } from "../../src/vmm/status-file.js";
@@ -163,6 +164,16 @@ class LoopbackGuest implements ControlledGuest {
     this.asked.push(`blockStats ${target}`);
     return target === "vda" ? { rd_operations: 3, rd_bytes: 1536, wr_operations: 1, wr_bytes: 512, flush_operations: 1, rd_total_times: 900, wr_total_times: 400, flush_total_times: 70 } : undefined;
   }
+  /** A guest with a balloon only once hasBalloon is set. */
+  hasBalloon = false;
+  setBalloonTarget(pages: number): boolean {
+    this.asked.push(`setBalloonTarget ${pages}`);
+    return this.hasBalloon;
+  }
+  async memoryStats(): Promise<BalloonState | undefined> {
+    this.asked.push("memoryStats");
+    return this.hasBalloon ? { targetPages: 256, actualPages: 200, updatedMs: 1_700_000_000_000, stats: [0, 0, 3, 400, 1024, 2048, -1, 512, -1, -1] } : undefined;
+  }
 }
 
 /** A VMM's control server and status file over a loopback guest; resolves once it listens. */
@@ -194,6 +205,17 @@ test("the VMM answers blkstat with a disk's counters, by its target name", async
   t.is(await exchange(vmm.socket, "blkstat vda\n"), "ok rd_operations 3 rd_bytes 1536 wr_operations 1 wr_bytes 512 flush_operations 1 rd_total_times 900 wr_total_times 400 flush_total_times 70\n");
   t.is(await exchange(vmm.socket, "blkstat vdz\n"), "error no such disk\n");
   t.deepEqual(vmm.guest.asked, ["blockStats vda", "blockStats vdz"]);
+});
+
+test("the VMM takes setmem (the balloon's pages) and answers memstat with the balloon's state", async (t) => {
+  const vmm = await startVmm(t);
+  t.is(await exchange(vmm.socket, "setmem 256\n"), "error no balloon\n");
+  t.is(await exchange(vmm.socket, "memstat\n"), "error no balloon\n");
+  vmm.guest.hasBalloon = true;
+  t.is(await exchange(vmm.socket, "setmem 256\n"), "ok\n");
+  t.is(await exchange(vmm.socket, "setmem -3\n"), "error no balloon\n", "not a page count");
+  t.is(await exchange(vmm.socket, "memstat\n"), "ok target 256 actual 200 updated 1700000000000 stats 0,0,3,400,1024,2048,-1,512,-1,-1\n");
+  t.deepEqual(vmm.guest.asked, ["setBalloonTarget 256", "memoryStats", "setBalloonTarget 256", "memoryStats"]);
 });
 
 test("an old VMM instance ending leaves a newer one's files alone", async (t) => {

@@ -8,18 +8,12 @@ import { fileURLToPath } from "node:url";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { DomainShutoffReason, DomainState } from "../../src/index.js";
-import { eventFrom, openForTest, processesLeft } from "../support/hosted.js";
+import { eventFrom, kvmTestNode, openForTest, processesLeft } from "../support/hosted.js";
 import { needsRoot, testIf } from "../support/gated.js";
-import { tempDir } from "../support/temp.js";
 import { canBoot, cannotBootReason, e2fsTool, ext4RootImage, initramfs, kernel, transcript } from "./guest.js";
 
 const linuxGuestTest = testIf(needsRoot("kvm:///system's state and processes") ?? cannotBootReason);
-const base = tempDir("virtkit-kvm-disk", "/tmp");
-process.env.VIRTKIT_CONFIG_DIR = join(base, "etc");
-process.env.VIRTKIT_RUN_DIR = join(base, "run");
-process.env.VIRTKIT_STATE_DIR = join(base, "state");
-// no spare VMM getting ready beside the guest on the nested host's one CPU
-process.env.VIRTKIT_KVM_SPARE = "0";
+const { base } = kvmTestNode("virtkit-kvm-disk");
 test.after.always(() => rmSync(base, { recursive: true, force: true }));
 
 const MODULES = [
@@ -89,7 +83,10 @@ linuxGuestTest.serial("a guest boots from a raw ext4 disk, keeps what it writes 
   t.true(stats.rd_operations > 0 && stats.rd_bytes >= stats.rd_operations * 512, "it read its root");
   t.true(stats.wr_operations > 0 && stats.flush_operations > 0, "wrote and flushed (sync)");
   t.true(stats.rd_total_times > 0, "time spent is counted");
-  t.deepEqual(await dom.blockStats(image), { rd_req: stats.rd_operations, rd_bytes: stats.rd_bytes, wr_req: stats.wr_operations, wr_bytes: stats.wr_bytes, errs: -1 });
+  // the same counters by source path (the guest's file system may have written since: not fewer)
+  const legacy = await dom.blockStats(image);
+  t.true(legacy.rd_req >= stats.rd_operations && legacy.rd_bytes >= stats.rd_bytes && legacy.wr_req >= stats.wr_operations && legacy.wr_bytes >= stats.wr_bytes);
+  t.is(legacy.errs, -1);
   t.regex(run("domblkstat rootdisk vda").stdout, /^vda rd_req \d+\nvda rd_bytes \d+\nvda wr_req \d+\nvda wr_bytes \d+\nvda flush_operations \d+\nvda rd_total_times \d+\nvda wr_total_times \d+\nvda flush_total_times \d+\n\n$/);
   t.like(await dom.getBlockInfo("vda"), { capacity: 16 << 20, physical: 16 << 20 });
   await dom.reboot();

@@ -216,6 +216,13 @@ export class FakeKvm implements KvmShim {
     return buffer;
   }
 
+  /** As the shim: whole pages of a guest memory buffer read back as zeros afterwards. */
+  discardGuestMemory(ram: ArrayBuffer, offset: number, length: number): void {
+    this.record("discardGuestMemory", offset, length);
+    if (offset % 4096 !== 0 || length % 4096 !== 0 || offset + length > ram.byteLength) throw new Error("discard guest memory: EINVAL");
+    new Uint8Array(ram, offset, length).fill(0);
+  }
+
   createVcpu(vm: number, id: number): number {
     this.record("createVcpu", vm, id);
     this.check(vm, "vm", "KVM_CREATE_VCPU");

@@ -86,6 +86,19 @@ export function lxcTestNode(prefix: string): { base: string; runDir: string } {
   return { base, runDir: join(base, "run", "lxc") };
 }
 
+/**
+ * Points this test file's kvm:/// node at fresh folders under /tmp (definitions, run and state
+ * directories), with no spare VMM getting ready beside its guests (the nested host has one CPU).
+ */
+export function kvmTestNode(prefix: string): { base: string; runDir: string } {
+  const base = tempDir(prefix, "/tmp");
+  process.env.VIRTKIT_CONFIG_DIR = join(base, "etc");
+  process.env.VIRTKIT_RUN_DIR = join(base, "run");
+  process.env.VIRTKIT_STATE_DIR = join(base, "state");
+  process.env.VIRTKIT_KVM_SPARE = "0";
+  return { base, runDir: join(base, "run", "kvm") };
+}
+
 /** A domain's instances' files of a kind (NAME.TOKEN.status, NAME.TOKEN.sock), newest first. */
 export function instanceFiles(runDir: string, name: string, kind: "status" | "sock"): string[] {
   const pattern = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.[0-9a-f]{12}\\.${kind}$`);

@@ -59,7 +59,10 @@ export function kvmCapture(d: Doc, flags: i32): Definition | null {
   for (let n = devices == NONE ? NONE : d.firstElement(devices); n != NONE; n = d.nextElement(n)) {
     const name = d.nameOf(n);
     if (name == S.emulator) continue;
-    if (name == S.memballoon && attr(d, n, S.model) == "none") continue;
+    if (name == S.memballoon) {
+      if (!balloonModelled(d, n)) return null;
+      continue;
+    }
     if (name == S.controller && modelledController(d, n)) continue;
     if (name == S.rng) {
       if (!rngModelled(d, n)) return null;
@@ -106,6 +109,15 @@ function rngModelled(d: Doc, n: i32): bool {
     unsupported("the KVM driver does not support <rate> for <rng> yet");
     return false;
   }
+  return true;
+}
+
+/** model='none', or a virtio balloon (its deflate-on-OOM too); free page reporting is refused by name. */
+function balloonModelled(d: Doc, n: i32): bool {
+  const model = attr(d, n, S.model);
+  if (model == "none") return true;
+  if (model != "virtio" && model != "virtio-non-transitional" && model != "virtio-transitional") return refuse("the KVM driver does not support <memballoon model='" + model + "'>");
+  if (attr(d, n, S.freePageReporting) == "on") return refuse("the KVM driver does not support <memballoon freePageReporting='on'> yet");
   return true;
 }
 

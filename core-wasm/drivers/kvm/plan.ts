@@ -10,7 +10,8 @@
 //   rng BUS SLOT FUNCTION (a virtio-rng device at that PCI address) ·
 //   disk BUS SLOT FUNCTION TARGET SOURCE FLAGS SERIAL HOLD REFUSE (a virtio disk on a raw image:
 //   FLAGS readonly,writethrough,ignore-flush,discard,direct; HOLD/REFUSE the QEMU lock bytes the
-//   VMM takes: 100 + p holds permission p, 200 + p shares it with no one; p 0 read, 1 write)
+//   VMM takes: 100 + p holds permission p, 200 + p shares it with no one; p 0 read, 1 write) ·
+//   balloon BUS SLOT FUNCTION FLAGS (a virtio balloon; FLAGS deflate-on-oom or empty)
 // (the actions the VMM cannot carry out are refused here: rename-restart, preserve but on_crash.)
 import { Code } from "../../errors";
 import { err } from "../../domain/context";
@@ -76,6 +77,11 @@ export function writeVmmPlan(w: PlanWriter, d: Doc, runDir: string, dumpDir: str
     w.line(["rng", addressField(d, a, S.bus), addressField(d, a, S.slot), addressField(d, a, S.function_)]);
   }
   for (let disk = devices == NONE ? NONE : d.child(devices, S.disk); disk != NONE; disk = d.nextNamed(disk)) writeDisk(w, d, disk);
+  const balloon = devices == NONE ? NONE : d.child(devices, S.memballoon);
+  if (balloon != NONE && attr(d, balloon, S.model) != "none") {
+    const a = d.child(balloon, S.address);
+    w.line(["balloon", addressField(d, a, S.bus), addressField(d, a, S.slot), addressField(d, a, S.function_), attr(d, balloon, S.autodeflate) == "on" ? "deflate-on-oom" : ""]);
+  }
   return true;
 }
 

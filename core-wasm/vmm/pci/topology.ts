@@ -45,12 +45,13 @@ export class BridgeSpec {
   ) {}
 }
 
-/** One device of the plan: an endpoint of this kind (endpoints.ts) at bus:devfn, with its disk if it is one. */
+/** One device of the plan: an endpoint of this kind (endpoints.ts) at bus:devfn, its flags, and its disk if it is one. */
 export class EndpointSpec {
   constructor(
     readonly kind: i32,
     readonly bus: i32,
     readonly devfn: i32,
+    readonly flags: i32 = 0,
     readonly disk: DiskSpec | null = null,
   ) {}
 }
@@ -99,7 +100,7 @@ export function resetPciTopology(): void {
     if (!busesByIndex.has(spec.bus)) continue;
     const bus = busesByIndex.get(spec.bus);
     if (bus.at(spec.devfn) !== null) continue;
-    const f = newEndpoint(spec.kind, spec.disk);
+    const f = newEndpoint(spec.kind, spec.flags, spec.disk);
     if (f === null) continue;
     bus.plug(spec.devfn, f);
     endpoints.push(f);

@@ -33,6 +33,7 @@ const MSIX_ENABLE: u16 = 0x8000;
 const MSIX_FUNCTION_MASK: u16 = 0x4000;
 
 /** Device status bits (2.1). */
+const STATUS_DRIVER_OK: u8 = 4;
 const STATUS_FEATURES_OK: u8 = 8;
 const STATUS_NEEDS_RESET: u8 = 0x40;
 export const F_VERSION_1: u64 = <u64>1 << 32;
@@ -41,6 +42,8 @@ const ISR_CONFIG: u8 = 2;
 
 /** What a virtio device is behind the transport: its id, queues, features, configuration and work. */
 export abstract class VirtioDevice {
+  /** The function the device sits behind (set when it is plugged in). */
+  transport: VirtioPciFunction | null = null;
   abstract get id(): u16;
   abstract get classCode(): u32;
   /** Device-specific features (VERSION_1 is added by the transport). */
@@ -67,9 +70,12 @@ export class VirtioPciFunction extends PciFunction {
   status: u8 = 0;
   private queueSelect: u16 = 0;
   private isr: u8 = 0;
+  /** Bumped when the device changes its configuration, so the driver rereads it whole. */
+  private configGeneration: u8 = 0;
 
   constructor(readonly device: VirtioDevice, queueSizes: StaticArray<u16>) {
     super();
+    device.transport = this;
     this.vectors = queueSizes.length + 1;
     this.msixTable = new StaticArray<u32>(this.vectors * 4);
     this.identify(VIRTIO_VENDOR, MODERN_DEVICE_BASE + device.id, device.classCode, 1);
@@ -163,7 +169,7 @@ export class VirtioPciFunction extends PciFunction {
       case 20:
         return this.status;
       case 21:
-        return 0; // config generation: the configuration never changes under the driver
+        return this.configGeneration;
       case 22:
         return this.queueSelect;
       case 24:
@@ -264,6 +270,18 @@ export class VirtioPciFunction extends PciFunction {
       return;
     }
     if (used && q.wantsInterrupt()) this.interrupt(q.msixVector, ISR_QUEUE);
+  }
+
+  /** The device changed its configuration (a balloon's target): the driver hears it on the configuration vector. */
+  configChanged(): void {
+    this.configGeneration++;
+    if ((this.status & STATUS_DRIVER_OK) != 0) this.interrupt(this.msixConfig, ISR_CONFIG);
+  }
+
+  /** The device used buffers of queue `index` outside a notification (a held buffer handed back). */
+  queueUsed(index: i32): void {
+    const q = this.queues[index];
+    if (q.wantsInterrupt()) this.interrupt(q.msixVector, ISR_QUEUE);
   }
 
   /** An interrupt on a vector: its MSI-X message, or its PBA bit while masked; the ISR bit without MSI-X. */
