@@ -76,24 +76,26 @@ Napi::Value Close(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
-/** lock(handle, byte): a shared OFD lock on one byte (QEMU's lock bytes are all shared locks). */
-Napi::Value Lock(const Napi::CallbackInfo &info) {
+/** An OFD lock request of `type` on the byte at argument 1 of the call. */
+struct flock OneByte(const Napi::CallbackInfo &info, short type) {
   struct flock fl{};
-  fl.l_type = F_RDLCK;
+  fl.l_type = type;
   fl.l_whence = SEEK_SET;
   fl.l_start = info[1].As<Napi::Number>().Int64Value();
   fl.l_len = 1;
+  return fl;
+}
+
+/** lock(handle, byte): a shared OFD lock on one byte (QEMU's lock bytes are all shared locks). */
+Napi::Value Lock(const Napi::CallbackInfo &info) {
+  struct flock fl = OneByte(info, F_RDLCK);
   if (fcntl(Disk(info, 0), F_OFD_SETLK, &fl) < 0) throw SystemError(info.Env(), errno, "F_OFD_SETLK", std::to_string(fl.l_start));
   return info.Env().Undefined();
 }
 
 /** heldElsewhere(handle, byte): whether another open file description holds a lock on the byte. */
 Napi::Value HeldElsewhere(const Napi::CallbackInfo &info) {
-  struct flock fl{};
-  fl.l_type = F_WRLCK;
-  fl.l_whence = SEEK_SET;
-  fl.l_start = info[1].As<Napi::Number>().Int64Value();
-  fl.l_len = 1;
+  struct flock fl = OneByte(info, F_WRLCK);
   if (fcntl(Disk(info, 0), F_OFD_GETLK, &fl) < 0) throw SystemError(info.Env(), errno, "F_OFD_GETLK", std::to_string(fl.l_start));
   return Napi::Boolean::New(info.Env(), fl.l_type != F_UNLCK);
 }

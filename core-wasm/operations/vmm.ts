@@ -14,7 +14,7 @@ import { BridgeSpec, EndpointSpec, endpoints, setPciBridges, setPciEndpoints } f
 import { takeMsis } from "../vmm/pci/msi";
 import { DiskSpec, VirtioBlk } from "../vmm/virtio/blk";
 import { balloonState, STAT_TAGS, takeDiscards, VirtioBalloon } from "../vmm/virtio/balloon";
-import { VirtioPciFunction } from "../vmm/virtio/pci-transport";
+import { VirtioDevice, VirtioPciFunction } from "../vmm/virtio/pci-transport";
 import { io } from "../abi/runtime";
 
 /** sizeof(struct kvm_cpuid_entry2) */
@@ -112,9 +112,7 @@ export function vmmPciDevices(records: usize, len: i32): bool {
 /** Each virtio disk's counters, as records of vmmBlockStats (the table says how). */
 export function vmmBlockStats(): bool {
   for (let i = 0; i < endpoints.length; i++) {
-    const f = endpoints[i];
-    if (!(f instanceof VirtioPciFunction)) continue;
-    const device = (<VirtioPciFunction>f).device;
+    const device = virtioDeviceAt(i);
     if (!(device instanceof VirtioBlk)) continue;
     const blk = <VirtioBlk>device;
     const s = blk.stats;
@@ -136,10 +134,16 @@ export function vmmBlockStats(): bool {
 /** The machine's balloon, or null when it has none. */
 function balloon(): VirtioBalloon | null {
   for (let i = 0; i < endpoints.length; i++) {
-    const f = endpoints[i];
-    if (f instanceof VirtioPciFunction && (<VirtioPciFunction>f).device instanceof VirtioBalloon) return <VirtioBalloon>(<VirtioPciFunction>f).device;
+    const device = virtioDeviceAt(i);
+    if (device instanceof VirtioBalloon) return <VirtioBalloon>device;
   }
   return null;
+}
+
+/** The virtio device behind endpoint i, or null for another kind of function. */
+function virtioDeviceAt(i: i32): VirtioDevice | null {
+  const f = endpoints[i];
+  return f instanceof VirtioPciFunction ? (<VirtioPciFunction>f).device : null;
 }
 
 /** setmem --live: the guest is asked to give up `pages` 4 KiB pages (kept across its reboots); 1, or 0 without a balloon. */

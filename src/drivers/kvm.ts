@@ -14,7 +14,6 @@ import type { BlockInfo, BlockStats, DomainRef, DomainStatus, MemoryStat, TypedP
 import { memoryStatsOf } from "./kvm/balloon.js";
 import { blockStatsParameters, blockStatsStruct, diskSource, findDisk, parseBlkstatReply, rawBlockInfo } from "./kvm/disks.js";
 import { parseDomainXML } from "../domain-xml.js";
-import { loadNativeShim } from "../host/native.js";
 import { HostedDriver } from "./hosted/driver.js";
 import { hostedDirs } from "./hosted/node-dirs.js";
 import { procStat } from "./hosted/proc.js";
@@ -216,7 +215,7 @@ export class KvmDriver extends HostedDriver {
     const def = findDisk(this.domainGetXMLDesc(d, 0), disk);
     if (!def) throw this.error(ErrorNumber.VIR_ERR_INVALID_ARG, `invalid argument: invalid path ${disk} not assigned to domain`);
     try {
-      return rawBlockInfo(def, () => loadNativeShim().disk);
+      return rawBlockInfo(def, this.shim.disk);
     } catch (e) {
       throw new VirtError(ErrorNumber.VIR_ERR_SYSTEM_ERROR, ErrorDomain.VIR_FROM_STORAGE, `cannot stat file '${diskSource(def) ?? ""}': ${strerror(e)}`);
     }

@@ -3,6 +3,7 @@
 // and qemu-img refuse each other's conflicting use of an image: byte 100 + p says "I hold
 // permission p", byte 200 + p says "I share p with no one" (p: 0 consistent read, 1 write). The
 // plan (the core) decides which bytes; this file takes them and checks for conflicts as QEMU does.
+import { BlockOp } from "../host/core.js";
 import type { DiskShim } from "../host/native.js";
 import type { OpenDisk, PciDevice } from "./machine.js";
 
@@ -90,7 +91,7 @@ export class DiskTimes {
       const result = io(op, handle, offset, ram, iovecs, count);
       const times = this.byHandle.get(handle) ?? [0n, 0n, 0n];
       // reads; writes, zeroing and deallocation; flushes
-      const kind = op === 0 ? 0 : op === 2 ? 2 : 1;
+      const kind = op === BlockOp.READ ? 0 : op === BlockOp.FLUSH ? 2 : 1;
       times[kind] += process.hrtime.bigint() - start;
       this.byHandle.set(handle, times);
       return result;

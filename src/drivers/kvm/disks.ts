@@ -45,11 +45,11 @@ export function blockStatsStruct(counters: Map<string, number>): BlockStats {
  * allocation bytes of it on disk (a sparse file less). A block device is all capacity; nothing
  * reports its allocation (0, as libvirt says for an inactive domain's).
  */
-export function rawBlockInfo(disk: DiskDef, shim: () => DiskShim): BlockInfo {
+export function rawBlockInfo(disk: DiskDef, shim: DiskShim): BlockInfo {
   const source = diskSource(disk) ?? "";
   if (disk.type === "block") {
-    const { handle, bytes } = shim().open(source, false, false);
-    shim().close(handle);
+    const { handle, bytes } = shim.open(source, false, false);
+    shim.close(handle);
     return { capacity: bytes, allocation: 0, physical: bytes };
   }
   const st = statSync(source);
