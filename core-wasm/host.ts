@@ -25,7 +25,8 @@ export declare function guest_write(gpa: f64, ptr: usize, len: u32): i32;
  * reads the image at `offset` into the guest buffers listed at `iovecs` (count records of {f64
  * guest-physical address, u32 length, u32 0}), op 1 writes them out, op 2 flushes (fdatasync),
  * op 3 deallocates and op 4 zeroes `count` bytes at `offset`. The payload goes file↔guest RAM
- * without passing through the core. Returns the bytes moved (0 for 2–4), or -errno.
+ * without passing through the core. Ops 5 and 6 read and write as 0 and 1, with the ranges in
+ * the core's own memory (an image format's metadata). Returns the bytes moved (0 for 2–4), or -errno.
  */
 @external("shim", "block_io")
 export declare function block_io(op: i32, handle: i32, offset: f64, iovecs: usize, count: i32): i32;

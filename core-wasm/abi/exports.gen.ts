@@ -13,7 +13,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return -1140849663;
+  return 335106351;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -466,6 +466,31 @@ export function vmmPciDevices(inputLen: i32): i32 {
   const records = input.skip(recordsLen);
   if (!input.ok) return malformedInput();
   return done(vmm.vmmPciDevices(records, recordsLen));
+}
+
+/** The file opened as `handle` (fileBytes long, at path) becomes a disk image of `format` (0 raw, 1 qcow2); with upper ≥ 0 it backs the image opened on that handle. The output names the backing file to open next ("FORMAT\tPATH"), empty at the chain's end. */
+export function vmmImageOpen(handle: i32, fileBytes: f64, format: i32, upper: i32, inputLen: i32): i32 {
+  begin();
+  const input = inputOf(inputLen);
+  const path = input.text();
+  if (!input.ok) return malformedInput();
+  return done(vmm.vmmImageOpen(path, handle, fileBytes, format, upper));
+}
+
+/** The bytes a guest sees of a qcow2 image (decimal), from its first bytes (at least 512) and its file's size: what domblkinfo calls capacity. */
+export function imageCapacity(fileBytes: f64, inputLen: i32): i32 {
+  begin();
+  const input = inputOf(inputLen);
+  const headerLen = input.length();
+  const header = input.skip(headerLen);
+  if (!input.ok) return malformedInput();
+  return done(vmm.imageCapacity(header, headerLen, fileBytes));
+}
+
+/** The host closed a disk file: the core forgets its image, counters and chain. */
+export function vmmImageClose(handle: i32): i32 {
+  begin();
+  return done(vmm.vmmImageClose(handle));
 }
 
 /** Each virtio disk's counters (i32 handle, i32 0, then f64 read requests, read bytes, write requests, write bytes, flush requests: 48 bytes). */

@@ -1,7 +1,7 @@
 // core.wasm as the VMM of a kvm:/// domain: the boot plan, and the device models the host
 // consults on every I/O exit (numbers in, numbers out: the exit path stays cheap).
 
-import { Code, From, beginError } from "../errors";
+import { Code, From, beginError, failBare } from "../errors";
 import { ByteBuf } from "../util/bytes";
 import { BootRequest, writeBootPlan } from "../vmm/boot";
 import { writeCoreDumpHeader } from "../vmm/core-dump";
@@ -16,6 +16,10 @@ import { DiskSpec, VirtioBlk } from "../vmm/virtio/blk";
 import { balloonState, STAT_TAGS, takeDiscards, VirtioBalloon } from "../vmm/virtio/balloon";
 import { VirtioDevice, VirtioPciFunction } from "../vmm/virtio/pci-transport";
 import { io } from "../abi/runtime";
+import { forgetStats } from "../storage/block-io";
+import { DiskImage, forgetImage, imageFor, RawImage, setImage } from "../storage/image";
+import { Qcow2Image } from "../storage/qcow2/image";
+import { parseHeader } from "../storage/qcow2/header";
 
 /** sizeof(struct kvm_cpuid_entry2) */
 const KVM_CPUID_ENTRY_BYTES: i32 = 40;
@@ -242,5 +246,90 @@ export function vmmIrqRouting(): bool {
  */
 export function vmmCoreDumpHeader(registers: usize, registersLen: i32, vcpus: i32, memoryBytes: f64): bool {
   writeCoreDumpHeader(io.output, registers, vcpus, <u64>memoryBytes);
+  return true;
+}
+
+/** Image formats as vmmImageOpen names them. */
+const FORMAT_RAW = 0;
+const FORMAT_QCOW2 = 1;
+const FORMAT_NAMES: string[] = ["raw", "qcow2"];
+/** libvirt's limit on a backing chain's depth (VIR_STORAGE_MAX_CHAIN_DEPTH). */
+const MAX_CHAIN_DEPTH = 200;
+
+/**
+ * The image file the host opened as `handle` (fileBytes long, at `path`) becomes a disk of
+ * `format`; with `upper` ≥ 0 it is the backing image of the image opened on that handle. The
+ * output names the backing file the host must open next ("FORMAT\tPATH"), or is empty at the
+ * chain's end.
+ */
+export function vmmImageOpen(path: string, handle: i32, fileBytes: f64, format: i32, upper: i32): bool {
+  const chain = upper >= 0 ? chainOf(upper) : new Array<string>();
+  if (chain.length >= MAX_CHAIN_DEPTH) return failBare(Code.OPERATION_UNSUPPORTED, From.STORAGE, `backing chains more than ${MAX_CHAIN_DEPTH} layers deep are not supported for disk '${chain[0]}'`);
+  if (chain.includes(path)) return failBare(Code.OPERATION_INVALID, From.STORAGE, `backing store for ${chain[chain.length - 1]} (${path}) is self-referential`);
+  let image: DiskImage;
+  if (format == FORMAT_RAW) image = new RawImage(handle, <u64>fileBytes);
+  else if (format == FORMAT_QCOW2) {
+    const qcow2 = new Qcow2Image(handle, <u64>fileBytes);
+    if (!qcow2.open()) return failBare(Code.INTERNAL_ERROR, From.STORAGE, `Could not open '${path}': ${qcow2.error}`);
+    image = qcow2;
+  } else return failBare(Code.INTERNAL_ERROR, From.STORAGE, `unknown image format ${format}`);
+  if (upper >= 0) {
+    const above = imageFor(upper, 0);
+    if (above instanceof Qcow2Image) (<Qcow2Image>above).backing = image;
+  }
+  setImage(handle, image);
+  chains.set(handle, chain.concat([path]));
+  if (!(image instanceof Qcow2Image)) return true;
+  const header = (<Qcow2Image>image).header;
+  if (header.backingName.length == 0) return true;
+  const backingFormat = FORMAT_NAMES.indexOf(header.backingFormat);
+  if (header.backingFormat.length == 0) {
+    return failBare(Code.OPERATION_INVALID, From.STORAGE, `format of backing image '${header.backingName}' of image '${path}' was not specified in the image metadata (See https://libvirt.org/kbase/backing_chains.html for troubleshooting)`);
+  }
+  if (backingFormat < 0) return failBare(Code.CONFIG_UNSUPPORTED, From.STORAGE, `unsupported configuration: backing image '${header.backingName}' of image '${path}' is in format '${header.backingFormat}': only raw and qcow2 are supported`);
+  if (isNetworkName(header.backingName)) return failBare(Code.CONFIG_UNSUPPORTED, From.STORAGE, `unsupported configuration: backing image '${header.backingName}' of image '${path}' is not a local file`);
+  io.output.str(`${FORMAT_NAMES[backingFormat]}\t${backingPath(path, header.backingName)}`);
+  return true;
+}
+
+/** The files of each open image's chain, top first, by the handle of its last. */
+const chains = new Map<i32, Array<string>>();
+
+function chainOf(handle: i32): Array<string> {
+  return chains.has(handle) ? chains.get(handle) : new Array<string>();
+}
+
+/** A backing name as QEMU resolves it: relative to the directory of the image that names it. */
+function backingPath(imagePath: string, name: string): string {
+  if (name.startsWith("/")) return name;
+  const slash = imagePath.lastIndexOf("/");
+  return slash < 0 ? name : imagePath.substring(0, slash + 1) + name;
+}
+
+/** "json:{…}" and URLs (nbd://, http://…): QEMU's network sources, which this VMM does not open. */
+function isNetworkName(name: string): bool {
+  if (name.startsWith("json:")) return true;
+  const scheme = name.indexOf("://");
+  if (scheme <= 0) return false;
+  for (let i = 0; i < scheme; i++) {
+    const c = name.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || c == 43)) return false; // a-z or +
+  }
+  return true;
+}
+
+/** domblkinfo's capacity of a qcow2 image: its header's size, checked as an open checks it. */
+export function imageCapacity(header: usize, len: i32, fileBytes: f64): bool {
+  const h = parseHeader(header, <u32>len, <u64>fileBytes, false);
+  if (h.error.length > 0) return failBare(Code.INTERNAL_ERROR, From.STORAGE, h.error);
+  io.output.str(h.size.toString());
+  return true;
+}
+
+/** The host closed `handle`: its image, counters and chain go (the number may come back for another file). */
+export function vmmImageClose(handle: i32): bool {
+  forgetImage(handle);
+  forgetStats(handle);
+  chains.delete(handle);
   return true;
 }

@@ -10,6 +10,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
+import { createConnection } from "node:net";
 import { newcArchive } from "./initramfs.mjs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -104,6 +105,7 @@ const STALL_MS = Number(process.env.VIRTKIT_VM_STALL_S ?? 180) * 1000;
  */
 function bootOnce(vmlinux, initrd, script, dir) {
   const heartbeatFile = join(dir, "heartbeat");
+  const monitorSocket = join(dir, "monitor");
   writeFileSync(heartbeatFile, "");
   const append = `console=ttyS0 panic=-1 loglevel=3 quiet cgroup_no_v1=all vmscript=${script} ${process.env.VIRTKIT_VM_APPEND ?? ""}`;
   const qemu = spawn(
@@ -111,7 +113,7 @@ function bootOnce(vmlinux, initrd, script, dir) {
     [
       String(timeoutSeconds),
       "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", process.env.VIRTKIT_VM_MEMORY ?? "3G", "-smp", process.env.VIRTKIT_VM_CPUS ?? "1",
-      "-nographic", "-serial", "mon:stdio", "-serial", `file:${heartbeatFile}`,
+      "-nographic", "-serial", "mon:stdio", "-serial", `file:${heartbeatFile}`, "-monitor", `unix:${monitorSocket},server=on,wait=off`,
       "-no-reboot", "-nic", "none", "-kernel", vmlinux, "-initrd", initrd, "-append", append,
       "-virtfs", "local,path=/,mount_tag=host,security_model=passthrough,readonly=on,multidevs=remap",
     ],
@@ -130,7 +132,8 @@ function bootOnce(vmlinux, initrd, script, dir) {
         lastBeat = Date.now();
       } else if (beats > 0 && Date.now() - lastBeat > STALL_MS) {
         frozen = true;
-        qemu.kill("SIGTERM");
+        clearInterval(watchdog);
+        describeFreeze(qemu.pid, monitorSocket).finally(() => qemu.kill("SIGTERM"));
       }
     }, 5000);
     qemu.stdout.setEncoding("utf8");
@@ -155,6 +158,44 @@ function bootOnce(vmlinux, initrd, script, dir) {
       } else resolvePromise(status);
     });
   });
+}
+
+/** Each QEMU thread's name, state and CPU ticks (utime + stime). */
+function qemuThreads(timeoutPid) {
+  const pid = capture(`pgrep -P ${timeoutPid} qemu-system`);
+  if (!pid) return [];
+  return capture(`for t in /proc/${pid}/task/*; do echo "$(cat $t/comm) $(cut -d' ' -f3,14,15 $t/stat) $(cat $t/wchan)"; done`).split("\n");
+}
+
+/** Asks QEMU's monitor, with a deadline, and resolves with its answer (or what came before the deadline). */
+function askMonitor(socket, command) {
+  return new Promise((resolvePromise) => {
+    let answer = "";
+    const connection = createConnection(socket, () => connection.write(`${command}\n`));
+    const finish = () => { connection.destroy(); resolvePromise(answer.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, "")); };
+    connection.setEncoding("utf8");
+    connection.on("data", (chunk) => { answer += chunk; });
+    connection.on("error", (e) => { answer += `(monitor: ${e.message})`; finish(); });
+    setTimeout(finish, 3000);
+  });
+}
+
+/**
+ * What a frozen guest was doing, for whoever chases the freeze: QEMU's threads twice 2 s apart
+ * (spinning or asleep, and where), and the guest CPU's registers twice (moving or stuck).
+ */
+async function describeFreeze(timeoutPid, monitorSocket) {
+  console.error("test:vm: the guest looks frozen; QEMU's threads (name, state, utime, stime, wchan):");
+  console.error(qemuThreads(timeoutPid).join("\n"));
+  const first = await askMonitor(monitorSocket, "info registers");
+  await new Promise((r) => setTimeout(r, 2000));
+  console.error("test:vm: 2 s later:");
+  console.error(qemuThreads(timeoutPid).join("\n"));
+  const second = await askMonitor(monitorSocket, "info registers");
+  const rip = (text) => /RIP=(\w+)/.exec(text)?.[1] ?? "?";
+  console.error(`test:vm: the guest CPU's RIP ${rip(first)} then ${rip(second)}; its registers the second time:`);
+  const registers = second.split("\n").filter((l) => /=/.test(l));
+  console.error(registers.slice(0, registers.findIndex((l) => l.startsWith("EFER=")) + 1).join("\n"));
 }
 
 async function main() {

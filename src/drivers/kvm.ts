@@ -12,7 +12,7 @@ import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerror, strerrorOf } from "../errno.js";
 import type { BlockInfo, BlockStats, DomainRef, DomainStatus, MemoryStat, TypedParameter } from "./driver.js";
 import { memoryStatsOf } from "./kvm/balloon.js";
-import { blockStatsParameters, blockStatsStruct, diskSource, findDisk, parseBlkstatReply, rawBlockInfo } from "./kvm/disks.js";
+import { blockStatsParameters, blockStatsStruct, diskSource, findDisk, parseBlkstatReply, imageBlockInfo } from "./kvm/disks.js";
 import { parseDomainXML } from "../domain-xml.js";
 import { HostedDriver } from "./hosted/driver.js";
 import { hostedDirs } from "./hosted/node-dirs.js";
@@ -215,8 +215,9 @@ export class KvmDriver extends HostedDriver {
     const def = findDisk(this.domainGetXMLDesc(d, 0), disk);
     if (!def) throw this.error(ErrorNumber.VIR_ERR_INVALID_ARG, `invalid argument: invalid path ${disk} not assigned to domain`);
     try {
-      return rawBlockInfo(def, this.shim.disk);
+      return imageBlockInfo(def, this.shim.disk, (header, bytes) => this.core.imageCapacity(header, bytes));
     } catch (e) {
+      if (e instanceof VirtError) throw e;
       throw new VirtError(ErrorNumber.VIR_ERR_SYSTEM_ERROR, ErrorDomain.VIR_FROM_STORAGE, `cannot stat file '${diskSource(def) ?? ""}': ${strerror(e)}`);
     }
   }

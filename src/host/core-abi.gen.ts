@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = -1140849663;
+export const ABI_FINGERPRINT = 335106351;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -216,6 +216,9 @@ export interface CoreExports {
   vmmPortOut(port: number, size: number, value: number): void;
   vmmPciBridges(inputLen: number): number;
   vmmPciDevices(inputLen: number): number;
+  vmmImageOpen(handle: number, fileBytes: number, format: number, upper: number, inputLen: number): number;
+  imageCapacity(fileBytes: number, inputLen: number): number;
+  vmmImageClose(handle: number): number;
   vmmBlockStats(): number;
   vmmBalloonTarget(pages: number): number;
   vmmBalloonRefresh(): number;
@@ -1012,6 +1015,45 @@ export abstract class CoreOperations {
     let status: number;
     try {
       status = this.exports.vmmPciDevices(this.sendInput(w));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+  }
+
+  /** The file opened as `handle` (fileBytes long, at path) becomes a disk image of `format` (0 raw, 1 qcow2); with upper ≥ 0 it backs the image opened on that handle. The output names the backing file to open next ("FORMAT\tPATH"), empty at the chain's end. */
+  vmmImageOpen(path: string, handle: number, fileBytes: number, format: number, upper: number): string {
+    const w = this.input();
+    w.string(path);
+    let status: number;
+    try {
+      status = this.exports.vmmImageOpen(handle, fileBytes, format, upper, this.sendInput(w));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return this.outputText();
+  }
+
+  /** The bytes a guest sees of a qcow2 image (decimal), from its first bytes (at least 512) and its file's size: what domblkinfo calls capacity. */
+  imageCapacity(header: Uint8Array, fileBytes: number): string {
+    const w = this.input();
+    w.bytes(header);
+    let status: number;
+    try {
+      status = this.exports.imageCapacity(fileBytes, this.sendInput(w));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return this.outputText();
+  }
+
+  /** The host closed a disk file: the core forgets its image, counters and chain. */
+  vmmImageClose(handle: number): void {
+    let status: number;
+    try {
+      status = this.exports.vmmImageClose(handle);
     } catch (e) {
       throw this.aborted(e);
     }

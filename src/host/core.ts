@@ -48,16 +48,22 @@ export const enum BlockOp {
   ZERO = 4,
 }
 
+/** block_io's READ and WRITE with the ranges in the core's own memory (an image format's metadata). */
+const READ_CORE = 5;
+const WRITE_CORE = 6;
+
 /**
  * Runs one block_io operation on the disk `handle`: READ/WRITE move the bytes between the disk at
- * `offset` and guest RAM at the ranges `iovecs` lists (records of {f64 guest-physical address, u32
- * length, u32 0}); FLUSH syncs; DEALLOCATE/ZERO act on `count` bytes at `offset`. Returns the
- * bytes moved (0 for the others) or -errno.
+ * `offset` and `memory` (guest RAM, or the core's memory for an image's metadata) at the ranges
+ * `iovecs` lists (records of {f64 address in memory, u32 length, u32 0}); FLUSH syncs;
+ * DEALLOCATE/ZERO act on `count` bytes at `offset`. Returns the bytes moved (0 for the others) or -errno.
  */
-export type BlockIo = (op: BlockOp, handle: number, offset: number, iovecs: Uint8Array, count: number) => number;
+export type BlockIo = (op: BlockOp, handle: number, offset: number, memory: ArrayBuffer, iovecs: Uint8Array, count: number) => number;
 export const IOVEC_BYTES = 16;
 const ENOSYS = 38;
+const EFAULT = 14;
 const EMPTY = new Uint8Array(0);
+const NO_MEMORY = new ArrayBuffer(0);
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8");
@@ -129,8 +135,11 @@ export class Core extends CoreOperations {
         },
         block_io: (op: number, handle: number, offset: number, iovecs: number, count: number) => {
           if (!this.blockIo) return -ENOSYS;
-          const list = op === BlockOp.READ || op === BlockOp.WRITE ? this.bytes(iovecs >>> 0, (count >>> 0) * IOVEC_BYTES) : EMPTY;
-          return this.blockIo(op, handle, offset, list, count);
+          const list = () => this.bytes(iovecs >>> 0, (count >>> 0) * IOVEC_BYTES);
+          if (op === READ_CORE || op === WRITE_CORE) return this.blockIo(op - READ_CORE, handle, offset, this.exports.memory.buffer, list(), count);
+          if (op !== BlockOp.READ && op !== BlockOp.WRITE) return this.blockIo(op, handle, offset, NO_MEMORY, EMPTY, count);
+          // guest-physical addresses are offsets into guest RAM's buffer
+          return this.guestMemory ? this.blockIo(op, handle, offset, this.guestMemory.buffer as ArrayBuffer, list(), count) : -EFAULT;
         },
       },
       wasi_snapshot_preview1: {

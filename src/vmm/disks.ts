@@ -3,7 +3,7 @@
 // and qemu-img refuse each other's conflicting use of an image: byte 100 + p says "I hold
 // permission p", byte 200 + p says "I share p with no one" (p: 0 consistent read, 1 write). The
 // plan (the core) decides which bytes; this file takes them and checks for conflicts as QEMU does.
-import { BlockOp } from "../host/core.js";
+import { BlockOp, type Core } from "../host/core.js";
 import type { DiskShim } from "../host/native.js";
 import type { OpenDisk, PciDevice } from "./machine.js";
 
@@ -15,6 +15,7 @@ export interface DiskPlan {
   /** The guest's name for it (vda), as domblk* commands name it. */
   target: string;
   source: string;
+  format: "raw" | "qcow2";
   readonly: boolean;
   writethrough: boolean;
   ignoreFlush: boolean;
@@ -35,26 +36,73 @@ const [HOLDS, REFUSES] = [100, 200];
 export interface OpenedDisk {
   plan: DiskPlan;
   disk: OpenDisk;
+  /** The files below it (its backing chain), each open read-only and locked as QEMU locks them. */
+  backing: number[];
 }
 
-/** Opens and locks every disk of the plan; throws (closing what it opened) when one cannot be used. */
-export function openDisks(shim: DiskShim, plans: DiskPlan[]): OpenedDisk[] {
+/** The core's side of an image format: it reads the image's metadata through block_io. */
+export type ImageFormats = Pick<Core, "vmmImageOpen" | "vmmImageClose">;
+/** core-wasm/operations/vmm.ts FORMAT_* */
+const FORMATS = ["raw", "qcow2"];
+/** QEMU's locks on a backing file: it reads, and no one else may write. */
+const BACKING_LOCKS = { hold: [100], refuse: [201] };
+
+/**
+ * Opens and locks every disk of the plan, with the backing chain of each qcow2 image (the core
+ * reads each header and names the next file); throws (closing what it opened) when one cannot be used.
+ */
+export function openDisks(shim: DiskShim, plans: DiskPlan[], formats?: ImageFormats): OpenedDisk[] {
   const opened: OpenedDisk[] = [];
   try {
     for (const plan of plans) {
       const { handle, bytes } = shim.open(plan.source, !plan.readonly, plan.direct);
-      opened.push({ plan, disk: { handle, bytes, flags: diskFlags(plan), serial: plan.serial } });
-      lock(shim, handle, plan);
+      const disk: OpenedDisk = { plan, disk: { handle, bytes, flags: diskFlags(plan), serial: plan.serial }, backing: [] };
+      opened.push(disk);
+      lock(shim, handle, plan.source, plan);
+      if (plan.format !== "raw") openChain(shim, disk, requireFormats(formats));
     }
     return opened;
   } catch (e) {
-    closeDisks(shim, opened);
+    closeDisks(shim, opened, formats);
     throw e;
   }
 }
 
-export function closeDisks(shim: DiskShim, disks: OpenedDisk[]): void {
-  for (const { disk } of disks.splice(0)) shim.close(disk.handle);
+function requireFormats(formats: ImageFormats | undefined): ImageFormats {
+  if (!formats) throw new Error("image formats other than raw need core.wasm");
+  return formats;
+}
+
+/** The top image, then each file below it as the core names it, until the chain ends. */
+function openChain(shim: DiskShim, opened: OpenedDisk, formats: ImageFormats): void {
+  const { plan, disk } = opened;
+  let next = imageOpen(formats, plan.source, disk.handle, disk.bytes, plan.format, -1);
+  for (let upper = disk.handle; next; ) {
+    const [format, path] = next.split("\t");
+    const { handle, bytes } = shim.open(path, false, plan.direct);
+    opened.backing.push(handle);
+    lock(shim, handle, path, BACKING_LOCKS);
+    next = imageOpen(formats, path, handle, bytes, format, upper);
+    upper = handle;
+  }
+}
+
+/** The core's vmmImageOpen, its error's own words thrown (they name the file). */
+function imageOpen(formats: ImageFormats, path: string, handle: number, bytes: number, format: string, upper: number): string {
+  try {
+    return formats.vmmImageOpen(path, handle, bytes, FORMATS.indexOf(format), upper);
+  } catch (e) {
+    throw new Error((e as Error).message);
+  }
+}
+
+export function closeDisks(shim: DiskShim, disks: OpenedDisk[], formats?: ImageFormats): void {
+  for (const { disk, backing } of disks.splice(0)) {
+    for (const handle of [disk.handle, ...backing]) {
+      formats?.vmmImageClose(handle);
+      shim.close(handle);
+    }
+  }
 }
 
 /** The guest's virtio-blk devices for the machine. */
@@ -106,15 +154,15 @@ export class DiskTimes {
 }
 
 /** QEMU's order: take the bytes, then look for a holder that refuses what this one holds, or holds what it refuses. */
-function lock(shim: DiskShim, handle: number, plan: DiskPlan): void {
-  for (const byte of [...plan.hold, ...plan.refuse]) shim.lock(handle, byte);
-  for (const byte of plan.hold) {
+function lock(shim: DiskShim, handle: number, path: string, { hold, refuse }: { hold: number[]; refuse: number[] }): void {
+  for (const byte of [...hold, ...refuse]) shim.lock(handle, byte);
+  for (const byte of hold) {
     const permission = byte - HOLDS;
-    if (shim.heldElsewhere(handle, REFUSES + permission)) throw conflict(`Failed to get "${PERMISSIONS[permission]}" lock`, plan.source);
+    if (shim.heldElsewhere(handle, REFUSES + permission)) throw conflict(`Failed to get "${PERMISSIONS[permission]}" lock`, path);
   }
-  for (const byte of plan.refuse) {
+  for (const byte of refuse) {
     const permission = byte - REFUSES;
-    if (shim.heldElsewhere(handle, HOLDS + permission)) throw conflict(`Failed to get shared "${PERMISSIONS[permission]}" lock`, plan.source);
+    if (shim.heldElsewhere(handle, HOLDS + permission)) throw conflict(`Failed to get shared "${PERMISSIONS[permission]}" lock`, path);
   }
 }
 

@@ -98,12 +98,14 @@ export class GuestRunner {
   start(): void {
     if (this.plan.disks.length > 0) {
       if (!this.diskShim) throw new Error("disks need the native shim");
-      this.disks = openDisks(this.diskShim, this.plan.disks);
+      // the disks' operations, an image format's metadata included, from here to the end
+      this.core.blockIo = this.diskTimes.timed(this.diskShim.io);
+      this.disks = openDisks(this.diskShim, this.plan.disks, this.core);
     }
     try {
       this.build();
     } catch (e) {
-      closeDisks(this.diskShim!, this.disks);
+      this.closeDisks();
       throw e;
     }
     this.kickTimer = this.kvm.kickEvery(this.threadId, SLICE_MS);
@@ -199,6 +201,11 @@ export class GuestRunner {
     return balloonState(this.core);
   }
 
+  private closeDisks(): void {
+    if (this.diskShim) closeDisks(this.diskShim, this.disks, this.core);
+    this.core.blockIo = undefined;
+  }
+
   private build(): void {
     this.machine = new Machine(this.kvm, this.core, {
       memoryBytes: this.plan.memoryBytes,
@@ -209,7 +216,6 @@ export class GuestRunner {
       cmdline: this.plan.cmdline,
       pciBridges: this.plan.pciBridges,
       pciDevices: [...this.plan.pciDevices, ...diskDevices(this.disks)],
-      diskIo: this.diskShim && this.diskTimes.timed(this.diskShim.io),
       output: (bytes) => this.events.output(bytes),
     });
     this.machine.runSecondaries();
@@ -276,7 +282,7 @@ export class GuestRunner {
 
   private end(reason: ShutoffReason, detail: string): void {
     this.ended = true;
-    if (this.diskShim) closeDisks(this.diskShim, this.disks);
+    this.closeDisks();
     this.secondaries?.exit();
     if (this.kickTimer) this.kvm.stopKicks(this.kickTimer);
     this.events.ended(reason, detail);

@@ -4,7 +4,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import type { Core } from "../host/core.js";
 import { VmmEvent } from "../host/core-abi.gen.js";
-import type { DiskShim, KvmShim } from "../host/native.js";
+import type { KvmShim } from "../host/native.js";
 import { writeCoreDump } from "./core-dump.js";
 import type { SecondaryVcpus } from "./secondary-vcpus.js";
 
@@ -143,8 +143,6 @@ export interface MachineConfig {
   pciBridges?: PciBridge[];
   /** The domain's PCI devices. */
   pciDevices?: PciDevice[];
-  /** Runs the disks' operations (shim/disk.cc's io), for virtio-blk devices. */
-  diskIo?: DiskShim["io"];
   /** Where the serial console's output goes. */
   output(bytes: Uint8Array): void;
 }
@@ -212,9 +210,6 @@ export class Machine {
     this.routeInterrupts();
     this.ram = new Uint8Array(kvm.guestMemory(this.vm, 0, 0, config.memoryBytes));
     core.guestMemory = this.ram;
-    const diskIo = config.diskIo;
-    const ramBuffer = this.ram.buffer as ArrayBuffer;
-    if (diskIo) core.blockIo = (op, handle, offset, iovecs, count) => diskIo(op, handle, offset, ramBuffer, iovecs, count);
     this.vcpu = kvm.createVcpu(this.vm, 0);
     for (let i = 1; i < this.vcpuCount; i++) this.secondaryVcpus.push(kvm.createVcpu(this.vm, i));
     this.run = new DataView(kvm.runArea(this.vcpu, this.system));
@@ -449,10 +444,7 @@ export class Machine {
   }
 
   close(): void {
-    if (this.core.guestMemory === this.ram) {
-      this.core.guestMemory = undefined;
-      this.core.blockIo = undefined;
-    }
+    if (this.core.guestMemory === this.ram) this.core.guestMemory = undefined;
     this.parkSecondaries();
     for (const vcpu of this.secondaryVcpus) this.kvm.close(vcpu);
     this.kvm.close(this.vcpu);

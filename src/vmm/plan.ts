@@ -68,6 +68,7 @@ function diskPlan([bus, slot, fn, target, source, flags = "", serial = "", hold 
     function: Number(fn),
     target,
     source,
+    format: flag.has("qcow2") ? "qcow2" : "raw",
     readonly: flag.has("readonly"),
     writethrough: flag.has("writethrough"),
     ignoreFlush: flag.has("ignore-flush"),

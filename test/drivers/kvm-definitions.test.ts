@@ -61,7 +61,8 @@ test("what the VMM cannot run is refused as unsupported configuration, naming it
     [domain(`${OS}<devices><disk type='file' device='disk'><source file='/x.img'/><target dev='sda' bus='sata'/></disk></devices>`), "unsupported configuration: the KVM driver does not support disks on bus 'sata' yet (only 'virtio')"],
     [domain(`${OS}<devices><disk type='network' device='disk'><source protocol='nbd' name='x'><host name='h'/></source><target dev='vda' bus='virtio'/></disk></devices>`), "unsupported configuration: the KVM driver does not support <disk type='network'> yet (only 'file' and 'block')"],
     [domain(`${OS}<devices><disk type='file' device='disk'><target dev='vda' bus='virtio'/></disk></devices>`), "unsupported configuration: the KVM driver needs a <source> for every disk"],
-    [domain(`${OS}<devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/x.qcow2'/><target dev='vda' bus='virtio'/></disk></devices>`), "unsupported configuration: the KVM driver does not support <driver type='qcow2'> disks yet (only 'raw')"],
+    [domain(`${OS}<devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/x.qcow2'/><target dev='vda' bus='virtio'/></disk></devices>`), "unsupported configuration: the KVM driver does not write to qcow2 disks yet (only with <readonly/>)"],
+    [domain(`${OS}<devices><disk type='file' device='disk'><driver name='qemu' type='vmdk'/><source file='/x.vmdk'/><target dev='vda' bus='virtio'/><readonly/></disk></devices>`), "unsupported configuration: the KVM driver does not support <driver type='vmdk'> disks yet (only 'raw' and 'qcow2')"],
     [domain(`${OS}<devices><disk type='file' device='disk'><driver name='qemu' type='raw' queues='4'/><source file='/x.img'/><target dev='vda' bus='virtio'/></disk></devices>`), "unsupported configuration: the KVM driver does not support <driver queues='…'> for disks yet"],
     [domain(`${OS}<devices><disk type='file' device='disk'><source file='/x.img'/><target dev='vda' bus='virtio'/><iotune><total_bytes_sec>1000</total_bytes_sec></iotune></disk></devices>`), "unsupported configuration: the KVM driver does not support <iotune> in <disk> yet"],
     [domain(`${OS}<devices><interface type='network'><source network='default'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <interface> devices yet"],
@@ -82,17 +83,18 @@ test("what the VMM cannot run is refused as unsupported configuration, naming it
   t.regex(plan(domain(OS)), /^kernel\t\/boot\/vmlinuz$/m);
 });
 
-test("each virtio disk is a plan line: its address, image, cache and discard flags, serial and lock bytes", (t) => {
+test("each virtio disk is a plan line: its address, image and format, cache and discard flags, serial and lock bytes", (t) => {
   const disks =
     "<disk type='file' device='disk'><driver name='qemu' type='raw' cache='none' discard='unmap'/><source file='/images/root.img'/><target dev='vda' bus='virtio'/><serial>ROOT-1</serial><boot order='1'/></disk>" +
-    "<disk type='block' device='disk'><driver name='qemu' type='raw' cache='writethrough'/><source dev='/dev/sdz'/><target dev='vdb' bus='virtio'/><readonly/></disk>" +
+    "<disk type='block' device='disk'><driver name='qemu' type='qcow2' cache='writethrough'/><source dev='/dev/sdz'/><target dev='vdb' bus='virtio'/><readonly/></disk>" +
     "<disk type='file' device='disk'><driver name='qemu' cache='unsafe'/><source file='/images/shared.img'/><target dev='vdc' bus='virtio'/><shareable/></disk>";
   const text = plan(domain(`${OS}<devices>${disks}</devices>`));
   t.regex(text, /^disk	0	2	0	vda	\/images\/root.img	discard,direct	ROOT-1	100,101	201$/m);
+  t.regex(text, /^disk	0	3	0	vdb	\/dev\/sdz	readonly,writethrough,qcow2		100	201$/m);
   t.deepEqual(parseVmmPlan(text).disks, [
-    { bus: 0, slot: 2, function: 0, target: "vda", source: "/images/root.img", readonly: false, writethrough: false, ignoreFlush: false, discard: true, direct: true, serial: "ROOT-1", hold: [100, 101], refuse: [201] },
-    { bus: 0, slot: 3, function: 0, target: "vdb", source: "/dev/sdz", readonly: true, writethrough: true, ignoreFlush: false, discard: false, direct: false, serial: "", hold: [100], refuse: [201] },
-    { bus: 0, slot: 4, function: 0, target: "vdc", source: "/images/shared.img", readonly: false, writethrough: false, ignoreFlush: true, discard: false, direct: false, serial: "", hold: [100, 101], refuse: [] },
+    { bus: 0, slot: 2, function: 0, target: "vda", source: "/images/root.img", format: "raw", readonly: false, writethrough: false, ignoreFlush: false, discard: true, direct: true, serial: "ROOT-1", hold: [100, 101], refuse: [201] },
+    { bus: 0, slot: 3, function: 0, target: "vdb", source: "/dev/sdz", format: "qcow2", readonly: true, writethrough: true, ignoreFlush: false, discard: false, direct: false, serial: "", hold: [100], refuse: [201] },
+    { bus: 0, slot: 4, function: 0, target: "vdc", source: "/images/shared.img", format: "raw", readonly: false, writethrough: false, ignoreFlush: true, discard: false, direct: false, serial: "", hold: [100, 101], refuse: [] },
   ]);
 });
 

@@ -47,3 +47,20 @@ asRoot("a defined domain's disks are sized from their images, by target or by so
   t.is(stat.stderr, "error: Requested operation is not valid: domain is not running\n");
   await dom.undefine();
 });
+
+const withQemuImg = testIf(needsRoot("kvm:///system") ?? (spawnSync("qemu-img", ["--version"]).status === 0 ? undefined : "needs qemu-img (Debian's qemu-utils)"));
+
+withQemuImg("a qcow2 disk's capacity is its header's size; physical and allocation are its file's", async (t) => {
+  const qcow2 = join(base, "disk.qcow2");
+  spawnSync("qemu-img", ["create", "-q", "-f", "qcow2", qcow2, "5G"]);
+  const notQcow2 = join(base, "not.qcow2");
+  writeFileSync(notQcow2, Buffer.alloc(4096));
+  const conn = await openForTest(t, "kvm:///system");
+  const dom = await conn.defineXML(`<domain type='kvm'><name>qcow2disks</name><memory unit='MiB'>64</memory><os><type>hvm</type><kernel>/boot/vmlinuz</kernel></os>
+<devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${qcow2}'/><target dev='vda' bus='virtio'/><readonly/></disk>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${notQcow2}'/><target dev='vdb' bus='virtio'/><readonly/></disk></devices></domain>`);
+  const st = statSync(qcow2);
+  t.deepEqual(await dom.getBlockInfo("vda"), { capacity: 5 * 2 ** 30, allocation: st.blocks * 512, physical: st.size });
+  await t.throwsAsync(dom.getBlockInfo("vdb"), { message: "Image is not in qcow2 format" });
+  await dom.undefine();
+});

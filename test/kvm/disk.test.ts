@@ -1,18 +1,21 @@
 // kvm:/// guests on virtio disks, for real: a Linux guest boots as a distribution boots — its
 // initramfs loads the virtio and ext4 modules, mounts /dev/vda (a raw ext4 image) and switches
 // root to it — writes a file, reboots through libvirt's reboot, finds the file again and powers
-// off; the host then reads the file out of the image. npm run test:kvm runs this on real KVM.
+// off; the host then reads the file out of the image. A second, read-only disk is a qcow2 overlay
+// on a raw file, which the guest reads whole. npm run test:kvm runs this on real KVM.
 import test from "ava";
 import { execFileSync, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DomainShutoffReason, DomainState } from "../../src/index.js";
 import { eventFrom, kvmTestNode, openForTest, processesLeft } from "../support/hosted.js";
 import { needsRoot, testIf } from "../support/gated.js";
 import { canBoot, cannotBootReason, e2fsTool, ext4RootImage, initramfs, kernel, transcript } from "./guest.js";
 
-const linuxGuestTest = testIf(needsRoot("kvm:///system's state and processes") ?? cannotBootReason);
+const qemuImg = spawnSync("qemu-img", ["--version"]).status === 0 ? undefined : "needs qemu-img and qemu-io (Debian's qemu-utils)";
+const linuxGuestTest = testIf(needsRoot("kvm:///system's state and processes") ?? cannotBootReason ?? qemuImg);
 const { base } = kvmTestNode("virtkit-kvm-disk");
 test.after.always(() => rmSync(base, { recursive: true, force: true }));
 
@@ -50,17 +53,31 @@ const initrd = canBoot ? initramfs(SWITCH_ROOT, MODULES) : "";
 /** The virtkit CLI (dist/) on kvm:///system, in another process. */
 const run = (command: string) => spawnSync(process.execPath, [fileURLToPath(new URL("../../dist/cli.cjs", import.meta.url)), "-c", "kvm:///system", command], { encoding: "utf8", env: process.env });
 
-function diskGuestXml(name: string, image: string): string {
+/** A read-only qcow2 disk for the guest to read: an overlay with its own writes over a shorter raw file; and its sha256 as QEMU reads it. */
+function qcow2Overlay(): { path: string; sha256: string } {
+  const dir = join(base, "images");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "base.raw"), Uint8Array.from({ length: 4 << 20 }, (_, i) => (i * 7) >> 9));
+  const path = join(dir, "overlay.qcow2");
+  execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", "base.raw", "-F", "raw", path, "6M"], { cwd: dir });
+  execFileSync("qemu-io", ["-f", "qcow2", path, "-c", "write -P 0x42 1M 192k", "-c", "write -z 2M 64k", "-c", "write -P 0x43 5M 4k"]);
+  execFileSync("qemu-img", ["convert", "-O", "raw", path, join(dir, "expected.raw")]);
+  return { path, sha256: createHash("sha256").update(readFileSync(join(dir, "expected.raw"))).digest("hex") };
+}
+
+function diskGuestXml(name: string, image: string, more = ""): string {
   return `<domain type='kvm'><name>${name}</name><memory unit='MiB'>192</memory>
 <os><type arch='x86_64'>hvm</type><kernel>${kernel}</kernel><initrd>${initrd}</initrd><cmdline>console=ttyS0 reboot=k panic=1 quiet</cmdline></os>
 <on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>
-<devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${image}'/><target dev='vda' bus='virtio'/><serial>VK-ROOT-1</serial></disk><console type='pty'/></devices></domain>`;
+<devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${image}'/><target dev='vda' bus='virtio'/><serial>VK-ROOT-1</serial></disk>${more}<console type='pty'/></devices></domain>`;
 }
 
-linuxGuestTest.serial("a guest boots from a raw ext4 disk, keeps what it writes across a reboot, and the host reads it back", async (t) => {
+linuxGuestTest.serial("a guest boots from a raw ext4 disk, keeps what it writes across a reboot, and the host reads it back; it reads a qcow2 overlay as QEMU does", async (t) => {
   const image = ext4RootImage(ROOT_INIT);
+  const overlay = qcow2Overlay();
   const conn = await openForTest(t, "kvm:///system");
-  const dom = await conn.defineXML(diskGuestXml("rootdisk", image));
+  const qcow2Disk = `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${overlay.path}'/><target dev='vdb' bus='virtio'/><readonly/></disk>`;
+  const dom = await conn.defineXML(diskGuestXml("rootdisk", image, qcow2Disk));
   const stopped = new Promise<void>((resolve) => conn.on("lifecycle", (d, event) => event === 5 && d.name === "rootdisk" && resolve()));
   await dom.create();
   const console = await dom.openConsole();
@@ -75,6 +92,12 @@ linuxGuestTest.serial("a guest boots from a raw ext4 disk, keeps what it writes 
   await t.throwsAsync(other.create(), { message: `internal error: guest failed to start: Failed to get "write" lock: Is another process using the image [${image}]?` });
   t.deepEqual(await processesLeft(join(base, "run", "kvm", "rootdisk2.plan")), [], "the refused start left no VMM");
   await other.undefine();
+
+  // the qcow2 overlay, every byte through the core's qcow2 reader and its raw backing file
+  console.write("echo QCOW2 $(sha256sum /dev/vdb) SIZE $(cat /sys/block/vdb/size) RO $(cat /sys/block/vdb/ro)\n");
+  await guest.waitFor(/QCOW2 \w+ +\/dev\/vdb SIZE \d+ RO \d/);
+  t.regex(guest.text(), new RegExp(`QCOW2 ${overlay.sha256} +/dev/vdb SIZE 12288 RO 1`), "the guest reads what QEMU reads");
+  t.like(await dom.getBlockInfo("vdb"), { capacity: 6 << 20 });
 
   console.write("echo virtkit-$((6*7)) > /written-by-guest && sync && echo WRITTEN\n");
   await guest.waitFor(/WRITTEN/);

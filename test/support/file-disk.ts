@@ -13,11 +13,12 @@ export interface FileDisk {
 
 const NAMES = ["read", "write", "flush", "deallocate", "zero"];
 
-/** block_io on the file descriptors handed to the core as handles, into and out of `ram`. */
-export function fileDisk(ram: Uint8Array): FileDisk {
+/** block_io on the file descriptors handed to the core as handles. */
+export function fileDisk(): FileDisk {
   const disk: FileDisk = {
     log: [],
-    io: (op, fd, offset, iovecs, count) => {
+    io: (op, fd, offset, memory, iovecs, count) => {
+      const ram = new Uint8Array(memory);
       const view = new DataView(iovecs.buffer, iovecs.byteOffset, iovecs.byteLength);
       const ranges = Array.from({ length: op <= BlockOp.WRITE ? count : 0 }, (_, i) => [view.getFloat64(i * IOVEC_BYTES, true), view.getUint32(i * IOVEC_BYTES + 8, true)]);
       const bytes = op <= BlockOp.WRITE ? ranges.reduce((sum, [, len]) => sum + len, 0) : count;

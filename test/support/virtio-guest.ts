@@ -29,8 +29,10 @@ export class FakeGuest {
   caps = new Map<number, number>();
   msix = 0;
 
-  constructor(slot = 3, device: Unplaced<PciDevice> = { kind: "virtio-rng" }) {
+  /** prepare: runs on the core before the device is plugged in (a disk's image opened on its handle). */
+  constructor(slot = 3, device: Unplaced<PciDevice> = { kind: "virtio-rng" }, prepare?: (core: Core) => void) {
     this.core.guestMemory = this.ram;
+    prepare?.(this.core);
     this.core.vmmPciDevices(pciDeviceRecords([{ ...device, bus: 0, slot, function: 0 } as PciDevice]));
     const kernel = exitLoopImage(1);
     bootRecords(this.core, kernel, kernel.length, 0, "", 16 << 20, 1);

@@ -41,7 +41,7 @@ class BlkGuest extends FakeGuest {
     const fd = openSync(path, "r+");
     super(SLOT, { kind: "virtio-blk", disk: { handle: fd, bytes: DISK_BYTES, flags, serial } });
     this.fd = fd;
-    this.disk = fileDisk(this.ram);
+    this.disk = fileDisk();
     this.core.blockIo = this.disk.io;
   }
 

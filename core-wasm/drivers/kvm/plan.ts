@@ -97,6 +97,7 @@ function writeDisk(w: PlanWriter, d: Doc, disk: i32): void {
   if (cache == "unsafe") flags.push("ignore-flush");
   if (attr(d, driver, S.discard) == "unmap") flags.push("discard");
   if (cache == "none" || cache == "directsync") flags.push("direct");
+  if (attr(d, driver, S.type) == "qcow2") flags.push("qcow2");
   const source = d.child(disk, S.source);
   const path = d.attrIs(disk, S.type, "block") ? attr(d, source, S.dev) : attr(d, source, S.file);
   // as a QEMU device: reads always; writes unless read-only; writers refused unless <shareable/>

@@ -6,7 +6,8 @@
 import { guestMemory } from "./guest-memory";
 import { VirtioDevice, VirtioPciFunction } from "./pci-transport";
 import { Descriptor, Virtqueue } from "./virtqueue";
-import { BlockIo, BlockStats, IovecList, statsFor } from "./block-io";
+import { BlockStats, IovecList, statsFor } from "../../storage/block-io";
+import { DiskImage, imageFor } from "../../storage/image";
 
 const VIRTIO_ID_BLOCK: u16 = 2;
 /** PCI class "SCSI storage" (0x0100), as QEMU's virtio-blk-pci says. */
@@ -51,7 +52,7 @@ export const DISK_IGNORE_FLUSH = 4;
 /** discard='unmap': the guest's discards deallocate. */
 export const DISK_DISCARD = 8;
 
-/** A disk as the host opened it: its handle, its size, the plan's flags and the `<serial>`. */
+/** A disk as the host opened it: its handle, its file's size, the plan's flags and the `<serial>`. */
 export class DiskSpec {
   constructor(
     readonly handle: i32,
@@ -100,7 +101,8 @@ function copyRange(first: i32, end: i32, from: u64, ptr: usize, len: u32, toGues
 
 export class VirtioBlk extends VirtioDevice {
   readonly stats: BlockStats;
-  private readonly io: BlockIo;
+  /** What the guest reads and writes: the image (raw, or a format opened on the handle). */
+  private readonly image: DiskImage;
   /** Write-back caching as the guest last set it (CONFIG_WCE), from the cache mode at reset. */
   private writeback: bool = true;
   /** The chain being served: how many buffers, and where the device-writable ones start. */
@@ -111,7 +113,7 @@ export class VirtioBlk extends VirtioDevice {
 
   constructor(readonly disk: DiskSpec) {
     super();
-    this.io = new BlockIo(disk.handle);
+    this.image = imageFor(disk.handle, disk.bytes);
     this.stats = statsFor(disk.handle);
     this.reset();
   }
@@ -129,7 +131,7 @@ export class VirtioBlk extends VirtioDevice {
   }
 
   get sectors(): u64 {
-    return this.disk.bytes / SECTOR;
+    return this.image.size / SECTOR;
   }
 
   get features(): u64 {
@@ -242,7 +244,7 @@ export class VirtioBlk extends VirtioDevice {
   private read(sector: u64, len: u64): u8 {
     if (!this.inside(sector, len)) return S_IOERR;
     listRange(this.firstWritable, this.buffers, 0, len);
-    if (!this.io.transfer(false, sector * SECTOR, iovecs, len)) return S_IOERR;
+    if (!this.image.read(sector * SECTOR, iovecs, len)) return S_IOERR;
     this.stats.read(len);
     return S_OK;
   }
@@ -250,16 +252,16 @@ export class VirtioBlk extends VirtioDevice {
   private write(sector: u64, len: u64): u8 {
     if (this.readonly || !this.inside(sector, len)) return S_IOERR;
     listRange(0, this.firstWritable, HEADER_BYTES, len);
-    if (!this.io.transfer(true, sector * SECTOR, iovecs, len)) return S_IOERR;
+    if (!this.image.write(sector * SECTOR, iovecs, len)) return S_IOERR;
     this.stats.wrote(len);
-    if (!this.writeback && !this.io.flush()) return S_IOERR;
+    if (!this.writeback && !this.image.flush()) return S_IOERR;
     return S_OK;
   }
 
   private flush(): u8 {
     this.stats.flushed();
     if ((this.disk.flags & DISK_IGNORE_FLUSH) != 0) return S_OK;
-    return this.io.flush() ? S_OK : S_IOERR;
+    return this.image.flush() ? S_OK : S_IOERR;
   }
 
   /** GET_ID: the `<serial>`, NUL-padded to len (at most 20) bytes. */
@@ -284,17 +286,14 @@ export class VirtioBlk extends VirtioDevice {
     const offset = sector * SECTOR;
     const bytes = <i32>sectors * <i32>SECTOR;
     if (discard) {
-      // advisory: a file system that cannot deallocate keeps the data, and the guest is told OK
-      const rc = this.io.deallocate(offset, bytes);
+      // advisory: an image that cannot deallocate keeps the data, and the guest is told OK
+      const rc = this.image.discard(offset, bytes);
       return rc == 0 || rc == -EOPNOTSUPP ? S_OK : S_IOERR;
     }
     const unmap = (flags & WRITE_ZEROES_UNMAP) != 0 && (this.disk.flags & DISK_DISCARD) != 0;
-    let rc = unmap ? this.io.deallocate(offset, bytes) : this.io.zero(offset, bytes);
-    // a punched hole reads back as zeros: the way to zero where the file system has no ZERO_RANGE
-    if (rc == -EOPNOTSUPP && !unmap) rc = this.io.deallocate(offset, bytes);
-    if (rc != 0) return S_IOERR;
+    if (this.image.zero(offset, bytes, unmap) != 0) return S_IOERR;
     this.stats.wrote(<u64>bytes);
-    if (!this.writeback && !this.io.flush()) return S_IOERR;
+    if (!this.writeback && !this.image.flush()) return S_IOERR;
     return S_OK;
   }
 }

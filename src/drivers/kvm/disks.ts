@@ -1,7 +1,7 @@
 // A kvm:/// domain's disks as domblkstat and domblkinfo see them: found by target name or source
 // path (libvirt's virDomainDiskByName), counted by the VMM (its "blkstat" control command), sized
 // from the image on the host.
-import { statSync } from "node:fs";
+import { readSync, statSync } from "node:fs";
 import type { DiskDef } from "../../domain-def.js";
 import { parseDomainXML } from "../../domain-xml.js";
 import type { DiskShim } from "../../host/native.js";
@@ -40,18 +40,30 @@ export function blockStatsStruct(counters: Map<string, number>): BlockStats {
   return { rd_req: get("rd_operations"), rd_bytes: get("rd_bytes"), wr_req: get("wr_operations"), wr_bytes: get("wr_bytes"), errs: -1 };
 }
 
+/** What reads a qcow2 header's size (core.wasm's imageCapacity). */
+export type CapacityReader = (header: Uint8Array, fileBytes: number) => string;
+/** The bytes of a qcow2 header that hold its size. */
+const QCOW2_HEADER_BYTES = 512;
+
 /**
- * A raw image's sizes: the guest sees the whole file (capacity, physical), the host has
- * allocation bytes of it on disk (a sparse file less). A block device is all capacity; nothing
- * reports its allocation (0, as libvirt says for an inactive domain's).
+ * An image's sizes: physical is the file's (or block device's) size; capacity is what the guest
+ * sees, the whole file for raw, the header's size for qcow2; allocation is what the host stores
+ * of a file (a sparse file less). Nothing reports a block device's allocation (0, as libvirt says
+ * for an inactive domain's).
  */
-export function rawBlockInfo(disk: DiskDef, shim: DiskShim): BlockInfo {
+export function imageBlockInfo(disk: DiskDef, shim: DiskShim, capacityOf: CapacityReader): BlockInfo {
   const source = diskSource(disk) ?? "";
-  if (disk.type === "block") {
-    const { handle, bytes } = shim.open(source, false, false);
+  const { handle, bytes } = shim.open(source, false, false);
+  let capacity = bytes;
+  try {
+    if (disk.driver?.type === "qcow2") {
+      const header = new Uint8Array(Math.min(QCOW2_HEADER_BYTES, bytes));
+      readSync(handle, header, 0, header.length, 0);
+      capacity = Number(capacityOf(header, bytes));
+    }
+  } finally {
     shim.close(handle);
-    return { capacity: bytes, allocation: 0, physical: bytes };
   }
-  const st = statSync(source);
-  return { capacity: st.size, allocation: st.blocks * 512, physical: st.size };
+  if (disk.type === "block") return { capacity, allocation: 0, physical: bytes };
+  return { capacity, allocation: statSync(source).blocks * 512, physical: bytes };
 }

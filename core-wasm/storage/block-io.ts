@@ -1,13 +1,17 @@
 // A disk's file operations as the host runs them (the block_io import), and the counters
 // domblkstat reports. The guest buffers of a transfer travel as a list of guest-physical ranges:
-// the host moves the bytes between the image and guest RAM itself.
-import { block_io } from "../../host";
+// the host moves the bytes between the image and guest RAM itself. An image format's metadata
+// (qcow2's tables) is read into and written from the core's own memory instead.
+import { block_io } from "../host";
 
 const OP_READ = 0;
 const OP_WRITE = 1;
 const OP_FLUSH = 2;
 const OP_DEALLOCATE = 3;
 const OP_ZERO = 4;
+/** READ and WRITE with the ranges in the core's memory (image metadata), not in guest RAM. */
+const OP_READ_CORE = 5;
+const OP_WRITE_CORE = 6;
 
 /** Records of {f64 guest-physical address, u32 length, u32 0}, as block_io reads them. */
 const IOVEC_BYTES: usize = 16;
@@ -31,6 +35,22 @@ export class IovecList {
     this.count++;
   }
 
+  /** This list becomes the bytes [from, from + len) of `source`'s ranges. */
+  sliceOf(source: IovecList, from: u64, len: u64): void {
+    this.clear();
+    for (let i = 0; i < source.count && len > 0; i++) {
+      const size = <u64>source.length(i);
+      if (from >= size) {
+        from -= size;
+        continue;
+      }
+      const n = min(size - from, len);
+      this.add(source.address(i) + from, <u32>n);
+      len -= n;
+      from = 0;
+    }
+  }
+
   address(i: i32): u64 {
     return <u64>load<f64>(this.ptr + <usize>i * IOVEC_BYTES);
   }
@@ -39,6 +59,8 @@ export class IovecList {
     return load<u32>(this.ptr + <usize>i * IOVEC_BYTES, 8);
   }
 }
+
+const coreRange = memory.data(<i32>IOVEC_BYTES);
 
 export class BlockIo {
   constructor(readonly handle: i32) {}
@@ -49,6 +71,25 @@ export class BlockIo {
     if (len == 0) return true;
     const rc = block_io(write ? OP_WRITE : OP_READ, this.handle, <f64>offset, list.ptr, list.count);
     return <u64>rc == len && rc >= 0;
+  }
+
+  /** Reads exactly len bytes at offset into the core's memory at ptr. */
+  readCore(offset: u64, ptr: usize, len: u32): bool {
+    return this.coreTransfer(OP_READ_CORE, offset, ptr, len);
+  }
+
+  /** Writes exactly len bytes from the core's memory at ptr to offset. */
+  writeCore(offset: u64, ptr: usize, len: u32): bool {
+    return this.coreTransfer(OP_WRITE_CORE, offset, ptr, len);
+  }
+
+  private coreTransfer(op: i32, offset: u64, ptr: usize, len: u32): bool {
+    if (len == 0) return true;
+    if (len > <u32>i32.MAX_VALUE) return false;
+    store<f64>(coreRange, <f64>ptr);
+    store<u32>(coreRange, len, 8);
+    store<u32>(coreRange, 0, 12);
+    return block_io(op, this.handle, <f64>offset, coreRange, 1) == <i32>len;
   }
 
   flush(): bool {
@@ -95,4 +136,8 @@ const statsByHandle = new Map<i32, BlockStats>();
 export function statsFor(handle: i32): BlockStats {
   if (!statsByHandle.has(handle)) statsByHandle.set(handle, new BlockStats());
   return statsByHandle.get(handle);
+}
+
+export function forgetStats(handle: i32): void {
+  statsByHandle.delete(handle);
 }
