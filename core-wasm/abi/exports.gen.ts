@@ -13,7 +13,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return 335106351;
+  return 350637260;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -468,13 +468,13 @@ export function vmmPciDevices(inputLen: i32): i32 {
   return done(vmm.vmmPciDevices(records, recordsLen));
 }
 
-/** The file opened as `handle` (fileBytes long, at path) becomes a disk image of `format` (0 raw, 1 qcow2); with upper ≥ 0 it backs the image opened on that handle. The output names the backing file to open next ("FORMAT\tPATH"), empty at the chain's end. */
-export function vmmImageOpen(handle: i32, fileBytes: f64, format: i32, upper: i32, inputLen: i32): i32 {
+/** The file opened as `handle` (fileBytes long, at path) becomes a disk image of `format` (0 raw, 1 qcow2), written by the guest when `writable`; with upper ≥ 0 it backs the image opened on that handle. The output names the backing file to open next ("FORMAT\tPATH"), empty at the chain's end. */
+export function vmmImageOpen(handle: i32, fileBytes: f64, format: i32, upper: i32, writable: i32, inputLen: i32): i32 {
   begin();
   const input = inputOf(inputLen);
   const path = input.text();
   if (!input.ok) return malformedInput();
-  return done(vmm.vmmImageOpen(path, handle, fileBytes, format, upper));
+  return done(vmm.vmmImageOpen(path, handle, fileBytes, format, upper, writable != 0));
 }
 
 /** The bytes a guest sees of a qcow2 image (decimal), from its first bytes (at least 512) and its file's size: what domblkinfo calls capacity. */

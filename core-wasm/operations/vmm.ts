@@ -258,18 +258,19 @@ const MAX_CHAIN_DEPTH = 200;
 
 /**
  * The image file the host opened as `handle` (fileBytes long, at `path`) becomes a disk of
- * `format`; with `upper` ≥ 0 it is the backing image of the image opened on that handle. The
+ * `format` (the guest may write it when `writable`); with `upper` ≥ 0 it is the backing image of
+ * the image opened on that handle. The
  * output names the backing file the host must open next ("FORMAT\tPATH"), or is empty at the
  * chain's end.
  */
-export function vmmImageOpen(path: string, handle: i32, fileBytes: f64, format: i32, upper: i32): bool {
+export function vmmImageOpen(path: string, handle: i32, fileBytes: f64, format: i32, upper: i32, writable: bool): bool {
   const chain = upper >= 0 ? chainOf(upper) : new Array<string>();
   if (chain.length >= MAX_CHAIN_DEPTH) return failBare(Code.OPERATION_UNSUPPORTED, From.STORAGE, `backing chains more than ${MAX_CHAIN_DEPTH} layers deep are not supported for disk '${chain[0]}'`);
   if (chain.includes(path)) return failBare(Code.OPERATION_INVALID, From.STORAGE, `backing store for ${chain[chain.length - 1]} (${path}) is self-referential`);
   let image: DiskImage;
   if (format == FORMAT_RAW) image = new RawImage(handle, <u64>fileBytes);
   else if (format == FORMAT_QCOW2) {
-    const qcow2 = new Qcow2Image(handle, <u64>fileBytes);
+    const qcow2 = new Qcow2Image(handle, <u64>fileBytes, writable);
     if (!qcow2.open()) return failBare(Code.INTERNAL_ERROR, From.STORAGE, `Could not open '${path}': ${qcow2.error}`);
     image = qcow2;
   } else return failBare(Code.INTERNAL_ERROR, From.STORAGE, `unknown image format ${format}`);

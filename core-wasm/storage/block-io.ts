@@ -21,9 +21,18 @@ export const MAX_IOVECS = 256;
 export class IovecList {
   readonly ptr: usize = heap.alloc(<usize>MAX_IOVECS * IOVEC_BYTES);
   count: i32 = 0;
+  /** The ranges are in the core's own memory (an image format's copy-on-write), not guest RAM. */
+  inCore: bool = false;
 
   clear(): void {
     this.count = 0;
+  }
+
+  /** This list becomes the one range [ptr, ptr + len) of the core's memory. */
+  coreRange(ptr: usize, len: u32): void {
+    this.clear();
+    this.inCore = true;
+    this.add(<u64>ptr, len);
   }
 
   add(gpa: u64, len: u32): void {
@@ -38,6 +47,7 @@ export class IovecList {
   /** This list becomes the bytes [from, from + len) of `source`'s ranges. */
   sliceOf(source: IovecList, from: u64, len: u64): void {
     this.clear();
+    this.inCore = source.inCore;
     for (let i = 0; i < source.count && len > 0; i++) {
       const size = <u64>source.length(i);
       if (from >= size) {
@@ -65,11 +75,12 @@ const coreRange = memory.data(<i32>IOVEC_BYTES);
 export class BlockIo {
   constructor(readonly handle: i32) {}
 
-  /** Moves exactly len bytes between the disk at offset and the listed guest buffers. */
+  /** Moves exactly len bytes between the disk at offset and the listed buffers (guest RAM, or the core's memory). */
   transfer(write: bool, offset: u64, list: IovecList, len: u64): bool {
     if (len > <u64>i32.MAX_VALUE) return false;
     if (len == 0) return true;
-    const rc = block_io(write ? OP_WRITE : OP_READ, this.handle, <f64>offset, list.ptr, list.count);
+    const op = list.inCore ? (write ? OP_WRITE_CORE : OP_READ_CORE) : write ? OP_WRITE : OP_READ;
+    const rc = block_io(op, this.handle, <f64>offset, list.ptr, list.count);
     return <u64>rc == len && rc >= 0;
   }
 

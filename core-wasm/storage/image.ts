@@ -67,11 +67,15 @@ export class RawImage extends DiskImage {
   }
 }
 
-/** Fills the guest ranges of list with zeros. */
-export function zeroGuest(list: IovecList): bool {
+/** Fills the ranges of list (guest RAM, or the core's memory) with zeros. */
+export function zeroFill(list: IovecList): bool {
   for (let i = 0; i < list.count; i++) {
     const address = list.address(i);
     const length = list.length(i);
+    if (list.inCore) {
+      memory.fill(<usize>address, 0, length);
+      continue;
+    }
     for (let done: u32 = 0; done < length; done += ZERO_CHUNK) {
       if (!guestMemory.write(address + <u64>done, zeros, min(ZERO_CHUNK, length - done))) return false;
     }
@@ -91,7 +95,7 @@ export function readPadded(image: DiskImage, offset: u64, list: IovecList, len: 
     if (!image.read(offset, scratch, inside)) return false;
   }
   scratch.sliceOf(list, inside, len - inside);
-  return zeroGuest(scratch);
+  return zeroFill(scratch);
 }
 
 const imagesByHandle = new Map<i32, DiskImage>();

@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = 335106351;
+export const ABI_FINGERPRINT = 350637260;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -216,7 +216,7 @@ export interface CoreExports {
   vmmPortOut(port: number, size: number, value: number): void;
   vmmPciBridges(inputLen: number): number;
   vmmPciDevices(inputLen: number): number;
-  vmmImageOpen(handle: number, fileBytes: number, format: number, upper: number, inputLen: number): number;
+  vmmImageOpen(handle: number, fileBytes: number, format: number, upper: number, writable: number, inputLen: number): number;
   imageCapacity(fileBytes: number, inputLen: number): number;
   vmmImageClose(handle: number): number;
   vmmBlockStats(): number;
@@ -1021,13 +1021,13 @@ export abstract class CoreOperations {
     if (status !== 0) throw this.failure();
   }
 
-  /** The file opened as `handle` (fileBytes long, at path) becomes a disk image of `format` (0 raw, 1 qcow2); with upper ≥ 0 it backs the image opened on that handle. The output names the backing file to open next ("FORMAT\tPATH"), empty at the chain's end. */
-  vmmImageOpen(path: string, handle: number, fileBytes: number, format: number, upper: number): string {
+  /** The file opened as `handle` (fileBytes long, at path) becomes a disk image of `format` (0 raw, 1 qcow2), written by the guest when `writable`; with upper ≥ 0 it backs the image opened on that handle. The output names the backing file to open next ("FORMAT\tPATH"), empty at the chain's end. */
+  vmmImageOpen(path: string, handle: number, fileBytes: number, format: number, upper: number, writable: boolean): string {
     const w = this.input();
     w.string(path);
     let status: number;
     try {
-      status = this.exports.vmmImageOpen(handle, fileBytes, format, upper, this.sendInput(w));
+      status = this.exports.vmmImageOpen(handle, fileBytes, format, upper, writable ? 1 : 0, this.sendInput(w));
     } catch (e) {
       throw this.aborted(e);
     }

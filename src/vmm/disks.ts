@@ -76,21 +76,21 @@ function requireFormats(formats: ImageFormats | undefined): ImageFormats {
 /** The top image, then each file below it as the core names it, until the chain ends. */
 function openChain(shim: DiskShim, opened: OpenedDisk, formats: ImageFormats): void {
   const { plan, disk } = opened;
-  let next = imageOpen(formats, plan.source, disk.handle, disk.bytes, plan.format, -1);
+  let next = imageOpen(formats, plan.source, disk.handle, disk.bytes, plan.format, -1, !plan.readonly);
   for (let upper = disk.handle; next; ) {
     const [format, path] = next.split("\t");
     const { handle, bytes } = shim.open(path, false, plan.direct);
     opened.backing.push(handle);
     lock(shim, handle, path, BACKING_LOCKS);
-    next = imageOpen(formats, path, handle, bytes, format, upper);
+    next = imageOpen(formats, path, handle, bytes, format, upper, false);
     upper = handle;
   }
 }
 
 /** The core's vmmImageOpen, its error's own words thrown (they name the file). */
-function imageOpen(formats: ImageFormats, path: string, handle: number, bytes: number, format: string, upper: number): string {
+function imageOpen(formats: ImageFormats, path: string, handle: number, bytes: number, format: string, upper: number, writable: boolean): string {
   try {
-    return formats.vmmImageOpen(path, handle, bytes, FORMATS.indexOf(format), upper);
+    return formats.vmmImageOpen(path, handle, bytes, FORMATS.indexOf(format), upper, writable);
   } catch (e) {
     throw new Error((e as Error).message);
   }

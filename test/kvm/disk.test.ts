@@ -1,8 +1,9 @@
 // kvm:/// guests on virtio disks, for real: a Linux guest boots as a distribution boots — its
 // initramfs loads the virtio and ext4 modules, mounts /dev/vda (a raw ext4 image) and switches
 // root to it — writes a file, reboots through libvirt's reboot, finds the file again and powers
-// off; the host then reads the file out of the image. A second, read-only disk is a qcow2 overlay
-// on a raw file, which the guest reads whole. npm run test:kvm runs this on real KVM.
+// off; the host then reads the file out of the image. A second disk is a qcow2 overlay on a raw
+// file, which the guest reads whole and writes to; QEMU checks it afterwards. npm run test:kvm
+// runs this on real KVM.
 import test from "ava";
 import { execFileSync, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -53,8 +54,8 @@ const initrd = canBoot ? initramfs(SWITCH_ROOT, MODULES) : "";
 /** The virtkit CLI (dist/) on kvm:///system, in another process. */
 const run = (command: string) => spawnSync(process.execPath, [fileURLToPath(new URL("../../dist/cli.cjs", import.meta.url)), "-c", "kvm:///system", command], { encoding: "utf8", env: process.env });
 
-/** A read-only qcow2 disk for the guest to read: an overlay with its own writes over a shorter raw file; and its sha256 as QEMU reads it. */
-function qcow2Overlay(): { path: string; sha256: string } {
+/** A qcow2 disk: an overlay with its own writes over a shorter raw file; and its sha256 as QEMU reads it. */
+function qcow2Overlay(): { path: string; sha256: string; expected: string } {
   const dir = join(base, "images");
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "base.raw"), Uint8Array.from({ length: 4 << 20 }, (_, i) => (i * 7) >> 9));
@@ -62,7 +63,7 @@ function qcow2Overlay(): { path: string; sha256: string } {
   execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", "base.raw", "-F", "raw", path, "6M"], { cwd: dir });
   execFileSync("qemu-io", ["-f", "qcow2", path, "-c", "write -P 0x42 1M 192k", "-c", "write -z 2M 64k", "-c", "write -P 0x43 5M 4k"]);
   execFileSync("qemu-img", ["convert", "-O", "raw", path, join(dir, "expected.raw")]);
-  return { path, sha256: createHash("sha256").update(readFileSync(join(dir, "expected.raw"))).digest("hex") };
+  return { path, sha256: createHash("sha256").update(readFileSync(join(dir, "expected.raw"))).digest("hex"), expected: join(dir, "expected.raw") };
 }
 
 function diskGuestXml(name: string, image: string, more = ""): string {
@@ -72,11 +73,11 @@ function diskGuestXml(name: string, image: string, more = ""): string {
 <devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${image}'/><target dev='vda' bus='virtio'/><serial>VK-ROOT-1</serial></disk>${more}<console type='pty'/></devices></domain>`;
 }
 
-linuxGuestTest.serial("a guest boots from a raw ext4 disk, keeps what it writes across a reboot, and the host reads it back; it reads a qcow2 overlay as QEMU does", async (t) => {
+linuxGuestTest.serial("a guest boots from a raw ext4 disk, keeps what it writes across a reboot, and the host reads it back; a qcow2 overlay reads and writes as QEMU's", async (t) => {
   const image = ext4RootImage(ROOT_INIT);
   const overlay = qcow2Overlay();
   const conn = await openForTest(t, "kvm:///system");
-  const qcow2Disk = `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${overlay.path}'/><target dev='vdb' bus='virtio'/><readonly/></disk>`;
+  const qcow2Disk = `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${overlay.path}'/><target dev='vdb' bus='virtio'/></disk>`;
   const dom = await conn.defineXML(diskGuestXml("rootdisk", image, qcow2Disk));
   const stopped = new Promise<void>((resolve) => conn.on("lifecycle", (d, event) => event === 5 && d.name === "rootdisk" && resolve()));
   await dom.create();
@@ -96,8 +97,11 @@ linuxGuestTest.serial("a guest boots from a raw ext4 disk, keeps what it writes 
   // the qcow2 overlay, every byte through the core's qcow2 reader and its raw backing file
   console.write("echo QCOW2 $(sha256sum /dev/vdb) SIZE $(cat /sys/block/vdb/size) RO $(cat /sys/block/vdb/ro)\n");
   await guest.waitFor(/QCOW2 \w+ +\/dev\/vdb SIZE \d+ RO \d/);
-  t.regex(guest.text(), new RegExp(`QCOW2 ${overlay.sha256} +/dev/vdb SIZE 12288 RO 1`), "the guest reads what QEMU reads");
+  t.regex(guest.text(), new RegExp(`QCOW2 ${overlay.sha256} +/dev/vdb SIZE 12288 RO 0`), "the guest reads what QEMU reads");
   t.like(await dom.getBlockInfo("vdb"), { capacity: 6 << 20 });
+  // and writes it: 512 KiB from 1 MiB copied to 3 MiB (new clusters, over the raw file's end)
+  console.write("dd if=/dev/vdb of=/dev/vdb bs=64k skip=16 seek=48 count=8 conv=fsync 2>/dev/null && echo COPIED\n");
+  await guest.waitFor(/COPIED/);
 
   console.write("echo virtkit-$((6*7)) > /written-by-guest && sync && echo WRITTEN\n");
   await guest.waitFor(/WRITTEN/);
@@ -124,5 +128,11 @@ linuxGuestTest.serial("a guest boots from a raw ext4 disk, keeps what it writes 
   const readBack = execFileSync(e2fsTool("debugfs"), ["-R", "cat /written-by-guest", image], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
   t.is(readBack, "virtkit-42\n", "the host reads the guest's file out of the image");
   execFileSync(e2fsTool("e2fsck"), ["-fn", image], { stdio: "ignore" }); // clean: throws on a damaged file system
+  // QEMU finds the qcow2 image clean, with the guest's copy where it wrote it
+  t.regex(execFileSync("qemu-img", ["check", "-f", "qcow2", overlay.path], { encoding: "utf8" }), /No errors were found on the image/);
+  execFileSync("qemu-img", ["convert", "-O", "raw", overlay.path, `${overlay.expected}.after`]);
+  const [before, after] = [readFileSync(overlay.expected), readFileSync(`${overlay.expected}.after`)];
+  t.true(after.subarray(3 << 20, (3 << 20) + (512 << 10)).equals(before.subarray(1 << 20, (1 << 20) + (512 << 10))), "the copy is in the image");
+  t.true(after.subarray(0, 3 << 20).equals(before.subarray(0, 3 << 20)), "the rest is as it was");
   await dom.undefine();
 });

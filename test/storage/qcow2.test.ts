@@ -4,23 +4,18 @@
 // for byte as `qemu-img convert -O raw` reads them; damaged or unsupported images are refused at
 // open with their reason, every file of the chain closed again. The chain is opened by the VMM's
 // own code (src/vmm/disks.ts) over node:fs; the core reads the metadata and maps each request.
-import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
-import { execFileSync, spawnSync } from "node:child_process";
+import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
-import type { DiskShim } from "../../src/host/native.js";
-import { closeDisks, openDisks, type DiskPlan, type OpenedDisk } from "../../src/vmm/disks.js";
-import { fileDisk } from "../support/file-disk.js";
+import { fileURLToPath } from "node:url";
+import { openDisks } from "../../src/vmm/disks.js";
 import { testIf } from "../support/gated.js";
+import { fsShim, guestOn, plan } from "../support/qcow2-guest.js";
 import { tempDir } from "../support/temp.js";
-import { DATA, FakeGuest } from "../support/virtio-guest.js";
+import { FakeGuest } from "../support/virtio-guest.js";
 
 const qemuTest = testIf(spawnSync("qemu-img", ["--version"]).status === 0 && spawnSync("qemu-io", ["--version"]).status === 0 ? undefined : "needs qemu-img and qemu-io (Debian's qemu-utils)");
 const SLOT = 4;
-const READONLY = 1;
-const F_FLUSH = 1 << 9;
-const [HEADER, STATUS, PAYLOAD] = [DATA, DATA + 0x100, DATA + 0x1000];
-const CHUNK = 64 * 1024;
-
 const qemuImg = (...args: string[]) => execFileSync("qemu-img", args, { encoding: "utf8" });
 /** qemu-io's commands on an image (each -c), as QEMU itself writes them. */
 const qemuIo = (format: string, path: string, ...commands: string[]) => execFileSync("qemu-io", ["-f", format, path, ...commands.flatMap((c) => ["-c", c])], { encoding: "utf8" });
@@ -30,89 +25,6 @@ function qemuReads(path: string): Uint8Array {
   const raw = `${path}.expected.raw`;
   qemuImg("convert", "-O", "raw", path, raw);
   return readFileSync(raw);
-}
-
-/** The disk shim over node:fs, counting the files it holds open. */
-function fsShim(): DiskShim & { open_: Set<number> } {
-  const io = fileDisk().io;
-  const open_ = new Set<number>();
-  return {
-    open_,
-    open: (path, writable) => {
-      const handle = openSync(path, writable ? "r+" : "r");
-      open_.add(handle);
-      return { handle, bytes: fstatSync(handle).size };
-    },
-    close: (handle) => {
-      open_.delete(handle);
-      closeSync(handle);
-    },
-    lock: () => undefined,
-    heldElsewhere: () => false,
-    io,
-  };
-}
-
-function plan(source: string): DiskPlan {
-  return { bus: 0, slot: SLOT, function: 0, target: "vda", source, format: "qcow2", readonly: true, writethrough: false, ignoreFlush: false, discard: false, direct: false, serial: "", hold: [100], refuse: [201] };
-}
-
-/** A guest with a read-only virtio disk whose image the VMM's code opened on the core first. */
-class Qcow2Guest extends FakeGuest {
-  shim!: ReturnType<typeof fsShim>;
-  disks: OpenedDisk[] = [];
-
-  /** Reads len bytes at offset with one request, its data in three buffers of odd sizes: [status, bytes]. */
-  readAt(offset: number, len: number): [number, Uint8Array] {
-    const a = Math.min(len, 1536);
-    const b = Math.min(len - a, 2560);
-    const buffers: [number, number, boolean][] = [[PAYLOAD, a, true]];
-    if (b > 0) buffers.push([PAYLOAD + a, b, true]);
-    if (len - a - b > 0) buffers.push([PAYLOAD + a + b, len - a - b, true]);
-    this.view.setUint32(HEADER, 0, true);
-    this.view.setUint32(HEADER + 4, 0, true);
-    this.view.setBigUint64(HEADER + 8, BigInt(offset / 512), true);
-    this.ram[STATUS] = 0xff;
-    this.ram.fill(0xee, PAYLOAD, PAYLOAD + len);
-    this.post([[HEADER, 16, false], ...buffers, [STATUS, 1, true]]);
-    return [this.ram[STATUS], this.ram.slice(PAYLOAD, PAYLOAD + len)];
-  }
-
-  /** The whole disk, CHUNK bytes a request. */
-  readAll(): Uint8Array {
-    const bytes = new Uint8Array(this.capacity());
-    for (let at = 0; at < bytes.length; at += CHUNK) {
-      const [status, data] = this.readAt(at, Math.min(CHUNK, bytes.length - at));
-      if (status !== 0) throw new Error(`read at ${at}: status ${status}`);
-      bytes.set(data, at);
-    }
-    return bytes;
-  }
-
-  /** The disk's size as the guest sees it (its capacity field, in sectors). */
-  capacity(): number {
-    return (this.deviceConfig(0) + this.deviceConfig(4) * 2 ** 32) * 512;
-  }
-
-  close(): void {
-    closeDisks(this.shim, this.disks, this.core);
-  }
-}
-
-/** A guest on the image at path; throws what opening the image threw. */
-function guestOn(path: string): Qcow2Guest {
-  const shim = fsShim();
-  const disk = { handle: -1, bytes: 0, flags: READONLY, serial: "" };
-  let disks: OpenedDisk[] = [];
-  const g = new Qcow2Guest(SLOT, { kind: "virtio-blk", disk }, (core) => {
-    core.blockIo = shim.io;
-    disks = openDisks(shim, [plan(path)], core);
-    Object.assign(disk, { handle: disks[0].disk.handle, bytes: disks[0].disk.bytes });
-  });
-  g.shim = shim;
-  g.disks = disks;
-  g.setUp(SLOT, F_FLUSH);
-  return g;
 }
 
 /** Whether two byte arrays are equal; else where the first difference is, for the message. */
@@ -224,4 +136,100 @@ qemuTest("images that cannot be read are refused when the disk opens, with the r
   const missing = join(dir, "orphan.qcow2");
   qemuImg("create", "-q", "-f", "qcow2", "-b", join(dir, "gone.raw"), "-F", "raw", "-u", missing, "1M");
   refused(missing, /ENOENT/, "a backing file that is not there");
+});
+
+/** A deterministic sequence of numbers in [0, 1) (the same run every time). */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/**
+ * Writes and write-zeroes at random sector-aligned places (within and across clusters), each
+ * mirrored into what QEMU read before; then QEMU's check finds no error and no leak, and QEMU
+ * reads the image as the mirror.
+ */
+function writeAndCompare(t: import("ava").ExecutionContext, path: string, seed: number, steps: number, maxBytes: number): void {
+  const mirror = qemuReads(path);
+  const g = guestOn(path, true);
+  const next = random(seed);
+  for (let i = 0; i < steps; i++) {
+    const len = 512 * (1 + Math.floor(next() * (maxBytes / 512)));
+    const offset = 512 * Math.floor(next() * ((mirror.length - len) / 512 + 1));
+    if (next() < 0.2) {
+      t.is(g.zeroAt(offset, len), 0);
+      mirror.fill(0, offset, offset + len);
+    } else {
+      const bytes = Uint8Array.from({ length: len }, (_, k) => (i * 31 + k) & 0xff);
+      t.is(g.writeAt(offset, bytes), 0, `write ${len}@${offset}`);
+      mirror.set(bytes, offset);
+    }
+  }
+  t.is(g.flush(), 0);
+  t.is(firstDifference(g.readAll(), mirror), "", "the guest reads back what it wrote");
+  g.close();
+  const check = spawnSync("qemu-img", ["check", "-f", "qcow2", path], { encoding: "utf8" });
+  t.is(check.status, 0, check.stdout + check.stderr);
+  t.regex(check.stdout, /No errors were found on the image/);
+  t.notRegex(check.stdout, /leaked/);
+  const expected = `${path}.mirror.raw`;
+  writeFileSync(expected, mirror);
+  const compare = spawnSync("qemu-img", ["compare", "-f", "qcow2", "-F", "raw", path, expected], { encoding: "utf8" });
+  t.is(compare.status, 0, compare.stdout + compare.stderr);
+}
+
+qemuTest("writes to a v3 image: QEMU's check finds no error or leak, and QEMU reads what the guest wrote", (t) => {
+  const path = join(tempDir("virtkit-qcow2"), "write-v3.qcow2");
+  qemuImg("create", "-q", "-f", "qcow2", path, "8M");
+  qemuIo("qcow2", path, "write -P 0x11 0 64k", "write -z 1M 128k");
+  writeAndCompare(t, path, 1, 60, 200 * 1024);
+});
+
+qemuTest("writes to a v2 image of 512-byte clusters: new L2 tables and refcount blocks as the file grows", (t) => {
+  const path = join(tempDir("virtkit-qcow2"), "write-v2.qcow2");
+  qemuImg("create", "-q", "-f", "qcow2", "-o", "compat=0.10,cluster_size=512", path, "2M");
+  writeAndCompare(t, path, 2, 80, 64 * 1024);
+});
+
+qemuTest("writes to an overlay copy the rest of each new cluster from the layers below; the backing files stay as they were", (t) => {
+  const dir = tempDir("virtkit-qcow2");
+  const base = join(dir, "base.raw");
+  writeFileSync(base, Uint8Array.from({ length: 3 << 20 }, (_, i) => (i >> 9) & 0xff));
+  execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", "base.raw", "-F", "raw", join(dir, "mid.qcow2"), "4M"], { cwd: dir });
+  qemuIo("qcow2", join(dir, "mid.qcow2"), "write -P 0x71 64k 64k");
+  execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", "mid.qcow2", "-F", "qcow2", join(dir, "top.qcow2"), "5M"], { cwd: dir });
+  const before = [readFileSync(base), readFileSync(join(dir, "mid.qcow2"))];
+  writeAndCompare(t, join(dir, "top.qcow2"), 3, 50, 24 * 1024);
+  t.deepEqual([readFileSync(base), readFileSync(join(dir, "mid.qcow2"))], before);
+});
+
+const writer = fileURLToPath(new URL("../support/qcow2-writer.ts", import.meta.url));
+
+/** Runs the writer on the image and kills it (SIGKILL) `afterMs` after it started writing. */
+async function killMidWrite(path: string, seed: number, afterMs: number): Promise<void> {
+  const child = spawn(process.execPath, ["--import", "tsx", writer, path, String(seed)], { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  await new Promise<void>((resolve) => child.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("WRITING") && resolve()));
+  await new Promise((resolve) => setTimeout(resolve, afterMs));
+  child.kill("SIGKILL");
+  await exited;
+}
+
+qemuTest("a VMM killed mid-write leaves an image that qemu-img check -r all repairs: leaks at most, never a corruption", async (t) => {
+  const dir = tempDir("virtkit-qcow2");
+  writeFileSync(join(dir, "base.raw"), Uint8Array.from({ length: 2 << 20 }, (_, i) => i & 0xff));
+  const path = join(dir, "killed.qcow2");
+  execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-o", "cluster_size=4096", "-b", "base.raw", "-F", "raw", path, "4M"], { cwd: dir });
+  const created = statSync(path).size;
+  for (const [i, afterMs] of [5, 30, 80, 150, 250, 400].entries()) {
+    await killMidWrite(path, i + 1, afterMs);
+    const repair = spawnSync("qemu-img", ["check", "-r", "all", "-f", "qcow2", path], { encoding: "utf8" });
+    t.is(repair.status, 0, `killed after ${afterMs} ms: ${repair.stdout}${repair.stderr}`);
+    t.notRegex(repair.stdout, /ERROR|[1-9]\d* corruptions/, `killed after ${afterMs} ms: nothing worse than leaks`);
+    t.regex(spawnSync("qemu-img", ["check", "-f", "qcow2", path], { encoding: "utf8" }).stdout, /No errors were found on the image/);
+  }
+  t.true(statSync(path).size > created + (1 << 20), "the writers did write (the image grew by more than 1 MiB)");
 });

@@ -126,7 +126,7 @@ const DISK_CHILDREN = [S.driver, S.source, S.target, S.readonly, S.shareable, S.
 const DRIVER_ATTRIBUTES = [S.name, S.type, S.cache, S.discard, S.io];
 const CACHE_MODES = ["", "default", "none", "writethrough", "writeback", "directsync", "unsafe"];
 
-/** A raw image (file or block device) or a read-only qcow2 one on virtio; anything else about the disk is refused by name. */
+/** A raw or qcow2 image (file or block device) on virtio; anything else about the disk is refused by name. */
 function diskModelled(d: Doc, n: i32): bool {
   const device = attr(d, n, S.device);
   if (device != "" && device != "disk") return refuse("the KVM driver does not support <disk device='" + device + "'> yet");
@@ -146,7 +146,6 @@ function diskModelled(d: Doc, n: i32): bool {
   }
   const format = attr(d, driver, S.type);
   if (format != "" && format != "raw" && format != "qcow2") return refuse("the KVM driver does not support <driver type='" + format + "'> disks yet (only 'raw' and 'qcow2')");
-  if (format == "qcow2" && d.child(n, S.readonly) == NONE) return refuse("the KVM driver does not write to qcow2 disks yet (only with <readonly/>)");
   const name = attr(d, driver, S.name);
   if (name != "" && name != "qemu") return refuse("the KVM driver does not support <driver name='" + name + "'> for disks");
   const cache = attr(d, driver, S.cache);

@@ -1,21 +1,30 @@
-// A qcow2 image read as the guest's disk: guest ranges map, cluster by cluster, through the L1
-// table (cached whole) and L2 tables (cached in slices) to data in the file, zeros, or the backing
+// A qcow2 image as the guest's disk: guest ranges map, cluster by cluster, through the L1 table
+// (cached whole) and L2 tables (cached in slices) to data in the file, zeros, or the backing
 // image below. The open checks the header and every table before the guest sees a byte, so a
 // damaged image is refused at start instead of failing requests later.
+// Writes allocate at the end of the file, in the order that keeps a killed VMM's image
+// repairable: the new cluster's count, then its data (the rest of the cluster copied from below
+// or zeroed), then the L2 entry, then the L1 entry; each metadata change is written through.
 import { IovecList } from "../block-io";
-import { DiskImage, RawImage, readPadded, zeroGuest } from "../image";
-import { be32, be64, MAGIC, parseHeader, Qcow2Header } from "./header";
+import { DiskImage, RawImage, readPadded, zeroFill } from "../image";
+import { be32, be64, INCOMPAT_CORRUPT, INCOMPAT_DIRTY, MAGIC, parseHeader, Qcow2Header } from "./header";
+import { Refcounts, REFCOUNT_ORDER } from "./refcounts";
+import { SLICE_BYTES, SliceCache } from "./slice-cache";
 
 /** Bits 9–55 of L1 and L2 entries: a host offset. */
 const OFFSET_MASK: u64 = 0x00fffffffffffe00;
+/** Bit 63 of L1 and L2 entries: the cluster's count is exactly one (it may be written in place). */
+const COPIED: u64 = <u64>1 << 63;
 const COMPRESSED: u64 = <u64>1 << 62;
 /** A standard L2 entry's bit 0 (v3): the cluster reads as zeros. */
 const READS_ZERO: u64 = 1;
 /** The first read of an image: enough for every header field before the cluster size is known. */
 const FIRST_READ: u32 = 512;
-/** L2 tables are cached in slices of this many bytes (512 entries), least recently used out. */
-const SLICE_BYTES: u32 = 4096;
-const CACHED_SLICES = 64;
+const CACHED_L2_SLICES = 64;
+/** Header offset of the autoclear features (v3), cleared by a writer that does not know them. */
+const AUTOCLEAR_OFFSET: u64 = 88;
+/** Write-zeroes goes through the write path this many bytes at a time. */
+const ZEROS_BYTES: u32 = 64 * 1024;
 
 const enum Cluster {
   ERROR,
@@ -23,6 +32,9 @@ const enum Cluster {
   ZERO,
   UNALLOCATED,
 }
+
+const entryBytes = memory.data(8);
+let zeros: usize = 0;
 
 export class Qcow2Image extends DiskImage {
   /** The image below (backing file), or null: unallocated clusters then read as zeros. */
@@ -34,17 +46,22 @@ export class Qcow2Image extends DiskImage {
   private l1: StaticArray<u64> = new StaticArray<u64>(0);
   private clusterMask: u64 = 0;
   private l2EntriesBits: u32 = 0;
-  private sliceBytes: u32 = SLICE_BYTES;
-  private readonly sliceKeys: StaticArray<u64> = new StaticArray<u64>(CACHED_SLICES);
-  private readonly sliceUse: StaticArray<u32> = new StaticArray<u32>(CACHED_SLICES);
-  private readonly slices: usize = heap.alloc(<usize>CACHED_SLICES * SLICE_BYTES);
-  private useClock: u32 = 0;
-  /** The host offset lookup() found for a DATA cluster (the guest offset's own byte). */
+  private l2: SliceCache | null = null;
+  private refcounts: Refcounts | null = null;
+  /** What lookup() found: the entry, and for DATA the host offset of the guest offset's byte. */
+  private entry: u64 = 0;
   private found: u64 = 0;
   private readonly segment: IovecList = new IovecList();
   private readonly padding: IovecList = new IovecList();
+  private readonly cow: IovecList = new IovecList();
+  private readonly zeroSource: IovecList = new IovecList();
+  private cowBuffer: usize = 0;
 
-  constructor(handle: i32, readonly fileBytes: u64) {
+  constructor(
+    handle: i32,
+    readonly fileBytes: u64,
+    readonly writable: bool,
+  ) {
     super(handle, 0);
     this.file = new RawImage(handle, fileBytes);
   }
@@ -67,13 +84,32 @@ export class Qcow2Image extends DiskImage {
     this.size = header.size;
     this.clusterMask = header.clusterBytes - 1;
     this.l2EntriesBits = header.clusterBits - 3;
-    this.sliceBytes = <u32>min(<u64>SLICE_BYTES, header.clusterBytes);
-    return this.loadL1() && this.checkL2Tables();
+    this.l2 = new SliceCache(this.io, <u32>min(<u64>SLICE_BYTES, header.clusterBytes), CACHED_L2_SLICES);
+    if (!this.loadL1() || !this.checkL2Tables()) return false;
+    return !this.writable || this.openForWriting();
   }
 
   private refuse(message: string): bool {
     this.error = message;
     return false;
+  }
+
+  /** What writing needs: an image this VMM may change, its refcounts, autoclear bits cleared. */
+  private openForWriting(): bool {
+    const h = this.header;
+    if ((h.incompatible & INCOMPAT_CORRUPT) != 0) return this.refuse("Image is corrupt; cannot be opened read/write");
+    if ((h.incompatible & INCOMPAT_DIRTY) != 0) return this.refuse("Image is dirty (lazy refcounts): repair it with qemu-img check -r all");
+    if (h.snapshots != 0) return this.refuse("writing images with internal snapshots is not supported");
+    if (h.refcountOrder != REFCOUNT_ORDER) return this.refuse(`writing images with ${1 << h.refcountOrder}-bit reference counts is not supported (only 16)`);
+    const refcounts = new Refcounts(this.io, h, this.fileBytes);
+    if (!refcounts.load()) return this.refuse(refcounts.error);
+    this.refcounts = refcounts;
+    // the spec: a writer clears the autoclear bits it does not maintain (all of them, here)
+    if (h.version == 3 && this.io.readCore(AUTOCLEAR_OFFSET, entryBytes, 8) && load<u64>(entryBytes) != 0) {
+      store<u64>(entryBytes, 0);
+      if (!this.io.writeCore(AUTOCLEAR_OFFSET, entryBytes, 8)) return this.refuse("Could not clear the autoclear features");
+    }
+    return true;
   }
 
   private loadL1(): bool {
@@ -134,28 +170,34 @@ export class Qcow2Image extends DiskImage {
       this.segment.sliceOf(list, pos, n);
       let ok = true;
       if (kind == Cluster.DATA) ok = readPadded(this.file, host, this.segment, n, this.padding);
-      else if (kind == Cluster.ZERO) ok = zeroGuest(this.segment);
-      else {
-        const below = this.backing;
-        ok = below === null ? zeroGuest(this.segment) : readPadded(below, guest, this.segment, n, this.padding);
-      }
+      else if (kind == Cluster.ZERO) ok = zeroFill(this.segment);
+      else ok = this.readBelow(guest, this.segment, n);
       if (!ok) return false;
       pos += n;
     }
     return true;
   }
 
-  /** How the cluster holding guest offset `guest` reads; DATA sets `found`. */
+  /** What the image below holds at `guest` (zeros without one, or past its end). */
+  private readBelow(guest: u64, list: IovecList, len: u64): bool {
+    const below = this.backing;
+    return below === null ? zeroFill(list) : readPadded(below, guest, list, len, this.padding);
+  }
+
+  /** How the cluster holding guest offset `guest` reads; sets `entry`, and `found` for DATA. */
   private lookup(guest: u64): Cluster {
+    this.entry = 0;
     const cluster = guest >> this.header.clusterBits;
     const l1Index = cluster >> this.l2EntriesBits;
     if (l1Index >= <u64>this.l1.length) return Cluster.UNALLOCATED;
     const l2 = unchecked(this.l1[<i32>l1Index]) & OFFSET_MASK;
     if (l2 == 0) return Cluster.UNALLOCATED;
+    const cache = this.l2!;
     const index = <u32>(cluster & ((<u64>1 << this.l2EntriesBits) - 1));
-    const slice = this.l2Slice(l2 + <u64>((index * 8) / this.sliceBytes) * this.sliceBytes);
+    const slice = cache.get(l2 + <u64>((index * 8) / cache.sliceBytes) * cache.sliceBytes);
     if (slice == 0) return Cluster.ERROR;
-    const entry = be64(slice + <usize>((index * 8) % this.sliceBytes));
+    const entry = be64(slice + <usize>((index * 8) % cache.sliceBytes));
+    this.entry = entry;
     if ((entry & COMPRESSED) != 0) return Cluster.ERROR;
     if (this.header.version == 3 && (entry & READS_ZERO) != 0) return Cluster.ZERO;
     const data = entry & OFFSET_MASK;
@@ -164,21 +206,107 @@ export class Qcow2Image extends DiskImage {
     return Cluster.DATA;
   }
 
-  /** The cached slice of an L2 table at file offset `at` (read on a miss), or 0 when it cannot be read. */
-  private l2Slice(at: u64): usize {
-    let victim = 0;
-    for (let i = 0; i < CACHED_SLICES; i++) {
-      if (unchecked(this.sliceKeys[i]) == at && unchecked(this.sliceUse[i]) != 0) {
-        unchecked((this.sliceUse[i] = ++this.useClock));
-        return this.slices + <usize>i * SLICE_BYTES;
-      }
-      if (unchecked(this.sliceUse[i]) < unchecked(this.sliceUse[victim])) victim = i;
+  write(offset: u64, list: IovecList, len: u64): bool {
+    if (this.refcounts === null) return false;
+    const cluster = this.header.clusterBytes;
+    for (let pos: u64 = 0; pos < len; ) {
+      const guest = offset + pos;
+      const inCluster = guest & this.clusterMask;
+      const n = min(cluster - inCluster, len - pos);
+      const kind = this.lookup(guest);
+      if (kind == Cluster.ERROR) return false;
+      this.segment.sliceOf(list, pos, n);
+      if (kind == Cluster.DATA && (this.entry & COPIED) != 0) {
+        // counted once: written in place
+        if (!this.file.write(this.found, this.segment, n)) return false;
+      } else if (!this.writeNewCluster(guest - inCluster, kind, inCluster, n)) return false;
+      pos += n;
     }
-    const slice = this.slices + <usize>victim * SLICE_BYTES;
-    unchecked((this.sliceUse[victim] = 0));
-    if (!this.io.readCore(at, slice, this.sliceBytes)) return 0;
-    unchecked((this.sliceKeys[victim] = at));
-    unchecked((this.sliceUse[victim] = ++this.useClock));
-    return slice;
+    return true;
+  }
+
+  /**
+   * The cluster at guest offset `start` gets a cluster of its own (a zero cluster's preallocated
+   * one, else a new one): the bytes [at, at + n) from `segment`, the rest what the guest read
+   * there before; then the L2 entry points at it.
+   */
+  private writeNewCluster(start: u64, kind: Cluster, at: u64, n: u64): bool {
+    const preallocated = this.entry & OFFSET_MASK;
+    let host: u64;
+    if (kind == Cluster.ZERO && preallocated != 0 && (this.entry & COPIED) != 0) host = preallocated;
+    else if (kind == Cluster.DATA) return false; // shared with a snapshot: refused at open
+    else host = this.refcounts!.allocate();
+    if (host == 0) return false;
+    const cluster = this.header.clusterBytes;
+    if (host + cluster > this.file.size) this.file.size = host + cluster;
+    if (!this.file.write(host + at, this.segment, n)) return false;
+    if (!this.copyBelow(start, host, 0, at, kind) || !this.copyBelow(start, host, at + n, cluster - at - n, kind)) return false;
+    return this.link(start, host);
+  }
+
+  /** Bytes [from, from + len) of the cluster at guest `start`, as the guest read them before, written at host + from. */
+  private copyBelow(start: u64, host: u64, from: u64, len: u64, kind: Cluster): bool {
+    if (len == 0) return true;
+    if (this.cowBuffer == 0) this.cowBuffer = heap.alloc(<usize>this.header.clusterBytes);
+    this.cow.coreRange(this.cowBuffer, <u32>len);
+    const ok = kind == Cluster.UNALLOCATED ? this.readBelow(start + from, this.cow, len) : zeroFill(this.cow);
+    return ok && this.file.write(host + from, this.cow, len);
+  }
+
+  /** The L2 entry of the cluster at guest `start` becomes host (counted once), with a new L2 table if it has none. */
+  private link(start: u64, host: u64): bool {
+    const cluster = start >> this.header.clusterBits;
+    const l1Index = <i32>(cluster >> this.l2EntriesBits);
+    const index = <u32>(cluster & ((<u64>1 << this.l2EntriesBits) - 1));
+    const l1Entry = unchecked(this.l1[l1Index]);
+    let l2 = l1Entry & OFFSET_MASK;
+    if (l2 != 0 && (l1Entry & COPIED) == 0) return false; // a table shared with a snapshot
+    if (l2 == 0) {
+      l2 = this.refcounts!.allocate();
+      if (l2 == 0) return false;
+      // a fresh table at the end of the file reads as zeros: only its one entry is written
+      if (!this.writeEntry(l2 + <u64>index * 8, host | COPIED)) return false;
+      if (!this.zeroTail(l2)) return false;
+      if (!this.writeEntry(this.header.l1Offset + <u64>l1Index * 8, l2 | COPIED)) return false;
+      unchecked((this.l1[l1Index] = l2 | COPIED));
+      return true;
+    }
+    const at = l2 + <u64>index * 8;
+    if (!this.writeEntry(at, host | COPIED)) return false;
+    const cache = this.l2!;
+    const sliceAt = at - ((at - l2) % cache.sliceBytes);
+    const slice = cache.cached(sliceAt);
+    if (slice != 0) store<u64>(slice + <usize>(at - sliceAt), bswap<u64>(host | COPIED));
+    return true;
+  }
+
+  /** Makes the file reach the end of the new table's cluster (a table ending the file must be whole). */
+  private zeroTail(l2: u64): bool {
+    store<u64>(entryBytes, 0);
+    const last = l2 + this.header.clusterBytes - 8;
+    return this.io.readCore(last, entryBytes, 8) || this.io.writeCore(last, entryBytes, 8);
+  }
+
+  private writeEntry(at: u64, value: u64): bool {
+    store<u64>(entryBytes, bswap<u64>(value));
+    return this.io.writeCore(at, entryBytes, 8);
+  }
+
+  flush(): bool {
+    return this.io.flush();
+  }
+
+  /** write-zeroes: zeros written through the write path (whole zero clusters are not set yet). */
+  zero(offset: u64, bytes: i32, unmap: bool): i32 {
+    if (zeros == 0) {
+      zeros = heap.alloc(ZEROS_BYTES);
+      memory.fill(zeros, 0, ZEROS_BYTES);
+    }
+    for (let done: u32 = 0; done < <u32>bytes; done += ZEROS_BYTES) {
+      const n = min(ZEROS_BYTES, <u32>bytes - done);
+      this.zeroSource.coreRange(zeros, n);
+      if (!this.write(offset + <u64>done, this.zeroSource, <u64>n)) return -5; // EIO
+    }
+    return 0;
   }
 }
