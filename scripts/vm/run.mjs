@@ -97,6 +97,8 @@ exec switch_root /mnt/root /bin/bash /run/vm-init
 
 /** How long the guest may stay silent on its heartbeat port before it counts as frozen (VIRTKIT_VM_STALL_S). */
 const STALL_MS = Number(process.env.VIRTKIT_VM_STALL_S ?? 180) * 1000;
+/** How many times a command may be booted when QEMU freezes its guest (VIRTKIT_VM_BOOTS). */
+const BOOTS = Number(process.env.VIRTKIT_VM_BOOTS ?? 2);
 
 /**
  * Boots the guest on `script` once. Resolves with the command's exit status, or "frozen" when the
@@ -215,13 +217,13 @@ async function main() {
   // the guest's heartbeat on its second serial port: a guest whose clock stopped says nothing more
   const heartbeat = "( while :; do echo . > /dev/ttyS1; sleep 10; done ) 2>/dev/null &";
   writeFileSync(script, `export HOME=/root PATH=${process.env.PATH} CI=\${CI:-}\ncd '${root}'\n${heartbeat}\n${quoted}\n`);
+  // the command runs in a fresh guest each time: another boot starts it from the beginning
   let status = await bootOnce(vmlinux, initrd, script, dir);
-  if (status === "frozen") {
-    // the command ran in a fresh guest each time: a second boot starts it from the beginning
-    console.error(`test:vm: the guest's clock stopped (no heartbeat for ${STALL_MS / 1000} s): QEMU froze it; running the command again in a new guest`);
+  for (let boot = 2; status === "frozen" && boot <= BOOTS; boot++) {
+    console.error(`test:vm: the guest stopped (no heartbeat for ${STALL_MS / 1000} s): QEMU froze it; running the command again in a new guest (boot ${boot} of ${BOOTS})`);
     status = await bootOnce(vmlinux, initrd, script, dir);
-    if (status === "frozen") console.error("test:vm: the guest froze again");
   }
+  if (status === "frozen") console.error(`test:vm: the guest froze ${BOOTS} times`);
   rmSync(dir, { recursive: true, force: true });
   process.exit(typeof status === "number" ? status : 1);
 }

@@ -1,100 +1,15 @@
 // kvm:/// for real: a Linux guest booted by core.wasm's VMM on /dev/kvm, through the public API,
 // with its VMM process outliving whoever started it. npm run test:kvm runs this on real KVM.
-import test from "ava";
-import { needsRoot, testIf } from "../support/gated.js";
-import { spawnSync } from "node:child_process";
-import { existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { existsSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { ReadStream as TtyReadStream } from "node:tty";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { DomainCrashedReason, DomainShutoffReason, DomainState, ErrorNumber, VirtError, type Connection } from "../../src/index.js";
-import { eventFrom, instanceFile, instanceFiles, openForTest, processAlive, processesLeft, processesRunning } from "../support/hosted.js";
+import { eventFrom, instanceFile, processAlive } from "../support/hosted.js";
 import { NOT_RUNNING_REPLY, supervisorCommand } from "../../src/drivers/hosted/control-client.js";
 import { processStartTicks } from "../../src/drivers/hosted/proc.js";
 import { readCoreFile } from "../support/elf-core.js";
-import { canBoot, cannotBootReason, initramfs, transcript, withoutHardwareKvm, kernel, TRIPLE_FAULT_MARK, TRIPLE_FAULT_MARK_AT, tripleFaultImage } from "./guest.js";
-import { tempDir } from "../support/temp.js";
-
-const asRoot = needsRoot("kvm:///system's state and processes");
-const linuxGuestTest = testIf(asRoot ?? cannotBootReason);
-const smallGuestTest = testIf(asRoot ?? withoutHardwareKvm);
-const base = tempDir("virtkit-kvm-test", "/tmp");
-process.env.VIRTKIT_CONFIG_DIR = join(base, "etc");
-process.env.VIRTKIT_RUN_DIR = join(base, "run");
-process.env.VIRTKIT_STATE_DIR = join(base, "state");
-const runDir = join(base, "run", "kvm");
-test.after.always(() => rmSync(base, { recursive: true, force: true }));
-
-// The guest: it powers off when its ACPI power button is pressed (button.ko reports it on an
-// input device), and runs what is typed on its console.
-// LISTENING waits until a reader holds each input device open: a press before that is lost (the
-// test presses the button right after the guest rebooted).
-const GUEST_INIT = `
-while [ ! -e /dev/input/event0 ]; do sleep 0.1; done
-n=0
-for e in /dev/input/event*; do n=$((n+1)); (dd if=$e of=/dev/null bs=24 count=1 2>/dev/null; echo POWER_BUTTON; poweroff -f) & done
-while [ "$(ls -l /proc/[0-9]*/fd/ 2>/dev/null | grep -c /dev/input/event)" -lt $n ]; do sleep 0.1; done
-echo LISTENING
-while read -r line; do eval "$line"; done
-`;
-const VIRTIO_RNG_MODULES = ["virtio/virtio_ring", "virtio/virtio", "virtio/virtio_pci_modern_dev", "virtio/virtio_pci_legacy_dev", "virtio/virtio_pci", "char/hw_random/virtio-rng"];
-const initrd = canBoot ? initramfs(GUEST_INIT, ["kernel/drivers/acpi/button.ko", "kernel/drivers/input/evdev.ko", ...VIRTIO_RNG_MODULES.map((m) => `kernel/drivers/${m}.ko`)]) : "";
-const RNG = "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>";
-/** Reads 256 bytes of the guest's hardware RNG (optionally on one CPU) and says which RNG it used. */
-const readHwrng = (word: string, cpus = "") =>
-  `${cpus ? `taskset ${cpus} ` : ""}sh -c 'echo ${word} $(cat /sys/class/misc/hw_random/rng_current) $(dd if=/dev/hwrng of=/dev/null bs=64 count=4 2>&1 | grep "records in")'\n`;
-
-/** A guest's domain XML; extraCmdline goes on its kernel command line. */
-function guestXml(name: string, devices = "<console type='pty'/>", vcpus = 1, extraCmdline = ""): string {
-  return `<domain type='kvm'><name>${name}</name><memory unit='MiB'>192</memory><vcpu>${vcpus}</vcpu>
-<os><type arch='x86_64'>hvm</type><kernel>${kernel}</kernel><initrd>${initrd}</initrd><cmdline>console=ttyS0 reboot=k panic=1 quiet${extraCmdline}</cmdline></os>
-<on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>
-<devices>${devices}</devices></domain>`;
-}
-
-/** Whether a process is still there after up to 5 s (a zombie counts as gone). */
-async function stillRunning(pid: number): Promise<boolean> {
-  for (const until = Date.now() + 5000; processAlive(pid) && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 5));
-  return processAlive(pid);
-}
-
-const kvm = (t: import("ava").ExecutionContext): Promise<Connection> => openForTest(t, "kvm:///system");
-
-/** The virtkit CLI (dist/) on kvm:///system, in another process. */
-const cli = fileURLToPath(new URL("../../dist/cli.cjs", import.meta.url));
-const run = (cmd: string) => spawnSync(process.execPath, [cli, "-c", "kvm:///system", ...cmd.split(" ")], { encoding: "utf8", env: process.env });
-
-/** The node's spare VMM process (started after each start; a start claims it). */
-const spareDir = join(runDir, ".spare");
-const sparePid = () => Number((existsSync(join(spareDir, "pid")) ? readFileSync(join(spareDir, "pid"), "utf8") : "").split(" ")[0]);
-
-/**
- * Resolves once a spare VMM waits for the node's next start, with its pid. The spare starts at
- * nice 19 while a guest boots, so it gets almost no CPU until the guest idles: under nested
- * emulation, on a slow run, the guest's boot alone has taken 80 s and the spare more than 180 s.
- */
-async function spareReady(): Promise<number> {
-  for (const until = Date.now() + 420_000; !existsSync(join(spareDir, `${sparePid()}.sock`)); ) {
-    if (Date.now() > until) throw new Error("no spare VMM got ready in 420 s");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return sparePid();
-}
-
-async function noVmmLeft(t: import("ava").ExecutionContext, name: string): Promise<void> {
-  t.deepEqual(await processesLeft(join(runDir, `${name}.plan`)), [], "no VMM process left");
-  // of the processes started as spares, only the one waiting for the next start (claimed ones ran
-  // guests; one replaced while it got ready leaves once ready: slowly, at nice 19 and under tsx)
-  const others = () => processesRunning(spareDir).filter((pid) => pid !== sparePid());
-  for (const until = Date.now() + 60_000; others().length > 0 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 10));
-  const described = others().map((pid) => `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ")}`);
-  t.deepEqual(described, [], `no VMM process left that began as a spare (the node's spare: ${sparePid()})`);
-  // and the pid its status file names (whatever its command line says)
-  const status = instanceFile(runDir, name, "status") ? readFileSync(instanceFile(runDir, name, "status"), "utf8") : "";
-  const pid = Number(/^supervisor (\d+)$/m.exec(status)?.[1] ?? 0);
-  t.false(pid > 0 && (await stillRunning(pid)), `VMM process ${pid} is gone`);
-  t.deepEqual(instanceFiles(runDir, name, "sock"), [], "no control socket left");
-}
+import { canBoot, transcript, TRIPLE_FAULT_MARK, TRIPLE_FAULT_MARK_AT, tripleFaultImage } from "./guest.js";
+import { base, guestXml, kvm, linuxGuestTest, noVmmLeft, readHwrng, RNG, run, runDir, smallGuestTest, spareReady, stillRunning } from "./driver-support.js";
 
 linuxGuestTest.serial("a Linux guest's life through the public API: console, suspend, resume, guest reboot, shutdown", async (t) => {
   const conn = await kvm(t);
@@ -197,41 +112,6 @@ linuxGuestTest.serial("a start leaves a spare VMM process ready, and the next st
   await second.destroy();
   await noVmmLeft(t, "first");
   await noVmmLeft(t, "second");
-});
-
-linuxGuestTest.serial("a guest with two vCPUs runs on both; suspend and resume take both along", async (t) => {
-  const conn = await kvm(t);
-  // a virtio-rng behind the pci-bridge: its BAR in the bridge's window, its notifications MMIO from either vCPU
-  const behindBridge = RNG.replace("</rng>", "<address type='pci' domain='0x0000' bus='0x01' slot='0x01' function='0x0'/></rng>");
-  const dom = await conn.createXML(guestXml("smp", `<console type='pty'/><controller type='pci' index='1' model='pci-bridge'/>${behindBridge}`, 2));
-  const console = await dom.openConsole();
-  const guest = transcript(console);
-  await guest.waitFor(/LISTENING/);
-  t.is((await dom.getInfo()).nrVirtCpu, 2);
-  // a command on vCPU 1: its console output is port I/O that vCPU 0's UART answers
-  const onSecond = (word: string) => console.write(`taskset 2 sh -c 'echo ${word} ONLINE=$(cat /sys/devices/system/cpu/online)'\n`);
-  onSecond("FIRST");
-  await guest.waitFor(/FIRST ONLINE=0-1/);
-  // the domain's pci-bridge, where libvirt puts it, seen from vCPU 1 (its config reads are port I/O vCPU 0 answers)
-  console.write("taskset 2 sh -c 'echo BRIDGE $(cat /sys/bus/pci/devices/0000:00:02.0/class) $(ls /sys/bus/pci/devices | grep -c 0000)'\n");
-  await guest.waitFor(/BRIDGE 0x060400 3/);
-  console.write(readHwrng("SECOND", "2"));
-  await guest.waitFor(/SECOND virtio_rng\.0 4\+0 records in/);
-  const status = readFileSync(instanceFile(runDir, "smp", "status"), "utf8");
-  t.regex(status, /^vcpu \d+ \d+$/m, "both vCPU threads are recorded (their CPU time is the domain's)");
-
-  await dom.suspend();
-  t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_PAUSED, reason: 1 });
-  const pausedTime = (await dom.getInfo()).cpuTime;
-  await dom.resume();
-  onSecond("RESUMED");
-  await guest.waitFor(/RESUMED ONLINE=0-1/);
-  t.true((await dom.getInfo()).cpuTime >= pausedTime);
-
-  console.destroy();
-  await dom.destroy();
-  await t.throwsAsync(conn.lookupByName("smp"), { code: ErrorNumber.VIR_ERR_NO_DOMAIN }, "the transient guest is gone");
-  await noVmmLeft(t, "smp");
 });
 
 smallGuestTest.serial("a guest that cannot start leaves no VMM process or runtime file", async (t) => {
