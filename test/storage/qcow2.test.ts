@@ -147,21 +147,34 @@ function random(seed: number): () => number {
   };
 }
 
+/** How a test image behaves: its cluster size, and whether a discarded whole cluster reads as zeros (v3, or no layer below). */
+interface Layout {
+  cluster: number;
+  discardZeroes: boolean;
+}
+
 /**
- * Writes and write-zeroes at random sector-aligned places (within and across clusters), each
- * mirrored into what QEMU read before; then QEMU's check finds no error and no leak, and QEMU
- * reads the image as the mirror.
+ * Writes, write-zeroes (with and without unmap) and discards at random sector-aligned places
+ * (within and across clusters), each mirrored into what QEMU read before (a discard zeroes the
+ * whole clusters it covers where the image can say so, as QEMU's does); then QEMU's check finds
+ * no error and no leak, and QEMU reads the image as the mirror.
  */
-function writeAndCompare(t: import("ava").ExecutionContext, path: string, seed: number, steps: number, maxBytes: number): void {
+function writeAndCompare(t: import("ava").ExecutionContext, path: string, seed: number, steps: number, maxBytes: number, layout: Layout): void {
   const mirror = qemuReads(path);
-  const g = guestOn(path, true);
+  const g = guestOn(path, true, true);
   const next = random(seed);
   for (let i = 0; i < steps; i++) {
     const len = 512 * (1 + Math.floor(next() * (maxBytes / 512)));
     const offset = 512 * Math.floor(next() * ((mirror.length - len) / 512 + 1));
-    if (next() < 0.2) {
-      t.is(g.zeroAt(offset, len), 0);
+    const what = next();
+    if (what < 0.15) {
+      t.is(g.zeroAt(offset, len, what < 0.07), 0, `write-zeroes ${len}@${offset}`);
       mirror.fill(0, offset, offset + len);
+    } else if (what < 0.25) {
+      t.is(g.discardAt(offset, len), 0, `discard ${len}@${offset}`);
+      const first = Math.ceil(offset / layout.cluster) * layout.cluster;
+      const last = Math.floor((offset + len) / layout.cluster) * layout.cluster;
+      if (layout.discardZeroes && first < last) mirror.fill(0, first, last);
     } else {
       const bytes = Uint8Array.from({ length: len }, (_, k) => (i * 31 + k) & 0xff);
       t.is(g.writeAt(offset, bytes), 0, `write ${len}@${offset}`);
@@ -181,17 +194,17 @@ function writeAndCompare(t: import("ava").ExecutionContext, path: string, seed: 
   t.is(compare.status, 0, compare.stdout + compare.stderr);
 }
 
-qemuTest("writes to a v3 image: QEMU's check finds no error or leak, and QEMU reads what the guest wrote", (t) => {
+qemuTest("writes, zeroes and discards on a v3 image: QEMU's check finds no error or leak, and QEMU reads what the guest wrote", (t) => {
   const path = join(tempDir("virtkit-qcow2"), "write-v3.qcow2");
   qemuImg("create", "-q", "-f", "qcow2", path, "8M");
   qemuIo("qcow2", path, "write -P 0x11 0 64k", "write -z 1M 128k");
-  writeAndCompare(t, path, 1, 60, 200 * 1024);
+  writeAndCompare(t, path, 1, 80, 200 * 1024, { cluster: 64 * 1024, discardZeroes: true });
 });
 
-qemuTest("writes to a v2 image of 512-byte clusters: new L2 tables and refcount blocks as the file grows", (t) => {
+qemuTest("writes, zeroes and discards on a v2 image of 512-byte clusters: new L2 tables and refcount blocks as the file grows", (t) => {
   const path = join(tempDir("virtkit-qcow2"), "write-v2.qcow2");
   qemuImg("create", "-q", "-f", "qcow2", "-o", "compat=0.10,cluster_size=512", path, "2M");
-  writeAndCompare(t, path, 2, 80, 64 * 1024);
+  writeAndCompare(t, path, 2, 100, 64 * 1024, { cluster: 512, discardZeroes: true });
 });
 
 qemuTest("writes to an overlay copy the rest of each new cluster from the layers below; the backing files stay as they were", (t) => {
@@ -202,7 +215,7 @@ qemuTest("writes to an overlay copy the rest of each new cluster from the layers
   qemuIo("qcow2", join(dir, "mid.qcow2"), "write -P 0x71 64k 64k");
   execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", "mid.qcow2", "-F", "qcow2", join(dir, "top.qcow2"), "5M"], { cwd: dir });
   const before = [readFileSync(base), readFileSync(join(dir, "mid.qcow2"))];
-  writeAndCompare(t, join(dir, "top.qcow2"), 3, 50, 24 * 1024);
+  writeAndCompare(t, join(dir, "top.qcow2"), 3, 70, 24 * 1024, { cluster: 64 * 1024, discardZeroes: true });
   t.deepEqual([readFileSync(base), readFileSync(join(dir, "mid.qcow2"))], before);
 });
 

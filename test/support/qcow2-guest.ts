@@ -11,7 +11,9 @@ const SLOT = 4;
 const READONLY = 1;
 const F_FLUSH = 1 << 9;
 const F_WRITE_ZEROES = 1 << 14;
-const [IN, OUT, FLUSH, WRITE_ZEROES] = [0, 1, 4, 13];
+const F_DISCARD = 1 << 13;
+const DISK_DISCARD = 8;
+const [IN, OUT, FLUSH, DISCARD, WRITE_ZEROES] = [0, 1, 4, 11, 13];
 const [HEADER, STATUS, PAYLOAD] = [DATA, DATA + 0x100, DATA + 0x1000];
 export const CHUNK = 64 * 1024;
 
@@ -73,13 +75,22 @@ export class Qcow2Guest extends FakeGuest {
     return this.request(OUT, offset, bytes.length, false);
   }
 
-  /** WRITE_ZEROES over len bytes at offset (one segment): the status. */
-  zeroAt(offset: number, len: number): number {
+  /** WRITE_ZEROES over len bytes at offset (one segment; `unmap` lets it deallocate): the status. */
+  zeroAt(offset: number, len: number, unmap = false): number {
+    return this.rangeRequest(WRITE_ZEROES, offset, len, unmap ? 1 : 0);
+  }
+
+  /** DISCARD over len bytes at offset (one segment): the status. */
+  discardAt(offset: number, len: number): number {
+    return this.rangeRequest(DISCARD, offset, len, 0);
+  }
+
+  private rangeRequest(type: number, offset: number, len: number, flags: number): number {
     const segment = new DataView(this.ram.buffer, PAYLOAD, 16);
     segment.setBigUint64(0, BigInt(offset / 512), true);
     segment.setUint32(8, len / 512, true);
-    segment.setUint32(12, 0, true);
-    this.view.setUint32(HEADER, WRITE_ZEROES, true);
+    segment.setUint32(12, flags, true);
+    this.view.setUint32(HEADER, type, true);
     this.view.setBigUint64(HEADER + 8, 0n, true);
     this.ram[STATUS] = 0xff;
     this.post([[HEADER, 16, false], [PAYLOAD, 16, false], [STATUS, 1, true]]);
@@ -114,10 +125,13 @@ export class Qcow2Guest extends FakeGuest {
   }
 }
 
-/** A guest on the image at path (read-only unless `writable`); throws what opening the image threw. */
-export function guestOn(path: string, writable = false): Qcow2Guest {
+/**
+ * A guest on the image at path (read-only unless `writable`; with `discard`, discard='unmap');
+ * throws what opening the image threw.
+ */
+export function guestOn(path: string, writable = false, discard = false): Qcow2Guest {
   const shim = fsShim();
-  const disk = { handle: -1, bytes: 0, flags: writable ? 0 : READONLY, serial: "" };
+  const disk = { handle: -1, bytes: 0, flags: (writable ? 0 : READONLY) | (discard ? DISK_DISCARD : 0), serial: "" };
   let disks: OpenedDisk[] = [];
   const g = new Qcow2Guest(SLOT, { kind: "virtio-blk", disk }, (core) => {
     core.blockIo = shim.io;
@@ -126,7 +140,7 @@ export function guestOn(path: string, writable = false): Qcow2Guest {
   });
   g.shim = shim;
   g.disks = disks;
-  g.setUp(SLOT, F_FLUSH | F_WRITE_ZEROES);
+  g.setUp(SLOT, F_FLUSH | F_WRITE_ZEROES | (discard ? F_DISCARD : 0));
   return g;
 }
 

@@ -23,6 +23,8 @@ const FIRST_READ: u32 = 512;
 const CACHED_L2_SLICES = 64;
 /** Header offset of the autoclear features (v3), cleared by a writer that does not know them. */
 const AUTOCLEAR_OFFSET: u64 = 88;
+const EIO: i32 = 5;
+const EOPNOTSUPP: i32 = 95;
 /** Write-zeroes goes through the write path this many bytes at a time. */
 const ZEROS_BYTES: u32 = 64 * 1024;
 
@@ -241,7 +243,7 @@ export class Qcow2Image extends DiskImage {
     if (host + cluster > this.file.size) this.file.size = host + cluster;
     if (!this.file.write(host + at, this.segment, n)) return false;
     if (!this.copyBelow(start, host, 0, at, kind) || !this.copyBelow(start, host, at + n, cluster - at - n, kind)) return false;
-    return this.link(start, host);
+    return this.setEntry(start, host | COPIED);
   }
 
   /** Bytes [from, from + len) of the cluster at guest `start`, as the guest read them before, written at host + from. */
@@ -253,8 +255,8 @@ export class Qcow2Image extends DiskImage {
     return ok && this.file.write(host + from, this.cow, len);
   }
 
-  /** The L2 entry of the cluster at guest `start` becomes host (counted once), with a new L2 table if it has none. */
-  private link(start: u64, host: u64): bool {
+  /** The L2 entry of the cluster at guest `start` becomes `entry`, in a new L2 table if it has none. */
+  private setEntry(start: u64, entry: u64): bool {
     const cluster = start >> this.header.clusterBits;
     const l1Index = <i32>(cluster >> this.l2EntriesBits);
     const index = <u32>(cluster & ((<u64>1 << this.l2EntriesBits) - 1));
@@ -265,18 +267,18 @@ export class Qcow2Image extends DiskImage {
       l2 = this.refcounts!.allocate();
       if (l2 == 0) return false;
       // a fresh table at the end of the file reads as zeros: only its one entry is written
-      if (!this.writeEntry(l2 + <u64>index * 8, host | COPIED)) return false;
+      if (!this.writeEntry(l2 + <u64>index * 8, entry)) return false;
       if (!this.zeroTail(l2)) return false;
       if (!this.writeEntry(this.header.l1Offset + <u64>l1Index * 8, l2 | COPIED)) return false;
       unchecked((this.l1[l1Index] = l2 | COPIED));
       return true;
     }
     const at = l2 + <u64>index * 8;
-    if (!this.writeEntry(at, host | COPIED)) return false;
+    if (!this.writeEntry(at, entry)) return false;
     const cache = this.l2!;
     const sliceAt = at - ((at - l2) % cache.sliceBytes);
     const slice = cache.cached(sliceAt);
-    if (slice != 0) store<u64>(slice + <usize>(at - sliceAt), bswap<u64>(host | COPIED));
+    if (slice != 0) store<u64>(slice + <usize>(at - sliceAt), bswap<u64>(entry));
     return true;
   }
 
@@ -296,16 +298,72 @@ export class Qcow2Image extends DiskImage {
     return this.io.flush();
   }
 
-  /** write-zeroes: zeros written through the write path (whole zero clusters are not set yet). */
+  /**
+   * discard: each whole cluster in the range gives its cluster back (counted down, its bytes
+   * deallocated) and reads as zeros (v3) or as the layers below (v2 without any); the rest of
+   * the range keeps its data, as QEMU keeps it.
+   */
+  discard(offset: u64, bytes: i32): i32 {
+    if (this.refcounts === null) return -EOPNOTSUPP;
+    if (this.header.version == 2 && this.backing !== null) return 0; // v2 cannot hide the layers below
+    return this.wholeClusters(offset, bytes, true) ? 0 : -EIO;
+  }
+
+  /** write-zeroes: whole clusters become zero clusters (v3; deallocated with unmap), the rest zeros written. */
   zero(offset: u64, bytes: i32, unmap: bool): i32 {
+    if (this.refcounts === null) return -EOPNOTSUPP;
+    const cluster = this.header.clusterBytes;
+    const end = offset + <u64>bytes;
+    const first = (offset + this.clusterMask) & ~this.clusterMask;
+    const last = end & ~this.clusterMask;
+    if (this.header.version == 2 || first >= last) return this.writeZeros(offset, end);
+    if (this.writeZeros(offset, first) != 0 || this.writeZeros(last, end) != 0) return -EIO;
+    for (let start = first; start < last; start += cluster) {
+      if (!this.zeroCluster(start, unmap)) return -EIO;
+    }
+    return 0;
+  }
+
+  private wholeClusters(offset: u64, bytes: i32, discard: bool): bool {
+    const end = offset + <u64>bytes;
+    for (let start = (offset + this.clusterMask) & ~this.clusterMask; start + this.header.clusterBytes <= end; start += this.header.clusterBytes) {
+      if (!this.zeroCluster(start, discard)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * The cluster at guest `start` reads as zeros from now on (or, on v2, as unallocated: only
+   * called without a layer below): with `free`, or when it has no cluster to keep, it gives its
+   * cluster back; else it keeps it, preallocated. The entry is written before the count goes down.
+   */
+  private zeroCluster(start: u64, free: bool): bool {
+    const kind = this.lookup(start);
+    if (kind == Cluster.ERROR) return false;
+    const host = this.entry & OFFSET_MASK;
+    const owned = host != 0 && (this.entry & COPIED) != 0;
+    const zero = this.header.version == 3 ? READS_ZERO : 0;
+    if (kind == Cluster.UNALLOCATED && (this.backing === null || zero == 0)) return true; // reads as zeros already
+    if (kind == Cluster.ZERO && host == 0) return true;
+    if (!free && owned) return this.setEntry(start, host | COPIED | zero);
+    if (!this.setEntry(start, zero)) return false;
+    if (!owned) return true;
+    if (!this.refcounts!.decrement(host)) return false;
+    // the bytes go too (advisory: a file system that cannot punch holes keeps them)
+    this.io.deallocate(host, <i32>this.header.clusterBytes);
+    return true;
+  }
+
+  /** Zeros written through the write path over guest bytes [from, to). */
+  private writeZeros(from: u64, to: u64): i32 {
     if (zeros == 0) {
       zeros = heap.alloc(ZEROS_BYTES);
       memory.fill(zeros, 0, ZEROS_BYTES);
     }
-    for (let done: u32 = 0; done < <u32>bytes; done += ZEROS_BYTES) {
-      const n = min(ZEROS_BYTES, <u32>bytes - done);
+    for (let at = from; at < to; at += <u64>ZEROS_BYTES) {
+      const n = <u32>min(<u64>ZEROS_BYTES, to - at);
       this.zeroSource.coreRange(zeros, n);
-      if (!this.write(offset + <u64>done, this.zeroSource, <u64>n)) return -5; // EIO
+      if (!this.write(at, this.zeroSource, <u64>n)) return -EIO;
     }
     return 0;
   }

@@ -58,20 +58,30 @@ export class Refcounts {
 
   /** Adds one to the count of the cluster at host offset `at`, on disk. */
   private increment(at: u64): bool {
+    return this.change(at, 1);
+  }
+
+  /** Takes one from the count of the cluster at host offset `at` (a cluster given back), on disk. */
+  decrement(at: u64): bool {
+    return this.change(at, -1);
+  }
+
+  private change(at: u64, by: i32): bool {
     const index = at >> this.clusterBits;
     const blockIndex = index >> this.entriesBits;
     const entry = <u32>(index & ((<u64>1 << this.entriesBits) - 1));
     if (blockIndex >= <u64>this.table.length) return this.fail("the reference count table is full (growing it is not supported yet)");
     const block = unchecked(this.table[<i32>blockIndex]) & BLOCK_MASK;
-    if (block == 0) return this.newBlock(<i32>blockIndex, entry);
+    if (block == 0) return by > 0 ? this.newBlock(<i32>blockIndex, entry) : this.fail("a cluster given back is not counted");
     const sliceBytes = this.blocks.sliceBytes;
     const sliceAt = block + <u64>(((entry * 2) / sliceBytes) * sliceBytes);
     const slice = this.blocks.get(sliceAt);
     if (slice == 0) return this.fail("Could not read a reference count block");
-    const count = bswap<u16>(load<u16>(slice + <usize>((entry * 2) % sliceBytes)));
-    if (count == 0xffff) return this.fail("a reference count would overflow");
-    store<u16>(slice + <usize>((entry * 2) % sliceBytes), bswap<u16>(count + 1));
-    return this.io.writeCore(sliceAt + <u64>((entry * 2) % sliceBytes), slice + <usize>((entry * 2) % sliceBytes), 2) || this.fail("Could not write a reference count");
+    const at16 = slice + <usize>((entry * 2) % sliceBytes);
+    const count = <i32>bswap<u16>(load<u16>(at16)) + by;
+    if (count < 0 || count > 0xffff) return this.fail("a reference count would leave its range");
+    store<u16>(at16, bswap<u16>(<u16>count));
+    return this.io.writeCore(sliceAt + <u64>((entry * 2) % sliceBytes), at16, 2) || this.fail("Could not write a reference count");
   }
 
   /**
