@@ -23,6 +23,10 @@ export interface DiskPlan {
   /** O_DIRECT: cache='none' and 'directsync'. */
   direct: boolean;
   serial: string;
+  /** The backing chain as the domain's <backingStore> gives it (the VMM follows the images' own names past it). */
+  backing: { format: "raw" | "qcow2"; path: string }[];
+  /** The <backingStore> chain ends where it says (an empty <backingStore/>): nothing below its last layer. */
+  backingEnds: boolean;
   /** The lock bytes this VMM holds, and those whose holders it refuses. */
   hold: number[];
   refuse: number[];
@@ -73,17 +77,26 @@ function requireFormats(formats: ImageFormats | undefined): ImageFormats {
   return formats;
 }
 
-/** The top image, then each file below it as the core names it, until the chain ends. */
+/**
+ * The top image, then the layers the domain's <backingStore> names, then each file below as the
+ * images name them (the core reads each header), until the chain ends.
+ */
 function openChain(shim: DiskShim, opened: OpenedDisk, formats: ImageFormats): void {
   const { plan, disk } = opened;
   let next = imageOpen(formats, plan.source, disk.handle, disk.bytes, plan.format, -1, !plan.readonly);
-  for (let upper = disk.handle; next; ) {
-    const [format, path] = next.split("\t");
+  let upper = disk.handle;
+  const below = (format: string, path: string) => {
     const { handle, bytes } = shim.open(path, false, plan.direct);
     opened.backing.push(handle);
     lock(shim, handle, path, BACKING_LOCKS);
     next = imageOpen(formats, path, handle, bytes, format, upper, false);
     upper = handle;
+  };
+  for (const layer of plan.backing) below(layer.format, layer.path);
+  if (plan.backingEnds) next = "";
+  while (next) {
+    const [format, path] = next.split("\t");
+    below(format, path);
   }
 }
 

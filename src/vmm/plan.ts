@@ -48,6 +48,8 @@ export function parseVmmPlan(text: string): VmmPlan {
     else if (key === "coredump") plan.coredump = a;
     else if (key === "pci-bridge") plan.pciBridges.push(pciBridge(a, b, rest));
     else if (key === "disk") plan.disks.push(diskPlan([a, b, ...rest]));
+    else if (key === "backing") plan.disks.at(-1)?.backing.push({ format: a === "qcow2" ? "qcow2" : "raw", path: b });
+    else if (key === "backing-end" && plan.disks.length > 0) plan.disks[plan.disks.length - 1].backingEnds = true;
     else if (key === "balloon") plan.pciDevices.push({ kind: "virtio-balloon", bus: Number(a), slot: Number(b), function: Number(rest[0]), deflateOnOom: rest[1] === "deflate-on-oom" });
     else if (key === "rng") plan.pciDevices.push({ kind: "virtio-rng", bus: Number(a), slot: Number(b), function: Number(rest[0]) });
   }
@@ -75,6 +77,8 @@ function diskPlan([bus, slot, fn, target, source, flags = "", serial = "", hold 
     discard: flag.has("discard"),
     direct: flag.has("direct"),
     serial,
+    backing: [],
+    backingEnds: false,
     hold: bytes(hold),
     refuse: bytes(refuse),
   };

@@ -91,10 +91,27 @@ test("each virtio disk is a plan line: its address, image and format, cache and 
   t.regex(text, /^disk	0	2	0	vda	\/images\/root.img	discard,direct	ROOT-1	100,101	201$/m);
   t.regex(text, /^disk	0	3	0	vdb	\/dev\/sdz	readonly,writethrough,qcow2		100	201$/m);
   t.deepEqual(parseVmmPlan(text).disks, [
-    { bus: 0, slot: 2, function: 0, target: "vda", source: "/images/root.img", format: "raw", readonly: false, writethrough: false, ignoreFlush: false, discard: true, direct: true, serial: "ROOT-1", hold: [100, 101], refuse: [201] },
-    { bus: 0, slot: 3, function: 0, target: "vdb", source: "/dev/sdz", format: "qcow2", readonly: true, writethrough: true, ignoreFlush: false, discard: false, direct: false, serial: "", hold: [100], refuse: [201] },
-    { bus: 0, slot: 4, function: 0, target: "vdc", source: "/images/shared.img", format: "raw", readonly: false, writethrough: false, ignoreFlush: true, discard: false, direct: false, serial: "", hold: [100, 101], refuse: [] },
+    { bus: 0, slot: 2, function: 0, target: "vda", source: "/images/root.img", format: "raw", readonly: false, writethrough: false, ignoreFlush: false, discard: true, direct: true, serial: "ROOT-1", backing: [], backingEnds: false, hold: [100, 101], refuse: [201] },
+    { bus: 0, slot: 3, function: 0, target: "vdb", source: "/dev/sdz", format: "qcow2", readonly: true, writethrough: true, ignoreFlush: false, discard: false, direct: false, serial: "", backing: [], backingEnds: false, hold: [100], refuse: [201] },
+    { bus: 0, slot: 4, function: 0, target: "vdc", source: "/images/shared.img", format: "raw", readonly: false, writethrough: false, ignoreFlush: true, discard: false, direct: false, serial: "", backing: [], backingEnds: false, hold: [100, 101], refuse: [] },
   ]);
+});
+
+test("a <backingStore> chain is planned layer by layer, ending where the XML ends it; what the VMM cannot open is refused by name", (t) => {
+  const chain = (inner: string) =>
+    domain(`${OS}<devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/images/top.qcow2'/>${inner}<target dev='vda' bus='virtio'/></disk></devices>`);
+  const text = plan(chain("<backingStore type='file'><format type='qcow2'/><source file='/images/mid.qcow2'/><backingStore type='block'><format type='raw'/><source dev='/dev/base'/><backingStore/></backingStore></backingStore>"));
+  t.regex(text, /^disk\t[^\n]*\tvda\t\/images\/top.qcow2\t[^\n]*\nbacking\tqcow2\t\/images\/mid.qcow2\nbacking\traw\t\/dev\/base\nbacking-end$/m);
+  t.like(parseVmmPlan(text).disks[0], { backing: [{ format: "qcow2", path: "/images/mid.qcow2" }, { format: "raw", path: "/dev/base" }], backingEnds: true });
+  t.like(parseVmmPlan(plan(chain("<backingStore/>"))).disks[0], { backing: [], backingEnds: true });
+  t.like(parseVmmPlan(plan(chain(""))).disks[0], { backing: [], backingEnds: false });
+  const refusals: [string, string][] = [
+    ["<backingStore type='network'><format type='raw'/><source protocol='nbd' name='x'/></backingStore>", "the KVM driver does not support <backingStore type='network'> yet (only 'file' and 'block')"],
+    ["<backingStore type='file'><source file='/images/b'/></backingStore>", "the KVM driver needs <format type='raw'> or <format type='qcow2'> in every <backingStore>"],
+    ["<backingStore type='file'><format type='raw'/></backingStore>", "the KVM driver needs a <source> in every <backingStore>"],
+    ["<backingStore type='file'><format type='raw'/><source file='/images/b'/><backingStore type='file'><format type='raw'/><source file='/images/c'/></backingStore></backingStore>", "a raw <backingStore> has no backing store of its own"],
+  ];
+  for (const [inner, message] of refusals) t.throws(() => plan(chain(inner)), { message: `unsupported configuration: ${message}` }, inner);
 });
 
 test("a disk image that cannot be opened fails the start with libvirt's storage error, before any process", (t) => {

@@ -75,6 +75,27 @@ qemuTest("a chain: qcow2 over qcow2 over a smaller raw file reads through every 
   t.deepEqual([...g.shim.open_], [], "every file of the chain closed");
 });
 
+qemuTest("a <backingStore> chain in the domain's XML is opened as given, over the image's own backing name; an empty one ends the chain", (t) => {
+  const dir = tempDir("virtkit-qcow2");
+  writeFileSync(join(dir, "base.raw"), new Uint8Array(1 << 20).fill(0x33));
+  writeFileSync(join(dir, "other.raw"), new Uint8Array(1 << 20).fill(0x44));
+  const top = join(dir, "top.qcow2");
+  execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", "base.raw", "-F", "raw", top, "1M"], { cwd: dir });
+  qemuIo("qcow2", top, "write -P 0x55 0 64k");
+  const first = (g: ReturnType<typeof guestOn>) => [0, 65536].map((at) => g.readAt(at, 512)[1][0]);
+  let g = guestOn(top);
+  t.deepEqual(first(g), [0x55, 0x33], "the image's own backing file");
+  g.close();
+  g = guestOn(top, false, false, { backing: [{ format: "raw", path: join(dir, "other.raw") }], backingEnds: true });
+  t.deepEqual(first(g), [0x55, 0x44], "the XML's backing file instead");
+  t.deepEqual([...g.shim.open_].length, 2);
+  g.close();
+  g = guestOn(top, false, false, { backing: [], backingEnds: true });
+  t.deepEqual(first(g), [0x55, 0], "no backing file: unallocated clusters read as zeros");
+  t.is(g.disks[0].backing.length, 0);
+  g.close();
+});
+
 /** The image's file with `bytes` written at `offset`. */
 function patch(path: string, offset: number, bytes: number[]): void {
   const all = readFileSync(path);

@@ -39,7 +39,7 @@ export function fsShim(): DiskShim & { open_: Set<number> } {
 }
 
 export function plan(source: string, readonly = true): DiskPlan {
-  return { bus: 0, slot: SLOT, function: 0, target: "vda", source, format: "qcow2", readonly, writethrough: false, ignoreFlush: false, discard: false, direct: false, serial: "", hold: [100], refuse: [201] };
+  return { bus: 0, slot: SLOT, function: 0, target: "vda", source, format: "qcow2", readonly, writethrough: false, ignoreFlush: false, discard: false, direct: false, serial: "", backing: [], backingEnds: false, hold: [100], refuse: [201] };
 }
 
 /** A guest with a read-only virtio disk whose image the VMM's code opened on the core first. */
@@ -129,13 +129,13 @@ export class Qcow2Guest extends FakeGuest {
  * A guest on the image at path (read-only unless `writable`; with `discard`, discard='unmap');
  * throws what opening the image threw.
  */
-export function guestOn(path: string, writable = false, discard = false): Qcow2Guest {
+export function guestOn(path: string, writable = false, discard = false, chain: Pick<DiskPlan, "backing" | "backingEnds"> = { backing: [], backingEnds: false }): Qcow2Guest {
   const shim = fsShim();
   const disk = { handle: -1, bytes: 0, flags: (writable ? 0 : READONLY) | (discard ? DISK_DISCARD : 0), serial: "" };
   let disks: OpenedDisk[] = [];
   const g = new Qcow2Guest(SLOT, { kind: "virtio-blk", disk }, (core) => {
     core.blockIo = shim.io;
-    disks = openDisks(shim, [plan(path, !writable)], core);
+    disks = openDisks(shim, [{ ...plan(path, !writable), ...chain }], core);
     Object.assign(disk, { handle: disks[0].disk.handle, bytes: disks[0].disk.bytes });
   });
   g.shim = shim;

@@ -22,7 +22,7 @@ function image(bytes = 8192): string {
 
 /** A read-write disk as the core plans it: holds consistent read and write, shares write with no one. */
 function plan(source: string, more: Partial<DiskPlan> = {}): DiskPlan {
-  return { bus: 0, slot: 4, function: 0, target: "vda", source, format: "raw", readonly: false, writethrough: false, ignoreFlush: false, discard: false, direct: false, serial: "", hold: [100, 101], refuse: [201], ...more };
+  return { bus: 0, slot: 4, function: 0, target: "vda", source, format: "raw", readonly: false, writethrough: false, ignoreFlush: false, discard: false, direct: false, serial: "", backing: [], backingEnds: false, hold: [100, 101], refuse: [201], ...more };
 }
 
 function iovecs(ranges: [number, number][]): Uint8Array {

@@ -137,7 +137,7 @@ function diskModelled(d: Doc, n: i32): bool {
   if (bus != "virtio") return refuse("the KVM driver does not support disks on bus '" + bus + "' yet (only 'virtio')");
   for (let c = d.firstElement(n); c != NONE; c = d.nextElement(c)) {
     if (!DISK_CHILDREN.includes(d.nameOf(c))) return refuse("the KVM driver does not support <" + elementName(d, c) + "> in <disk> yet");
-    if (d.nameOf(c) == S.backingStore && d.firstElement(c) != NONE) return refuse("the KVM driver does not support disks with a <backingStore> yet");
+    if (d.nameOf(c) == S.backingStore && !backingChainModelled(d, c)) return false;
   }
   const driver = d.child(n, S.driver);
   if (driver == NONE) return true;
@@ -150,6 +150,25 @@ function diskModelled(d: Doc, n: i32): bool {
   if (name != "" && name != "qemu") return refuse("the KVM driver does not support <driver name='" + name + "'> for disks");
   const cache = attr(d, driver, S.cache);
   if (!CACHE_MODES.includes(cache)) return refuse("the KVM driver does not support the disk cache mode '" + cache + "'");
+  return true;
+}
+
+/**
+ * A <backingStore> chain the VMM opens as given: each layer a file or block device with its
+ * format (raw or qcow2; only qcow2 has layers below), down to an empty <backingStore/> or the
+ * layer whose own backing file the VMM follows from there.
+ */
+function backingChainModelled(d: Doc, n: i32): bool {
+  for (let layer = n; layer != NONE && d.firstElement(layer) != NONE; ) {
+    const type = attr(d, layer, S.type);
+    if (type != "file" && type != "block") return refuse("the KVM driver does not support <backingStore type='" + type + "'> yet (only 'file' and 'block')");
+    if (attr(d, d.child(layer, S.source), type == "file" ? S.file : S.dev) == "") return refuse("the KVM driver needs a <source> in every <backingStore>");
+    const format = attr(d, d.child(layer, S.format), S.type);
+    if (format != "raw" && format != "qcow2") return refuse("the KVM driver needs <format type='raw'> or <format type='qcow2'> in every <backingStore>");
+    const below = d.child(layer, S.backingStore);
+    if (format == "raw" && below != NONE && d.firstElement(below) != NONE) return refuse("a raw <backingStore> has no backing store of its own");
+    layer = below;
+  }
   return true;
 }
 

@@ -104,6 +104,19 @@ function writeDisk(w: PlanWriter, d: Doc, disk: i32): void {
   const hold = readonly ? "100" : "100,101";
   const refuse = d.child(disk, S.shareable) != NONE ? "" : "201";
   w.line(["disk", addressField(d, a, S.bus), addressField(d, a, S.slot), addressField(d, a, S.function_), attr(d, d.child(disk, S.target), S.dev), path, flags.join(","), text(d, d.child(disk, S.serial)), hold, refuse]);
+  writeBackingChain(w, d, d.child(disk, S.backingStore));
+}
+
+/** The <backingStore> layers as the XML gives them ("backing FORMAT PATH"), and "backing-end" where it ends them. */
+function writeBackingChain(w: PlanWriter, d: Doc, layer: i32): void {
+  for (; layer != NONE; layer = d.child(layer, S.backingStore)) {
+    if (d.firstElement(layer) == NONE) {
+      w.line(["backing-end"]);
+      return;
+    }
+    const source = d.child(layer, S.source);
+    w.line(["backing", attr(d, d.child(layer, S.format), S.type), d.attrIs(layer, S.type, "block") ? attr(d, source, S.dev) : attr(d, source, S.file)]);
+  }
 }
 
 /** The PCI controllers other than the root, by index (libvirt makes a bridge's index larger than its bus's). */
