@@ -1,10 +1,11 @@
 // virtio-blk throughput against QEMU on the same machine (inside the nested guest: npm run
-// bench:kvm): one guest, one raw disk image (in the host's page cache, so the VMM's cost per
-// request decides, not a device), dd with O_DIRECT inside the guest — 1 MiB reads, 1 MiB writes,
-// 4 KiB reads — three rounds each, medians (timed by the guest's /proc/uptime: 10 ms steps). QEMU runs the same kernel, initramfs and image with
-// `-drive if=virtio,format=raw` (its default writeback cache, as virtkit's); VIRTKIT_BENCH_QEMU=0
-// skips it.
-import { spawn } from "node:child_process";
+// bench:kvm): one guest, one disk image (in the host's page cache, so the VMM's cost per request
+// decides, not a device), raw and then qcow2 (the same bytes, every cluster allocated), dd with
+// O_DIRECT inside the guest — 1 MiB reads, 1 MiB writes, 4 KiB reads — three rounds each, medians
+// (timed by the guest's /proc/uptime: 10 ms steps). QEMU runs the same kernel, initramfs and image
+// with `-drive if=virtio,format=…` (its default writeback cache, as virtkit's);
+// VIRTKIT_BENCH_QEMU=0 skips it.
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -64,13 +65,16 @@ async function consoleDone(file: string): Promise<string> {
   throw new Error(`the disk bench's guest did not finish in 10 minutes: ${JSON.stringify((existsSync(file) ? readFileSync(file, "latin1") : "").slice(-400))}`);
 }
 
-async function virtkitRun(dir: string, initrd: string, image: string): Promise<DiskFigures> {
-  const serial = join(dir, "virtkit.log");
+type Format = "raw" | "qcow2";
+const FORMATS: Format[] = ["raw", "qcow2"];
+
+async function virtkitRun(dir: string, initrd: string, image: string, format: Format): Promise<DiskFigures> {
+  const serial = join(dir, `virtkit-${format}.log`);
   const { openConnection } = await import("virtkit");
   const conn = await openConnection("kvm:///system");
   const dom = await conn.createXML(
     `<domain type='kvm'><name>diskbench</name><memory unit='MiB'>${MEMORY_MIB}</memory><os><type>hvm</type><kernel>${testKernel}</kernel><initrd>${initrd}</initrd><cmdline>${CMDLINE}</cmdline></os><on_poweroff>destroy</on_poweroff>` +
-      `<devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${image}'/><target dev='vda' bus='virtio'/></disk><serial type='file'><source path='${serial}'/></serial></devices></domain>`,
+      `<devices><disk type='file' device='disk'><driver name='qemu' type='${format}'/><source file='${image}'/><target dev='vda' bus='virtio'/></disk><serial type='file'><source path='${serial}'/></serial></devices></domain>`,
   );
   try {
     return figuresOf(await consoleDone(serial));
@@ -81,9 +85,9 @@ async function virtkitRun(dir: string, initrd: string, image: string): Promise<D
   }
 }
 
-async function qemuRun(dir: string, initrd: string, image: string): Promise<DiskFigures | undefined> {
-  const serial = join(dir, "qemu.log");
-  const args = ["-accel", "kvm", "-cpu", "host", "-m", String(MEMORY_MIB), "-nodefaults", "-display", "none", "-no-user-config", "-kernel", testKernel, "-initrd", initrd, "-append", CMDLINE, "-serial", `file:${serial}`, "-drive", `file=${image},if=virtio,format=raw`];
+async function qemuRun(dir: string, initrd: string, image: string, format: Format): Promise<DiskFigures | undefined> {
+  const serial = join(dir, `qemu-${format}.log`);
+  const args = ["-accel", "kvm", "-cpu", "host", "-m", String(MEMORY_MIB), "-nodefaults", "-display", "none", "-no-user-config", "-kernel", testKernel, "-initrd", initrd, "-append", CMDLINE, "-serial", `file:${serial}`, "-drive", `file=${image},if=virtio,format=${format}`];
   const qemu = spawn("qemu-system-x86_64", args, { stdio: "ignore" });
   const exited = new Promise<void>((resolve) => qemu.once("error", () => resolve()).once("exit", () => resolve()));
   try {
@@ -95,7 +99,9 @@ async function qemuRun(dir: string, initrd: string, image: string): Promise<Disk
   }
 }
 
-export async function measureKvmDisk(): Promise<{ virtkit: DiskFigures; qemu?: DiskFigures } | undefined> {
+export type DiskComparison = { virtkit: DiskFigures; qemu?: DiskFigures };
+
+export async function measureKvmDisk(): Promise<Map<Format, DiskComparison> | undefined> {
   if (!testKernel || !hasHardwareKvm) return undefined;
   const dir = mkdtempSync(join(tmpdir(), "virtkit-bench-disk-"));
   process.env.VIRTKIT_CONFIG_DIR = join(dir, "etc");
@@ -103,13 +109,16 @@ export async function measureKvmDisk(): Promise<{ virtkit: DiskFigures; qemu?: D
   process.env.VIRTKIT_KVM_SPARE = "0";
   try {
     const initrd = initramfs(GUEST, MODULES);
-    const image = join(dir, "disk.raw");
-    writeFileSync(image, Buffer.alloc(IMAGE_MIB << 20, 0x5a));
-    const virtkit = await virtkitRun(dir, initrd, image);
+    const images = { raw: join(dir, "disk.raw"), qcow2: join(dir, "disk.qcow2") };
+    writeFileSync(images.raw, Buffer.alloc(IMAGE_MIB << 20, 0x5a));
+    execFileSync("qemu-img", ["convert", "-O", "qcow2", images.raw, images.qcow2]);
+    const figures = new Map<Format, DiskComparison>();
+    for (const format of FORMATS) figures.set(format, { virtkit: await virtkitRun(dir, initrd, images[format], format) });
     // printed before QEMU runs: QEMU's own L2 run has frozen the nested test host (a TCG bug)
-    console.log(`kvm:/// virtio-blk under virtkit: ${(Object.keys(RUNS) as Run[]).map((run) => `${run} ${mbs(virtkit[run])}`).join(", ")}`);
-    if (process.env.VIRTKIT_BENCH_QEMU === "0") return { virtkit };
-    return { virtkit, qemu: await qemuRun(dir, initrd, image) };
+    for (const [format, { virtkit }] of figures) console.log(`kvm:/// virtio-blk ${format} under virtkit: ${(Object.keys(RUNS) as Run[]).map((run) => `${run} ${mbs(virtkit[run])}`).join(", ")}`);
+    if (process.env.VIRTKIT_BENCH_QEMU === "0") return figures;
+    for (const [format, f] of figures) f.qemu = await qemuRun(dir, initrd, images[format], format);
+    return figures;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -117,14 +126,16 @@ export async function measureKvmDisk(): Promise<{ virtkit: DiskFigures; qemu?: D
 
 /** Prints the figures (where a hardware-assisted /dev/kvm and the test:vm kernel are). */
 export async function reportKvmDisk(): Promise<void> {
-  const f = await measureKvmDisk();
-  if (!f) {
+  const figures = await measureKvmDisk();
+  if (!figures) {
     console.log("kvm:/// virtio-blk figures: need a hardware-assisted /dev/kvm and the test:vm kernel (npm run bench:kvm runs them in the nested guest)");
     return;
   }
-  for (const run of Object.keys(RUNS) as Run[]) {
-    const ratio = f.qemu ? `   QEMU: ${mbs(f.qemu[run])}   ratio ${(f.virtkit[run] / f.qemu[run]).toFixed(2)} (target >= 0.8)` : "   QEMU: not run (not installed, or VIRTKIT_BENCH_QEMU=0)";
-    console.log(`kvm:/// virtio-blk ${run} (${RUNS[run].dd}): ${mbs(f.virtkit[run])}${ratio}`);
+  for (const [format, f] of figures) {
+    for (const run of Object.keys(RUNS) as Run[]) {
+      const ratio = f.qemu ? `   QEMU: ${mbs(f.qemu[run])}   ratio ${(f.virtkit[run] / f.qemu[run]).toFixed(2)} (target >= 0.8)` : "   QEMU: not run (not installed, or VIRTKIT_BENCH_QEMU=0)";
+      console.log(`kvm:/// virtio-blk ${format} ${run} (${RUNS[run].dd}): ${mbs(f.virtkit[run])}${ratio}`);
+    }
   }
 }
 

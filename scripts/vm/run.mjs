@@ -1,7 +1,8 @@
 // npm run test:vm -- CMD ARGS…  Runs CMD, from the project root, inside a QEMU TCG guest that
 // sees this host's / read-only over 9p (with a tmpfs overlay for writes), and exits with its
 // status. The guest is a pure cgroup v2 host by default (cgroup_no_v1=all), which this host
-// (cgroup v1 hybrid) cannot test; VIRTKIT_VM_APPEND adds kernel options.
+// (cgroup v1 hybrid) cannot test; VIRTKIT_VM_APPEND adds kernel options, VIRTKIT_VM_CPUS and
+// VIRTKIT_VM_CPU set QEMU's -smp and -cpu (default 1 and max).
 //
 // Everything it needs comes from Debian packages, fetched once into .vm-cache/ (git-ignored):
 // the kernel from linux-image (apt-get download + dpkg -x, never installed as this host's
@@ -114,7 +115,7 @@ function bootOnce(vmlinux, initrd, script, dir) {
     "timeout",
     [
       String(timeoutSeconds),
-      "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", process.env.VIRTKIT_VM_MEMORY ?? "3G", "-smp", process.env.VIRTKIT_VM_CPUS ?? "1",
+      "qemu-system-x86_64", "-accel", "tcg", "-cpu", process.env.VIRTKIT_VM_CPU ?? "max", "-m", process.env.VIRTKIT_VM_MEMORY ?? "3G", "-smp", process.env.VIRTKIT_VM_CPUS ?? "1",
       "-nographic", "-serial", "mon:stdio", "-serial", `file:${heartbeatFile}`, "-monitor", `unix:${monitorSocket},server=on,wait=off`,
       "-no-reboot", "-nic", "none", "-kernel", vmlinux, "-initrd", initrd, "-append", append,
       "-virtfs", "local,path=/,mount_tag=host,security_model=passthrough,readonly=on,multidevs=remap",

@@ -136,3 +136,37 @@ linuxGuestTest.serial("a guest boots from a raw ext4 disk, keeps what it writes 
   t.true(after.subarray(0, 3 << 20).equals(before.subarray(0, 3 << 20)), "the rest is as it was");
   await dom.undefine();
 });
+
+const sha256Of = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
+
+linuxGuestTest.serial("the same on a qcow2 root over a raw backing file: the writes land in the overlay, QEMU finds it clean, the backing file is unchanged", async (t) => {
+  const rootBase = ext4RootImage(ROOT_INIT);
+  const overlay = `${rootBase}.qcow2`;
+  execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", rootBase, "-F", "raw", overlay]);
+  const baseSum = sha256Of(rootBase);
+  const conn = await openForTest(t, "kvm:///system");
+  const dom = await conn.defineXML(diskGuestXml("qcow2root", overlay).replace("type='raw'", "type='qcow2'"));
+  const stopped = new Promise<void>((resolve) => conn.on("lifecycle", (d, event) => event === 5 && d.name === "qcow2root" && resolve()));
+  await dom.create();
+  const console = await dom.openConsole();
+  const guest = transcript(console);
+  await guest.waitFor(/LISTENING/);
+  t.regex(guest.text(), /ROOT 1 SERIAL VK-ROOT-1 SIZE 32768/, "root is the qcow2 disk, read-write, its virtual size the backing file's");
+  console.write("echo virtkit-$((6*7)) > /written-by-guest && sync && echo WRITTEN\n");
+  await guest.waitFor(/WRITTEN/);
+  await dom.reboot();
+  await guest.waitFor(/LISTENING/, 2);
+  t.regex(guest.text(), /FOUND virtkit-42/, "the file is there after the reboot");
+  await dom.shutdown();
+  await eventFrom(stopped);
+  console.destroy();
+
+  t.regex(execFileSync("qemu-img", ["check", "-f", "qcow2", overlay], { encoding: "utf8" }), /No errors were found on the image/);
+  t.is(sha256Of(rootBase), baseSum, "the backing file is unchanged");
+  const flattened = `${overlay}.raw`;
+  execFileSync("qemu-img", ["convert", "-O", "raw", overlay, flattened]);
+  const readBack = execFileSync(e2fsTool("debugfs"), ["-R", "cat /written-by-guest", flattened], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  t.is(readBack, "virtkit-42\n", "the host reads the guest's file out of the image as QEMU reads it");
+  execFileSync(e2fsTool("e2fsck"), ["-fn", flattened], { stdio: "ignore" }); // clean: throws on a damaged file system
+  await dom.undefine();
+});
