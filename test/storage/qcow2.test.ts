@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDisks } from "../../src/vmm/disks.js";
 import { testIf } from "../support/gated.js";
-import { fsShim, guestOn, plan } from "../support/qcow2-guest.js";
+import { CHUNK, fsShim, guestOn, plan } from "../support/qcow2-guest.js";
 import { tempDir } from "../support/temp.js";
 import { FakeGuest } from "../support/virtio-guest.js";
 
@@ -238,6 +238,23 @@ qemuTest("writes to an overlay copy the rest of each new cluster from the layers
   const before = [readFileSync(base), readFileSync(join(dir, "mid.qcow2"))];
   writeAndCompare(t, join(dir, "top.qcow2"), 3, 70, 24 * 1024, { cluster: 64 * 1024, discardZeroes: true });
   t.deepEqual([readFileSync(base), readFileSync(join(dir, "mid.qcow2"))], before);
+});
+
+qemuTest("a file that outgrows its refcount table gets a larger one: QEMU's check stays clean and reads what was written", (t) => {
+  // 512-byte clusters: one table cluster names 64 blocks of 256 clusters, 8 MiB of file
+  const path = join(tempDir("virtkit-qcow2"), "grow.qcow2");
+  qemuImg("create", "-q", "-f", "qcow2", "-o", "cluster_size=512", path, "20M");
+  const g = guestOn(path, true);
+  const chunk = new Uint8Array(CHUNK);
+  for (let at = 0; at < 20 << 20; at += CHUNK) t.is(g.writeAt(at, chunk.fill((at / CHUNK) & 0xff)), 0);
+  g.close();
+  const check = spawnSync("qemu-img", ["check", "-f", "qcow2", path], { encoding: "utf8" });
+  t.is(check.status, 0, check.stdout + check.stderr);
+  t.regex(check.stdout, /No errors were found on the image/);
+  const header = readFileSync(path);
+  t.deepEqual([header.readBigUInt64BE(48) > 512n, header.readUInt32BE(56)], [true, 4], `the table moved and grew to 4 clusters (20 MiB of file needs 3); file ${header.length} bytes`);
+  const read = qemuReads(path);
+  t.true([0, 5, 200, 319].every((n) => read[n * CHUNK] === (n & 0xff) && read[(n + 1) * CHUNK - 1] === (n & 0xff)));
 });
 
 const writer = fileURLToPath(new URL("../support/qcow2-writer.ts", import.meta.url));

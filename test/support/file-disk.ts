@@ -12,6 +12,7 @@ export interface FileDisk {
 }
 
 const NAMES = ["read", "write", "flush", "deallocate", "zero"];
+const EIO = 5;
 
 /** block_io on the file descriptors handed to the core as handles. */
 export function fileDisk(): FileDisk {
@@ -33,8 +34,9 @@ export function fileDisk(): FileDisk {
         case BlockOp.READ:
         case BlockOp.WRITE:
           for (const [gpa, len] of ranges) {
-            if (op === BlockOp.READ) readSync(fd, ram, gpa, len, at);
-            else writeSync(fd, ram, gpa, len, at);
+            // as the shim: a read that reaches the end of the file is an I/O error
+            if (op === BlockOp.READ && readSync(fd, ram, gpa, len, at) < len) return -EIO;
+            if (op === BlockOp.WRITE) writeSync(fd, ram, gpa, len, at);
             at += len;
           }
           return bytes;

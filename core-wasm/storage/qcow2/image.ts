@@ -266,9 +266,10 @@ export class Qcow2Image extends DiskImage {
     if (l2 == 0) {
       l2 = this.refcounts!.allocate();
       if (l2 == 0) return false;
-      // a fresh table at the end of the file reads as zeros: only its one entry is written
+      // a fresh table at the end of the file reads as zeros once the file covers it: its last
+      // entry written (zero) makes it whole, then its one entry
+      if (!this.writeEntry(l2 + this.header.clusterBytes - 8, 0)) return false;
       if (!this.writeEntry(l2 + <u64>index * 8, entry)) return false;
-      if (!this.zeroTail(l2)) return false;
       if (!this.writeEntry(this.header.l1Offset + <u64>l1Index * 8, l2 | COPIED)) return false;
       unchecked((this.l1[l1Index] = l2 | COPIED));
       return true;
@@ -280,13 +281,6 @@ export class Qcow2Image extends DiskImage {
     const slice = cache.cached(sliceAt);
     if (slice != 0) store<u64>(slice + <usize>(at - sliceAt), bswap<u64>(entry));
     return true;
-  }
-
-  /** Makes the file reach the end of the new table's cluster (a table ending the file must be whole). */
-  private zeroTail(l2: u64): bool {
-    store<u64>(entryBytes, 0);
-    const last = l2 + this.header.clusterBytes - 8;
-    return this.io.readCore(last, entryBytes, 8) || this.io.writeCore(last, entryBytes, 8);
   }
 
   private writeEntry(at: u64, value: u64): bool {

@@ -13,6 +13,8 @@ export const REFCOUNT_ORDER: u32 = 4;
 const CACHED_SLICES = 16;
 const MAX_TABLE_BYTES: u64 = 4 << 20;
 const entryBytes = memory.data(8);
+/** Header offset of refcount_table_offset (u64) and refcount_table_clusters (u32), next to each other. */
+const REFCOUNT_TABLE_FIELDS: u64 = 48;
 
 export class Refcounts {
   private table: StaticArray<u64> = new StaticArray<u64>(0);
@@ -70,7 +72,7 @@ export class Refcounts {
     const index = at >> this.clusterBits;
     const blockIndex = index >> this.entriesBits;
     const entry = <u32>(index & ((<u64>1 << this.entriesBits) - 1));
-    if (blockIndex >= <u64>this.table.length) return this.fail("the reference count table is full (growing it is not supported yet)");
+    if (blockIndex >= <u64>this.table.length) return by > 0 ? this.grow(at) : this.fail("a cluster given back is not counted");
     const block = unchecked(this.table[<i32>blockIndex]) & BLOCK_MASK;
     if (block == 0) return by > 0 ? this.newBlock(<i32>blockIndex, entry) : this.fail("a cluster given back is not counted");
     const sliceBytes = this.blocks.sliceBytes;
@@ -108,6 +110,80 @@ export class Refcounts {
     store<u64>(entryBytes, bswap<u64>(at));
     if (!this.io.writeCore(this.header.refcountTableOffset + <u64>blockIndex * 8, entryBytes, 8)) return this.fail("Could not write the reference count table");
     unchecked((this.table[blockIndex] = at));
+    return true;
+  }
+
+  /**
+   * A larger table, for the cluster at `at` that the table cannot reach: the new table (twice the
+   * size, or what it needs) and the blocks it needs go at the end of the file, counting
+   * themselves and `at`, written whole before the header points at the new table (one 12-byte
+   * write); then the old table's clusters are given back. Killed before the header write, the
+   * image is as it was; after it, the old table's clusters are at worst leaked.
+   */
+  private grow(at: u64): bool {
+    const cluster = this.cluster;
+    const start = this.nextFree;
+    const blockOf = (offset: u64, bits: u32, entriesBits: u32): u64 => (offset >> bits) >> entriesBits;
+    const b = this.clusterBits;
+    const e = this.entriesBits;
+    let tableClusters = max(<u64>this.header.refcountTableClusters * 2, 1);
+    let blocks: u64 = 0;
+    // the table and blocks cover themselves: grow both until they do
+    for (;;) {
+      const end = start + (tableClusters + blocks) * cluster;
+      const first = blockOf(start, b, e);
+      const last = blockOf(end - 1, b, e);
+      const needed = last - first + 1 + (blockOf(at, b, e) < first ? 1 : 0);
+      const tableNeeded = ((last + 1) * 8 + cluster - 1) / cluster;
+      if (needed <= blocks && tableNeeded <= tableClusters) break;
+      blocks = max(blocks, needed);
+      tableClusters = max(tableClusters, tableNeeded);
+    }
+    if (tableClusters * cluster > MAX_TABLE_BYTES) return this.fail("Reference count table too large");
+    const end = start + (tableClusters + blocks) * cluster;
+    const tableBytes = tableClusters * cluster;
+    const buffer = heap.alloc(<usize>(tableBytes + blocks * cluster));
+    memory.fill(buffer, 0, <usize>(tableBytes + blocks * cluster));
+    const entries = <i32>(tableBytes / 8);
+    const table = new StaticArray<u64>(entries);
+    for (let i = 0; i < this.table.length; i++) unchecked((table[i] = this.table[i]));
+    // the new blocks, in order of the block they are: `at`'s first when it comes before the rest
+    const firstNew = blockOf(at, b, e) < blockOf(start, b, e) ? blockOf(at, b, e) : blockOf(start, b, e);
+    let placed: u64 = 0;
+    for (let index = firstNew; placed < blocks && index <= blockOf(end - 1, b, e); index++) {
+      if (index != blockOf(at, b, e) && index < blockOf(start, b, e)) continue;
+      unchecked((table[<i32>index] = start + tableBytes + placed * cluster));
+      placed++;
+    }
+    const countOnce = (offset: u64, table: StaticArray<u64>, buffer: usize, start: u64, bits: u32, entriesBits: u32): void => {
+      const index = offset >> bits;
+      const block = unchecked(table[<i32>(index >> entriesBits)]);
+      const slot = buffer + <usize>(block - start) + <usize>(index & ((<u64>1 << entriesBits) - 1)) * 2;
+      store<u16>(slot, bswap<u16>(1));
+    };
+    // the blocks placed may be fewer than the room made for them: the file ends after the last
+    const used = start + tableBytes + placed * cluster;
+    countOnce(at, table, buffer, start, b, e);
+    for (let c = start; c < used; c += cluster) countOnce(c, table, buffer, start, b, e);
+    for (let i = 0; i < entries; i++) store<u64>(buffer + <usize>i * 8, bswap<u64>(unchecked(table[i])));
+    let ok = this.io.writeCore(start + tableBytes, buffer + <usize>tableBytes, <u32>(placed * cluster)) && this.io.writeCore(start, buffer, <u32>tableBytes);
+    heap.free(buffer);
+    if (!ok) return this.fail("Could not write the new reference count table");
+    const header = heap.alloc(12);
+    store<u64>(header, bswap<u64>(start));
+    store<u32>(header + 8, bswap<u32>(<u32>tableClusters));
+    ok = this.io.writeCore(REFCOUNT_TABLE_FIELDS, header, 12);
+    heap.free(header);
+    if (!ok) return this.fail("Could not write the header's reference count table fields");
+    const oldOffset = this.header.refcountTableOffset;
+    const oldClusters = this.header.refcountTableClusters;
+    this.table = table;
+    this.header.refcountTableOffset = start;
+    this.header.refcountTableClusters = <u32>tableClusters;
+    this.nextFree = used;
+    for (let i: u32 = 0; i < oldClusters; i++) {
+      if (!this.change(oldOffset + <u64>i * cluster, -1)) return false;
+    }
     return true;
   }
 
