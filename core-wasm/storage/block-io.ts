@@ -70,7 +70,8 @@ export class IovecList {
   }
 }
 
-const coreRange = memory.data(<i32>IOVEC_BYTES);
+/** The one range of readCore and writeCore. */
+const coreScratch = new IovecList();
 
 export class BlockIo {
   constructor(readonly handle: i32) {}
@@ -86,21 +87,14 @@ export class BlockIo {
 
   /** Reads exactly len bytes at offset into the core's memory at ptr. */
   readCore(offset: u64, ptr: usize, len: u32): bool {
-    return this.coreTransfer(OP_READ_CORE, offset, ptr, len);
+    coreScratch.coreRange(ptr, len);
+    return this.transfer(false, offset, coreScratch, <u64>len);
   }
 
   /** Writes exactly len bytes from the core's memory at ptr to offset. */
   writeCore(offset: u64, ptr: usize, len: u32): bool {
-    return this.coreTransfer(OP_WRITE_CORE, offset, ptr, len);
-  }
-
-  private coreTransfer(op: i32, offset: u64, ptr: usize, len: u32): bool {
-    if (len == 0) return true;
-    if (len > <u32>i32.MAX_VALUE) return false;
-    store<f64>(coreRange, <f64>ptr);
-    store<u32>(coreRange, len, 8);
-    store<u32>(coreRange, 0, 12);
-    return block_io(op, this.handle, <f64>offset, coreRange, 1) == <i32>len;
+    coreScratch.coreRange(ptr, len);
+    return this.transfer(true, offset, coreScratch, <u64>len);
   }
 
   flush(): bool {

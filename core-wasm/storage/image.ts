@@ -6,8 +6,9 @@ import { guestMemory } from "../vmm/virtio/guest-memory";
 import { BlockIo, IovecList } from "./block-io";
 
 const EOPNOTSUPP: i32 = 95;
-const ZERO_CHUNK: u32 = 4096;
-const zeros = memory.data(<i32>ZERO_CHUNK);
+/** Zeros to copy from, for the guest's ranges and for an image format's zeros written out. */
+export const ZERO_BYTES: u32 = 64 * 1024;
+export const zeros = memory.data(<i32>ZERO_BYTES);
 
 export class DiskImage {
   readonly io: BlockIo;
@@ -76,8 +77,8 @@ export function zeroFill(list: IovecList): bool {
       memory.fill(<usize>address, 0, length);
       continue;
     }
-    for (let done: u32 = 0; done < length; done += ZERO_CHUNK) {
-      if (!guestMemory.write(address + <u64>done, zeros, min(ZERO_CHUNK, length - done))) return false;
+    for (let done: u32 = 0; done < length; done += ZERO_BYTES) {
+      if (!guestMemory.write(address + <u64>done, zeros, min(ZERO_BYTES, length - done))) return false;
     }
   }
   return true;

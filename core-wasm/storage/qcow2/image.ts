@@ -6,7 +6,7 @@
 // repairable: the new cluster's count, then its data (the rest of the cluster copied from below
 // or zeroed), then the L2 entry, then the L1 entry; each metadata change is written through.
 import { IovecList } from "../block-io";
-import { DiskImage, RawImage, readPadded, zeroFill } from "../image";
+import { DiskImage, RawImage, readPadded, ZERO_BYTES, zeroFill, zeros } from "../image";
 import { be32, be64, INCOMPAT_CORRUPT, INCOMPAT_DIRTY, MAGIC, parseHeader, Qcow2Header } from "./header";
 import { Refcounts, REFCOUNT_ORDER } from "./refcounts";
 import { SLICE_BYTES, SliceCache } from "./slice-cache";
@@ -25,8 +25,6 @@ const CACHED_L2_SLICES = 64;
 const AUTOCLEAR_OFFSET: u64 = 88;
 const EIO: i32 = 5;
 const EOPNOTSUPP: i32 = 95;
-/** Write-zeroes goes through the write path this many bytes at a time. */
-const ZEROS_BYTES: u32 = 64 * 1024;
 
 const enum Cluster {
   ERROR,
@@ -36,7 +34,6 @@ const enum Cluster {
 }
 
 const entryBytes = memory.data(8);
-let zeros: usize = 0;
 
 export class Qcow2Image extends DiskImage {
   /** The image below (backing file), or null: unallocated clusters then read as zeros. */
@@ -300,28 +297,25 @@ export class Qcow2Image extends DiskImage {
   discard(offset: u64, bytes: i32): i32 {
     if (this.refcounts === null) return -EOPNOTSUPP;
     if (this.header.version == 2 && this.backing !== null) return 0; // v2 cannot hide the layers below
-    return this.wholeClusters(offset, bytes, true) ? 0 : -EIO;
+    const first = (offset + this.clusterMask) & ~this.clusterMask;
+    return this.zeroClusters(first, (offset + <u64>bytes) & ~this.clusterMask, true) ? 0 : -EIO;
   }
 
   /** write-zeroes: whole clusters become zero clusters (v3; deallocated with unmap), the rest zeros written. */
   zero(offset: u64, bytes: i32, unmap: bool): i32 {
     if (this.refcounts === null) return -EOPNOTSUPP;
-    const cluster = this.header.clusterBytes;
     const end = offset + <u64>bytes;
     const first = (offset + this.clusterMask) & ~this.clusterMask;
     const last = end & ~this.clusterMask;
     if (this.header.version == 2 || first >= last) return this.writeZeros(offset, end);
     if (this.writeZeros(offset, first) != 0 || this.writeZeros(last, end) != 0) return -EIO;
-    for (let start = first; start < last; start += cluster) {
-      if (!this.zeroCluster(start, unmap)) return -EIO;
-    }
-    return 0;
+    return this.zeroClusters(first, last, unmap) ? 0 : -EIO;
   }
 
-  private wholeClusters(offset: u64, bytes: i32, discard: bool): bool {
-    const end = offset + <u64>bytes;
-    for (let start = (offset + this.clusterMask) & ~this.clusterMask; start + this.header.clusterBytes <= end; start += this.header.clusterBytes) {
-      if (!this.zeroCluster(start, discard)) return false;
+  /** zeroCluster for each whole cluster in guest [first, last) (both cluster-aligned). */
+  private zeroClusters(first: u64, last: u64, free: bool): bool {
+    for (let start = first; start < last; start += this.header.clusterBytes) {
+      if (!this.zeroCluster(start, free)) return false;
     }
     return true;
   }
@@ -350,12 +344,8 @@ export class Qcow2Image extends DiskImage {
 
   /** Zeros written through the write path over guest bytes [from, to). */
   private writeZeros(from: u64, to: u64): i32 {
-    if (zeros == 0) {
-      zeros = heap.alloc(ZEROS_BYTES);
-      memory.fill(zeros, 0, ZEROS_BYTES);
-    }
-    for (let at = from; at < to; at += <u64>ZEROS_BYTES) {
-      const n = <u32>min(<u64>ZEROS_BYTES, to - at);
+    for (let at = from; at < to; at += <u64>ZERO_BYTES) {
+      const n = <u32>min(<u64>ZERO_BYTES, to - at);
       this.zeroSource.coreRange(zeros, n);
       if (!this.write(at, this.zeroSource, <u64>n)) return -EIO;
     }

@@ -68,10 +68,19 @@ export class Refcounts {
     return this.change(at, -1);
   }
 
+  /** The refcount block (its table index) that counts the cluster at host offset `at`. */
+  private blockOf(at: u64): u64 {
+    return (at >> this.clusterBits) >> this.entriesBits;
+  }
+
+  /** The cluster at `at`'s entry in its block. */
+  private entryOf(at: u64): u32 {
+    return <u32>((at >> this.clusterBits) & ((<u64>1 << this.entriesBits) - 1));
+  }
+
   private change(at: u64, by: i32): bool {
-    const index = at >> this.clusterBits;
-    const blockIndex = index >> this.entriesBits;
-    const entry = <u32>(index & ((<u64>1 << this.entriesBits) - 1));
+    const blockIndex = this.blockOf(at);
+    const entry = this.entryOf(at);
     if (blockIndex >= <u64>this.table.length) return by > 0 ? this.grow(at) : this.fail("a cluster given back is not counted");
     const block = unchecked(this.table[<i32>blockIndex]) & BLOCK_MASK;
     if (block == 0) return by > 0 ? this.newBlock(<i32>blockIndex, entry) : this.fail("a cluster given back is not counted");
@@ -94,14 +103,13 @@ export class Refcounts {
   private newBlock(blockIndex: i32, entry: u32): bool {
     const at = this.nextFree;
     this.nextFree += this.cluster;
-    const selfIndex = at >> this.clusterBits;
-    const countsItself = selfIndex >> this.entriesBits == <u64>blockIndex;
+    const countsItself = this.blockOf(at) == <u64>blockIndex;
     if (!countsItself && !this.increment(at)) return false;
     const block = heap.alloc(<usize>this.cluster);
     memory.fill(block, 0, <usize>this.cluster);
     store<u16>(block + <usize>entry * 2, bswap<u16>(1));
     if (countsItself) {
-      const own = block + <usize>(selfIndex & ((<u64>1 << this.entriesBits) - 1)) * 2;
+      const own = block + <usize>this.entryOf(at) * 2;
       store<u16>(own, bswap<u16>(bswap<u16>(load<u16>(own)) + 1));
     }
     const written = this.io.writeCore(at, block, <u32>this.cluster);
@@ -123,17 +131,14 @@ export class Refcounts {
   private grow(at: u64): bool {
     const cluster = this.cluster;
     const start = this.nextFree;
-    const blockOf = (offset: u64, bits: u32, entriesBits: u32): u64 => (offset >> bits) >> entriesBits;
-    const b = this.clusterBits;
-    const e = this.entriesBits;
     let tableClusters = max(<u64>this.header.refcountTableClusters * 2, 1);
     let blocks: u64 = 0;
     // the table and blocks cover themselves: grow both until they do
     for (;;) {
       const end = start + (tableClusters + blocks) * cluster;
-      const first = blockOf(start, b, e);
-      const last = blockOf(end - 1, b, e);
-      const needed = last - first + 1 + (blockOf(at, b, e) < first ? 1 : 0);
+      const first = this.blockOf(start);
+      const last = this.blockOf(end - 1);
+      const needed = last - first + 1 + (this.blockOf(at) < first ? 1 : 0);
       const tableNeeded = ((last + 1) * 8 + cluster - 1) / cluster;
       if (needed <= blocks && tableNeeded <= tableClusters) break;
       blocks = max(blocks, needed);
@@ -148,23 +153,17 @@ export class Refcounts {
     const table = new StaticArray<u64>(entries);
     for (let i = 0; i < this.table.length; i++) unchecked((table[i] = this.table[i]));
     // the new blocks, in order of the block they are: `at`'s first when it comes before the rest
-    const firstNew = blockOf(at, b, e) < blockOf(start, b, e) ? blockOf(at, b, e) : blockOf(start, b, e);
+    const firstNew = min(this.blockOf(at), this.blockOf(start));
     let placed: u64 = 0;
-    for (let index = firstNew; placed < blocks && index <= blockOf(end - 1, b, e); index++) {
-      if (index != blockOf(at, b, e) && index < blockOf(start, b, e)) continue;
+    for (let index = firstNew; placed < blocks && index <= this.blockOf(end - 1); index++) {
+      if (index != this.blockOf(at) && index < this.blockOf(start)) continue;
       unchecked((table[<i32>index] = start + tableBytes + placed * cluster));
       placed++;
     }
-    const countOnce = (offset: u64, table: StaticArray<u64>, buffer: usize, start: u64, bits: u32, entriesBits: u32): void => {
-      const index = offset >> bits;
-      const block = unchecked(table[<i32>(index >> entriesBits)]);
-      const slot = buffer + <usize>(block - start) + <usize>(index & ((<u64>1 << entriesBits) - 1)) * 2;
-      store<u16>(slot, bswap<u16>(1));
-    };
     // the blocks placed may be fewer than the room made for them: the file ends after the last
     const used = start + tableBytes + placed * cluster;
-    countOnce(at, table, buffer, start, b, e);
-    for (let c = start; c < used; c += cluster) countOnce(c, table, buffer, start, b, e);
+    this.countOnce(at, table, buffer, start);
+    for (let c = start; c < used; c += cluster) this.countOnce(c, table, buffer, start);
     for (let i = 0; i < entries; i++) store<u64>(buffer + <usize>i * 8, bswap<u64>(unchecked(table[i])));
     let ok = this.io.writeCore(start + tableBytes, buffer + <usize>tableBytes, <u32>(placed * cluster)) && this.io.writeCore(start, buffer, <u32>tableBytes);
     heap.free(buffer);
@@ -185,6 +184,12 @@ export class Refcounts {
       if (!this.change(oldOffset + <u64>i * cluster, -1)) return false;
     }
     return true;
+  }
+
+  /** Counts the cluster at `at` once in its block, one of the new blocks in `buffer` (written at file offset `start`). */
+  private countOnce(at: u64, table: StaticArray<u64>, buffer: usize, start: u64): void {
+    const block = unchecked(table[<i32>this.blockOf(at)]);
+    store<u16>(buffer + <usize>(block - start) + <usize>this.entryOf(at) * 2, bswap<u16>(1));
   }
 
   private fail(message: string): bool {
