@@ -30,3 +30,13 @@ export declare function guest_write(gpa: f64, ptr: usize, len: u32): i32;
  */
 @external("shim", "block_io")
 export declare function block_io(op: i32, handle: i32, offset: f64, iovecs: usize, count: i32): i32;
+
+/**
+ * A virtio-net frame operation, run by the host on a tap it opened (`handle`): op 0 sends one
+ * frame (a 12-byte virtio_net_hdr_v1, then the Ethernet frame) from the guest buffers listed at
+ * `iovecs` (block_io's records), op 1 receives one frame into them, op 2 sets the tap's offloads
+ * (`count` holds TUN_F_* bits), op 3 asks for vCPU 0 to be interrupted once a frame waits to be
+ * received. Returns the bytes moved (0 for 2 and 3), or -errno (-11, EAGAIN: no frame waiting).
+ */
+@external("shim", "net_io")
+export declare function net_io(op: i32, handle: i32, iovecs: usize, count: i32): i32;

@@ -13,7 +13,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return 350637260;
+  return 1312389746;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -458,7 +458,7 @@ export function vmmPciBridges(inputLen: i32): i32 {
   return done(vmm.vmmPciBridges(records, recordsLen));
 }
 
-/** The domain's PCI devices (12-word records: kind 1 virtio-rng or 2 virtio-blk, bus, devfn, disk handle, disk flags, size low, size high, 20-byte serial), plugged in at the next boot plan. */
+/** The domain's PCI devices (12-word records: kind 1 virtio-rng, 2 virtio-blk, 3 virtio-balloon or 4 virtio-net, bus, devfn, disk or tap handle, flags, disk size low (a NIC's mtu), size high, 20-byte serial (a NIC's 6-byte MAC)), plugged in at the next boot plan. */
 export function vmmPciDevices(inputLen: i32): i32 {
   begin();
   const input = inputOf(inputLen);
@@ -499,6 +499,12 @@ export function vmmBlockStats(): i32 {
   return done(vmm.vmmBlockStats());
 }
 
+/** Each virtio NIC's counters (i32 tap handle, i32 0, then f64 frames received, bytes received, frames sent, bytes sent, send errors: 48 bytes). */
+export function vmmNetStats(): i32 {
+  begin();
+  return done(vmm.vmmNetStats());
+}
+
 /** The balloon: u32 target pages, u32 actual pages, f64 clock ms of the last stats (0 never), ten f64 stats by virtio tag (-1 unreported). */
 export function vmmBalloonState(): i32 {
   begin();
@@ -518,4 +524,4 @@ export function vmmTakeMsis(): i32 {
 }
 
 // The VMM's exit path and other plain-number calls, exported as they are.
-export { vmmPortIn, vmmPortOut, vmmBalloonTarget, vmmBalloonRefresh, vmmMmioRead, vmmMmioReadHigh, vmmMmioWrite, vmmEvents, vmmPowerButton, vmmAfterStop } from "../operations/vmm";
+export { vmmPortIn, vmmPortOut, vmmNetPoll, vmmBalloonTarget, vmmBalloonRefresh, vmmMmioRead, vmmMmioReadHigh, vmmMmioWrite, vmmEvents, vmmPowerButton, vmmAfterStop } from "../operations/vmm";

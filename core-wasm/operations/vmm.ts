@@ -15,6 +15,7 @@ import { takeMsis } from "../vmm/pci/msi";
 import { DiskSpec, VirtioBlk } from "../vmm/virtio/blk";
 import { balloonState, STAT_TAGS, takeDiscards, VirtioBalloon } from "../vmm/virtio/balloon";
 import { VirtioDevice, VirtioPciFunction } from "../vmm/virtio/pci-transport";
+import { NetSpec, VirtioNet } from "../vmm/virtio/net";
 import { io } from "../abi/runtime";
 import { forgetStats } from "../storage/block-io";
 import { DiskImage, forgetImage, imageFor, RawImage, setImage } from "../storage/image";
@@ -88,7 +89,8 @@ export function vmmPciBridges(records: usize, len: i32): bool {
 /**
  * Words per device record of vmmPciDevices: kind (vmm/pci/endpoints.ts), bus, devfn, then for a
  * disk its host handle, flags (virtio/blk.ts DISK_*; a balloon's: endpoints.ts), size in bytes
- * (low, high word) and the `<serial>` in 20 NUL-padded bytes.
+ * (low, high word) and the `<serial>` in 20 NUL-padded bytes; for a NIC its tap's handle, flags
+ * (0), the `<mtu>` (0: none), a word 0, and the `<mac>`'s 6 bytes where a disk has its serial.
  */
 const DEVICE_WORDS = 12;
 const SERIAL_BYTES = 20;
@@ -107,9 +109,36 @@ export function vmmPciDevices(records: usize, len: i32): bool {
     while (serialLength < SERIAL_BYTES && load<u8>(r + 28 + <usize>serialLength) != 0) serialLength++;
     const serial = String.UTF8.decodeUnsafe(r + 28, <usize>serialLength);
     const flags = load<i32>(r, 16);
-    list.push(new EndpointSpec(kind, bus, devfn, flags, new DiskSpec(load<i32>(r, 12), bytes, flags, serial)));
+    list.push(new EndpointSpec(kind, bus, devfn, flags, new DiskSpec(load<i32>(r, 12), bytes, flags, serial), netSpecOf(r)));
   }
   setPciEndpoints(list);
+  return true;
+}
+
+/** A NIC record's tap, `<mac>` and `<mtu>` (read from any record: only a NIC's is used). */
+function netSpecOf(r: usize): NetSpec {
+  let mac: u64 = 0;
+  for (let i = 0; i < 6; i++) mac = (mac << 8) | <u64>load<u8>(r + 28 + <usize>i);
+  return new NetSpec(load<i32>(r, 12), mac, load<u32>(r, 20));
+}
+
+/** Frames may wait on the NICs' taps (the host was woken, or a slice ended): they go to the guest. */
+export function vmmNetPoll(): void {
+  for (let i = 0; i < endpoints.length; i++) {
+    const device = virtioDeviceAt(i);
+    if (device instanceof VirtioNet) (<VirtioNet>device).poll();
+  }
+}
+
+/** Each virtio NIC's counters, as records of vmmNetStats (the table says how). */
+export function vmmNetStats(): bool {
+  for (let i = 0; i < endpoints.length; i++) {
+    const device = virtioDeviceAt(i);
+    if (!(device instanceof VirtioNet)) continue;
+    const net = <VirtioNet>device;
+    const s = net.stats;
+    counterRecord(net.spec.handle, s.receivedFrames, s.receivedBytes, s.sentFrames, s.sentBytes, s.sendErrors);
+  }
   return true;
 }
 
@@ -120,19 +149,24 @@ export function vmmBlockStats(): bool {
     if (!(device instanceof VirtioBlk)) continue;
     const blk = <VirtioBlk>device;
     const s = blk.stats;
-    const out = io.output;
-    out.ensure(48);
-    const at = out.ptr + <usize>out.length;
-    store<i32>(at, blk.disk.handle);
-    store<i32>(at, 0, 4);
-    store<f64>(at, <f64>s.readRequests, 8);
-    store<f64>(at, <f64>s.readBytes, 16);
-    store<f64>(at, <f64>s.writeRequests, 24);
-    store<f64>(at, <f64>s.writeBytes, 32);
-    store<f64>(at, <f64>s.flushRequests, 40);
-    out.length += 48;
+    counterRecord(blk.disk.handle, s.readRequests, s.readBytes, s.writeRequests, s.writeBytes, s.flushRequests);
   }
   return true;
+}
+
+/** A device's counters in the output: i32 handle, i32 0, five f64 (48 bytes). */
+function counterRecord(handle: i32, a: u64, b: u64, c: u64, d: u64, e: u64): void {
+  const out = io.output;
+  out.ensure(48);
+  const at = out.ptr + <usize>out.length;
+  store<i32>(at, handle);
+  store<i32>(at, 0, 4);
+  store<f64>(at, <f64>a, 8);
+  store<f64>(at, <f64>b, 16);
+  store<f64>(at, <f64>c, 24);
+  store<f64>(at, <f64>d, 32);
+  store<f64>(at, <f64>e, 40);
+  out.length += 48;
 }
 
 /** The machine's balloon, or null when it has none. */

@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = 350637260;
+export const ABI_FINGERPRINT = 1312389746;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -220,6 +220,8 @@ export interface CoreExports {
   imageCapacity(fileBytes: number, inputLen: number): number;
   vmmImageClose(handle: number): number;
   vmmBlockStats(): number;
+  vmmNetPoll(): void;
+  vmmNetStats(): number;
   vmmBalloonTarget(pages: number): number;
   vmmBalloonRefresh(): number;
   vmmBalloonState(): number;
@@ -1008,7 +1010,7 @@ export abstract class CoreOperations {
     if (status !== 0) throw this.failure();
   }
 
-  /** The domain's PCI devices (12-word records: kind 1 virtio-rng or 2 virtio-blk, bus, devfn, disk handle, disk flags, size low, size high, 20-byte serial), plugged in at the next boot plan. */
+  /** The domain's PCI devices (12-word records: kind 1 virtio-rng, 2 virtio-blk, 3 virtio-balloon or 4 virtio-net, bus, devfn, disk or tap handle, flags, disk size low (a NIC's mtu), size high, 20-byte serial (a NIC's 6-byte MAC)), plugged in at the next boot plan. */
   vmmPciDevices(records: Uint8Array): void {
     const w = this.input();
     w.bytes(records);
@@ -1065,6 +1067,23 @@ export abstract class CoreOperations {
     let status: number;
     try {
       status = this.exports.vmmBlockStats();
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return this.outputView();
+  }
+
+  /** Frames may wait on the NICs' taps (vCPU 0 was woken for one, or a slice ended): each NIC receives what its queue has room for. */
+  vmmNetPoll(): void {
+    return this.exports.vmmNetPoll();
+  }
+
+  /** Each virtio NIC's counters (i32 tap handle, i32 0, then f64 frames received, bytes received, frames sent, bytes sent, send errors: 48 bytes). */
+  vmmNetStats(): DataView {
+    let status: number;
+    try {
+      status = this.exports.vmmNetStats();
     } catch (e) {
       throw this.aborted(e);
     }

@@ -60,6 +60,22 @@ const WRITE_CORE = 6;
  */
 export type BlockIo = (op: BlockOp, handle: number, offset: number, memory: ArrayBuffer, iovecs: Uint8Array, count: number) => number;
 export const IOVEC_BYTES = 16;
+
+/** The net_io import's operations (core-wasm/host.ts). */
+export const enum NetOp {
+  SEND = 0,
+  RECEIVE = 1,
+  OFFLOAD = 2,
+  WATCH = 3,
+}
+
+/**
+ * Runs one net_io operation on the tap `handle`: SEND writes one frame (virtio-net header first)
+ * from the ranges `iovecs` lists in `memory` (guest RAM), RECEIVE reads one frame into them;
+ * OFFLOAD sets the tap's TUN_F_* offloads to `count`; WATCH wakes vCPU 0 once a frame waits.
+ * Returns the bytes moved (0 for the others) or -errno (-EAGAIN: no frame waiting).
+ */
+export type NetIo = (op: NetOp, handle: number, memory: ArrayBuffer, iovecs: Uint8Array, count: number) => number;
 const ENOSYS = 38;
 const EFAULT = 14;
 const EMPTY = new Uint8Array(0);
@@ -83,6 +99,8 @@ export class Core extends CoreOperations {
   guestMemory: Uint8Array | undefined;
   /** Runs the block_io import's disk operations (the VMM's disks); without it they fail with ENOSYS. */
   blockIo: BlockIo | undefined;
+  /** Runs the net_io import's tap operations (the VMM's NICs); without it they fail with ENOSYS. */
+  netIo: NetIo | undefined;
 
   constructor(
     private readonly module: WebAssembly.Module = coreModule(),
@@ -140,6 +158,12 @@ export class Core extends CoreOperations {
           if (op !== BlockOp.READ && op !== BlockOp.WRITE) return this.blockIo(op, handle, offset, NO_MEMORY, EMPTY, count);
           // guest-physical addresses are offsets into guest RAM's buffer
           return this.guestMemory ? this.blockIo(op, handle, offset, this.guestMemory.buffer as ArrayBuffer, list(), count) : -EFAULT;
+        },
+        net_io: (op: number, handle: number, iovecs: number, count: number) => {
+          if (!this.netIo) return -ENOSYS;
+          if (op !== NetOp.SEND && op !== NetOp.RECEIVE) return this.netIo(op, handle, NO_MEMORY, EMPTY, count);
+          if (!this.guestMemory) return -EFAULT;
+          return this.netIo(op, handle, this.guestMemory.buffer as ArrayBuffer, this.bytes(iovecs >>> 0, (count >>> 0) * IOVEC_BYTES), count);
         },
       },
       wasi_snapshot_preview1: {

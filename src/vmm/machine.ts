@@ -101,17 +101,29 @@ export interface OpenDisk {
   serial: string;
 }
 
-/** A PCI device of the domain, where its address puts it. */
-export type PciDevice = { bus: number; slot: number; function: number } & ({ kind: "virtio-rng" } | { kind: "virtio-blk"; disk: OpenDisk } | { kind: "virtio-balloon"; deflateOnOom: boolean });
+/** A NIC's tap as the VMM opened it (nics.ts): the shim's handle, the guest's `<mac>` and `<mtu>` (0: none). */
+export interface OpenNic {
+  handle: number;
+  mac: string;
+  mtu: number;
+}
 
-const DEVICE_KINDS = { "virtio-rng": 1, "virtio-blk": 2, "virtio-balloon": 3 } as const;
+/** A PCI device of the domain, where its address puts it. */
+export type PciDevice = { bus: number; slot: number; function: number } & (
+  | { kind: "virtio-rng" }
+  | { kind: "virtio-blk"; disk: OpenDisk }
+  | { kind: "virtio-balloon"; deflateOnOom: boolean }
+  | { kind: "virtio-net"; nic: OpenNic }
+);
+
+const DEVICE_KINDS = { "virtio-rng": 1, "virtio-blk": 2, "virtio-balloon": 3, "virtio-net": 4 } as const;
 /** A balloon record's flags (core-wasm/vmm/pci/endpoints.ts). */
 const BALLOON_DEFLATE_ON_OOM = 1;
 /** vmmPciDevices' records: 12 words (core-wasm/operations/vmm.ts). */
 const DEVICE_RECORD_BYTES = 48;
 const SERIAL_BYTES = 20;
 
-/** vmmPciDevices' records: kind, bus, devfn, and a disk's handle, flags, size (two words) and serial. */
+/** vmmPciDevices' records: kind, bus, devfn, and a disk's handle, flags, size (two words) and serial (a NIC's tap handle, mtu and MAC there). */
 export function pciDeviceRecords(devices: PciDevice[]): Uint8Array {
   const bytes = new Uint8Array(devices.length * DEVICE_RECORD_BYTES);
   const view = new DataView(bytes.buffer);
@@ -121,6 +133,11 @@ export function pciDeviceRecords(devices: PciDevice[]): Uint8Array {
     view.setInt32(at + 4, d.bus, true);
     view.setInt32(at + 8, (d.slot << 3) | d.function, true);
     if (d.kind === "virtio-balloon") view.setInt32(at + 16, d.deflateOnOom ? BALLOON_DEFLATE_ON_OOM : 0, true);
+    if (d.kind === "virtio-net") {
+      view.setInt32(at + 12, d.nic.handle, true);
+      view.setUint32(at + 20, d.nic.mtu, true);
+      d.nic.mac.split(":").forEach((byte, i) => view.setUint8(at + 28 + i, parseInt(byte, 16)));
+    }
     if (d.kind !== "virtio-blk") return;
     view.setInt32(at + 12, d.disk.handle, true);
     view.setInt32(at + 16, d.disk.flags, true);

@@ -13,7 +13,7 @@ const RUNTIME_EXPORTS = ["_initialize", "abiFingerprint", "eventCount", "inputBu
 
 function instanceExports(): Record<string, unknown> {
   const noop = () => 0;
-  return new WebAssembly.Instance(coreModule(), { shim: { random_fill: noop, clock_ms: noop, guest_read: noop, guest_write: noop, block_io: noop }, wasi_snapshot_preview1: { fd_write: noop, proc_exit: noop } }).exports;
+  return new WebAssembly.Instance(coreModule(), { shim: { random_fill: noop, clock_ms: noop, guest_read: noop, guest_write: noop, block_io: noop, net_io: noop }, wasi_snapshot_preview1: { fd_write: noop, proc_exit: noop } }).exports;
 }
 
 test("the generated files are what the table gives", (t) => {

@@ -26,6 +26,7 @@ function instantiateUnderWasi() {
       guest_read: () => -1,
       guest_write: () => -1,
       block_io: () => -38,
+      net_io: () => -38,
     },
   });
   wasi.initialize(instance);

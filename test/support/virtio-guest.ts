@@ -13,6 +13,12 @@ export const [ACKNOWLEDGE, DRIVER, DRIVER_OK, FEATURES_OK, NEEDS_RESET] = [1, 2,
 export const RAM = 1 << 20;
 export const [DESC, AVAIL, USED, DATA] = [0x1000, 0x2000, 0x3000, 0x10000];
 export const QUEUE_SIZE = 8;
+/** Each queue's descriptor table, available and used ring; queue 0's are DESC, AVAIL, USED. */
+export const RINGS = [
+  [DESC, AVAIL, USED],
+  [0x4000, 0x5000, 0x6000],
+  [0x7000, 0x8000, 0x9000],
+];
 const VERSION_1_HIGH = 1;
 
 /** A buffer of a chain: guest address, length, and whether the device writes it (default yes). */
@@ -115,17 +121,51 @@ export class FakeGuest {
 
   /** Posts one chain of buffers (device-writable unless said otherwise) and notifies queue 0. */
   post(buffers: GuestBuffer[], head = 0): void {
+    this.postOn(0, buffers, head);
+  }
+
+  /** Every MSI-X vector's message (data 0x40 + vector) unmasked, configuration changes on vector 0. */
+  unmaskAll(vectors: number): void {
+    this.common(16, 2, 0); // msix_config
+    for (let v = 0; v < vectors; v++) {
+      this.write(0x3800 + 16 * v, 4, 0xfee0_0000);
+      this.write(0x3800 + 16 * v + 8, 4, 0x40 + v);
+      this.write(0x3800 + 16 * v + 12, 4, 0);
+    }
+  }
+
+  /** Queue q (above 0) set up at RINGS[q] on vector q + 1, as setUp does queue 0. */
+  enableQueue(q: number): void {
+    this.common(22, 2, q);
+    this.common(26, 2, q + 1);
+    RINGS[q].forEach((address, i) => this.common(32 + 8 * i, 4, address));
+    this.common(28, 2, 1);
+  }
+
+  /** Posts one chain on queue q, its descriptors from `head` on, and notifies the queue (unless told not to). */
+  postOn(q: number, buffers: GuestBuffer[], head = 0, notify = true): void {
+    const [desc, avail] = RINGS[q];
     buffers.forEach(([address, length, deviceWrites = true], i) => {
-      const d = DESC + 16 * (head + i);
+      const d = desc + 16 * (head + i);
       this.view.setBigUint64(d, BigInt(address), true);
       this.view.setUint32(d + 8, length, true);
       this.view.setUint16(d + 12, (deviceWrites ? 2 : 0) | (i < buffers.length - 1 ? 1 : 0), true);
       this.view.setUint16(d + 14, head + i + 1, true);
     });
-    const index = this.view.getUint16(AVAIL + 2, true);
-    this.view.setUint16(AVAIL + 4 + 2 * (index % QUEUE_SIZE), head, true);
-    this.view.setUint16(AVAIL + 2, index + 1, true);
-    this.write(this.caps.get(2)!, 2, 0);
+    const index = this.view.getUint16(avail + 2, true);
+    this.view.setUint16(avail + 4 + 2 * (index % QUEUE_SIZE), head, true);
+    this.view.setUint16(avail + 2, index + 1, true);
+    if (notify) this.write(this.caps.get(2)! + 4 * q, 2, 0);
+  }
+
+  usedIndex(q: number): number {
+    return this.view.getUint16(RINGS[q][2] + 2, true);
+  }
+
+  /** Queue q's used element i: [chain head, bytes written]. */
+  usedElement(q: number, i: number): [number, number] {
+    const at = RINGS[q][2] + 4 + 8 * (i % QUEUE_SIZE);
+    return [this.view.getUint32(at, true), this.view.getUint32(at + 4, true)];
   }
 
   msis(): number[][] {

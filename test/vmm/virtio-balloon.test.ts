@@ -4,56 +4,28 @@
 // kept, and its statistics are held until the host asks for fresh ones.
 import test from "ava";
 import { VmmEvent } from "../../src/host/core-abi.gen.js";
-import { AVAIL, DATA, DESC, FakeGuest, USED } from "../support/virtio-guest.js";
+import { DATA, FakeGuest, RINGS } from "../support/virtio-guest.js";
 
 const SLOT = 5;
 const F_STATS_VQ = 1 << 1;
 const F_DEFLATE_ON_OOM = 1 << 2;
-/** Queues 0 (inflate), 1 (deflate) and 2 (stats), each at its own rings; queue 0 uses virtio-guest's. */
-const RINGS = [
-  [DESC, AVAIL, USED],
-  [0x4000, 0x5000, 0x6000],
-  [0x7000, 0x8000, 0x9000],
-];
 
 class BalloonGuest extends FakeGuest {
   constructor(deflateOnOom = false) {
     super(SLOT, { kind: "virtio-balloon", deflateOnOom });
   }
 
-  /** The driver's setup with all three queues (queue i on MSI-X vector i + 1), config changes on vector 0. */
+  /** The driver's setup with all three queues: 0 inflate, 1 deflate, 2 stats (queue i on MSI-X vector i + 1). */
   setUpAll(): void {
     this.setUp(SLOT, F_STATS_VQ);
-    this.common(16, 2, 0); // msix_config
-    const table = 0x3800;
-    for (let v = 0; v < 4; v++) {
-      this.write(table + 16 * v, 4, 0xfee0_0000);
-      this.write(table + 16 * v + 8, 4, 0x40 + v);
-      this.write(table + 16 * v + 12, 4, 0);
-    }
-    for (const q of [1, 2]) {
-      this.common(22, 2, q);
-      this.common(26, 2, q + 1);
-      RINGS[q].forEach((address, i) => this.common(32 + 8 * i, 4, address));
-      this.common(28, 2, 1);
-    }
+    this.unmaskAll(4);
+    this.enableQueue(1);
+    this.enableQueue(2);
   }
 
   /** Posts one chain of one buffer on queue q and notifies it. */
-  postOn(q: number, address: number, length: number, deviceWrites: boolean): void {
-    const [desc, avail] = RINGS[q];
-    const index = this.view.getUint16(avail + 2, true);
-    const d = desc + 16 * (index % 8);
-    this.view.setBigUint64(d, BigInt(address), true);
-    this.view.setUint32(d + 8, length, true);
-    this.view.setUint16(d + 12, deviceWrites ? 2 : 0, true);
-    this.view.setUint16(avail + 4 + 2 * (index % 8), index % 8, true);
-    this.view.setUint16(avail + 2, index + 1, true);
-    this.write(this.caps.get(2)! + 4 * q, 2, 0);
-  }
-
-  usedIndex(q: number): number {
-    return this.view.getUint16(RINGS[q][2] + 2, true);
+  postOne(q: number, address: number, length: number, deviceWrites: boolean): void {
+    this.postOn(q, [[address, length, deviceWrites]], this.view.getUint16(RINGS[q][1] + 2, true) % 8);
   }
 
   discards(): number[][] {
@@ -90,7 +62,7 @@ test("the host's target reaches the guest by a configuration interrupt; inflated
   t.is(msis.getUint32(8, true), 0x40, "on the configuration vector");
   // the guest gives pages 0x100–0x102 and 0x200 (le32 page frame numbers, 4 KiB pages)
   [0x100, 0x101, 0x102, 0x200].forEach((pfn, i) => g.view.setUint32(DATA + 4 * i, pfn, true));
-  g.postOn(0, DATA, 16, false);
+  g.postOne(0, DATA, 16, false);
   t.is(g.usedIndex(0), 1);
   t.is(g.core.vmmEvents() & VmmEvent.DISCARD, VmmEvent.DISCARD);
   t.deepEqual(g.discards(), [[0x100000, 3 * 4096], [0x200000, 4096]]);
@@ -98,7 +70,7 @@ test("the host's target reaches the guest by a configuration interrupt; inflated
   g.deviceConfig(4, 4, 4);
   t.like(g.state(), { target: 300, actual: 4 });
   // deflate: buffers come back, nothing to discard
-  g.postOn(1, DATA, 8, false);
+  g.postOne(1, DATA, 8, false);
   t.is(g.usedIndex(1), 1);
   t.deepEqual(g.discards(), []);
 });
@@ -114,7 +86,7 @@ test("the guest's statistics are held until the host asks; a refresh hands the b
   };
   stat(DATA, 4, 1 << 20);
   stat(DATA + 10, 5, 64 << 20);
-  g.postOn(2, DATA, 20, false);
+  g.postOne(2, DATA, 20, false);
   t.is(g.usedIndex(2), 0, "held");
   const first = g.state();
   t.true(first.updated > 0);
@@ -125,7 +97,7 @@ test("the guest's statistics are held until the host asks; a refresh hands the b
   t.is(g.core.vmmTakeMsis().getUint32(8, true), 0x43, "on the stats queue's vector");
   t.is(g.core.vmmBalloonRefresh(), 0, "nothing held until the guest posts again");
   stat(DATA, 4, 2 << 20);
-  g.postOn(2, DATA, 10, false);
+  g.postOne(2, DATA, 10, false);
   t.is(g.state().stats[4], 2 << 20);
 });
 

@@ -7,6 +7,7 @@ import { PciFunction } from "./config-space";
 import { assignPciResources } from "./firmware";
 import { newEndpoint } from "./endpoints";
 import { DiskSpec } from "../virtio/blk";
+import { NetSpec } from "../virtio/net";
 
 /** Functions per bus: 32 slots × 8 functions, indexed by devfn (slot << 3 | function). */
 const DEVFNS = 256;
@@ -45,7 +46,7 @@ export class BridgeSpec {
   ) {}
 }
 
-/** One device of the plan: an endpoint of this kind (endpoints.ts) at bus:devfn, its flags, and its disk if it is one. */
+/** One device of the plan: an endpoint of this kind (endpoints.ts) at bus:devfn, its flags, and its disk or tap if it has one. */
 export class EndpointSpec {
   constructor(
     readonly kind: i32,
@@ -53,6 +54,7 @@ export class EndpointSpec {
     readonly devfn: i32,
     readonly flags: i32 = 0,
     readonly disk: DiskSpec | null = null,
+    readonly net: NetSpec | null = null,
   ) {}
 }
 
@@ -100,7 +102,7 @@ export function resetPciTopology(): void {
     if (!busesByIndex.has(spec.bus)) continue;
     const bus = busesByIndex.get(spec.bus);
     if (bus.at(spec.devfn) !== null) continue;
-    const f = newEndpoint(spec.kind, spec.flags, spec.disk);
+    const f = newEndpoint(spec.kind, spec.flags, spec.disk, spec.net);
     if (f === null) continue;
     bus.plug(spec.devfn, f);
     endpoints.push(f);

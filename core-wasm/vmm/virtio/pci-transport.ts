@@ -55,6 +55,8 @@ export abstract class VirtioDevice {
   abstract serve(transport: VirtioPciFunction, index: i32): bool;
   /** Back to the state after power-on (the driver reset the device). */
   reset(): void {}
+  /** The driver set DRIVER_OK: the features it took (transport.driverFeatures) are in force. */
+  activated(): void {}
 }
 
 export class VirtioPciFunction extends PciFunction {
@@ -252,7 +254,9 @@ export class VirtioPciFunction extends PciFunction {
       const acceptable = (this.driverFeatures & ~this.offeredFeatures) == 0 && (this.driverFeatures & F_VERSION_1) != 0;
       if (!acceptable) value &= ~STATUS_FEATURES_OK;
     }
+    const activated = (value & STATUS_DRIVER_OK) != 0 && (this.status & STATUS_DRIVER_OK) == 0;
     this.status = value;
+    if (activated) this.device.activated();
   }
 
   private selectedQueue(): Virtqueue | null {

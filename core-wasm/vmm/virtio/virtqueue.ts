@@ -75,6 +75,11 @@ export class Virtqueue {
     return head;
   }
 
+  /** Hands the last `count` chains taken by nextChain back unused: the next calls take them again. */
+  giveBack(count: i32): void {
+    this.nextAvailable -= <u16>count;
+  }
+
   /** Reads the chain's next descriptor into d; false at its end (or on a fault). */
   nextDescriptor(d: Descriptor): bool {
     if (this.following < 0 || this.faulted) return false;

@@ -1,0 +1,268 @@
+// virtio-net (virtio 1.2, 5.1) on a tap device the host opened: queue 0 receives, queue 1
+// transmits. The tap speaks the same 12-byte header as the driver (virtio_net_hdr_v1), so a frame
+// moves guest RAM↔tap in one readv or writev of the chain's buffers (net_io), never through the
+// core. Offloads the driver accepts (checksums, TSO) are passed on to the tap; with mergeable
+// receive buffers one large frame fills several chains, and its header says how many.
+import { net_io } from "../../host";
+import { guestMemory } from "./guest-memory";
+import { VirtioDevice, VirtioPciFunction } from "./pci-transport";
+import { Descriptor } from "./virtqueue";
+import { IovecList, MAX_IOVECS } from "../../storage/block-io";
+
+const VIRTIO_ID_NET: u16 = 1;
+/** PCI class "Ethernet controller" (0x0200), as QEMU's virtio-net-pci says. */
+const CLASS_ETHERNET: u32 = 0x020000;
+export const NET_QUEUE_SIZE: u16 = 256;
+const RECEIVE = 0;
+const TRANSMIT = 1;
+
+/** Features (5.1.3). */
+const F_CSUM: u64 = 1 << 0;
+const F_GUEST_CSUM: u64 = 1 << 1;
+const F_MTU: u64 = 1 << 3;
+const F_MAC: u64 = 1 << 5;
+const F_GUEST_TSO4: u64 = 1 << 7;
+const F_GUEST_TSO6: u64 = 1 << 8;
+const F_GUEST_ECN: u64 = 1 << 9;
+const F_HOST_TSO4: u64 = 1 << 11;
+const F_HOST_TSO6: u64 = 1 << 12;
+const F_HOST_ECN: u64 = 1 << 13;
+const F_MRG_RXBUF: u64 = 1 << 15;
+const F_STATUS: u64 = 1 << 16;
+const STATUS_LINK_UP: u16 = 1;
+
+/** The tap's offloads (linux/if_tun.h TUN_F_*): what it may hand the guest unfinished. */
+const TUN_F_CSUM = 1;
+const TUN_F_TSO4 = 2;
+const TUN_F_TSO6 = 4;
+const TUN_F_TSO_ECN = 8;
+
+/** net_io's operations (core-wasm/host.ts). */
+const OP_SEND = 0;
+const OP_RECEIVE = 1;
+const OP_OFFLOAD = 2;
+const OP_WATCH = 3;
+const EAGAIN = 11;
+
+/** virtio_net_hdr_v1: its num_buffers field, at offset 10. */
+const HEADER_BYTES: u32 = 12;
+const NUM_BUFFERS_AT: u64 = 10;
+/** The largest frame: a TSO frame of 64 KiB with its Ethernet and VLAN headers. */
+const LARGEST_FRAME: u32 = 65535 + 14 + 4;
+const DEFAULT_MTU: u32 = 1500;
+const CONFIG_BYTES: i32 = 12;
+
+/** What the host opened and the domain's XML says: the tap's handle, the `<mac>`, the `<mtu>` (0: none). */
+export class NetSpec {
+  constructor(
+    readonly handle: i32,
+    readonly mac: u64,
+    readonly mtu: u32,
+  ) {}
+}
+
+/** Frames and bytes the device moved, and frames it had to drop. */
+export class NetStats {
+  receivedFrames: u64 = 0;
+  receivedBytes: u64 = 0;
+  sentFrames: u64 = 0;
+  sentBytes: u64 = 0;
+  sendErrors: u64 = 0;
+}
+
+const descriptor = new Descriptor();
+const iovecs = new IovecList();
+const scratch = memory.data(8);
+/** The chains of a frame being received: each head, its buffers' total length and first buffer. */
+const chainHead = new StaticArray<i32>(MAX_IOVECS);
+const chainBytes = new StaticArray<u32>(MAX_IOVECS);
+
+export class VirtioNet extends VirtioDevice {
+  readonly stats: NetStats = new NetStats();
+
+  constructor(readonly spec: NetSpec) {
+    super();
+  }
+
+  get id(): u16 {
+    return VIRTIO_ID_NET;
+  }
+
+  get classCode(): u32 {
+    return CLASS_ETHERNET;
+  }
+
+  get features(): u64 {
+    const f = F_CSUM | F_GUEST_CSUM | F_MAC | F_GUEST_TSO4 | F_GUEST_TSO6 | F_GUEST_ECN | F_HOST_TSO4 | F_HOST_TSO6 | F_HOST_ECN | F_MRG_RXBUF | F_STATUS;
+    return this.spec.mtu > 0 ? f | F_MTU : f;
+  }
+
+  get configLength(): i32 {
+    return CONFIG_BYTES;
+  }
+
+  /** mac@0 (6 bytes), status@6, max_virtqueue_pairs@8, mtu@10 (5.1.4). */
+  configRead(offset: i32, size: i32): u32 {
+    let value: u32 = 0;
+    for (let i = size - 1; i >= 0; i--) value = (value << 8) | this.configByte(offset + i);
+    return value;
+  }
+
+  private configByte(at: i32): u32 {
+    if (at < 6) return <u32>(this.spec.mac >> (8 * (5 - <u64>at))) & 0xff;
+    if (at == 6) return STATUS_LINK_UP;
+    if (at == 8) return 1;
+    if (at == 10 || at == 11) return (this.spec.mtu >> (8 * (<u32>at - 10))) & 0xff;
+    return 0;
+  }
+
+  private accepted(feature: u64): bool {
+    const t = this.transport;
+    return t !== null && (t.driverFeatures & feature) != 0;
+  }
+
+  /** A new driver: the tap hands over only complete frames until it says what it takes. */
+  reset(): void {
+    net_io(OP_OFFLOAD, this.spec.handle, 0, 0);
+  }
+
+  /** The driver's receive offloads, passed on to the tap (TSO needs checksum offload under it). */
+  activated(): void {
+    let offloads = 0;
+    if (this.accepted(F_GUEST_CSUM)) {
+      offloads |= TUN_F_CSUM;
+      if (this.accepted(F_GUEST_TSO4)) offloads |= TUN_F_TSO4;
+      if (this.accepted(F_GUEST_TSO6)) offloads |= TUN_F_TSO6;
+      if (this.accepted(F_GUEST_ECN) && (offloads & (TUN_F_TSO4 | TUN_F_TSO6)) != 0) offloads |= TUN_F_TSO_ECN;
+    }
+    net_io(OP_OFFLOAD, this.spec.handle, 0, offloads);
+  }
+
+  serve(transport: VirtioPciFunction, index: i32): bool {
+    return index == TRANSMIT ? this.transmit(transport) : index == RECEIVE ? this.receive(transport) : false;
+  }
+
+  /** Frames waiting on the tap go to the guest (the host calls this when the tap may have some). */
+  poll(): void {
+    const t = this.transport;
+    if (t === null || !t.queues[RECEIVE].ready) return;
+    if (this.receive(t)) t.queueUsed(RECEIVE);
+  }
+
+  /** Each chain the driver made available is one frame for the tap. */
+  private transmit(transport: VirtioPciFunction): bool {
+    const q = transport.queues[TRANSMIT];
+    let used = false;
+    for (let head = q.nextChain(); head >= 0; head = q.nextChain()) {
+      iovecs.clear();
+      let bytes: u64 = 0;
+      while (q.nextDescriptor(descriptor)) {
+        if (descriptor.deviceWrites) continue;
+        iovecs.add(descriptor.address, descriptor.length);
+        bytes += descriptor.length;
+      }
+      if (q.checkFault() || q.faulted) break;
+      const sent = bytes > <u64>HEADER_BYTES ? net_io(OP_SEND, this.spec.handle, iovecs.ptr, iovecs.count) : -1;
+      if (sent < 0) this.stats.sendErrors++;
+      else {
+        this.stats.sentFrames++;
+        this.stats.sentBytes += bytes - HEADER_BYTES;
+      }
+      q.pushUsed(head, 0);
+      used = true;
+    }
+    return used;
+  }
+
+  /** The largest frame (with its header) the driver's receive offloads let the tap hand over. */
+  private get largestReceive(): u32 {
+    if (this.accepted(F_GUEST_TSO4) || this.accepted(F_GUEST_TSO6)) return HEADER_BYTES + LARGEST_FRAME;
+    return HEADER_BYTES + 14 + 4 + (this.spec.mtu > 0 ? this.spec.mtu : DEFAULT_MTU);
+  }
+
+  /**
+   * Frames from the tap into the chains the driver posted, until the tap has none (then the host
+   * is asked to wake vCPU 0 when one comes) or the chains run out (the driver's next notification
+   * brings more). Without mergeable buffers a frame takes one chain; with them, as many as it fills.
+   */
+  private receive(transport: VirtioPciFunction): bool {
+    const q = transport.queues[RECEIVE];
+    const mergeable = this.accepted(F_MRG_RXBUF);
+    const wanted = this.largestReceive;
+    let used = false;
+    for (;;) {
+      iovecs.clear();
+      let chains = 0;
+      let room: u64 = 0;
+      while (room < <u64>wanted && chains < MAX_IOVECS && iovecs.count < MAX_IOVECS) {
+        const head = q.nextChain();
+        if (head < 0) break;
+        let bytes: u32 = 0;
+        while (q.nextDescriptor(descriptor)) {
+          if (!descriptor.deviceWrites || iovecs.count == MAX_IOVECS) continue;
+          iovecs.add(descriptor.address, descriptor.length);
+          bytes += descriptor.length;
+        }
+        unchecked((chainHead[chains] = head));
+        unchecked((chainBytes[chains] = bytes));
+        chains++;
+        room += bytes;
+        if (!mergeable) break;
+      }
+      if (q.checkFault() || q.faulted) return used;
+      // not enough posted for the largest frame: wait for the driver to post more
+      if (chains == 0 || (mergeable && room < <u64>wanted) || room < <u64>HEADER_BYTES) {
+        q.giveBack(chains);
+        return used;
+      }
+      const n = net_io(OP_RECEIVE, this.spec.handle, iovecs.ptr, iovecs.count);
+      if (n < 0) {
+        q.giveBack(chains);
+        if (n == -EAGAIN) net_io(OP_WATCH, this.spec.handle, 0, 0);
+        return used;
+      }
+      let left = <u32>min(<u64>n, room);
+      let filled = 0;
+      while (filled < chains && (left > 0 || filled == 0)) {
+        const take = min(left, unchecked(chainBytes[filled]));
+        left -= take;
+        filled++;
+      }
+      q.giveBack(chains - filled);
+      // the header says how many chains the frame took, before the used ring publishes them
+      if (!this.setNumBuffers(<u16>filled)) {
+        q.checkFault();
+        return used;
+      }
+      left = <u32>min(<u64>n, room);
+      for (let c = 0; c < filled; c++) {
+        const take = min(left, unchecked(chainBytes[c]));
+        q.pushUsed(unchecked(chainHead[c]), take);
+        left -= take;
+      }
+      this.stats.receivedFrames++;
+      this.stats.receivedBytes += <u64>n > <u64>HEADER_BYTES ? <u64>n - HEADER_BYTES : 0;
+      used = true;
+    }
+    return used;
+  }
+
+  /** Writes num_buffers (header bytes 10–11) into the first chain's buffers, wherever they fall. */
+  private setNumBuffers(count: u16): bool {
+    store<u16>(scratch, count);
+    let skip = NUM_BUFFERS_AT;
+    let written: u32 = 0;
+    for (let i = 0; i < iovecs.count && written < 2; i++) {
+      const len = <u64>iovecs.length(i);
+      if (skip >= len) {
+        skip -= len;
+        continue;
+      }
+      const n = <u32>min(len - skip, <u64>(2 - written));
+      if (!guestMemory.write(iovecs.address(i) + skip, scratch + <usize>written, n)) return false;
+      written += n;
+      skip = 0;
+    }
+    return written == 2;
+  }
+}
