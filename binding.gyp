@@ -5,7 +5,8 @@
       "sources": [
         "shim/vshim.cc",
         "shim/kvm.cc",
-        "shim/disk.cc"
+        "shim/disk.cc",
+        "shim/tap.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -4,6 +4,7 @@
 // checked against the guest memory buffer. No policy: the core decides offsets, ranges and locks.
 #include <napi.h>
 
+#include "guest-ranges.h"
 #include "system-error.h"
 
 #include <errno.h>
@@ -28,9 +29,6 @@ std::set<int> disks;  // descriptors of the images this file opened
 
 /** block_io's operations (core-wasm/host.ts). */
 enum Op { kRead = 0, kWrite = 1, kFlush = 2, kDeallocate = 3, kZero = 4 };
-/** The core's range records: {f64 guest-physical address, u32 length, u32 0}. */
-constexpr size_t kIovecBytes = 16;
-constexpr size_t kMaxIovecs = 1024;
 
 int Disk(const Napi::CallbackInfo &info, size_t i) {
   int fd = info[i].As<Napi::Number>().Int32Value();
@@ -100,19 +98,6 @@ Napi::Value HeldElsewhere(const Napi::CallbackInfo &info) {
   return Napi::Boolean::New(info.Env(), fl.l_type != F_UNLCK);
 }
 
-/** The core's ranges as iovecs into `ram`; false when one lies outside it. */
-bool GuestIovecs(const uint8_t *records, size_t count, uint8_t *ram, size_t ramBytes, std::vector<iovec> &out) {
-  for (size_t i = 0; i < count; i++) {
-    double gpa;
-    uint32_t len;
-    memcpy(&gpa, records + i * kIovecBytes, 8);
-    memcpy(&len, records + i * kIovecBytes + 8, 4);
-    if (!(gpa >= 0) || gpa > static_cast<double>(ramBytes) || len > ramBytes - static_cast<size_t>(gpa)) return false;
-    out.push_back({ram + static_cast<size_t>(gpa), len});
-  }
-  return true;
-}
-
 /** preadv/pwritev until every byte moved (a transfer may come back short); bytes or -errno. */
 double Transfer(int fd, bool write, off_t offset, std::vector<iovec> &iov) {
   size_t first = 0;
@@ -147,8 +132,7 @@ Napi::Value Io(const Napi::CallbackInfo &info) {
     Napi::ArrayBuffer ram = info[3].As<Napi::ArrayBuffer>();
     Napi::Uint8Array records = info[4].As<Napi::Uint8Array>();
     std::vector<iovec> iov;
-    if (count > kMaxIovecs || records.ByteLength() < count * kIovecBytes ||
-        !GuestIovecs(records.Data(), count, static_cast<uint8_t *>(ram.Data()), ram.ByteLength(), iov)) {
+    if (!GuestIovecsOf(ram, records, count, iov)) {
       return Napi::Number::New(env, -EFAULT);
     }
     return Napi::Number::New(env, Transfer(fd, op == kWrite, offset, iov));

@@ -452,6 +452,15 @@ Napi::Value Close(const Napi::CallbackInfo &info) {
 
 }  // namespace
 
+/** Kicks a thread that called vcpuThread() (tap.cc's watcher, on its own thread); false for any other. */
+bool KickVcpuThread(pid_t tid) {
+  {
+    std::lock_guard<std::mutex> hold(tablesLock);
+    if (!vcpuThreads.count(tid)) return false;
+  }
+  return syscall(SYS_tgkill, getpid(), tid, kKickSignal) == 0;
+}
+
 void RegisterKvm(Napi::Env env, Napi::Object exports) {
   Napi::Object kvm = Napi::Object::New(env);
   kvm.Set("open", Napi::Function::New(env, Open));

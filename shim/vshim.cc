@@ -32,6 +32,7 @@ extern char **environ;
 
 void RegisterKvm(Napi::Env env, Napi::Object exports);
 void RegisterDisk(Napi::Env env, Napi::Object exports);
+void RegisterTap(Napi::Env env, Napi::Object exports);
 
 namespace {
 
@@ -276,6 +277,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reapSupervisors", Napi::Function::New(env, ReapSupervisors));
   RegisterKvm(env, exports);
   RegisterDisk(env, exports);
+  RegisterTap(env, exports);
   return exports;
 }
 

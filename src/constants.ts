@@ -78,6 +78,20 @@ export const ConnectFlags = {
 } as const;
 export type ConnectFlags = ValueOf<typeof ConnectFlags>;
 
+/** Where virDomainInterfaceAddresses looks: DHCP leases of virtual networks, a guest agent, or the host's ARP table. */
+export const DomainInterfaceAddressesSource = {
+  VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE: 0,
+  VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT: 1,
+  VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP: 2,
+} as const;
+export type DomainInterfaceAddressesSource = ValueOf<typeof DomainInterfaceAddressesSource>;
+
+export const IPAddrType = {
+  VIR_IP_ADDR_TYPE_IPV4: 0,
+  VIR_IP_ADDR_TYPE_IPV6: 1,
+} as const;
+export type IPAddrType = ValueOf<typeof IPAddrType>;
+
 export const DomainMemoryStatTags = {
   VIR_DOMAIN_MEMORY_STAT_SWAP_IN: 0,
   VIR_DOMAIN_MEMORY_STAT_SWAP_OUT: 1,

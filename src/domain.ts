@@ -2,7 +2,7 @@
 // asks the driver, through the connection's checks and the domain's job queue.
 import { resolve } from "node:path";
 import type { Connection } from "./connection.js";
-import { uuidString, type BlockInfo, type BlockStats, type ConsoleStream, type DomainRef, type DomainStatus, type MemoryStat, type SecurityLabel, type TypedParameter, type VcpuInfo } from "./drivers/driver.js";
+import { uuidString, type BlockInfo, type BlockStats, type DomainInterface, type InterfaceStats, type ConsoleStream, type DomainRef, type DomainStatus, type MemoryStat, type SecurityLabel, type TypedParameter, type VcpuInfo } from "./drivers/driver.js";
 import { DomainMetadataType, DomainModificationImpact, DomainVcpuFlags, type DomainState } from "./constants.js";
 import { parseDomainXML } from "./domain-xml.js";
 import { ErrorDomain, ErrorNumber, VirtError } from "./errors.js";
@@ -192,6 +192,16 @@ export class Domain {
   /** virDomainBlockStatsFlags: the same with flush requests and the time spent (ns), as typed parameters. */
   blockStatsFlags(disk: string, flags = 0): Promise<TypedParameter[]> {
     return this.conn.call("virDomainBlockStatsFlags", false, this.key, "domainBlockStatsFlags", (fn) => fn(this.ref, disk, flags));
+  }
+
+  /** virDomainInterfaceStats: a NIC's (its host-side name, vnet0, or its MAC) frames and bytes, as the guest sees them. */
+  interfaceStats(device: string): Promise<InterfaceStats> {
+    return this.conn.call("virDomainInterfaceStats", false, this.key, "domainInterfaceStats", (fn) => fn(this.ref, device));
+  }
+
+  /** virDomainInterfaceAddresses: each NIC's addresses from `source` (DomainInterfaceAddressesSource: lease, agent, arp). */
+  interfaceAddresses(source = 0, flags = 0): Promise<DomainInterface[]> {
+    return this.conn.call("virDomainInterfaceAddresses", false, this.key, "domainInterfaceAddresses", (fn) => fn(this.ref, source, flags));
   }
 
   /** virDomainGetBlockInfo: a disk's capacity, allocation and physical size in bytes. */

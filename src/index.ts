@@ -16,6 +16,8 @@ export type {
   MemoryStat,
   BlockInfo,
   BlockStats,
+  InterfaceStats,
+  DomainInterface,
   CPUMap,
   NodeCPUStat,
   NetworkSummary,

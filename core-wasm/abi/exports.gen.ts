@@ -13,7 +13,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return 1312389746;
+  return 1100486959;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -320,6 +320,16 @@ export function hostedCommitPause(node: i32, pause: i32, inputLen: i32): i32 {
   const key = theDomainKey.read(input);
   if (!input.ok) return malformedInput();
   return done(hosted.hostedCommitPause(node, key, pause != 0));
+}
+
+/** The running domain's NICs are on these host interfaces (tab-separated, in <interface> order; empty: unchanged): its live XML names them in <target dev>. */
+export function hostedSetInterfaces(node: i32, inputLen: i32): i32 {
+  begin();
+  const input = inputOf(inputLen);
+  const key = theDomainKey.read(input);
+  const names = input.text();
+  if (!input.ok) return malformedInput();
+  return done(hosted.hostedSetInterfaces(node, key, names));
 }
 
 /** The running domain's serial line is this host pty. */

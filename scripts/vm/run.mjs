@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const cache = join(root, ".vm-cache");
 const timeoutSeconds = Number(process.env.VIRTKIT_VM_TIMEOUT ?? 1800);
-const MODULES = ["virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci", "9pnet", "9pnet_virtio", "netfs", "fscache", "9p", "overlay", "irqbypass", "kvm", "ccp", "kvm-amd"];
+const MODULES = ["virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci", "9pnet", "9pnet_virtio", "netfs", "fscache", "9p", "overlay", "irqbypass", "kvm", "ccp", "kvm-amd", "tun", "llc", "stp", "bridge"];
 
 function sh(command, options = {}) {
   const r = spawnSync("bash", ["-c", command], { stdio: "inherit", ...options });

@@ -84,6 +84,25 @@ export interface BlockStats {
   errs: number;
 }
 
+/** virDomainInterfaceStatsStruct: a NIC's frames and bytes as the guest sees them (rx: received by the guest); -1 where not counted. */
+export interface InterfaceStats {
+  rx_bytes: number;
+  rx_packets: number;
+  rx_errs: number;
+  rx_drop: number;
+  tx_bytes: number;
+  tx_packets: number;
+  tx_errs: number;
+  tx_drop: number;
+}
+
+/** virDomainInterface: a NIC's host-side name, its MAC, and the addresses found for it (type: IPAddrType). */
+export interface DomainInterface {
+  name: string;
+  hwaddr: string;
+  addrs: { type: number; addr: string; prefix: number }[];
+}
+
 /** virDomainBlockInfo: the guest's size of the disk, the host's bytes in use, and the image's size. */
 export interface BlockInfo {
   capacity: number;
@@ -200,6 +219,8 @@ export interface HypervisorDriver {
   domainMemoryStats?(d: DomainRef, flags: number): Result<MemoryStat[]>;
   domainBlockStats?(d: DomainRef, disk: string): Result<BlockStats>;
   domainBlockStatsFlags?(d: DomainRef, disk: string, flags: number): Result<TypedParameter[]>;
+  domainInterfaceStats?(d: DomainRef, device: string): Result<InterfaceStats>;
+  domainInterfaceAddresses?(d: DomainRef, source: number, flags: number): Result<DomainInterface[]>;
   domainGetBlockInfo?(d: DomainRef, disk: string, flags: number): Result<BlockInfo>;
   domainOpenConsole?(d: DomainRef, devName: string | null, flags: number): Result<ConsoleStream>;
 }

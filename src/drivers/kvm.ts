@@ -10,11 +10,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerror, strerrorOf } from "../errno.js";
-import type { BlockInfo, BlockStats, DomainRef, DomainStatus, MemoryStat, TypedParameter } from "./driver.js";
+import type { BlockInfo, BlockStats, DomainInterface, DomainRef, DomainStatus, InterfaceStats, MemoryStat, TypedParameter } from "./driver.js";
+import { DomainInterfaceAddressesSource } from "../constants.js";
+import { arpAddresses, findInterface, tapOf, tapStats } from "./kvm/nics.js";
 import { memoryStatsOf } from "./kvm/balloon.js";
 import { blockStatsParameters, blockStatsStruct, diskSource, findDisk, parseBlkstatReply, imageBlockInfo } from "./kvm/disks.js";
 import { parseDomainXML } from "../domain-xml.js";
-import { HostedDriver } from "./hosted/driver.js";
+import { HostedDriver, type Started } from "./hosted/driver.js";
 import { hostedDirs } from "./hosted/node-dirs.js";
 import { procStat } from "./hosted/proc.js";
 import { readStatus } from "./hosted/status-file.js";
@@ -107,7 +109,7 @@ export class KvmDriver extends HostedDriver {
    * Runs the plan in the node's spare VMM, or else in a VMM process started for it; resolves with
    * its pid once the guest runs. A start leaves a spare ready for the next one (spare-vmm.ts).
    */
-  protected async runPlan(name: string, plan: string): Promise<{ id: number; pty: string }> {
+  protected async runPlan(name: string, plan: string): Promise<Started> {
     const missing = kvmUnavailable();
     if (missing) throw this.error(ErrorNumber.VIR_ERR_CONFIG_UNSUPPORTED, `unsupported configuration: Domain requires KVM, but it is not available: ${missing}`);
     checkDiskSources(plan);
@@ -118,7 +120,7 @@ export class KvmDriver extends HostedDriver {
     if (report.ok) {
       // after this start has returned: the spare's spawn does not delay it
       setImmediate(() => startSpare(this.dirs.run, program, (pid) => this.domainProcessAlive(pid, undefined)));
-      return { id: Number(report.fields[0]), pty: report.fields[1] ?? "" };
+      return { id: Number(report.fields[0]), pty: report.fields[1] ?? "", taps: report.fields[2]?.split(",") };
     }
     this.cleanupRun(name, false);
     rmSync(this.runFile(name, "status"), { force: true }); // what a VMM that failed wrote (or a previous run's)
@@ -207,6 +209,29 @@ export class KvmDriver extends HostedDriver {
   async domainBlockStatsFlags(d: DomainRef, disk: string, flags: number): Promise<TypedParameter[]> {
     this.checkFlags(flags, 1, "qemuDomainBlockStatsFlags"); // VIR_TYPED_PARAM_STRING_OKAY
     return blockStatsParameters(await this.diskCounters(d, disk));
+  }
+
+  // ---- NICs -----------------------------------------------------------------------------------------------
+
+  /** A running domain's NIC (its tap's name, or its MAC): the host side's counters, swapped to the guest's view. */
+  domainInterfaceStats(d: DomainRef, device: string): InterfaceStats {
+    this.requireActive(d);
+    const nic = findInterface(this.domainGetXMLDesc(d, 0), device);
+    if (!nic) throw new VirtError(ErrorNumber.VIR_ERR_INVALID_ARG, ErrorDomain.VIR_FROM_DOMAIN, `invalid argument: '${device}' is not a known interface`);
+    const stats = tapStats(tapOf(nic));
+    if (!stats) throw this.error(ErrorNumber.VIR_ERR_INTERNAL_ERROR, "internal error: /proc/net/dev: Interface not found");
+    return stats;
+  }
+
+  /** A running domain's NICs' addresses: from the host's ARP table (no guest agent, no virtual networks' leases yet). */
+  domainInterfaceAddresses(d: DomainRef, source: number, flags: number): DomainInterface[] {
+    this.checkFlags(flags, 0, "qemuDomainInterfaceAddresses");
+    this.requireActive(d);
+    const { VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE: LEASE, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT: AGENT, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP: ARP } = DomainInterfaceAddressesSource;
+    if (source === LEASE) return []; // leases are a virtual network's, and kvm:/// interfaces are on none
+    if (source === AGENT) throw this.error(ErrorNumber.VIR_ERR_ARGUMENT_UNSUPPORTED, "argument unsupported: QEMU guest agent is not configured");
+    if (source !== ARP) throw this.error(ErrorNumber.VIR_ERR_ARGUMENT_UNSUPPORTED, `argument unsupported: Unknown IP address data source ${source}`);
+    return arpAddresses(this.domainGetXMLDesc(d, 0));
   }
 
   /** A disk's sizes from its image, for a running domain or a defined one, as libvirt gives them. */

@@ -9,7 +9,7 @@ import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerrorOf } from "../errno.js";
 import { paramLines } from "./core-driver.js";
 import type { DomainRef, DomainStatus, TypedParameter } from "./driver.js";
-import { HostedDriver } from "./hosted/driver.js";
+import { HostedDriver, type Started } from "./hosted/driver.js";
 import { hostedDirs } from "./hosted/node-dirs.js";
 import { killProcess, waitUntilGone } from "./hosted/proc.js";
 import { readText, writeAtomically } from "./hosted/text-file.js";
@@ -89,7 +89,7 @@ export class LxcDriver extends HostedDriver {
   // ---- starting ------------------------------------------------------------------------------------------
 
   /** Carries out a start plan; returns the supervisor's pid (the domain's id). */
-  protected async runPlan(name: string, plan: string): Promise<{ id: number; pty: string }> {
+  protected async runPlan(name: string, plan: string): Promise<Started> {
     const files = cgroupFiles(plan);
     rmSync(this.runFile(name, "status"), { force: true });
     rmSync(this.runFile(name, "unpaused"), { force: true });

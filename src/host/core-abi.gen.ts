@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = 1312389746;
+export const ABI_FINGERPRINT = 1100486959;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -198,6 +198,7 @@ export interface CoreExports {
   hostedCheckActive(node: number, running: number, inputLen: number): number;
   hostedCheckPause(node: number, pause: number, inputLen: number): number;
   hostedCommitPause(node: number, pause: number, inputLen: number): number;
+  hostedSetInterfaces(node: number, inputLen: number): number;
   hostedSetPty(node: number, inputLen: number): number;
   hostedSaveDefinitions(node: number): number;
   hostedLoadDefinitions(node: number, inputLen: number): number;
@@ -790,6 +791,20 @@ export abstract class CoreOperations {
     let status: number;
     try {
       status = this.exports.hostedCommitPause(node, pause ? 1 : 0, this.sendInput(w));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+  }
+
+  /** The running domain's NICs are on these host interfaces (tab-separated, in <interface> order; empty: unchanged): its live XML names them in <target dev>. */
+  hostedSetInterfaces(node: number, key: DomainKey, names: string): void {
+    const w = this.input();
+    writeDomainKey(w, key);
+    w.string(names);
+    let status: number;
+    try {
+      status = this.exports.hostedSetInterfaces(node, this.sendInput(w));
     } catch (e) {
       throw this.aborted(e);
     }

@@ -33,6 +33,25 @@ export interface NativeShim {
   kvm: KvmShim;
   /** A VMM's disk images (shim/disk.cc): open, QEMU-style byte locks, block_io's operations. */
   disk: DiskShim;
+  /** A VMM's NICs' taps (shim/tap.cc): open, frames, offloads, wake-ups, and the netdev calls on them. */
+  tap: TapShim;
+}
+
+export interface TapShim {
+  /** Opens /dev/net/tun as a tap with 12-byte virtio-net headers, non-blocking: its handle and name (`name` may hold %d). */
+  open(name: string): { handle: number; name: string };
+  close(handle: number): void;
+  /** One net_io SEND (0) or RECEIVE (1) (src/host/core.ts NetIo) with guest RAM `ram`: bytes moved or -errno. */
+  io(op: number, handle: number, ram: ArrayBuffer, iovecs: Uint8Array, count: number): number;
+  /** TUNSETOFFLOAD: the TUN_F_* the tap may hand over unfinished. */
+  setOffload(handle: number, flags: number): void;
+  /** Kicks the vCPU thread `threadId` once the tap has a frame (one shot). */
+  watch(handle: number, threadId: number): void;
+  /** The netdev calls, on this shim's taps only. */
+  setUp(name: string): void;
+  setMtu(name: string, mtu: number): void;
+  setMac(name: string, mac: Uint8Array): void;
+  addToBridge(bridge: string, name: string): void;
 }
 
 export interface DiskShim {

@@ -6,10 +6,11 @@
 // at once (vCPU 0 is never inside KVM_RUN while a command runs). Other vCPUs have threads of
 // their own (secondary-vcpus.ts).
 import type { Core } from "../host/core.js";
-import type { DiskShim, KvmShim } from "../host/native.js";
+import type { DiskShim, KvmShim, TapShim } from "../host/native.js";
 import { closeDisks, diskDevices, DiskTimes, openDisks, type DiskStats, type OpenedDisk } from "./disks.js";
 import { dumpTimeStamp } from "./core-dump.js";
 import { Machine, type Stop } from "./machine.js";
+import { closeNics, nicDevices, openNics, tapNetIo, type OpenedNic } from "./nics.js";
 import { SecondaryVcpus } from "./secondary-vcpus.js";
 import type { VmmPlan } from "./plan.js";
 
@@ -79,6 +80,8 @@ export class GuestRunner {
   private readonly secondaries: SecondaryVcpus | undefined;
   /** The disks, open (and locked) from the start to the end, across the guest's reboots. */
   private disks: OpenedDisk[] = [];
+  /** The NICs' taps, likewise. */
+  private nics: OpenedNic[] = [];
   private readonly diskTimes = new DiskTimes();
 
   /** mailboxes: those of the other vCPUs' threads (secondary-vcpus.ts), for a guest with more than one. */
@@ -89,6 +92,7 @@ export class GuestRunner {
     mailboxes: SharedArrayBuffer | undefined,
     private readonly events: GuestEvents,
     private readonly diskShim?: DiskShim,
+    private readonly tapShim?: TapShim,
   ) {
     this.threadId = kvm.vcpuThread();
     this.secondaries = mailboxes && new SecondaryVcpus(mailboxes, kvm, this.threadId);
@@ -103,9 +107,14 @@ export class GuestRunner {
       this.disks = openDisks(this.diskShim, this.plan.disks, this.core);
     }
     try {
+      if (this.plan.nics.length > 0) {
+        if (!this.tapShim) throw new Error("NICs need the native shim");
+        this.core.netIo = tapNetIo(this.tapShim, this.threadId);
+        this.nics = openNics(this.tapShim, this.plan.nics);
+      }
       this.build();
     } catch (e) {
-      this.closeDisks();
+      this.closeDevices();
       throw e;
     }
     this.kickTimer = this.kvm.kickEvery(this.threadId, SLICE_MS);
@@ -201,9 +210,16 @@ export class GuestRunner {
     return balloonState(this.core);
   }
 
-  private closeDisks(): void {
+  /** The taps' names (vnet0), in the plan's order. */
+  get tapNames(): string[] {
+    return this.nics.map((n) => n.name);
+  }
+
+  private closeDevices(): void {
     if (this.diskShim) closeDisks(this.diskShim, this.disks, this.core);
     this.core.blockIo = undefined;
+    if (this.tapShim) closeNics(this.tapShim, this.nics);
+    this.core.netIo = undefined;
   }
 
   private build(): void {
@@ -215,7 +231,7 @@ export class GuestRunner {
       initrd: this.plan.initrd,
       cmdline: this.plan.cmdline,
       pciBridges: this.plan.pciBridges,
-      pciDevices: [...this.plan.pciDevices, ...diskDevices(this.disks)],
+      pciDevices: [...this.plan.pciDevices, ...diskDevices(this.disks), ...nicDevices(this.nics)],
       output: (bytes) => this.events.output(bytes),
     });
     this.machine.runSecondaries();
@@ -282,7 +298,7 @@ export class GuestRunner {
 
   private end(reason: ShutoffReason, detail: string): void {
     this.ended = true;
-    this.closeDisks();
+    this.closeDevices();
     this.secondaries?.exit();
     if (this.kickTimer) this.kvm.stopKicks(this.kickTimer);
     this.events.ended(reason, detail);

@@ -210,6 +210,7 @@ export class Machine {
   private handedOver = false;
   private readonly vcpuCount: number;
   private stopRequested = false;
+  private readonly hasNics: boolean;
 
   constructor(
     private readonly kvm: KvmShim,
@@ -217,6 +218,7 @@ export class Machine {
     private readonly config: MachineConfig,
   ) {
     this.vcpuCount = config.vcpus ?? 1;
+    this.hasNics = (config.pciDevices ?? []).some((d) => d.kind === "virtio-net");
     this.mmio = coreMmio(core);
     this.system = kvm.open();
     this.vm = kvm.createVm(this.system);
@@ -329,7 +331,15 @@ export class Machine {
         const stop = this.serveSecondaries();
         if (stop) return stop;
       }
-      if (interrupted) return this.stopRequested ? { kind: "stopped" } : undefined;
+      if (interrupted) {
+        // a kick: the slice ended, or a tap has a frame for the guest
+        if (this.hasNics) {
+          this.core.vmmNetPoll();
+          const stop = this.afterExit();
+          if (stop) return stop;
+        }
+        return this.stopRequested ? { kind: "stopped" } : undefined;
+      }
       const reason = run.getUint32(8, true);
       if (reason === KVM_EXIT_IO) {
         portAccesses(run, this.portIn, this.portOut);

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { decodeLines } from "../drivers/hosted/plan-lines.js";
 import type { DiskPlan } from "./disks.js";
+import type { NicPlan } from "./nics.js";
 import type { PciBridge, PciDevice } from "./machine.js";
 
 export interface VmmPlan {
@@ -28,10 +29,12 @@ export interface VmmPlan {
   pciDevices: PciDevice[];
   /** The virtio disks, opened by the VMM at start. */
   disks: DiskPlan[];
+  /** The virtio NICs, their taps opened by the VMM at start. */
+  nics: NicPlan[];
 }
 
 export function parseVmmPlan(text: string): VmmPlan {
-  const plan: VmmPlan = { instance: "", control: "", status: "", memoryBytes: 0, vcpus: 1, kernel: "", cmdline: "", serial: { kind: "none" }, onPoweroff: "end", onReboot: "restart", onCrash: "end", pciBridges: [], pciDevices: [], disks: [] };
+  const plan: VmmPlan = { instance: "", control: "", status: "", memoryBytes: 0, vcpus: 1, kernel: "", cmdline: "", serial: { kind: "none" }, onPoweroff: "end", onReboot: "restart", onCrash: "end", pciBridges: [], pciDevices: [], disks: [], nics: [] };
   for (const [key, a = "", b = "", ...rest] of decodeLines(text)) {
     if (key === "instance") plan.instance = a;
     else if (key === "control") plan.control = a;
@@ -51,6 +54,7 @@ export function parseVmmPlan(text: string): VmmPlan {
     else if (key === "backing") plan.disks.at(-1)?.backing.push({ format: a === "qcow2" ? "qcow2" : "raw", path: b });
     else if (key === "backing-end" && plan.disks.length > 0) plan.disks[plan.disks.length - 1].backingEnds = true;
     else if (key === "balloon") plan.pciDevices.push({ kind: "virtio-balloon", bus: Number(a), slot: Number(b), function: Number(rest[0]), deflateOnOom: rest[1] === "deflate-on-oom" });
+    else if (key === "net") plan.nics.push(nicPlan([a, b, ...rest]));
     else if (key === "rng") plan.pciDevices.push({ kind: "virtio-rng", bus: Number(a), slot: Number(b), function: Number(rest[0]) });
   }
   return plan;
@@ -82,6 +86,11 @@ function diskPlan([bus, slot, fn, target, source, flags = "", serial = "", hold 
     hold: bytes(hold),
     refuse: bytes(refuse),
   };
+}
+
+/** net BUS SLOT FUNCTION MAC TAP BRIDGE MTU FLAGS */
+function nicPlan([bus, slot, fn, mac, tap, bridge = "", mtu = "0", flags = ""]: string[]): NicPlan {
+  return { bus: Number(bus), slot: Number(slot), function: Number(fn), mac, tap, bridge, mtu: Number(mtu), existing: flags.split(",").includes("existing") };
 }
 
 /** Reads a plan file; throws (open PATH, with its errno) when it cannot. */

@@ -7,7 +7,7 @@
 // Usage: node vmm/main PLAN_FILE   (fd 3: the start report, then closed),
 //    or: node vmm/main --spare DIR  (spare-process.ts: the plan comes later, from a claim)
 import { Core, coreModule } from "../host/core.js";
-import { loadNativeShim, type DiskShim, type KvmShim } from "../host/native.js";
+import { loadNativeShim, type DiskShim, type KvmShim, type TapShim } from "../host/native.js";
 import { nodeCoreImports } from "../host/core-imports.js";
 import { dropStartupPages } from "../host/resident-pages.js";
 import { ControlServer } from "./control-server.js";
@@ -24,6 +24,8 @@ export interface VmmRuntime {
   core: Core;
   /** The disk wrappers (a guest with disks needs them). */
   disk?: DiskShim;
+  /** The tap wrappers (a guest with NICs needs them). */
+  tap?: TapShim;
 }
 
 /** Standard error is the domain's log when the driver started this process for the domain. */
@@ -44,8 +46,9 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
     process.exitCode = 1;
     return;
   }
-  const { kvm, core, disk } = runtime ?? { kvm: loadNativeShim().kvm, core: new Core(coreModule(), nodeCoreImports), disk: loadNativeShim().disk };
-  const started = startedReport(serial.ptyPath);
+  const { kvm, core, disk, tap } = runtime ?? { kvm: loadNativeShim().kvm, core: new Core(coreModule(), nodeCoreImports), disk: loadNativeShim().disk, tap: loadNativeShim().tap };
+  // (with the names of the taps the start opens)
+  let started = "";
   const vcpus = new VcpuWorkers(entry, plan.vcpus);
   let reported = false;
   const runner = new GuestRunner(plan, kvm, core, vcpus.mailboxes, {
@@ -59,7 +62,7 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
       status.record("crashed", "panicked");
       reportOnce(started); // a guest that crashed at once still started (and stays)
     },
-  }, disk);
+  }, disk, tap);
 
   const reportOnce = (line: string) => {
     if (reported) return;
@@ -67,7 +70,7 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
     report(line);
   };
 
-  const status = new StatusFile(plan.status, plan.instance, () => [runner.threadId, ...vcpus.threadIds()], () => runner.isPaused, () => serial.ptyPath);
+  const status = new StatusFile(plan.status, plan.instance, () => [runner.threadId, ...vcpus.threadIds()], () => runner.isPaused, () => serial.ptyPath, () => runner.tapNames);
   const control = new ControlServer(plan.control, runner, () => status.record("running", runner.isPaused ? "paused" : "unpaused"));
 
   const finish = (reason: string) => {
@@ -84,6 +87,7 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
   try {
     status.record("starting", "booting");
     runner.start();
+    started = startedReport(serial.ptyPath, runner.tapNames);
   } catch (e) {
     reportOnce(failedReport(e));
     status.remove();

@@ -18,7 +18,7 @@ const SPARE_IDLE_MS = 10 * 60_000;
 
 /** The spare process: gets ready, then waits for one claim and runs that guest. */
 export function runSpareVmm(entry: string, dir: string): void {
-  const runtime = { kvm: loadNativeShim().kvm, disk: loadNativeShim().disk, core: new Core(coreModule(), nodeCoreImports) };
+  const runtime = { kvm: loadNativeShim().kvm, disk: loadNativeShim().disk, tap: loadNativeShim().tap, core: new Core(coreModule(), nodeCoreImports) };
   const files = spareFiles(join(dir, ".."));
   const mine = () => (readText(files.pid) ?? "").split(" ")[0] === String(process.pid);
   let retired = false;

@@ -1,5 +1,5 @@
 // The start report a VMM process gives whoever started it (docs/control-protocol.md, "Start
-// report"): "ok\tPID[\tPTY]" once the guest runs, or "error\tSTEP\tERRNO" when it could not start.
+// report"): "ok\tPID[\tPTY[\tTAPS]]" once the guest runs, or "error\tSTEP\tERRNO" when it could not start.
 // A cold start reads it on fd 3, a spare's claim on the claiming connection.
 import { closeSync, writeSync } from "node:fs";
 
@@ -15,8 +15,9 @@ export function reportOnFd3(line: string): void {
   }
 }
 
-/** The guest runs: this process's pid (the domain's id), and the serial line's pty if it has one. */
-export function startedReport(pty: string | undefined): string {
+/** The guest runs: this process's pid (the domain's id), the serial line's pty if it has one, and its NICs' taps (comma-separated). */
+export function startedReport(pty: string | undefined, taps: string[] = []): string {
+  if (taps.length > 0) return `ok\t${process.pid}\t${pty ?? ""}\t${taps.join(",")}`;
   return `ok\t${process.pid}${pty ? `\t${pty}` : ""}`;
 }
 

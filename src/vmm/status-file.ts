@@ -23,13 +23,15 @@ export class StatusFile {
     private readonly vcpuThreads: () => number[],
     private readonly paused: () => boolean,
     private readonly pty: () => string | undefined = () => undefined,
+    private readonly taps: () => string[] = () => [],
   ) {}
 
   record(state: VmmState, reason: string): void {
     const started = this.startTicks === undefined ? "" : `started ${this.startTicks}\n`;
     const instance = this.instance === "" ? "" : `instance ${this.instance}\n`;
     const pty = this.pty() ? `pty ${this.pty()}\n` : "";
-    writeAtomically(this.path, `supervisor ${process.pid}\n${started}${instance}vcpu ${this.vcpuThreads().join(" ")}\nstate ${state}\nreason ${reason}\npaused ${this.paused() ? 1 : 0}\n${pty}`);
+    const taps = this.taps().length > 0 ? `taps ${this.taps().join(",")}\n` : "";
+    writeAtomically(this.path, `supervisor ${process.pid}\n${started}${instance}vcpu ${this.vcpuThreads().join(" ")}\nstate ${state}\nreason ${reason}\npaused ${this.paused() ? 1 : 0}\n${pty}${taps}`);
   }
 
   /** A start that failed leaves no status. */

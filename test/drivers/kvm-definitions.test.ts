@@ -42,6 +42,7 @@ test("a direct-kernel guest becomes a VMM plan", (t) => {
     pciBridges: [],
     pciDevices: [],
     disks: [],
+    nics: [],
   });
   t.like(parseVmmPlan(plan(domain(`${OS}<on_crash>coredump-destroy</on_crash>`))), { onCrash: "end", coredump: "/var/lib/virtkit/kvm/dump/g1" });
   t.like(parseVmmPlan(plan(domain(`${OS}<on_crash>preserve</on_crash>`))), { onCrash: "preserve", coredump: undefined });
@@ -64,7 +65,18 @@ test("what the VMM cannot run is refused as unsupported configuration, naming it
     [domain(`${OS}<devices><disk type='file' device='disk'><driver name='qemu' type='vmdk'/><source file='/x.vmdk'/><target dev='vda' bus='virtio'/><readonly/></disk></devices>`), "unsupported configuration: the KVM driver does not support <driver type='vmdk'> disks yet (only 'raw' and 'qcow2')"],
     [domain(`${OS}<devices><disk type='file' device='disk'><driver name='qemu' type='raw' queues='4'/><source file='/x.img'/><target dev='vda' bus='virtio'/></disk></devices>`), "unsupported configuration: the KVM driver does not support <driver queues='…'> for disks yet"],
     [domain(`${OS}<devices><disk type='file' device='disk'><source file='/x.img'/><target dev='vda' bus='virtio'/><iotune><total_bytes_sec>1000</total_bytes_sec></iotune></disk></devices>`), "unsupported configuration: the KVM driver does not support <iotune> in <disk> yet"],
-    [domain(`${OS}<devices><interface type='network'><source network='default'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <interface> devices yet"],
+    [
+      domain(`${OS}<devices><interface type='network'><source network='default'/></interface></devices>`),
+      "unsupported configuration: the KVM driver does not support <interface type='network'> yet (virtkit has no virtual networks yet): use type='bridge' or type='ethernet'",
+    ],
+    [domain(`${OS}<devices><interface type='user'><model type='virtio'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <interface type='user'> (only 'ethernet' and 'bridge')"],
+    [domain(`${OS}<devices><interface type='bridge'><source bridge='br0'/><model type='e1000'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <model type='e1000'> for interfaces (only 'virtio')"],
+    [domain(`${OS}<devices><interface type='bridge'><source bridge='br0'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <model type=''> for interfaces (only 'virtio')"],
+    [domain(`${OS}<devices><interface type='bridge'><source bridge='br0'/><model type='virtio'/><driver queues='4'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <driver> in <interface> yet"],
+    [
+      domain(`${OS}<devices><interface type='ethernet'><target dev='vnet7' managed='no'/><model type='virtio'/></interface></devices>`),
+      "unsupported configuration: the KVM driver uses an existing tap (<target managed='no'>) only for type 'ethernet', named by <target dev>",
+    ],
     [domain(`${OS}<devices><graphics type='vnc'/></devices>`), "unsupported configuration: the KVM driver does not support <graphics> devices yet"],
     [domain(`${OS}<on_crash>rename-restart</on_crash>`), "unsupported configuration: kvm driver doesn't support the 'rename-restart' action for 'on_reboot'/'on_poweroff'/'on_crash'"],
     [domain(`${OS}<on_poweroff>preserve</on_poweroff>`), "unsupported configuration: kvm driver doesn't support the 'preserve' action for 'on_reboot'/'on_poweroff'"],
@@ -95,6 +107,24 @@ test("each virtio disk is a plan line: its address, image and format, cache and 
     { bus: 0, slot: 3, function: 0, target: "vdb", source: "/dev/sdz", format: "qcow2", readonly: true, writethrough: true, ignoreFlush: false, discard: false, direct: false, serial: "", backing: [], backingEnds: false, hold: [100], refuse: [201] },
     { bus: 0, slot: 4, function: 0, target: "vdc", source: "/images/shared.img", format: "raw", readonly: false, writethrough: false, ignoreFlush: true, discard: false, direct: false, serial: "", backing: [], backingEnds: false, hold: [100, 101], refuse: [] },
   ]);
+});
+
+test("each virtio NIC is a plan line: its address, MAC, tap (a new one's template unless named), bridge, MTU and whether the tap exists", (t) => {
+  const nics =
+    "<interface type='bridge'><mac address='52:54:00:aa:bb:01'/><source bridge='br0'/><model type='virtio'/><mtu size='9000'/></interface>" +
+    "<interface type='ethernet'><mac address='52:54:00:aa:bb:02'/><target dev='vnet3'/><model type='virtio'/></interface>" +
+    "<interface type='ethernet'><mac address='52:54:00:aa:bb:03'/><target dev='guest-tap'/><model type='virtio'/></interface>" +
+    "<interface type='ethernet'><mac address='52:54:00:aa:bb:04'/><target dev='mytap' managed='no'/><model type='virtio'/></interface>";
+  const text = plan(domain(`${OS}<devices>${nics}</devices>`));
+  t.regex(text, /^net	0	2	0	52:54:00:aa:bb:01	vnet%d	br0	9000	$/m);
+  t.deepEqual(parseVmmPlan(text).nics, [
+    { bus: 0, slot: 2, function: 0, mac: "52:54:00:aa:bb:01", tap: "vnet%d", bridge: "br0", mtu: 9000, existing: false },
+    { bus: 0, slot: 3, function: 0, mac: "52:54:00:aa:bb:02", tap: "vnet%d", bridge: "", mtu: 0, existing: false },
+    { bus: 0, slot: 4, function: 0, mac: "52:54:00:aa:bb:03", tap: "guest-tap", bridge: "", mtu: 0, existing: false },
+    { bus: 0, slot: 5, function: 0, mac: "52:54:00:aa:bb:04", tap: "mytap", bridge: "", mtu: 0, existing: true },
+  ]);
+  // without a <mac>, one is made as libvirt makes it (52:54:00, then random bytes: zeros here)
+  t.regex(plan(domain(`${OS}<devices><interface type='ethernet'><model type='virtio'/></interface></devices>`)), /^net	0	2	0	52:54:00:00:00:00	vnet%d		0	$/m);
 });
 
 test("a <backingStore> chain is planned layer by layer, ending where the XML ends it; what the VMM cannot open is refused by name", (t) => {

@@ -39,7 +39,7 @@ function start(plan: Partial<VmmPlan>, ...boots: Parameters<FakeKvm["boot"]>[]):
   const ended = new Promise<[ShutoffReason, string]>((resolve) => (end = resolve));
   let crash!: (detail: string) => void;
   const crashed = new Promise<string>((resolve) => (crash = resolve));
-  const fullPlan: VmmPlan = { instance: "", control: "", status: "", memoryBytes: 4 << 20, vcpus: 1, kernel: kernelFile(), cmdline: "console=ttyS0", serial: { kind: "pty" }, onPoweroff: "end", onReboot: "restart", onCrash: "end", pciBridges: [], pciDevices: [], disks: [], ...plan };
+  const fullPlan: VmmPlan = { instance: "", control: "", status: "", memoryBytes: 4 << 20, vcpus: 1, kernel: kernelFile(), cmdline: "console=ttyS0", serial: { kind: "pty" }, onPoweroff: "end", onReboot: "restart", onCrash: "end", pciBridges: [], pciDevices: [], disks: [], nics: [], ...plan };
   const runner = new GuestRunner(fullPlan, fake, new Core(coreModule(), new MockCoreImports(0)), undefined, {
     output: (bytes) => void (text += Buffer.from(bytes).toString("latin1")),
     log: (line) => void log.push(line),

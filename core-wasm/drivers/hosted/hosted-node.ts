@@ -144,6 +144,28 @@ export function markPty(node: HostedNode, obj: DomainObj, path: string): bool {
   return true;
 }
 
+/**
+ * The running obj's NICs are on the host interfaces `names` (tab-separated, in the order of its
+ * <interface> elements; empty: unchanged): its live XML names each in <target dev>, as libvirt's does.
+ */
+export function markInterfaces(node: HostedNode, obj: DomainObj, names: string): bool {
+  if (!obj.active) return notRunning();
+  if (!loadDefinition(obj.def)) return false;
+  const devices = scratch.child(scratch.root, S.devices);
+  const list = names.split("\t");
+  let i = 0;
+  for (let n = devices == NONE ? NONE : scratch.child(devices, S.interface_); n != NONE && i < list.length; n = scratch.nextNamed(n), i++) {
+    if (list[i] == "") continue;
+    let target = scratch.child(n, S.target);
+    if (target == NONE) target = scratch.addElement(n, S.target);
+    scratch.setAttr(target, S.dev, list[i]);
+  }
+  const live = hostedCapture(node, scratch, 0);
+  if (live === null) return false;
+  obj.def = live;
+  return true;
+}
+
 /** The domain ended (reason: ShutoffReason); a transient domain disappears. */
 export function markStopped(node: HostedNode, obj: DomainObj, reason: i32, announce: bool): void {
   if (!obj.active) {

@@ -72,6 +72,10 @@ export function kvmCapture(d: Doc, flags: i32): Definition | null {
       if (!diskModelled(d, n)) return null;
       continue;
     }
+    if (name == S.interface_) {
+      if (!interfaceModelled(d, n)) return null;
+      continue;
+    }
     if (name == S.serial || name == S.console) {
       const type = attr(d, n, S.type);
       if (type == "pty") continue;
@@ -170,6 +174,34 @@ function backingChainModelled(d: Doc, n: i32): bool {
     layer = below;
   }
   return true;
+}
+
+/** What an interface may say that the VMM carries out; the rest is refused by name. */
+const INTERFACE_CHILDREN = [S.mac, S.source, S.target, S.model, S.mtu, S.address, S.alias, S.boot];
+/** Names libvirt keeps for the taps it makes: a managed interface's `<target dev>` of this form is a new tap's. */
+const GENERATED_TAP_PREFIXES = ["vnet", "macvtap", "macvlan"];
+
+/** A virtio NIC on a tap of its own (type 'ethernet') or one added to a host bridge (type 'bridge'). */
+function interfaceModelled(d: Doc, n: i32): bool {
+  const type = attr(d, n, S.type);
+  if (type == "network") return refuse("the KVM driver does not support <interface type='network'> yet (virtkit has no virtual networks yet): use type='bridge' or type='ethernet'");
+  if (type != "ethernet" && type != "bridge") return refuse("the KVM driver does not support <interface type='" + type + "'> (only 'ethernet' and 'bridge')");
+  const model = attr(d, d.child(n, S.model), S.type);
+  if (model != "virtio" && model != "virtio-non-transitional") return refuse("the KVM driver does not support <model type='" + model + "'> for interfaces (only 'virtio')");
+  for (let c = d.firstElement(n); c != NONE; c = d.nextElement(c)) {
+    if (!INTERFACE_CHILDREN.includes(d.nameOf(c))) return refuse("the KVM driver does not support <" + elementName(d, c) + "> in <interface> yet");
+  }
+  const target = d.child(n, S.target);
+  if (attr(d, target, S.managed) == "no" && (type != "ethernet" || isGeneratedTapName(attr(d, target, S.dev)) || attr(d, target, S.dev) == "")) {
+    return refuse("the KVM driver uses an existing tap (<target managed='no'>) only for type 'ethernet', named by <target dev>");
+  }
+  return true;
+}
+
+/** Whether a tap name is of the form libvirt generates (vnetN…), which a managed interface does not keep. */
+export function isGeneratedTapName(name: string): bool {
+  for (let i = 0; i < GENERATED_TAP_PREFIXES.length; i++) if (name.startsWith(GENERATED_TAP_PREFIXES[i])) return true;
+  return false;
 }
 
 function refuse(what: string): bool {

@@ -11,13 +11,17 @@
 //   disk BUS SLOT FUNCTION TARGET SOURCE FLAGS SERIAL HOLD REFUSE (a virtio disk on a raw image:
 //   FLAGS readonly,writethrough,ignore-flush,discard,direct; HOLD/REFUSE the QEMU lock bytes the
 //   VMM takes: 100 + p holds permission p, 200 + p shares it with no one; p 0 read, 1 write) ·
-//   balloon BUS SLOT FUNCTION FLAGS (a virtio balloon; FLAGS deflate-on-oom or empty)
+//   balloon BUS SLOT FUNCTION FLAGS (a virtio balloon; FLAGS deflate-on-oom or empty) ·
+//   net BUS SLOT FUNCTION MAC TAP BRIDGE MTU FLAGS (a virtio NIC on a tap: TAP its name, or a
+//   template with %d the kernel numbers; BRIDGE the host bridge it joins, or empty; MTU 0 for
+//   none; FLAGS existing: a tap that is there already, used as it is)
 // (the actions the VMM cannot carry out are refused here: rename-restart, preserve but on_crash.)
 import { Code } from "../../errors";
 import { err } from "../../domain/context";
 import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { attr, number, PlanWriter, text } from "../hosted/plan-writer";
+import { isGeneratedTapName } from "./capture";
 
 /** What the VMM does when the guest stops for an on_* event: restart it, or end the domain. */
 function action(libvirtAction: string): string {
@@ -77,6 +81,7 @@ export function writeVmmPlan(w: PlanWriter, d: Doc, runDir: string, dumpDir: str
     w.line(["rng", addressField(d, a, S.bus), addressField(d, a, S.slot), addressField(d, a, S.function_)]);
   }
   for (let disk = devices == NONE ? NONE : d.child(devices, S.disk); disk != NONE; disk = d.nextNamed(disk)) writeDisk(w, d, disk);
+  for (let nic = devices == NONE ? NONE : d.child(devices, S.interface_); nic != NONE; nic = d.nextNamed(nic)) writeNic(w, d, nic);
   const balloon = devices == NONE ? NONE : d.child(devices, S.memballoon);
   if (balloon != NONE && attr(d, balloon, S.model) != "none") {
     const a = d.child(balloon, S.address);
@@ -105,6 +110,18 @@ function writeDisk(w: PlanWriter, d: Doc, disk: i32): void {
   const refuse = d.child(disk, S.shareable) != NONE ? "" : "201";
   w.line(["disk", addressField(d, a, S.bus), addressField(d, a, S.slot), addressField(d, a, S.function_), attr(d, d.child(disk, S.target), S.dev), path, flags.join(","), text(d, d.child(disk, S.serial)), hold, refuse]);
   writeBackingChain(w, d, d.child(disk, S.backingStore));
+}
+
+/** A NIC's plan line: where it is, its MAC, its tap (a name of libvirt's form is a new one's), its bridge and MTU. */
+function writeNic(w: PlanWriter, d: Doc, nic: i32): void {
+  const a = d.child(nic, S.address);
+  const target = d.child(nic, S.target);
+  const existing = attr(d, target, S.managed) == "no";
+  const dev = attr(d, target, S.dev);
+  const tap = existing || (dev != "" && !isGeneratedTapName(dev)) ? dev : "vnet%d";
+  const bridge = d.attrIs(nic, S.type, "bridge") ? attr(d, d.child(nic, S.source), S.bridge) : "";
+  const mtu = attr(d, d.child(nic, S.mtu), S.size);
+  w.line(["net", addressField(d, a, S.bus), addressField(d, a, S.slot), addressField(d, a, S.function_), attr(d, d.child(nic, S.mac), S.address), tap, bridge, mtu == "" ? "0" : mtu, existing ? "existing" : ""]);
 }
 
 /** The <backingStore> layers as the XML gives them ("backing FORMAT PATH"), and "backing-end" where it ends them. */

@@ -75,6 +75,13 @@ function fileSignature(path: string): string {
   }
 }
 
+/** A started domain: its id (its process's pid), its serial line's pty ("" for none), its NICs' taps in <interface> order. */
+export interface Started {
+  id: number;
+  pty: string;
+  taps?: string[];
+}
+
 export abstract class HostedDriver extends CoreDriver implements HypervisorDriver {
   abstract readonly type: string;
   protected readonly shim: NativeShim;
@@ -138,7 +145,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   /** What the core's hostedNodeOpen needs to know of this driver's node besides its run directory. */
   protected abstract nodeFacts(): { kind: "lxc" | "kvm"; dumpDir: string; cgroups: string };
   /** Carries out a start plan; returns the domain's id (its process's pid) and its serial/console pty, if any. */
-  protected abstract runPlan(name: string, plan: string): Promise<{ id: number; pty: string }>;
+  protected abstract runPlan(name: string, plan: string): Promise<Started>;
   /** Whether a running domain is paused, from its status file (and its process's state). */
   protected abstract pausedOnDisk(name: string, status: Record<string, string>): boolean;
   /** What the command line of every process of this driver's domains names (its program's file). */
@@ -582,7 +589,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   /** A start whose owner died after its instance reported: the domain runs, as if the start had finished. */
   private adopt(name: string, intent: Intent, pid: number, status: Record<string, string>): void {
     const ref = this.core.hostedCommitCreate(this.node.handle, intent.xml, pid);
-    if (status.pty) this.recordPty(ref, status.pty);
+    this.recordHostSide(ref, { id: pid, pty: status.pty ?? "", taps: status.taps?.split(",") });
     this.persist(ref);
     rmSync(this.runFile(name, "start"), { force: true });
     this.removeOldInstances(name);
@@ -777,10 +784,10 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     return this.job(d.name, "domainCreate", async () => {
       if (flags !== 0) this.checkFlags(flags, 0, `${this.fnPrefix}DomainCreateWithFlags`);
       const plan = this.core.hostedPlanStart(this.node.handle, d);
-      await this.start(d.name, plan, this.xmlOf(d, XML_SECURE_INACTIVE), ({ id, pty }) => {
-        this.core.hostedCommitStart(this.node.handle, d, id, false, true);
+      await this.start(d.name, plan, this.xmlOf(d, XML_SECURE_INACTIVE), (started) => {
+        this.core.hostedCommitStart(this.node.handle, d, started.id, false, true);
         this.dispatch();
-        this.recordPty(d, pty);
+        this.recordHostSide(d, started);
         this.persist(d);
       });
     });
@@ -803,9 +810,9 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
         name,
         plan,
         xml,
-        ({ id, pty }) => {
-          ref = this.announced(c.hostedCommitCreate(this.node.handle, xml, id));
-          this.recordPty(ref, pty);
+        (started) => {
+          ref = this.announced(c.hostedCommitCreate(this.node.handle, xml, started.id));
+          this.recordHostSide(ref, started);
           this.persist(ref);
         },
         true,
@@ -822,14 +829,14 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
    * goes once the live XML is written. A process that dies on the way leaves the intent, and
    * whoever finds it finishes or undoes the start (settle). intentWritten: the caller recorded it.
    */
-  private async start(name: string, plan: string, xml: string, commit: (started: { id: number; pty: string }) => void, intentWritten = false): Promise<void> {
+  private async start(name: string, plan: string, xml: string, commit: (started: Started) => void, intentWritten = false): Promise<void> {
     const instance = planValue(plan, "instance") ?? "";
     const previous = this.instances.get(name);
     // (createXML writes it itself, in the registry step of its checks)
     if (!intentWritten) writeIntent(this.runFile(name, "start"), instance, xml);
     stopHere("start-intent");
     this.instances.set(name, instance);
-    let started: { id: number; pty: string };
+    let started: Started;
     try {
       started = await this.runPlan(name, plan);
     } catch (e) {
@@ -870,6 +877,12 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   private recordPty(d: DomainRef, path: string): void {
     if (path === "") return;
     this.core.hostedSetPty(this.node.handle, d, path);
+  }
+
+  /** What the start made on the host, in the live XML: the serial line's pty, the NICs' taps. */
+  private recordHostSide(d: DomainRef, started: Started): void {
+    this.recordPty(d, started.pty);
+    if (started.taps && started.taps.length > 0) this.core.hostedSetInterfaces(this.node.handle, d, started.taps.join("\t"));
   }
 
   protected checkFlags(flags: number, allowed: number, fn: string): void {
