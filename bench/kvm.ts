@@ -15,6 +15,7 @@ import { bootRecords, HEADER_BYTES, Machine } from "../src/vmm/machine.js";
 import { readySpare } from "../src/drivers/kvm/spare-vmm.js";
 import { exitLoopImage, hasHardwareKvm, kernel as testKernel } from "../test/kvm/guest.js";
 import { reportKvmDisk } from "./kvm-disk.js";
+import { reportKvmNet } from "./kvm-net.js";
 
 export interface KvmFigures {
   exitsPerSecond: number;
@@ -222,6 +223,7 @@ export async function reportKvm(): Promise<void> {
   if (f.qemu) console.log(`QEMU (-accel kvm) on the same guest: ${both(f.qemu.memory)}; its first serial byte after ${f.qemu.firstByteMs.toFixed(0)} ms`);
   else console.log("QEMU: qemu-system-x86_64 is not installed here (the anchor: 47 MB RSS at start under libvirt, TCG)");
   await reportKvmDisk();
+  await reportKvmNet();
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await reportKvm();

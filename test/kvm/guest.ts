@@ -35,7 +35,7 @@ export const withoutHardwareKvm = hasHardwareKvm ? undefined : "needs a hardware
 /** Why the test guest cannot boot here (undefined where it can). */
 export const cannotBootReason = canBoot ? undefined : "needs a hardware-assisted /dev/kvm and the test:vm kernel: npm run test:kvm runs this";
 
-const APPLETS = ["sh", "mount", "umount", "mkdir", "echo", "cat", "poweroff", "reboot", "sleep", "insmod", "dd", "ls", "uname", "taskset", "grep", "sync", "switch_root", "sha256sum", "head", "tee", "cut", "ip", "ping", "nc"];
+const APPLETS = ["sh", "mount", "umount", "mkdir", "echo", "cat", "poweroff", "reboot", "sleep", "insmod", "dd", "ls", "uname", "taskset", "grep", "sync", "switch_root", "sha256sum", "head", "tee", "cut", "ip", "ping", "nc", "mkfifo"];
 
 /**
  * A busybox initramfs whose init mounts /proc, /sys and /dev, loads the given kernel modules

@@ -51,19 +51,29 @@ async function main(): Promise<void> {
     const consoles = await Promise.all(domains.map((d) => d.openConsole()));
     const [g1, g2] = consoles.map((c) => transcript(c));
     await Promise.all([g1.waitFor(/LISTENING/, 1, 600_000), g2.waitFor(/LISTENING/, 1, 600_000)]);
-    const say = (i: number, line: string) => consoles[i].write(`${line}\n`);
+    const say = (i: number, line: string) => {
+      process.stderr.write(`net${i + 1}: ${line}\n`); // the test shows how far a failed run got
+      consoles[i].write(`${line}\n`);
+    };
     say(0, "echo PINGS $(ping -c 3 -W 10 10.0.0.2 | grep -c 'bytes from')");
     await g1.waitFor(/PINGS \d/);
     say(0, "ping -c 1 -W 10 10.0.0.254 >/dev/null && echo HOST_REACHED");
     say(1, "ping -c 1 -W 10 10.0.0.254 >/dev/null && echo HOST_REACHED");
     await Promise.all([g1.waitFor(/HOST_REACHED/, 1, 60_000), g2.waitFor(/HOST_REACHED/, 1, 60_000)]);
-    // g2 hashes the first MIB MiB it receives; g1 sends a file of that size, trying until g2 listens
-    say(1, `(echo RECEIVED $(nc -l -p 5000 | head -c ${MIB * 1048576} | sha256sum)) &`);
-    say(0, `dd if=/dev/urandom of=/tmp/data bs=1M count=${MIB} 2>/dev/null; echo SENDING $(sha256sum /tmp/data)`);
-    await g1.waitFor(/SENDING \w+/, 1, 600_000);
+    // g2 hashes the first MIB MiB it receives; g1 sends a file of that size, trying until g2 listens.
+    // (g2's nc reads a FIFO it holds open itself, which never ends: a background job's stdin is
+    // /dev/null, whose end would make nc close its side and the sender's nc quit early)
+    say(1, `mkfifo /never; (echo RECEIVED $(nc -l -p 5000 <>/never | head -c ${MIB * 1048576} | sha256sum)) &`);
+    say(0, `dd if=/dev/urandom of=/data bs=1M count=${MIB} 2>/dev/null; echo SENDING $(sha256sum /data)`);
+    await g1.waitFor(/SENDING [0-9a-f]{64}/, 1, 600_000);
     const started = Date.now();
-    say(0, "(until nc 10.0.0.2 5000 < /tmp/data; do sleep 1; done) >/dev/null 2>&1 &");
-    await g2.waitFor(/RECEIVED \w+/, 1, 900_000);
+    say(0, "(until nc 10.0.0.2 5000 < /data; do sleep 1; done) >/dev/null 2>&1 &");
+    // how far the transfer got, every 10 s (on standard error: a failed run shows it)
+    const progress = setInterval(() => {
+      const taps = execFileSync("grep", ["vnet", "/proc/net/dev"], { encoding: "utf8" }).replace(/ +/g, " ");
+      process.stderr.write(`after ${((Date.now() - started) / 1000).toFixed(0)} s, the taps' host sides (rx bytes packets errs drop … tx bytes packets errs drop …):\n${taps}`);
+    }, 10_000);
+    await g2.waitFor(/RECEIVED [0-9a-f]{64}/, 1, Number(process.env.VIRTKIT_KVM_NET_WAIT_S ?? 900) * 1000).finally(() => clearInterval(progress));
     const seconds = (Date.now() - started) / 1000;
     const taps = domains.map((d) => d.getXMLDesc(0));
     const live = await Promise.all(taps);
@@ -71,8 +81,8 @@ async function main(): Promise<void> {
     const result = {
       up: [g1.text(), g2.text()].map((t) => /NET_UP (\S+) (\d+)/.exec(t)?.slice(1)),
       pings: Number(/PINGS (\d)/.exec(g1.text())?.[1]),
-      sent: /SENDING (\w+)/.exec(g1.text())?.[1],
-      received: /RECEIVED (\w+)/.exec(g2.text())?.[1],
+      sent: /SENDING ([0-9a-f]{64})/.exec(g1.text())?.[1],
+      received: /RECEIVED ([0-9a-f]{64})/.exec(g2.text())?.[1],
       seconds,
       tapNames,
       stats: await Promise.all(domains.map((d, i) => d.interfaceStats(tapNames[i]))),
@@ -81,6 +91,7 @@ async function main(): Promise<void> {
       domiflist: cli("domiflist net1"),
       domifstat: cli(`domifstat net1 ${tapNames[0]}`),
       domifaddr: cli("domifaddr net1 --source arp"),
+      consoles: [g1.text().slice(-1500), g2.text().slice(-1500)],
       bridgePorts: execFileSync("ip", ["-o", "link", "show", "master", BRIDGE], { encoding: "utf8" }),
     };
     for (const c of consoles) c.destroy();
@@ -98,5 +109,7 @@ async function main(): Promise<void> {
 
 main().catch((e) => {
   console.error(e);
+  // the host kernel's complaints (a tap refusing a frame says why there)
+  console.error(spawnSync("dmesg", { encoding: "utf8" }).stdout.split("\n").slice(-15).join("\n"));
   process.exit(1);
 });

@@ -25,6 +25,9 @@ netGuestTest("two guests on a bridge ping each other and move 64 MiB over TCP in
   const line = run.stdout.split("\n").find((l) => l.startsWith("RESULT "));
   if (!line) return t.fail(`the scenario failed (exit ${run.status}): ${run.stderr.slice(-3000)}\n${run.stdout.slice(-2000)}`);
   const r = JSON.parse(line.slice("RESULT ".length));
+  t.teardown(() => {
+    if (!t.passed) t.log(`the guests' consoles' ends:\n${r.consoles.join("\n----\n")}`);
+  });
   t.log(`${MIB} MiB guest to guest in ${r.seconds.toFixed(1)} s (${(MIB / r.seconds).toFixed(1)} MiB/s, nested KVM under QEMU TCG)`);
   t.deepEqual(r.up, [["52:54:00:00:00:01", "1500"], ["52:54:00:00:00:02", "1500"]], "each guest's NIC has its <mac>");
   t.is(r.pings, 3);
