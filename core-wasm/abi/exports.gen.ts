@@ -13,7 +13,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return 1100486959;
+  return 150459017;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -322,24 +322,15 @@ export function hostedCommitPause(node: i32, pause: i32, inputLen: i32): i32 {
   return done(hosted.hostedCommitPause(node, key, pause != 0));
 }
 
-/** The running domain's NICs are on these host interfaces (tab-separated, in <interface> order; empty: unchanged): its live XML names them in <target dev>. */
-export function hostedSetInterfaces(node: i32, inputLen: i32): i32 {
-  begin();
-  const input = inputOf(inputLen);
-  const key = theDomainKey.read(input);
-  const names = input.text();
-  if (!input.ok) return malformedInput();
-  return done(hosted.hostedSetInterfaces(node, key, names));
-}
-
-/** The running domain's serial line is this host pty. */
-export function hostedSetPty(node: i32, inputLen: i32): i32 {
+/** What the running domain's start made on the host, into its live XML: its serial line's pty (empty: none) and its NICs' taps (tab-separated, in <interface> order; empty: none) in <target dev>. */
+export function hostedSetHostSide(node: i32, inputLen: i32): i32 {
   begin();
   const input = inputOf(inputLen);
   const key = theDomainKey.read(input);
   const pty = input.text();
+  const taps = input.text();
   if (!input.ok) return malformedInput();
-  return done(hosted.hostedSetPty(node, key, pty));
+  return done(hosted.hostedSetHostSide(node, key, pty, taps));
 }
 
 /** Every persistent domain's configuration as one blob hostedLoadDefinitions reads back without parsing XML (objects/definition-snapshot.ts). */

@@ -89,8 +89,7 @@ export const operations = {
   hostedCheckActive: { module: "hosted", args: { node: "node", running: "bool" }, input: { key: "DomainKey" }, output: "void", doc: "Whether the domain is active (running false: destroy, console) or running its guest (true: shutdown, reboot, reset)." },
   hostedCheckPause: { module: "hosted", args: { node: "node", pause: "bool" }, input: { key: "DomainKey" }, output: "void", doc: "Whether the domain may be suspended (pause) or resumed now." },
   hostedCommitPause: { module: "hosted", args: { node: "node", pause: "bool" }, input: { key: "DomainKey" }, output: "void", events: true },
-  hostedSetInterfaces: { module: "hosted", args: { node: "node" }, input: { key: "DomainKey", names: "text" }, output: "void", doc: "The running domain's NICs are on these host interfaces (tab-separated, in <interface> order; empty: unchanged): its live XML names them in <target dev>." },
-  hostedSetPty: { module: "hosted", args: { node: "node" }, input: { key: "DomainKey", pty: "text" }, output: "void", doc: "The running domain's serial line is this host pty." },
+  hostedSetHostSide: { module: "hosted", args: { node: "node" }, input: { key: "DomainKey", pty: "text", taps: "text" }, output: "void", doc: "What the running domain's start made on the host, into its live XML: its serial line's pty (empty: none) and its NICs' taps (tab-separated, in <interface> order; empty: none) in <target dev>." },
   hostedSaveDefinitions: { module: "hosted", args: { node: "node" }, output: "bytes", doc: "Every persistent domain's configuration as one blob hostedLoadDefinitions reads back without parsing XML (objects/definition-snapshot.ts)." },
   hostedLoadDefinitions: { module: "hosted", args: { node: "node" }, input: { blob: "bytes" }, output: "i32", doc: "Adds a saved blob's definitions (persistent, inactive) but those whose name or UUID the registry holds; returns how many it added. A damaged blob adds nothing." },
 

@@ -7,7 +7,7 @@ import { DomainObj } from "../objects/domain-list";
 import { Definition } from "../objects/definition";
 import { State } from "../objects/states";
 import { CgroupLayout } from "../drivers/lxc/cgroups";
-import { checkActive, checkPause, HostedKind, HostedNode, hostedDefinitionFrom, markPaused, markPty, markInterfaces, markStarted, markStopped, startPlan } from "../drivers/hosted/hosted-node";
+import { checkActive, checkPause, HostedKind, HostedNode, hostedDefinitionFrom, markHostSide, markPaused, markStarted, markStopped, startPlan } from "../drivers/hosted/hosted-node";
 import { current, putOneDomain, target } from "./domains";
 import { addNode, nodeAt } from "./nodes";
 import { io } from "../abi/runtime";
@@ -113,18 +113,11 @@ export function hostedCommitStopped(handle: i32, key: DomainKey, reason: i32, an
   return true;
 }
 
-/** The running domain's serial line is the host pty `path`. */
-export function hostedSetPty(handle: i32, key: DomainKey, path: string): bool {
+/** What the running domain's start made on the host: its serial line's pty ("": none) and its NICs' taps (tab-separated). */
+export function hostedSetHostSide(handle: i32, key: DomainKey, pty: string, taps: string): bool {
   const obj = target(handle, key);
   if (obj === null || !(current! instanceof HostedNode)) return false;
-  return markPty(changetype<HostedNode>(current!), obj, path);
-}
-
-/** The running domain's NICs are on these host interfaces (tab-separated, in <interface> order). */
-export function hostedSetInterfaces(handle: i32, key: DomainKey, names: string): bool {
-  const obj = target(handle, key);
-  if (obj === null || !(current! instanceof HostedNode)) return false;
-  return markInterfaces(changetype<HostedNode>(current!), obj, names);
+  return markHostSide(changetype<HostedNode>(current!), obj, pty, taps);
 }
 
 /** Whether the domain is active (running false: destroy, console) or running its guest (true: shutdown, reboot, reset). */

@@ -12,6 +12,7 @@ import { afterStop } from "../vmm/lifecycle";
 import { consoleInput, mmioRead, mmioWrite, portIn, portOut, pressPowerButton, resetDevices, takeEvents, takeOutput } from "../vmm/devices/board";
 import { BridgeSpec, EndpointSpec, endpoints, setPciBridges, setPciEndpoints } from "../vmm/pci/topology";
 import { takeMsis } from "../vmm/pci/msi";
+import { ENDPOINT_VIRTIO_BLK, ENDPOINT_VIRTIO_NET } from "../vmm/pci/endpoints";
 import { DiskSpec, VirtioBlk } from "../vmm/virtio/blk";
 import { balloonState, STAT_TAGS, takeDiscards, VirtioBalloon } from "../vmm/virtio/balloon";
 import { VirtioDevice, VirtioPciFunction } from "../vmm/virtio/pci-transport";
@@ -104,18 +105,24 @@ export function vmmPciDevices(records: usize, len: i32): bool {
     const bus = load<i32>(r, 4);
     const devfn = load<i32>(r, 8);
     if (bus < 0 || bus > 255 || devfn < 0 || devfn > 255) continue;
-    const bytes = (<u64>load<u32>(r, 24) << 32) | <u64>load<u32>(r, 20);
-    let serialLength = 0;
-    while (serialLength < SERIAL_BYTES && load<u8>(r + 28 + <usize>serialLength) != 0) serialLength++;
-    const serial = String.UTF8.decodeUnsafe(r + 28, <usize>serialLength);
     const flags = load<i32>(r, 16);
-    list.push(new EndpointSpec(kind, bus, devfn, flags, new DiskSpec(load<i32>(r, 12), bytes, flags, serial), netSpecOf(r)));
+    const disk = kind == ENDPOINT_VIRTIO_BLK ? diskSpecOf(r, flags) : null;
+    const net = kind == ENDPOINT_VIRTIO_NET ? netSpecOf(r) : null;
+    list.push(new EndpointSpec(kind, bus, devfn, flags, disk, net));
   }
   setPciEndpoints(list);
   return true;
 }
 
-/** A NIC record's tap, `<mac>` and `<mtu>` (read from any record: only a NIC's is used). */
+/** A disk record's handle, size, flags and `<serial>`. */
+function diskSpecOf(r: usize, flags: i32): DiskSpec {
+  const bytes = (<u64>load<u32>(r, 24) << 32) | <u64>load<u32>(r, 20);
+  let serialLength = 0;
+  while (serialLength < SERIAL_BYTES && load<u8>(r + 28 + <usize>serialLength) != 0) serialLength++;
+  return new DiskSpec(load<i32>(r, 12), bytes, flags, String.UTF8.decodeUnsafe(r + 28, <usize>serialLength));
+}
+
+/** A NIC record's tap, `<mac>` and `<mtu>`. */
 function netSpecOf(r: usize): NetSpec {
   let mac: u64 = 0;
   for (let i = 0; i < 6; i++) mac = (mac << 8) | <u64>load<u8>(r + 28 + <usize>i);

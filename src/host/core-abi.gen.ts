@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = 1100486959;
+export const ABI_FINGERPRINT = 150459017;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -198,8 +198,7 @@ export interface CoreExports {
   hostedCheckActive(node: number, running: number, inputLen: number): number;
   hostedCheckPause(node: number, pause: number, inputLen: number): number;
   hostedCommitPause(node: number, pause: number, inputLen: number): number;
-  hostedSetInterfaces(node: number, inputLen: number): number;
-  hostedSetPty(node: number, inputLen: number): number;
+  hostedSetHostSide(node: number, inputLen: number): number;
   hostedSaveDefinitions(node: number): number;
   hostedLoadDefinitions(node: number, inputLen: number): number;
   kvmSetMemory(node: number, kib: number, flags: number, inputLen: number): number;
@@ -797,28 +796,15 @@ export abstract class CoreOperations {
     if (status !== 0) throw this.failure();
   }
 
-  /** The running domain's NICs are on these host interfaces (tab-separated, in <interface> order; empty: unchanged): its live XML names them in <target dev>. */
-  hostedSetInterfaces(node: number, key: DomainKey, names: string): void {
-    const w = this.input();
-    writeDomainKey(w, key);
-    w.string(names);
-    let status: number;
-    try {
-      status = this.exports.hostedSetInterfaces(node, this.sendInput(w));
-    } catch (e) {
-      throw this.aborted(e);
-    }
-    if (status !== 0) throw this.failure();
-  }
-
-  /** The running domain's serial line is this host pty. */
-  hostedSetPty(node: number, key: DomainKey, pty: string): void {
+  /** What the running domain's start made on the host, into its live XML: its serial line's pty (empty: none) and its NICs' taps (tab-separated, in <interface> order; empty: none) in <target dev>. */
+  hostedSetHostSide(node: number, key: DomainKey, pty: string, taps: string): void {
     const w = this.input();
     writeDomainKey(w, key);
     w.string(pty);
+    w.string(taps);
     let status: number;
     try {
-      status = this.exports.hostedSetPty(node, this.sendInput(w));
+      status = this.exports.hostedSetHostSide(node, this.sendInput(w));
     } catch (e) {
       throw this.aborted(e);
     }

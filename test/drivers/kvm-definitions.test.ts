@@ -204,13 +204,25 @@ test("a running guest's serial pty is in its live XML, as libvirt writes it", (t
   t.like(parseVmmPlan(plan(xml)), { serial: { kind: "pty" } });
   const ref = core.hostedCommitCreate(node, xml, 4242);
   const path = "/dev/pts/7";
-  core.hostedSetPty(node, ref, path);
+  core.hostedSetHostSide(node, ref, path, "");
   const live = core.domainXML(node, ref, 0);
   t.regex(live, /<serial type='pty'>\n {6}<source path='\/dev\/pts\/7'\/>\n {6}<target /);
   t.regex(live, /<console type='pty' tty='\/dev\/pts\/7'>\n {6}<source path='\/dev\/pts\/7'\/>\n {6}<target type='serial' port='0'\/>/);
   // a guest that stopped has no pty to name
   core.hostedCommitStopped(node, ref, 2, false);
-  t.throws(() => core.hostedSetPty(node, ref, path), { message: /no domain with matching uuid|domain is not running/ });
+  t.throws(() => core.hostedSetHostSide(node, ref, path, ""), { message: /no domain with matching uuid|domain is not running/ });
+});
+
+test("a running guest's taps are in its live XML's <target dev>, in <interface> order, with its pty in the same step", (t) => {
+  const nic = (n: number) => `<interface type='bridge'><mac address='52:54:00:aa:bb:0${n}'/><source bridge='br0'/><model type='virtio'/></interface>`;
+  const xml = domain(`<uuid>0e6a3e7c-5d1a-4f0e-9b55-7a1f3c2d4e02</uuid>${OS}<devices>${nic(1)}${nic(2)}<serial type='pty'/></devices>`).replace("<name>g1</name>", "<name>tapguest</name>");
+  const ref = core.hostedCommitCreate(node, xml, 4343);
+  core.hostedSetHostSide(node, ref, "/dev/pts/9", "vnet3\tvnet4");
+  const live = core.domainXML(node, ref, 0);
+  t.regex(live, /<mac address='52:54:00:aa:bb:01'\/>\n {6}<source bridge='br0'\/>\n {6}<target dev='vnet3'\/>/);
+  t.regex(live, /<mac address='52:54:00:aa:bb:02'\/>\n {6}<source bridge='br0'\/>\n {6}<target dev='vnet4'\/>/);
+  t.regex(live, /<source path='\/dev\/pts\/9'\/>/);
+  core.hostedCommitStopped(node, ref, 2, false);
 });
 
 test("a guest kept crashed (on_crash preserve) is active and crashed: only destroy and the console act on it", (t) => {

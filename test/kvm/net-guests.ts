@@ -75,8 +75,7 @@ async function main(): Promise<void> {
     }, 10_000);
     await g2.waitFor(/RECEIVED [0-9a-f]{64}/, 1, Number(process.env.VIRTKIT_KVM_NET_WAIT_S ?? 900) * 1000).finally(() => clearInterval(progress));
     const seconds = (Date.now() - started) / 1000;
-    const taps = domains.map((d) => d.getXMLDesc(0));
-    const live = await Promise.all(taps);
+    const live = await Promise.all(domains.map((d) => d.getXMLDesc(0)));
     const tapNames = live.map((xml) => /<target dev='([^']+)'\/>/.exec(xml)?.[1] ?? "");
     const result = {
       up: [g1.text(), g2.text()].map((t) => /NET_UP (\S+) (\d+)/.exec(t)?.slice(1)),

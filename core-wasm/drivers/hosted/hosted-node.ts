@@ -129,37 +129,30 @@ function setPtySource(d: Doc, chardev: i32, path: string): void {
   d.setAttr(source, S.path, path);
 }
 
-/** The running obj's serial line is the host pty `path`: its live XML says where, as libvirt's does. */
-export function markPty(node: HostedNode, obj: DomainObj, path: string): bool {
-  if (!obj.active) return notRunning();
-  if (!loadDefinition(obj.def)) return false;
-  const devices = scratch.child(scratch.root, S.devices);
-  if (devices != NONE) {
-    setPtySource(scratch, scratch.child(devices, S.serial), path);
-    setPtySource(scratch, scratch.child(devices, S.console), path);
+/** The NICs of a live definition are on the host interfaces `names`, in <interface> order ("" leaves one as it is). */
+function setTapTargets(d: Doc, devices: i32, names: string[]): void {
+  let i = 0;
+  for (let n = d.child(devices, S.interface_); n != NONE && i < names.length; n = d.nextNamed(n), i++) {
+    if (names[i] == "") continue;
+    let target = d.child(n, S.target);
+    if (target == NONE) target = d.addElement(n, S.target);
+    d.setAttr(target, S.dev, names[i]);
   }
-  const live = hostedCapture(node, scratch, 0);
-  if (live === null) return false;
-  obj.def = live;
-  return true;
 }
 
 /**
- * The running obj's NICs are on the host interfaces `names` (tab-separated, in the order of its
- * <interface> elements; empty: unchanged): its live XML names each in <target dev>, as libvirt's does.
+ * What the running obj's start made on the host, in its live XML as libvirt's says it: its serial
+ * line's pty `pty` ("": none), and its NICs' taps `taps` (tab-separated, in <interface> order).
  */
-export function markInterfaces(node: HostedNode, obj: DomainObj, names: string): bool {
+export function markHostSide(node: HostedNode, obj: DomainObj, pty: string, taps: string): bool {
   if (!obj.active) return notRunning();
   if (!loadDefinition(obj.def)) return false;
   const devices = scratch.child(scratch.root, S.devices);
-  const list = names.split("\t");
-  let i = 0;
-  for (let n = devices == NONE ? NONE : scratch.child(devices, S.interface_); n != NONE && i < list.length; n = scratch.nextNamed(n), i++) {
-    if (list[i] == "") continue;
-    let target = scratch.child(n, S.target);
-    if (target == NONE) target = scratch.addElement(n, S.target);
-    scratch.setAttr(target, S.dev, list[i]);
+  if (devices != NONE && pty != "") {
+    setPtySource(scratch, scratch.child(devices, S.serial), pty);
+    setPtySource(scratch, scratch.child(devices, S.console), pty);
   }
+  if (devices != NONE && taps != "") setTapTargets(scratch, devices, taps.split("\t"));
   const live = hostedCapture(node, scratch, 0);
   if (live === null) return false;
   obj.def = live;

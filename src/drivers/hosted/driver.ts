@@ -873,16 +873,10 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     }
   }
 
-  /** A started domain's serial line (or console) is the host pty `path`: its live XML names it. */
-  private recordPty(d: DomainRef, path: string): void {
-    if (path === "") return;
-    this.core.hostedSetPty(this.node.handle, d, path);
-  }
-
   /** What the start made on the host, in the live XML: the serial line's pty, the NICs' taps. */
   private recordHostSide(d: DomainRef, started: Started): void {
-    this.recordPty(d, started.pty);
-    if (started.taps && started.taps.length > 0) this.core.hostedSetInterfaces(this.node.handle, d, started.taps.join("\t"));
+    const taps = (started.taps ?? []).join("\t");
+    if (started.pty !== "" || taps !== "") this.core.hostedSetHostSide(this.node.handle, d, started.pty, taps);
   }
 
   protected checkFlags(flags: number, allowed: number, fn: string): void {
