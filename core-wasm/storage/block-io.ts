@@ -44,6 +44,12 @@ export class IovecList {
     this.count++;
   }
 
+  /** Drops the first n ranges; the rest keep their order. */
+  dropFirst(n: i32): void {
+    memory.copy(this.ptr, this.ptr + <usize>n * IOVEC_BYTES, <usize>(this.count - n) * IOVEC_BYTES);
+    this.count -= n;
+  }
+
   /** This list becomes the bytes [from, from + len) of `source`'s ranges. */
   sliceOf(source: IovecList, from: u64, len: u64): void {
     this.clear();

@@ -110,6 +110,25 @@ test("the driver's receive offloads reach the tap; a large frame waits until the
   t.is(g.tap.offloads, 0, "a reset takes them back");
 });
 
+test("a burst of frames fills the posted chains in order; the chains left over go back and take the next frame", (t) => {
+  const g = new NetGuest();
+  g.setUpBoth(F_MAC | F_GUEST_CSUM | F_GUEST_TSO4 | F_MRG_RXBUF);
+  const CHAIN = 16000;
+  g.tap.waiting.push(NetGuest.frame(100, 1), NetGuest.frame(20000, 2), NetGuest.frame(200, 3));
+  for (let i = 0; i < 8; i++) g.postOn(RECEIVE, [[DATA + i * CHAIN, CHAIN]], i, i === 7);
+  t.is(g.usedIndex(RECEIVE), 4, "three frames in four chains");
+  const used = [0, 1, 2, 3].map((i) => g.usedElement(RECEIVE, i));
+  t.deepEqual(used, [[0, HEADER + 100], [1, CHAIN], [2, HEADER + 20000 - CHAIN], [3, HEADER + 200]]);
+  t.deepEqual([0, 1, 3].map((chain) => g.view.getUint16(DATA + chain * CHAIN + 10, true)), [1, 2, 1], "num_buffers of each frame");
+  t.is(g.ram[DATA + 3 * CHAIN + HEADER + 199], (3 + 199) & 0xff);
+  t.is(g.tap.watches, 0, "64,000 bytes left: too little for the largest frame, so no wake-up asked");
+  for (let i = 0; i < 4; i++) g.postOn(RECEIVE, [[DATA + i * CHAIN, CHAIN]], i, i === 3);
+  t.is(g.tap.watches, 1, "room again, and the tap is dry");
+  g.tap.waiting.push(NetGuest.frame(300, 4));
+  g.core.vmmNetPoll();
+  t.deepEqual(g.usedElement(RECEIVE, 4), [4, HEADER + 300], "the first chain not used before");
+});
+
 test("without mergeable buffers each frame takes one chain, whatever its buffers", (t) => {
   const g = new NetGuest();
   g.setUpBoth(F_MAC);

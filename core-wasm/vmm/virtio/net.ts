@@ -73,9 +73,10 @@ export class NetStats {
 const descriptor = new Descriptor();
 const iovecs = new IovecList();
 const scratch = memory.data(8);
-/** The chains of a frame being received: each head, its buffers' total length and first buffer. */
+/** The receive chains held: each head, its buffers' total length and how many of iovecs' ranges are its. */
 const chainHead = new StaticArray<i32>(MAX_IOVECS);
 const chainBytes = new StaticArray<u32>(MAX_IOVECS);
+const chainRanges = new StaticArray<i32>(MAX_IOVECS);
 
 export class VirtioNet extends VirtioDevice {
   readonly stats: NetStats = new NetStats();
@@ -184,19 +185,22 @@ export class VirtioNet extends VirtioDevice {
    * Frames from the tap into the chains the driver posted, until the tap has none (then the host
    * is asked to wake vCPU 0 when one comes) or the chains run out (the driver's next notification
    * brings more). Without mergeable buffers a frame takes one chain; with them, as many as it fills.
+   * Chains are held until there is room for the largest frame; those a frame leaves unfilled wait
+   * for the next frame, and go back to the ring only when the tap runs dry.
    */
   private receive(transport: VirtioPciFunction): bool {
     const q = transport.queues[RECEIVE];
     const mergeable = this.accepted(F_MRG_RXBUF);
-    const wanted = this.largestReceive;
+    const wanted = <u64>this.largestReceive;
     let used = false;
+    let chains = 0;
+    let room: u64 = 0;
+    iovecs.clear();
     for (;;) {
-      iovecs.clear();
-      let chains = 0;
-      let room: u64 = 0;
-      while (room < <u64>wanted && chains < MAX_IOVECS && iovecs.count < MAX_IOVECS) {
+      while ((mergeable ? room < wanted : chains == 0) && chains < MAX_IOVECS && iovecs.count < MAX_IOVECS) {
         const head = q.nextChain();
         if (head < 0) break;
+        const firstRange = iovecs.count;
         let bytes: u32 = 0;
         while (q.nextDescriptor(descriptor)) {
           if (!descriptor.deviceWrites || iovecs.count == MAX_IOVECS) continue;
@@ -205,13 +209,13 @@ export class VirtioNet extends VirtioDevice {
         }
         unchecked((chainHead[chains] = head));
         unchecked((chainBytes[chains] = bytes));
+        unchecked((chainRanges[chains] = iovecs.count - firstRange));
         chains++;
         room += bytes;
-        if (!mergeable) break;
       }
       if (q.checkFault() || q.faulted) return used;
       // not enough posted for the largest frame: wait for the driver to post more
-      if (chains == 0 || (mergeable && room < <u64>wanted) || room < <u64>HEADER_BYTES) {
+      if (chains == 0 || (mergeable && room < wanted) || room < <u64>HEADER_BYTES) {
         q.giveBack(chains);
         return used;
       }
@@ -224,25 +228,33 @@ export class VirtioNet extends VirtioDevice {
       let left = <u32>min(<u64>n, room);
       let filled = 0;
       while (filled < chains && (left > 0 || filled == 0)) {
-        const take = min(left, unchecked(chainBytes[filled]));
-        left -= take;
+        left -= min(left, unchecked(chainBytes[filled]));
         filled++;
       }
-      q.giveBack(chains - filled);
       // the header says how many chains the frame took, before the used ring publishes them
       if (!this.setNumBuffers(<u16>filled)) {
         q.checkFault();
         return used;
       }
       left = <u32>min(<u64>n, room);
+      let filledRanges = 0;
       for (let c = 0; c < filled; c++) {
         const take = min(left, unchecked(chainBytes[c]));
         q.pushUsed(unchecked(chainHead[c]), take);
         left -= take;
+        room -= unchecked(chainBytes[c]);
+        filledRanges += unchecked(chainRanges[c]);
       }
       this.stats.receivedFrames++;
       this.stats.receivedBytes += <u64>n > <u64>HEADER_BYTES ? <u64>n - HEADER_BYTES : 0;
       used = true;
+      iovecs.dropFirst(filledRanges);
+      chains -= filled;
+      for (let c = 0; c < chains; c++) {
+        unchecked((chainHead[c] = chainHead[c + filled]));
+        unchecked((chainBytes[c] = chainBytes[c + filled]));
+        unchecked((chainRanges[c] = chainRanges[c + filled]));
+      }
     }
     return used;
   }
