@@ -1,6 +1,6 @@
 // virtio-net throughput against QEMU on the same machine (inside the nested guest: npm run
 // bench:kvm): two guests on one bridge, in a network namespace of the bench's own, one sending
-// NET_MIB MiB of random data over TCP (busybox nc) to the other, three rounds, medians, timed by the
+// NET_MIB MiB of random data over TCP (busybox nc) to the other, three rounds, medians and spread, timed by the
 // receiver's /proc/uptime from its first byte to its last (10 ms steps). QEMU runs the same kernel
 // and initramfs with `-netdev tap,vhost=off` and virtio-net-pci, its taps put on the same bridge;
 // VIRTKIT_BENCH_QEMU=0 skips it.
@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { hasHardwareKvm, initramfs, kernel as testKernel } from "../test/kvm/guest.js";
+import { mbsSpread, spreadOf, type Spread } from "./spread.js";
 
 const NET_MIB = Number(process.env.VIRTKIT_BENCH_NET_MIB ?? 32);
 const ROUNDS = 3;
@@ -49,14 +50,12 @@ fi
 while true; do sleep 60; done
 `;
 
-const mbs = (bytesPerSecond: number) => `${(bytesPerSecond / 1e6).toFixed(1)} MB/s`;
 const ip = (...args: string[]) => execFileSync("ip", args, { stdio: "ignore" });
 
-/** The receiver's median rate (bytes per second), from its console text; undefined when a round is missing. */
-function rateOf(text: string): number | undefined {
+/** The receiver's rates (bytes per second) over the rounds, from its console text; undefined when a round is missing. */
+function rateOf(text: string): Spread | undefined {
   const rates = [...text.matchAll(/BENCH tcp ([\d.]+) ([\d.]+)/g)].map((m) => BYTES / Math.max(0.01, Number(m[2]) - Number(m[1])));
-  if (rates.length < ROUNDS) return undefined;
-  return rates.sort((a, b) => a - b)[Math.floor(rates.length / 2)];
+  return rates.length < ROUNDS ? undefined : spreadOf(rates);
 }
 
 /** Waits for the receiver's console file to say it is done (10 minutes at most). */
@@ -73,7 +72,7 @@ async function receiverDone(file: string, gaveUp: Promise<void>): Promise<string
 
 const guestCmdline = (n: number) => `console=ttyS0 reboot=k panic=1 quiet guest=${n}`;
 
-async function virtkitRun(dir: string, initrd: string): Promise<number | undefined> {
+async function virtkitRun(dir: string, initrd: string): Promise<Spread | undefined> {
   const { openConnection } = await import("virtkit");
   const conn = await openConnection("kvm:///system");
   const logs = [1, 2].map((n) => join(dir, `virtkit-${n}.log`));
@@ -93,7 +92,7 @@ async function virtkitRun(dir: string, initrd: string): Promise<number | undefin
   }
 }
 
-async function qemuRun(dir: string, initrd: string): Promise<number | undefined> {
+async function qemuRun(dir: string, initrd: string): Promise<Spread | undefined> {
   const logs = [1, 2].map((n) => join(dir, `qemu-${n}.log`));
   const qemus: ChildProcess[] = [];
   let gaveUp!: () => void;
@@ -120,7 +119,7 @@ async function qemuRun(dir: string, initrd: string): Promise<number | undefined>
   }
 }
 
-export type NetFigures = { virtkit?: number; qemu?: number };
+export type NetFigures = { virtkit?: Spread; qemu?: Spread };
 
 /** Measures in this process's network namespace (a private one: see reportKvmNet); undefined without KVM. */
 export async function measureKvmNet(): Promise<NetFigures | undefined> {
@@ -136,7 +135,7 @@ export async function measureKvmNet(): Promise<NetFigures | undefined> {
     const initrd = initramfs(GUEST, MODULES);
     const figures: NetFigures = { virtkit: await virtkitRun(dir, initrd) };
     // printed before QEMU runs: QEMU's own L2 runs have frozen the nested test host (a TCG bug)
-    console.log(`kvm:/// virtio-net guest to guest TCP under virtkit: ${figures.virtkit ? mbs(figures.virtkit) : "no figure (the guests did not finish)"}`);
+    console.log(`kvm:/// virtio-net guest to guest TCP under virtkit: ${figures.virtkit ? mbsSpread(figures.virtkit) : "no figure (the guests did not finish)"}`);
     if (process.env.VIRTKIT_BENCH_QEMU !== "0") figures.qemu = await qemuRun(dir, initrd);
     return figures;
   } finally {
@@ -158,8 +157,8 @@ export async function reportKvmNet(): Promise<void> {
     return;
   }
   const f = JSON.parse(line.slice("NETBENCH ".length)) as NetFigures;
-  const ratio = f.virtkit && f.qemu ? `   QEMU (vhost=off): ${mbs(f.qemu)}   ratio ${(f.virtkit / f.qemu).toFixed(2)} (target >= 0.8)` : "   QEMU: not run (not installed, failed, or VIRTKIT_BENCH_QEMU=0)";
-  console.log(`kvm:/// virtio-net guest to guest TCP (${NET_MIB} MiB, busybox nc, median of ${ROUNDS}): ${f.virtkit ? mbs(f.virtkit) : "-"}${ratio}`);
+  const ratio = f.virtkit && f.qemu ? `   QEMU (vhost=off): ${mbsSpread(f.qemu)}   ratio ${(f.virtkit.median / f.qemu.median).toFixed(2)} (target >= 0.8)` : "   QEMU: not run (not installed, failed, or VIRTKIT_BENCH_QEMU=0)";
+  console.log(`kvm:/// virtio-net guest to guest TCP (${NET_MIB} MiB, busybox nc, median of ${ROUNDS} and the spread): ${f.virtkit ? mbsSpread(f.virtkit) : "-"}${ratio}`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

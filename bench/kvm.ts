@@ -16,6 +16,7 @@ import { readySpare } from "../src/drivers/kvm/spare-vmm.js";
 import { exitLoopImage, hasHardwareKvm, kernel as testKernel } from "../test/kvm/guest.js";
 import { reportKvmDisk } from "./kvm-disk.js";
 import { reportKvmNet } from "./kvm-net.js";
+import { describeMemory, processMemory, type ProcessMemory } from "./process-memory.js";
 
 export interface KvmFigures {
   exitsPerSecond: number;
@@ -41,9 +42,9 @@ const RUNNING_MS = 3000;
 
 /** The process's memory now and once the guest has run RUNNING_MS more. */
 async function memories(pid: number): Promise<Memories> {
-  const atFirstByte = processMemory(pid);
+  const atFirstByte = processMemory(pid, MEMORY);
   await new Promise((resolve) => setTimeout(resolve, RUNNING_MS));
-  return { atFirstByte, running: processMemory(pid) };
+  return { atFirstByte, running: processMemory(pid, MEMORY) };
 }
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -76,33 +77,6 @@ function coreExitsPerSecond(image: string): number {
   machine.close();
   if (stop.kind !== "reset") throw new Error(`loop guest ended with ${JSON.stringify(stop)}`);
   return LOOP_EXITS / seconds;
-}
-
-/** A process's resident memory in KiB besides guest RAM (its mapping of MEMORY bytes, give or take QEMU's alignment). */
-export interface ProcessMemory {
-  rss: number;
-  besidesGuest: number;
-  /** Anonymous (private) memory besides guest RAM: what one more guest costs; file pages are shared. */
-  anonBesidesGuest: number;
-}
-
-function processMemory(pid: number): ProcessMemory {
-  const total = { rss: 0, anon: 0 };
-  const guest = { rss: 0, anon: 0 };
-  let isGuest = false;
-  for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
-    const range = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
-    if (range) {
-      const size = Number(BigInt(`0x${range[2]}`) - BigInt(`0x${range[1]}`));
-      isGuest = size >= MEMORY && size <= MEMORY + 4 * 1024 * 1024;
-    }
-    const field = /^(Rss|Anonymous):\s+(\d+) kB/.exec(line);
-    if (!field) continue;
-    const key = field[1] === "Rss" ? "rss" : "anon";
-    total[key] += Number(field[2]);
-    if (isGuest) guest[key] += Number(field[2]);
-  }
-  return { rss: total.rss, besidesGuest: total.rss - guest.rss, anonBesidesGuest: total.anon - guest.anon };
 }
 
 /** Polls (between turns of the event loop) until a file has a byte; ms since `start`. */
@@ -216,9 +190,7 @@ export async function reportKvm(): Promise<void> {
   console.log(`kvm:/// exits/s through the core's run loop: ${Math.round(f.exitsPerSecond).toLocaleString("en-US")}   bare C loop: ${Math.round(f.bareExitsPerSecond).toLocaleString("en-US")}   ratio ${(f.exitsPerSecond / f.bareExitsPerSecond).toFixed(2)} (target >= 0.5)`);
   console.log(`kvm:/// create() to first serial byte: ${f.firstByteMs.toFixed(0)} ms   bare C loader: ${f.bareFirstByteMs.toFixed(0)} ms   ratio ${(f.firstByteMs / f.bareFirstByteMs).toFixed(2)} (target <= 1.5; the node's spare VMM ready)`);
   console.log(`kvm:/// the same from a cold VMM process (a node's first start, or VIRTKIT_KVM_SPARE=0): ${f.coldFirstByteMs.toFixed(0)} ms   ratio ${(f.coldFirstByteMs / f.bareFirstByteMs).toFixed(2)}`);
-  const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
-  const memory = (m: ProcessMemory) => `${mib(m.besidesGuest)} resident besides guest RAM, ${mib(m.anonBesidesGuest)} of it private (RSS ${mib(m.rss)})`;
-  const both = (m: Memories) => `at its guest's first serial byte ${memory(m.atFirstByte)}; ${RUNNING_MS / 1000} s later ${memory(m.running)}`;
+  const both = (m: Memories) => `at its guest's first serial byte ${describeMemory(m.atFirstByte)}; ${RUNNING_MS / 1000} s later ${describeMemory(m.running)}`;
   console.log(`kvm:/// VMM process (spare ready): ${both(f.vmm)}`);
   if (f.qemu) console.log(`QEMU (-accel kvm) on the same guest: ${both(f.qemu.memory)}; its first serial byte after ${f.qemu.firstByteMs.toFixed(0)} ms`);
   else console.log("QEMU: qemu-system-x86_64 is not installed here (the anchor: 47 MB RSS at start under libvirt, TCG)");

@@ -84,6 +84,18 @@ export function zeroFill(list: IovecList): bool {
   return true;
 }
 
+/** Copies the bytes at `from` in the core's memory into the ranges of list (guest RAM, or the core's memory), in order. */
+export function copyFromCore(list: IovecList, from: usize): bool {
+  for (let i = 0; i < list.count; i++) {
+    const address = list.address(i);
+    const length = list.length(i);
+    if (list.inCore) memory.copy(<usize>address, from, length);
+    else if (!guestMemory.write(address, from, length)) return false;
+    from += length;
+  }
+  return true;
+}
+
 /**
  * Reads len bytes at offset of `image` into list, where the range may run past the image's end
  * (a backing file smaller than the image above it): the part past the end reads as zeros.

@@ -5,8 +5,11 @@
 // Writes allocate at the end of the file, in the order that keeps a killed VMM's image
 // repairable: the new cluster's count, then its data (the rest of the cluster copied from below
 // or zeroed), then the L2 entry, then the L1 entry; each metadata change is written through.
+// Compressed clusters (qemu-img convert -c, as cloud images ship) are inflated in the core to
+// be read; a write gives the cluster a plain one of its own and counts the compressed bytes down.
 import { IovecList } from "../block-io";
-import { DiskImage, RawImage, readPadded, ZERO_BYTES, zeroFill, zeros } from "../image";
+import { copyFromCore, DiskImage, RawImage, readPadded, ZERO_BYTES, zeroFill, zeros } from "../image";
+import { inflateRaw } from "../inflate";
 import { be32, be64, INCOMPAT_CORRUPT, INCOMPAT_DIRTY, MAGIC, parseHeader, Qcow2Header } from "./header";
 import { Refcounts, REFCOUNT_ORDER } from "./refcounts";
 import { SLICE_BYTES, SliceCache } from "./slice-cache";
@@ -31,6 +34,7 @@ const enum Cluster {
   DATA,
   ZERO,
   UNALLOCATED,
+  COMPRESSED,
 }
 
 const entryBytes = memory.data(8);
@@ -55,6 +59,13 @@ export class Qcow2Image extends DiskImage {
   private readonly cow: IovecList = new IovecList();
   private readonly zeroSource: IovecList = new IovecList();
   private cowBuffer: usize = 0;
+  /** The last compressed cluster read (by its L2 entry, 0 for none), inflated, and room for its deflate stream. */
+  private inflatedEntry: u64 = 0;
+  private inflated: usize = 0;
+  private deflated: usize = 0;
+  /** Where locateCompressed found a compressed cluster's stream: its first byte and the 512-byte sectors it spans. */
+  private compressedAt: u64 = 0;
+  private compressedSectors: u64 = 0;
 
   constructor(
     handle: i32,
@@ -128,7 +139,7 @@ export class Qcow2Image extends DiskImage {
     return true;
   }
 
-  /** Every L2 entry, once: data inside the file and aligned, no compressed cluster (not read yet). */
+  /** Every L2 entry, once: data inside the file and aligned, compressed streams starting inside it. */
   private checkL2Tables(): bool {
     const cluster = <u32>this.header.clusterBytes;
     const table = heap.alloc(<usize>cluster);
@@ -144,7 +155,12 @@ export class Qcow2Image extends DiskImage {
   }
 
   private checkEntry(entry: u64, l2: u64): bool {
-    if ((entry & COMPRESSED) != 0) return this.refuse("compressed qcow2 clusters are not supported");
+    if ((entry & COMPRESSED) != 0) {
+      this.locateCompressed(entry);
+      if ((entry & COPIED) != 0) return this.refuse(`Compressed cluster in the L2 table at 0x${l2.toString(16)} has the copied flag set`);
+      if (this.compressedAt >= this.fileBytes) return this.refuse(`Compressed cluster offset 0x${this.compressedAt.toString(16)} in the L2 table at 0x${l2.toString(16)} is past the end of the image`);
+      return true;
+    }
     const data = entry & OFFSET_MASK;
     if (data == 0) return true;
     if ((data & this.clusterMask) != 0) return this.refuse(`Cluster allocation offset 0x${data.toString(16)} in the L2 table at 0x${l2.toString(16)} is not aligned`);
@@ -159,9 +175,9 @@ export class Qcow2Image extends DiskImage {
       const kind = this.lookup(guest);
       if (kind == Cluster.ERROR) return false;
       const host = this.found;
-      // the run of clusters that read the same way (data: contiguous in the file)
+      // the run of clusters that read the same way (data: contiguous in the file; compressed: one)
       let n = min(cluster - (guest & this.clusterMask), len - pos);
-      while (pos + n < len) {
+      while (pos + n < len && kind != Cluster.COMPRESSED) {
         const next = this.lookup(guest + n);
         if (next != kind || (kind == Cluster.DATA && this.found != host + n)) break;
         n += min(cluster, len - pos - n);
@@ -170,9 +186,60 @@ export class Qcow2Image extends DiskImage {
       let ok = true;
       if (kind == Cluster.DATA) ok = readPadded(this.file, host, this.segment, n, this.padding);
       else if (kind == Cluster.ZERO) ok = zeroFill(this.segment);
+      else if (kind == Cluster.COMPRESSED) ok = this.readCompressed(this.entry, guest & this.clusterMask, this.segment);
       else ok = this.readBelow(guest, this.segment, n);
       if (!ok) return false;
       pos += n;
+    }
+    return true;
+  }
+
+  /** The bytes from `from` in the compressed cluster of L2 entry `entry` into list. */
+  private readCompressed(entry: u64, from: u64, list: IovecList): bool {
+    const cluster = this.inflate(entry);
+    return cluster != 0 && copyFromCore(list, cluster + <usize>from);
+  }
+
+  /** The compressed cluster of L2 entry `entry`, inflated into the core's memory; 0 when its stream cannot be read or is damaged. */
+  private inflate(entry: u64): usize {
+    if (entry == this.inflatedEntry) return this.inflated;
+    const cluster = this.header.clusterBytes;
+    if (this.inflated == 0) {
+      this.inflated = heap.alloc(<usize>cluster);
+      // a stream spans at most 2^(cluster_bits - 8) sectors: twice a cluster
+      this.deflated = heap.alloc(<usize>cluster * 2);
+    }
+    this.inflatedEntry = 0;
+    this.locateCompressed(entry);
+    const at = this.compressedAt;
+    // the last sector may run past the end of the file, which QEMU reads as zeros
+    const bytes = at >= this.file.size ? 0 : <u32>min(this.compressedSectors * 512 - (at & 511), this.file.size - at);
+    if (!this.io.readCore(at, this.deflated, bytes)) return 0;
+    if (inflateRaw(this.deflated, bytes, this.inflated, <usize>cluster) != <isize>cluster) return 0;
+    this.inflatedEntry = entry;
+    return this.inflated;
+  }
+
+  /** Sets compressedAt and compressedSectors from a compressed cluster's L2 entry. */
+  private locateCompressed(entry: u64): void {
+    const sizeBits = this.header.clusterBits - 8;
+    const offsetBits = 62 - sizeBits;
+    this.compressedAt = entry & ((<u64>1 << offsetBits) - 1);
+    this.compressedSectors = ((entry >> offsetBits) & ((<u64>1 << sizeBits) - 1)) + 1;
+  }
+
+  /**
+   * The L2 entry of a compressed cluster no longer points at its stream: each host cluster the
+   * stream's sectors touch is counted down once (as qemu-img counted them up). The clusters keep
+   * their bytes: other compressed clusters may share them.
+   */
+  private releaseCompressed(entry: u64): bool {
+    this.locateCompressed(entry);
+    if (entry == this.inflatedEntry) this.inflatedEntry = 0;
+    const first = this.compressedAt & ~(<u64>511);
+    const last = first + this.compressedSectors * 512 - 1;
+    for (let host = first & ~this.clusterMask; host <= last; host += this.header.clusterBytes) {
+      if (!this.refcounts!.decrement(host)) return false;
     }
     return true;
   }
@@ -197,7 +264,7 @@ export class Qcow2Image extends DiskImage {
     if (slice == 0) return Cluster.ERROR;
     const entry = be64(slice + <usize>((index * 8) % cache.sliceBytes));
     this.entry = entry;
-    if ((entry & COMPRESSED) != 0) return Cluster.ERROR;
+    if ((entry & COMPRESSED) != 0) return Cluster.COMPRESSED;
     if (this.header.version == 3 && (entry & READS_ZERO) != 0) return Cluster.ZERO;
     const data = entry & OFFSET_MASK;
     if (data == 0) return Cluster.UNALLOCATED;
@@ -227,10 +294,11 @@ export class Qcow2Image extends DiskImage {
   /**
    * The cluster at guest offset `start` gets a cluster of its own (a zero cluster's preallocated
    * one, else a new one): the bytes [at, at + n) from `segment`, the rest what the guest read
-   * there before; then the L2 entry points at it.
+   * there before; then the L2 entry points at it, and a compressed stream it replaces is released.
    */
   private writeNewCluster(start: u64, kind: Cluster, at: u64, n: u64): bool {
-    const preallocated = this.entry & OFFSET_MASK;
+    const previous = this.entry;
+    const preallocated = previous & OFFSET_MASK;
     let host: u64;
     if (kind == Cluster.ZERO && preallocated != 0 && (this.entry & COPIED) != 0) host = preallocated;
     else if (kind == Cluster.DATA) return false; // shared with a snapshot: refused at open
@@ -239,16 +307,20 @@ export class Qcow2Image extends DiskImage {
     const cluster = this.header.clusterBytes;
     if (host + cluster > this.file.size) this.file.size = host + cluster;
     if (!this.file.write(host + at, this.segment, n)) return false;
-    if (!this.copyBelow(start, host, 0, at, kind) || !this.copyBelow(start, host, at + n, cluster - at - n, kind)) return false;
-    return this.setEntry(start, host | COPIED);
+    if (!this.copyBelow(start, host, 0, at, kind, previous) || !this.copyBelow(start, host, at + n, cluster - at - n, kind, previous)) return false;
+    if (!this.setEntry(start, host | COPIED)) return false;
+    return kind != Cluster.COMPRESSED || this.releaseCompressed(previous);
   }
 
-  /** Bytes [from, from + len) of the cluster at guest `start`, as the guest read them before, written at host + from. */
-  private copyBelow(start: u64, host: u64, from: u64, len: u64, kind: Cluster): bool {
+  /** Bytes [from, from + len) of the cluster at guest `start` (L2 entry `entry`), as the guest read them before, written at host + from. */
+  private copyBelow(start: u64, host: u64, from: u64, len: u64, kind: Cluster, entry: u64): bool {
     if (len == 0) return true;
     if (this.cowBuffer == 0) this.cowBuffer = heap.alloc(<usize>this.header.clusterBytes);
     this.cow.coreRange(this.cowBuffer, <u32>len);
-    const ok = kind == Cluster.UNALLOCATED ? this.readBelow(start + from, this.cow, len) : zeroFill(this.cow);
+    let ok: bool;
+    if (kind == Cluster.UNALLOCATED) ok = this.readBelow(start + from, this.cow, len);
+    else if (kind == Cluster.COMPRESSED) ok = this.readCompressed(entry, from, this.cow);
+    else ok = zeroFill(this.cow);
     return ok && this.file.write(host + from, this.cow, len);
   }
 
@@ -328,9 +400,13 @@ export class Qcow2Image extends DiskImage {
   private zeroCluster(start: u64, free: bool): bool {
     const kind = this.lookup(start);
     if (kind == Cluster.ERROR) return false;
+    const zero = this.header.version == 3 ? READS_ZERO : 0;
+    if (kind == Cluster.COMPRESSED) {
+      const entry = this.entry;
+      return this.setEntry(start, zero) && this.releaseCompressed(entry);
+    }
     const host = this.entry & OFFSET_MASK;
     const owned = host != 0 && (this.entry & COPIED) != 0;
-    const zero = this.header.version == 3 ? READS_ZERO : 0;
     if (kind == Cluster.UNALLOCATED && (this.backing === null || zero == 0)) return true; // reads as zeros already
     if (kind == Cluster.ZERO && host == 0) return true;
     if (!free && owned) return this.setEntry(start, host | COPIED | zero);
