@@ -40,7 +40,8 @@ test("a direct-kernel guest becomes a VMM plan", (t) => {
     onCrash: "restart",
     coredump: "/var/lib/virtkit/kvm/dump/g1",
     pciBridges: [],
-    pciDevices: [],
+    // libvirt's default balloon, in the first free slot
+    pciDevices: [{ kind: "virtio-balloon", bus: 0, slot: 2, function: 0, deflateOnOom: false }],
     disks: [],
     nics: [],
   });
@@ -153,7 +154,7 @@ test("a disk image that cannot be opened fails the start with libvirt's storage 
 });
 
 test("a definition gets the machine's PCI root as libvirt adds it, and reads back unchanged", (t) => {
-  const xml = domain(`<uuid>2a3b4c5d-6e7f-4081-9a2b-3c4d5e6f7081</uuid>${OS.replace("<type>", "<type machine='q35'>")}<devices><controller type='usb' model='none'/><console type='pty'/></devices>`).replace("<name>g1</name>", "<name>pciroot</name>");
+  const xml = domain(`<uuid>2a3b4c5d-6e7f-4081-9a2b-3c4d5e6f7081</uuid>${OS.replace("<type>", "<type machine='q35'>")}<devices><controller type='usb' model='none'/><console type='pty'/><memballoon model='none'/></devices>`).replace("<name>g1</name>", "<name>pciroot</name>");
   core.domainDefine(node, xml, 0);
   const ref = core.domainLookupByName(node, "pciroot");
   const stored = core.domainXML(node, ref, 0);
@@ -161,6 +162,20 @@ test("a definition gets the machine's PCI root as libvirt adds it, and reads bac
   t.notRegex(stored, /pcie-root-port/, "no endpoint, no root port");
   core.domainDefine(node, stored, 0);
   t.is(core.domainXML(node, core.domainLookupByName(node, "pciroot"), 0), stored);
+  core.domainOp(node, ref, DomainOp.UNDEFINE, 0);
+});
+
+test("a definition without a <memballoon> gets libvirt's default virtio balloon, with its address; model='none' keeps none", (t) => {
+  const xml = (devices: string) => domain(`<uuid>3a3b4c5d-6e7f-4081-9a2b-3c4d5e6f7081</uuid>${OS.replace("<type>", "<type machine='q35'>")}<devices>${devices}</devices>`).replace("<name>g1</name>", "<name>balloon</name>");
+  core.domainDefine(node, xml("<controller type='usb' model='none'/>"), 0);
+  const ref = core.domainLookupByName(node, "balloon");
+  const stored = core.domainXML(node, ref, 0);
+  t.regex(stored, /<memballoon model='virtio'>\n {6}<address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'\/>\n {4}<\/memballoon>/);
+  t.regex(stored, /<controller type='pci' index='1' model='pcie-root-port'>/, "a root port for it, as libvirt adds");
+  core.domainDefine(node, stored, 0);
+  t.is(core.domainXML(node, core.domainLookupByName(node, "balloon"), 0), stored, "reads back unchanged");
+  core.domainDefine(node, xml("<controller type='usb' model='none'/><memballoon model='none'/>"), 0);
+  t.regex(core.domainXML(node, ref, 0), /<memballoon model='none'\/>/);
   core.domainOp(node, ref, DomainOp.UNDEFINE, 0);
 });
 

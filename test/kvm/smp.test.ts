@@ -20,9 +20,10 @@ linuxGuestTest.serial("a guest with two vCPUs runs on both; suspend and resume t
   const onSecond = (word: string) => console.write(`taskset 2 sh -c 'echo ${word} ONLINE=$(cat /sys/devices/system/cpu/online)'\n`);
   onSecond("FIRST");
   await guest.waitFor(/FIRST ONLINE=0-1/);
-  // the domain's pci-bridge, where libvirt puts it, seen from vCPU 1 (its config reads are port I/O vCPU 0 answers)
+  // the domain's pci-bridge, where libvirt puts it, seen from vCPU 1 (its config reads are port I/O vCPU 0 answers);
+  // four functions: the host bridge, the pci-bridge, libvirt's default balloon and the rng
   console.write("taskset 2 sh -c 'echo BRIDGE $(cat /sys/bus/pci/devices/0000:00:02.0/class) $(ls /sys/bus/pci/devices | grep -c 0000)'\n");
-  await guest.waitFor(/BRIDGE 0x060400 3/);
+  await guest.waitFor(/BRIDGE 0x060400 4/);
   console.write(readHwrng("SECOND", "2"));
   await guest.waitFor(/SECOND virtio_rng\.0 4\+0 records in/);
   const status = readFileSync(instanceFile(runDir, "smp", "status"), "utf8");

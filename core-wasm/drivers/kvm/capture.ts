@@ -7,7 +7,7 @@ import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { symbolLen, symbolPtr } from "../../xml/symbols";
 import { applyRules } from "../../domain/canonical";
-import { ctx, err, Flag } from "../../domain/context";
+import { ctx, err, Flag, setAttr } from "../../domain/context";
 import { Definition } from "../../objects/definition";
 import { attr, number, text } from "../hosted/plan-writer";
 import { MAX_VCPUS } from "../../vmm/acpi";
@@ -91,8 +91,17 @@ export function kvmCapture(d: Doc, flags: i32): Definition | null {
     }
     return unsupported("the KVM driver does not support <" + elementName(d, n) + "> devices yet");
   }
+  addDefaultBalloon(d, devices);
   if (!assignPciAddresses(d) || !reorderDomain(d)) return null;
   return Definition.fromDoc(d);
+}
+
+/** A definition that says nothing of a balloon gets libvirt's default, a virtio one (model='none' has none). */
+function addDefaultBalloon(d: Doc, devices: i32): void {
+  if (devices == NONE || d.child(devices, S.memballoon) != NONE) return;
+  const balloon = d.newElement(S.memballoon);
+  setAttr(balloon, S.model, "virtio");
+  d.appendChild(devices, balloon);
 }
 
 /** virtio-rng fed by the host's random source; anything else about it is refused by name. */
