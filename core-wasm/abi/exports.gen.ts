@@ -13,7 +13,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return 150459017;
+  return -149977457;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -397,14 +397,14 @@ export function vmmBootPlan(kernelSize: f64, initrdSize: f64, memoryBytes: f64, 
   return done(vmm.vmmBootPlan(header, headerLen, cmdline, kernelSize, initrdSize, memoryBytes, vcpus));
 }
 
-/** vCPU `index` of `vcpus`: the kvm_cpuid_entry2 entries KVM supports, patched. */
-export function vmmCpuid(index: i32, vcpus: i32, inputLen: i32): i32 {
+/** vCPU `index` of `vcpus`: the kvm_cpuid_entry2 entries KVM supports, patched (tscDeadline: 1 where KVM has KVM_CAP_TSC_DEADLINE_TIMER). */
+export function vmmCpuid(index: i32, vcpus: i32, tscDeadline: i32, inputLen: i32): i32 {
   begin();
   const input = inputOf(inputLen);
   const entriesLen = input.length();
   const entries = input.skip(entriesLen);
   if (!input.ok) return malformedInput();
-  return done(vmm.vmmCpuid(entries, entriesLen, index, vcpus));
+  return done(vmm.vmmCpuid(entries, entriesLen, index, vcpus, tscDeadline));
 }
 
 /** A vCPU's struct kvm_lapic_state, wired as a PC's. */

@@ -101,7 +101,7 @@ export const operations = {
 
   // ---- the kvm:/// VMM (operations/vmm.ts) ----
   vmmBootPlan: { module: "vmm", args: { kernelSize: "f64", initrdSize: "f64", memoryBytes: "f64", vcpus: "i32" }, input: { header: "bytes", cmdline: "text" }, output: "bytes", doc: "The boot records for a bzImage (its header's first bytes) and command line (vmm/boot.ts)." },
-  vmmCpuid: { module: "vmm", args: { index: "i32", vcpus: "i32" }, input: { entries: "bytes" }, output: "bytes", doc: "vCPU `index` of `vcpus`: the kvm_cpuid_entry2 entries KVM supports, patched." },
+  vmmCpuid: { module: "vmm", args: { index: "i32", vcpus: "i32", tscDeadline: "i32" }, input: { entries: "bytes" }, output: "bytes", doc: "vCPU `index` of `vcpus`: the kvm_cpuid_entry2 entries KVM supports, patched (tscDeadline: 1 where KVM has KVM_CAP_TSC_DEADLINE_TIMER)." },
   vmmLapic: { module: "vmm", input: { lapic: "bytes" }, output: "bytes", doc: "A vCPU's struct kvm_lapic_state, wired as a PC's." },
   vmmIrqRouting: { module: "vmm", output: "bytes", doc: "The VM's GSI routing (struct kvm_irq_routing)." },
   vmmCoreDumpHeader: { module: "vmm", args: { vcpus: "i32", memoryBytes: "f64" }, input: { registers: "bytes" }, output: "bytes", doc: "An ELF core file's headers and notes; registers: each vCPU's kvm_regs and kvm_sregs (vmm/core-dump.ts)." },

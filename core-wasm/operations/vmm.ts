@@ -252,9 +252,9 @@ export function vmmPowerButton(): void {
 }
 
 /** The CPUID of vCPU `index` of `vcpus`: the kvm_cpuid_entry2 entries KVM supports, patched in place and copied to the output. */
-export function vmmCpuid(entries: usize, len: i32, index: i32, vcpus: i32): bool {
+export function vmmCpuid(entries: usize, len: i32, index: i32, vcpus: i32, tscDeadline: i32): bool {
   const count = len / KVM_CPUID_ENTRY_BYTES;
-  patchCpuid(entries, count, <u32>index, <u32>vcpus);
+  patchCpuid(entries, count, <u32>index, <u32>vcpus, tscDeadline != 0);
   io.output.raw(entries, count * KVM_CPUID_ENTRY_BYTES);
   return true;
 }

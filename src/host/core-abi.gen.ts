@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = 150459017;
+export const ABI_FINGERPRINT = -149977457;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -206,7 +206,7 @@ export interface CoreExports {
   lxcSchedParams(node: number, flags: number, inputLen: number): number;
   lxcSetSchedParams(node: number, flags: number, inputLen: number): number;
   vmmBootPlan(kernelSize: number, initrdSize: number, memoryBytes: number, vcpus: number, inputLen: number): number;
-  vmmCpuid(index: number, vcpus: number, inputLen: number): number;
+  vmmCpuid(index: number, vcpus: number, tscDeadline: number, inputLen: number): number;
   vmmLapic(inputLen: number): number;
   vmmIrqRouting(): number;
   vmmCoreDumpHeader(vcpus: number, memoryBytes: number, inputLen: number): number;
@@ -909,13 +909,13 @@ export abstract class CoreOperations {
     return this.outputView();
   }
 
-  /** vCPU `index` of `vcpus`: the kvm_cpuid_entry2 entries KVM supports, patched. */
-  vmmCpuid(entries: Uint8Array, index: number, vcpus: number): DataView {
+  /** vCPU `index` of `vcpus`: the kvm_cpuid_entry2 entries KVM supports, patched (tscDeadline: 1 where KVM has KVM_CAP_TSC_DEADLINE_TIMER). */
+  vmmCpuid(entries: Uint8Array, index: number, vcpus: number, tscDeadline: number): DataView {
     const w = this.input();
     w.bytes(entries);
     let status: number;
     try {
-      status = this.exports.vmmCpuid(index, vcpus, this.sendInput(w));
+      status = this.exports.vmmCpuid(index, vcpus, tscDeadline, this.sendInput(w));
     } catch (e) {
       throw this.aborted(e);
     }

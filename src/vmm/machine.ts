@@ -13,6 +13,8 @@ const KVM_EXIT_HLT = 5;
 export const KVM_EXIT_MMIO = 6;
 export const KVM_EXIT_SHUTDOWN = 8;
 const KVM_EXIT_SYSTEM_EVENT = 24;
+/** KVM emulates the local APIC's TSC-deadline mode (linux/kvm.h). */
+const KVM_CAP_TSC_DEADLINE_TIMER = 72;
 
 const UART_IRQ = 4;
 const SCI_IRQ = 9;
@@ -252,7 +254,8 @@ export class Machine {
     new DataView(cpuid.buffer).setUint32(0, capacity, true);
     const count = this.kvm.supportedCpuid(this.system, cpuid);
     const entries = cpuid.subarray(8, 8 + count * 40);
-    copyView(this.core.vmmCpuid(entries, index, this.vcpuCount), entries);
+    const tscDeadline = this.kvm.checkExtension(this.system, KVM_CAP_TSC_DEADLINE_TIMER) > 0 ? 1 : 0;
+    copyView(this.core.vmmCpuid(entries, index, this.vcpuCount, tscDeadline), entries);
     this.kvm.setCpuid2(vcpu, cpuid);
   }
 

@@ -63,6 +63,8 @@ export class FakeKvm implements KvmShim {
   /** What the VMM gave back for each exit that reads, in order. */
   readonly answers: Answer[] = [];
   /** KVM_GET_SUPPORTED_CPUID's entries. */
+  /** What KVM_CHECK_EXTENSION answers, by capability (0 for the rest). */
+  readonly extensions = new Map<number, number>();
   supported: CpuidEntry[] = [
     { function: 0, eax: 0x1f },
     { function: 1, eax: 0x806f8, ebx: 0x00000800, ecx: 0xf6fa3223, edx: 0x078bfbff },
@@ -152,7 +154,7 @@ export class FakeKvm implements KvmShim {
   checkExtension(system: number, capability: number): number {
     this.record("checkExtension", system, capability);
     this.check(system, "system", "KVM_CHECK_EXTENSION");
-    return 0;
+    return this.extensions.get(capability) ?? 0;
   }
 
   createVm(system: number): number {

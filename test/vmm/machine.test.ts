@@ -52,7 +52,7 @@ test("the setup: a VM with KVM's interrupt controllers and PIT, its memory, then
   t.deepEqual(
     fake.calls.map((c) => c.name),
     // the IRQ chip before any vCPU (KVM refuses it after); each vCPU's CPUID and LAPIC before the boot registers
-    ["open", "createVm", "setTssAddr", "setIdentityMapAddr", "createIrqchip", "createPit2", "setGsiRouting", "guestMemory", "createVcpu", "runArea", "supportedCpuid", "setCpuid2", "getLapic", "setLapic", "setRegs", "getSregs", "setSregs"],
+    ["open", "createVm", "setTssAddr", "setIdentityMapAddr", "createIrqchip", "createPit2", "setGsiRouting", "guestMemory", "createVcpu", "runArea", "supportedCpuid", "checkExtension", "setCpuid2", "getLapic", "setLapic", "setRegs", "getSregs", "setSregs"],
   );
   const [system] = fake.madeOf("system");
   const [vcpu] = fake.madeOf("vcpu");
@@ -159,6 +159,21 @@ test("each vCPU's CPUID is KVM's with its place in the topology: APIC id, logica
     t.is(leaf(0x1f)[3], index);
     t.deepEqual(leaf(0x80000001), [0, 0, 0x121, 0x2c100800], "other leaves untouched");
   }
+});
+
+test("the CPUID says a hypervisor runs the guest (so Linux finds kvm-clock), and offers the TSC-deadline timer only where KVM has it", (t) => {
+  const KVM_CAP_TSC_DEADLINE_TIMER = 72;
+  const [HYPERVISOR, TSC_DEADLINE] = [2 ** 31, 1 << 24];
+  const ecx1 = (fake: FakeKvm) => structOf(fake, "setCpuid2").getUint32(8 + 40 + 20, true);
+  const without = new FakeKvm().boot(hlt);
+  without.supported[1].ecx = 0x0000_0001 | TSC_DEADLINE;
+  new Machine(without, new Core(coreModule(), new MockCoreImports(0)), { memoryBytes: 16 * MiB, kernel, cmdline: "", output() {} });
+  t.is(ecx1(without), (0x0000_0001 | HYPERVISOR) >>> 0, "no KVM_CAP_TSC_DEADLINE_TIMER: no TSC-deadline timer, whatever the list said");
+  t.deepEqual(without.callsOf("checkExtension").map((args) => args[1]), [KVM_CAP_TSC_DEADLINE_TIMER]);
+  const withIt = new FakeKvm().boot(hlt);
+  withIt.extensions.set(KVM_CAP_TSC_DEADLINE_TIMER, 1);
+  new Machine(withIt, new Core(coreModule(), new MockCoreImports(0)), { memoryBytes: 16 * MiB, kernel, cmdline: "", output() {} });
+  t.is((ecx1(withIt) & (HYPERVISOR | TSC_DEADLINE)) >>> 0, (HYPERVISOR | TSC_DEADLINE) >>> 0);
 });
 
 test("a single vCPU's CPUID does not claim HTT", (t) => {
