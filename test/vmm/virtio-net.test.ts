@@ -110,7 +110,7 @@ test("the driver's receive offloads reach the tap; a large frame waits until the
   t.is(g.tap.offloads, 0, "a reset takes them back");
 });
 
-test("a burst of frames fills the posted chains in order; the chains left over go back and take the next frame", (t) => {
+test("a burst of frames fills the posted chains in order; the chains left over stay held and take the next frame", (t) => {
   const g = new NetGuest();
   g.setUpBoth(F_MAC | F_GUEST_CSUM | F_GUEST_TSO4 | F_MRG_RXBUF);
   const CHAIN = 16000;
@@ -127,6 +127,23 @@ test("a burst of frames fills the posted chains in order; the chains left over g
   g.tap.waiting.push(NetGuest.frame(300, 4));
   g.core.vmmNetPoll();
   t.deepEqual(g.usedElement(RECEIVE, 4), [4, HEADER + 300], "the first chain not used before");
+});
+
+test("chains held across a reset are dropped: after the driver sets up again, frames go to its new buffers", (t) => {
+  const g = new NetGuest();
+  g.setUpBoth(F_MAC | F_GUEST_CSUM | F_GUEST_TSO4 | F_MRG_RXBUF);
+  const CHAIN = 16000;
+  for (let i = 0; i < 8; i++) g.postOn(RECEIVE, [[DATA + i * CHAIN, CHAIN]], i, i === 7);
+  t.is(g.tap.watches, 1, "room held, the tap dry");
+  g.common(20, 1, 0);
+  g.setUpBoth(F_MAC | F_GUEST_CSUM | F_GUEST_TSO4 | F_MRG_RXBUF);
+  const fresh = DATA + 8 * CHAIN;
+  for (let i = 0; i < 8; i++) g.postOn(RECEIVE, [[fresh + i * CHAIN, CHAIN]], i, i === 7);
+  g.tap.waiting.push(NetGuest.frame(100, 9));
+  g.core.vmmNetPoll();
+  t.deepEqual(g.usedElement(RECEIVE, 0), [0, HEADER + 100]);
+  t.is(g.ram[fresh + HEADER + 99], (9 + 99) & 0xff, "in the buffer posted after the reset");
+  t.is(g.ram[DATA + HEADER + 99], 0, "not in the one held before it");
 });
 
 test("without mergeable buffers each frame takes one chain, whatever its buffers", (t) => {

@@ -73,13 +73,46 @@ export class NetStats {
 const descriptor = new Descriptor();
 const iovecs = new IovecList();
 const scratch = memory.data(8);
-/** The receive chains held: each head, its buffers' total length and how many of iovecs' ranges are its. */
-const chainHead = new StaticArray<i32>(MAX_IOVECS);
-const chainBytes = new StaticArray<u32>(MAX_IOVECS);
-const chainRanges = new StaticArray<i32>(MAX_IOVECS);
+
+/**
+ * The receive chains a NIC took from the driver and holds until frames fill them: each head, its
+ * buffers' total length and how many of `ranges` are its. A device may hold available buffers as
+ * long as it likes; holding them spares walking the same descriptors again at every wake-up.
+ */
+class HeldChains {
+  readonly head: StaticArray<i32> = new StaticArray<i32>(MAX_IOVECS);
+  readonly bytes: StaticArray<u32> = new StaticArray<u32>(MAX_IOVECS);
+  readonly rangeCount: StaticArray<i32> = new StaticArray<i32>(MAX_IOVECS);
+  readonly ranges: IovecList = new IovecList();
+  count: i32 = 0;
+  room: u64 = 0;
+
+  clear(): void {
+    this.count = 0;
+    this.room = 0;
+    this.ranges.clear();
+  }
+
+  /** The first `n` chains are used: the rest move to the front. */
+  dropFirst(n: i32): void {
+    let rangesUsed = 0;
+    for (let c = 0; c < n; c++) {
+      this.room -= unchecked(this.bytes[c]);
+      rangesUsed += unchecked(this.rangeCount[c]);
+    }
+    this.ranges.dropFirst(rangesUsed);
+    this.count -= n;
+    for (let c = 0; c < this.count; c++) {
+      unchecked((this.head[c] = this.head[c + n]));
+      unchecked((this.bytes[c] = this.bytes[c + n]));
+      unchecked((this.rangeCount[c] = this.rangeCount[c + n]));
+    }
+  }
+}
 
 export class VirtioNet extends VirtioDevice {
   readonly stats: NetStats = new NetStats();
+  private readonly held: HeldChains = new HeldChains();
 
   constructor(readonly spec: NetSpec) {
     super();
@@ -124,6 +157,7 @@ export class VirtioNet extends VirtioDevice {
 
   /** A new driver: the tap hands over only complete frames until it says what it takes. */
   reset(): void {
+    this.held.clear();
     net_io(OP_OFFLOAD, this.spec.handle, 0, 0);
   }
 
@@ -185,82 +219,72 @@ export class VirtioNet extends VirtioDevice {
    * Frames from the tap into the chains the driver posted, until the tap has none (then the host
    * is asked to wake vCPU 0 when one comes) or the chains run out (the driver's next notification
    * brings more). Without mergeable buffers a frame takes one chain; with them, as many as it fills.
-   * Chains are held until there is room for the largest frame; those a frame leaves unfilled wait
-   * for the next frame, and go back to the ring only when the tap runs dry.
+   * A frame is read only once the chains held have room for the largest one the offloads allow
+   * (the tap cannot say how long the next frame is); those it leaves unfilled stay held.
    */
   private receive(transport: VirtioPciFunction): bool {
     const q = transport.queues[RECEIVE];
+    const held = this.held;
+    const ranges = held.ranges;
     const mergeable = this.accepted(F_MRG_RXBUF);
     const wanted = <u64>this.largestReceive;
     let used = false;
-    let chains = 0;
-    let room: u64 = 0;
-    iovecs.clear();
     for (;;) {
-      while ((mergeable ? room < wanted : chains == 0) && chains < MAX_IOVECS && iovecs.count < MAX_IOVECS) {
+      while ((mergeable ? held.room < wanted : held.count == 0) && held.count < MAX_IOVECS && ranges.count < MAX_IOVECS) {
         const head = q.nextChain();
         if (head < 0) break;
-        const firstRange = iovecs.count;
+        const firstRange = ranges.count;
         let bytes: u32 = 0;
         while (q.nextDescriptor(descriptor)) {
-          if (!descriptor.deviceWrites || iovecs.count == MAX_IOVECS) continue;
-          iovecs.add(descriptor.address, descriptor.length);
+          if (!descriptor.deviceWrites || ranges.count == MAX_IOVECS) continue;
+          ranges.add(descriptor.address, descriptor.length);
           bytes += descriptor.length;
         }
-        unchecked((chainHead[chains] = head));
-        unchecked((chainBytes[chains] = bytes));
-        unchecked((chainRanges[chains] = iovecs.count - firstRange));
-        chains++;
-        room += bytes;
+        const c = held.count++;
+        unchecked((held.head[c] = head));
+        unchecked((held.bytes[c] = bytes));
+        unchecked((held.rangeCount[c] = ranges.count - firstRange));
+        held.room += bytes;
       }
-      if (q.checkFault() || q.faulted) return used;
-      // not enough posted for the largest frame: wait for the driver to post more
-      if (chains == 0 || (mergeable && room < wanted) || room < <u64>HEADER_BYTES) {
-        q.giveBack(chains);
+      if (q.checkFault() || q.faulted) {
+        held.clear();
         return used;
       }
-      const n = net_io(OP_RECEIVE, this.spec.handle, iovecs.ptr, iovecs.count);
+      // not enough posted for the largest frame: wait for the driver to post more
+      if (held.count == 0 || (mergeable && held.room < wanted) || held.room < <u64>HEADER_BYTES) return used;
+      const n = net_io(OP_RECEIVE, this.spec.handle, ranges.ptr, ranges.count);
       if (n < 0) {
-        q.giveBack(chains);
         if (n == -EAGAIN) net_io(OP_WATCH, this.spec.handle, 0, 0);
         return used;
       }
-      let left = <u32>min(<u64>n, room);
+      let left = <u32>min(<u64>n, held.room);
       let filled = 0;
-      while (filled < chains && (left > 0 || filled == 0)) {
-        left -= min(left, unchecked(chainBytes[filled]));
+      while (filled < held.count && (left > 0 || filled == 0)) {
+        left -= min(left, unchecked(held.bytes[filled]));
         filled++;
       }
       // the header says how many chains the frame took, before the used ring publishes them
-      if (!this.setNumBuffers(<u16>filled)) {
+      if (!this.setNumBuffers(ranges, <u16>filled)) {
         q.checkFault();
+        held.clear();
         return used;
       }
-      left = <u32>min(<u64>n, room);
-      let filledRanges = 0;
+      left = <u32>min(<u64>n, held.room);
       for (let c = 0; c < filled; c++) {
-        const take = min(left, unchecked(chainBytes[c]));
-        q.pushUsed(unchecked(chainHead[c]), take);
+        const take = min(left, unchecked(held.bytes[c]));
+        q.pushUsed(unchecked(held.head[c]), take);
         left -= take;
-        room -= unchecked(chainBytes[c]);
-        filledRanges += unchecked(chainRanges[c]);
       }
       this.stats.receivedFrames++;
       this.stats.receivedBytes += <u64>n > <u64>HEADER_BYTES ? <u64>n - HEADER_BYTES : 0;
       used = true;
-      iovecs.dropFirst(filledRanges);
-      chains -= filled;
-      for (let c = 0; c < chains; c++) {
-        unchecked((chainHead[c] = chainHead[c + filled]));
-        unchecked((chainBytes[c] = chainBytes[c + filled]));
-        unchecked((chainRanges[c] = chainRanges[c + filled]));
-      }
+      held.dropFirst(filled);
     }
     return used;
   }
 
-  /** Writes num_buffers (header bytes 10–11) into the first chain's buffers, wherever they fall. */
-  private setNumBuffers(count: u16): bool {
+  /** Writes num_buffers (header bytes 10–11) into the first chain's buffers (the first of `iovecs`), wherever they fall. */
+  private setNumBuffers(iovecs: IovecList, count: u16): bool {
     store<u16>(scratch, count);
     let skip = NUM_BUFFERS_AT;
     let written: u32 = 0;

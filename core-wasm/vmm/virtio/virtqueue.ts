@@ -35,6 +35,8 @@ export class Virtqueue {
   /** The device's position in the available ring, and the used ring's next index. */
   private nextAvailable: u16 = 0;
   private nextUsed: u16 = 0;
+  /** The driver's available index as last read: chains up to it need no new read of it. */
+  private postedSeen: u16 = 0;
   /** While walking a chain: descriptors read so far, and where the walk goes next. */
   private walked: i32 = 0;
   private following: i32 = -1;
@@ -53,6 +55,7 @@ export class Virtqueue {
     this.used = 0;
     this.nextAvailable = 0;
     this.nextUsed = 0;
+    this.postedSeen = 0;
     this.faulted = false;
   }
 
@@ -64,8 +67,10 @@ export class Virtqueue {
   /** The head of the next chain the driver made available, or -1 (none, or a fault). */
   nextChain(): i32 {
     if (!this.ready) return -1;
-    const posted = guestMemory.u16(this.available + 2);
-    if (this.checkFault() || posted == this.nextAvailable) return -1;
+    if (this.postedSeen == this.nextAvailable) {
+      this.postedSeen = guestMemory.u16(this.available + 2);
+      if (this.checkFault() || this.postedSeen == this.nextAvailable) return -1;
+    }
     const head = guestMemory.u16(this.available + 4 + 2 * <u64>(this.nextAvailable % this.size));
     if (this.checkFault()) return -1;
     this.nextAvailable++;
@@ -73,11 +78,6 @@ export class Virtqueue {
     this.walked = 0;
     this.following = head;
     return head;
-  }
-
-  /** Hands the last `count` chains taken by nextChain back unused: the next calls take them again. */
-  giveBack(count: i32): void {
-    this.nextAvailable -= <u16>count;
   }
 
   /** Reads the chain's next descriptor into d; false at its end (or on a fault). */
