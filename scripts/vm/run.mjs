@@ -98,6 +98,12 @@ exec switch_root /mnt/root /bin/bash /run/vm-init
 
 /** How long the guest may stay silent on its heartbeat port before it counts as frozen (VIRTKIT_VM_STALL_S). */
 const STALL_MS = Number(process.env.VIRTKIT_VM_STALL_S ?? 180) * 1000;
+/**
+ * A periodic tick for the guest's kernel. Tickless, the guest froze under sustained nested-KVM
+ * load (idle in HLT, interrupts on, its one-shot timer never firing again: the network bench
+ * froze it on every boot); with a tick every 4 ms the disk and network benches ran through.
+ */
+const PERIODIC_TICK = "nohz=off highres=off";
 /** How many times a command may be booted when QEMU freezes its guest (VIRTKIT_VM_BOOTS). */
 const BOOTS = Number(process.env.VIRTKIT_VM_BOOTS ?? 2);
 
@@ -110,7 +116,7 @@ function bootOnce(vmlinux, initrd, script, dir) {
   const heartbeatFile = join(dir, "heartbeat");
   const monitorSocket = join(dir, "monitor");
   writeFileSync(heartbeatFile, "");
-  const append = `console=ttyS0 panic=-1 loglevel=3 quiet cgroup_no_v1=all vmscript=${script} ${process.env.VIRTKIT_VM_APPEND ?? ""}`;
+  const append = `console=ttyS0 panic=-1 loglevel=3 quiet cgroup_no_v1=all ${PERIODIC_TICK} vmscript=${script} ${process.env.VIRTKIT_VM_APPEND ?? ""}`;
   const qemu = spawn(
     "timeout",
     [
