@@ -1,8 +1,9 @@
 // Raw DEFLATE decoding (RFC 1951): qcow2's compressed clusters are deflate streams without zlib's
 // header or checksum. Pure computation over the core's memory; every input byte read and every
 // output byte written is checked against its buffer, so damaged data is an error, never a trap.
-// Huffman codes are decoded a bit at a time from their canonical counts: slower than a lookup
-// table, but a table per dynamic block would cost more than a 64 KiB cluster's worth of symbols.
+// Huffman codes of up to FAST_BITS bits (nearly every symbol) are decoded with one look into a
+// table indexed by the next FAST_BITS input bits; longer ones a bit at a time from the code's
+// canonical counts.
 
 const MAX_CODE_BITS = 15;
 const LITERAL_LENGTH_SYMBOLS = 288;
@@ -19,13 +20,28 @@ const LENGTH_EXTRA: StaticArray<u8> = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2,
 const DISTANCE_BASE: StaticArray<u16> = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577];
 const DISTANCE_EXTRA: StaticArray<u8> = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
 
-/** While a code is built: where the next symbol of each code length goes. */
+/** While a code is built: where the next symbol of each code length goes, and the next code of each length. */
 const nextOfLength = new StaticArray<u16>(MAX_CODE_BITS + 2);
+const nextCodeOfLength = new StaticArray<u16>(MAX_CODE_BITS + 1);
+const FAST_BITS: u32 = 9;
+const FAST_MASK: u32 = (1 << FAST_BITS) - 1;
+
+/** `code`'s low `length` bits in reverse order: deflate sends a code's first bit first. */
+function reversed(code: u32, length: u32): u32 {
+  let r: u32 = 0;
+  for (let i: u32 = 0; i < length; i++) {
+    r = (r << 1) | (code & 1);
+    code >>= 1;
+  }
+  return r;
+}
 
 /** A canonical Huffman code: how many codes each length has, and the symbols in code order. */
 class HuffmanCode {
   readonly lengthCounts: StaticArray<u16> = new StaticArray<u16>(MAX_CODE_BITS + 1);
   readonly symbols: StaticArray<u16>;
+  /** By the next FAST_BITS input bits: symbol << 4 | code length, for codes that short; 0 for the rest. */
+  readonly fast: StaticArray<u16> = new StaticArray<u16>(1 << FAST_BITS);
 
   constructor(maxSymbols: i32) {
     this.symbols = new StaticArray<u16>(maxSymbols);
@@ -49,6 +65,22 @@ class HuffmanCode {
     for (let s = 0; s < count; s++) {
       const length = unchecked(lengths[s]);
       if (length != 0) unchecked((this.symbols[firstOfLength[length]++] = <u16>s));
+    }
+    // the canonical codes (RFC 1951, 3.2.2), the short ones into the table at every index they prefix
+    let code: u32 = 0;
+    for (let b = 1; b <= MAX_CODE_BITS; b++) {
+      code = (code + <u32>unchecked(counts[b - 1])) << 1;
+      unchecked((nextCodeOfLength[b] = <u16>code));
+    }
+    const fast = this.fast;
+    memory.fill(changetype<usize>(fast), 0, <usize>(1 << FAST_BITS) * 2);
+    for (let s = 0; s < count; s++) {
+      const length = <u32>unchecked(lengths[s]);
+      if (length == 0) continue;
+      const symbolCode = <u32>unchecked(nextCodeOfLength[length]++);
+      if (length > FAST_BITS) continue;
+      const entry = <u16>((s << 4) | length);
+      for (let i = reversed(symbolCode, length); i <= FAST_MASK; i += <u32>1 << length) unchecked((fast[i] = entry));
     }
     return true;
   }
@@ -86,8 +118,27 @@ class Inflater {
     return value;
   }
 
+  /** Whether at least `n` bits are at hand (loading whole bytes while input lasts). */
+  fill(n: u32): bool {
+    while (this.bitCount < n) {
+      if (this.input >= this.inputEnd) return false;
+      this.bits |= <u32>load<u8>(this.input++) << this.bitCount;
+      this.bitCount += 8;
+    }
+    return true;
+  }
+
   /** The next symbol of `code`; -1 (and `failed`) for input that is no code. */
   decode(code: HuffmanCode): i32 {
+    if (this.fill(FAST_BITS)) {
+      const entry = <u32>unchecked(code.fast[this.bits & FAST_MASK]);
+      if (entry != 0) {
+        const length = entry & 15;
+        this.bits >>= length;
+        this.bitCount -= length;
+        return <i32>(entry >> 4);
+      }
+    }
     let value: i32 = 0;
     let first: i32 = 0;
     let index: i32 = 0;
@@ -110,6 +161,8 @@ class Inflater {
 
   /** A stored block: its bytes as they are, after the rest of the current byte. */
   stored(): void {
+    // whole bytes loaded ahead and not used yet are read again from the input
+    this.input -= <usize>(this.bitCount >> 3);
     this.bits = 0;
     this.bitCount = 0;
     if (this.inputEnd - this.input < 4) {
