@@ -47,18 +47,25 @@ class HuffmanCode {
     this.symbols = new StaticArray<u16>(maxSymbols);
   }
 
-  /** The code of `count` symbols whose code lengths are lengths[0..count); false when oversubscribed. */
-  build(lengths: StaticArray<u8>, count: i32): bool {
+  /**
+   * The code of `count` symbols whose code lengths are lengths[0..count); false when the lengths
+   * cannot be a code: oversubscribed, or incomplete, which (as zlib) only a literal or distance
+   * code may be, and only with no codes or a single one-bit code.
+   */
+  build(lengths: StaticArray<u8>, count: i32, incompleteAllowed: bool): bool {
     const counts = this.lengthCounts;
     for (let b = 0; b <= MAX_CODE_BITS; b++) unchecked((counts[b] = 0));
     for (let s = 0; s < count; s++) unchecked(counts[lengths[s]]++);
     counts[0] = 0;
     // each length may use no more codes than the shorter ones left free
     let left: i32 = 1;
+    let longest = 0;
     for (let b = 1; b <= MAX_CODE_BITS; b++) {
       left = (left << 1) - <i32>unchecked(counts[b]);
       if (left < 0) return false;
+      if (unchecked(counts[b]) != 0) longest = b;
     }
+    if (left > 0 && (!incompleteAllowed || longest > 1)) return false;
     const firstOfLength = nextOfLength;
     firstOfLength[1] = 0;
     for (let b = 1; b <= MAX_CODE_BITS; b++) unchecked((firstOfLength[b + 1] = firstOfLength[b] + counts[b]));
@@ -90,6 +97,9 @@ const lengths = new StaticArray<u8>(LITERAL_LENGTH_SYMBOLS + 32);
 const literalCode = new HuffmanCode(LITERAL_LENGTH_SYMBOLS);
 const distanceCode = new HuffmanCode(DISTANCE_SYMBOLS + 2);
 const codeLengthCode = new HuffmanCode(CODE_LENGTH_SYMBOLS);
+const fixedLiteralCode = new HuffmanCode(LITERAL_LENGTH_SYMBOLS);
+const fixedDistanceCode = new HuffmanCode(DISTANCE_SYMBOLS + 2);
+let fixedCodesBuilt = false;
 
 /** One stream's state: where input and output are, the bits not yet used, and whether it went wrong. */
 class Inflater {
@@ -215,13 +225,16 @@ class Inflater {
     }
   }
 
-  /** The fixed codes (RFC 1951, 3.2.6). */
+  /** A block with the fixed codes (RFC 1951, 3.2.6), built once: a stream may hold millions of tiny fixed blocks. */
   fixed(): void {
-    for (let s = 0; s < LITERAL_LENGTH_SYMBOLS; s++) unchecked((lengths[s] = s < 144 ? 8 : s < 256 ? 9 : s < 280 ? 7 : 8));
-    literalCode.build(lengths, LITERAL_LENGTH_SYMBOLS);
-    for (let s = 0; s < DISTANCE_SYMBOLS + 2; s++) unchecked((lengths[s] = 5));
-    distanceCode.build(lengths, DISTANCE_SYMBOLS + 2);
-    this.codes(literalCode, distanceCode);
+    if (!fixedCodesBuilt) {
+      for (let s = 0; s < LITERAL_LENGTH_SYMBOLS; s++) unchecked((lengths[s] = s < 144 ? 8 : s < 256 ? 9 : s < 280 ? 7 : 8));
+      fixedLiteralCode.build(lengths, LITERAL_LENGTH_SYMBOLS, false);
+      for (let s = 0; s < DISTANCE_SYMBOLS + 2; s++) unchecked((lengths[s] = 5));
+      fixedDistanceCode.build(lengths, DISTANCE_SYMBOLS + 2, false);
+      fixedCodesBuilt = true;
+    }
+    this.codes(fixedLiteralCode, fixedDistanceCode);
   }
 
   /** A block with its own codes, described in code lengths that are themselves Huffman-coded. */
@@ -234,7 +247,7 @@ class Inflater {
       return;
     }
     for (let i = 0; i < CODE_LENGTH_SYMBOLS; i++) unchecked((lengths[CODE_LENGTH_ORDER[i]] = i < lengthCodeCount ? <u8>this.take(3) : 0));
-    if (this.failed || !codeLengthCode.build(lengths, CODE_LENGTH_SYMBOLS)) {
+    if (this.failed || !codeLengthCode.build(lengths, CODE_LENGTH_SYMBOLS, false)) {
       this.failed = true;
       return;
     }
@@ -263,12 +276,12 @@ class Inflater {
       for (; times > 0; times--) unchecked((lengths[i++] = repeated));
     }
     // the block must be able to end
-    if (unchecked(lengths[END_OF_BLOCK]) == 0 || !literalCode.build(lengths, literalCount)) {
+    if (unchecked(lengths[END_OF_BLOCK]) == 0 || !literalCode.build(lengths, literalCount, true)) {
       this.failed = true;
       return;
     }
     for (let i = 0; i < distanceCount; i++) unchecked((lengths[i] = lengths[literalCount + i]));
-    if (!distanceCode.build(lengths, distanceCount)) {
+    if (!distanceCode.build(lengths, distanceCount, true)) {
       this.failed = true;
       return;
     }

@@ -152,6 +152,10 @@ qemuTest("images that cannot be read are refused when the disk opens, with the r
   refused(compressed, /Compressed cluster in the L2 table at 0x[0-9a-f]+ has the copied flag set/, "a compressed cluster flagged as counted once");
   patch(compressed, entry.at, [...u64Bytes((entry.value & ~((1n << 54n) - 1n)) | 0x10000000n)]);
   refused(compressed, /Compressed cluster offset 0x10000000 in the L2 table at 0x[0-9a-f]+ is past the end of the image/, "a compressed stream past the end");
+  // inside the file, but 201 sectors long from its last cluster's end: past the clusters the file has
+  const lastSector = Math.floor((statSync(compressed).size - 1) / 512) * 512;
+  patch(compressed, entry.at, [...u64Bytes((1n << 62n) | (200n << 54n) | BigInt(lastSector))]);
+  refused(compressed, /Compressed cluster at 0x[0-9a-f]+ in the L2 table at 0x[0-9a-f]+ runs past the end of the image/, "a compressed stream whose sectors run past the last cluster");
 
   const damaged = join(dir, "damaged.qcow2");
   qemuImg("create", "-q", "-f", "qcow2", damaged, "1M");

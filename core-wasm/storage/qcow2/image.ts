@@ -159,6 +159,12 @@ export class Qcow2Image extends DiskImage {
       this.locateCompressed(entry);
       if ((entry & COPIED) != 0) return this.refuse(`Compressed cluster in the L2 table at 0x${l2.toString(16)} has the copied flag set`);
       if (this.compressedAt >= this.fileBytes) return this.refuse(`Compressed cluster offset 0x${this.compressedAt.toString(16)} in the L2 table at 0x${l2.toString(16)} is past the end of the image`);
+      // its sectors may run past the end of the file (qemu-img's never leave the last cluster):
+      // past it, counting them down would take counts from clusters this VMM allocates there
+      const lastByte = (this.compressedAt & ~(<u64>511)) + this.compressedSectors * 512 - 1;
+      if (lastByte >> this.header.clusterBits > (this.fileBytes - 1) >> this.header.clusterBits) {
+        return this.refuse(`Compressed cluster at 0x${this.compressedAt.toString(16)} in the L2 table at 0x${l2.toString(16)} runs past the end of the image`);
+      }
       return true;
     }
     const data = entry & OFFSET_MASK;
