@@ -11,7 +11,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { hasHardwareKvm, initramfs, kernel as testKernel } from "../test/kvm/guest.js";
+import { hasHardwareKvm, initramfs, kernel as testKernel, VIRTIO_NET_MODULES, virtioModules } from "../test/kvm/guest.js";
+import { consoleWith } from "./guest-console.js";
 import { describeMemory, processMemory, type ProcessMemory } from "./process-memory.js";
 import { mbsSpread, spreadOf, type Spread } from "./spread.js";
 
@@ -19,10 +20,7 @@ const MEMORY_MIB = 256;
 const IMAGE_MIB = 160;
 const ROUNDS = 3;
 const CMDLINE = "console=ttyS0 reboot=k panic=1 quiet";
-const MODULES = [
-  "drivers/virtio/virtio_ring", "drivers/virtio/virtio", "drivers/virtio/virtio_pci_modern_dev", "drivers/virtio/virtio_pci_legacy_dev", "drivers/virtio/virtio_pci", "drivers/block/virtio_blk",
-  "net/core/failover", "drivers/net/net_failover", "drivers/net/virtio_net",
-].map((m) => `kernel/${m}.ko`);
+const MODULES = virtioModules("drivers/block/virtio_blk", ...VIRTIO_NET_MODULES);
 const RUNS = {
   read1m: { dd: "dd if=/dev/vda of=/dev/null bs=1M count=128 iflag=direct", bytes: 128 << 20 },
   write1m: { dd: "dd if=/dev/zero of=/dev/vda bs=1M count=128 oflag=direct", bytes: 128 << 20 },
@@ -65,12 +63,9 @@ function ratesOf(text: string): Record<Run, Spread> {
 
 /** Waits until the guest's console file says it is idle after its runs (or gives up after 10 minutes), then takes the process's memory. */
 async function figuresWhenIdle(file: string, pid: number): Promise<DiskFigures> {
-  for (const until = Date.now() + 600_000; Date.now() < until; ) {
-    const text = existsSync(file) ? readFileSync(file, "latin1") : "";
-    if (text.includes("BENCH idle")) return { memory: processMemory(pid, MEMORY_MIB << 20), rates: ratesOf(text) };
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`the disk bench's guest did not finish in 10 minutes: ${JSON.stringify((existsSync(file) ? readFileSync(file, "latin1") : "").slice(-400))}`);
+  const text = await consoleWith(file, "BENCH idle");
+  if (text === undefined) throw new Error(`the disk bench's guest did not finish in 10 minutes: ${JSON.stringify((existsSync(file) ? readFileSync(file, "latin1") : "").slice(-400))}`);
+  return { memory: processMemory(pid, MEMORY_MIB << 20), rates: ratesOf(text) };
 }
 
 type Format = "raw" | "qcow2";

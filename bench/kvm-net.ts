@@ -5,21 +5,19 @@
 // and initramfs with `-netdev tap,vhost=off` and virtio-net-pci, its taps put on the same bridge;
 // VIRTKIT_BENCH_QEMU=0 skips it.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { hasHardwareKvm, initramfs, kernel as testKernel } from "../test/kvm/guest.js";
+import { hasHardwareKvm, initramfs, kernel as testKernel, VIRTIO_NET_MODULES, virtioModules } from "../test/kvm/guest.js";
+import { consoleWith } from "./guest-console.js";
 import { mbsSpread, spreadOf, type Spread } from "./spread.js";
 
 const NET_MIB = Number(process.env.VIRTKIT_BENCH_NET_MIB ?? 32);
 const ROUNDS = 3;
 const MEMORY_MIB = 256;
 const BRIDGE = "vkbench0";
-const MODULES = [
-  "drivers/virtio/virtio_ring", "drivers/virtio/virtio", "drivers/virtio/virtio_pci_modern_dev", "drivers/virtio/virtio_pci_legacy_dev", "drivers/virtio/virtio_pci",
-  "net/core/failover", "drivers/net/net_failover", "drivers/net/virtio_net",
-].map((m) => `kernel/${m}.ko`);
+const MODULES = virtioModules(...VIRTIO_NET_MODULES);
 const BYTES = NET_MIB << 20;
 
 /**
@@ -58,18 +56,6 @@ function rateOf(text: string): Spread | undefined {
   return rates.length < ROUNDS ? undefined : spreadOf(rates);
 }
 
-/** Waits for the receiver's console file to say it is done (10 minutes at most). */
-async function receiverDone(file: string, gaveUp: Promise<void>): Promise<string | undefined> {
-  let over = false;
-  void gaveUp.then(() => (over = true));
-  for (const until = Date.now() + 600_000; Date.now() < until && !over; ) {
-    const text = existsSync(file) ? readFileSync(file, "latin1") : "";
-    if (text.includes("BENCH done")) return text;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return undefined;
-}
-
 const guestCmdline = (n: number) => `console=ttyS0 reboot=k panic=1 quiet guest=${n}`;
 
 async function virtkitRun(dir: string, initrd: string): Promise<Spread | undefined> {
@@ -84,7 +70,7 @@ async function virtkitRun(dir: string, initrd: string): Promise<Spread | undefin
         `<devices><interface type='bridge'><mac address='52:54:00:00:01:0${n}'/><source bridge='${BRIDGE}'/><model type='virtio'/></interface><serial type='file'><source path='${logs[n - 1]}'/></serial></devices></domain>`;
       domains.push(await conn.createXML(xml));
     }
-    const text = await receiverDone(logs[1], new Promise(() => {}));
+    const text = await consoleWith(logs[1], "BENCH done");
     return text === undefined ? undefined : rateOf(text);
   } finally {
     for (const d of domains) await d.destroy().catch(() => {});
@@ -112,7 +98,7 @@ async function qemuRun(dir: string, initrd: string): Promise<Spread | undefined>
       }
       ip("link", "set", tap, "master", BRIDGE, "up");
     }
-    const text = await receiverDone(logs[1], exited);
+    const text = await consoleWith(logs[1], "BENCH done", exited);
     return text === undefined ? undefined : rateOf(text);
   } finally {
     for (const q of qemus) q.kill("SIGKILL");

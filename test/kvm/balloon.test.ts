@@ -7,13 +7,13 @@ import { DomainMemoryStatTags as Tag } from "../../src/constants.js";
 import type { Domain } from "../../src/index.js";
 import { kvmTestNode, openForTest } from "../support/hosted.js";
 import { needsRoot, testIf } from "../support/gated.js";
-import { canBoot, cannotBootReason, initramfs, kernel, transcript } from "./guest.js";
+import { canBoot, cannotBootReason, initramfs, kernel, transcript, virtioModules } from "./guest.js";
 
 const linuxGuestTest = testIf(needsRoot("kvm:///system's state and processes") ?? cannotBootReason);
 const { base } = kvmTestNode("virtkit-kvm-balloon");
 test.after.always(() => rmSync(base, { recursive: true, force: true }));
 
-const MODULES = ["virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci", "virtio_balloon"].map((m) => `kernel/drivers/virtio/${m}.ko`);
+const MODULES = virtioModules("drivers/virtio/virtio_balloon");
 const initrd = canBoot ? initramfs("echo LISTENING\nwhile read -r line; do eval \"$line\"; done", MODULES) : "";
 const MIB = 1024;
 

@@ -10,14 +10,14 @@ import { closeSync, openSync, readSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { eventFrom, kvmTestNode, openForTest } from "../support/hosted.js";
 import { needsRoot, testIf } from "../support/gated.js";
-import { canBoot, cannotBootReason, initramfs, kernel, transcript } from "./guest.js";
+import { canBoot, cannotBootReason, initramfs, kernel, transcript, virtioModules } from "./guest.js";
 
 const qemuImg = spawnSync("qemu-img", ["--version"]).status === 0 ? undefined : "needs qemu-img (Debian's qemu-utils)";
 const linuxGuestTest = testIf(needsRoot("kvm:///system's state and processes") ?? cannotBootReason ?? qemuImg);
 const { base } = kvmTestNode("virtkit-kvm-disk-load");
 test.after.always(() => rmSync(base, { recursive: true, force: true }));
 
-const MODULES = ["virtio/virtio_ring", "virtio/virtio", "virtio/virtio_pci_modern_dev", "virtio/virtio_pci_legacy_dev", "virtio/virtio_pci", "block/virtio_blk"].map((m) => `kernel/drivers/${m}.ko`);
+const MODULES = virtioModules("drivers/block/virtio_blk");
 const initrd = canBoot ? initramfs("while [ ! -b /dev/vdb ]; do sleep 0.1; done\necho LISTENING\nwhile read -r line; do eval \"$line\"; done", MODULES) : "";
 const MIB = 1 << 20;
 const LOAD_MIB = Number(process.env.VIRTKIT_KVM_LOAD_MIB ?? 256);

@@ -13,18 +13,17 @@ import { join } from "node:path";
 import { DomainShutoffReason, DomainState } from "../../src/index.js";
 import { eventFrom, kvmTestNode, openForTest, processesLeft } from "../support/hosted.js";
 import { needsRoot, testIf } from "../support/gated.js";
-import { canBoot, cannotBootReason, e2fsTool, ext4RootImage, initramfs, kernel, transcript } from "./guest.js";
+import { canBoot, cannotBootReason, e2fsTool, ext4RootImage, initramfs, kernel, transcript, virtioModules } from "./guest.js";
 
 const qemuImg = spawnSync("qemu-img", ["--version"]).status === 0 ? undefined : "needs qemu-img and qemu-io (Debian's qemu-utils)";
 const linuxGuestTest = testIf(needsRoot("kvm:///system's state and processes") ?? cannotBootReason ?? qemuImg);
 const { base } = kvmTestNode("virtkit-kvm-disk");
 test.after.always(() => rmSync(base, { recursive: true, force: true }));
 
-const MODULES = [
-  "drivers/virtio/virtio_ring", "drivers/virtio/virtio", "drivers/virtio/virtio_pci_modern_dev", "drivers/virtio/virtio_pci_legacy_dev", "drivers/virtio/virtio_pci",
+const MODULES = virtioModules(
   "drivers/block/virtio_blk", "lib/crc16", "crypto/crc32c_generic", "fs/mbcache", "fs/jbd2/jbd2", "fs/ext4/ext4",
   "drivers/acpi/button", "drivers/input/evdev",
-].map((m) => `kernel/${m}.ko`);
+);
 
 /** The initramfs's part: wait for the disk, mount it, switch root to its /sbin/init. */
 const SWITCH_ROOT = `

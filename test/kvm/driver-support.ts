@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Connection } from "../../src/index.js";
 import { instanceFile, instanceFiles, openForTest, processAlive, processesLeft, processesRunning } from "../support/hosted.js";
-import { canBoot, cannotBootReason, initramfs, withoutHardwareKvm, kernel } from "./guest.js";
+import { canBoot, cannotBootReason, initramfs, withoutHardwareKvm, kernel, virtioModules } from "./guest.js";
 import { tempDir } from "../support/temp.js";
 
 export const asRoot = needsRoot("kvm:///system's state and processes");
@@ -34,8 +34,7 @@ while [ "$(ls -l /proc/[0-9]*/fd/ 2>/dev/null | grep -c /dev/input/event)" -lt $
 echo LISTENING
 while read -r line; do eval "$line"; done
 `;
-const VIRTIO_RNG_MODULES = ["virtio/virtio_ring", "virtio/virtio", "virtio/virtio_pci_modern_dev", "virtio/virtio_pci_legacy_dev", "virtio/virtio_pci", "char/hw_random/virtio-rng"];
-export const initrd = canBoot ? initramfs(GUEST_INIT, ["kernel/drivers/acpi/button.ko", "kernel/drivers/input/evdev.ko", ...VIRTIO_RNG_MODULES.map((m) => `kernel/drivers/${m}.ko`)]) : "";
+export const initrd = canBoot ? initramfs(GUEST_INIT, ["kernel/drivers/acpi/button.ko", "kernel/drivers/input/evdev.ko", ...virtioModules("drivers/char/hw_random/virtio-rng")]) : "";
 export const RNG = "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>";
 /** Reads 256 bytes of the guest's hardware RNG (optionally on one CPU) and says which RNG it used. */
 export const readHwrng = (word: string, cpus = "") =>

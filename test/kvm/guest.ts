@@ -37,6 +37,16 @@ export const cannotBootReason = canBoot ? undefined : "needs a hardware-assisted
 
 const APPLETS = ["sh", "mount", "umount", "mkdir", "echo", "cat", "poweroff", "reboot", "sleep", "insmod", "dd", "ls", "uname", "taskset", "grep", "sync", "switch_root", "sha256sum", "head", "tee", "cut", "ip", "ping", "nc", "mkfifo"];
 
+/** The virtio PCI transport's modules (Debian's kernel has them as modules), in load order. */
+const VIRTIO_PCI_MODULES = ["drivers/virtio/virtio_ring", "drivers/virtio/virtio", "drivers/virtio/virtio_pci_modern_dev", "drivers/virtio/virtio_pci_legacy_dev", "drivers/virtio/virtio_pci"];
+/** virtio-net's module and the ones it needs, for virtioModules. */
+export const VIRTIO_NET_MODULES = ["net/core/failover", "drivers/net/net_failover", "drivers/net/virtio_net"];
+
+/** initramfs's module paths for a guest with virtio PCI devices: the transport, then `more` (paths under kernel/, no .ko), in load order. */
+export function virtioModules(...more: string[]): string[] {
+  return [...VIRTIO_PCI_MODULES, ...more].map((m) => `kernel/${m}.ko`);
+}
+
 /**
  * A busybox initramfs whose init mounts /proc, /sys and /dev, loads the given kernel modules
  * (paths under the kernel's module tree), prints VIRTKIT_GUEST_READY, then runs `script`.

@@ -6,14 +6,11 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { openConnection, type Domain } from "../../src/index.js";
-import { initramfs, kernel, transcript } from "./guest.js";
+import { initramfs, kernel, transcript, VIRTIO_NET_MODULES, virtioModules } from "./guest.js";
 
 const MIB = Number(process.env.VIRTKIT_KVM_NET_MIB ?? 64);
 const BRIDGE = "vkbr0";
-const MODULES = [
-  "drivers/virtio/virtio_ring", "drivers/virtio/virtio", "drivers/virtio/virtio_pci_modern_dev", "drivers/virtio/virtio_pci_legacy_dev", "drivers/virtio/virtio_pci",
-  "net/core/failover", "drivers/net/net_failover", "drivers/net/virtio_net",
-].map((m) => `kernel/${m}.ko`);
+const MODULES = virtioModules(...VIRTIO_NET_MODULES);
 
 /** The guest's init: its NIC up at 10.0.0.N, then console lines. */
 const NET_INIT = `
