@@ -6,7 +6,8 @@
         "shim/vshim.cc",
         "shim/kvm.cc",
         "shim/disk.cc",
-        "shim/tap.cc"
+        "shim/tap.cc",
+        "shim/vhost.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

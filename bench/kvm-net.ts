@@ -3,7 +3,8 @@
 // NET_MIB MiB of random data over TCP (busybox nc) to the other, three rounds, medians and spread, timed by the
 // receiver's /proc/uptime from its first byte to its last (10 ms steps). QEMU runs the same kernel
 // and initramfs with `-netdev tap,vhost=off` and virtio-net-pci, its taps put on the same bridge;
-// VIRTKIT_BENCH_QEMU=0 skips it.
+// VIRTKIT_BENCH_QEMU=0 skips it. virtkit runs twice: with vhost-net (its default where the host
+// has /dev/vhost-net) and with its VMM serving the rings (<driver name='qemu'>).
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -58,7 +59,8 @@ function rateOf(text: string): Spread | undefined {
 
 const guestCmdline = (n: number) => `console=ttyS0 reboot=k panic=1 quiet guest=${n}`;
 
-async function virtkitRun(dir: string, initrd: string): Promise<Spread | undefined> {
+/** virtkit's guests, their NICs with `<driver name>` `driver` (none: vhost-net where the host has it). */
+async function virtkitRun(dir: string, initrd: string, driver = ""): Promise<Spread | undefined> {
   const { openConnection } = await import("virtkit");
   const conn = await openConnection("kvm:///system");
   const logs = [1, 2].map((n) => join(dir, `virtkit-${n}.log`));
@@ -67,7 +69,7 @@ async function virtkitRun(dir: string, initrd: string): Promise<Spread | undefin
     for (const n of [2, 1]) {
       const xml =
         `<domain type='kvm'><name>netbench${n}</name><memory unit='MiB'>${MEMORY_MIB}</memory><os><type>hvm</type><kernel>${testKernel}</kernel><initrd>${initrd}</initrd><cmdline>${guestCmdline(n)}</cmdline></os>` +
-        `<devices><interface type='bridge'><mac address='52:54:00:00:01:0${n}'/><source bridge='${BRIDGE}'/><model type='virtio'/></interface><serial type='file'><source path='${logs[n - 1]}'/></serial></devices></domain>`;
+        `<devices><interface type='bridge'><mac address='52:54:00:00:01:0${n}'/><source bridge='${BRIDGE}'/><model type='virtio'/>${driver ? `<driver name='${driver}'/>` : ""}</interface><serial type='file'><source path='${logs[n - 1]}'/></serial></devices></domain>`;
       domains.push(await conn.createXML(xml));
     }
     const text = await consoleWith(logs[1], "BENCH done");
@@ -105,7 +107,8 @@ async function qemuRun(dir: string, initrd: string): Promise<Spread | undefined>
   }
 }
 
-export type NetFigures = { virtkit?: Spread; qemu?: Spread };
+/** virtkit with vhost-net, virtkit's VMM serving the rings itself (<driver name='qemu'>), QEMU with vhost=off. */
+export type NetFigures = { virtkit?: Spread; virtkitUserspace?: Spread; qemu?: Spread };
 
 /** Measures in this process's network namespace (a private one: see reportKvmNet); undefined without KVM. */
 export async function measureKvmNet(): Promise<NetFigures | undefined> {
@@ -120,8 +123,10 @@ export async function measureKvmNet(): Promise<NetFigures | undefined> {
     ip("link", "set", BRIDGE, "up");
     const initrd = initramfs(GUEST, MODULES);
     const figures: NetFigures = { virtkit: await virtkitRun(dir, initrd) };
-    // printed before QEMU runs: QEMU's own L2 runs have frozen the nested test host (a TCG bug)
-    console.log(`kvm:/// virtio-net guest to guest TCP under virtkit: ${figures.virtkit ? mbsSpread(figures.virtkit) : "no figure (the guests did not finish)"}`);
+    // printed as they come: QEMU's own L2 runs have frozen the nested test host (a TCG bug)
+    console.log(`kvm:/// virtio-net guest to guest TCP under virtkit (vhost-net): ${figures.virtkit ? mbsSpread(figures.virtkit) : "no figure (the guests did not finish)"}`);
+    figures.virtkitUserspace = await virtkitRun(dir, initrd, "qemu");
+    console.log(`kvm:/// virtio-net guest to guest TCP under virtkit, the VMM serving the rings (<driver name='qemu'>): ${figures.virtkitUserspace ? mbsSpread(figures.virtkitUserspace) : "no figure"}`);
     if (process.env.VIRTKIT_BENCH_QEMU !== "0") figures.qemu = await qemuRun(dir, initrd);
     return figures;
   } finally {
@@ -145,6 +150,7 @@ export async function reportKvmNet(): Promise<void> {
   const f = JSON.parse(line.slice("NETBENCH ".length)) as NetFigures;
   const ratio = f.virtkit && f.qemu ? `   QEMU (vhost=off): ${mbsSpread(f.qemu)}   ratio ${(f.virtkit.median / f.qemu.median).toFixed(2)} (target >= 0.8)` : "   QEMU: not run (not installed, failed, or VIRTKIT_BENCH_QEMU=0)";
   console.log(`kvm:/// virtio-net guest to guest TCP (${NET_MIB} MiB, busybox nc, median of ${ROUNDS} and the spread): ${f.virtkit ? mbsSpread(f.virtkit) : "-"}${ratio}`);
+  if (f.virtkitUserspace && f.qemu) console.log(`   without vhost-net (<driver name='qemu'>): ${mbsSpread(f.virtkitUserspace)}   ratio ${(f.virtkitUserspace.median / f.qemu.median).toFixed(2)}`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

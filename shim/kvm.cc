@@ -12,6 +12,7 @@
 #include <linux/kvm.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -24,7 +25,7 @@
 
 namespace {
 
-enum class Kind { System, Vm, Vcpu };
+enum class Kind { System, Vm, Vcpu, EventFd };
 
 /**
  * kvm_cpuid2 and kvm_msrs: a u32 count, u32 padding, then the entries, at byte 8 as the kernel
@@ -203,6 +204,35 @@ Napi::Value SignalMsi(const Napi::CallbackInfo &info) {
   msi.address_hi = info[2].As<Napi::Number>().Uint32Value();
   msi.data = info[3].As<Napi::Number>().Uint32Value();
   if (Ioctl(Fd(info, 0, Kind::Vm), KVM_SIGNAL_MSI, &msi) < 0) throw KvmError(info.Env(), errno, "KVM_SIGNAL_MSI");
+  return info.Env().Undefined();
+}
+
+/** eventfd() → a descriptor for ioeventfd, irqfd and vhost's kick and call (closed with close()). */
+Napi::Value EventFd(const Napi::CallbackInfo &info) {
+  int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (fd < 0) throw KvmError(info.Env(), errno, "eventfd");
+  Track(fd, Kind::EventFd);
+  return Napi::Number::New(info.Env(), fd);
+}
+
+/** ioeventfd(vm, address, length, eventfd, assign): KVM_IOEVENTFD on an MMIO address (length 0: any write). */
+Napi::Value IoEventFd(const Napi::CallbackInfo &info) {
+  kvm_ioeventfd event{};
+  event.addr = U64(info[1]);
+  event.len = info[2].As<Napi::Number>().Uint32Value();
+  event.fd = Fd(info, 3, Kind::EventFd);
+  event.flags = info[4].As<Napi::Boolean>().Value() ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN;
+  if (Ioctl(Fd(info, 0, Kind::Vm), KVM_IOEVENTFD, &event) < 0) throw KvmError(info.Env(), errno, "KVM_IOEVENTFD");
+  return info.Env().Undefined();
+}
+
+/** irqfd(vm, eventfd, gsi, assign): KVM_IRQFD (a signal on the eventfd raises the GSI's route). */
+Napi::Value IrqFd(const Napi::CallbackInfo &info) {
+  kvm_irqfd irqfd{};
+  irqfd.fd = Fd(info, 1, Kind::EventFd);
+  irqfd.gsi = info[2].As<Napi::Number>().Uint32Value();
+  irqfd.flags = info[3].As<Napi::Boolean>().Value() ? 0 : KVM_IRQFD_FLAG_DEASSIGN;
+  if (Ioctl(Fd(info, 0, Kind::Vm), KVM_IRQFD, &irqfd) < 0) throw KvmError(info.Env(), errno, "KVM_IRQFD");
   return info.Env().Undefined();
 }
 
@@ -461,6 +491,13 @@ bool KickVcpuThread(pid_t tid) {
   return syscall(SYS_tgkill, getpid(), tid, kKickSignal) == 0;
 }
 
+/** An eventfd this file made (vhost.cc takes only these as kick and call descriptors). */
+bool IsShimEventFd(int fd) {
+  std::lock_guard<std::mutex> hold(tablesLock);
+  auto it = fds.find(fd);
+  return it != fds.end() && it->second == Kind::EventFd;
+}
+
 void RegisterKvm(Napi::Env env, Napi::Object exports) {
   Napi::Object kvm = Napi::Object::New(env);
   kvm.Set("open", Napi::Function::New(env, Open));
@@ -474,6 +511,9 @@ void RegisterKvm(Napi::Env env, Napi::Object exports) {
   kvm.Set("createPit2", Napi::Function::New(env, CreatePit2));
   kvm.Set("irqLine", Napi::Function::New(env, IrqLine));
   kvm.Set("signalMsi", Napi::Function::New(env, SignalMsi));
+  kvm.Set("eventfd", Napi::Function::New(env, EventFd));
+  kvm.Set("ioeventfd", Napi::Function::New(env, IoEventFd));
+  kvm.Set("irqfd", Napi::Function::New(env, IrqFd));
   kvm.Set("guestMemory", Napi::Function::New(env, GuestMemory));
   kvm.Set("discardGuestMemory", Napi::Function::New(env, DiscardGuestMemory));
   kvm.Set("createVcpu", Napi::Function::New(env, CreateVcpu));

@@ -212,6 +212,12 @@ Napi::Value AddToBridge(const Napi::CallbackInfo &info) {
 
 }  // namespace
 
+/** A tap this file opened (vhost.cc takes only these as backends). */
+bool IsShimTap(int fd) {
+  std::lock_guard<std::mutex> hold(tapsLock);
+  return taps.count(fd) != 0;
+}
+
 void RegisterTap(Napi::Env env, Napi::Object exports) {
   Napi::Object tap = Napi::Object::New(env);
   tap.Set("open", Napi::Function::New(env, Open));

@@ -33,6 +33,7 @@ extern char **environ;
 void RegisterKvm(Napi::Env env, Napi::Object exports);
 void RegisterDisk(Napi::Env env, Napi::Object exports);
 void RegisterTap(Napi::Env env, Napi::Object exports);
+void RegisterVhost(Napi::Env env, Napi::Object exports);
 
 namespace {
 
@@ -278,6 +279,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterKvm(env, exports);
   RegisterDisk(env, exports);
   RegisterTap(env, exports);
+  RegisterVhost(env, exports);
   return exports;
 }
 

@@ -339,6 +339,19 @@ export const enum VmmEvent {
   SCI = 16,
   MSI = 32,
   DISCARD = 64,
+  VHOST = 128,
   IRQ_LEVEL = 256,
   SCI_LEVEL = 512,
+}
+
+/** vmmTakeVhost's record kinds (vmm/virtio/vhost-program.ts says what each asks of the host). */
+export const enum VhostOp {
+  FEATURES = 1,
+  RING = 2,
+  KICK = 3,
+  CALL = 4,
+  BACKEND = 5,
+  RELEASE = 6,
+  ROUTES = 7,
+  NOTIFY = 8,
 }

@@ -13,7 +13,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return -149977457;
+  return -357727727;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -522,6 +522,12 @@ export function vmmTakeDiscards(): i32 {
 export function vmmTakeMsis(): i32 {
   begin();
   return done(vmm.vmmTakeMsis());
+}
+
+/** What the host must do on vhost-net and KVM for the NICs since the last call (48-byte records: vmm/virtio/vhost-program.ts). */
+export function vmmTakeVhost(): i32 {
+  begin();
+  return done(vmm.vmmTakeVhost());
 }
 
 // The VMM's exit path and other plain-number calls, exported as they are.

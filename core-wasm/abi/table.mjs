@@ -122,6 +122,7 @@ export const operations = {
   vmmBalloonState: { module: "vmm", output: "bytes", doc: "The balloon: u32 target pages, u32 actual pages, f64 clock ms of the last stats (0 never), ten f64 stats by virtio tag (-1 unreported)." },
   vmmTakeDiscards: { module: "vmm", output: "bytes", doc: "Guest RAM ranges the balloon took since the last call (f64 start, f64 bytes each), for the host to discard." },
   vmmTakeMsis: { module: "vmm", output: "bytes", doc: "The MSI messages raised since the last call (u32 address low, address high, data each), for KVM_SIGNAL_MSI." },
+  vmmTakeVhost: { module: "vmm", output: "bytes", doc: "What the host must do on vhost-net and KVM for the NICs since the last call (48-byte records: vmm/virtio/vhost-program.ts)." },
   vmmMmioRead: { module: "vmm", direct: true, args: { address: "f64", size: "i32" }, result: "i32", doc: "A guest's MMIO read (1, 2, 4 or 8 bytes): the low 32 bits; vmmMmioReadHigh gives the rest." },
   vmmMmioReadHigh: { module: "vmm", direct: true, result: "i32", doc: "The upper 32 bits of the last 8-byte vmmMmioRead." },
   vmmMmioWrite: { module: "vmm", direct: true, args: { address: "f64", size: "i32", low: "i32", high: "i32" }, result: "void", doc: "A guest's MMIO write of `size` bytes (value = high:low)." },
@@ -140,7 +141,12 @@ export const internalEnums = {
   VmmEvent: {
     core: "VmmEvent",
     doc: "vmmEvents' bits: what to do after an exit, and the interrupt lines' levels.",
-    values: { OUTPUT: 1, IRQ: 2, RESET: 4, POWEROFF: 8, SCI: 16, MSI: 32, DISCARD: 64, IRQ_LEVEL: 256, SCI_LEVEL: 512 },
+    values: { OUTPUT: 1, IRQ: 2, RESET: 4, POWEROFF: 8, SCI: 16, MSI: 32, DISCARD: 64, VHOST: 128, IRQ_LEVEL: 256, SCI_LEVEL: 512 },
+  },
+  VhostOp: {
+    core: "VhostOp",
+    doc: "vmmTakeVhost's record kinds (vmm/virtio/vhost-program.ts says what each asks of the host).",
+    values: { FEATURES: 1, RING: 2, KICK: 3, CALL: 4, BACKEND: 5, RELEASE: 6, ROUTES: 7, NOTIFY: 8 },
   },
 };
 

@@ -17,6 +17,7 @@ import { DiskSpec, VirtioBlk } from "../vmm/virtio/blk";
 import { balloonState, STAT_TAGS, takeDiscards, VirtioBalloon } from "../vmm/virtio/balloon";
 import { VirtioDevice, VirtioPciFunction } from "../vmm/virtio/pci-transport";
 import { NetSpec, VirtioNet } from "../vmm/virtio/net";
+import { takeVhostProgram } from "../vmm/virtio/vhost-program";
 import { io } from "../abi/runtime";
 import { forgetStats } from "../storage/block-io";
 import { DiskImage, forgetImage, imageFor, RawImage, setImage } from "../storage/image";
@@ -91,7 +92,8 @@ export function vmmPciBridges(records: usize, len: i32): bool {
  * Words per device record of vmmPciDevices: kind (vmm/pci/endpoints.ts), bus, devfn, then for a
  * disk its host handle, flags (virtio/blk.ts DISK_*; a balloon's: endpoints.ts), size in bytes
  * (low, high word) and the `<serial>` in 20 NUL-padded bytes; for a NIC its tap's handle, flags
- * (0), the `<mtu>` (0: none), a word 0, and the `<mac>`'s 6 bytes where a disk has its serial.
+ * (NIC_*), the `<mtu>` (0: none), its vhost-net handle, the `<mac>`'s 6 bytes where a disk has its
+ * serial, then two bytes 0 and vhost's features (low, high word).
  */
 const DEVICE_WORDS = 12;
 const SERIAL_BYTES = 20;
@@ -107,7 +109,7 @@ export function vmmPciDevices(records: usize, len: i32): bool {
     if (bus < 0 || bus > 255 || devfn < 0 || devfn > 255) continue;
     const flags = load<i32>(r, 16);
     const disk = kind == ENDPOINT_VIRTIO_BLK ? diskSpecOf(r, flags) : null;
-    const net = kind == ENDPOINT_VIRTIO_NET ? netSpecOf(r) : null;
+    const net = kind == ENDPOINT_VIRTIO_NET ? netSpecOf(r, flags) : null;
     list.push(new EndpointSpec(kind, bus, devfn, flags, disk, net));
   }
   setPciEndpoints(list);
@@ -122,11 +124,17 @@ function diskSpecOf(r: usize, flags: i32): DiskSpec {
   return new DiskSpec(load<i32>(r, 12), bytes, flags, String.UTF8.decodeUnsafe(r + 28, <usize>serialLength));
 }
 
-/** A NIC record's tap, `<mac>` and `<mtu>`. */
-function netSpecOf(r: usize): NetSpec {
+/** A NIC record's flags: the host opened vhost-net for it; KVM matches notify writes of any length. */
+const NIC_VHOST = 1;
+const NIC_NOTIFY_ANY_LENGTH = 2;
+
+/** A NIC record's tap, `<mac>` and `<mtu>`, and its vhost-net (handle and features) where the host has one. */
+function netSpecOf(r: usize, flags: i32): NetSpec {
   let mac: u64 = 0;
   for (let i = 0; i < 6; i++) mac = (mac << 8) | <u64>load<u8>(r + 28 + <usize>i);
-  return new NetSpec(load<i32>(r, 12), mac, load<u32>(r, 20));
+  const vhost = (flags & NIC_VHOST) != 0 ? load<i32>(r, 24) : -1;
+  const vhostFeatures = (<u64>load<u32>(r, 40) << 32) | <u64>load<u32>(r, 36);
+  return new NetSpec(load<i32>(r, 12), mac, load<u32>(r, 20), vhost, vhostFeatures, (flags & NIC_NOTIFY_ANY_LENGTH) != 0);
 }
 
 /** Frames may wait on the NICs' taps (the host was woken, or a slice ended): they go to the guest. */
@@ -229,6 +237,11 @@ export function vmmTakeDiscards(): bool {
 /** The MSI messages the devices raised (address low, address high, data: 12 bytes each), into the output. */
 export function vmmTakeMsis(): bool {
   takeMsis(io.output);
+  return true;
+}
+
+export function vmmTakeVhost(): bool {
+  takeVhostProgram(io.output);
   return true;
 }
 

@@ -9,7 +9,8 @@
 // kernel, booted as an uncompressed vmlinux through PVH), busybox-static for the initramfs,
 // and qemu-system-x86 (installed with apt-get when missing). Every QEMU run is under timeout.
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { createConnection } from "node:net";
 import { newcArchive } from "./initramfs.mjs";
@@ -19,7 +20,7 @@ import { fileURLToPath } from "node:url";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const cache = join(root, ".vm-cache");
 const timeoutSeconds = Number(process.env.VIRTKIT_VM_TIMEOUT ?? 1800);
-const MODULES = ["virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci", "9pnet", "9pnet_virtio", "netfs", "fscache", "9p", "overlay", "irqbypass", "kvm", "ccp", "kvm-amd", "tun", "llc", "stp", "bridge"];
+const MODULES = ["virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci", "9pnet", "9pnet_virtio", "netfs", "fscache", "9p", "overlay", "irqbypass", "kvm", "ccp", "kvm-amd", "tun", "tap", "vhost_iotlb", "vhost", "vhost_net", "llc", "stp", "bridge"];
 
 function sh(command, options = {}) {
   const r = spawnSync("bash", ["-c", command], { stdio: "inherit", ...options });
@@ -40,7 +41,15 @@ function ensureQemu() {
 function ensureImages() {
   const vmlinux = join(cache, "vmlinux");
   const initrd = join(cache, "initramfs.cpio.gz");
-  if (existsSync(vmlinux) && existsSync(initrd)) return { vmlinux, initrd };
+  // the initramfs is made again whenever its modules or /init change (the kernel is kept)
+  const stamp = join(cache, "initramfs.stamp");
+  const wanted = createHash("sha256").update(JSON.stringify([MODULES, INIT])).digest("hex");
+  if (existsSync(vmlinux) && existsSync(initrd) && existsSync(stamp) && readFileSync(stamp, "utf8") === wanted) return { vmlinux, initrd };
+  if (existsSync(vmlinux) && existsSync(join(cache, "kernel", "lib", "modules"))) {
+    buildInitramfs(initrd);
+    writeFileSync(stamp, wanted);
+    return { vmlinux, initrd };
+  }
   mkdirSync(cache, { recursive: true });
   // fresh package lists: the kernel package named by linux-image-amd64 changes with point releases
   sh("apt-get update -qq");
@@ -50,6 +59,13 @@ function ensureImages() {
   sh(
     `python3 -c "import lzma;d=open('${cache}/kernel/boot/vmlinuz-${kv}','rb').read();i=d.find(b'\\xfd7zXZ\\x00');open('${vmlinux}','wb').write(lzma.LZMADecompressor(format=lzma.FORMAT_XZ).decompress(d[i:]))"`,
   );
+  buildInitramfs(initrd);
+  writeFileSync(stamp, wanted);
+  return { vmlinux, initrd };
+}
+
+/** The busybox initramfs with MODULES (from the kernel package) and INIT as /init. */
+function buildInitramfs(initrd) {
   const tree = join(cache, "initrd");
   rmSync(tree, { recursive: true, force: true });
   for (const d of ["bin", "proc", "sys", "dev", "mnt/host", "mnt/root", "ovl", "lib/modules"]) mkdirSync(join(tree, d), { recursive: true });
@@ -63,7 +79,6 @@ function ensureImages() {
   writeFileSync(join(tree, "init"), INIT);
   chmodSync(join(tree, "init"), 0o755);
   writeFileSync(initrd, gzipSync(newcArchive(tree), { level: 1 }));
-  return { vmlinux, initrd };
 }
 
 /**

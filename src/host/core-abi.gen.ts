@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = -149977457;
+export const ABI_FINGERPRINT = -357727727;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -33,10 +33,24 @@ export const VmmEvent = {
   SCI: 16,
   MSI: 32,
   DISCARD: 64,
+  VHOST: 128,
   IRQ_LEVEL: 256,
   SCI_LEVEL: 512,
 } as const;
 export type VmmEvent = (typeof VmmEvent)[keyof typeof VmmEvent];
+
+/** vmmTakeVhost's record kinds (vmm/virtio/vhost-program.ts says what each asks of the host). */
+export const VhostOp = {
+  FEATURES: 1,
+  RING: 2,
+  KICK: 3,
+  CALL: 4,
+  BACKEND: 5,
+  RELEASE: 6,
+  ROUTES: 7,
+  NOTIFY: 8,
+} as const;
+export type VhostOp = (typeof VhostOp)[keyof typeof VhostOp];
 
 /** A domain as the host names it: its UUID, and its name for error messages. */
 export interface DomainKey {
@@ -227,6 +241,7 @@ export interface CoreExports {
   vmmBalloonState(): number;
   vmmTakeDiscards(): number;
   vmmTakeMsis(): number;
+  vmmTakeVhost(): number;
   vmmMmioRead(address: number, size: number): number;
   vmmMmioReadHigh(): number;
   vmmMmioWrite(address: number, size: number, low: number, high: number): void;
@@ -1131,6 +1146,18 @@ export abstract class CoreOperations {
     let status: number;
     try {
       status = this.exports.vmmTakeMsis();
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return this.outputView();
+  }
+
+  /** What the host must do on vhost-net and KVM for the NICs since the last call (48-byte records: vmm/virtio/vhost-program.ts). */
+  vmmTakeVhost(): DataView {
+    let status: number;
+    try {
+      status = this.exports.vmmTakeVhost();
     } catch (e) {
       throw this.aborted(e);
     }

@@ -35,6 +35,27 @@ export interface NativeShim {
   disk: DiskShim;
   /** A VMM's NICs' taps (shim/tap.cc): open, frames, offloads, wake-ups, and the netdev calls on them. */
   tap: TapShim;
+  /** /dev/vhost-net for a VMM's NICs (shim/vhost.cc): the kernel serves their rings. */
+  vhost: VhostShim;
+}
+
+/** vhost-net's ioctls, one each (ring addresses guest-physical, inside `ram`, the guest RAM buffer). */
+export interface VhostShim {
+  /** Opens /dev/vhost-net owned by this process: its handle. */
+  open(): number;
+  close(handle: number): void;
+  features(handle: number): number;
+  setFeatures(handle: number, features: number): void;
+  /** The guest RAM buffer, guest-physical 0 up, as vhost's one memory region. */
+  setMemTable(handle: number, ram: ArrayBuffer): void;
+  setRingSize(handle: number, index: number, size: number): void;
+  setRingBase(handle: number, index: number, next: number): void;
+  setRingAddresses(handle: number, index: number, size: number, ram: ArrayBuffer, descriptors: number, available: number, used: number): void;
+  /** The shim's eventfds (kvm.eventfd) only; -1 unbinds. */
+  setRingKick(handle: number, index: number, eventfd: number): void;
+  setRingCall(handle: number, index: number, eventfd: number): void;
+  /** One of the shim's taps; -1: the kernel stops serving the ring. */
+  setBackend(handle: number, index: number, tap: number): void;
 }
 
 export interface TapShim {
@@ -80,6 +101,12 @@ export interface KvmShim {
   irqLine(vm: number, irq: number, level: number): void;
   /** KVM_SIGNAL_MSI: a device's message-signalled interrupt. */
   signalMsi(vm: number, addressLow: number, addressHigh: number, data: number): void;
+  /** A non-blocking eventfd for ioeventfd, irqfd and vhost (closed with close()). */
+  eventfd(): number;
+  /** KVM_IOEVENTFD on an MMIO address: writes of `length` bytes (0: any) signal the eventfd without an exit; assign false removes it. */
+  ioeventfd(vm: number, address: number, length: number, eventfd: number, assign: boolean): void;
+  /** KVM_IRQFD: a signal on the eventfd raises the GSI's route; assign false removes it. */
+  irqfd(vm: number, eventfd: number, gsi: number, assign: boolean): void;
   /** KVM_SET_GSI_ROUTING from a struct kvm_irq_routing. */
   setGsiRouting(vm: number, routing: Uint8Array): void;
   /** Anonymous memory registered as guest memory slot `slot` at `guestPhys`. */

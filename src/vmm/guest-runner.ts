@@ -6,7 +6,7 @@
 // at once (vCPU 0 is never inside KVM_RUN while a command runs). Other vCPUs have threads of
 // their own (secondary-vcpus.ts).
 import type { Core } from "../host/core.js";
-import type { DiskShim, KvmShim, TapShim } from "../host/native.js";
+import type { DiskShim, KvmShim, TapShim, VhostShim } from "../host/native.js";
 import { closeDisks, diskDevices, DiskTimes, openDisks, type DiskStats, type OpenedDisk } from "./disks.js";
 import { dumpTimeStamp } from "./core-dump.js";
 import { Machine, type Stop } from "./machine.js";
@@ -93,6 +93,7 @@ export class GuestRunner {
     private readonly events: GuestEvents,
     private readonly diskShim?: DiskShim,
     private readonly tapShim?: TapShim,
+    private readonly vhostShim?: VhostShim,
   ) {
     this.threadId = kvm.vcpuThread();
     this.secondaries = mailboxes && new SecondaryVcpus(mailboxes, kvm, this.threadId);
@@ -233,6 +234,8 @@ export class GuestRunner {
       pciBridges: this.plan.pciBridges,
       pciDevices: [...this.plan.pciDevices, ...diskDevices(this.disks), ...nicDevices(this.nics)],
       output: (bytes) => this.events.output(bytes),
+      vhost: this.vhostShim,
+      log: (line) => this.events.log(line),
     });
     this.machine.runSecondaries();
   }

@@ -4,9 +4,10 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import type { Core } from "../host/core.js";
 import { VmmEvent } from "../host/core-abi.gen.js";
-import type { KvmShim } from "../host/native.js";
+import type { KvmShim, VhostShim } from "../host/native.js";
 import { writeCoreDump } from "./core-dump.js";
 import type { SecondaryVcpus } from "./secondary-vcpus.js";
+import { openVhost, VhostRings, type OpenVhost, type VhostMode } from "./vhost.js";
 
 export const KVM_EXIT_IO = 2;
 const KVM_EXIT_HLT = 5;
@@ -103,11 +104,12 @@ export interface OpenDisk {
   serial: string;
 }
 
-/** A NIC's tap as the VMM opened it (nics.ts): the shim's handle, the guest's `<mac>` and `<mtu>` (0: none). */
+/** A NIC's tap as the VMM opened it (nics.ts): the shim's handle, the guest's `<mac>` and `<mtu>` (0: none), and whether vhost-net serves it. */
 export interface OpenNic {
   handle: number;
   mac: string;
   mtu: number;
+  vhost?: VhostMode;
 }
 
 /** A PCI device of the domain, where its address puts it. */
@@ -121,12 +123,19 @@ export type PciDevice = { bus: number; slot: number; function: number } & (
 const DEVICE_KINDS = { "virtio-rng": 1, "virtio-blk": 2, "virtio-balloon": 3, "virtio-net": 4 } as const;
 /** A balloon record's flags (core-wasm/vmm/pci/endpoints.ts). */
 const BALLOON_DEFLATE_ON_OOM = 1;
+/** A NIC record's flags (core-wasm/operations/vmm.ts NIC_*). */
+const NIC_VHOST = 1;
+const NIC_NOTIFY_ANY_LENGTH = 2;
 /** vmmPciDevices' records: 12 words (core-wasm/operations/vmm.ts). */
 const DEVICE_RECORD_BYTES = 48;
 const SERIAL_BYTES = 20;
 
-/** vmmPciDevices' records: kind, bus, devfn, and a disk's handle, flags, size (two words) and serial (a NIC's tap handle, mtu and MAC there). */
-export function pciDeviceRecords(devices: PciDevice[]): Uint8Array {
+/**
+ * vmmPciDevices' records: kind, bus, devfn, and a disk's handle, flags, size (two words) and
+ * serial (a NIC's tap handle, flags, mtu, vhost handle, MAC and vhost's features there); `vhosts`
+ * holds the NICs' vhost-net, by tap handle.
+ */
+export function pciDeviceRecords(devices: PciDevice[], vhosts = new Map<number, OpenVhost>()): Uint8Array {
   const bytes = new Uint8Array(devices.length * DEVICE_RECORD_BYTES);
   const view = new DataView(bytes.buffer);
   devices.forEach((d, i) => {
@@ -139,6 +148,13 @@ export function pciDeviceRecords(devices: PciDevice[]): Uint8Array {
       view.setInt32(at + 12, d.nic.handle, true);
       view.setUint32(at + 20, d.nic.mtu, true);
       d.nic.mac.split(":").forEach((byte, i) => view.setUint8(at + 28 + i, parseInt(byte, 16)));
+      const vhost = vhosts.get(d.nic.handle);
+      if (vhost) {
+        view.setInt32(at + 16, NIC_VHOST | (vhost.notifyAnyLength ? NIC_NOTIFY_ANY_LENGTH : 0), true);
+        view.setInt32(at + 24, vhost.handle, true);
+        view.setUint32(at + 36, vhost.features % 2 ** 32, true);
+        view.setUint32(at + 40, Math.floor(vhost.features / 2 ** 32), true);
+      }
     }
     if (d.kind !== "virtio-blk") return;
     view.setInt32(at + 12, d.disk.handle, true);
@@ -164,6 +180,10 @@ export interface MachineConfig {
   pciDevices?: PciDevice[];
   /** Where the serial console's output goes. */
   output(bytes: Uint8Array): void;
+  /** vhost-net's calls, for NICs that may have the kernel serve their rings (none: the VMM serves them). */
+  vhost?: VhostShim;
+  /** Where the machine tells what went wrong without stopping the guest. */
+  log?(line: string): void;
 }
 
 /** Where the boot records put things, in the order core-wasm/vmm/boot.ts writes them. */
@@ -213,6 +233,9 @@ export class Machine {
   private readonly vcpuCount: number;
   private stopRequested = false;
   private readonly hasNics: boolean;
+  /** The NICs' vhost-net handles, by tap handle, and what carries out the core's records for them. */
+  private readonly vhosts = new Map<number, OpenVhost>();
+  private vhostRings?: VhostRings;
 
   constructor(
     private readonly kvm: KvmShim,
@@ -231,6 +254,7 @@ export class Machine {
     this.routeInterrupts();
     this.ram = new Uint8Array(kvm.guestMemory(this.vm, 0, 0, config.memoryBytes));
     core.guestMemory = this.ram;
+    this.openVhosts();
     this.vcpu = kvm.createVcpu(this.vm, 0);
     for (let i = 1; i < this.vcpuCount; i++) this.secondaryVcpus.push(kvm.createVcpu(this.vm, i));
     this.run = new DataView(kvm.runArea(this.vcpu, this.system));
@@ -245,6 +269,21 @@ export class Machine {
   private routeInterrupts(): void {
     const v = this.core.vmmIrqRouting();
     this.kvm.setGsiRouting(this.vm, new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice());
+  }
+
+  /** vhost-net for each NIC that may have it (vhost.ts); the machine closes them when it ends. */
+  private openVhosts(): void {
+    for (const d of this.config.pciDevices ?? []) {
+      if (d.kind !== "virtio-net") continue;
+      const opened = openVhost(this.kvm, this.config.vhost, this.system, d.nic.vhost ?? "auto");
+      if (opened) this.vhosts.set(d.nic.handle, opened);
+    }
+    if (this.vhosts.size > 0) {
+      this.vhostRings = new VhostRings(this.kvm, this.config.vhost!, this.vm, this.ram.buffer as ArrayBuffer, () => {
+        const v = this.core.vmmIrqRouting();
+        return new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice();
+      }, (line) => this.config.log?.(line));
+    }
   }
 
   /** What KVM supports, with this vCPU's place in the guest's topology written in by the core. */
@@ -265,7 +304,7 @@ export class Machine {
     const initrd = this.config.initrd ? openSync(this.config.initrd, "r") : undefined;
     try {
       this.core.vmmPciBridges(pciBridgeRecords(this.config.pciBridges ?? []));
-      this.core.vmmPciDevices(pciDeviceRecords(this.config.pciDevices ?? []));
+      this.core.vmmPciDevices(pciDeviceRecords(this.config.pciDevices ?? [], this.vhosts));
       const header = new Uint8Array(HEADER_BYTES);
       const headerLength = readSync(kernel, header, 0, HEADER_BYTES, 0);
       const v = bootRecords(this.core, header.subarray(0, headerLength), fstatSync(kernel).size, initrd === undefined ? 0 : fstatSync(initrd).size, this.config.cmdline, this.config.memoryBytes, this.vcpuCount);
@@ -411,6 +450,7 @@ export class Machine {
     if (e & VmmEvent.SCI) this.kvm.irqLine(this.vm, SCI_IRQ, e & VmmEvent.SCI_LEVEL ? 1 : 0);
     if (e & VmmEvent.MSI) this.signalMsis();
     if (e & VmmEvent.DISCARD) this.discardBalloonPages();
+    if (e & VmmEvent.VHOST) this.vhostRings?.carryOut(this.core.vmmTakeVhost());
     if (e & VmmEvent.RESET) return { kind: "reset" };
     if (e & VmmEvent.POWEROFF) return { kind: "poweroff" };
     return this.stopRequested ? { kind: "stopped" } : undefined;
@@ -434,6 +474,13 @@ export class Machine {
         // outside guest RAM: the guest's own mistake, nothing to give back
       }
     }
+  }
+
+  /** The kernel stops serving the NICs' rings before the guest's RAM goes. */
+  private closeVhosts(): void {
+    this.vhostRings?.close();
+    for (const { handle } of this.vhosts.values()) this.config.vhost?.close(handle);
+    this.vhosts.clear();
   }
 
   /** Makes runUntilStop return at the guest's next I/O (e.g. from an output callback). */
@@ -476,6 +523,7 @@ export class Machine {
   close(): void {
     if (this.core.guestMemory === this.ram) this.core.guestMemory = undefined;
     this.parkSecondaries();
+    this.closeVhosts();
     for (const vcpu of this.secondaryVcpus) this.kvm.close(vcpu);
     this.kvm.close(this.vcpu);
     this.kvm.close(this.vm);

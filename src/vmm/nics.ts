@@ -6,6 +6,7 @@
 import { NetOp, type NetIo } from "../host/core.js";
 import type { TapShim } from "../host/native.js";
 import type { OpenNic, PciDevice } from "./machine.js";
+import type { VhostMode } from "./vhost.js";
 
 /** A NIC of the plan (docs/control-protocol.md, "net"). */
 export interface NicPlan {
@@ -21,6 +22,8 @@ export interface NicPlan {
   mtu: number;
   /** <target managed='no'>: the tap is there already and is used as it is. */
   existing: boolean;
+  /** <driver name>: vhost-net where the host has it (auto), required (on, 'vhost') or not used (off, 'qemu'). */
+  vhost: VhostMode;
 }
 
 export interface OpenedNic {
@@ -43,7 +46,7 @@ export function openNics(shim: TapShim, plans: NicPlan[]): OpenedNic[] {
   try {
     for (const plan of plans) {
       const { handle, name } = shim.open(plan.tap);
-      opened.push({ plan, nic: { handle, mac: plan.mac, mtu: plan.mtu }, name });
+      opened.push({ plan, nic: { handle, mac: plan.mac, mtu: plan.mtu, vhost: plan.vhost }, name });
       if (plan.existing) continue;
       shim.setMac(name, hostSideMac(plan.mac));
       if (plan.mtu > 0) shim.setMtu(name, plan.mtu);

@@ -90,7 +90,9 @@ function diskPlan([bus, slot, fn, target, source, flags = "", serial = "", hold 
 
 /** net BUS SLOT FUNCTION MAC TAP BRIDGE MTU FLAGS */
 function nicPlan([bus, slot, fn, mac, tap, bridge = "", mtu = "0", flags = ""]: string[]): NicPlan {
-  return { bus: Number(bus), slot: Number(slot), function: Number(fn), mac, tap, bridge, mtu: Number(mtu), existing: flags.split(",").includes("existing") };
+  const flagList = flags.split(",");
+  const vhost = flagList.includes("vhost") ? "on" : flagList.includes("no-vhost") ? "off" : "auto";
+  return { bus: Number(bus), slot: Number(slot), function: Number(fn), mac, tap, bridge, mtu: Number(mtu), existing: flagList.includes("existing"), vhost };
 }
 
 /** Reads a plan file; throws (open PATH, with its errno) when it cannot. */

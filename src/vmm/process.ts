@@ -7,7 +7,7 @@
 // Usage: node vmm/main PLAN_FILE   (fd 3: the start report, then closed),
 //    or: node vmm/main --spare DIR  (spare-process.ts: the plan comes later, from a claim)
 import { Core, coreModule } from "../host/core.js";
-import { loadNativeShim, type DiskShim, type KvmShim, type TapShim } from "../host/native.js";
+import { loadNativeShim, type DiskShim, type KvmShim, type TapShim, type VhostShim } from "../host/native.js";
 import { nodeCoreImports } from "../host/core-imports.js";
 import { dropStartupPages } from "../host/resident-pages.js";
 import { ControlServer } from "./control-server.js";
@@ -26,6 +26,8 @@ export interface VmmRuntime {
   disk?: DiskShim;
   /** The tap wrappers (a guest with NICs needs them). */
   tap?: TapShim;
+  /** vhost-net's wrappers (without them the VMM serves its NICs' rings itself). */
+  vhost?: VhostShim;
 }
 
 /** Standard error is the domain's log when the driver started this process for the domain. */
@@ -46,7 +48,7 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
     process.exitCode = 1;
     return;
   }
-  const { kvm, core, disk, tap } = runtime ?? { kvm: loadNativeShim().kvm, core: new Core(coreModule(), nodeCoreImports), disk: loadNativeShim().disk, tap: loadNativeShim().tap };
+  const { kvm, core, disk, tap, vhost } = runtime ?? { kvm: loadNativeShim().kvm, core: new Core(coreModule(), nodeCoreImports), disk: loadNativeShim().disk, tap: loadNativeShim().tap, vhost: loadNativeShim().vhost };
   // (with the names of the taps the start opens)
   let started = "";
   const vcpus = new VcpuWorkers(entry, plan.vcpus);
@@ -62,7 +64,7 @@ export function runVmmProcess(entry: string, planFile: string, report: (line: st
       status.record("crashed", "panicked");
       reportOnce(started); // a guest that crashed at once still started (and stays)
     },
-  }, disk, tap);
+  }, disk, tap, vhost);
 
   const reportOnce = (line: string) => {
     if (reported) return;

@@ -73,7 +73,12 @@ test("what the VMM cannot run is refused as unsupported configuration, naming it
     [domain(`${OS}<devices><interface type='user'><model type='virtio'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <interface type='user'> (only 'ethernet' and 'bridge')"],
     [domain(`${OS}<devices><interface type='bridge'><source bridge='br0'/><model type='e1000'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <model type='e1000'> for interfaces (only 'virtio')"],
     [domain(`${OS}<devices><interface type='bridge'><source bridge='br0'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <model type=''> for interfaces (only 'virtio')"],
-    [domain(`${OS}<devices><interface type='bridge'><source bridge='br0'/><model type='virtio'/><driver queues='4'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <driver> in <interface> yet"],
+    [domain(`${OS}<devices><interface type='bridge'><source bridge='br0'/><model type='virtio'/><driver queues='4'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <driver queues='…'> for interfaces yet"],
+    [domain(`${OS}<devices><interface type='bridge'><source bridge='br0'/><model type='virtio'/><driver name='vfio'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <driver name='vfio'> for interfaces (only 'vhost' and 'qemu')"],
+    [
+      domain(`${OS}<devices><interface type='bridge'><source bridge='br0'/><model type='virtio'/><driver name='vhost'><host csum='off'/></driver></interface></devices>`),
+      "unsupported configuration: the KVM driver does not support <host> in an interface's <driver> yet",
+    ],
     [
       domain(`${OS}<devices><interface type='ethernet'><target dev='vnet7' managed='no'/><model type='virtio'/></interface></devices>`),
       "unsupported configuration: the KVM driver uses an existing tap (<target managed='no'>) only for type 'ethernet', named by <target dev>",
@@ -110,19 +115,22 @@ test("each virtio disk is a plan line: its address, image and format, cache and 
   ]);
 });
 
-test("each virtio NIC is a plan line: its address, MAC, tap (a new one's template unless named), bridge, MTU and whether the tap exists", (t) => {
+test("each virtio NIC is a plan line: its address, MAC, tap (a new one's template unless named), bridge, MTU, whether the tap exists and <driver name>", (t) => {
   const nics =
     "<interface type='bridge'><mac address='52:54:00:aa:bb:01'/><source bridge='br0'/><model type='virtio'/><mtu size='9000'/></interface>" +
     "<interface type='ethernet'><mac address='52:54:00:aa:bb:02'/><target dev='vnet3'/><model type='virtio'/></interface>" +
     "<interface type='ethernet'><mac address='52:54:00:aa:bb:03'/><target dev='guest-tap'/><model type='virtio'/></interface>" +
-    "<interface type='ethernet'><mac address='52:54:00:aa:bb:04'/><target dev='mytap' managed='no'/><model type='virtio'/></interface>";
+    "<interface type='ethernet'><mac address='52:54:00:aa:bb:04'/><target dev='mytap' managed='no'/><model type='virtio'/><driver name='vhost'/></interface>" +
+    "<interface type='ethernet'><mac address='52:54:00:aa:bb:05'/><model type='virtio'/><driver name='qemu'/></interface>";
   const text = plan(domain(`${OS}<devices>${nics}</devices>`));
   t.regex(text, /^net	0	2	0	52:54:00:aa:bb:01	vnet%d	br0	9000	$/m);
+  t.regex(text, /^net	0	5	0	52:54:00:aa:bb:04	mytap		0	existing,vhost$/m);
   t.deepEqual(parseVmmPlan(text).nics, [
-    { bus: 0, slot: 2, function: 0, mac: "52:54:00:aa:bb:01", tap: "vnet%d", bridge: "br0", mtu: 9000, existing: false },
-    { bus: 0, slot: 3, function: 0, mac: "52:54:00:aa:bb:02", tap: "vnet%d", bridge: "", mtu: 0, existing: false },
-    { bus: 0, slot: 4, function: 0, mac: "52:54:00:aa:bb:03", tap: "guest-tap", bridge: "", mtu: 0, existing: false },
-    { bus: 0, slot: 5, function: 0, mac: "52:54:00:aa:bb:04", tap: "mytap", bridge: "", mtu: 0, existing: true },
+    { bus: 0, slot: 2, function: 0, mac: "52:54:00:aa:bb:01", tap: "vnet%d", bridge: "br0", mtu: 9000, existing: false, vhost: "auto" },
+    { bus: 0, slot: 3, function: 0, mac: "52:54:00:aa:bb:02", tap: "vnet%d", bridge: "", mtu: 0, existing: false, vhost: "auto" },
+    { bus: 0, slot: 4, function: 0, mac: "52:54:00:aa:bb:03", tap: "guest-tap", bridge: "", mtu: 0, existing: false, vhost: "auto" },
+    { bus: 0, slot: 5, function: 0, mac: "52:54:00:aa:bb:04", tap: "mytap", bridge: "", mtu: 0, existing: true, vhost: "on" },
+    { bus: 0, slot: 6, function: 0, mac: "52:54:00:aa:bb:05", tap: "vnet%d", bridge: "", mtu: 0, existing: false, vhost: "off" },
   ]);
   // without a <mac>, one is made as libvirt makes it (52:54:00, then random bytes: zeros here)
   t.regex(plan(domain(`${OS}<devices><interface type='ethernet'><model type='virtio'/></interface></devices>`)), /^net	0	2	0	52:54:00:00:00:00	vnet%d		0	$/m);

@@ -9,6 +9,8 @@ import { openConnection, type Domain } from "../../src/index.js";
 import { initramfs, kernel, transcript, VIRTIO_NET_MODULES, virtioModules } from "./guest.js";
 
 const MIB = Number(process.env.VIRTKIT_KVM_NET_MIB ?? 64);
+/** The NICs' <driver name> ('vhost', 'qemu'; empty: none). */
+const DRIVER = process.env.VIRTKIT_KVM_NET_DRIVER ?? "";
 const BRIDGE = "vkbr0";
 const MODULES = virtioModules(...VIRTIO_NET_MODULES);
 
@@ -31,7 +33,13 @@ function guestXml(n: number, initrd: string): string {
   return `<domain type='kvm'><name>net${n}</name><memory unit='MiB'>256</memory>
 <os><type arch='x86_64'>hvm</type><kernel>${kernel}</kernel><initrd>${initrd}</initrd><cmdline>console=ttyS0 reboot=k panic=1 quiet guest=${n}</cmdline></os>
 <on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>
-<devices><interface type='bridge'><mac address='52:54:00:00:00:0${n}'/><source bridge='${BRIDGE}'/><model type='virtio'/></interface><console type='pty'/></devices></domain>`;
+<devices><interface type='bridge'><mac address='52:54:00:00:00:0${n}'/><source bridge='${BRIDGE}'/><model type='virtio'/>${DRIVER ? `<driver name='${DRIVER}'/>` : ""}</interface><console type='pty'/></devices></domain>`;
+}
+
+/** How many processes have a vhost-net worker (the kernel names its thread vhost-PID). */
+function vhostOwners(): number {
+  const names = spawnSync("sh", ["-c", "cat /proc/[0-9]*/comm /proc/[0-9]*/task/*/comm 2>/dev/null"], { encoding: "utf8" }).stdout.split("\n");
+  return new Set(names.filter((n) => n.startsWith("vhost-"))).size;
 }
 
 async function main(): Promise<void> {
@@ -47,6 +55,7 @@ async function main(): Promise<void> {
     for (const d of domains) await d.create();
     const consoles = await Promise.all(domains.map((d) => d.openConsole()));
     const [g1, g2] = consoles.map((c) => transcript(c));
+    shown.push(g1, g2);
     await Promise.all([g1.waitFor(/LISTENING/, 1, 600_000), g2.waitFor(/LISTENING/, 1, 600_000)]);
     const say = (i: number, line: string) => {
       process.stderr.write(`net${i + 1}: ${line}\n`); // the test shows how far a failed run got
@@ -80,6 +89,7 @@ async function main(): Promise<void> {
       sent: /SENDING ([0-9a-f]{64})/.exec(g1.text())?.[1],
       received: /RECEIVED ([0-9a-f]{64})/.exec(g2.text())?.[1],
       seconds,
+      vhostOwners: vhostOwners(),
       tapNames,
       stats: await Promise.all(domains.map((d, i) => d.interfaceStats(tapNames[i]))),
       statsByMac: await domains[0].interfaceStats("52:54:00:00:00:01"),
@@ -103,8 +113,19 @@ async function main(): Promise<void> {
   }
 }
 
+/** The guests' console transcripts, for a failed run. */
+const shown: { text(): string }[] = [];
+
+/** The VMMs' logs (the domains' run files), for a failed run. */
+function vmmLogs(): string {
+  const dir = `${process.env.VIRTKIT_RUN_DIR ?? ""}/kvm`;
+  return spawnSync("sh", ["-c", `for f in '${dir}'/*log*; do echo "== $f"; tail -c 2000 "$f"; done`], { encoding: "utf8" }).stdout;
+}
+
 main().catch((e) => {
   console.error(e);
+  console.error(vmmLogs());
+  for (const g of shown) console.error(`---- console:\n${g.text().slice(-1500)}`);
   // the host kernel's complaints (a tap refusing a frame says why there)
   console.error(spawnSync("dmesg", { encoding: "utf8" }).stdout.split("\n").slice(-15).join("\n"));
   process.exit(1);

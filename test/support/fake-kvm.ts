@@ -28,7 +28,7 @@ export interface GuestMemoryRegion {
   bytes: Uint8Array;
 }
 
-export type Kind = "system" | "vm" | "vcpu";
+export type Kind = "system" | "vm" | "vcpu" | "eventfd";
 
 interface Vcpu {
   id: number;
@@ -198,6 +198,23 @@ export class FakeKvm implements KvmShim {
 
   signalMsi(vm: number, addressLow: number, addressHigh: number, data: number): void {
     this.record("signalMsi", vm, addressLow, addressHigh, data);
+  }
+
+  eventfd(): number {
+    this.record("eventfd");
+    return this.descriptor("eventfd");
+  }
+
+  ioeventfd(vm: number, address: number, length: number, eventfd: number, assign: boolean): void {
+    this.record("ioeventfd", vm, address, length, eventfd, assign);
+    this.check(vm, "vm", "KVM_IOEVENTFD");
+    this.check(eventfd, "eventfd", "KVM_IOEVENTFD");
+  }
+
+  irqfd(vm: number, eventfd: number, gsi: number, assign: boolean): void {
+    this.record("irqfd", vm, eventfd, gsi, assign);
+    this.check(vm, "vm", "KVM_IRQFD");
+    this.check(eventfd, "eventfd", "KVM_IRQFD");
   }
 
   irqLine(vm: number, irq: number, level: number): void {

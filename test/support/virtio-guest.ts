@@ -4,6 +4,7 @@
 import { Core, coreModule } from "../../src/host/core.js";
 import { MockCoreImports } from "../../src/host/mock-imports.js";
 import { bootRecords, pciDeviceRecords, type PciDevice } from "../../src/vmm/machine.js";
+import type { OpenVhost } from "../../src/vmm/vhost.js";
 import { exitLoopImage } from "../kvm/guest.js";
 
 const CONFIG_ADDRESS = 0xcf8;
@@ -36,10 +37,11 @@ export class FakeGuest {
   msix = 0;
 
   /** prepare: runs on the core before the device is plugged in (a disk's image opened on its handle). */
-  constructor(slot = 3, device: Unplaced<PciDevice> = { kind: "virtio-rng" }, prepare?: (core: Core) => void) {
+  /** vhosts: a NIC's vhost-net as the host opened it, by tap handle. */
+  constructor(slot = 3, device: Unplaced<PciDevice> = { kind: "virtio-rng" }, prepare?: (core: Core) => void, vhosts?: Map<number, OpenVhost>) {
     this.core.guestMemory = this.ram;
     prepare?.(this.core);
-    this.core.vmmPciDevices(pciDeviceRecords([{ ...device, bus: 0, slot, function: 0 } as PciDevice]));
+    this.core.vmmPciDevices(pciDeviceRecords([{ ...device, bus: 0, slot, function: 0 } as PciDevice], vhosts));
     const kernel = exitLoopImage(1);
     bootRecords(this.core, kernel, kernel.length, 0, "", 16 << 20, 1);
   }

@@ -186,7 +186,7 @@ function backingChainModelled(d: Doc, n: i32): bool {
 }
 
 /** What an interface may say that the VMM carries out; the rest is refused by name. */
-const INTERFACE_CHILDREN = [S.mac, S.source, S.target, S.model, S.mtu, S.address, S.alias, S.boot];
+const INTERFACE_CHILDREN = [S.mac, S.source, S.target, S.model, S.mtu, S.address, S.alias, S.boot, S.driver];
 /** Names libvirt keeps for the taps it makes: a managed interface's `<target dev>` of this form is a new tap's. */
 const GENERATED_TAP_PREFIXES = ["vnet", "macvtap", "macvlan"];
 
@@ -199,6 +199,15 @@ function interfaceModelled(d: Doc, n: i32): bool {
   if (model != "virtio" && model != "virtio-non-transitional") return refuse("the KVM driver does not support <model type='" + model + "'> for interfaces (only 'virtio')");
   for (let c = d.firstElement(n); c != NONE; c = d.nextElement(c)) {
     if (!INTERFACE_CHILDREN.includes(d.nameOf(c))) return refuse("the KVM driver does not support <" + elementName(d, c) + "> in <interface> yet");
+  }
+  const driver = d.child(n, S.driver);
+  if (driver != NONE) {
+    for (let a = d.attrFirstOf(driver); a != NONE; a = d.aNextOf(a)) {
+      if (d.aNameOf(a) != S.name) return refuse("the KVM driver does not support <driver " + symbolText(d.aNameOf(a)) + "='…'> for interfaces yet");
+    }
+    const name = attr(d, driver, S.name);
+    if (name != "" && name != "vhost" && name != "qemu") return refuse("the KVM driver does not support <driver name='" + name + "'> for interfaces (only 'vhost' and 'qemu')");
+    if (d.firstElement(driver) != NONE) return refuse("the KVM driver does not support <" + elementName(d, d.firstElement(driver)) + "> in an interface's <driver> yet");
   }
   const target = d.child(n, S.target);
   if (attr(d, target, S.managed) == "no" && (type != "ethernet" || isGeneratedTapName(attr(d, target, S.dev)) || attr(d, target, S.dev) == "")) {

@@ -112,7 +112,7 @@ function writeDisk(w: PlanWriter, d: Doc, disk: i32): void {
   writeBackingChain(w, d, d.child(disk, S.backingStore));
 }
 
-/** A NIC's plan line: where it is, its MAC, its tap (a name of libvirt's form is a new one's), its bridge and MTU. */
+/** A NIC's plan line: where it is, its MAC, its tap (a name of libvirt's form is a new one's), its bridge, MTU and flags. */
 function writeNic(w: PlanWriter, d: Doc, nic: i32): void {
   const a = d.child(nic, S.address);
   const target = d.child(nic, S.target);
@@ -121,7 +121,13 @@ function writeNic(w: PlanWriter, d: Doc, nic: i32): void {
   const tap = existing || (dev != "" && !isGeneratedTapName(dev)) ? dev : "vnet%d";
   const bridge = d.attrIs(nic, S.type, "bridge") ? attr(d, d.child(nic, S.source), S.bridge) : "";
   const mtu = attr(d, d.child(nic, S.mtu), S.size);
-  w.line(["net", addressField(d, a, S.bus), addressField(d, a, S.slot), addressField(d, a, S.function_), attr(d, d.child(nic, S.mac), S.address), tap, bridge, mtu == "" ? "0" : mtu, existing ? "existing" : ""]);
+  const flags = new Array<string>();
+  if (existing) flags.push("existing");
+  // <driver name>: vhost-net required ('vhost') or not used ('qemu'); without it, where the host has it
+  const driver = attr(d, d.child(nic, S.driver), S.name);
+  if (driver == "vhost") flags.push("vhost");
+  if (driver == "qemu") flags.push("no-vhost");
+  w.line(["net", addressField(d, a, S.bus), addressField(d, a, S.slot), addressField(d, a, S.function_), attr(d, d.child(nic, S.mac), S.address), tap, bridge, mtu == "" ? "0" : mtu, flags.join(",")]);
 }
 
 /** The <backingStore> layers as the XML gives them ("backing FORMAT PATH"), and "backing-end" where it ends them. */

@@ -12,6 +12,7 @@ import { CONFIG_ADDRESS, ConfigMechanism1, Ecam, ECAM_BASE, ECAM_SIZE } from "..
 import { resetPciTopology } from "../pci/topology";
 import { PciMemorySpace } from "../pci/memory-space";
 import { clearMsis } from "../pci/msi";
+import { clearVhostProgram } from "../virtio/vhost-program";
 import { PCI_MEMORY_BASE, PCI_MEMORY_END } from "../pci-tables";
 import { CMOS_DATA, PORT_B, QuietPorts } from "./legacy-ports";
 import { Pm1, PM1_PORTS } from "./pm1";
@@ -42,6 +43,7 @@ export function resetDevices(): void {
   pciConfig.address = 0;
   resetPciTopology();
   clearMsis();
+  clearVhostProgram();
   clearEvents();
 }
 

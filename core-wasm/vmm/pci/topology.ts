@@ -6,6 +6,7 @@ import { HostBridge, PciBridge } from "./bridges";
 import { PciFunction } from "./config-space";
 import { assignPciResources } from "./firmware";
 import { newEndpoint } from "./endpoints";
+import { clearMsiRoutes } from "./msi-routes";
 import { DiskSpec } from "../virtio/blk";
 import { NetSpec } from "../virtio/net";
 
@@ -97,6 +98,7 @@ export function resetPciTopology(): void {
     busesByIndex.set(spec.index, child);
   }
   endpoints.length = 0;
+  clearMsiRoutes();
   for (let i = 0; i < endpointSpecs.length; i++) {
     const spec = unchecked(endpointSpecs[i]);
     if (!busesByIndex.has(spec.bus)) continue;

@@ -3,10 +3,15 @@
 // moves guest RAM↔tap in one readv or writev of the chain's buffers (net_io), never through the
 // core. Offloads the driver accepts (checksums, TSO) are passed on to the tap; with mergeable
 // receive buffers one large frame fills several chains, and its header says how many.
+// Where the host has vhost-net, the kernel serves both rings from DRIVER_OK to the next reset and
+// the VMM only hands them over, routes their interrupts and takes them back (vhost-program.ts).
 import { net_io } from "../../host";
 import { guestMemory } from "./guest-memory";
-import { VirtioDevice, VirtioPciFunction } from "./pci-transport";
-import { Descriptor } from "./virtqueue";
+import { F_VERSION_1, VirtioDevice, VirtioPciFunction } from "./pci-transport";
+import { VhostOp } from "../../abi/enums.gen";
+import { vhostRecord } from "./vhost-program";
+import { allocateMsiGsi, dropMsiRoute, setMsiRoute } from "../pci/msi-routes";
+import { Descriptor, NO_VECTOR } from "./virtqueue";
 import { IovecList, MAX_IOVECS } from "../../storage/block-io";
 
 const VIRTIO_ID_NET: u16 = 1;
@@ -52,12 +57,24 @@ const LARGEST_FRAME: u32 = 65535 + 14 + 4;
 const DEFAULT_MTU: u32 = 1500;
 const CONFIG_BYTES: i32 = 12;
 
-/** What the host opened and the domain's XML says: the tap's handle, the `<mac>`, the `<mtu>` (0: none). */
+/** Ring features vhost-net takes part in (it leaves the offloads to the tap); never bit 27, its own header. */
+const VHOST_RING_FEATURES: u64 = F_MRG_RXBUF | F_VERSION_1 | (<u64>1 << 28) | (<u64>1 << 29);
+/** The guest's notify write: the queue's index, 16 bits (virtio 1.2, 4.1.5.2). */
+const NOTIFY_WRITE_BYTES = 2;
+
+/**
+ * What the host opened and the domain's XML says: the tap's handle, the `<mac>`, the `<mtu>` (0:
+ * none); and where the host has vhost-net for the NIC, its handle (-1: none), the features it
+ * offers, and whether KVM matches notify writes of any length (KVM_CAP_IOEVENTFD_ANY_LENGTH).
+ */
 export class NetSpec {
   constructor(
     readonly handle: i32,
     readonly mac: u64,
     readonly mtu: u32,
+    readonly vhost: i32 = -1,
+    readonly vhostFeatures: u64 = 0,
+    readonly notifyAnyLength: bool = false,
   ) {}
 }
 
@@ -113,9 +130,23 @@ class HeldChains {
 export class VirtioNet extends VirtioDevice {
   readonly stats: NetStats = new NetStats();
   private readonly held: HeldChains = new HeldChains();
+  /** Whether vhost-net serves the rings now (from DRIVER_OK to the next reset). */
+  private vhostServing: bool = false;
+  /** Each ring's GSI for vhost's interrupts, and the one its irqfd raises now (-1: none, masked). */
+  private readonly gsis: StaticArray<i32> = new StaticArray<i32>(2);
+  private readonly callGsis: StaticArray<i32> = new StaticArray<i32>(2);
 
   constructor(readonly spec: NetSpec) {
     super();
+    for (let i = 0; i < 2; i++) {
+      this.gsis[i] = spec.vhost >= 0 ? allocateMsiGsi() : -1;
+      this.callGsis[i] = -1;
+    }
+  }
+
+  /** Whether the kernel's vhost-net moves the frames (the VMM only follows the interrupts). */
+  get servedByVhost(): bool {
+    return this.vhostServing;
   }
 
   get id(): u16 {
@@ -157,6 +188,7 @@ export class VirtioNet extends VirtioDevice {
 
   /** A new driver: the tap hands over only complete frames until it says what it takes. */
   reset(): void {
+    if (this.vhostServing) this.takeBackRings();
     this.held.clear();
     net_io(OP_OFFLOAD, this.spec.handle, 0, 0);
   }
@@ -171,17 +203,103 @@ export class VirtioNet extends VirtioDevice {
       if (this.accepted(F_GUEST_ECN) && (offloads & (TUN_F_TSO4 | TUN_F_TSO6)) != 0) offloads |= TUN_F_TSO_ECN;
     }
     net_io(OP_OFFLOAD, this.spec.handle, 0, offloads);
+    const t = this.transport;
+    if (t !== null && this.canHandOver(t)) this.handOverRings(t);
   }
 
   serve(transport: VirtioPciFunction, index: i32): bool {
+    if (this.vhostServing) {
+      // a write vhost's ioeventfd did not match (a BAR the guest moved): passed on
+      vhostRecord(VhostOp.NOTIFY, this.spec.vhost, index, 0, 0, 0, 0, 0);
+      return false;
+    }
     return index == TRANSMIT ? this.transmit(transport) : index == RECEIVE ? this.receive(transport) : false;
   }
 
   /** Frames waiting on the tap go to the guest (the host calls this when the tap may have some). */
   poll(): void {
     const t = this.transport;
-    if (t === null || !t.queues[RECEIVE].ready) return;
+    if (t === null || this.vhostServing || !t.queues[RECEIVE].ready) return;
     if (this.receive(t)) t.queueUsed(RECEIVE);
+  }
+
+  /**
+   * vhost-net can serve the rings when the host has it for this NIC, both rings are set up, each
+   * has an MSI-X vector (its interrupts are raised by an irqfd on an MSI route) and vhost takes
+   * part in every ring feature the driver accepted. Otherwise the VMM serves them itself.
+   */
+  private canHandOver(t: VirtioPciFunction): bool {
+    if (this.spec.vhost < 0) return false;
+    const rings = t.driverFeatures & VHOST_RING_FEATURES;
+    if ((rings & ~this.spec.vhostFeatures) != 0) return false;
+    for (let i = 0; i < 2; i++) {
+      const q = t.queues[i];
+      if (!q.ready || q.msixVector == NO_VECTOR) return false;
+    }
+    return true;
+  }
+
+  /**
+   * DRIVER_OK: the rings go to vhost-net. Its notifications arrive without an exit, its interrupts
+   * through irqfds, and it starts where the VMM stopped (receive chains the VMM held are taken again).
+   */
+  private handOverRings(t: VirtioPciFunction): void {
+    const vhost = this.spec.vhost;
+    vhostRecord(VhostOp.FEATURES, vhost, 0, 0, 0, t.driverFeatures & VHOST_RING_FEATURES, 0, 0);
+    for (let i = 0; i < 2; i++) {
+      const q = t.queues[i];
+      const next = i == RECEIVE ? <u16>(q.taken - <u16>this.held.count) : q.taken;
+      vhostRecord(VhostOp.RING, vhost, i, <i32>q.size, <i32>next, q.descriptors, q.available, q.used);
+      vhostRecord(VhostOp.KICK, vhost, i, this.spec.notifyAnyLength ? 0 : NOTIFY_WRITE_BYTES, 0, t.notifyAddress(i), 0, 0);
+    }
+    this.held.clear();
+    this.vhostServing = true;
+    this.routeInterrupts();
+    for (let i = 0; i < 2; i++) vhostRecord(VhostOp.BACKEND, vhost, i, this.spec.handle, 0, 0, 0, 0);
+  }
+
+  /** A reset: vhost lets go of the rings and the tap; notifications and interrupts come back to the VMM. */
+  private takeBackRings(): void {
+    const vhost = this.spec.vhost;
+    let routesChanged = false;
+    for (let i = 0; i < 2; i++) {
+      vhostRecord(VhostOp.BACKEND, vhost, i, -1, 0, 0, 0, 0);
+      vhostRecord(VhostOp.RELEASE, vhost, i, 0, 0, 0, 0, 0);
+      this.callGsis[i] = -1;
+      if (dropMsiRoute(this.gsis[i])) routesChanged = true;
+    }
+    if (routesChanged) vhostRecord(VhostOp.ROUTES, vhost, 0, 0, 0, 0, 0, 0);
+    this.vhostServing = false;
+  }
+
+  interruptsChanged(): void {
+    if (this.vhostServing) this.routeInterrupts();
+  }
+
+  /**
+   * Each ring's GSI routed to its vector's message while the vector is unmasked, and its irqfd
+   * assigned; a masked vector's irqfd goes, and what vhost signals meanwhile waits in the eventfd
+   * until the irqfd comes back (KVM delivers it then).
+   */
+  private routeInterrupts(): void {
+    const t = this.transport;
+    if (t === null) return;
+    const vhost = this.spec.vhost;
+    let routesChanged = false;
+    for (let i = 0; i < 2; i++) {
+      const vector = t.queues[i].msixVector;
+      const gsi = this.gsis[i];
+      if (t.vectorDeliverable(vector)) {
+        if (setMsiRoute(gsi, t.msixWord(vector, 0), t.msixWord(vector, 1), t.msixWord(vector, 2))) routesChanged = true;
+      } else if (dropMsiRoute(gsi)) routesChanged = true;
+    }
+    if (routesChanged) vhostRecord(VhostOp.ROUTES, vhost, 0, 0, 0, 0, 0, 0);
+    for (let i = 0; i < 2; i++) {
+      const wanted = t.vectorDeliverable(t.queues[i].msixVector) ? this.gsis[i] : -1;
+      if (wanted == this.callGsis[i]) continue;
+      this.callGsis[i] = wanted;
+      vhostRecord(VhostOp.CALL, vhost, i, wanted, 0, 0, 0, 0);
+    }
   }
 
   /** Each chain the driver made available is one frame for the tap. */

@@ -57,6 +57,8 @@ export abstract class VirtioDevice {
   reset(): void {}
   /** The driver set DRIVER_OK: the features it took (transport.driverFeatures) are in force. */
   activated(): void {}
+  /** The guest changed an MSI-X message, a mask or a queue's vector (a device whose interrupts the host raises follows). */
+  interruptsChanged(): void {}
 }
 
 export class VirtioPciFunction extends PciFunction {
@@ -150,6 +152,7 @@ export class VirtioPciFunction extends PciFunction {
       const word = (offset - MSIX_TABLE) >> 2;
       this.msixTable[word] = <u32>value;
       if ((word & 3) == 3) this.deliverPending();
+      this.device.interruptsChanged();
     }
   }
 
@@ -225,6 +228,7 @@ export class VirtioPciFunction extends PciFunction {
       case 26:
         // a vector the table does not have reads back as none: the driver then falls back
         if (q !== null) q.msixVector = <u16>value < <u16>this.vectors ? <u16>value : NO_VECTOR;
+        this.device.interruptsChanged();
         break;
       case 28:
         if (q !== null && value == 1) q.enabled = true;
@@ -316,7 +320,27 @@ export class VirtioPciFunction extends PciFunction {
   }
 
   configWritten(reg: i32, size: i32): void {
-    if (reg <= this.msixCapability + 3 && reg + size > this.msixCapability + 2) this.deliverPending();
+    if (reg <= this.msixCapability + 3 && reg + size > this.msixCapability + 2) {
+      this.deliverPending();
+      this.device.interruptsChanged();
+    }
+  }
+
+  /** Whether an interrupt on `vector` would go out now as its MSI-X message (MSI-X on, neither it nor the function masked). */
+  vectorDeliverable(vector: u16): bool {
+    const control = this.get16(this.msixCapability + 2);
+    if ((control & MSIX_ENABLE) == 0 || (control & MSIX_FUNCTION_MASK) != 0) return false;
+    return vector != NO_VECTOR && <i32>vector < this.vectors && (this.msixTable[<i32>vector * 4 + 3] & 1) == 0;
+  }
+
+  /** Word 0 (address low), 1 (address high) or 2 (data) of a vector's MSI-X message. */
+  msixWord(vector: u16, word: i32): u32 {
+    return this.msixTable[<i32>vector * 4 + word];
+  }
+
+  /** Where the guest writes to notify queue `index` (guest-physical, in BAR 0 as it is now). */
+  notifyAddress(index: i32): u64 {
+    return <u64>this.barAddress(0) + <u64>NOTIFY + <u64>(NOTIFY_MULTIPLIER * <u32>index);
   }
 }
 

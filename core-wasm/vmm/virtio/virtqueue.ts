@@ -59,6 +59,11 @@ export class Virtqueue {
     this.faulted = false;
   }
 
+  /** How many chains the device has taken from the available ring (mod 2^16): where another server of the ring starts. */
+  get taken(): u16 {
+    return this.nextAvailable;
+  }
+
   /** Whether the driver set the queue up usably (enabled, a power-of-two size not above the maximum). */
   get ready(): bool {
     return this.enabled && !this.faulted && this.size != 0 && this.size <= this.maxSize && (this.size & (this.size - 1)) == 0;
