@@ -57,13 +57,19 @@ function rateOf(text: string): Spread | undefined {
   return rates.length < ROUNDS ? undefined : spreadOf(rates);
 }
 
+/** How many vhost-net workers run (the kernel names each vhost-PID after the process that owns it). */
+function vhostWorkers(): number {
+  const names = spawnSync("sh", ["-c", "cat /proc/[0-9]*/comm /proc/[0-9]*/task/*/comm 2>/dev/null"], { encoding: "utf8" }).stdout.split("\n");
+  return new Set(names.filter((n) => n.startsWith("vhost-"))).size;
+}
+
 const guestCmdline = (n: number) => `console=ttyS0 reboot=k panic=1 quiet guest=${n}`;
 
 /** virtkit's guests, their NICs with `<driver name>` `driver` (none: vhost-net where the host has it). */
 async function virtkitRun(dir: string, initrd: string, driver = ""): Promise<Spread | undefined> {
   const { openConnection } = await import("virtkit");
   const conn = await openConnection("kvm:///system");
-  const logs = [1, 2].map((n) => join(dir, `virtkit-${n}.log`));
+  const logs = [1, 2].map((n) => join(dir, `virtkit-${driver || "default"}-${n}.log`));
   const domains = [];
   try {
     for (const n of [2, 1]) {
@@ -73,6 +79,7 @@ async function virtkitRun(dir: string, initrd: string, driver = ""): Promise<Spr
       domains.push(await conn.createXML(xml));
     }
     const text = await consoleWith(logs[1], "BENCH done");
+    console.log(`  (vhost-net workers while the guests ran: ${vhostWorkers()})`);
     return text === undefined ? undefined : rateOf(text);
   } finally {
     for (const d of domains) await d.destroy().catch(() => {});

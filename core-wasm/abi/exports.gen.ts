@@ -13,7 +13,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return -357727727;
+  return -1029669299;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -531,4 +531,4 @@ export function vmmTakeVhost(): i32 {
 }
 
 // The VMM's exit path and other plain-number calls, exported as they are.
-export { vmmPortIn, vmmPortOut, vmmNetPoll, vmmBalloonTarget, vmmBalloonRefresh, vmmMmioRead, vmmMmioReadHigh, vmmMmioWrite, vmmEvents, vmmPowerButton, vmmAfterStop } from "../operations/vmm";
+export { vmmPortIn, vmmPortOut, vmmNetPoll, vmmNetPause, vmmBalloonTarget, vmmBalloonRefresh, vmmMmioRead, vmmMmioReadHigh, vmmMmioWrite, vmmEvents, vmmPowerButton, vmmAfterStop } from "../operations/vmm";

@@ -116,6 +116,7 @@ export const operations = {
   vmmImageClose: { module: "vmm", args: { handle: "i32" }, output: "void", doc: "The host closed a disk file: the core forgets its image, counters and chain." },
   vmmBlockStats: { module: "vmm", output: "bytes", doc: "Each virtio disk's counters (i32 handle, i32 0, then f64 read requests, read bytes, write requests, write bytes, flush requests: 48 bytes)." },
   vmmNetPoll: { module: "vmm", direct: true, result: "void", doc: "Frames may wait on the NICs' taps (vCPU 0 was woken for one, or a slice ended): each NIC receives what its queue has room for." },
+  vmmNetPause: { module: "vmm", direct: true, args: { paused: "i32" }, result: "void", doc: "The guest is paused (1: suspend, a kept crash, a memory dump) or runs again (0): NICs that vhost-net serves stop moving frames meanwhile (VHOST records)." },
   vmmNetStats: { module: "vmm", output: "bytes", doc: "Each virtio NIC's counters (i32 tap handle, i32 0, then f64 frames received, bytes received, frames sent, bytes sent, send errors: 48 bytes)." },
   vmmBalloonTarget: { module: "vmm", direct: true, args: { pages: "i32" }, result: "i32", doc: "setmem --live: the 4 KiB pages the guest should give up (kept across its reboots); 1, or 0 when the machine has no balloon." },
   vmmBalloonRefresh: { module: "vmm", direct: true, result: "i32", doc: "Asks the guest for fresh memory statistics: 1 asked, 0 none to ask for yet, -1 no balloon." },

@@ -145,6 +145,14 @@ export function vmmNetPoll(): void {
   }
 }
 
+/** The guest stops running for a while (paused 1) or runs again (0): NICs that vhost-net serves stop and go on. */
+export function vmmNetPause(paused: i32): void {
+  for (let i = 0; i < endpoints.length; i++) {
+    const device = virtioDeviceAt(i);
+    if (device instanceof VirtioNet) (<VirtioNet>device).pauseRings(paused != 0);
+  }
+}
+
 /** Each virtio NIC's counters, as records of vmmNetStats (the table says how). */
 export function vmmNetStats(): bool {
   for (let i = 0; i < endpoints.length; i++) {

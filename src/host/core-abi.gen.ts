@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = -357727727;
+export const ABI_FINGERPRINT = -1029669299;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -235,6 +235,7 @@ export interface CoreExports {
   vmmImageClose(handle: number): number;
   vmmBlockStats(): number;
   vmmNetPoll(): void;
+  vmmNetPause(paused: number): void;
   vmmNetStats(): number;
   vmmBalloonTarget(pages: number): number;
   vmmBalloonRefresh(): number;
@@ -1093,6 +1094,11 @@ export abstract class CoreOperations {
   /** Frames may wait on the NICs' taps (vCPU 0 was woken for one, or a slice ended): each NIC receives what its queue has room for. */
   vmmNetPoll(): void {
     return this.exports.vmmNetPoll();
+  }
+
+  /** The guest is paused (1: suspend, a kept crash, a memory dump) or runs again (0): NICs that vhost-net serves stop moving frames meanwhile (VHOST records). */
+  vmmNetPause(paused: number): void {
+    return this.exports.vmmNetPause(paused);
   }
 
   /** Each virtio NIC's counters (i32 tap handle, i32 0, then f64 frames received, bytes received, frames sent, bytes sent, send errors: 48 bytes). */

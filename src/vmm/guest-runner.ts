@@ -139,12 +139,14 @@ export class GuestRunner {
   pause(): void {
     if (this.paused || !this.running) return;
     this.machine.parkSecondaries();
+    this.machine.pauseNics(true);
     this.paused = true;
   }
 
   resume(): void {
     if (!this.paused || !this.running) return;
     this.paused = false;
+    this.machine.pauseNics(false);
     this.machine.runSecondaries();
     this.schedule();
   }
@@ -281,6 +283,7 @@ export class GuestRunner {
   private keepCrashed(detail: string): void {
     this.crashedKept = true;
     this.machine.parkSecondaries();
+    this.machine.pauseNics(true);
     if (this.kickTimer) this.kvm.stopKicks(this.kickTimer);
     this.kickTimer = 0;
     this.events.crashed(detail);

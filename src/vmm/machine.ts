@@ -254,15 +254,20 @@ export class Machine {
     this.routeInterrupts();
     this.ram = new Uint8Array(kvm.guestMemory(this.vm, 0, 0, config.memoryBytes));
     core.guestMemory = this.ram;
-    this.openVhosts();
-    this.vcpu = kvm.createVcpu(this.vm, 0);
-    for (let i = 1; i < this.vcpuCount; i++) this.secondaryVcpus.push(kvm.createVcpu(this.vm, i));
-    this.run = new DataView(kvm.runArea(this.vcpu, this.system));
-    [this.vcpu, ...this.secondaryVcpus].forEach((vcpu, i) => {
-      this.setCpuid(vcpu, i);
-      this.wireLocalApic(vcpu);
-    });
-    this.load();
+    try {
+      this.openVhosts();
+      this.vcpu = kvm.createVcpu(this.vm, 0);
+      for (let i = 1; i < this.vcpuCount; i++) this.secondaryVcpus.push(kvm.createVcpu(this.vm, i));
+      this.run = new DataView(kvm.runArea(this.vcpu, this.system));
+      [this.vcpu, ...this.secondaryVcpus].forEach((vcpu, i) => {
+        this.setCpuid(vcpu, i);
+        this.wireLocalApic(vcpu);
+      });
+      this.load();
+    } catch (e) {
+      this.closeVhosts();
+      throw e;
+    }
   }
 
   /** Which pin each GSI raises, as the core's MADT describes it (the PIT on IOAPIC pin 2). */
@@ -419,6 +424,13 @@ export class Machine {
     secondaries.resume();
   }
 
+  /** The guest stops for a while (a pause, a kept crash, a dump): vhost-net moves no frames into its RAM meanwhile. */
+  pauseNics(paused: boolean): void {
+    if (this.vhosts.size === 0) return;
+    this.core.vmmNetPause(paused ? 1 : 0);
+    this.afterExit();
+  }
+
   /** Parks the secondary vCPUs (a pause, a stop): none is in KVM_RUN when this returns. */
   parkSecondaries(): void {
     this.config.secondaries?.park(() => void this.serveSecondaries());
@@ -517,6 +529,7 @@ export class Machine {
   /** Writes the stopped guest's memory and registers to an ELF core file (core-dump.ts). */
   dumpTo(path: string): void {
     this.parkSecondaries();
+    this.pauseNics(true);
     writeCoreDump(path, this.kvm, this.core, [this.vcpu, ...this.secondaryVcpus], this.ram);
   }
 

@@ -76,6 +76,7 @@ export class VhostRings {
   /** Carries out the core's records in order (copied first: a ROUTES record calls the core, whose output they are). */
   carryOut(records: DataView): void {
     const v = new DataView(records.buffer.slice(records.byteOffset, records.byteOffset + records.byteLength));
+    const failed = new Set<number>();
     for (let at = 0; at + RECORD_BYTES <= v.byteLength; at += RECORD_BYTES) {
       const op = v.getInt32(at, true);
       const handle = v.getInt32(at + 4, true);
@@ -83,10 +84,14 @@ export class VhostRings {
       const value = v.getInt32(at + 12, true);
       const value2 = v.getInt32(at + 16, true);
       const [a, b, c] = [24, 32, 40].map((o) => v.getFloat64(at + o, true));
+      // after a failed step vhost must not start on rings it was not (fully) given: it keeps the
+      // last ones it had, which the guest may have freed at its reset
+      if (op === VhostOp.BACKEND && value >= 0 && failed.has(handle)) continue;
       try {
         this.perform(op, handle, index, value, value2, a, b, c);
       } catch (e) {
-        this.log(`vhost-net ring ${index}: ${(e as Error).message}`);
+        failed.add(handle);
+        this.log(`vhost-net ring ${index}: ${(e as Error).message}; the NIC stays without vhost until the guest resets it`);
       }
     }
   }
@@ -105,9 +110,14 @@ export class VhostRings {
       case VhostOp.KICK: {
         const ring = this.ring(handle, index);
         this.stopNotify(ring);
-        this.kvm.ioeventfd(this.vm, a, value, ring.kick, true);
-        ring.notify = { address: a, length: value };
         this.vhost.setRingKick(handle, index, ring.kick);
+        try {
+          this.kvm.ioeventfd(this.vm, a, value, ring.kick, true);
+          ring.notify = { address: a, length: value };
+        } catch (e) {
+          // the guest's notifications then exit, and the core passes them on (NOTIFY): slower, not lost
+          this.log(`vhost-net ring ${index}: ${(e as Error).message}; its notifications go through the VMM`);
+        }
         return;
       }
       case VhostOp.CALL: {

@@ -145,30 +145,48 @@ test("while vhost serves the rings the VMM leaves them alone: a notification tha
   t.deepEqual(g.msis(), [], "vhost raises the interrupts");
 });
 
-test("a masked vector takes its ring's irqfd away until it is unmasked; a new message moves the route", (t) => {
+test("a masked vector takes its ring's irqfd away until it is unmasked, keeping its route; a new message moves the route", (t) => {
   const g = new VhostGuest();
   g.start(F_MRG_RXBUF);
   g.steps();
   g.mask(2, true);
-  t.deepEqual(g.steps(), [
-    [ROUTES, 0, 0],
-    [CALL, TRANSMIT, -1],
-  ]);
-  t.deepEqual(g.msiRoutes(), [[FIRST_MSI_GSI, 0xfee0_0000, 0x41]]);
+  t.deepEqual(g.steps(), [[CALL, TRANSMIT, -1]], "the irqfd goes first: no signal meets a GSI without a route");
+  g.write(0x3800 + 32 + 8, 4, 0x52); // Linux writes a new message while the entry is masked
+  t.deepEqual(g.steps(), []);
   g.mask(2, false);
   t.deepEqual(g.steps(), [
     [ROUTES, 0, 0],
     [CALL, TRANSMIT, FIRST_MSI_GSI + 1],
   ]);
+  t.deepEqual(g.msiRoutes()[1], [FIRST_MSI_GSI + 1, 0xfee0_0000, 0x52], "the route has the message as it is at unmask");
   g.write(0x3800 + 16 + 8, 4, 0x51);
-  t.deepEqual(g.steps(), [[ROUTES, 0, 0]], "the irqfd stays: KVM follows the route");
+  t.deepEqual(g.steps(), [[ROUTES, 0, 0]], "an unmasked vector's new message: the irqfd stays, KVM follows the route");
   t.deepEqual(g.msiRoutes()[0], [FIRST_MSI_GSI, 0xfee0_0000, 0x51]);
   g.config(SLOT, g.msix + 2, 2, 0xc000); // function mask
   t.deepEqual(g.steps(), [
-    [ROUTES, 0, 0],
     [CALL, RECEIVE, -1],
     [CALL, TRANSMIT, -1],
   ]);
+});
+
+test("a paused guest's rings stop: vhost lets go of the tap until it runs again", (t) => {
+  const g = new VhostGuest();
+  g.start(F_MRG_RXBUF);
+  g.steps();
+  g.core.vmmNetPause(1);
+  t.deepEqual(g.steps(), [
+    [BACKEND, RECEIVE, -1],
+    [BACKEND, TRANSMIT, -1],
+  ]);
+  g.core.vmmNetPause(0);
+  t.deepEqual(g.steps(), [
+    [BACKEND, RECEIVE, TAP],
+    [BACKEND, TRANSMIT, TAP],
+  ]);
+  g.common(20, 1, 0);
+  g.steps();
+  g.core.vmmNetPause(1);
+  t.deepEqual(g.steps(), [], "rings the VMM serves need nothing");
 });
 
 test("a reset takes the rings back: vhost lets go of the tap, KVM of the eventfds, the routes go", (t) => {
@@ -283,6 +301,33 @@ test("the host carries the records out: eventfds per ring, ioeventfd and irqfd o
   ]);
   t.deepEqual(kvm.callsOf("irqfd").slice(3), [[vm, call1, FIRST_MSI_GSI + 1, false]], "the masked ring's irqfd was gone already");
   t.deepEqual(kvm.openDescriptors(), [system, vm], "every eventfd closed");
+});
+
+test("after a step fails vhost is not given the tap: it would serve the rings it had before", (t) => {
+  const g = new VhostGuest();
+  g.start(F_MRG_RXBUF);
+  const kvm = new FakeKvm();
+  const vm = kvm.createVm(kvm.open());
+  const vhost = new FakeVhost();
+  vhost.setRingAddresses = () => {
+    throw new Error("VHOST_SET_VRING_ADDR '40': Bad address");
+  };
+  const logged: string[] = [];
+  const rings = new VhostRings(kvm, vhost, vm, g.ram.buffer, () => new Uint8Array(g.core.vmmIrqRouting().buffer.slice(0)), (line) => logged.push(line));
+  rings.carryOut(g.core.vmmTakeVhost());
+  t.deepEqual(vhost.calls.filter(([name]) => name === "setBackend"), []);
+  t.regex(logged[0], /^vhost-net ring 0: VHOST_SET_VRING_ADDR '40': Bad address; the NIC stays without vhost until the guest resets it$/);
+  kvm.ioeventfd = () => {
+    throw new Error("KVM_IOEVENTFD: File exists");
+  };
+  const again = new FakeVhost();
+  const rings2 = new VhostRings(kvm, again, vm, g.ram.buffer, () => new Uint8Array(8), (line) => logged.push(line));
+  g.common(20, 1, 0);
+  g.start(F_MRG_RXBUF);
+  rings2.carryOut(g.core.vmmTakeVhost());
+  t.is(again.calls.filter(([name]) => name === "setRingKick").length, 2, "vhost still listens on the kick eventfd: the core passes exits on to it");
+  t.is(again.calls.filter(([name]) => name === "setBackend").length, 2, "a notify match KVM refused is no reason to stop");
+  t.regex(logged.at(-1)!, /its notifications go through the VMM$/);
 });
 
 test("vhost-net where the host has it; <driver name='vhost'> without it fails the start, name='qemu' never opens it", (t) => {

@@ -277,29 +277,41 @@ export class VirtioNet extends VirtioDevice {
   }
 
   /**
-   * Each ring's GSI routed to its vector's message while the vector is unmasked, and its irqfd
-   * assigned; a masked vector's irqfd goes, and what vhost signals meanwhile waits in the eventfd
-   * until the irqfd comes back (KVM delivers it then).
+   * Each ring's irqfd assigned while its vector is deliverable, on a GSI routed to the vector's
+   * message. A masked vector only loses its irqfd (first, so no signal meets a GSI without a
+   * route): what vhost signals meanwhile waits in the eventfd, and KVM delivers it when the irqfd
+   * comes back on unmask, after the route has taken the vector's message as it is then.
    */
   private routeInterrupts(): void {
     const t = this.transport;
     if (t === null) return;
     const vhost = this.spec.vhost;
+    for (let i = 0; i < 2; i++) {
+      if (this.callGsis[i] < 0 || t.vectorDeliverable(t.queues[i].msixVector)) continue;
+      this.callGsis[i] = -1;
+      vhostRecord(VhostOp.CALL, vhost, i, -1, 0, 0, 0, 0);
+    }
     let routesChanged = false;
     for (let i = 0; i < 2; i++) {
       const vector = t.queues[i].msixVector;
-      const gsi = this.gsis[i];
-      if (t.vectorDeliverable(vector)) {
-        if (setMsiRoute(gsi, t.msixWord(vector, 0), t.msixWord(vector, 1), t.msixWord(vector, 2))) routesChanged = true;
-      } else if (dropMsiRoute(gsi)) routesChanged = true;
+      if (!t.vectorDeliverable(vector)) continue;
+      if (setMsiRoute(this.gsis[i], t.msixWord(vector, 0), t.msixWord(vector, 1), t.msixWord(vector, 2))) routesChanged = true;
     }
     if (routesChanged) vhostRecord(VhostOp.ROUTES, vhost, 0, 0, 0, 0, 0, 0);
     for (let i = 0; i < 2; i++) {
-      const wanted = t.vectorDeliverable(t.queues[i].msixVector) ? this.gsis[i] : -1;
-      if (wanted == this.callGsis[i]) continue;
-      this.callGsis[i] = wanted;
-      vhostRecord(VhostOp.CALL, vhost, i, wanted, 0, 0, 0, 0);
+      if (this.callGsis[i] >= 0 || !t.vectorDeliverable(t.queues[i].msixVector)) continue;
+      this.callGsis[i] = this.gsis[i];
+      vhostRecord(VhostOp.CALL, vhost, i, this.gsis[i], 0, 0, 0, 0);
     }
+  }
+
+  /**
+   * The guest is paused (suspend, a kept crash, a memory dump): vhost stops moving frames into its
+   * RAM until it runs again. vhost keeps each ring's place meanwhile.
+   */
+  pauseRings(paused: bool): void {
+    if (!this.vhostServing) return;
+    for (let i = 0; i < 2; i++) vhostRecord(VhostOp.BACKEND, this.spec.vhost, i, paused ? -1 : this.spec.handle, 0, 0, 0, 0);
   }
 
   /** Each chain the driver made available is one frame for the tap. */
