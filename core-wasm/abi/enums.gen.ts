@@ -41,6 +41,7 @@ export const enum From {
   TEST = 12,
   LXC = 17,
   STORAGE = 18,
+  NETWORK = 19,
   DOMAIN = 20,
   CPU = 31,
   DEVICE = 49,

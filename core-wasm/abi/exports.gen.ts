@@ -13,7 +13,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return -1029669299;
+  return -1044781319;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -32,6 +32,12 @@ export function parseToJSON(flags: i32, inputLen: i32): i32 {
 export function parseXML(inputLen: i32): i32 {
   begin();
   return done(documents.parseXML(inputLen));
+}
+
+/** Network XML → libvirt-canonical network XML (flags: virNetworkXMLFlags INACTIVE), or libvirt's parse error. */
+export function networkCanonicalize(flags: i32, inputLen: i32): i32 {
+  begin();
+  return done(documents.networkCanonicalize(inputLen, flags));
 }
 
 /** Domain XML → canonical XML with the PCI addresses (and PCI controllers) kvm:/// gives a definition: libvirt qemu driver's assignment (drivers/kvm/pci-addresses.ts). Every device kind is placed; which ones kvm:/// runs is decided at define. */

@@ -8,6 +8,14 @@ import { io } from "../abi/runtime";
 import { NONE } from "../xml/dom";
 import { S } from "../xml/names.gen";
 import { parseUUID, uuidBytes } from "../domain/values";
+import { checkNetwork, writeNetwork } from "../network/network-xml";
+
+/** Network XML → libvirt-canonical network XML (flags: virNetworkXMLFlags INACTIVE). */
+export function networkCanonicalize(len: i32, flags: i32): bool {
+  if (!checkNetwork(io.input, len)) return false;
+  writeNetwork(io.output, flags);
+  return true;
+}
 
 export function canonicalize(len: i32, flags: i32): bool {
   if (!canonicalizeDoc(io.input, len, flags)) return false;

@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = -1029669299;
+export const ABI_FINGERPRINT = -1044781319;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -174,6 +174,7 @@ export interface CoreExports {
   canonicalize(flags: number, inputLen: number): number;
   parseToJSON(flags: number, inputLen: number): number;
   parseXML(inputLen: number): number;
+  networkCanonicalize(flags: number, inputLen: number): number;
   kvmDefinitionAddresses(flags: number, inputLen: number): number;
   documentName(inputLen: number): number;
   documentUuid(inputLen: number): number;
@@ -301,6 +302,18 @@ export abstract class CoreOperations {
       throw this.aborted(e);
     }
     if (status !== 0) throw this.failure();
+  }
+
+  /** Network XML → libvirt-canonical network XML (flags: virNetworkXMLFlags INACTIVE), or libvirt's parse error. */
+  networkCanonicalize(xml: string | Uint8Array, flags = 0): string {
+    let status: number;
+    try {
+      status = this.exports.networkCanonicalize(flags, this.sendDocument(xml));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return this.outputText();
   }
 
   /** Domain XML → canonical XML with the PCI addresses (and PCI controllers) kvm:/// gives a definition: libvirt qemu driver's assignment (drivers/kvm/pci-addresses.ts). Every device kind is placed; which ones kvm:/// runs is decided at define. */
