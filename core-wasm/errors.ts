@@ -55,6 +55,9 @@ export function beginError(code: i32, domain: i32): ByteBuf {
     case Code.NO_DOMAIN:
       errorMessage.str("Domain not found: ");
       break;
+    case Code.NO_NETWORK:
+      errorMessage.str("Network not found: ");
+      break;
     case Code.NO_SUPPORT:
       errorMessage.str("this function is not supported by the connection driver: ");
       break;

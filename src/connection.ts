@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { ErrorDomain, ErrorNumber, VirtError } from "./errors.js";
 import { JobQueue } from "./jobs.js";
 import { Domain } from "./domain.js";
+import { Network } from "./network.js";
 import { DomainXMLFlags, type DomainEventType } from "./constants.js";
 import { openDriver } from "./drivers/registry.js";
 import {
@@ -92,8 +93,7 @@ export class Connection {
    * UUID) serializes operations on one domain.
    */
   call<K extends keyof HypervisorDriver, T>(api: string, changes: boolean, key: string | undefined, method: K, run: (fn: NonNullable<HypervisorDriver[K]>) => T | Promise<T>): Promise<T> {
-    const domainApi = api.startsWith("virDomain");
-    const from = domainApi ? ErrorDomain.VIR_FROM_DOMAIN : ErrorDomain.VIR_FROM_NONE;
+    const from = api.startsWith("virDomain") ? ErrorDomain.VIR_FROM_DOMAIN : api.startsWith("virNetwork") ? ErrorDomain.VIR_FROM_NETWORK : ErrorDomain.VIR_FROM_NONE;
     if (this.closed) {
       return Promise.reject(new VirtError(ErrorNumber.VIR_ERR_INVALID_CONN, from, `invalid connection pointer in ${api}`));
     }
@@ -211,9 +211,31 @@ export class Connection {
     return this.call("virConnectGetSysinfo", false, undefined, "getSysinfo", (fn) => fn(flags));
   }
 
-  /** virConnectListAllNetworks, as summaries (the network API itself comes later). */
+  /** virConnectListAllNetworks, as summaries (networkLookupByName gives the Network). */
   listAllNetworks(flags = 0): Promise<NetworkSummary[]> {
     return this.call("virConnectListAllNetworks", false, undefined, "listAllNetworks", (fn) => fn(flags));
+  }
+
+  // ---- virtual networks ---------------------------------------------------------------------------
+
+  /** virNetworkDefineXML: defines (or redefines) a persistent network. */
+  async networkDefineXML(xml: string): Promise<Network> {
+    return new Network(this, await this.call("virNetworkDefineXML", true, undefined, "networkDefineXML", (fn) => fn(xml)));
+  }
+
+  /** virNetworkCreateXML: creates and starts a transient network. */
+  async networkCreateXML(xml: string): Promise<Network> {
+    return new Network(this, await this.call("virNetworkCreateXML", true, undefined, "networkCreateXML", (fn) => fn(xml)));
+  }
+
+  async networkLookupByName(name: string): Promise<Network> {
+    return new Network(this, await this.call("virNetworkLookupByName", false, undefined, "networkLookupByName", (fn) => fn(name)));
+  }
+
+  async networkLookupByUUIDString(uuid: string): Promise<Network> {
+    const words = uuidWords(uuid);
+    if (!words) throw new VirtError(ErrorNumber.VIR_ERR_INVALID_ARG, ErrorDomain.VIR_FROM_NETWORK, `invalid argument: uuidstr in virNetworkLookupByUUIDString`);
+    return new Network(this, await this.call("virNetworkLookupByUUID", false, undefined, "networkLookupByUUID", (fn) => fn(words)));
   }
 
   /** virConnectListAllStoragePools, as summaries. */

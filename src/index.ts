@@ -6,6 +6,7 @@ export type { DomainDef, DomainDevices, DomainOs, DomainVcpu, DiskDef, Interface
 export { openConnection, Connection, LIB_VERSION } from "./connection.js";
 export type { ConnectionOptions, DomainStatsRecord, LifecycleListener } from "./connection.js";
 export { Domain } from "./domain.js";
+export { Network } from "./network.js";
 export type { DomainInfo } from "./domain.js";
 export type {
   NodeInfo,
@@ -21,6 +22,8 @@ export type {
   CPUMap,
   NodeCPUStat,
   NetworkSummary,
+  NetworkStatus,
+  NetworkDHCPLease,
   StoragePoolSummary,
   InterfaceSummary,
   ConsoleStream,

@@ -20,7 +20,9 @@ export const enum Code {
   OPERATION_DENIED = 29,
   XML_DETAIL = 35,
   SYSTEM_ERROR = 38,
+  NETWORK_EXIST = 37,
   NO_DOMAIN = 42,
+  NO_NETWORK = 43,
   OPERATION_INVALID = 55,
   CONFIG_UNSUPPORTED = 67,
   OPERATION_TIMEOUT = 68,
@@ -343,6 +345,14 @@ export const enum VmmEvent {
   VHOST = 128,
   IRQ_LEVEL = 256,
   SCI_LEVEL = 512,
+}
+
+/** networkOp's state changes. */
+export const enum NetworkOp {
+  CREATE = 1,
+  DESTROY = 2,
+  UNDEFINE = 3,
+  SET_AUTOSTART = 4,
 }
 
 /** vmmTakeVhost's record kinds (vmm/virtio/vhost-program.ts says what each asks of the host). */

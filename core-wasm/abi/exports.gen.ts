@@ -2,8 +2,9 @@
 // core.wasm's operations as the host calls them: each decodes its input fields, runs the implementation
 // (core-wasm/operations/) and returns 0, or -1 with the error set.
 import { begin, done, inputOf, malformedInput } from "./runtime";
-import { theDomainKey } from "./records.gen";
+import { theDomainKey, theNetworkKey } from "./records.gen";
 import * as documents from "../operations/documents";
+import * as networks from "../operations/networks";
 import * as nodes from "../operations/nodes";
 import * as domains from "../operations/domains";
 import * as hosted from "../operations/hosted";
@@ -13,7 +14,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return -1044781319;
+  return 47897851;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -62,6 +63,67 @@ export function documentUuid(inputLen: i32): i32 {
 export function xmlRoundTrip(inputLen: i32): i32 {
   begin();
   return done(documents.xmlRoundTrip(inputLen));
+}
+
+/** virNetworkDefineXML. */
+export function networkDefine(node: i32, inputLen: i32): i32 {
+  begin();
+  return done(networks.networkDefine(node, inputLen));
+}
+
+/** virNetworkCreateXML: a transient network, started. */
+export function networkCreateXML(node: i32, inputLen: i32): i32 {
+  begin();
+  return done(networks.networkCreateXML(node, inputLen));
+}
+
+export function networkLookupByName(node: i32, inputLen: i32): i32 {
+  begin();
+  const input = inputOf(inputLen);
+  const name = input.text();
+  if (!input.ok) return malformedInput();
+  return done(networks.networkLookupByName(node, name));
+}
+
+export function networkLookupByUUID(node: i32, inputLen: i32): i32 {
+  begin();
+  const input = inputOf(inputLen);
+  const uuidHi = input.u64BigEndian();
+  const uuidLo = input.u64BigEndian();
+  if (!input.ok) return malformedInput();
+  return done(networks.networkLookupByUUID(node, uuidHi, uuidLo));
+}
+
+/** virConnectListAllNetworks: the matching networks, each with its registry entry. */
+export function networkList(node: i32, flags: i32): i32 {
+  begin();
+  return done(networks.networkList(node, flags));
+}
+
+export function networkInfo(node: i32, inputLen: i32): i32 {
+  begin();
+  const input = inputOf(inputLen);
+  const key = theNetworkKey.read(input);
+  if (!input.ok) return malformedInput();
+  return done(networks.networkInfo(node, key));
+}
+
+/** virNetworkGetXMLDesc (flags: INACTIVE gives the persistent configuration). */
+export function networkXML(node: i32, flags: i32, inputLen: i32): i32 {
+  begin();
+  const input = inputOf(inputLen);
+  const key = theNetworkKey.read(input);
+  if (!input.ok) return malformedInput();
+  return done(networks.networkXML(node, key, flags));
+}
+
+/** A state change (op: NetworkOp; for SET_AUTOSTART flags is the value). */
+export function networkOp(node: i32, op: i32, flags: i32, inputLen: i32): i32 {
+  begin();
+  const input = inputOf(inputLen);
+  const key = theNetworkKey.read(input);
+  if (!input.ok) return malformedInput();
+  return done(networks.networkOp(node, key, op, flags));
 }
 
 /** test:///default: a new node with libvirt's default domain; returns its handle. */

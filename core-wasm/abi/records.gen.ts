@@ -67,6 +67,48 @@ export function writeLifecycleEventRecord(out: WireWriter, event: i32, detail: i
   out.putString(domain_name);
 }
 
+/** A network as the host names it: its UUID, and its name for error messages. */
+export class NetworkKey {
+  uuidHi: u64 = 0;
+  uuidLo: u64 = 0;
+  /** The name's UTF-8 bytes in the input buffer. */
+  namePtr: usize = 0;
+  nameLen: i32 = 0;
+
+  read(r: WireReader): NetworkKey {
+    this.uuidHi = r.u64BigEndian();
+    this.uuidLo = r.u64BigEndian();
+    this.nameLen = r.length();
+    this.namePtr = r.skip(this.nameLen);
+    return this;
+  }
+}
+export const theNetworkKey = new NetworkKey();
+
+/** A network in answers: its UUID and name. */
+export function writeNetworkRecord(out: WireWriter, uuidHi: u64, uuidLo: u64, name: ArrayBuffer): void {
+  out.putUuid(uuidHi, uuidLo);
+  out.putString(name);
+}
+
+/** A network's registry entry: active, persistent, autostart, and its bridge's name ("" when it has none). */
+export function writeNetworkInfo(out: WireWriter, active: bool, persistent: bool, autostart: bool, bridge: ArrayBuffer): void {
+  out.putBool(active);
+  out.putBool(persistent);
+  out.putBool(autostart);
+  out.putString(bridge);
+}
+
+/** A network in a listing with its registry entry. */
+export function writeNetworkEntry(out: WireWriter, network_uuidHi: u64, network_uuidLo: u64, network_name: ArrayBuffer, info_active: bool, info_persistent: bool, info_autostart: bool, info_bridge: ArrayBuffer): void {
+  out.putUuid(network_uuidHi, network_uuidLo);
+  out.putString(network_name);
+  out.putBool(info_active);
+  out.putBool(info_persistent);
+  out.putBool(info_autostart);
+  out.putString(info_bridge);
+}
+
 /** virNodeInfo (memory in KiB). */
 export function writeNodeInfo(out: WireWriter, model: ArrayBuffer, memory: f64, cpus: i32, mhz: i32, nodes: i32, sockets: i32, cores: i32, threads: i32): void {
   out.putString(model);

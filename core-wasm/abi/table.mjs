@@ -26,6 +26,10 @@ export const records = {
   },
   DomainEntry: { doc: "A domain in a listing with its registry entry.", fields: { domain: "DomainRecord", info: "DomainInfo" } },
   LifecycleEventRecord: { doc: "A lifecycle event (virDomainEventType, its detail) and its domain.", fields: { event: "i32", detail: "i32", domain: "DomainRecord" } },
+  NetworkKey: { doc: "A network as the host names it: its UUID, and its name for error messages.", fields: { uuid: "uuid", name: "string" } },
+  NetworkRecord: { doc: "A network in answers: its UUID and name.", fields: { uuid: "uuid", name: "string" } },
+  NetworkInfo: { doc: "A network's registry entry: active, persistent, autostart, and its bridge's name (\"\" when it has none).", fields: { active: "bool", persistent: "bool", autostart: "bool", bridge: "string" } },
+  NetworkEntry: { doc: "A network in a listing with its registry entry.", fields: { network: "NetworkRecord", info: "NetworkInfo" } },
   NodeInfo: {
     doc: "virNodeInfo (memory in KiB).",
     fields: { model: "string", memory: "f64", cpus: "i32", mhz: "i32", nodes: "i32", sockets: "i32", cores: "i32", threads: "i32" },
@@ -50,6 +54,16 @@ export const operations = {
   documentName: { module: "documents", input: { xml: "document" }, output: "text", doc: "The domain's <name> as written (parsed, no rules): what a hosted createXML names its files after." },
   documentUuid: { module: "documents", input: { xml: "document" }, output: "text", doc: "The domain's <uuid> in canonical form, \"\" when it has none or not a valid one (parsed, no rules): what an in-flight hosted start reserves." },
   xmlRoundTrip: { module: "documents", input: { xml: "document" }, output: "text", doc: "Parses and re-serialises any XML document: the parser's own check." },
+
+  // ---- virtual networks (operations/networks.ts) ----
+  networkDefine: { module: "networks", args: { node: "node" }, input: { xml: "document" }, output: "NetworkRecord", doc: "virNetworkDefineXML." },
+  networkCreateXML: { module: "networks", args: { node: "node" }, input: { xml: "document" }, output: "NetworkRecord", doc: "virNetworkCreateXML: a transient network, started." },
+  networkLookupByName: { module: "networks", args: { node: "node" }, input: { name: "text" }, output: "NetworkRecord" },
+  networkLookupByUUID: { module: "networks", args: { node: "node" }, input: { uuid: "uuid" }, output: "NetworkRecord" },
+  networkList: { module: "networks", args: { node: "node", flags: "i32" }, output: "list:NetworkEntry", doc: "virConnectListAllNetworks: the matching networks, each with its registry entry." },
+  networkInfo: { module: "networks", args: { node: "node" }, input: { key: "NetworkKey" }, output: "NetworkInfo" },
+  networkXML: { module: "networks", args: { node: "node", flags: "i32" }, input: { key: "NetworkKey" }, output: "text", doc: "virNetworkGetXMLDesc (flags: INACTIVE gives the persistent configuration)." },
+  networkOp: { module: "networks", args: { node: "node", op: "i32", flags: "i32" }, input: { key: "NetworkKey" }, output: "void", doc: "A state change (op: NetworkOp; for SET_AUTOSTART flags is the value)." },
 
   // ---- nodes (operations/nodes.ts) ----
   nodeOpenDefault: { module: "nodes", output: "i32", doc: "test:///default: a new node with libvirt's default domain; returns its handle." },
@@ -145,6 +159,11 @@ export const internalEnums = {
     doc: "vmmEvents' bits: what to do after an exit, and the interrupt lines' levels.",
     values: { OUTPUT: 1, IRQ: 2, RESET: 4, POWEROFF: 8, SCI: 16, MSI: 32, DISCARD: 64, VHOST: 128, IRQ_LEVEL: 256, SCI_LEVEL: 512 },
   },
+  NetworkOp: {
+    core: "NetworkOp",
+    doc: "networkOp's state changes.",
+    values: { CREATE: 1, DESTROY: 2, UNDEFINE: 3, SET_AUTOSTART: 4 },
+  },
   VhostOp: {
     core: "VhostOp",
     doc: "vmmTakeVhost's record kinds (vmm/virtio/vhost-program.ts says what each asks of the host).",
@@ -172,7 +191,9 @@ export const libvirtEnums = {
     VIR_ERR_OPERATION_DENIED: 29,
     VIR_ERR_XML_DETAIL: 35,
     VIR_ERR_SYSTEM_ERROR: 38,
+    VIR_ERR_NETWORK_EXIST: 37,
     VIR_ERR_NO_DOMAIN: 42,
+    VIR_ERR_NO_NETWORK: 43,
     VIR_ERR_OPERATION_INVALID: 55,
     VIR_ERR_CONFIG_UNSUPPORTED: 67,
     VIR_ERR_OPERATION_TIMEOUT: 68,

@@ -961,3 +961,13 @@ function writePortgroup(g: i32): void {
   indent -= 2;
   line("</portgroup>");
 }
+
+/** The checked network's name (after checkNetwork). */
+export function checkedName(): string {
+  return name;
+}
+
+/** The checked network's <bridge name> ("" without one). */
+export function checkedBridge(): string {
+  return attr(d.child(d.root, S.bridge), S.name);
+}

@@ -3,6 +3,7 @@
 // alone (drivers/test/); hosted drivers (drivers/hosted/) add plans the host carries out.
 // Behaviour follows libvirt's test driver; where it and the real drivers disagree, the real
 // drivers' rule and wording win (e.g. undefining a running transient domain is refused).
+import { NetworkList } from "../objects/network-list";
 import { Code } from "../errors";
 import { Affect, CreateFlag, DestroyFlag, MemFlag, ShutdownFlag, UndefineFlag, VcpuFlag, XmlFlag } from "../abi/enums.gen";
 import { Doc, NONE } from "../xml/dom";
@@ -48,6 +49,8 @@ export class NodeInfo {
 
 export class DomainNode {
   list: DomainList = new DomainList();
+  /** The node's virtual networks. */
+  networks: NetworkList = new NetworkList();
   nextId: i32 = 1;
   info: NodeInfo = new NodeInfo();
   /** True for test:///default, whose capabilities are libvirt's fixed ones. */

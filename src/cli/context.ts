@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Connection } from "../connection.js";
 import type { Domain } from "../domain.js";
+import type { Network } from "../network.js";
 import { VirtError } from "../errors.js";
 import { decodeDocument } from "../host/utf8.js";
 import type { OptionValues } from "./command.js";
@@ -148,6 +149,33 @@ export class CommandContext {
     if (!dom && by & BY_NAME) dom = await attempt(() => conn.lookupByName(text));
     if (!dom) this.fail(`failed to get domain '${text}'`);
     return dom;
+  }
+
+  /**
+   * The network named by the option: by UUID when it is one (36 characters) and `byUuid`, then
+   * by name when `byName`. When none matches, virsh prints "failed to get network 'x'" and then
+   * the library's own error (it keeps it, unlike for domains).
+   */
+  async network(option = "network", byUuid = true, byName = true): Promise<Network> {
+    const text = this.string(option)!;
+    const conn = await this.connection();
+    let last: unknown;
+    const find = async (lookup: () => Promise<Network>): Promise<Network | undefined> => {
+      try {
+        return await lookup();
+      } catch (e) {
+        if (!(e instanceof VirtError)) throw e;
+        last = e;
+        return undefined;
+      }
+    };
+    let net: Network | undefined;
+    if (byUuid && text.length === 36) net = await find(() => conn.networkLookupByUUIDString(text));
+    if (!net && byName) net = await find(() => conn.networkLookupByName(text));
+    if (net) return net;
+    if (last === undefined) this.fail(`failed to get network '${text}'`);
+    this.error(`failed to get network '${text}'`);
+    throw last;
   }
 
   /**

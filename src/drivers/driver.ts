@@ -152,6 +152,34 @@ export interface InterfaceSummary {
   active: boolean;
 }
 
+/** A virtual network as drivers name it (libvirt's virNetworkPtr identity). */
+export interface NetworkRef {
+  uuid: readonly [number, number, number, number];
+  name: string;
+}
+
+/** A network's registry entry: running, persistent, autostarted, and its bridge's name ("" when none). */
+export interface NetworkStatus {
+  active: boolean;
+  persistent: boolean;
+  autostart: boolean;
+  bridge: string;
+}
+
+/** virNetworkDHCPLease: one lease the network's DHCP server gave (expiry in seconds since the epoch). */
+export interface NetworkDHCPLease {
+  iface: string;
+  expirytime: number;
+  /** VIR_IP_ADDR_TYPE_IPV4 (0) or IPV6 (1) */
+  type: number;
+  mac: string;
+  iaid: string | null;
+  ipaddr: string;
+  prefix: number;
+  hostname: string | null;
+  clientid: string | null;
+}
+
 /** A guest console: bytes both ways. */
 export type ConsoleStream = import("node:stream").Duplex;
 
@@ -181,6 +209,19 @@ export interface HypervisorDriver {
   listAllNetworks?(flags: number): Result<NetworkSummary[]>;
   listAllStoragePools?(flags: number): Result<StoragePoolSummary[]>;
   listAllInterfaces?(flags: number): Result<InterfaceSummary[]>;
+
+  networkDefineXML?(xml: string): Result<NetworkRef>;
+  networkCreateXML?(xml: string): Result<NetworkRef>;
+  networkLookupByName?(name: string): Result<NetworkRef>;
+  networkLookupByUUID?(uuid: readonly [number, number, number, number]): Result<NetworkRef>;
+  networkCreate?(n: NetworkRef): Result<void>;
+  networkDestroy?(n: NetworkRef): Result<void>;
+  networkUndefine?(n: NetworkRef): Result<void>;
+  networkSetAutostart?(n: NetworkRef, autostart: boolean): Result<void>;
+  networkGetStatus?(n: NetworkRef): Result<NetworkStatus>;
+  networkGetBridgeName?(n: NetworkRef): Result<string>;
+  networkGetXMLDesc?(n: NetworkRef, flags: number): Result<string>;
+  networkGetDHCPLeases?(n: NetworkRef, mac: string | null, flags: number): Result<NetworkDHCPLease[]>;
 
   defineXML?(xml: string, flags: number): Result<DomainRef>;
   createXML?(xml: string, flags: number): Result<DomainRef>;

@@ -119,10 +119,6 @@ export function memoryStats(status: DomainStatus, liveXML: () => string): Memory
 
 // ---- test:///default's other objects --------------------------------------------------------------
 
-const DEFAULT_NETWORKS: NetworkSummary[] = [
-  { name: "default", uuid: "dd8fe884-6c02-601e-7551-cca97df1c5df", active: true, persistent: true, autostart: false },
-];
-
 const GiB = 1024 * 1024 * 1024;
 const DEFAULT_POOLS: StoragePoolSummary[] = [
   {
@@ -150,11 +146,7 @@ function matches(o: NetworkSummary, flags: number): boolean {
   );
 }
 
-/** Custom node files list no networks, pools or interfaces yet (only their domains are loaded). */
-export function networks(isDefault: boolean, flags: number): NetworkSummary[] {
-  return isDefault ? DEFAULT_NETWORKS.filter((n) => matches(n, flags)).map((n) => ({ ...n })) : [];
-}
-
+/** Custom node files list no pools or interfaces yet (only their domains are loaded). */
 export function storagePools(isDefault: boolean, flags: number): StoragePoolSummary[] {
   // The pool flags share the network flags' values for these six filters.
   return isDefault ? DEFAULT_POOLS.filter((p) => matches(p, flags)).map((p) => ({ ...p })) : [];

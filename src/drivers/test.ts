@@ -6,6 +6,8 @@ import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { Core, coreModule } from "../host/core.js";
 import { CoreDriver, CoreNode, DomainOp, paramLines, parseParamLines } from "./core-driver.js";
+import { NetworkOp } from "../host/core-abi.gen.js";
+import { uuidString } from "./driver.js";
 import { MockCoreImports } from "../host/mock-imports.js";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { DomainMemoryModFlags } from "../constants.js";
@@ -17,6 +19,8 @@ import type {
   HypervisorDriver,
   InterfaceSummary,
   MemoryStat,
+  NetworkRef,
+  NetworkStatus,
   NetworkSummary,
   NodeCPUStat,
   NodeInfo,
@@ -127,8 +131,62 @@ export class TestDriver extends CoreDriver implements HypervisorDriver {
     return facts.SYSINFO;
   }
 
+  // ---- virtual networks (the core's registry; test:///default has libvirt's "default") ----------
+
   listAllNetworks(flags: number): NetworkSummary[] {
-    return facts.networks(this.node === defaultNode, flags);
+    return this.core.networkList(this.node.handle, flags).map(({ network, info }) => ({
+      name: network.name,
+      uuid: uuidString(network.uuid),
+      active: info.active,
+      persistent: info.persistent,
+      autostart: info.autostart,
+    }));
+  }
+
+  networkDefineXML(xml: string): NetworkRef {
+    return this.core.networkDefine(this.node.handle, xml);
+  }
+
+  networkCreateXML(xml: string): NetworkRef {
+    return this.core.networkCreateXML(this.node.handle, xml);
+  }
+
+  networkLookupByName(name: string): NetworkRef {
+    return this.core.networkLookupByName(this.node.handle, name);
+  }
+
+  networkLookupByUUID(uuid: readonly [number, number, number, number]): NetworkRef {
+    return this.core.networkLookupByUUID(this.node.handle, uuid);
+  }
+
+  networkCreate(n: NetworkRef): void {
+    this.core.networkOp(this.node.handle, n, NetworkOp.CREATE);
+  }
+
+  networkDestroy(n: NetworkRef): void {
+    this.core.networkOp(this.node.handle, n, NetworkOp.DESTROY);
+  }
+
+  networkUndefine(n: NetworkRef): void {
+    this.core.networkOp(this.node.handle, n, NetworkOp.UNDEFINE);
+  }
+
+  networkSetAutostart(n: NetworkRef, autostart: boolean): void {
+    this.core.networkOp(this.node.handle, n, NetworkOp.SET_AUTOSTART, autostart ? 1 : 0);
+  }
+
+  networkGetStatus(n: NetworkRef): NetworkStatus {
+    return this.core.networkInfo(this.node.handle, n);
+  }
+
+  networkGetBridgeName(n: NetworkRef): string {
+    const { bridge } = this.core.networkInfo(this.node.handle, n);
+    if (bridge === "") throw new VirtError(ErrorNumber.VIR_ERR_INTERNAL_ERROR, ErrorDomain.VIR_FROM_TEST, `internal error: network '${n.name}' does not have a bridge name.`);
+    return bridge;
+  }
+
+  networkGetXMLDesc(n: NetworkRef, flags: number): string {
+    return this.core.networkXML(this.node.handle, n, flags);
   }
 
   listAllStoragePools(flags: number): StoragePoolSummary[] {

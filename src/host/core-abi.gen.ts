@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = -1044781319;
+export const ABI_FINGERPRINT = 47897851;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -38,6 +38,15 @@ export const VmmEvent = {
   SCI_LEVEL: 512,
 } as const;
 export type VmmEvent = (typeof VmmEvent)[keyof typeof VmmEvent];
+
+/** networkOp's state changes. */
+export const NetworkOp = {
+  CREATE: 1,
+  DESTROY: 2,
+  UNDEFINE: 3,
+  SET_AUTOSTART: 4,
+} as const;
+export type NetworkOp = (typeof NetworkOp)[keyof typeof NetworkOp];
 
 /** vmmTakeVhost's record kinds (vmm/virtio/vhost-program.ts says what each asks of the host). */
 export const VhostOp = {
@@ -135,6 +144,60 @@ export function readLifecycleEventRecord(r: WireReader): LifecycleEventRecord {
   };
 }
 
+/** A network as the host names it: its UUID, and its name for error messages. */
+export interface NetworkKey {
+  uuid: Uuid;
+  name: string;
+}
+
+export function writeNetworkKey(w: WireWriter, v: NetworkKey): void {
+  w.uuid(v.uuid);
+  w.string(v.name);
+}
+
+/** A network in answers: its UUID and name. */
+export interface NetworkRecord {
+  uuid: Uuid;
+  name: string;
+}
+
+export function readNetworkRecord(r: WireReader): NetworkRecord {
+  return {
+    uuid: r.uuid(),
+    name: r.string(),
+  };
+}
+
+/** A network's registry entry: active, persistent, autostart, and its bridge's name ("" when it has none). */
+export interface NetworkInfo {
+  active: boolean;
+  persistent: boolean;
+  autostart: boolean;
+  bridge: string;
+}
+
+export function readNetworkInfo(r: WireReader): NetworkInfo {
+  return {
+    active: r.bool(),
+    persistent: r.bool(),
+    autostart: r.bool(),
+    bridge: r.string(),
+  };
+}
+
+/** A network in a listing with its registry entry. */
+export interface NetworkEntry {
+  network: NetworkRecord;
+  info: NetworkInfo;
+}
+
+export function readNetworkEntry(r: WireReader): NetworkEntry {
+  return {
+    network: readNetworkRecord(r),
+    info: readNetworkInfo(r),
+  };
+}
+
 /** virNodeInfo (memory in KiB). */
 export interface NodeInfo {
   model: string;
@@ -179,6 +242,14 @@ export interface CoreExports {
   documentName(inputLen: number): number;
   documentUuid(inputLen: number): number;
   xmlRoundTrip(inputLen: number): number;
+  networkDefine(node: number, inputLen: number): number;
+  networkCreateXML(node: number, inputLen: number): number;
+  networkLookupByName(node: number, inputLen: number): number;
+  networkLookupByUUID(node: number, inputLen: number): number;
+  networkList(node: number, flags: number): number;
+  networkInfo(node: number, inputLen: number): number;
+  networkXML(node: number, flags: number, inputLen: number): number;
+  networkOp(node: number, op: number, flags: number, inputLen: number): number;
   nodeOpenDefault(): number;
   nodeFileRefs(inputLen: number): number;
   nodeOpenFile(inputLen: number): number;
@@ -362,6 +433,115 @@ export abstract class CoreOperations {
     }
     if (status !== 0) throw this.failure();
     return this.outputText();
+  }
+
+  /** virNetworkDefineXML. */
+  networkDefine(node: number, xml: string | Uint8Array): NetworkRecord {
+    let status: number;
+    try {
+      status = this.exports.networkDefine(node, this.sendDocument(xml));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return readNetworkRecord(this.output());
+  }
+
+  /** virNetworkCreateXML: a transient network, started. */
+  networkCreateXML(node: number, xml: string | Uint8Array): NetworkRecord {
+    let status: number;
+    try {
+      status = this.exports.networkCreateXML(node, this.sendDocument(xml));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return readNetworkRecord(this.output());
+  }
+
+
+  networkLookupByName(node: number, name: string): NetworkRecord {
+    const w = this.input();
+    w.string(name);
+    let status: number;
+    try {
+      status = this.exports.networkLookupByName(node, this.sendInput(w));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return readNetworkRecord(this.output());
+  }
+
+
+  networkLookupByUUID(node: number, uuid: Uuid): NetworkRecord {
+    const w = this.input();
+    w.uuid(uuid);
+    let status: number;
+    try {
+      status = this.exports.networkLookupByUUID(node, this.sendInput(w));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return readNetworkRecord(this.output());
+  }
+
+  /** virConnectListAllNetworks: the matching networks, each with its registry entry. */
+  networkList(node: number, flags = 0): NetworkEntry[] {
+    let status: number;
+    try {
+      status = this.exports.networkList(node, flags);
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    const r = this.output();
+    const n = r.length();
+    const items = new Array<NetworkEntry>(n);
+    for (let i = 0; i < n; i++) items[i] = readNetworkEntry(r);
+    return items;
+  }
+
+
+  networkInfo(node: number, key: NetworkKey): NetworkInfo {
+    const w = this.input();
+    writeNetworkKey(w, key);
+    let status: number;
+    try {
+      status = this.exports.networkInfo(node, this.sendInput(w));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return readNetworkInfo(this.output());
+  }
+
+  /** virNetworkGetXMLDesc (flags: INACTIVE gives the persistent configuration). */
+  networkXML(node: number, key: NetworkKey, flags = 0): string {
+    const w = this.input();
+    writeNetworkKey(w, key);
+    let status: number;
+    try {
+      status = this.exports.networkXML(node, flags, this.sendInput(w));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return this.outputText();
+  }
+
+  /** A state change (op: NetworkOp; for SET_AUTOSTART flags is the value). */
+  networkOp(node: number, key: NetworkKey, op: number, flags = 0): void {
+    const w = this.input();
+    writeNetworkKey(w, key);
+    let status: number;
+    try {
+      status = this.exports.networkOp(node, op, flags, this.sendInput(w));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
   }
 
   /** test:///default: a new node with libvirt's default domain; returns its handle. */

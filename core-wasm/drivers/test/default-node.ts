@@ -9,6 +9,7 @@ import { Definition } from "../../objects/definition";
 import { DomainObj } from "../../objects/domain-list";
 import { State } from "../../objects/states";
 import { DomainNode, liveDefinition } from "../../node/lifecycle";
+import { addNodeNetwork } from "../../operations/networks";
 
 const doc = new Doc();
 
@@ -52,9 +53,24 @@ const DEFAULT_DOMAIN = `<domain type='test'>
 </domain>
 `;
 
-/** Fills a new default node: its domain "test" runs as id 1 (state reason unknown, as libvirt). */
+/** libvirt's test driver's default network (testnode's "default"), active and persistent. */
+const DEFAULT_NETWORK = `<network>
+  <name>default</name>
+  <uuid>dd8fe884-6c02-601e-7551-cca97df1c5df</uuid>
+  <bridge name='virbr0'/>
+  <forward/>
+  <ip address='192.168.122.1' netmask='255.255.255.0'>
+    <dhcp>
+      <range start='192.168.122.2' end='192.168.122.254'/>
+    </dhcp>
+  </ip>
+</network>
+`;
+
+/** Fills a new default node: its domain "test" runs as id 1 (state reason unknown, as libvirt), its network "default" is active. */
 export function populateDefault(node: DomainNode): bool {
   node.isDefault = true;
+  if (!addNodeNetwork(node.networks, DEFAULT_NETWORK, true)) return false;
   const text = String.UTF8.encode(DEFAULT_DOMAIN);
   const p = reserveInput(doc, text.byteLength);
   memory.copy(p, changetype<usize>(text), <usize>text.byteLength);

@@ -8,12 +8,13 @@ import { HOST_COMMANDS } from "./host.js";
 import { LIFECYCLE_COMMANDS } from "./lifecycle.js";
 import { MONITOR_COMMANDS } from "./monitor.js";
 import { NIC_COMMANDS } from "./nic.js";
+import { NETWORK_COMMANDS } from "./network.js";
 import { shellCommands } from "./shell.js";
 
 const byName = (a: CommandDef<CommandContext>, b: CommandDef<CommandContext>) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 export const COMMANDS: readonly CommandDef<CommandContext>[] = [
-  ...[...LIFECYCLE_COMMANDS, ...CONFIG_COMMANDS, ...MONITOR_COMMANDS, ...NIC_COMMANDS, ...BLOCK_COMMANDS, ...HOST_COMMANDS, console].sort(byName),
+  ...[...LIFECYCLE_COMMANDS, ...CONFIG_COMMANDS, ...MONITOR_COMMANDS, ...NIC_COMMANDS, ...NETWORK_COMMANDS, ...BLOCK_COMMANDS, ...HOST_COMMANDS, console].sort(byName),
   ...shellCommands(() => COMMANDS),
 ];
 
