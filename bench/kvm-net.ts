@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { hasHardwareKvm, initramfs, kernel as testKernel, VIRTIO_NET_MODULES, virtioModules } from "../test/kvm/guest.js";
+import { hasHardwareKvm, initramfs, kernel as testKernel, vhostWorkers, VIRTIO_NET_MODULES, virtioModules } from "../test/kvm/guest.js";
 import { consoleWith } from "./guest-console.js";
 import { mbsSpread, spreadOf, type Spread } from "./spread.js";
 
@@ -55,12 +55,6 @@ const ip = (...args: string[]) => execFileSync("ip", args, { stdio: "ignore" });
 function rateOf(text: string): Spread | undefined {
   const rates = [...text.matchAll(/BENCH tcp ([\d.]+) ([\d.]+)/g)].map((m) => BYTES / Math.max(0.01, Number(m[2]) - Number(m[1])));
   return rates.length < ROUNDS ? undefined : spreadOf(rates);
-}
-
-/** How many vhost-net workers run (the kernel names each vhost-PID after the process that owns it). */
-function vhostWorkers(): number {
-  const names = spawnSync("sh", ["-c", "cat /proc/[0-9]*/comm /proc/[0-9]*/task/*/comm 2>/dev/null"], { encoding: "utf8" }).stdout.split("\n");
-  return new Set(names.filter((n) => n.startsWith("vhost-"))).size;
 }
 
 const guestCmdline = (n: number) => `console=ttyS0 reboot=k panic=1 quiet guest=${n}`;

@@ -1,8 +1,7 @@
 // A virtual network on a connection (libvirt's virNetworkPtr): it names the network by UUID; every
 // call asks the driver through the connection's checks.
 import type { Connection } from "./connection.js";
-import { uuidString, type NetworkDHCPLease, type NetworkRef } from "./drivers/driver.js";
-import type { NetworkStatus } from "./drivers/driver.js";
+import { uuidString, type NetworkDHCPLease, type NetworkRef, type NetworkStatus } from "./drivers/driver.js";
 
 export class Network {
   private uuidText: string | undefined;

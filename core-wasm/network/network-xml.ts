@@ -8,7 +8,8 @@ import { Code, From, beginError, failBare } from "../errors";
 import { Doc, NONE } from "../xml/dom";
 import { S } from "../xml/names.gen";
 import { parseDocument } from "../xml/parser";
-import { appendSymbol, internString } from "../xml/symbols";
+import { internString, symbolText } from "../xml/symbols";
+import { attr as attrOf, text } from "../drivers/hosted/plan-writer";
 import { writeElement, WriterOptions } from "../xml/writer";
 import { formatUUID, generateUUID, parseUUID, uuidBytes } from "../domain/values";
 import { classfulPrefix, compareIp, formatIp, hostBitsAre, IpAddress, maskPrefix, parseIp, samePrefix } from "./addresses";
@@ -36,15 +37,14 @@ function has(n: i32, attr: i32): bool {
   return n != NONE && d.attr(n, attr) != NONE;
 }
 
+/** Attribute `a` of element n of the document being checked ("" when absent). */
 function attr(n: i32, a: i32): string {
-  const at = n == NONE ? NONE : d.attr(n, a);
-  return at == NONE ? "" : String.UTF8.decodeUnsafe(d.buf.ptr + <usize>d.aOffOf(at), <usize>d.aLenOf(at));
+  return attrOf(d, n, a);
 }
 
-/** The element's text, all of it ("" when absent). */
+/** The element's text ("" when absent). */
 function textOf(n: i32): string {
-  const t = n == NONE ? NONE : d.textNode(n);
-  return t == NONE ? "" : String.UTF8.decodeUnsafe(d.buf.ptr + <usize>d.valOffOf(t), <usize>d.valLenOf(t));
+  return text(d, n);
 }
 
 function children(n: i32, childName: i32): i32[] {
@@ -160,7 +160,7 @@ export function checkNetwork(doc: Doc, len: i32): bool {
   d = doc;
   if (!parseDocument(d, len, "(network_definition)")) return false;
   const root = d.root;
-  if (d.nameOf(root) != S.network) return xmlError("expecting root element of 'network', not '" + symbolName(d.nameOf(root)) + "'");
+  if (d.nameOf(root) != S.network) return xmlError("expecting root element of 'network', not '" + symbolText(d.nameOf(root)) + "'");
   const nameNode = d.child(root, S.name);
   name = textOf(nameNode);
   if (name == "") return failBare(Code.NO_NAME, From.NETWORK, "missing name information");
@@ -415,9 +415,7 @@ function checkDhcpHost(h: i32, network: IpAddress): bool {
   }
   const id = attr(h, S.id);
   for (let i = 0; i < id.length; i++) {
-    if (!onlyChars(id.charAt(i), ":") || (id.charCodeAt(i) > 70 && id.charCodeAt(i) < 97) || id.charCodeAt(i) > 102) {
-      if (id.charAt(i) != ":" && !isHexDigit(id.charCodeAt(i))) return xmlError("Invalid character '" + id.charAt(i) + "' in id '" + id + "' of network '" + name + "'");
-    }
+    if (id.charAt(i) != ":" && !isHexDigit(id.charCodeAt(i))) return xmlError("Invalid character '" + id.charAt(i) + "' in id '" + id + "' of network '" + name + "'");
   }
   const hostName = attr(h, S.name);
   if (has(h, S.name) && (hostName.length == 0 || !onlyChars(hostName.charAt(0), ""))) return xmlError("Cannot use host name '" + hostName + "' in network '" + name + "'");
@@ -615,7 +613,7 @@ function checkDnsmasqOptions(): bool {
   dnsmasqPrefix = "";
   const root = d.root;
   for (let a = d.attrFirstOf(root); a != NONE; a = d.aNextOf(a)) {
-    const attrName = symbolName(d.aNameOf(a));
+    const attrName = symbolText(d.aNameOf(a));
     if (attrName.startsWith("xmlns:") && String.UTF8.decodeUnsafe(d.buf.ptr + <usize>d.aOffOf(a), <usize>d.aLenOf(a)) == DNSMASQ_NS) dnsmasqPrefix = attrName.substring(6);
   }
   const options = dnsmasqOptions();
@@ -636,11 +634,6 @@ function dnsmasqOptions(): i32[] {
   return out;
 }
 
-function symbolName(sym: i32): string {
-  const b = new ByteBuf(64);
-  appendSymbol(b, sym);
-  return String.UTF8.decodeUnsafe(b.ptr, <usize>b.length);
-}
 
 // ---- the canonical document ----------------------------------------------------------------------
 

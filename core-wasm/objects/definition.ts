@@ -90,7 +90,8 @@ export class Definition {
   }
 }
 
-function uuidHalf(at: i32): u64 {
+/** Bytes at..at+7 of uuidBytes (the last UUID parsed or generated) as a big-endian half. */
+export function uuidHalf(at: i32): u64 {
   let v: u64 = 0;
   for (let i = 0; i < 8; i++) v = (v << 8) | <u64>unchecked(uuidBytes[at + i]);
   return v;

@@ -6,8 +6,7 @@ import { ByteBuf } from "../util/bytes";
 import { NetworkOp } from "../abi/enums.gen";
 import { NetworkKey, writeNetworkInfo, writeNetworkRecord } from "../abi/records.gen";
 import { io } from "../abi/runtime";
-import { uuidBytes } from "../domain/values";
-import { formatUuidHalves } from "../objects/definition";
+import { formatUuidHalves, uuidHalf } from "../objects/definition";
 import { NetworkList, NetworkObj } from "../objects/network-list";
 import { checkedBridge, checkedName, checkNetwork, NETWORK_XML_INACTIVE, writeNetwork } from "../network/network-xml";
 import { nodeAt } from "./nodes";
@@ -42,12 +41,6 @@ const canonical = new ByteBuf(4096);
 function put(obj: NetworkObj): bool {
   writeNetworkRecord(io.output, obj.uuidHi, obj.uuidLo, obj.nameUtf8);
   return true;
-}
-
-function uuidHalf(at: i32): u64 {
-  let v: u64 = 0;
-  for (let i = 0; i < 8; i++) v = (v << 8) | <u64>unchecked(uuidBytes[at + i]);
-  return v;
 }
 
 function uuidText(hi: u64, lo: u64): string {

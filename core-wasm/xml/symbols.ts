@@ -152,6 +152,11 @@ export const symbolBytes = names;
 }
 
 
+/** A name as a string (for messages that quote an element or attribute name). */
+export function symbolText(id: i32): string {
+  return String.UTF8.decodeUnsafe(names.ptr + <usize>nameOff.get(id), <usize>nameLen.get(id));
+}
+
 export function appendSymbol(out: ByteBuf, id: i32): void {
   out.raw(names.ptr + <usize>nameOff.get(id), nameLen.get(id));
 }

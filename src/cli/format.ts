@@ -4,6 +4,9 @@ export { strerror } from "../errno.js";
 const STATE_WORDS = ["no state", "running", "idle", "paused", "in shutdown", "shut off", "crashed", "pmsuspended"];
 
 /** virsh's word for a virDomainState. */
+/** virsh's yes/no for a flag. */
+export const yesNo = (b: boolean): string => (b ? "yes" : "no");
+
 export function stateWord(state: number): string {
   return STATE_WORDS[state] ?? "no state";
 }

@@ -47,6 +47,12 @@ export function virtioModules(...more: string[]): string[] {
   return [...VIRTIO_PCI_MODULES, ...more].map((m) => `kernel/${m}.ko`);
 }
 
+/** How many processes have a vhost-net worker (the kernel names each vhost-PID after the process that owns it). */
+export function vhostWorkers(): number {
+  const names = execFileSync("sh", ["-c", "cat /proc/[0-9]*/comm /proc/[0-9]*/task/*/comm 2>/dev/null || true"], { encoding: "utf8" }).split("\n");
+  return new Set(names.filter((n) => n.startsWith("vhost-"))).size;
+}
+
 /**
  * A busybox initramfs whose init mounts /proc, /sys and /dev, loads the given kernel modules
  * (paths under the kernel's module tree), prints VIRTKIT_GUEST_READY, then runs `script`.

@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { openConnection, type Domain } from "../../src/index.js";
-import { initramfs, kernel, transcript, VIRTIO_NET_MODULES, virtioModules } from "./guest.js";
+import { initramfs, kernel, transcript, vhostWorkers, VIRTIO_NET_MODULES, virtioModules } from "./guest.js";
 
 const MIB = Number(process.env.VIRTKIT_KVM_NET_MIB ?? 64);
 /** The NICs' <driver name> ('vhost', 'qemu'; empty: none). */
@@ -34,12 +34,6 @@ function guestXml(n: number, initrd: string): string {
 <os><type arch='x86_64'>hvm</type><kernel>${kernel}</kernel><initrd>${initrd}</initrd><cmdline>console=ttyS0 reboot=k panic=1 quiet guest=${n}</cmdline></os>
 <on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>
 <devices><interface type='bridge'><mac address='52:54:00:00:00:0${n}'/><source bridge='${BRIDGE}'/><model type='virtio'/>${DRIVER ? `<driver name='${DRIVER}'/>` : ""}</interface><console type='pty'/></devices></domain>`;
-}
-
-/** How many processes have a vhost-net worker (the kernel names its thread vhost-PID). */
-function vhostOwners(): number {
-  const names = spawnSync("sh", ["-c", "cat /proc/[0-9]*/comm /proc/[0-9]*/task/*/comm 2>/dev/null"], { encoding: "utf8" }).stdout.split("\n");
-  return new Set(names.filter((n) => n.startsWith("vhost-"))).size;
 }
 
 async function main(): Promise<void> {
@@ -89,7 +83,7 @@ async function main(): Promise<void> {
       sent: /SENDING ([0-9a-f]{64})/.exec(g1.text())?.[1],
       received: /RECEIVED ([0-9a-f]{64})/.exec(g2.text())?.[1],
       seconds,
-      vhostOwners: vhostOwners(),
+      vhostOwners: vhostWorkers(),
       tapNames,
       stats: await Promise.all(domains.map((d, i) => d.interfaceStats(tapNames[i]))),
       statsByMac: await domains[0].interfaceStats("52:54:00:00:00:01"),

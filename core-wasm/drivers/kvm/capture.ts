@@ -5,7 +5,7 @@
 import { Code } from "../../errors";
 import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
-import { symbolLen, symbolPtr } from "../../xml/symbols";
+import { symbolText } from "../../xml/symbols";
 import { applyRules } from "../../domain/canonical";
 import { ctx, err, Flag, setAttr } from "../../domain/context";
 import { Definition } from "../../objects/definition";
@@ -17,10 +17,6 @@ import { reorderDomain } from "../../domain/canonical";
 function unsupported(what: string): Definition | null {
   err(Code.CONFIG_UNSUPPORTED).str(what);
   return null;
-}
-
-function symbolText(name: i32): string {
-  return String.UTF8.decodeUnsafe(symbolPtr(name), <usize>symbolLen(name));
 }
 
 function elementName(d: Doc, n: i32): string {

@@ -30,9 +30,9 @@
 import { Code, From } from "../../errors";
 import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
-import { symbolLen, symbolPtr } from "../../xml/symbols";
+import { symbolText } from "../../xml/symbols";
 import { err } from "../../domain/context";
-import { hexOf, PlanWriter } from "../hosted/plan-writer";
+import { attr, hexOf, PlanWriter, text } from "../hosted/plan-writer";
 
 /** The controllers a domain's processes join on v1, in creation order. */
 const V1_CONTROLLERS: string[] = ["memory", "cpu", "cpuacct", "cpuset", "freezer", "pids", "devices"];
@@ -56,30 +56,18 @@ export const VIRTKIT_NS = "urn:virtkit:lxc:1.0";
 const DEVICE_MAJORS: i32[] = [1, 1, 1, 1, 1, 5, 5, 136];
 const DEVICE_MINORS: i32[] = [3, 5, 7, 8, 9, 0, 2, -1];
 
-function text(d: Doc, n: i32): string {
-  const t = n == NONE ? NONE : d.textNode(n);
-  return t == NONE ? "" : String.UTF8.decodeUnsafe(d.buf.ptr + <usize>d.valOffOf(t), <usize>d.valLenOf(t));
-}
-
-function attrText(d: Doc, n: i32, name: i32): string {
-  const a = n == NONE ? NONE : d.attr(n, name);
-  return a == NONE ? "" : String.UTF8.decodeUnsafe(d.buf.ptr + <usize>d.aOffOf(a), <usize>d.aLenOf(a));
-}
 
 /** KiB text to bytes text (values are canonical decimal KiB). */
 function kibToBytes(kib: string): string {
   return (U64.parseInt(kib) * 1024).toString();
 }
 
-function nameText(id: i32): string {
-  return String.UTF8.decodeUnsafe(symbolPtr(id), <usize>symbolLen(id));
-}
 
 /** The namespace element n declares for prefix ("": the default namespace), "" when none. */
 function declaredNamespace(d: Doc, n: i32, prefix: string): string {
   const want = prefix.length == 0 ? "xmlns" : "xmlns:" + prefix;
   for (let a = d.attrFirstOf(n); a != NONE; a = d.aNextOf(a)) {
-    if (nameText(d.aNameOf(a)) == want) return String.UTF8.decodeUnsafe(d.buf.ptr + <usize>d.aOffOf(a), <usize>d.aLenOf(a));
+    if (symbolText(d.aNameOf(a)) == want) return String.UTF8.decodeUnsafe(d.buf.ptr + <usize>d.aOffOf(a), <usize>d.aLenOf(a));
   }
   return "";
 }
@@ -91,12 +79,12 @@ function declaredNamespace(d: Doc, n: i32, prefix: string): string {
 function pidsSetting(d: Doc): string | null {
   const metadata = d.child(d.root, S.metadata);
   for (let n = metadata == NONE ? NONE : d.firstElement(metadata); n != NONE; n = d.nextElement(n)) {
-    const name = nameText(d.nameOf(n));
+    const name = symbolText(d.nameOf(n));
     const colon = name.indexOf(":");
     const prefix = colon < 0 ? "" : name.substring(0, colon);
     if (declaredNamespace(d, n, prefix) != VIRTKIT_NS) continue;
     const pids = prefix.length == 0 ? "pids" : prefix + ":pids";
-    for (let c = d.firstElement(n); c != NONE; c = d.nextElement(c)) if (nameText(d.nameOf(c)) == pids) return text(d, c).trim();
+    for (let c = d.firstElement(n); c != NONE; c = d.nextElement(c)) if (symbolText(d.nameOf(c)) == pids) return text(d, c).trim();
   }
   return null;
 }
@@ -328,7 +316,7 @@ export class CgroupLayout {
       if (period.length > 0) this.set(w, "cpu", name, "cpu.cfs_period_us", period);
       if (quota.length > 0) this.set(w, "cpu", name, "cpu.cfs_quota_us", quota);
     }
-    const cpuset = attrText(d, d.child(root, S.vcpu), S.cpuset);
+    const cpuset = attr(d, d.child(root, S.vcpu), S.cpuset);
     if (cpuset.length > 0) this.set(w, "cpuset", name, "cpuset.cpus", cpuset);
   }
 

@@ -4,7 +4,7 @@ import { ConnectListAllNetworksFlags as Net, ConnectListAllInterfacesFlags as If
 import { LIB_VERSION } from "../../connection.js";
 import type { NetworkSummary } from "../../drivers/driver.js";
 import { flag, numberOpt, stringOpt, type CommandDef } from "../command.js";
-import { prettyCapacity } from "../format.js";
+import { prettyCapacity, yesNo } from "../format.js";
 import type { CommandContext } from "../context.js";
 import { printTable } from "./monitor.js";
 
@@ -155,7 +155,6 @@ function listFlags(ctx: CommandContext): number {
 }
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-const yesNo = (b: boolean) => (b ? "yes" : "no");
 
 const listFilterOptions = (what: string) => [
   flag("inactive", `only inactive ${what}`),

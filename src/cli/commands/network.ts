@@ -2,12 +2,12 @@
 // network as the user wrote it, except net-define and net-create, which name it by its name.
 import { flag, requiredArg, stringOpt, type CommandDef } from "../command.js";
 import type { CommandContext } from "../context.js";
+import { yesNo } from "../format.js";
 import { printTable } from "./monitor.js";
 
 type Command = CommandDef<CommandContext>;
 
 const networkArg = (help = "network name or uuid") => requiredArg("network", "string", help);
-const yesNo = (b: boolean) => (b ? "yes" : "no");
 
 /** net-define and net-create: the network from an XML file, defined or started. */
 function fromFile(name: string, summary: string, verb: string, transient: boolean): Command {
