@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainState, DomainShutoffReason, ErrorNumber, openConnection, VirtError, type Connection } from "../../src/index.js";
 import { cgroupFacts } from "../../src/drivers/lxc/host.js";
-import { eventFrom, instanceFile, instanceFiles, lxcTestNode, openForTest, processAlive, processesLeft } from "../support/hosted.js";
+import { eventFrom, instanceFile, instanceFiles, killAndAwaitEnd, lxcTestNode, openForTest, processAlive, processesLeft } from "../support/hosted.js";
 
 const asRoot = testIf(needsRoot("namespaces, cgroups"));
 const asRootNatively = testIf(needsRoot("namespaces, cgroups") ?? needsNativeCpu("2,048 forks"));
@@ -447,7 +447,7 @@ asRoot.serial("two nodes run containers of one name at once in their own groups:
   // this node's supervisor dies unrecorded: destroy then kills whatever its groups still hold
   await mine.create();
   const init = initPid("twin");
-  process.kill(await mine.getID(), "SIGKILL");
+  await killAndAwaitEnd(await mine.getID());
   const again = await (await lxc(t)).lookupByName("twin"); // a new process's view: crashed
   t.deepEqual(await again.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: DomainShutoffReason.VIR_DOMAIN_SHUTOFF_CRASHED });
   await again.undefine(); // the next change ends whatever its groups still hold

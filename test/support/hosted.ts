@@ -4,6 +4,7 @@ import { chmodSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { openConnection, type Connection } from "../../src/index.js";
 import { tempDir } from "./temp.js";
+import { waitUntilGone } from "../../src/drivers/hosted/proc.js";
 
 /** Opens uri for a test; its teardown destroys what is still running, then closes. */
 export async function openForTest(t: import("ava").ExecutionContext, uri: string): Promise<Connection> {
@@ -50,6 +51,12 @@ export async function eventFrom<T>(event: Promise<T>, ms = 180_000): Promise<T> 
 
 /** Whether a process exists and has not ended (a zombie counts as gone): the driver's own check. */
 export { processRunning as processAlive } from "../../src/drivers/hosted/proc.js";
+
+/** SIGKILL to a process, returning once it has ended: kill(2) only queues the signal, and a busy host may run the process a while longer. */
+export async function killAndAwaitEnd(pid: number): Promise<void> {
+  process.kill(pid, "SIGKILL");
+  await waitUntilGone([pid]);
+}
 
 /** The pids whose command line names this plan file. */
 export function processesRunning(planFile: string): number[] {
