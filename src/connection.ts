@@ -7,7 +7,7 @@ import { ErrorDomain, ErrorNumber, VirtError } from "./errors.js";
 import { JobQueue } from "./jobs.js";
 import { Domain } from "./domain.js";
 import { Network } from "./network.js";
-import { DomainXMLFlags, type DomainEventType } from "./constants.js";
+import { DomainXMLFlags, type DomainEventType, type NetworkEventLifecycleType } from "./constants.js";
 import { openDriver } from "./drivers/registry.js";
 import {
   uuidWords,
@@ -16,6 +16,7 @@ import {
   type HypervisorDriver,
   type InterfaceSummary,
   type LifecycleEvent,
+  type NetworkLifecycleEvent,
   type NetworkSummary,
   type NodeCPUStat,
   type NodeInfo,
@@ -40,6 +41,7 @@ export interface DomainStatsRecord {
 }
 
 export type LifecycleListener = (dom: Domain, event: DomainEventType, detail: number) => void;
+export type NetworkLifecycleListener = (network: Network, event: NetworkEventLifecycleType, detail: number) => void;
 
 /** Opens a connection to the node named by uri (test:///default, test:///PATH/node.xml, ...). */
 export async function openConnection(uri: string, options: ConnectionOptions = {}): Promise<Connection> {
@@ -51,6 +53,7 @@ export class Connection {
   private readonly emitter = new EventEmitter();
   /** Set while this connection has lifecycle listeners (events cost nothing otherwise). */
   private unsubscribe: (() => void) | undefined;
+  private unsubscribeNetworks: (() => void) | undefined;
   private closed = false;
 
   /** @internal use openConnection() */
@@ -62,18 +65,31 @@ export class Connection {
 
   // ---- events -------------------------------------------------------------------------------------
 
-  /** Lifecycle events of this node's domains, with libvirt's event and detail numbers. */
-  on(event: "lifecycle", listener: LifecycleListener): this {
+  /**
+   * "lifecycle": this node's domains' lifecycle events; "networkLifecycle": its virtual networks'
+   * (virConnectNetworkEventRegisterAny's LIFECYCLE, detail always 0). libvirt's numbers.
+   */
+  on(event: "lifecycle", listener: LifecycleListener): this;
+  on(event: "networkLifecycle", listener: NetworkLifecycleListener): this;
+  on(event: "lifecycle" | "networkLifecycle", listener: LifecycleListener | NetworkLifecycleListener): this {
     this.emitter.on(event, listener);
-    if (!this.closed) this.unsubscribe ??= this.driver.subscribe((events) => this.deliver(events));
+    if (this.closed) return this;
+    if (event === "lifecycle") this.unsubscribe ??= this.driver.subscribe((events) => this.deliver(events));
+    else this.unsubscribeNetworks ??= this.driver.subscribeNetworks?.((e) => this.deliverNetwork(e));
     return this;
   }
 
-  off(event: "lifecycle", listener: LifecycleListener): this {
+  off(event: "lifecycle", listener: LifecycleListener): this;
+  off(event: "networkLifecycle", listener: NetworkLifecycleListener): this;
+  off(event: "lifecycle" | "networkLifecycle", listener: LifecycleListener | NetworkLifecycleListener): this {
     this.emitter.off(event, listener);
-    if (this.emitter.listenerCount("lifecycle") === 0) {
+    if (this.emitter.listenerCount(event) > 0) return this;
+    if (event === "lifecycle") {
       this.unsubscribe?.();
       this.unsubscribe = undefined;
+    } else {
+      this.unsubscribeNetworks?.();
+      this.unsubscribeNetworks = undefined;
     }
     return this;
   }
@@ -83,6 +99,10 @@ export class Connection {
     queueMicrotask(() => {
       for (const e of events) this.emitter.emit("lifecycle", new Domain(this, e.dom), e.event, e.detail);
     });
+  }
+
+  private deliverNetwork(e: NetworkLifecycleEvent): void {
+    queueMicrotask(() => this.emitter.emit("networkLifecycle", new Network(this, e.network), e.event, 0));
   }
 
   // ---- the call path ------------------------------------------------------------------------------
@@ -141,6 +161,8 @@ export class Connection {
       this.closed = true;
       this.unsubscribe?.();
       this.unsubscribe = undefined;
+      this.unsubscribeNetworks?.();
+      this.unsubscribeNetworks = undefined;
       this.driver.close();
     }
     return 0;

@@ -31,6 +31,10 @@ export {
   DomainDefineFlags,
   DomainXMLFlags,
   TypedParameterType,
+  NetworkEventLifecycleType,
+  NetworkUpdateCommand,
+  NetworkUpdateSection,
+  NetworkUpdateFlags,
 } from "./libvirt-enums.gen.js";
 
 export const DomainSaveRestoreFlags = {
@@ -126,6 +130,11 @@ export type DomainMetadataType = ValueOf<typeof DomainMetadataType>;
 
 /** virNodeGetCPUStats: the cpuNum meaning "all CPUs". */
 export const VIR_NODE_CPU_STATS_ALL_CPUS = -1;
+
+export const NetworkXMLFlags = {
+  VIR_NETWORK_XML_INACTIVE: 1,
+} as const;
+export type NetworkXMLFlags = ValueOf<typeof NetworkXMLFlags>;
 
 export const ConnectListAllNetworksFlags = {
   VIR_CONNECT_LIST_NETWORKS_INACTIVE: 1,

@@ -4,7 +4,7 @@ export { canonicalizeDomainXML, parseDomainXML } from "./domain-xml.js";
 export type { CanonicalizeOptions } from "./domain-xml.js";
 export type { DomainDef, DomainDevices, DomainOs, DomainVcpu, DiskDef, InterfaceDef, AddressDef, XmlElement, XmlNode } from "./domain-def.js";
 export { openConnection, Connection, LIB_VERSION } from "./connection.js";
-export type { ConnectionOptions, DomainStatsRecord, LifecycleListener } from "./connection.js";
+export type { ConnectionOptions, DomainStatsRecord, LifecycleListener, NetworkLifecycleListener } from "./connection.js";
 export { Domain } from "./domain.js";
 export { Network } from "./network.js";
 export type { DomainInfo } from "./domain.js";

@@ -301,6 +301,47 @@ export const DomainDefineFlags = {
 } as const;
 export type DomainDefineFlags = ValueOf<typeof DomainDefineFlags>;
 
+export const NetworkEventLifecycleType = {
+  VIR_NETWORK_EVENT_DEFINED: 0,
+  VIR_NETWORK_EVENT_UNDEFINED: 1,
+  VIR_NETWORK_EVENT_STARTED: 2,
+  VIR_NETWORK_EVENT_STOPPED: 3,
+} as const;
+export type NetworkEventLifecycleType = ValueOf<typeof NetworkEventLifecycleType>;
+
+export const NetworkUpdateCommand = {
+  VIR_NETWORK_UPDATE_COMMAND_NONE: 0,
+  VIR_NETWORK_UPDATE_COMMAND_MODIFY: 1,
+  VIR_NETWORK_UPDATE_COMMAND_DELETE: 2,
+  VIR_NETWORK_UPDATE_COMMAND_ADD_LAST: 3,
+  VIR_NETWORK_UPDATE_COMMAND_ADD_FIRST: 4,
+} as const;
+export type NetworkUpdateCommand = ValueOf<typeof NetworkUpdateCommand>;
+
+export const NetworkUpdateSection = {
+  VIR_NETWORK_SECTION_NONE: 0,
+  VIR_NETWORK_SECTION_BRIDGE: 1,
+  VIR_NETWORK_SECTION_DOMAIN: 2,
+  VIR_NETWORK_SECTION_IP: 3,
+  VIR_NETWORK_SECTION_IP_DHCP_HOST: 4,
+  VIR_NETWORK_SECTION_IP_DHCP_RANGE: 5,
+  VIR_NETWORK_SECTION_FORWARD: 6,
+  VIR_NETWORK_SECTION_FORWARD_INTERFACE: 7,
+  VIR_NETWORK_SECTION_FORWARD_PF: 8,
+  VIR_NETWORK_SECTION_PORTGROUP: 9,
+  VIR_NETWORK_SECTION_DNS_HOST: 10,
+  VIR_NETWORK_SECTION_DNS_TXT: 11,
+  VIR_NETWORK_SECTION_DNS_SRV: 12,
+} as const;
+export type NetworkUpdateSection = ValueOf<typeof NetworkUpdateSection>;
+
+export const NetworkUpdateFlags = {
+  VIR_NETWORK_UPDATE_AFFECT_CURRENT: 0,
+  VIR_NETWORK_UPDATE_AFFECT_LIVE: 1,
+  VIR_NETWORK_UPDATE_AFFECT_CONFIG: 2,
+} as const;
+export type NetworkUpdateFlags = ValueOf<typeof NetworkUpdateFlags>;
+
 export const DomainXMLFlags = {
   VIR_DOMAIN_XML_SECURE: 1,
   VIR_DOMAIN_XML_INACTIVE: 2,

@@ -2,6 +2,7 @@
 // call asks the driver through the connection's checks.
 import type { Connection } from "./connection.js";
 import { uuidString, type NetworkDHCPLease, type NetworkRef, type NetworkStatus } from "./drivers/driver.js";
+import type { NetworkUpdateCommand, NetworkUpdateSection } from "./constants.js";
 
 export class Network {
   private uuidText: string | undefined;
@@ -74,6 +75,15 @@ export class Network {
   /** virNetworkGetDHCPLeases: the leases the network's DHCP server gave (those of `mac` only when given). */
   getDHCPLeases(mac: string | null = null, flags = 0): Promise<NetworkDHCPLease[]> {
     return this.conn.call("virNetworkGetDHCPLeases", false, undefined, "networkGetDHCPLeases", (fn) => fn(this.ref, mac, flags));
+  }
+
+  /**
+   * virNetworkUpdate: adds, changes or deletes one part (`section`) of the network's live state
+   * or persistent configuration (NetworkUpdateFlags); `parentIndex` picks the <ip> for DHCP
+   * sections (-1: the first IPv4 one with DHCP). virtkit changes IP_DHCP_HOST so far.
+   */
+  async update(command: NetworkUpdateCommand, section: NetworkUpdateSection, parentIndex: number, xml: string, flags = 0): Promise<void> {
+    await this.conn.call("virNetworkUpdate", true, undefined, "networkUpdate", (fn) => fn(this.ref, command, section, parentIndex, xml, flags));
   }
 
   /** virNetworkGetXMLDesc (NetworkXMLFlags: INACTIVE gives the persistent configuration). */

@@ -298,6 +298,47 @@ export const enum DefineFlag {
   VALIDATE = 1,
 }
 
+/** NetworkEventLifecycleType */
+export const enum NetworkEvent {
+  DEFINED = 0,
+  UNDEFINED = 1,
+  STARTED = 2,
+  STOPPED = 3,
+}
+
+/** NetworkUpdateCommand */
+export const enum NetworkUpdateCommand {
+  NONE = 0,
+  MODIFY = 1,
+  DELETE = 2,
+  ADD_LAST = 3,
+  ADD_FIRST = 4,
+}
+
+/** NetworkUpdateSection */
+export const enum NetworkSection {
+  NONE = 0,
+  BRIDGE = 1,
+  DOMAIN = 2,
+  IP = 3,
+  IP_DHCP_HOST = 4,
+  IP_DHCP_RANGE = 5,
+  FORWARD = 6,
+  FORWARD_INTERFACE = 7,
+  FORWARD_PF = 8,
+  PORTGROUP = 9,
+  DNS_HOST = 10,
+  DNS_TXT = 11,
+  DNS_SRV = 12,
+}
+
+/** NetworkUpdateFlags */
+export const enum NetworkAffect {
+  AFFECT_CURRENT = 0,
+  AFFECT_LIVE = 1,
+  AFFECT_CONFIG = 2,
+}
+
 /** DomainXMLFlags */
 export const enum XmlFlag {
   SECURE = 1,

@@ -14,7 +14,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return 47897851;
+  return -1934061375;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -117,13 +117,23 @@ export function networkXML(node: i32, flags: i32, inputLen: i32): i32 {
   return done(networks.networkXML(node, key, flags));
 }
 
-/** A state change (op: NetworkOp; for SET_AUTOSTART flags is the value). */
+/** A state change (op: NetworkOp; for SET_AUTOSTART flags is the value): the VIR_NETWORK_EVENT_* it causes, -1 for none. */
 export function networkOp(node: i32, op: i32, flags: i32, inputLen: i32): i32 {
   begin();
   const input = inputOf(inputLen);
   const key = theNetworkKey.read(input);
   if (!input.ok) return malformedInput();
   return done(networks.networkOp(node, key, op, flags));
+}
+
+/** virNetworkUpdate: the definitions it changed (NetworkUpdateFlags AFFECT_LIVE, AFFECT_CONFIG bits). */
+export function networkUpdate(node: i32, command: i32, section: i32, parentIndex: i32, flags: i32, inputLen: i32): i32 {
+  begin();
+  const input = inputOf(inputLen);
+  const key = theNetworkKey.read(input);
+  const xml = input.text();
+  if (!input.ok) return malformedInput();
+  return done(networks.networkUpdate(node, key, xml, command, section, parentIndex, flags));
 }
 
 /** test:///default: a new node with libvirt's default domain; returns its handle. */

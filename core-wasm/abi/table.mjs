@@ -63,7 +63,8 @@ export const operations = {
   networkList: { module: "networks", args: { node: "node", flags: "i32" }, output: "list:NetworkEntry", doc: "virConnectListAllNetworks: the matching networks, each with its registry entry." },
   networkInfo: { module: "networks", args: { node: "node" }, input: { key: "NetworkKey" }, output: "NetworkInfo" },
   networkXML: { module: "networks", args: { node: "node", flags: "i32" }, input: { key: "NetworkKey" }, output: "text", doc: "virNetworkGetXMLDesc (flags: INACTIVE gives the persistent configuration)." },
-  networkOp: { module: "networks", args: { node: "node", op: "i32", flags: "i32" }, input: { key: "NetworkKey" }, output: "void", doc: "A state change (op: NetworkOp; for SET_AUTOSTART flags is the value)." },
+  networkOp: { module: "networks", args: { node: "node", op: "i32", flags: "i32" }, input: { key: "NetworkKey" }, output: "i32", doc: "A state change (op: NetworkOp; for SET_AUTOSTART flags is the value): the VIR_NETWORK_EVENT_* it causes, -1 for none." },
+  networkUpdate: { module: "networks", args: { node: "node", command: "i32", section: "i32", parentIndex: "i32", flags: "i32" }, input: { key: "NetworkKey", xml: "text" }, output: "i32", doc: "virNetworkUpdate: the definitions it changed (NetworkUpdateFlags AFFECT_LIVE, AFFECT_CONFIG bits)." },
 
   // ---- nodes (operations/nodes.ts) ----
   nodeOpenDefault: { module: "nodes", output: "i32", doc: "test:///default: a new node with libvirt's default domain; returns its handle." },
@@ -417,6 +418,39 @@ export const libvirtEnums = {
   } },
   DomainDefineFlags: { core: "DefineFlag", prefix: "VIR_DOMAIN_DEFINE_", values: {
     VIR_DOMAIN_DEFINE_VALIDATE: 1,
+  } },
+  NetworkEventLifecycleType: { core: "NetworkEvent", prefix: "VIR_NETWORK_EVENT_", values: {
+    VIR_NETWORK_EVENT_DEFINED: 0,
+    VIR_NETWORK_EVENT_UNDEFINED: 1,
+    VIR_NETWORK_EVENT_STARTED: 2,
+    VIR_NETWORK_EVENT_STOPPED: 3,
+  } },
+  NetworkUpdateCommand: { core: "NetworkUpdateCommand", prefix: "VIR_NETWORK_UPDATE_COMMAND_", values: {
+    VIR_NETWORK_UPDATE_COMMAND_NONE: 0,
+    VIR_NETWORK_UPDATE_COMMAND_MODIFY: 1,
+    VIR_NETWORK_UPDATE_COMMAND_DELETE: 2,
+    VIR_NETWORK_UPDATE_COMMAND_ADD_LAST: 3,
+    VIR_NETWORK_UPDATE_COMMAND_ADD_FIRST: 4,
+  } },
+  NetworkUpdateSection: { core: "NetworkSection", prefix: "VIR_NETWORK_SECTION_", values: {
+    VIR_NETWORK_SECTION_NONE: 0,
+    VIR_NETWORK_SECTION_BRIDGE: 1,
+    VIR_NETWORK_SECTION_DOMAIN: 2,
+    VIR_NETWORK_SECTION_IP: 3,
+    VIR_NETWORK_SECTION_IP_DHCP_HOST: 4,
+    VIR_NETWORK_SECTION_IP_DHCP_RANGE: 5,
+    VIR_NETWORK_SECTION_FORWARD: 6,
+    VIR_NETWORK_SECTION_FORWARD_INTERFACE: 7,
+    VIR_NETWORK_SECTION_FORWARD_PF: 8,
+    VIR_NETWORK_SECTION_PORTGROUP: 9,
+    VIR_NETWORK_SECTION_DNS_HOST: 10,
+    VIR_NETWORK_SECTION_DNS_TXT: 11,
+    VIR_NETWORK_SECTION_DNS_SRV: 12,
+  } },
+  NetworkUpdateFlags: { core: "NetworkAffect", prefix: "VIR_NETWORK_UPDATE_", values: {
+    VIR_NETWORK_UPDATE_AFFECT_CURRENT: 0,
+    VIR_NETWORK_UPDATE_AFFECT_LIVE: 1,
+    VIR_NETWORK_UPDATE_AFFECT_CONFIG: 2,
   } },
   DomainXMLFlags: { core: "XmlFlag", prefix: "VIR_DOMAIN_XML_", values: {
     VIR_DOMAIN_XML_SECURE: 1,

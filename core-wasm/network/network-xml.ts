@@ -107,7 +107,7 @@ function macIsMulticast(s: string): bool {
 }
 
 /** The MAC with two lower-case hex digits per byte (virMacAddrFormat). */
-function formatMac(s: string): string {
+export function formatMac(s: string): string {
   const parts = s.split(":");
   let out = "";
   for (let i = 0; i < 6; i++) {
@@ -360,7 +360,7 @@ function checkDhcp(dhcp: i32, network: IpAddress, prefix: i32): bool {
     if (!checkLease(d.child(r, S.lease))) return false;
   }
   const hosts = children(dhcp, S.host);
-  for (let i = 0; i < hosts.length; i++) if (!checkDhcpHost(hosts[i], network)) return false;
+  for (let i = 0; i < hosts.length; i++) if (!checkDhcpHost(hosts[i], network, false)) return false;
   const bootp = d.child(dhcp, S.bootp);
   if (bootp != NONE && network.family == 4) {
     if (!has(bootp, S.file)) return xmlError("Missing required attribute 'file' in element 'bootp'");
@@ -406,7 +406,11 @@ function checkLease(lease: i32): bool {
   return true;
 }
 
-function checkDhcpHost(h: i32, network: IpAddress): bool {
+/**
+ * Checks a DHCP <host> (element h of the checked network's document) for an <ip> of `network`'s
+ * family; `partial` (what a delete names) asks only for one of mac, name and ip.
+ */
+export function checkDhcpHost(h: i32, network: IpAddress, partial: bool): bool {
   const mac = attr(h, S.mac);
   if (has(h, S.mac)) {
     if (network.family == 6) return xmlError("Invalid to specify MAC address '" + mac + "' in network '" + name + "' IPv6 static host definition");
@@ -420,9 +424,14 @@ function checkDhcpHost(h: i32, network: IpAddress): bool {
   const hostName = attr(h, S.name);
   if (has(h, S.name) && (hostName.length == 0 || !onlyChars(hostName.charAt(0), ""))) return xmlError("Cannot use host name '" + hostName + "' in network '" + name + "'");
   if (has(h, S.ip) && !parseIp(attr(h, S.ip), ip)) return xmlError("Invalid IP address in static host definition for network '" + name + "'");
-  if (network.family == 6 && !has(h, S.id) && !has(h, S.name)) return xmlError("Static host definition in IPv6 network '" + name + "' must have id or name attribute");
-  if (network.family == 4 && !has(h, S.mac) && !has(h, S.name)) return xmlError("Static host definition in IPv4 network '" + name + "' must have mac or name attribute");
-  if (!has(h, S.ip)) return xmlError("Missing IP address in static host definition for network '" + name + "'");
+  if (partial) {
+    // libvirt's message ends in a space
+    if (!has(h, S.mac) && !has(h, S.name) && !has(h, S.ip)) return xmlError("At least one of name, mac, or ip attribute must be specified for static host definition in network '" + name + "' ");
+  } else {
+    if (network.family == 6 && !has(h, S.id) && !has(h, S.name)) return xmlError("Static host definition in IPv6 network '" + name + "' must have id or name attribute");
+    if (network.family == 4 && !has(h, S.mac) && !has(h, S.name)) return xmlError("Static host definition in IPv4 network '" + name + "' must have mac or name attribute");
+    if (!has(h, S.ip)) return xmlError("Missing IP address in static host definition for network '" + name + "'");
+  }
   return checkLease(d.child(h, S.lease));
 }
 
@@ -882,11 +891,7 @@ function writeIp(n: i32): void {
     }
     for (let i = 0; i < hosts.length; i++) {
       const h = hosts[i];
-      let s = "<host";
-      if (has(h, S.mac)) s += " mac='" + attr(h, S.mac) + "'";
-      s += opt(h, S.id, "id") + opt(h, S.name, "name");
-      if (has(h, S.ip)) s += " ip='" + normalIp(attr(h, S.ip)) + "'";
-      writeWithLease(s, "host", d.child(h, S.lease));
+      writeWithLease(dhcpHostTag(h), "host", d.child(h, S.lease));
     }
     const bootp = d.child(dhcp, S.bootp);
     if (a.family == 4 && bootp != NONE) line("<bootp" + kv("file", attr(bootp, S.file)) + (has(bootp, S.server) ? " server='" + normalIp(attr(bootp, S.server)) + "'" : "") + "/>");
@@ -895,6 +900,15 @@ function writeIp(n: i32): void {
   }
   indent -= 2;
   line("</ip>");
+}
+
+/** A DHCP <host>'s start tag, unclosed: its attributes as libvirt formats them. */
+export function dhcpHostTag(h: i32): string {
+  let s = "<host";
+  if (has(h, S.mac)) s += " mac='" + attr(h, S.mac) + "'";
+  s += opt(h, S.id, "id") + opt(h, S.name, "name");
+  if (has(h, S.ip)) s += " ip='" + normalIp(attr(h, S.ip)) + "'";
+  return s;
 }
 
 /** A range or host, self-closing, or with its <lease> inside. */

@@ -8,7 +8,7 @@ import { Code } from "../errors";
 import { Affect, CreateFlag, DestroyFlag, MemFlag, ShutdownFlag, UndefineFlag, VcpuFlag, XmlFlag } from "../abi/enums.gen";
 import { Doc, NONE } from "../xml/dom";
 import { S } from "../xml/names.gen";
-import { parseDocument, reserveInput } from "../xml/parser";
+import { parseDocument, copyIntoDoc } from "../xml/parser";
 import { applyRules } from "../domain/canonical";
 import { ctx, err, Flag } from "../domain/context";
 import { Definition } from "../objects/definition";
@@ -98,10 +98,7 @@ export function definitionFrom(d: Doc, len: i32, flags: i32): Definition | null 
 
 /** Loads a stored definition's XML into `doc` for editing. */
 function load(def: Definition): bool {
-  const len = def.xml.byteLength;
-  const p = reserveInput(doc, len);
-  memory.copy(p, changetype<usize>(def.xml), <usize>len);
-  return parseDocument(doc, len, "(domain_definition)");
+  return parseDocument(doc, copyIntoDoc(doc, def.xml), "(domain_definition)");
 }
 
 /**

@@ -3,7 +3,7 @@
 // words. The host names a network by a NetworkKey (its UUID, and its name for messages).
 import { Code, From, beginError, failBare } from "../errors";
 import { ByteBuf } from "../util/bytes";
-import { NetworkOp } from "../abi/enums.gen";
+import { NetworkAffect, NetworkEvent, NetworkOp, NetworkSection } from "../abi/enums.gen";
 import { NetworkKey, writeNetworkInfo, writeNetworkRecord } from "../abi/records.gen";
 import { io } from "../abi/runtime";
 import { formatUuidHalves, uuidHalf } from "../objects/definition";
@@ -13,15 +13,16 @@ import { nodeAt } from "./nodes";
 import { HostedNode } from "../drivers/hosted/hosted-node";
 import { DomainNode } from "../node/lifecycle";
 import { Doc } from "../xml/dom";
-import { reserveInput } from "../xml/parser";
+import { copyIntoDoc, parseDocument } from "../xml/parser";
+import { S } from "../xml/names.gen";
+import { symbolText } from "../xml/symbols";
+import { updateDhcpHost } from "../network/dhcp-host-update";
 
 const builtIn = new Doc();
 
 /** A network of a node's own (test:///default's), defined from its XML; false with libvirt's error. */
 export function addNodeNetwork(list: NetworkList, xml: string, active: bool): bool {
-  const text = String.UTF8.encode(xml);
-  memory.copy(reserveInput(builtIn, text.byteLength), changetype<usize>(text), <usize>text.byteLength);
-  const net = parsed(text.byteLength, builtIn);
+  const net = parsed(copyIntoDoc(builtIn, String.UTF8.encode(xml)), builtIn);
   if (net === null || assign(list, net, false) === null) return false;
   net.persistent = true;
   net.active = active;
@@ -218,7 +219,10 @@ export function networkXML(handle: i32, key: NetworkKey, flags: i32): bool {
   return true;
 }
 
-/** start, destroy, undefine and (flags = the value) setAutostart, by the node's driver's rules. */
+/**
+ * start, destroy, undefine and (flags = the value) setAutostart, by the node's driver's rules;
+ * answers the VIR_NETWORK_EVENT_* the change causes (-1: none).
+ */
 export function networkOp(handle: i32, key: NetworkKey, op: i32, flags: i32): bool {
   const node = nodeAt(handle);
   if (node === null) return false;
@@ -227,11 +231,13 @@ export function networkOp(handle: i32, key: NetworkKey, op: i32, flags: i32): bo
   const test = isTestNode(node);
   const from = fromOf(node);
   const list = node.networks;
+  let event = -1;
   switch (op) {
     case NetworkOp.CREATE:
       if (obj.active) return invalid(from, test ? "Network '" + obj.name + "' is already running" : "network is already active");
       obj.active = true;
-      return true;
+      event = NetworkEvent.STARTED;
+      break;
     case NetworkOp.DESTROY:
       // the test driver stops a stopped network again without complaint
       if (!obj.active && !test) return invalid(from, "network '" + obj.name + "' is not active");
@@ -241,7 +247,8 @@ export function networkOp(handle: i32, key: NetworkKey, op: i32, flags: i32): bo
         obj.def = obj.newDef!;
         obj.newDef = null;
       }
-      return true;
+      event = NetworkEvent.STOPPED;
+      break;
     case NetworkOp.UNDEFINE:
       if (test && obj.active) return invalid(from, "Network '" + obj.name + "' is still running");
       if (!obj.persistent) return invalid(from, "can't undefine transient network");
@@ -249,14 +256,63 @@ export function networkOp(handle: i32, key: NetworkKey, op: i32, flags: i32): bo
       obj.autostart = false;
       obj.newDef = null;
       if (!obj.active) list.remove(obj);
-      return true;
+      event = NetworkEvent.UNDEFINED;
+      break;
     case NetworkOp.SET_AUTOSTART:
       if (!obj.persistent && !test) return invalid(from, "cannot set autostart for transient network");
       obj.autostart = flags != 0;
-      return true;
+      break;
+    default:
+      beginError(Code.INVALID_ARG, from).str("unknown network operation");
+      return false;
   }
-  beginError(Code.INVALID_ARG, from).str("unknown network operation");
-  return false;
+  io.output.putI32(event);
+  return true;
+}
+
+const SECTION_NAMES = ["none", "bridge", "domain", "ip", "ip-dhcp-host", "ip-dhcp-range", "forward", "forward-interface", "forward-pf", "portgroup", "dns-host", "dns-txt", "dns-srv"];
+const hostDoc = new Doc();
+
+/**
+ * virNetworkUpdate (virNetworkObjUpdate's checks, then the section's change on each definition
+ * the flags select, all or nothing). Of the sections only IP_DHCP_HOST can be changed so far.
+ * Answers the NetworkAffect bits of the definitions changed.
+ */
+export function networkUpdate(handle: i32, key: NetworkKey, xml: string, command: i32, section: i32, parentIndex: i32, flags: i32): bool {
+  const node = nodeAt(handle);
+  if (node === null) return false;
+  const unknown = flags & ~(NetworkAffect.AFFECT_LIVE | NetworkAffect.AFFECT_CONFIG);
+  if (unknown != 0) return failBare(Code.INVALID_ARG, fromOf(node), "unsupported flags (0x" + unknown.toString(16) + ") in function " + (isTestNode(node) ? "testNetworkUpdate" : "networkUpdate"));
+  const obj = target(node, key);
+  if (obj === null) return false;
+  if ((flags & (NetworkAffect.AFFECT_LIVE | NetworkAffect.AFFECT_CONFIG)) == 0) flags = obj.active ? NetworkAffect.AFFECT_LIVE : NetworkAffect.AFFECT_CONFIG;
+  const live = (flags & NetworkAffect.AFFECT_LIVE) != 0;
+  const config = (flags & NetworkAffect.AFFECT_CONFIG) != 0;
+  if (live && !obj.active) return invalid(From.NETWORK, "network is not running");
+  if (config && !obj.persistent) return invalid(From.NETWORK, "cannot change persistent config of a transient network");
+  if (!parseDocument(hostDoc, copyIntoDoc(hostDoc, String.UTF8.encode(xml)), "network_update_xml")) return false;
+  if (section < 0 || section >= SECTION_NAMES.length || section == NetworkSection.NONE) {
+    return failBare(Code.NO_SUPPORT, From.NETWORK, "can't update unrecognized section of network");
+  }
+  if (section != NetworkSection.IP_DHCP_HOST) {
+    beginError(Code.NO_SUPPORT, From.NETWORK).str("can't update '" + SECTION_NAMES[section] + "' section of network '" + obj.name + "'");
+    return false;
+  }
+  if (hostDoc.nameOf(hostDoc.root) != S.host) {
+    beginError(Code.XML_ERROR, From.NETWORK).str("unexpected element <" + symbolText(hostDoc.nameOf(hostDoc.root)) + ">, expecting <host>, while updating network '" + obj.name + "'");
+    return false;
+  }
+  const newLive = live ? updateDhcpHost(obj.def, hostDoc, command, parentIndex) : null;
+  if (live && newLive === null) return false;
+  const newConfig = config ? updateDhcpHost(obj.config, hostDoc, command, parentIndex) : null;
+  if (config && newConfig === null) return false;
+  if (newLive !== null) obj.def = newLive;
+  if (newConfig !== null) {
+    if (obj.active) obj.newDef = newConfig;
+    else obj.def = newConfig;
+  }
+  io.output.putI32(flags);
+  return true;
 }
 
 function invalid(from: i32, message: string): bool {

@@ -738,6 +738,12 @@ export function parseDocument(d: Doc, len: i32, source: string): bool {
   return !failed;
 }
 
+/** Copies `bytes` (UTF-8) into `d`'s buffer as the input to parse next; returns their length. */
+export function copyIntoDoc(d: Doc, bytes: ArrayBuffer): i32 {
+  memory.copy(reserveInput(d, bytes.byteLength), changetype<usize>(bytes), <usize>bytes.byteLength);
+  return bytes.byteLength;
+}
+
 /** Makes room for an input of len bytes plus everything parsing may append; returns its address. */
 export function reserveInput(d: Doc, len: i32): usize {
   d.buf.length = 0;

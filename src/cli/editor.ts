@@ -9,12 +9,13 @@ import { decodeDocument } from "../host/utf8.js";
 /** Quotes a path for /bin/sh. */
 const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
-export async function editInEditor(ctx: CommandContext, text: string): Promise<string> {
+/** `name` names the file the editor sees. */
+export async function editInEditor(ctx: CommandContext, text: string, name = "domain.xml"): Promise<string> {
   const env = ctx.session.io.env;
   const editor = env.VISUAL || env.EDITOR || "vi";
   // A private directory (mode 0700, unpredictable name) holds the file while it is edited.
   const dir = mkdtempSync(join(env.TMPDIR || tmpdir(), "virtkit"));
-  const file = join(dir, "domain.xml");
+  const file = join(dir, name);
   writeFileSync(file, text, { mode: 0o600 });
   try {
     ctx.session.flush();

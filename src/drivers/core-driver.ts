@@ -4,7 +4,7 @@
 import type { DomainEventType } from "../constants.js";
 import type { Core } from "../host/core.js";
 import { DomainOp } from "../host/core-abi.gen.js";
-import type { DomainRef, DomainStatus, LifecycleEvent, TypedParameter } from "./driver.js";
+import type { DomainRef, DomainStatus, LifecycleEvent, NetworkLifecycleEvent, NetworkRef, TypedParameter } from "./driver.js";
 import { decodeLines } from "./hosted/plan-lines.js";
 import { statsListFlags, statsOf, type DomainStatsEntry } from "./domain-stats.js";
 
@@ -13,6 +13,7 @@ export { DomainOp };
 /** A node inside the core and the connections that share it. */
 export class CoreNode {
   readonly listeners = new Set<(events: LifecycleEvent[]) => void>();
+  readonly networkListeners = new Set<(event: NetworkLifecycleEvent) => void>();
   refs = 0;
   /** The node in the core (a driver that reloads its state from disk opens a new one). */
   constructor(public handle: number) {}
@@ -29,6 +30,17 @@ export abstract class CoreDriver {
   subscribe(listener: (events: LifecycleEvent[]) => void): () => void {
     this.node.listeners.add(listener);
     return () => this.node.listeners.delete(listener);
+  }
+
+  subscribeNetworks(listener: (event: NetworkLifecycleEvent) => void): () => void {
+    this.node.networkListeners.add(listener);
+    return () => this.node.networkListeners.delete(listener);
+  }
+
+  /** Tells the node's network listeners of an event (-1: the operation caused none). */
+  protected networkEvent(network: NetworkRef, event: number): void {
+    if (event < 0) return;
+    for (const listener of this.node.networkListeners) listener({ network, event: event as NetworkLifecycleEvent["event"] });
   }
 
   // ---- finding and defining domains ----------------------------------------------------------------

@@ -1,6 +1,6 @@
 // The hypervisor driver interface, libvirt's driver vtable in TypeScript: every operation is
 // optional, and the public API reports VIR_ERR_NO_SUPPORT for the ones a driver lacks.
-import type { DomainEventType, DomainState } from "../constants.js";
+import type { DomainEventType, DomainState, NetworkEventLifecycleType, NetworkUpdateCommand, NetworkUpdateSection } from "../constants.js";
 
 /** What a driver hands back for a domain: enough to address it again (libvirt's virDomainPtr). */
 export interface DomainRef {
@@ -180,6 +180,12 @@ export interface NetworkDHCPLease {
   clientid: string | null;
 }
 
+/** A network lifecycle event (virNetworkEventLifecycleType; libvirt's detail is always 0). */
+export interface NetworkLifecycleEvent {
+  readonly network: NetworkRef;
+  readonly event: NetworkEventLifecycleType;
+}
+
 /** A guest console: bytes both ways. */
 export type ConsoleStream = import("node:stream").Duplex;
 
@@ -222,6 +228,9 @@ export interface HypervisorDriver {
   networkGetBridgeName?(n: NetworkRef): Result<string>;
   networkGetXMLDesc?(n: NetworkRef, flags: number): Result<string>;
   networkGetDHCPLeases?(n: NetworkRef, mac: string | null, flags: number): Result<NetworkDHCPLease[]>;
+  networkUpdate?(n: NetworkRef, command: NetworkUpdateCommand, section: NetworkUpdateSection, parentIndex: number, xml: string, flags: number): Result<void>;
+  /** Calls listener with each network lifecycle event on the node; returns the unsubscribe. */
+  subscribeNetworks?(listener: (event: NetworkLifecycleEvent) => void): () => void;
 
   defineXML?(xml: string, flags: number): Result<DomainRef>;
   createXML?(xml: string, flags: number): Result<DomainRef>;

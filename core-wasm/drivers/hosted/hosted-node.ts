@@ -7,7 +7,7 @@ import { Code } from "../../errors";
 import { ByteBuf } from "../../util/bytes";
 import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
-import { parseDocument, reserveInput } from "../../xml/parser";
+import { parseDocument, copyIntoDoc } from "../../xml/parser";
 import { err } from "../../domain/context";
 import { Definition } from "../../objects/definition";
 import { DomainObj } from "../../objects/domain-list";
@@ -39,10 +39,7 @@ export class HostedNode extends DomainNode {
 export const scratch = new Doc();
 
 export function loadDefinition(def: Definition): bool {
-  const len = def.xml.byteLength;
-  const p = reserveInput(scratch, len);
-  memory.copy(p, changetype<usize>(def.xml), <usize>len);
-  return parseDocument(scratch, len, "(domain_definition)");
+  return parseDocument(scratch, copyIntoDoc(scratch, def.xml), "(domain_definition)");
 }
 
 export function notRunning(): bool {

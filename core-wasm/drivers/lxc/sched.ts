@@ -6,7 +6,7 @@ import { Code } from "../../errors";
 import { ByteBuf } from "../../util/bytes";
 import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
-import { parseDocument, reserveInput } from "../../xml/parser";
+import { parseDocument, copyIntoDoc } from "../../xml/parser";
 import { err } from "../../domain/context";
 import { Definition } from "../../objects/definition";
 import { DomainObj } from "../../objects/domain-list";
@@ -20,10 +20,7 @@ const TYPE_ULLONG = 4;
 const doc = new Doc();
 
 function load(def: Definition): bool {
-  const len = def.xml.byteLength;
-  const p = reserveInput(doc, len);
-  memory.copy(p, changetype<usize>(def.xml), <usize>len);
-  return parseDocument(doc, len, "(domain_definition)");
+  return parseDocument(doc, copyIntoDoc(doc, def.xml), "(domain_definition)");
 }
 
 /** The definitions flags select: [live, config] (null when not selected), or null on error. */

@@ -3,7 +3,7 @@
 import { Code } from "../../errors";
 import { Doc } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
-import { parseDocument, reserveInput } from "../../xml/parser";
+import { parseDocument, copyIntoDoc } from "../../xml/parser";
 import { err } from "../../domain/context";
 import { Definition } from "../../objects/definition";
 import { DomainObj } from "../../objects/domain-list";
@@ -71,10 +71,7 @@ const DEFAULT_NETWORK = `<network>
 export function populateDefault(node: DomainNode): bool {
   node.isDefault = true;
   if (!addNodeNetwork(node.networks, DEFAULT_NETWORK, true)) return false;
-  const text = String.UTF8.encode(DEFAULT_DOMAIN);
-  const p = reserveInput(doc, text.byteLength);
-  memory.copy(p, changetype<usize>(text), <usize>text.byteLength);
-  if (!parseDocument(doc, text.byteLength, "(domain_definition)")) return false;
+  if (!parseDocument(doc, copyIntoDoc(doc, String.UTF8.encode(DEFAULT_DOMAIN)), "(domain_definition)")) return false;
   const def = Definition.fromDoc(doc);
   doc.setAttrU64(doc.root, S.id, <u64>node.nextId); // after type, where the rules put it
   addRunning(node, def, Definition.fromDoc(doc), State.RUNNING, false);

@@ -1,6 +1,9 @@
 // virsh's virtual network commands (net-define, net-start, net-info, …): messages name the
 // network as the user wrote it, except net-define and net-create, which name it by its name.
-import { flag, requiredArg, stringOpt, type CommandDef } from "../command.js";
+import { flag, numberOpt, requiredArg, stringOpt, type CommandDef } from "../command.js";
+import { NetworkUpdateCommand as Cmd, NetworkUpdateFlags as Affect, NetworkXMLFlags, type NetworkUpdateCommand, type NetworkUpdateSection } from "../../constants.js";
+import { ErrorNumber, VirtError } from "../../errors.js";
+import { editInEditor } from "../editor.js";
 import type { CommandContext } from "../context.js";
 import { yesNo } from "../format.js";
 import { printTable } from "./monitor.js";
@@ -109,7 +112,7 @@ const netDumpxml: Command = {
   options: [networkArg(), flag("inactive", "show inactive defined XML")],
   async run(ctx) {
     const net = await ctx.network();
-    ctx.print(await net.getXMLDesc(ctx.has("inactive") ? 1 : 0));
+    ctx.print(await net.getXMLDesc(ctx.has("inactive") ? NetworkXMLFlags.VIR_NETWORK_XML_INACTIVE : 0));
     return true;
   },
 };
@@ -138,6 +141,77 @@ const netDhcpLeases: Command = {
   },
 };
 
+/** virsh's names of virNetworkUpdate's commands ("add" is add-last) and sections. */
+const UPDATE_COMMANDS: Record<string, NetworkUpdateCommand> = {
+  add: Cmd.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
+  modify: Cmd.VIR_NETWORK_UPDATE_COMMAND_MODIFY,
+  delete: Cmd.VIR_NETWORK_UPDATE_COMMAND_DELETE,
+  "add-last": Cmd.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
+  "add-first": Cmd.VIR_NETWORK_UPDATE_COMMAND_ADD_FIRST,
+};
+const UPDATE_SECTIONS = ["bridge", "domain", "ip", "ip-dhcp-host", "ip-dhcp-range", "forward", "forward-interface", "forward-pf", "portgroup", "dns-host", "dns-txt", "dns-srv"];
+
+const netUpdate: Command = {
+  name: "net-update",
+  group: "network",
+  summary: "update parts of an existing network's configuration",
+  description: "Adds, changes or deletes one element of a network's live state or persistent configuration (virtkit changes ip-dhcp-host so far).",
+  options: [
+    networkArg(),
+    requiredArg("command", "string", "type of update (add-first, add-last (add), delete, or modify)"),
+    requiredArg("section", "string", "which section of network configuration to update"),
+    requiredArg("xml", "string", "name of file containing xml (or, if it starts with '<', the complete xml element itself) to add/modify, or to be matched for search"),
+    numberOpt("parent-index", "which parent object to search through", { positional: false }),
+    flag("config", "affect next network startup"),
+    flag("live", "affect running network"),
+    flag("current", "affect current state of network"),
+  ],
+  async run(ctx) {
+    const flags = ctx.affectFlags();
+    const net = await ctx.network();
+    const text = ctx.string("network")!;
+    const commandName = ctx.string("command")!;
+    const command = Object.hasOwn(UPDATE_COMMANDS, commandName) ? UPDATE_COMMANDS[commandName] : ctx.fail(`unrecognized command name '${commandName}'`);
+    const sectionName = ctx.string("section")!;
+    const section = UPDATE_SECTIONS.indexOf(sectionName) + 1;
+    if (section === 0) ctx.fail(`unrecognized section name '${sectionName}'`);
+    const parentIndex = ctx.int("parent-index") ?? -1;
+    const xmlArg = ctx.string("xml")!;
+    const xml = xmlArg.startsWith("<") ? xmlArg : await ctx.readFile(xmlArg);
+    await ctx.attempt(`Failed to update network ${text}`, () => net.update(command, section as NetworkUpdateSection, parentIndex, xml, flags));
+    const affects = flags !== 0 ? flags : (await net.isActive()) ? Affect.VIR_NETWORK_UPDATE_AFFECT_LIVE : Affect.VIR_NETWORK_UPDATE_AFFECT_CONFIG;
+    const parts = [affects & Affect.VIR_NETWORK_UPDATE_AFFECT_CONFIG ? "persistent config" : "", affects & Affect.VIR_NETWORK_UPDATE_AFFECT_LIVE ? "live state" : ""];
+    // virsh's line has no newline of its own: the blank line every command ends with ends it
+    ctx.printExtra(`Updated network ${text} ${parts.filter(Boolean).join(" and ")}`);
+    return true;
+  },
+};
+
+const netEdit: Command = {
+  name: "net-edit",
+  group: "network",
+  summary: "edit XML configuration for a network",
+  description: "Opens the network's persistent configuration in $VISUAL or $EDITOR (default vi) and defines the result.",
+  options: [networkArg()],
+  async run(ctx) {
+    const net = await ctx.network();
+    // virsh asks for the persistent configuration, and takes the live one from a driver without it
+    const original = await net.getXMLDesc(NetworkXMLFlags.VIR_NETWORK_XML_INACTIVE).catch((e: unknown) => {
+      if (e instanceof VirtError && e.code === ErrorNumber.VIR_ERR_INVALID_ARG) return net.getXMLDesc(0);
+      throw e;
+    });
+    const edited = await editInEditor(ctx, original, "network.xml");
+    if (edited === original) {
+      ctx.printExtra(`Network ${net.name} XML configuration not changed.\n`);
+      return true;
+    }
+    const conn = await ctx.connection();
+    const updated = await ctx.attempt("Failed. The edited XML was not defined", () => conn.networkDefineXML(edited));
+    ctx.printExtra(`Network ${updated.name} XML configuration edited.\n`);
+    return true;
+  },
+};
+
 export const NETWORK_COMMANDS: Command[] = [
   fromFile("net-define", "define an inactive persistent virtual network or modify an existing persistent one from an XML file", "define", false),
   fromFile("net-create", "create a network from an XML file", "create", true),
@@ -150,4 +224,6 @@ export const NETWORK_COMMANDS: Command[] = [
   netName,
   netDumpxml,
   netDhcpLeases,
+  netUpdate,
+  netEdit,
 ];
