@@ -14,7 +14,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return -1934061375;
+  return -1910302136;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -39,6 +39,17 @@ export function parseXML(inputLen: i32): i32 {
 export function networkCanonicalize(flags: i32, inputLen: i32): i32 {
   begin();
   return done(documents.networkCanonicalize(inputLen, flags));
+}
+
+/** A network's live XML → its dnsmasq files as libvirt's network driver writes them (networkxml2confdata): the hosts files under stateDir (libvirt: /var/lib/libvirt/dnsmasq), pidFile on a pid-file line ("": none). Errors: the XML's, and libvirt's words for what dnsmasq cannot serve (two DHCP <ip>s of a family, a localPtr prefix off a byte or nibble boundary). */
+export function networkDnsmasqConfig(inputLen: i32): i32 {
+  begin();
+  const input = inputOf(inputLen);
+  const xml = input.text();
+  const stateDir = input.text();
+  const pidFile = input.text();
+  if (!input.ok) return malformedInput();
+  return done(documents.networkDnsmasqConfig(xml, stateDir, pidFile));
 }
 
 /** Domain XML → canonical XML with the PCI addresses (and PCI controllers) kvm:/// gives a definition: libvirt qemu driver's assignment (drivers/kvm/pci-addresses.ts). Every device kind is placed; which ones kvm:/// runs is decided at define. */

@@ -99,6 +99,14 @@ export function writeNetworkInfo(out: WireWriter, active: bool, persistent: bool
   out.putString(bridge);
 }
 
+/** What a virtual network's dnsmasq runs with: whether libvirt would start it (the network has an address, and DHCP or TFTP to serve or DNS on), its .conf file, its dhcp-hostsfile and its addn-hosts file (all "" for forward modes that make no bridge). */
+export function writeNetworkDnsmasqFiles(out: WireWriter, run: bool, conf: ArrayBuffer, hostsfile: ArrayBuffer, addnhosts: ArrayBuffer): void {
+  out.putBool(run);
+  out.putString(conf);
+  out.putString(hostsfile);
+  out.putString(addnhosts);
+}
+
 /** A network in a listing with its registry entry. */
 export function writeNetworkEntry(out: WireWriter, network_uuidHi: u64, network_uuidLo: u64, network_name: ArrayBuffer, info_active: bool, info_persistent: bool, info_autostart: bool, info_bridge: ArrayBuffer): void {
   out.putUuid(network_uuidHi, network_uuidLo);

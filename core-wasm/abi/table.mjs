@@ -29,6 +29,10 @@ export const records = {
   NetworkKey: { doc: "A network as the host names it: its UUID, and its name for error messages.", fields: { uuid: "uuid", name: "string" } },
   NetworkRecord: { doc: "A network in answers: its UUID and name.", fields: { uuid: "uuid", name: "string" } },
   NetworkInfo: { doc: "A network's registry entry: active, persistent, autostart, and its bridge's name (\"\" when it has none).", fields: { active: "bool", persistent: "bool", autostart: "bool", bridge: "string" } },
+  NetworkDnsmasqFiles: {
+    doc: "What a virtual network's dnsmasq runs with: whether libvirt would start it (the network has an address, and DHCP or TFTP to serve or DNS on), its .conf file, its dhcp-hostsfile and its addn-hosts file (all \"\" for forward modes that make no bridge).",
+    fields: { run: "bool", conf: "string", hostsfile: "string", addnhosts: "string" },
+  },
   NetworkEntry: { doc: "A network in a listing with its registry entry.", fields: { network: "NetworkRecord", info: "NetworkInfo" } },
   NodeInfo: {
     doc: "virNodeInfo (memory in KiB).",
@@ -50,6 +54,7 @@ export const operations = {
   parseToJSON: { module: "documents", input: { xml: "document" }, args: { flags: "i32" }, output: "text", doc: "Domain XML → the validated definition as JSON." },
   parseXML: { module: "documents", input: { xml: "document" }, output: "void", doc: "Only parses (no rules, no output): measures the raw parser." },
   networkCanonicalize: { module: "documents", input: { xml: "document" }, args: { flags: "i32" }, output: "text", doc: "Network XML → libvirt-canonical network XML (flags: virNetworkXMLFlags INACTIVE), or libvirt's parse error." },
+  networkDnsmasqConfig: { module: "documents", input: { xml: "text", stateDir: "text", pidFile: "text" }, output: "NetworkDnsmasqFiles", doc: "A network's live XML → its dnsmasq files as libvirt's network driver writes them (networkxml2confdata): the hosts files under stateDir (libvirt: /var/lib/libvirt/dnsmasq), pidFile on a pid-file line (\"\": none). Errors: the XML's, and libvirt's words for what dnsmasq cannot serve (two DHCP <ip>s of a family, a localPtr prefix off a byte or nibble boundary)." },
   kvmDefinitionAddresses: { module: "documents", input: { xml: "document" }, args: { flags: "i32" }, output: "text", doc: "Domain XML → canonical XML with the PCI addresses (and PCI controllers) kvm:/// gives a definition: libvirt qemu driver's assignment (drivers/kvm/pci-addresses.ts). Every device kind is placed; which ones kvm:/// runs is decided at define." },
   documentName: { module: "documents", input: { xml: "document" }, output: "text", doc: "The domain's <name> as written (parsed, no rules): what a hosted createXML names its files after." },
   documentUuid: { module: "documents", input: { xml: "document" }, output: "text", doc: "The domain's <uuid> in canonical form, \"\" when it has none or not a valid one (parsed, no rules): what an in-flight hosted start reserves." },

@@ -31,30 +31,32 @@ let pf = "";
 /** The dnsmasq namespace's prefix on this document ("" when it declares none). */
 let dnsmasqPrefix = "";
 
-// ---- values --------------------------------------------------------------------------------------
+// ---- values (of the document last checked: the dnsmasq configuration reads them too) -----------
 
-function has(n: i32, attr: i32): bool {
+/** Whether element n (NONE allowed) has attribute `attr`. */
+export function has(n: i32, attr: i32): bool {
   return n != NONE && d.attr(n, attr) != NONE;
 }
 
 /** Attribute `a` of element n of the document being checked ("" when absent). */
-function attr(n: i32, a: i32): string {
+export function attr(n: i32, a: i32): string {
   return attrOf(d, n, a);
 }
 
 /** The element's text ("" when absent). */
-function textOf(n: i32): string {
+export function textOf(n: i32): string {
   return text(d, n);
 }
 
-function children(n: i32, childName: i32): i32[] {
+/** Element n's children named childName, in document order (none when n is NONE). */
+export function children(n: i32, childName: i32): i32[] {
   const out = new Array<i32>();
   for (let c = n == NONE ? NONE : d.child(n, childName); c != NONE; c = d.nextNamed(c)) out.push(c);
   return out;
 }
 
 /** A non-negative decimal (libvirt's unsigned parsers), or -1. */
-function unsigned(s: string): i64 {
+export function unsigned(s: string): i64 {
   if (s.length == 0 || s.length > 19) return -1;
   let v: i64 = 0;
   for (let i = 0; i < s.length; i++) {
@@ -307,7 +309,7 @@ function onlyChars(s: string, extra: string): bool {
 }
 
 /** The prefix libvirt uses for an <ip>'s subnet: its prefix, else its netmask's, else the classful one. */
-function effectivePrefix(n: i32, address: IpAddress): i32 {
+export function effectivePrefix(n: i32, address: IpAddress): i32 {
   const p = unsigned(attr(n, S.prefix));
   if (p > 0) return <i32>p;
   if (has(n, S.netmask)) {
@@ -632,7 +634,8 @@ function checkDnsmasqOptions(): bool {
   return true;
 }
 
-function dnsmasqOptions(): i32[] {
+/** The <dnsmasq:option> elements, in order (none unless the document declares libvirt's dnsmasq namespace). */
+export function dnsmasqOptions(): i32[] {
   const out = new Array<i32>();
   if (dnsmasqPrefix == "") return out;
   const optionsName = internString(dnsmasqPrefix + ":options");
@@ -664,7 +667,8 @@ function kv(attrName: string, value: string): string {
   return " " + attrName + "='" + escape(value) + "'";
 }
 
-function escape(s: string): string {
+/** libvirt's XML escaping of a value (virBufferEscapeString): the five entities, control characters dropped. */
+export function escape(s: string): string {
   let r = "";
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -830,7 +834,7 @@ function writeDns(dns: i32): void {
 }
 
 /** An address as libvirt writes it back (parsed, then formatted). */
-function normalIp(s: string): string {
+export function normalIp(s: string): string {
   return parseIp(s, other) ? formatIp(other) : s;
 }
 
@@ -977,4 +981,9 @@ export function checkedName(): string {
 /** The checked network's <bridge name> ("" without one). */
 export function checkedBridge(): string {
   return attr(d.child(d.root, S.bridge), S.name);
+}
+
+/** The checked network's forward mode ("none" without <forward>). */
+export function checkedMode(): string {
+  return mode;
 }

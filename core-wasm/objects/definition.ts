@@ -2,7 +2,7 @@
 // the form getXMLDesc returns) and the few values operations read without parsing it again.
 // Changing a definition means parsing that XML, editing it and running the rules again (they
 // are idempotent), which keeps one source of truth and libvirt's validation for every change.
-import { ByteBuf } from "../util/bytes";
+import { ByteBuf, bytesOf } from "../util/bytes";
 import { Doc, NONE } from "../xml/dom";
 import { S } from "../xml/names.gen";
 import { writeDomain } from "../domain/canonical";
@@ -13,12 +13,6 @@ const scratch = new ByteBuf(16384);
 
 /** Where this module's calls to the number parsers leave their value. */
 const parsed = new ParsedU64();
-
-function bytesOf(b: ByteBuf): ArrayBuffer {
-  const out = new ArrayBuffer(b.length);
-  memory.copy(changetype<usize>(out), b.ptr, <usize>b.length);
-  return out;
-}
 
 function textOf(d: Doc, n: i32): string {
   const t = n == NONE ? NONE : d.textNode(n);

@@ -9,11 +9,28 @@ import { NONE } from "../xml/dom";
 import { S } from "../xml/names.gen";
 import { parseUUID, uuidBytes } from "../domain/values";
 import { checkNetwork, writeNetwork } from "../network/network-xml";
+import { conf, dhcpHosts, dnsHosts, dnsmasqConfig, dnsmasqNeeded } from "../network/dnsmasq-config";
+import { reserveInput } from "../xml/parser";
+import { bytesOf } from "../util/bytes";
+import { writeNetworkDnsmasqFiles } from "../abi/records.gen";
 
 /** Network XML → libvirt-canonical network XML (flags: virNetworkXMLFlags INACTIVE). */
 export function networkCanonicalize(len: i32, flags: i32): bool {
   if (!checkNetwork(io.input, len)) return false;
   writeNetwork(io.output, flags);
+  return true;
+}
+
+/**
+ * A network's live XML → the files its dnsmasq runs with (network/dnsmasq-config.ts). The
+ * XML arrives as a text field beside the paths, so it is parsed in the input buffer once those
+ * fields have been read.
+ */
+export function networkDnsmasqConfig(xml: string, stateDir: string, pidFile: string): bool {
+  const utf8 = String.UTF8.encode(xml);
+  memory.copy(reserveInput(io.input, utf8.byteLength), changetype<usize>(utf8), <usize>utf8.byteLength);
+  if (!dnsmasqConfig(io.input, utf8.byteLength, stateDir, pidFile)) return false;
+  writeNetworkDnsmasqFiles(io.output, dnsmasqNeeded(), bytesOf(conf), bytesOf(dhcpHosts), bytesOf(dnsHosts));
   return true;
 }
 

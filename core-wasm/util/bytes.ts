@@ -140,3 +140,10 @@ export function sliceEquals(a: ByteBuf, aOff: i32, aLen: i32, b: ByteBuf, bOff: 
   if (aLen != bLen) return false;
   return memory.compare(a.ptr + <usize>aOff, b.ptr + <usize>bOff, <usize>aLen) == 0;
 }
+
+/** A copy of the buffer's bytes as an ArrayBuffer (what record writers take for a string). */
+export function bytesOf(b: ByteBuf): ArrayBuffer {
+  const out = new ArrayBuffer(b.length);
+  memory.copy(changetype<usize>(out), b.ptr, <usize>b.length);
+  return out;
+}

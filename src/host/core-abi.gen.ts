@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = -1934061375;
+export const ABI_FINGERPRINT = -1910302136;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -185,6 +185,23 @@ export function readNetworkInfo(r: WireReader): NetworkInfo {
   };
 }
 
+/** What a virtual network's dnsmasq runs with: whether libvirt would start it (the network has an address, and DHCP or TFTP to serve or DNS on), its .conf file, its dhcp-hostsfile and its addn-hosts file (all "" for forward modes that make no bridge). */
+export interface NetworkDnsmasqFiles {
+  run: boolean;
+  conf: string;
+  hostsfile: string;
+  addnhosts: string;
+}
+
+export function readNetworkDnsmasqFiles(r: WireReader): NetworkDnsmasqFiles {
+  return {
+    run: r.bool(),
+    conf: r.string(),
+    hostsfile: r.string(),
+    addnhosts: r.string(),
+  };
+}
+
 /** A network in a listing with its registry entry. */
 export interface NetworkEntry {
   network: NetworkRecord;
@@ -238,6 +255,7 @@ export interface CoreExports {
   parseToJSON(flags: number, inputLen: number): number;
   parseXML(inputLen: number): number;
   networkCanonicalize(flags: number, inputLen: number): number;
+  networkDnsmasqConfig(inputLen: number): number;
   kvmDefinitionAddresses(flags: number, inputLen: number): number;
   documentName(inputLen: number): number;
   documentUuid(inputLen: number): number;
@@ -386,6 +404,22 @@ export abstract class CoreOperations {
     }
     if (status !== 0) throw this.failure();
     return this.outputText();
+  }
+
+  /** A network's live XML → its dnsmasq files as libvirt's network driver writes them (networkxml2confdata): the hosts files under stateDir (libvirt: /var/lib/libvirt/dnsmasq), pidFile on a pid-file line ("": none). Errors: the XML's, and libvirt's words for what dnsmasq cannot serve (two DHCP <ip>s of a family, a localPtr prefix off a byte or nibble boundary). */
+  networkDnsmasqConfig(xml: string, stateDir: string, pidFile: string): NetworkDnsmasqFiles {
+    const w = this.input();
+    w.string(xml);
+    w.string(stateDir);
+    w.string(pidFile);
+    let status: number;
+    try {
+      status = this.exports.networkDnsmasqConfig(this.sendInput(w));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return readNetworkDnsmasqFiles(this.output());
   }
 
   /** Domain XML → canonical XML with the PCI addresses (and PCI controllers) kvm:/// gives a definition: libvirt qemu driver's assignment (drivers/kvm/pci-addresses.ts). Every device kind is placed; which ones kvm:/// runs is decided at define. */
