@@ -54,7 +54,7 @@ function children(n: i32, childName: i32): i32[] {
 }
 
 /** A non-negative decimal (libvirt's unsigned parsers), or -1. */
-function unsigned(s: string): i64 {
+export function unsigned(s: string): i64 {
   if (s.length == 0 || s.length > 19) return -1;
   let v: i64 = 0;
   for (let i = 0; i < s.length; i++) {
@@ -306,8 +306,8 @@ function onlyChars(s: string, extra: string): bool {
   return true;
 }
 
-/** The prefix libvirt uses for an <ip>'s subnet: its prefix, else its netmask's, else the classful one. */
-function effectivePrefix(n: i32, address: IpAddress): i32 {
+/** The prefix libvirt uses for an <ip>'s subnet: its prefix, else its netmask's, else the classful one (-1: none). */
+export function effectivePrefix(n: i32, address: IpAddress): i32 {
   const p = unsigned(attr(n, S.prefix));
   if (p > 0) return <i32>p;
   if (has(n, S.netmask)) {
@@ -963,4 +963,19 @@ export function checkedName(): string {
 /** The checked network's <bridge name> ("" without one). */
 export function checkedBridge(): string {
   return attr(d.child(d.root, S.bridge), S.name);
+}
+
+/** The checked network's document (after checkNetwork), for the parts built from it. */
+export function checkedDoc(): Doc {
+  return d;
+}
+
+/** The checked network's forward mode ("none" without <forward>). */
+export function checkedMode(): string {
+  return mode;
+}
+
+/** The checked network's forward interface by name ("" without one): libvirt's virNetworkDefForwardIf(def, 0). */
+export function checkedForwardDev(): string {
+  return poolDevs.length > 0 ? poolDevs[0] : "";
 }

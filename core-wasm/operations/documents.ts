@@ -9,12 +9,24 @@ import { NONE } from "../xml/dom";
 import { S } from "../xml/names.gen";
 import { parseUUID, uuidBytes } from "../domain/values";
 import { checkNetwork, writeNetwork } from "../network/network-xml";
+import { buildRules } from "../network/firewall-rules";
+import { writeFirewall } from "../network/nft-script";
+import { Code, From, fail } from "../errors";
+import { FirewallForm } from "../abi/enums.gen";
 
 /** Network XML → libvirt-canonical network XML (flags: virNetworkXMLFlags INACTIVE). */
 export function networkCanonicalize(len: i32, flags: i32): bool {
   if (!checkNetwork(io.input, len)) return false;
   writeNetwork(io.output, flags);
   return true;
+}
+
+/** Network XML (its live definition: the bridge named) → its firewall as text in `form` (FirewallForm). */
+export function networkFirewall(len: i32, form: i32): bool {
+  if (form != FirewallForm.COMMANDS && form != FirewallForm.APPLY && form != FirewallForm.REMOVE) {
+    return fail(Code.INVALID_ARG, From.NETWORK, "unknown firewall form " + form.toString());
+  }
+  return checkNetwork(io.input, len) && buildRules() && writeFirewall(io.output, form);
 }
 
 export function canonicalize(len: i32, flags: i32): bool {
