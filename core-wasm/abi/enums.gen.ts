@@ -396,6 +396,13 @@ export const enum NetworkOp {
   SET_AUTOSTART = 4,
 }
 
+/** networkFirewall's forms: libvirt's nft commands (as its tests log them), virtkit's start script, its destroy script. */
+export const enum FirewallForm {
+  COMMANDS = 0,
+  APPLY = 1,
+  REMOVE = 2,
+}
+
 /** vmmTakeVhost's record kinds (vmm/virtio/vhost-program.ts says what each asks of the host). */
 export const enum VhostOp {
   FEATURES = 1,

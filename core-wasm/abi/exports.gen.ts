@@ -14,7 +14,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return -1910302136;
+  return -983283019;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -50,6 +50,12 @@ export function networkDnsmasqConfig(inputLen: i32): i32 {
   const pidFile = input.text();
   if (!input.ok) return malformedInput();
   return done(documents.networkDnsmasqConfig(xml, stateDir, pidFile));
+}
+
+/** A network's live XML → its firewall (libvirt 10's nftables rules) as text in `form` (FirewallForm): libvirt's nft command lines, or virtkit's `nft -f` script adding the network's rules to table virtkit_network, or the one removing them. Empty for an open network; errors for modes that have no firewall. */
+export function networkFirewall(form: i32, inputLen: i32): i32 {
+  begin();
+  return done(documents.networkFirewall(inputLen, form));
 }
 
 /** Domain XML → canonical XML with the PCI addresses (and PCI controllers) kvm:/// gives a definition: libvirt qemu driver's assignment (drivers/kvm/pci-addresses.ts). Every device kind is placed; which ones kvm:/// runs is decided at define. */

@@ -55,6 +55,7 @@ export const operations = {
   parseXML: { module: "documents", input: { xml: "document" }, output: "void", doc: "Only parses (no rules, no output): measures the raw parser." },
   networkCanonicalize: { module: "documents", input: { xml: "document" }, args: { flags: "i32" }, output: "text", doc: "Network XML → libvirt-canonical network XML (flags: virNetworkXMLFlags INACTIVE), or libvirt's parse error." },
   networkDnsmasqConfig: { module: "documents", input: { xml: "text", stateDir: "text", pidFile: "text" }, output: "NetworkDnsmasqFiles", doc: "A network's live XML → its dnsmasq files as libvirt's network driver writes them (networkxml2confdata): the hosts files under stateDir (libvirt: /var/lib/libvirt/dnsmasq), pidFile on a pid-file line (\"\": none). Errors: the XML's, and libvirt's words for what dnsmasq cannot serve (two DHCP <ip>s of a family, a localPtr prefix off a byte or nibble boundary)." },
+  networkFirewall: { module: "documents", input: { xml: "document" }, args: { form: "i32" }, output: "text", doc: "A network's live XML → its firewall (libvirt 10's nftables rules) as text in `form` (FirewallForm): libvirt's nft command lines, or virtkit's `nft -f` script adding the network's rules to table virtkit_network, or the one removing them. Empty for an open network; errors for modes that have no firewall." },
   kvmDefinitionAddresses: { module: "documents", input: { xml: "document" }, args: { flags: "i32" }, output: "text", doc: "Domain XML → canonical XML with the PCI addresses (and PCI controllers) kvm:/// gives a definition: libvirt qemu driver's assignment (drivers/kvm/pci-addresses.ts). Every device kind is placed; which ones kvm:/// runs is decided at define." },
   documentName: { module: "documents", input: { xml: "document" }, output: "text", doc: "The domain's <name> as written (parsed, no rules): what a hosted createXML names its files after." },
   documentUuid: { module: "documents", input: { xml: "document" }, output: "text", doc: "The domain's <uuid> in canonical form, \"\" when it has none or not a valid one (parsed, no rules): what an in-flight hosted start reserves." },
@@ -169,6 +170,11 @@ export const internalEnums = {
     core: "NetworkOp",
     doc: "networkOp's state changes.",
     values: { CREATE: 1, DESTROY: 2, UNDEFINE: 3, SET_AUTOSTART: 4 },
+  },
+  FirewallForm: {
+    core: "FirewallForm",
+    doc: "networkFirewall's forms: libvirt's nft commands (as its tests log them), virtkit's start script, its destroy script.",
+    values: { COMMANDS: 0, APPLY: 1, REMOVE: 2 },
   },
   VhostOp: {
     core: "VhostOp",

@@ -227,6 +227,14 @@ export function samePrefix(a: IpAddress, b: IpAddress, prefix: i32): bool {
   return true;
 }
 
+/** Clears every bit of a after the first `prefix`: the address of its subnet. */
+export function clearHostBits(a: IpAddress, prefix: i32): void {
+  for (let bit = max(prefix, 0); bit < a.byteCount * 8; bit++) {
+    const i = bit >> 3;
+    unchecked((a.bytes[i] = <u8>(<i32>a.bytes[i] & ~(1 << (7 - (bit & 7))))));
+  }
+}
+
 /** Whether every bit of a after the first `prefix` is `one`. */
 export function hostBitsAre(a: IpAddress, prefix: i32, one: bool): bool {
   for (let bit = prefix; bit < a.byteCount * 8; bit++) {

@@ -308,7 +308,7 @@ function onlyChars(s: string, extra: string): bool {
   return true;
 }
 
-/** The prefix libvirt uses for an <ip>'s subnet: its prefix, else its netmask's, else the classful one. */
+/** The prefix libvirt uses for an <ip>'s subnet: its prefix, else its netmask's, else the classful one (-1: none). */
 export function effectivePrefix(n: i32, address: IpAddress): i32 {
   const p = unsigned(attr(n, S.prefix));
   if (p > 0) return <i32>p;
@@ -983,7 +983,17 @@ export function checkedBridge(): string {
   return attr(d.child(d.root, S.bridge), S.name);
 }
 
+/** The checked network's document (after checkNetwork), for the parts built from it. */
+export function checkedDoc(): Doc {
+  return d;
+}
+
 /** The checked network's forward mode ("none" without <forward>). */
 export function checkedMode(): string {
   return mode;
+}
+
+/** The checked network's forward interface by name ("" without one): libvirt's virNetworkDefForwardIf(def, 0). */
+export function checkedForwardDev(): string {
+  return poolDevs.length > 0 ? poolDevs[0] : "";
 }

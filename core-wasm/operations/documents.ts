@@ -13,6 +13,10 @@ import { conf, dhcpHosts, dnsHosts, dnsmasqConfig, dnsmasqNeeded } from "../netw
 import { reserveInput } from "../xml/parser";
 import { bytesOf } from "../util/bytes";
 import { writeNetworkDnsmasqFiles } from "../abi/records.gen";
+import { buildRules } from "../network/firewall-rules";
+import { writeFirewall } from "../network/nft-script";
+import { Code, From, fail } from "../errors";
+import { FirewallForm } from "../abi/enums.gen";
 
 /** Network XML → libvirt-canonical network XML (flags: virNetworkXMLFlags INACTIVE). */
 export function networkCanonicalize(len: i32, flags: i32): bool {
@@ -32,6 +36,14 @@ export function networkDnsmasqConfig(xml: string, stateDir: string, pidFile: str
   if (!dnsmasqConfig(io.input, utf8.byteLength, stateDir, pidFile)) return false;
   writeNetworkDnsmasqFiles(io.output, dnsmasqNeeded(), bytesOf(conf), bytesOf(dhcpHosts), bytesOf(dnsHosts));
   return true;
+}
+
+/** Network XML (its live definition: the bridge named) → its firewall as text in `form` (FirewallForm). */
+export function networkFirewall(len: i32, form: i32): bool {
+  if (form != FirewallForm.COMMANDS && form != FirewallForm.APPLY && form != FirewallForm.REMOVE) {
+    return fail(Code.INVALID_ARG, From.NETWORK, "unknown firewall form " + form.toString());
+  }
+  return checkNetwork(io.input, len) && buildRules() && writeFirewall(io.output, form);
 }
 
 export function canonicalize(len: i32, flags: i32): bool {

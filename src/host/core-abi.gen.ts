@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = -1910302136;
+export const ABI_FINGERPRINT = -983283019;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -47,6 +47,14 @@ export const NetworkOp = {
   SET_AUTOSTART: 4,
 } as const;
 export type NetworkOp = (typeof NetworkOp)[keyof typeof NetworkOp];
+
+/** networkFirewall's forms: libvirt's nft commands (as its tests log them), virtkit's start script, its destroy script. */
+export const FirewallForm = {
+  COMMANDS: 0,
+  APPLY: 1,
+  REMOVE: 2,
+} as const;
+export type FirewallForm = (typeof FirewallForm)[keyof typeof FirewallForm];
 
 /** vmmTakeVhost's record kinds (vmm/virtio/vhost-program.ts says what each asks of the host). */
 export const VhostOp = {
@@ -256,6 +264,7 @@ export interface CoreExports {
   parseXML(inputLen: number): number;
   networkCanonicalize(flags: number, inputLen: number): number;
   networkDnsmasqConfig(inputLen: number): number;
+  networkFirewall(form: number, inputLen: number): number;
   kvmDefinitionAddresses(flags: number, inputLen: number): number;
   documentName(inputLen: number): number;
   documentUuid(inputLen: number): number;
@@ -420,6 +429,18 @@ export abstract class CoreOperations {
     }
     if (status !== 0) throw this.failure();
     return readNetworkDnsmasqFiles(this.output());
+  }
+
+  /** A network's live XML → its firewall (libvirt 10's nftables rules) as text in `form` (FirewallForm): libvirt's nft command lines, or virtkit's `nft -f` script adding the network's rules to table virtkit_network, or the one removing them. Empty for an open network; errors for modes that have no firewall. */
+  networkFirewall(xml: string | Uint8Array, form: number): string {
+    let status: number;
+    try {
+      status = this.exports.networkFirewall(form, this.sendDocument(xml));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return this.outputText();
   }
 
   /** Domain XML → canonical XML with the PCI addresses (and PCI controllers) kvm:/// gives a definition: libvirt qemu driver's assignment (drivers/kvm/pci-addresses.ts). Every device kind is placed; which ones kvm:/// runs is decided at define. */
