@@ -14,7 +14,7 @@ import * as vmm from "../operations/vmm";
 
 /** The table this core was built from (the host checks it). */
 export function abiFingerprint(): i32 {
-  return -983283019;
+  return -1384169076;
 }
 
 /** Domain XML → libvirt-canonical domain XML (flags: virDomainXMLFlags SECURE, INACTIVE). */
@@ -141,6 +141,45 @@ export function networkOp(node: i32, op: i32, flags: i32, inputLen: i32): i32 {
   const key = theNetworkKey.read(input);
   if (!input.ok) return malformedInput();
   return done(networks.networkOp(node, key, op, flags));
+}
+
+/** A hosted node forgets its networks before restoring them from disk; devices: the host's network interfaces (tab-separated), which a new bridge name must not take. */
+export function networkClear(node: i32, inputLen: i32): i32 {
+  begin();
+  const input = inputOf(inputLen);
+  const devices = input.text();
+  if (!input.ok) return malformedInput();
+  return done(networks.networkClear(node, devices));
+}
+
+/** A network as the host stored it: its configuration ("" for a transient one) and its live definition ("" when stopped). */
+export function networkRestore(node: i32, autostart: i32, inputLen: i32): i32 {
+  begin();
+  const input = inputOf(inputLen);
+  const config = input.text();
+  const live = input.text();
+  if (!input.ok) return malformedInput();
+  return done(networks.networkRestore(node, config, live, autostart != 0));
+}
+
+/** The host steps starting a stopped network (network/host-plan.ts), its files under stateDir; creating: the network createXML just made. */
+export function networkStartPlan(node: i32, creating: i32, inputLen: i32): i32 {
+  begin();
+  const input = inputOf(inputLen);
+  const key = theNetworkKey.read(input);
+  const stateDir = input.text();
+  if (!input.ok) return malformedInput();
+  return done(networks.networkStartPlan(node, key, stateDir, creating != 0));
+}
+
+/** The host steps stopping a network: they tolerate what is already gone. */
+export function networkStopPlan(node: i32, inputLen: i32): i32 {
+  begin();
+  const input = inputOf(inputLen);
+  const key = theNetworkKey.read(input);
+  const stateDir = input.text();
+  if (!input.ok) return malformedInput();
+  return done(networks.networkStopPlan(node, key, stateDir));
 }
 
 /** virNetworkUpdate: the definitions it changed (NetworkUpdateFlags AFFECT_LIVE, AFFECT_CONFIG bits). */

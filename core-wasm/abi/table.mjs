@@ -70,6 +70,10 @@ export const operations = {
   networkInfo: { module: "networks", args: { node: "node" }, input: { key: "NetworkKey" }, output: "NetworkInfo" },
   networkXML: { module: "networks", args: { node: "node", flags: "i32" }, input: { key: "NetworkKey" }, output: "text", doc: "virNetworkGetXMLDesc (flags: INACTIVE gives the persistent configuration)." },
   networkOp: { module: "networks", args: { node: "node", op: "i32", flags: "i32" }, input: { key: "NetworkKey" }, output: "i32", doc: "A state change (op: NetworkOp; for SET_AUTOSTART flags is the value): the VIR_NETWORK_EVENT_* it causes, -1 for none." },
+  networkClear: { module: "networks", args: { node: "node" }, input: { devices: "text" }, output: "void", doc: "A hosted node forgets its networks before restoring them from disk; devices: the host's network interfaces (tab-separated), which a new bridge name must not take." },
+  networkRestore: { module: "networks", args: { node: "node", autostart: "bool" }, input: { config: "text", live: "text" }, output: "void", doc: "A network as the host stored it: its configuration (\"\" for a transient one) and its live definition (\"\" when stopped)." },
+  networkStartPlan: { module: "networks", args: { node: "node", creating: "bool" }, input: { key: "NetworkKey", stateDir: "text" }, output: "text", doc: "The host steps starting a stopped network (network/host-plan.ts), its files under stateDir; creating: the network createXML just made." },
+  networkStopPlan: { module: "networks", args: { node: "node" }, input: { key: "NetworkKey", stateDir: "text" }, output: "text", doc: "The host steps stopping a network: they tolerate what is already gone." },
   networkUpdate: { module: "networks", args: { node: "node", command: "i32", section: "i32", parentIndex: "i32", flags: "i32" }, input: { key: "NetworkKey", xml: "text" }, output: "i32", doc: "virNetworkUpdate: the definitions it changed (NetworkUpdateFlags AFFECT_LIVE, AFFECT_CONFIG bits)." },
 
   // ---- nodes (operations/nodes.ts) ----

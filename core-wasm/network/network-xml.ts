@@ -997,3 +997,17 @@ export function checkedMode(): string {
 export function checkedForwardDev(): string {
   return poolDevs.length > 0 ? poolDevs[0] : "";
 }
+
+/** Names the checked network's bridge (libvirt's network driver does at define when none is given). */
+export function assignBridge(bridgeName: string): void {
+  let bridge = d.child(d.root, S.bridge);
+  if (bridge == NONE) bridge = d.addElement(d.root, S.bridge);
+  d.setAttr(bridge, S.name, bridgeName);
+}
+
+/** Gives the checked network's bridge a MAC when it has none (libvirt's virNetworkSetBridgeMacAddr). */
+export function assignMac(mac: string): void {
+  let element = d.child(d.root, S.mac);
+  if (element == NONE) element = d.addElement(d.root, S.mac);
+  if (!has(element, S.address)) d.setAttr(element, S.address, mac);
+}

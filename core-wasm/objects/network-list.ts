@@ -38,6 +38,21 @@ export class NetworkObj {
 export class NetworkList {
   /** In definition order (libvirt lists them in its hash order; virsh sorts by name anyway). */
   readonly objects: NetworkObj[] = [];
+  /** The host's network interfaces, which a new bridge's name must not take (hosted nodes). */
+  hostDevices: string[] = [];
+
+  clear(): void {
+    this.objects.length = 0;
+  }
+
+  /** Whether a network other than `except` has the bridge. */
+  bridgeInUse(bridge: string, except: NetworkObj | null): bool {
+    for (let i = 0; i < this.objects.length; i++) {
+      const o = this.objects[i];
+      if (o !== except && o.bridge == bridge) return true;
+    }
+    return false;
+  }
 
   findByName(name: string): NetworkObj | null {
     for (let i = 0; i < this.objects.length; i++) if (this.objects[i].name == name) return this.objects[i];

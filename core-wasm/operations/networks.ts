@@ -8,7 +8,9 @@ import { NetworkKey, writeNetworkInfo, writeNetworkRecord } from "../abi/records
 import { io } from "../abi/runtime";
 import { formatUuidHalves, uuidHalf } from "../objects/definition";
 import { NetworkList, NetworkObj } from "../objects/network-list";
-import { checkedBridge, checkedName, checkNetwork, NETWORK_XML_INACTIVE, writeNetwork } from "../network/network-xml";
+import { assignBridge, assignMac, checkedBridge, checkedMode, checkedName, checkNetwork, NETWORK_XML_INACTIVE, writeNetwork } from "../network/network-xml";
+import { makesBridge, overlappingBridge, writeStartPlan, writeStopPlan } from "../network/host-plan";
+import { random_fill } from "../host";
 import { nodeAt } from "./nodes";
 import { HostedNode } from "../drivers/hosted/hosted-node";
 import { DomainNode } from "../node/lifecycle";
@@ -19,6 +21,28 @@ import { symbolText } from "../xml/symbols";
 import { updateDhcpHost } from "../network/dhcp-host-update";
 
 const builtIn = new Doc();
+const macBytes = new StaticArray<u8>(3);
+
+/** The bridge name (checked against the node's other networks, or the first free virbrN) and MAC of the checked network. */
+function assignHostSide(list: NetworkList): bool {
+  const same = list.findByUuid(uuidHalf(0), uuidHalf(8));
+  const bridge = checkedBridge();
+  if (bridge != "") {
+    if (list.bridgeInUse(bridge, same)) {
+      beginError(Code.INTERNAL_ERROR, From.NETWORK).str("bridge name '" + bridge + "' already in use.");
+      return false;
+    }
+  } else {
+    let n = 0;
+    while (list.bridgeInUse("virbr" + n.toString(), same) || list.hostDevices.includes("virbr" + n.toString())) n++;
+    assignBridge("virbr" + n.toString());
+  }
+  random_fill(changetype<usize>(macBytes), 3);
+  let mac = "52:54:00";
+  for (let i = 0; i < 3; i++) mac += ":" + (macBytes[i] < 16 ? "0" : "") + (<u32>macBytes[i]).toString(16);
+  assignMac(mac);
+  return true;
+}
 
 /** A network of a node's own (test:///default's), defined from its XML; false with libvirt's error. */
 export function addNodeNetwork(list: NetworkList, xml: string, active: bool): bool {
@@ -50,9 +74,14 @@ function uuidText(hi: u64, lo: u64): string {
   return String.UTF8.decodeUnsafe(b.ptr, <usize>b.length);
 }
 
-/** A network from XML in `doc` (checked and canonical), not yet in a list; null with libvirt's error. */
-function parsed(len: i32, doc: Doc = io.input): NetworkObj | null {
+/**
+ * A network from XML in `doc` (checked and canonical), not yet in a list; null with libvirt's
+ * error. On a hosted node a network that makes its bridge gets, as libvirt's network driver
+ * gives it at define, a bridge name (the first free virbrN) and a MAC when it has none.
+ */
+function parsed(len: i32, doc: Doc = io.input, node: DomainNode | null = null): NetworkObj | null {
   if (!checkNetwork(doc, len)) return null;
+  if (node !== null && !isTestNode(node) && makesBridge(checkedMode()) && !assignHostSide(node.networks)) return null;
   canonical.clear();
   writeNetwork(canonical, NETWORK_XML_INACTIVE);
   const xml = String.UTF8.decodeUnsafe(canonical.ptr, <usize>canonical.length);
@@ -88,7 +117,7 @@ function assign(list: NetworkList, net: NetworkObj, live: bool): NetworkObj | nu
 export function networkDefine(handle: i32, len: i32): bool {
   const node = nodeAt(handle);
   if (node === null) return false;
-  const net = parsed(len);
+  const net = parsed(len, io.input, node);
   if (net === null) return false;
   const obj = assign(node.networks, net, false);
   if (obj === null) return false;
@@ -107,7 +136,7 @@ export function networkDefine(handle: i32, len: i32): bool {
 export function networkCreateXML(handle: i32, len: i32): bool {
   const node = nodeAt(handle);
   if (node === null) return false;
-  const net = parsed(len);
+  const net = parsed(len, io.input, node);
   if (net === null) return false;
   const obj = assign(node.networks, net, true);
   if (obj === null) return false;
@@ -318,4 +347,72 @@ export function networkUpdate(handle: i32, key: NetworkKey, xml: string, command
 function invalid(from: i32, message: string): bool {
   beginError(Code.OPERATION_INVALID, from).str(message);
   return false;
+}
+
+// ---- networks on a node's host (lxc:///, kvm:///: the state lives on disk, the host reloads it) ----
+
+export function networkClear(handle: i32, devices: string): bool {
+  const node = nodeAt(handle);
+  if (node === null) return false;
+  node.networks.clear();
+  node.networks.hostDevices = devices == "" ? [] : devices.split("\t");
+  return true;
+}
+
+/** A stored definition as a network object (null when there is none, or with the error when it does not parse). */
+function storedNetwork(xml: string): NetworkObj | null {
+  if (xml == "") return null;
+  return parsed(copyIntoDoc(builtIn, String.UTF8.encode(xml)), builtIn);
+}
+
+/** A network as the host stored it: its configuration ("" for a transient one), its live definition ("" when stopped). */
+export function networkRestore(handle: i32, config: string, live: string, autostart: bool): bool {
+  const node = nodeAt(handle);
+  if (node === null) return false;
+  const configObj = storedNetwork(config);
+  if (config != "" && configObj === null) return false;
+  const liveObj = storedNetwork(live);
+  if (live != "" && liveObj === null) return false;
+  let obj: NetworkObj;
+  if (liveObj !== null) obj = liveObj;
+  else if (configObj !== null) obj = configObj;
+  else return true;
+  if (node.networks.findByUuid(obj.uuidHi, obj.uuidLo) !== null || node.networks.findByName(obj.name) !== null) return true; // (a damaged store: the first one counts)
+  if (liveObj !== null && configObj !== null && configObj.def != liveObj.def) obj.newDef = configObj.def;
+  obj.persistent = configObj !== null;
+  obj.active = liveObj !== null;
+  obj.autostart = autostart && obj.persistent;
+  node.networks.add(obj);
+  return true;
+}
+
+/**
+ * The host steps starting a stopped network (host-plan.ts), after the checks the node's state
+ * allows; `creating`: the network createXML has just made (it counts as running already).
+ */
+export function networkStartPlan(handle: i32, key: NetworkKey, stateDir: string, creating: bool): bool {
+  const node = nodeAt(handle);
+  if (node === null) return false;
+  const obj = target(node, key);
+  if (obj === null) return false;
+  if (obj.active && !creating) return invalid(From.NETWORK, "network is already active");
+  const others = node.networks.objects;
+  for (let i = 0; i < others.length; i++) {
+    if (others[i] === obj || !others[i].active) continue;
+    const bridge = overlappingBridge(obj.def, others[i].def);
+    if (bridge != "") {
+      beginError(Code.INTERNAL_ERROR, From.NONE).str("Network is already in use by interface " + bridge);
+      return false;
+    }
+  }
+  return writeStartPlan(io.output, obj.def, stateDir);
+}
+
+/** The host steps stopping a running network (also right after a start that failed half way). */
+export function networkStopPlan(handle: i32, key: NetworkKey, stateDir: string): bool {
+  const node = nodeAt(handle);
+  if (node === null) return false;
+  const obj = target(node, key);
+  if (obj === null) return false;
+  return writeStopPlan(io.output, obj.def, stateDir);
 }

@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = -983283019;
+export const ABI_FINGERPRINT = -1384169076;
 
 /** domainOp's state changes. */
 export const DomainOp = {
@@ -277,6 +277,10 @@ export interface CoreExports {
   networkInfo(node: number, inputLen: number): number;
   networkXML(node: number, flags: number, inputLen: number): number;
   networkOp(node: number, op: number, flags: number, inputLen: number): number;
+  networkClear(node: number, inputLen: number): number;
+  networkRestore(node: number, autostart: number, inputLen: number): number;
+  networkStartPlan(node: number, creating: number, inputLen: number): number;
+  networkStopPlan(node: number, inputLen: number): number;
   networkUpdate(node: number, command: number, section: number, parentIndex: number, flags: number, inputLen: number): number;
   nodeOpenDefault(): number;
   nodeFileRefs(inputLen: number): number;
@@ -599,6 +603,63 @@ export abstract class CoreOperations {
     }
     if (status !== 0) throw this.failure();
     return this.output().i32();
+  }
+
+  /** A hosted node forgets its networks before restoring them from disk; devices: the host's network interfaces (tab-separated), which a new bridge name must not take. */
+  networkClear(node: number, devices: string): void {
+    const w = this.input();
+    w.string(devices);
+    let status: number;
+    try {
+      status = this.exports.networkClear(node, this.sendInput(w));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+  }
+
+  /** A network as the host stored it: its configuration ("" for a transient one) and its live definition ("" when stopped). */
+  networkRestore(node: number, config: string, live: string, autostart: boolean): void {
+    const w = this.input();
+    w.string(config);
+    w.string(live);
+    let status: number;
+    try {
+      status = this.exports.networkRestore(node, autostart ? 1 : 0, this.sendInput(w));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+  }
+
+  /** The host steps starting a stopped network (network/host-plan.ts), its files under stateDir; creating: the network createXML just made. */
+  networkStartPlan(node: number, key: NetworkKey, stateDir: string, creating: boolean): string {
+    const w = this.input();
+    writeNetworkKey(w, key);
+    w.string(stateDir);
+    let status: number;
+    try {
+      status = this.exports.networkStartPlan(node, creating ? 1 : 0, this.sendInput(w));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return this.outputText();
+  }
+
+  /** The host steps stopping a network: they tolerate what is already gone. */
+  networkStopPlan(node: number, key: NetworkKey, stateDir: string): string {
+    const w = this.input();
+    writeNetworkKey(w, key);
+    w.string(stateDir);
+    let status: number;
+    try {
+      status = this.exports.networkStopPlan(node, this.sendInput(w));
+    } catch (e) {
+      throw this.aborted(e);
+    }
+    if (status !== 0) throw this.failure();
+    return this.outputText();
   }
 
   /** virNetworkUpdate: the definitions it changed (NetworkUpdateFlags AFFECT_LIVE, AFFECT_CONFIG bits). */
