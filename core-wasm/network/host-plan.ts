@@ -100,8 +100,8 @@ export function writeStartPlan(out: ByteBuf, def: string, stateDir: string): boo
     plan.line(["route", bridge, formatIp(address) + "/" + prefix.toString(), attr(r, S.gateway), has(r, S.metric) ? attr(r, S.metric) : "1"]);
   }
   if (mode != "none") {
-    if (hasV4) plan.line(["write", "/proc/sys/net/ipv4/ip_forward", "1"]);
-    if (hasV6) plan.line(["write", "/proc/sys/net/ipv6/conf/all/forwarding", "1"]);
+    if (hasV4) plan.line(["forward", "/proc/sys/net/ipv4/ip_forward"]);
+    if (hasV6) plan.line(["forward", "/proc/sys/net/ipv6/conf/all/forwarding"]);
   }
   if (dnsmasqNeeded()) {
     plan.line(["file", base + ".conf", text(conf)]);

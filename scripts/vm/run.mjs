@@ -20,7 +20,10 @@ import { fileURLToPath } from "node:url";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const cache = join(root, ".vm-cache");
 const timeoutSeconds = Number(process.env.VIRTKIT_VM_TIMEOUT ?? 1800);
-const MODULES = ["virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci", "9pnet", "9pnet_virtio", "netfs", "fscache", "9p", "overlay", "irqbypass", "kvm", "ccp", "kvm-amd", "tun", "tap", "vhost_iotlb", "vhost", "vhost_net", "llc", "stp", "bridge"];
+const MODULES = ["virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci", "9pnet", "9pnet_virtio", "netfs", "fscache", "9p", "overlay", "irqbypass", "kvm", "ccp", "kvm-amd", "tun", "tap", "vhost_iotlb", "vhost", "vhost_net", "llc", "stp", "bridge", "veth",
+  // virtual networks' firewall (nftables: NAT, conntrack, reject), in dependency order
+  "crc32c_generic", "libcrc32c", "nfnetlink", "nf_tables", "nf_defrag_ipv4", "nf_defrag_ipv6", "nf_conntrack", "nf_nat", "nft_chain_nat", "nft_ct", "nft_masq", "nft_nat",
+  "nf_reject_ipv4", "nf_reject_ipv6", "nft_reject", "nft_reject_ipv4", "nft_reject_ipv6", "nft_reject_inet"];
 
 function sh(command, options = {}) {
   const r = spawnSync("bash", ["-c", command], { stdio: "inherit", ...options });
@@ -238,7 +241,8 @@ async function main() {
   const quoted = command.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
   // the guest's heartbeat on its second serial port: a guest whose clock stopped says nothing more
   const heartbeat = "( while :; do echo . > /dev/ttyS1; sleep 10; done ) 2>/dev/null &";
-  writeFileSync(script, `export HOME=/root PATH=${process.env.PATH} CI=\${CI:-}\ncd '${root}'\n${heartbeat}\n${quoted}\n`);
+  // VIRTKIT_TEST_VM: tests that make bridges, addresses or firewall rules run only here
+  writeFileSync(script, `export HOME=/root PATH=${process.env.PATH} CI=\${CI:-} VIRTKIT_TEST_VM=1\ncd '${root}'\n${heartbeat}\n${quoted}\n`);
   // the command runs in a fresh guest each time: another boot starts it from the beginning
   let status = await bootOnce(vmlinux, initrd, script, dir);
   for (let boot = 2; status === "frozen" && boot <= BOOTS; boot++) {

@@ -34,10 +34,10 @@ test("starting a NAT network: libvirt's steps in its order; stopping undoes them
   const h = node();
   const net = core.networkDefine(h, NAT);
   const start = decodeLines(core.networkStartPlan(h, net, STATE, false));
-  t.deepEqual(start.map((l) => l[0]), ["routes-free", "bridge", "write", "write", "write-ipv6", "firewall", "address", "up", "write", "file", "file", "file", "dnsmasq"]);
+  t.deepEqual(start.map((l) => l[0]), ["routes-free", "bridge", "write", "write", "write-ipv6", "firewall", "address", "up", "forward", "file", "file", "file", "dnsmasq"]);
   t.deepEqual(start[0], ["routes-free", "192.168.122.1/24"]);
   t.deepEqual(start[6], ["address", "virbr0", "192.168.122.1/24"]);
-  t.deepEqual(start[8], ["write", "/proc/sys/net/ipv4/ip_forward", "1"]);
+  t.deepEqual(start[8], ["forward", "/proc/sys/net/ipv4/ip_forward"]);
   t.regex(start[5][1], /^add table ip virtkit_network\n/);
   t.regex(start[9][2], /^interface=virbr0$/m);
   t.deepEqual(start[10], ["file", `${STATE}/nat.hostsfile`, "52:54:00:00:00:01,192.168.122.9,a\n"]);

@@ -35,3 +35,9 @@ export function needsNativeCpu(what: string): string | undefined {
   }
   return /^model name\s*:\s*QEMU TCG CPU/m.test(cpu) ? `needs a CPU that is not emulated (${what}: minutes under QEMU TCG)` : undefined;
 }
+
+/**
+ * Why a test that makes bridges, addresses or firewall rules cannot run here, or undefined inside
+ * the `npm run test:vm` guest: such tests never touch the network of the machine running the suite.
+ */
+export const needsTestVm = (what: string): string | undefined => (process.env.VIRTKIT_TEST_VM === "1" ? undefined : `runs only inside the npm run test:vm guest (${what})`);

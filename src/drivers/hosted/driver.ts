@@ -25,7 +25,9 @@ import { Core, coreModule } from "../../host/core.js";
 import { loadNativeShim, type NativeShim } from "../../host/native.js";
 import { nodeCoreImports } from "../../host/core-imports.js";
 import { CoreDriver, CoreNode, DomainOp } from "../core-driver.js";
-import { uuidString, type ConsoleStream, type DomainRef, type DomainStatsEntry, type HypervisorDriver, type LifecycleEvent, type NodeInfo, type SecurityLabel, type SecurityModel } from "../driver.js";
+import { uuidString, type ConsoleStream, type DomainRef, type DomainStatsEntry, type HypervisorDriver, type LifecycleEvent, type NetworkDHCPLease, type NetworkRef, type NetworkStatus, type NetworkSummary, type NodeInfo, type SecurityLabel, type SecurityModel } from "../driver.js";
+import { HostNetworks, networkDirs } from "../network/host-networks.js";
+import type { NetworkUpdateCommand, NetworkUpdateSection } from "../../constants.js";
 import { NoAnswerError, NOT_RUNNING_REPLY, openConsoleSocket, supervisorCommand } from "./control-client.js";
 import { eventsBetween, type SeenStates } from "./event-diff.js";
 import { capabilitiesXML, hostNodeInfo, kernelVersion, type GuestKind } from "./host-info.js";
@@ -137,6 +139,8 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   protected async prepare(runMode: number): Promise<void> {
     createNodeDirs(this.dirs, runMode, this.errorDomain);
     this.sync();
+    // as libvirtd: autostart networks first, so that autostart domains find theirs running
+    if (existsSync(networkDirs(this.dirs).config)) await this.networks.autostartOnce();
     await this.autostartOnce();
   }
 
@@ -666,6 +670,72 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   }
 
   // ---- node -----------------------------------------------------------------------------------------
+
+  // ---- virtual networks (shared by lxc:/// and kvm:///: network/host-networks.ts) ---------------
+
+  private hostNetworks: HostNetworks | undefined;
+
+  /** The host's networks, their directories made on first use. */
+  private get networks(): HostNetworks {
+    this.hostNetworks ??= new HostNetworks(this.core, () => this.node.handle, this.shim, networkDirs(this.dirs), (n, event) => this.networkEvent(n, event));
+    return this.hostNetworks;
+  }
+
+  listAllNetworks(flags: number): NetworkSummary[] {
+    return this.networks.listAllNetworks(flags);
+  }
+
+  networkDefineXML(xml: string): Promise<NetworkRef> {
+    return this.networks.networkDefineXML(xml);
+  }
+
+  networkCreateXML(xml: string): Promise<NetworkRef> {
+    return this.networks.networkCreateXML(xml);
+  }
+
+  networkLookupByName(name: string): NetworkRef {
+    return this.networks.networkLookupByName(name);
+  }
+
+  networkLookupByUUID(uuid: readonly [number, number, number, number]): NetworkRef {
+    return this.networks.networkLookupByUUID(uuid);
+  }
+
+  networkCreate(n: NetworkRef): Promise<void> {
+    return this.networks.networkCreate(n);
+  }
+
+  networkDestroy(n: NetworkRef): Promise<void> {
+    return this.networks.networkDestroy(n);
+  }
+
+  networkUndefine(n: NetworkRef): Promise<void> {
+    return this.networks.networkUndefine(n);
+  }
+
+  networkSetAutostart(n: NetworkRef, autostart: boolean): Promise<void> {
+    return this.networks.networkSetAutostart(n, autostart);
+  }
+
+  networkGetStatus(n: NetworkRef): NetworkStatus {
+    return this.networks.networkGetStatus(n);
+  }
+
+  networkGetBridgeName(n: NetworkRef): string {
+    return this.networks.networkGetBridgeName(n);
+  }
+
+  networkGetXMLDesc(n: NetworkRef, flags: number): string {
+    return this.networks.networkGetXMLDesc(n, flags);
+  }
+
+  networkGetDHCPLeases(n: NetworkRef, mac: string | null, flags: number): NetworkDHCPLease[] {
+    return this.networks.networkGetDHCPLeases(n, mac, flags);
+  }
+
+  networkUpdate(n: NetworkRef, command: NetworkUpdateCommand, section: NetworkUpdateSection, parentIndex: number, xml: string, flags: number): Promise<void> {
+    return this.networks.networkUpdate(n, command, section, parentIndex, xml, flags);
+  }
 
   getHostname(): string {
     return hostname();

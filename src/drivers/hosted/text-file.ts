@@ -31,14 +31,14 @@ function createTemporary(path: string): { temp: string; fd: number } {
 /**
  * Writes through a temporary file, flushed (unless not durable: a cache), then renamed into place; a failed write leaves no
  * temporary file. The temporary file has an unpredictable name and is created new (never through
- * a link planted under its name), and the file gets mode 0600 whatever the umask; the rename
+ * a link planted under its name), and the file gets `mode` (0600) whatever the umask; the rename
  * replaces whatever stood at `path`, a symbolic link included, without following it.
  */
-export function writeAtomically(path: string, data: string | Uint8Array, durable = true): void {
+export function writeAtomically(path: string, data: string | Uint8Array, durable = true, mode = 0o600): void {
   const { temp, fd } = createTemporary(path);
   try {
     try {
-      fchmodSync(fd, 0o600);
+      fchmodSync(fd, mode);
       writeFileSync(fd, data);
       if (durable) fsyncSync(fd);
     } finally {

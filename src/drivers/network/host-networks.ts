@@ -1,0 +1,268 @@
+// The virtual networks of this host's nodes (lxc:/// and kvm:/// share them): libvirt's network
+// driver. core.wasm decides (rules, assigned bridge and MAC, the host steps); this class keeps the
+// truth on disk, so that every process and both drivers see the same networks:
+//   <config>/network/NAME.xml           persistent configurations  (beside lxc/ and kvm/)
+//   <config>/network/autostart/NAME     autostart marks
+//   <run>/network/NAME.xml              the live definition of a running network
+//   <run>/network/NAME.stop             its stop steps, written before its start steps run: a
+//                                       start that died half way is undone from them
+//   <run>/network/NAME.{conf,hostsfile,addnhosts,pid,leases}  its dnsmasq's files
+//   <run>/network/.lock                 held through every change
+// Every call loads the networks from disk into the core (they are few and small), lets the core
+// decide, carries out the host steps (host-steps.ts) and writes back.
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { NetworkEventLifecycleType as Ev, NetworkUpdateFlags as Affect, NetworkXMLFlags, type NetworkUpdateCommand, type NetworkUpdateSection } from "../../constants.js";
+import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
+import type { Core } from "../../host/core.js";
+import { NetworkOp } from "../../host/core-abi.gen.js";
+import type { NativeShim } from "../../host/native.js";
+import { uuidString, type NetworkDHCPLease, type NetworkRef, type NetworkStatus, type NetworkSummary } from "../driver.js";
+import { createNodeDirs, type NodeDirs } from "../hosted/node-dirs.js";
+import { lockNode } from "../hosted/node-lock.js";
+import { decodeLines } from "../hosted/plan-lines.js";
+import { readText, writeAtomically } from "../hosted/text-file.js";
+import { runStartSteps, runStopSteps } from "./host-steps.js";
+import { leasesOf } from "./leases.js";
+
+/** A host's network directories, beside a hosted driver's own (NodeDirs of lxc:/// or kvm:///). */
+export function networkDirs(driverDirs: NodeDirs): NodeDirs {
+  return { config: join(dirname(driverDirs.config), "network"), run: join(dirname(driverDirs.run), "network") };
+}
+
+export class HostNetworks {
+  constructor(
+    private readonly core: Core,
+    /** The hosted driver's node in the core (its handle may change when the driver reloads). */
+    private readonly handle: () => number,
+    private readonly shim: NativeShim,
+    private readonly dirs: NodeDirs,
+    private readonly announce: (network: NetworkRef, event: number) => void,
+  ) {
+    createNodeDirs(dirs, 0o755, ErrorDomain.VIR_FROM_NETWORK);
+  }
+
+  private configFile(name: string): string {
+    return join(this.dirs.config, `${name}.xml`);
+  }
+
+  private autostartMark(name: string): string {
+    return join(this.dirs.config, "autostart", name);
+  }
+
+  private runFile(name: string, kind: "xml" | "stop" | "leases"): string {
+    return join(this.dirs.run, `${name}.${kind}`);
+  }
+
+  /** The names with a configuration or a live definition. */
+  private names(): string[] {
+    const names = new Set<string>();
+    for (const dir of [this.dirs.config, this.dirs.run]) {
+      for (const file of readdirSync(dir)) if (file.endsWith(".xml") && !file.startsWith(".")) names.add(file.slice(0, -4));
+    }
+    return [...names];
+  }
+
+  /** Loads every network from disk into the core (a damaged file counts as no network). */
+  private load(): number {
+    const h = this.handle();
+    let devices: string[] = [];
+    try {
+      devices = readdirSync("/sys/class/net");
+    } catch {
+      // no sysfs: only the other networks' bridges are taken
+    }
+    this.core.networkClear(h, devices.join("\t"));
+    for (const name of this.names()) {
+      const config = readText(this.configFile(name)) ?? "";
+      const live = readText(this.runFile(name, "xml")) ?? "";
+      try {
+        this.core.networkRestore(h, config, live, existsSync(this.autostartMark(name)));
+      } catch {
+        // (left out: what cannot be read is no network)
+      }
+    }
+    return h;
+  }
+
+  /** Runs a change holding the networks' lock, after undoing starts that died half way. */
+  private async change<T>(work: (h: number) => T): Promise<T> {
+    const fd = await lockNode(this.shim, this.dirs.run, () => new VirtError(ErrorNumber.VIR_ERR_OPERATION_TIMEOUT, ErrorDomain.VIR_FROM_NETWORK, "Timed out during operation: cannot acquire the networks' lock"));
+    try {
+      this.undoDeadStarts();
+      return work(this.load());
+    } finally {
+      this.shim.closeFd(fd);
+    }
+  }
+
+  /** A stop-steps file without a live definition is a start whose process died: its steps undo it. */
+  private undoDeadStarts(): void {
+    for (const file of readdirSync(this.dirs.run)) {
+      if (!file.endsWith(".stop")) continue;
+      const name = file.slice(0, -5);
+      if (existsSync(this.runFile(name, "xml"))) continue;
+      runStopSteps(decodeLines(readText(join(this.dirs.run, file)) ?? ""));
+      rmSync(join(this.dirs.run, file), { force: true });
+    }
+  }
+
+  // ---- questions ----------------------------------------------------------------------------------
+
+  listAllNetworks(flags: number): NetworkSummary[] {
+    return this.core.networkList(this.load(), flags).map(({ network, info }) => ({
+      name: network.name,
+      uuid: uuidString(network.uuid),
+      active: info.active,
+      persistent: info.persistent,
+      autostart: info.autostart,
+    }));
+  }
+
+  networkLookupByName(name: string): NetworkRef {
+    return this.core.networkLookupByName(this.load(), name);
+  }
+
+  networkLookupByUUID(uuid: readonly [number, number, number, number]): NetworkRef {
+    return this.core.networkLookupByUUID(this.load(), uuid);
+  }
+
+  networkGetStatus(n: NetworkRef): NetworkStatus {
+    return this.core.networkInfo(this.load(), n);
+  }
+
+  networkGetBridgeName(n: NetworkRef): string {
+    const { bridge } = this.core.networkInfo(this.load(), n);
+    if (bridge === "") throw new VirtError(ErrorNumber.VIR_ERR_INTERNAL_ERROR, ErrorDomain.VIR_FROM_NETWORK, `internal error: network '${n.name}' does not have a bridge name.`);
+    return bridge;
+  }
+
+  networkGetXMLDesc(n: NetworkRef, flags: number): string {
+    return this.core.networkXML(this.load(), n, flags);
+  }
+
+  /** virNetworkGetDHCPLeases, from the lease file its dnsmasq keeps (none before it gave any). */
+  networkGetDHCPLeases(n: NetworkRef, mac: string | null, flags: number): NetworkDHCPLease[] {
+    if (flags !== 0) throw new VirtError(ErrorNumber.VIR_ERR_INVALID_ARG, ErrorDomain.VIR_FROM_NETWORK, `unsupported flags (0x${flags.toString(16)}) in function networkGetDHCPLeases`);
+    const h = this.load();
+    const live = this.core.networkXML(h, n, 0);
+    return leasesOf(readText(this.runFile(n.name, "leases")) ?? "", live, mac, Math.floor(Date.now() / 1000));
+  }
+
+  // ---- changes ------------------------------------------------------------------------------------
+
+  networkDefineXML(xml: string): Promise<NetworkRef> {
+    return this.change((h) => {
+      const ref = this.core.networkDefine(h, xml);
+      writeAtomically(this.configFile(ref.name), this.core.networkXML(h, ref, NetworkXMLFlags.VIR_NETWORK_XML_INACTIVE));
+      this.announce(ref, Ev.VIR_NETWORK_EVENT_DEFINED);
+      return ref;
+    });
+  }
+
+  networkCreateXML(xml: string): Promise<NetworkRef> {
+    return this.change((h) => {
+      const ref = this.core.networkCreateXML(h, xml);
+      this.start(h, ref, true);
+      this.announce(ref, Ev.VIR_NETWORK_EVENT_STARTED);
+      return ref;
+    });
+  }
+
+  networkCreate(n: NetworkRef): Promise<void> {
+    return this.change((h) => {
+      this.start(h, n, false);
+      this.announce(n, Ev.VIR_NETWORK_EVENT_STARTED);
+    });
+  }
+
+  /** The host steps of a start, its stop steps on disk first; then the live definition. */
+  private start(h: number, n: NetworkRef, creating: boolean): void {
+    const plan = decodeLines(this.core.networkStartPlan(h, n, this.dirs.run, creating));
+    const stop = this.core.networkStopPlan(h, n, this.dirs.run);
+    const stopFile = this.runFile(n.name, "stop");
+    writeAtomically(stopFile, stop);
+    try {
+      runStartSteps(plan, decodeLines(stop));
+    } catch (e) {
+      rmSync(stopFile, { force: true });
+      throw e;
+    }
+    if (!creating) this.core.networkOp(h, n, NetworkOp.CREATE);
+    writeAtomically(this.runFile(n.name, "xml"), this.core.networkXML(h, n, 0));
+  }
+
+  networkDestroy(n: NetworkRef): Promise<void> {
+    return this.change((h) => {
+      const persistent = this.core.networkInfo(h, n).persistent;
+      const stop = readText(this.runFile(n.name, "stop")) ?? this.core.networkStopPlan(h, n, this.dirs.run);
+      this.announce(n, this.core.networkOp(h, n, NetworkOp.DESTROY)); // (refuses a stopped network)
+      runStopSteps(decodeLines(stop));
+      rmSync(this.runFile(n.name, "xml"), { force: true });
+      rmSync(this.runFile(n.name, "stop"), { force: true });
+      if (!persistent) rmSync(this.runFile(n.name, "leases"), { force: true });
+    });
+  }
+
+  networkUndefine(n: NetworkRef): Promise<void> {
+    return this.change((h) => {
+      const active = this.core.networkInfo(h, n).active;
+      this.announce(n, this.core.networkOp(h, n, NetworkOp.UNDEFINE));
+      rmSync(this.configFile(n.name), { force: true });
+      rmSync(this.autostartMark(n.name), { force: true });
+      // a running network goes on, transient; its leases go with it when it stops
+      if (!active) rmSync(this.runFile(n.name, "leases"), { force: true });
+    });
+  }
+
+  networkSetAutostart(n: NetworkRef, autostart: boolean): Promise<void> {
+    return this.change((h) => {
+      this.core.networkOp(h, n, NetworkOp.SET_AUTOSTART, autostart ? 1 : 0);
+      if (autostart) writeAtomically(this.autostartMark(n.name), "");
+      else rmSync(this.autostartMark(n.name), { force: true });
+    });
+  }
+
+  /** virNetworkUpdate; a live change of DHCP hosts reaches the running dnsmasq (its hosts files again, and SIGHUP). */
+  networkUpdate(n: NetworkRef, command: NetworkUpdateCommand, section: NetworkUpdateSection, parentIndex: number, xml: string, flags: number): Promise<void> {
+    return this.change((h) => {
+      const changed = this.core.networkUpdate(h, n, xml, command, section, parentIndex, flags);
+      if (changed & Affect.VIR_NETWORK_UPDATE_AFFECT_CONFIG) writeAtomically(this.configFile(n.name), this.core.networkXML(h, n, NetworkXMLFlags.VIR_NETWORK_XML_INACTIVE));
+      if (changed & Affect.VIR_NETWORK_UPDATE_AFFECT_LIVE) {
+        const live = this.core.networkXML(h, n, 0);
+        writeAtomically(this.runFile(n.name, "xml"), live);
+        this.reloadDnsmasq(n.name, live);
+      }
+    });
+  }
+
+  private reloadDnsmasq(name: string, live: string): void {
+    const base = join(this.dirs.run, name);
+    const files = this.core.networkDnsmasqConfig(live, this.dirs.run, `${base}.pid`);
+    if (!files.run) return;
+    writeAtomically(`${base}.hostsfile`, files.hostsfile, true, 0o644);
+    writeAtomically(`${base}.addnhosts`, files.addnhosts, true, 0o644);
+    const pid = Number(readText(`${base}.pid`)?.trim());
+    if (pid > 0) {
+      try {
+        process.kill(pid, "SIGHUP");
+      } catch {
+        // dnsmasq is gone: the next start writes its files anew
+      }
+    }
+  }
+
+  /** Starts the autostart networks that are not running (before any autostart domain, as libvirtd does); once per host boot. */
+  async autostartOnce(): Promise<void> {
+    const marker = join(this.dirs.run, ".autostarted");
+    if (existsSync(marker)) return;
+    writeAtomically(marker, "");
+    for (const net of this.listAllNetworks(1 | 16 /* INACTIVE | AUTOSTART */)) {
+      try {
+        await this.networkCreate(this.networkLookupByName(net.name));
+      } catch {
+        // like libvirt: a network that fails to autostart stays off; the others still start
+      }
+    }
+  }
+}
