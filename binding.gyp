@@ -29,7 +29,8 @@
       "target_name": "virtkit-lxc-supervisor",
       "type": "executable",
       "sources": [
-        "shim/lxc-supervisor.cc"
+        "shim/lxc-supervisor.cc",
+        "shim/container-net.cc"
       ],
       "cflags_cc": [
         "-std=c++17",

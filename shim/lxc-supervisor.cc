@@ -37,6 +37,7 @@
 #include <linux/seccomp.h>
 #include <string>
 #include <vector>
+#include "container-net.h"
 
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
@@ -59,6 +60,7 @@ struct Plan {
   std::vector<std::string> cleanupDirs;  // empty directories removed when the container ends
   std::vector<Fields> uidMap, gidMap;
   Fields thaw;  // file, value: written on destroy so a frozen container can die
+  std::vector<Fields> veths;  // "veth BRIDGE GUEST MAC": a pair made before init goes on
   bool console = false;
   std::string onPoweroff = "destroy", onReboot = "restart", onCrash = "destroy";
 };
@@ -68,6 +70,7 @@ int readyFd = 3;
 int ptyMaster = -1, ptySlave = -1;
 int nullFd = -1;  // the host's /dev/null, opened before the container's root hides it
 std::string ptyName;
+std::string hostLinks;  // the veths' outside ends, comma-separated, in <interface> order
 pid_t initPid = -1;
 int initPidfd = -1;
 int listenFd = -1;
@@ -133,6 +136,8 @@ bool readPlan(const char *path) {
       plan.uidMap.push_back(s);
     } else if (k == "gid_map") {
       plan.gidMap.push_back(s);
+    } else if (k == "veth" && s.size() > 3) {
+      plan.veths.push_back(s);
     } else if (k == "thaw" && s.size() > 2) {
       plan.thaw = s;
     } else if (k == "console") {
@@ -206,6 +211,7 @@ void recordStatus(const char *state, const char *reason, const std::string &deta
   if (!plan.instance.empty()) fprintf(f, "instance %s\n", plan.instance.c_str());
   fprintf(f, "init %d\nstate %s\nreason %s\n", (int)initPid, state, reason);
   if (!ptyName.empty()) fprintf(f, "pty %s\n", ptyName.c_str());
+  if (!hostLinks.empty()) fprintf(f, "taps %s\n", hostLinks.c_str());
   if (!detail.empty()) fprintf(f, "detail %s\n", detail.c_str());
   fflush(f);
   fsync(fileno(f));
@@ -443,6 +449,13 @@ int installSeccomp(const char *hex) {
   return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
 }
 
+/** A container-net result as a step's: -1 with errno set, or 0. */
+int netStep(int rc) {
+  if (rc >= 0) return 0;
+  errno = -rc;
+  return -1;
+}
+
 [[noreturn]] void child(int goPipe, int errPipe) {
   char go;
   if (read(goPipe, &go, 1) != 1) _exit(127);  // the supervisor failed to set us up
@@ -518,6 +531,12 @@ int installSeccomp(const char *hex) {
       for (int target = 0; target < 3 && rc == 0; target++) rc = dup2(fd, target) < 0 ? -1 : 0;
     } else if (k == "env") {
       env.push_back(s.size() > 1 ? s[1] : "");
+    } else if (k == "net-up") {
+      rc = netStep(containernet::linkUp(arg(1)));
+    } else if (k == "net-address") {
+      rc = netStep(containernet::addAddress(arg(1), arg(2)));
+    } else if (k == "net-route") {
+      rc = netStep(containernet::addRoute(arg(1), arg(2), arg(3)));
     } else if (k == "exec") {
       std::vector<char *> argv;
       for (size_t a = 1; a < s.size(); a++) argv.push_back(const_cast<char *>(s[a].c_str()));
@@ -540,6 +559,22 @@ std::string joinFields(const Fields &f) {
   std::string out;
   for (size_t i = 0; i < f.size(); i++) out += (i ? " " : "") + f[i];
   return out;
+}
+
+/**
+ * An interface's veth pair: the inside end `guest` (MAC `mac`) made in init's network namespace,
+ * the outside end the first free vnetN, on `bridge` ("" for none) and up. 0 or -errno.
+ */
+int makeVeth(const std::string &bridge, const std::string &guest, const std::string &mac, pid_t pid) {
+  for (int n = 0; n < 4096; n++) {
+    std::string host = "vnet" + std::to_string(n);
+    int rc = containernet::createVeth(host.c_str(), guest.c_str(), mac.c_str(), pid);
+    if (rc == -EEXIST) continue;  // another domain's (libvirt's counter skips names in use too)
+    if (rc < 0) return rc;
+    hostLinks += (hostLinks.empty() ? "" : ",") + host;
+    return containernet::attachUp(host.c_str(), bridge.c_str());
+  }
+  return -EEXIST;
 }
 
 /** Clones and sets up init. Returns "" or what failed ("STEP\tERRNO"). */
@@ -576,6 +611,11 @@ std::string startInit() {
     } else if (!writeFile(dir + "/cgroup.procs", std::to_string(pid))) {
       failure = "cgroup " + dir + "\t" + std::to_string(errno);
     }
+  }
+  for (const Fields &v : plan.veths) {
+    if (!failure.empty()) break;
+    int rc = makeVeth(v[1], v[2], v[3], pid);
+    if (rc < 0) failure = "veth " + v[2] + "\t" + std::to_string(-rc);
   }
   if (failure.empty()) (void)!write(go[1], "g", 1);
   close(go[1]);
@@ -813,7 +853,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   recordStatus("running", "booted", "");
-  report("ok\t" + std::to_string(initPid) + "\t" + ptyName);
+  report("ok\t" + std::to_string(initPid) + "\t" + ptyName + "\t" + hostLinks);
   close(readyFd);
   readyFd = -1;
   // The supervisor keeps its own slave descriptor: the pty never hangs up while the guest's

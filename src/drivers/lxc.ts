@@ -109,7 +109,7 @@ export class LxcDriver extends HostedDriver {
     }
     if (report.ok) {
       this.planCache.set(name, { plan, files });
-      return { id: report.supervisorPid, pty: report.pty };
+      return { id: report.supervisorPid, pty: report.pty, taps: report.taps };
     }
     // what a supervisor killed for not reporting left (its init dies with it) goes first
     await waitUntilGone(this.killOrphan(name));

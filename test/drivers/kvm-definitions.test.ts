@@ -66,11 +66,7 @@ test("what the VMM cannot run is refused as unsupported configuration, naming it
     [domain(`${OS}<devices><disk type='file' device='disk'><driver name='qemu' type='vmdk'/><source file='/x.vmdk'/><target dev='vda' bus='virtio'/><readonly/></disk></devices>`), "unsupported configuration: the KVM driver does not support <driver type='vmdk'> disks yet (only 'raw' and 'qcow2')"],
     [domain(`${OS}<devices><disk type='file' device='disk'><driver name='qemu' type='raw' queues='4'/><source file='/x.img'/><target dev='vda' bus='virtio'/></disk></devices>`), "unsupported configuration: the KVM driver does not support <driver queues='…'> for disks yet"],
     [domain(`${OS}<devices><disk type='file' device='disk'><source file='/x.img'/><target dev='vda' bus='virtio'/><iotune><total_bytes_sec>1000</total_bytes_sec></iotune></disk></devices>`), "unsupported configuration: the KVM driver does not support <iotune> in <disk> yet"],
-    [
-      domain(`${OS}<devices><interface type='network'><source network='default'/></interface></devices>`),
-      "unsupported configuration: the KVM driver does not support <interface type='network'> yet (virtkit has no virtual networks yet): use type='bridge' or type='ethernet'",
-    ],
-    [domain(`${OS}<devices><interface type='user'><model type='virtio'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <interface type='user'> (only 'ethernet' and 'bridge')"],
+    [domain(`${OS}<devices><interface type='user'><model type='virtio'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <interface type='user'> (only 'network', 'bridge' and 'ethernet')"],
     [domain(`${OS}<devices><interface type='bridge'><source bridge='br0'/><model type='e1000'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <model type='e1000'> for interfaces (only 'virtio')"],
     [domain(`${OS}<devices><interface type='bridge'><source bridge='br0'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <model type=''> for interfaces (only 'virtio')"],
     [domain(`${OS}<devices><interface type='bridge'><source bridge='br0'/><model type='virtio'/><driver queues='4'/></interface></devices>`), "unsupported configuration: the KVM driver does not support <driver queues='…'> for interfaces yet"],

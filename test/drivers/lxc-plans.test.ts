@@ -68,7 +68,8 @@ test("the cases cover every step a start plan can hold", (t) => {
   }
   const every = [
     ...["host-mkdir", "host-write", "host-copy", "host-devices-bpf", "host-freezer", "host-cpu-usage", "host-memory-usage", "host-cgroup"],
-    ...["instance", "control", "status", "clone", "uid_map", "gid_map", "cgroup", "thaw", "console", "on_poweroff", "on_reboot", "on_crash", "cleanup-dir"],
+    ...["instance", "control", "status", "clone", "uid_map", "gid_map", "cgroup", "thaw", "console", "on_poweroff", "on_reboot", "on_crash", "cleanup-dir", "veth"],
+    ...["net-up", "net-address", "net-route"],
     ...["make-rprivate", "bind", "root", "mount", "mkdir", "touch", "readonly", "mask", "symlink", "console-bind", "pivot", "hostname", "chdir"],
     ...["bounding-set", "seccomp"],
     ...["setgroups", "setgid", "setuid", "stdio", "env", "exec"],

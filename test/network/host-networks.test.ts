@@ -3,11 +3,11 @@
 // after a start that died half way. These tests make bridges and firewall rules, so they run only
 // inside the `npm run test:vm` guest, on links and addresses they make in namespaces they make.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorNumber, openConnection, VirtError, type Connection, type Network } from "../../src/index.js";
 import { needsRoot, needsTestVm, testIf } from "../support/gated.js";
-import { lxcTestNode } from "../support/hosted.js";
+import { instanceFile, lxcTestNode } from "../support/hosted.js";
 
 const inGuest = testIf(needsRoot("bridges, nftables") ?? needsTestVm("bridges, addresses, firewall rules"));
 const { base } = lxcTestNode("virtkit-net-test");
@@ -150,4 +150,133 @@ inGuest.serial("a start whose process died half way is undone by the next change
   await net.create();
   t.true(await (await other.networkLookupByName("orphan")).isActive(), "a start in one process shows in another");
   await net.destroy();
+});
+
+// ---- containers on networks ------------------------------------------------------------------------
+
+const lxcRun = join(base, "run", "lxc");
+
+/** busybox where a container sees it (the test's own folder; the guest's /run is not the container's). */
+function busybox(): string {
+  const copy = join(base, "busybox");
+  if (!existsSync(copy)) execFileSync("cp", [existsSync("/run/busybox") ? "/run/busybox" : tool("busybox"), copy]);
+  return copy;
+}
+
+/** A udhcpc script: the link up, then the lease's address and default route on it. */
+function dhcpScript(bb: string): string {
+  const script = join(base, "dhcp-config.sh");
+  writeFileSync(
+    script,
+    `#!${bb} sh\ncase "$1" in\ndeconfig) ${bb} ip link set "$interface" up ;;\nbound|renew) ${bb} ip addr add "$ip/$mask" dev "$interface"; [ -n "$router" ] && ${bb} ip route add default via "$router" ;;\nesac\nexit 0\n`,
+  );
+  chmodSync(script, 0o755);
+  return script;
+}
+
+/** A container whose init asks for a lease (with its name as DHCP hostname) and then waits, or only waits. */
+function container(name: string, interfaces: string, dhcp: boolean): string {
+  const bb = busybox();
+  const program = dhcp ? `${bb} udhcpc -i eth0 -f -q -t 20 -T 1 -s ${dhcpScript(bb)} -x hostname:${name}; exec ${bb} sleep 100000` : `exec ${bb} sleep 100000`;
+  return `<domain type='lxc'><name>${name}</name><memory unit='MiB'>64</memory><os><type>exe</type><init>${bb}</init><initarg>sh</initarg><initarg>-c</initarg><initarg>${program}</initarg></os><devices>${interfaces}</devices></domain>`;
+}
+
+/** A command in a container's network namespace (from the host: its tools, its view of the container's links). */
+function inNetns(name: string, command: string): ReturnType<typeof sh> {
+  const init = /^init (\d+)$/m.exec(readFileSync(instanceFile(lxcRun, name, "status"), "utf8"))?.[1];
+  return sh(`nsenter --net=/proc/${init}/ns/net ${command}`);
+}
+
+/** Waits (at most 60 s: DHCP under emulation is slow) until the container's eth0 has an IPv4 address; the address. */
+async function addressOf(name: string): Promise<string> {
+  for (const until = Date.now() + 60_000; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 100))) {
+    const m = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(inNetns(name, `${busybox()} ip -4 addr show dev eth0`).stdout);
+    if (m) return m[1];
+  }
+  return "none";
+}
+
+/** Waits (at most 30 s) until every port of the bridge forwards: with STP on, a new port listens and learns first. */
+async function portsForwarding(bridge: string): Promise<boolean> {
+  for (const until = Date.now() + 30_000; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 100))) {
+    const ports = readdirSync(`/sys/class/net/${bridge}/brif`);
+    if (ports.length > 0 && ports.every((p) => readFileSync(`/sys/class/net/${bridge}/brif/${p}/state`, "utf8").trim() === "3")) return true;
+  }
+  return false;
+}
+
+inGuest.serial("containers on a NAT network: veths on its bridge, leases from its dnsmasq, each other's names, and nothing left", async (t) => {
+  const c = await conn(t);
+  const net = await c.networkCreateXML(NAT("lan", 160).replace("<forward", "<domain name='lan'/><forward"));
+  const bridge = await net.getBridgeName();
+  const doms = [];
+  for (const [name, mac] of [["ca", "52:54:00:bb:00:01"], ["cb", "52:54:00:bb:00:02"]]) {
+    const dom = await c.createXML(container(name, `<interface type='network'><mac address='${mac}'/><source network='lan'/></interface>`, true), 0);
+    t.teardown(() => dom.destroy().catch(() => undefined));
+    doms.push(dom);
+  }
+  const [a, b] = [await addressOf("ca"), await addressOf("cb")];
+  t.regex(a, /^192\.168\.160\.1\d\d$/);
+  t.regex(b, /^192\.168\.160\.1\d\d$/);
+  const live = await doms[0].getXMLDesc(0);
+  t.regex(live, new RegExp(`<source network='lan' bridge='${bridge}'/>`), "the live XML names the network's bridge");
+  const hostEnd = /<target dev='(vnet\d+)'\/>/.exec(live)?.[1] ?? "";
+  t.is(readFileSync(`/sys/class/net/${hostEnd}/master/uevent`, "utf8").match(/INTERFACE=(\S+)/)?.[1], bridge, "the outside end is on the bridge");
+  t.regex(inNetns("ca", `${busybox()} ip link show eth0`).stdout, /link\/ether 52:54:00:bb:00:01/, "the inside end has the interface's MAC");
+
+  t.deepEqual(
+    (await net.getDHCPLeases()).map((l) => [l.mac, l.ipaddr, l.hostname]).sort(),
+    [
+      ["52:54:00:bb:00:01", a, "ca"],
+      ["52:54:00:bb:00:02", b, "cb"],
+    ],
+  );
+  t.true(await portsForwarding(bridge), "the bridge's ports forward");
+  t.is(inNetns("ca", `${busybox()} ping -c 1 -W 5 ${b}`).status, 0, "one container reaches the other");
+  t.is(inNetns("cb", `${busybox()} ping -c 1 -W 5 192.168.160.1`).status, 0, "and the bridge");
+  t.regex(inNetns("ca", `${busybox()} nslookup cb 192.168.160.1`).stdout, new RegExp(`Address:? *(1: )?${b.replace(/\./g, "\\.")}`), "dnsmasq answers the other's name");
+
+  // destroyed under its containers: their links stay, off any bridge, until they restart (libvirt's behaviour)
+  await net.destroy();
+  t.false(linkExists(bridge));
+  t.true(linkExists(hostEnd), "the container's veth stays");
+  for (const dom of doms) await dom.destroy();
+  t.false(linkExists(hostEnd), "and goes with its container");
+  t.false(dnsmasqRunning("lan"));
+  t.notRegex(nftTable(), new RegExp(`net_${bridge}_`));
+});
+
+inGuest.serial("an isolated network: its containers reach each other, not what lies beyond the host", async (t) => {
+  const c = await conn(t);
+  const iso = await c.networkCreateXML("<network><name>iso</name><ip address='192.168.161.1' prefix='24'/></network>");
+  const bridge = await iso.getBridgeName();
+  // beyond the host: an address in a namespace of the test's own, routed through the host
+  t.teardown(() => void sh("ip netns del vkbeyond; ip link del vkbeyondh"));
+  t.is(sh("ip netns add vkbeyond && ip link add vkbeyondh type veth peer name vkbeyondc && ip link set vkbeyondc netns vkbeyond && ip address add 10.77.0.1/24 dev vkbeyondh && ip link set vkbeyondh up && ip netns exec vkbeyond ip address add 10.77.0.2/24 dev vkbeyondc && ip netns exec vkbeyond ip link set vkbeyondc up && ip netns exec vkbeyond ip route add default via 10.77.0.1").status, 0);
+  const statics: [string, string][] = [["ia", "192.168.161.10"], ["ib", "192.168.161.11"]];
+  for (const [name, ip] of statics) {
+    const dom = await c.createXML(container(name, `<interface type='network'><source network='iso'/><ip address='${ip}' prefix='24'/><route family='ipv4' address='0.0.0.0' prefix='0' gateway='192.168.161.1'/></interface>`, false), 0);
+    t.teardown(() => dom.destroy().catch(() => undefined));
+  }
+  t.regex(inNetns("ia", `${busybox()} ip -4 addr show dev eth0`).stdout, /inet 192\.168\.161\.10\/24/, "the static address from <ip>");
+  t.regex(inNetns("ia", `${busybox()} ip route`).stdout, /default via 192\.168\.161\.1 dev eth0/, "the route from <route>");
+  t.true(await portsForwarding(bridge), "the bridge's ports forward");
+  t.is(inNetns("ia", `${busybox()} ping -c 1 -W 5 192.168.161.11`).status, 0, "the containers reach each other");
+  t.not(inNetns("ia", `${busybox()} ping -c 1 -W 2 10.77.0.2`).status, 0, "nothing is forwarded out of an isolated network");
+  await iso.destroy();
+  t.false(linkExists(bridge));
+});
+
+inGuest.serial("an interface on a stopped or unknown network fails the start with libvirt's error, leaving nothing", async (t) => {
+  const c = await conn(t);
+  const off = await c.networkDefineXML(NAT("off", 162));
+  t.teardown(() => off.undefine().catch(() => undefined));
+  const e1 = await t.throwsAsync(c.createXML(container("cz", "<interface type='network'><source network='off'/></interface>", false), 0));
+  t.is(e1?.message, "Requested operation is not valid: network 'off' is not active");
+  const e2 = await t.throwsAsync(c.createXML(container("cz", "<interface type='network'><source network='nowhere'/></interface>", false), 0));
+  t.is(e2?.message, "Network not found: no network with matching name 'nowhere'");
+  const e3 = await t.throwsAsync(c.createXML(container("cz", "<interface type='bridge'><source bridge='vknobridge'/></interface>", false), 0));
+  t.regex(e3?.message ?? "", /^internal error: guest failed to start: veth eth0: No such device$/);
+  t.deepEqual(await c.listAllDomains(0), []);
+  t.is(sh("ls /sys/class/net | grep -c '^vnet'").stdout.trim(), "0", "no veth left");
 });

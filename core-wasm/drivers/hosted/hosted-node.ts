@@ -18,6 +18,7 @@ import { CgroupLayout } from "../lxc/cgroups";
 import { lxcCapture } from "../lxc/lxc-driver";
 import { writeStartPlan } from "../lxc/plan";
 import { instanceToken, PlanWriter } from "./plan-writer";
+import { resolveNetworkSources } from "./interfaces";
 import { kvmCapture } from "../kvm/capture";
 import { writeVmmPlan } from "../kvm/plan";
 
@@ -87,7 +88,7 @@ export function startPlan(node: HostedNode, obj: DomainObj | null, def: Definiti
   }
   const instance = instanceToken();
   if (!socketPathFits(node, def, instance)) return false;
-  if (!loadDefinition(def)) return false;
+  if (!loadDefinition(def) || !resolveNetworkSources(node.networks, scratch, true)) return false;
   const w = new PlanWriter(out);
   if (node.kind == HostedKind.KVM) return writeVmmPlan(w, scratch, node.runDir, node.dumpDir, instance);
   return writeStartPlan(w, scratch, node.runDir, node.layout, instance);
@@ -96,6 +97,7 @@ export function startPlan(node: HostedNode, obj: DomainObj | null, def: Definiti
 /** The live definition: the persistent one with the id. */
 function liveDefinition(node: HostedNode, source: Definition, id: i32): Definition | null {
   if (!loadDefinition(source)) return null;
+  resolveNetworkSources(node.networks, scratch, false); // (what the start resolved, where the host loaded its networks)
   scratch.setAttrU64(scratch.root, S.id, <u64>id);
   return hostedCapture(node, scratch, 0);
 }

@@ -186,11 +186,10 @@ const INTERFACE_CHILDREN = [S.mac, S.source, S.target, S.model, S.mtu, S.address
 /** Names libvirt keeps for the taps it makes: a managed interface's `<target dev>` of this form is a new tap's. */
 const GENERATED_TAP_PREFIXES = ["vnet", "macvtap", "macvlan"];
 
-/** A virtio NIC on a tap of its own (type 'ethernet') or one added to a host bridge (type 'bridge'). */
+/** A virtio NIC on a tap of its own (type 'ethernet') or one added to a host bridge (type 'bridge', or a virtual network's: 'network'). */
 function interfaceModelled(d: Doc, n: i32): bool {
   const type = attr(d, n, S.type);
-  if (type == "network") return refuse("the KVM driver does not support <interface type='network'> yet (virtkit has no virtual networks yet): use type='bridge' or type='ethernet'");
-  if (type != "ethernet" && type != "bridge") return refuse("the KVM driver does not support <interface type='" + type + "'> (only 'ethernet' and 'bridge')");
+  if (type != "ethernet" && type != "bridge" && type != "network") return refuse("the KVM driver does not support <interface type='" + type + "'> (only 'network', 'bridge' and 'ethernet')");
   const model = attr(d, d.child(n, S.model), S.type);
   if (model != "virtio" && model != "virtio-non-transitional") return refuse("the KVM driver does not support <model type='" + model + "'> for interfaces (only 'virtio')");
   for (let c = d.firstElement(n); c != NONE; c = d.nextElement(c)) {

@@ -119,7 +119,8 @@ function writeNic(w: PlanWriter, d: Doc, nic: i32): void {
   const existing = attr(d, target, S.managed) == "no";
   const dev = attr(d, target, S.dev);
   const tap = existing || (dev != "" && !isGeneratedTapName(dev)) ? dev : "vnet%d";
-  const bridge = d.attrIs(nic, S.type, "bridge") ? attr(d, d.child(nic, S.source), S.bridge) : "";
+  // (a network's interface has its network's bridge by now: interfaces.ts)
+  const bridge = d.attrIs(nic, S.type, "bridge") || d.attrIs(nic, S.type, "network") ? attr(d, d.child(nic, S.source), S.bridge) : "";
   const mtu = attr(d, d.child(nic, S.mtu), S.size);
   const flags = new Array<string>();
   if (existing) flags.push("existing");

@@ -1,6 +1,7 @@
 // What is particular to lxc:/// domains: which definitions can run as a container, which
 // changes reach a running container, and the cgroup writes matching its live definition. The
 // registry, states and start and stop bookkeeping are every hosted driver's (drivers/hosted/).
+import { vethServes } from "../hosted/interfaces";
 import { Code } from "../../errors";
 import { ByteBuf } from "../../util/bytes";
 import { Doc, NONE } from "../../xml/dom";
@@ -10,7 +11,7 @@ import { ctx, err, Flag } from "../../domain/context";
 import { Definition } from "../../objects/definition";
 import { DomainObj } from "../../objects/domain-list";
 import { HostedNode, loadDefinition, notRunning, scratch } from "../hosted/hosted-node";
-import { PlanWriter } from "../hosted/plan-writer";
+import { attr, PlanWriter } from "../hosted/plan-writer";
 import { isDecimal, pidsLimit } from "./cgroups";
 import { Affect } from "../../abi/enums.gen";
 import { checkTargets } from "./plan";
@@ -50,6 +51,14 @@ export function lxcCapture(d: Doc, flags: i32): Definition | null {
     const value = t == NONE ? "" : String.UTF8.decodeUnsafe(d.buf.ptr + <usize>d.valOffOf(t), <usize>d.valLenOf(t));
     if (!isDecimal(value)) {
       err(Code.CONFIG_UNSUPPORTED).str((k == 0 ? "inituser" : "initgroup") + " '" + value + "' must be a numeric id");
+      return null;
+    }
+  }
+  const devices = d.child(d.root, S.devices);
+  for (let n = devices == NONE ? NONE : d.child(devices, S.interface_); n != NONE; n = d.nextNamed(n)) {
+    const type = attr(d, n, S.type);
+    if (!vethServes(type)) {
+      err(Code.CONFIG_UNSUPPORTED).str("the LXC driver does not support <interface type='" + type + "'> (only 'network', 'bridge' and 'ethernet')");
       return null;
     }
   }

@@ -16,6 +16,7 @@
 // with the stage as "/" (openat2 RESOLVE_IN_ROOT), so that a symlink or ".." planted in the
 // container's own files never reaches the host. Paths beginning with '/' are the host's: the
 // sources of binds (/dev/null, a <filesystem>'s source dir), the stage itself.
+import { writeGuestNetSteps, writeVethLines } from "../hosted/interfaces";
 import { Doc, NONE } from "../../xml/dom";
 import { S } from "../../xml/names.gen";
 import { CgroupLayout } from "./cgroups";
@@ -85,6 +86,7 @@ export function writeStartPlan(w: PlanWriter, d: Doc, runDir: string, layout: Cg
   const privateNet = (devices != NONE && d.child(devices, S.interface_) != NONE) || (features != NONE && d.child(features, S.privnet) != NONE);
   if (privateNet) ns.push("net");
   w.line(ns);
+  writeVethLines(w, d);
   if (idmap != NONE) {
     for (let m = d.child(idmap, S.uid); m != NONE; m = d.nextNamed(m)) w.line(["uid_map", attr(d, m, S.start), attr(d, m, S.target), attr(d, m, S.count)]);
     for (let m = d.child(idmap, S.gid); m != NONE; m = d.nextNamed(m)) w.line(["gid_map", attr(d, m, S.start), attr(d, m, S.target), attr(d, m, S.count)]);
@@ -96,7 +98,9 @@ export function writeStartPlan(w: PlanWriter, d: Doc, runDir: string, layout: Cg
   w.line(["on_reboot", text(d, d.child(root, S.on_reboot))]);
   w.line(["on_crash", text(d, d.child(root, S.on_crash))]);
 
-  // The child: a private mount tree with the container's root at the stage, then pivot.
+  // The child: its network links first (the veths are in its namespace before it goes on), then
+  // a private mount tree with the container's root at the stage, then pivot.
+  writeGuestNetSteps(w, d);
   const stage = base + ".root";
   w.line(["cleanup-dir", stage]);
   if (idmap != NONE) {

@@ -6,7 +6,8 @@ import { connect, type Socket } from "node:net";
 import type { NativeShim } from "../../host/native.js";
 import { supervisorPath } from "../../host/native.js";
 
-export type StartReport = { ok: true; supervisorPid: number; initPid: number; pty: string } | { ok: false; step: string; errno: number };
+/** A supervisor's start report: its init, its console's pty, its veths' outside ends (in <interface> order). */
+export type StartReport = { ok: true; supervisorPid: number; initPid: number; pty: string; taps: string[] } | { ok: false; step: string; errno: number };
 
 /**
  * How long a domain's process may take to answer on its control socket. It answers between
@@ -80,7 +81,7 @@ export async function startSupervisor(shim: NativeShim, planFile: string, waitMs
   const { pid, reportFd } = shim.spawnSupervisor(program, [program, planFile]);
   const reportPipe = createReadStream("", { fd: reportFd });
   const report = await readStartReport(reportPipe, waitMs).catch((e) => noStartReport(e, () => process.kill(pid, "SIGKILL")));
-  if (report.ok) return { ok: true, supervisorPid: pid, initPid: Number(report.fields[0]), pty: report.fields[1] ?? "" };
+  if (report.ok) return { ok: true, supervisorPid: pid, initPid: Number(report.fields[0]), pty: report.fields[1] ?? "", taps: (report.fields[2] ?? "").split(",").filter(Boolean) };
   return { ok: false, step: report.step || "supervisor", errno: report.errno };
 }
 

@@ -592,6 +592,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
 
   /** A start whose owner died after its instance reported: the domain runs, as if the start had finished. */
   private adopt(name: string, intent: Intent, pid: number, status: Record<string, string>): void {
+    this.loadNetworks();
     const ref = this.core.hostedCommitCreate(this.node.handle, intent.xml, pid);
     this.recordHostSide(ref, { id: pid, pty: status.pty ?? "", taps: status.taps?.split(",") });
     this.persist(ref);
@@ -674,6 +675,14 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   // ---- virtual networks (shared by lxc:/// and kvm:///: network/host-networks.ts) ---------------
 
   private hostNetworks: HostNetworks | undefined;
+
+  /**
+   * The host's networks into the core before a start is planned or committed: its interfaces of
+   * type 'network' find their bridges there. Nothing to do on a host that never had a network.
+   */
+  private loadNetworks(): void {
+    if (this.hostNetworks !== undefined || existsSync(networkDirs(this.dirs).config)) this.networks.load();
+  }
 
   /** The host's networks, their directories made on first use. */
   private get networks(): HostNetworks {
@@ -853,8 +862,10 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   domainCreate(d: DomainRef, flags: number): Promise<void> {
     return this.job(d.name, "domainCreate", async () => {
       if (flags !== 0) this.checkFlags(flags, 0, `${this.fnPrefix}DomainCreateWithFlags`);
+      this.loadNetworks();
       const plan = this.core.hostedPlanStart(this.node.handle, d);
       await this.start(d.name, plan, this.xmlOf(d, XML_SECURE_INACTIVE), (started) => {
+        this.loadNetworks();
         this.core.hostedCommitStart(this.node.handle, d, started.id, false, true);
         this.dispatch();
         this.recordHostSide(d, started);
@@ -871,6 +882,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
       // process's define or create sees the domain's name and UUID taken (refuseUuidOfStartUnderWay)
       const plan = await this.registryStep(() => {
         this.refuseUuidOfStartUnderWay(name, xml);
+        this.loadNetworks();
         const planned = c.hostedPlanCreate(this.node.handle, xml);
         writeIntent(this.runFile(name, "start"), planValue(planned, "instance") ?? "", xml);
         return planned;
@@ -881,6 +893,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
         plan,
         xml,
         (started) => {
+          this.loadNetworks();
           ref = this.announced(c.hostedCommitCreate(this.node.handle, xml, started.id));
           this.recordHostSide(ref, started);
           this.persist(ref);

@@ -63,8 +63,8 @@ export class HostNetworks {
     return [...names];
   }
 
-  /** Loads every network from disk into the core (a damaged file counts as no network). */
-  private load(): number {
+  /** Loads every network from disk into the core (a damaged file counts as no network); the node's handle. */
+  load(): number {
     const h = this.handle();
     let devices: string[] = [];
     try {
