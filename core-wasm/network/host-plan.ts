@@ -73,9 +73,9 @@ export function writeStartPlan(out: ByteBuf, def: string, stateDir: string): boo
   if (mtu > 0) plan.line(["mtu", bridge, mtu.toString()]);
   const bridgeElement = doc.child(root, S.bridge);
   const delay = unsigned(attr(bridgeElement, S.delay));
-  // the kernel counts the forward delay in hundredths of a second
-  plan.line(["write", "/sys/class/net/" + bridge + "/bridge/forward_delay", (delay > 0 ? delay * 100 : 0).toString()]);
-  plan.line(["write", "/sys/class/net/" + bridge + "/bridge/stp_state", attr(bridgeElement, S.stp) == "off" ? "0" : "1"]);
+  // the kernel counts the forward delay in hundredths of a second; the delay before STP, as libvirt
+  plan.line(["bridge-delay", bridge, (delay > 0 ? delay * 100 : 0).toString()]);
+  plan.line(["bridge-stp", bridge, attr(bridgeElement, S.stp) == "off" ? "0" : "1"]);
   let hasV4 = false;
   let hasV6 = false;
   for (let i = 0; i < ips.length; i++) {

@@ -12,6 +12,8 @@ const MIB = Number(process.env.VIRTKIT_KVM_NET_MIB ?? 64);
 /** The NICs' <driver name> ('vhost', 'qemu'; empty: none). */
 const DRIVER = process.env.VIRTKIT_KVM_NET_DRIVER ?? "";
 const BRIDGE = "vkbr0";
+/** VIRTKIT_KVM_NET_NETWORK=1: the guests are on a virtkit network ("kvmnet", bridge vkbr0, isolated) instead of the bridge the scenario makes. */
+const NETWORK = process.env.VIRTKIT_KVM_NET_NETWORK === "1";
 const MODULES = virtioModules(...VIRTIO_NET_MODULES);
 
 /** The guest's init: its NIC up at 10.0.0.N, then console lines. */
@@ -33,16 +35,20 @@ function guestXml(n: number, initrd: string): string {
   return `<domain type='kvm'><name>net${n}</name><memory unit='MiB'>256</memory>
 <os><type arch='x86_64'>hvm</type><kernel>${kernel}</kernel><initrd>${initrd}</initrd><cmdline>console=ttyS0 reboot=k panic=1 quiet guest=${n}</cmdline></os>
 <on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>
-<devices><interface type='bridge'><mac address='52:54:00:00:00:0${n}'/><source bridge='${BRIDGE}'/><model type='virtio'/>${DRIVER ? `<driver name='${DRIVER}'/>` : ""}</interface><console type='pty'/></devices></domain>`;
+<devices><interface type='${NETWORK ? "network" : "bridge"}'><mac address='52:54:00:00:00:0${n}'/>${NETWORK ? "<source network='kvmnet'/>" : `<source bridge='${BRIDGE}'/>`}<model type='virtio'/>${DRIVER ? `<driver name='${DRIVER}'/>` : ""}</interface><console type='pty'/></devices></domain>`;
 }
 
 async function main(): Promise<void> {
   ip("link", "set", "lo", "up");
-  ip("link", "add", BRIDGE, "type", "bridge");
-  ip("addr", "add", "10.0.0.254/24", "dev", BRIDGE);
-  ip("link", "set", BRIDGE, "up");
-  const initrd = initramfs(NET_INIT, MODULES);
   const conn = await openConnection("kvm:///system");
+  if (NETWORK) {
+    await conn.networkCreateXML(`<network><name>kvmnet</name><bridge name='${BRIDGE}'/><ip address='10.0.0.254' prefix='24'/></network>`);
+  } else {
+    ip("link", "add", BRIDGE, "type", "bridge");
+    ip("addr", "add", "10.0.0.254/24", "dev", BRIDGE);
+    ip("link", "set", BRIDGE, "up");
+  }
+  const initrd = initramfs(NET_INIT, MODULES);
   const domains: Domain[] = [];
   try {
     for (const n of [1, 2]) domains.push(await conn.defineXML(guestXml(n, initrd)));
@@ -93,6 +99,7 @@ async function main(): Promise<void> {
       domifaddr: cli("domifaddr net1 --source arp"),
       consoles: [g1.text().slice(-1500), g2.text().slice(-1500)],
       bridgePorts: execFileSync("ip", ["-o", "link", "show", "master", BRIDGE], { encoding: "utf8" }),
+      source: /<source [^>]*\/>/.exec(live[0])?.[0],
     };
     for (const c of consoles) c.destroy();
     for (const d of domains) await d.destroy();
@@ -103,6 +110,7 @@ async function main(): Promise<void> {
       await d.destroy().catch(() => {});
       await d.undefine().catch(() => {});
     }
+    if (NETWORK) await (await conn.networkLookupByName("kvmnet")).destroy().catch(() => {});
     await conn.close();
   }
 }

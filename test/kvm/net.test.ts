@@ -1,4 +1,5 @@
-// kvm:/// guests on the network, for real: two guests with virtio NICs on one bridge, in a network
+// kvm:/// guests on the network, for real: two guests with virtio NICs on one bridge (or on a
+// virtkit network, <interface type='network'>), in a network
 // namespace this test creates (net-guests.ts runs the scenario there, inside the test:vm guest),
 // ping each other and the host, and move 64 MiB over TCP with a checksum; the host side of each
 // tap counts their traffic (domifstat), the host's ARP table finds their addresses (domifaddr
@@ -58,9 +59,11 @@ netGuestTest.serial("two guests on a bridge ping each other and move 64 MiB over
   t.deepEqual(r.tapsLeft, [], "the taps went with the domains");
 });
 
-netGuestTest.serial("with <driver name='qemu'> the VMM serves the rings itself: 16 MiB over TCP intact", (t) => {
-  const r = runScenario(t, { VIRTKIT_KVM_NET_DRIVER: "qemu", VIRTKIT_KVM_NET_MIB: "16" });
+netGuestTest.serial("on a virtual network, with <driver name='qemu'> (the VMM serves the rings itself): 16 MiB over TCP intact", (t) => {
+  const r = runScenario(t, { VIRTKIT_KVM_NET_DRIVER: "qemu", VIRTKIT_KVM_NET_MIB: "16", VIRTKIT_KVM_NET_NETWORK: "1" });
   if (!r) return;
+  t.is(r.source, "<source network='kvmnet' bridge='vkbr0'/>", "the live XML names the network's bridge");
+  t.regex(r.bridgePorts, /vnet0.*master vkbr0[\s\S]*vnet1.*master vkbr0/, "the taps are on it");
   t.log(`16 MiB guest to guest in ${r.seconds.toFixed(1)} s without vhost-net`);
   t.is(r.vhostOwners, 0);
   t.truthy(r.sent);

@@ -34,7 +34,7 @@ test("starting a NAT network: libvirt's steps in its order; stopping undoes them
   const h = node();
   const net = core.networkDefine(h, NAT);
   const start = decodeLines(core.networkStartPlan(h, net, STATE, false));
-  t.deepEqual(start.map((l) => l[0]), ["routes-free", "bridge", "write", "write", "write-ipv6", "firewall", "address", "up", "forward", "file", "file", "file", "dnsmasq"]);
+  t.deepEqual(start.map((l) => l[0]), ["routes-free", "bridge", "bridge-delay", "bridge-stp", "write-ipv6", "firewall", "address", "up", "forward", "file", "file", "file", "dnsmasq"]);
   t.deepEqual(start[0], ["routes-free", "192.168.122.1/24"]);
   t.deepEqual(start[6], ["address", "virbr0", "192.168.122.1/24"]);
   t.deepEqual(start[8], ["forward", "/proc/sys/net/ipv4/ip_forward"]);

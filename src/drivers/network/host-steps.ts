@@ -115,8 +115,13 @@ function startStep(fields: string[]): void {
       if (failed) throw systemError(`cannot set interface MTU on '${a[0]}': ${failed}`);
       return;
     }
-    case "write":
-      return writeValue(a[0], a[1], `Unable to write to '${a[0]}'`);
+    case "bridge-delay":
+    case "bridge-stp": {
+      // netlink, not sysfs: /sys/class/net shows the namespace sysfs was mounted in
+      const failed = run("ip", ["link", "set", "dev", a[0], "type", "bridge", verb === "bridge-stp" ? "stp_state" : "forward_delay", a[1]]);
+      if (failed) throw systemError(`Unable to set ${verb === "bridge-stp" ? "STP" : "STP delay"} on ${a[0]}: ${failed}`);
+      return;
+    }
     case "forward":
       return writeValue(a[0], "1", "failed to enable IP forwarding");
     case "write-ipv6": {
