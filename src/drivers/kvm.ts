@@ -10,9 +10,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { strerror, strerrorOf } from "../errno.js";
-import type { BlockInfo, BlockStats, DomainInterface, DomainRef, DomainStatus, InterfaceStats, MemoryStat, TypedParameter } from "./driver.js";
+import type { BlockInfo, BlockStats, DomainRef, DomainStatus, MemoryStat, TypedParameter } from "./driver.js";
 import { DomainInterfaceAddressesSource } from "../constants.js";
-import { arpAddresses, findInterface, tapOf, tapStats } from "./kvm/nics.js";
 import { memoryStatsOf } from "./kvm/balloon.js";
 import { blockStatsParameters, blockStatsStruct, diskSource, findDisk, parseBlkstatReply, imageBlockInfo } from "./kvm/disks.js";
 import { parseDomainXML } from "../domain-xml.js";
@@ -213,25 +212,10 @@ export class KvmDriver extends HostedDriver {
 
   // ---- NICs -----------------------------------------------------------------------------------------------
 
-  /** A running domain's NIC (its tap's name, or its MAC): the host side's counters, swapped to the guest's view. */
-  domainInterfaceStats(d: DomainRef, device: string): InterfaceStats {
-    this.requireActive(d);
-    const nic = findInterface(this.domainGetXMLDesc(d, 0), device);
-    if (!nic) throw new VirtError(ErrorNumber.VIR_ERR_INVALID_ARG, ErrorDomain.VIR_FROM_DOMAIN, `invalid argument: '${device}' is not a known interface`);
-    const stats = tapStats(tapOf(nic));
-    if (!stats) throw this.error(ErrorNumber.VIR_ERR_INTERNAL_ERROR, "internal error: /proc/net/dev: Interface not found");
-    return stats;
-  }
-
-  /** A running domain's NICs' addresses: from the host's ARP table (no guest agent, no virtual networks' leases yet). */
-  domainInterfaceAddresses(d: DomainRef, source: number, flags: number): DomainInterface[] {
-    this.checkFlags(flags, 0, "qemuDomainInterfaceAddresses");
-    this.requireActive(d);
-    const { VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE: LEASE, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT: AGENT, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP: ARP } = DomainInterfaceAddressesSource;
-    if (source === LEASE) return []; // leases are a virtual network's, and kvm:/// interfaces are on none
-    if (source === AGENT) throw this.error(ErrorNumber.VIR_ERR_ARGUMENT_UNSUPPORTED, "argument unsupported: QEMU guest agent is not configured");
-    if (source !== ARP) throw this.error(ErrorNumber.VIR_ERR_ARGUMENT_UNSUPPORTED, `argument unsupported: Unknown IP address data source ${source}`);
-    return arpAddresses(this.domainGetXMLDesc(d, 0));
+  /** The guest agent kvm:/// guests have not: libvirt's qemu driver's words for it. */
+  protected unknownAddressSource(source: number): never {
+    if (source === DomainInterfaceAddressesSource.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT) throw this.error(ErrorNumber.VIR_ERR_ARGUMENT_UNSUPPORTED, "argument unsupported: QEMU guest agent is not configured");
+    return super.unknownAddressSource(source);
   }
 
   /** A disk's sizes from its image, for a running domain or a defined one, as libvirt gives them. */

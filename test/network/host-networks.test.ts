@@ -231,8 +231,11 @@ inGuest.serial("containers on a NAT network: veths on its bridge, leases from it
       ["52:54:00:bb:00:02", b, "cb"],
     ],
   );
+  t.deepEqual(await doms[0].interfaceAddresses(0 /* LEASE */), [{ name: hostEnd, hwaddr: "52:54:00:bb:00:01", addrs: [{ type: 0, addr: a, prefix: 24 }] }], "domifaddr --source lease");
   t.true(await portsForwarding(bridge), "the bridge's ports forward");
   t.is(inNetns("ca", `${busybox()} ping -c 1 -W 5 ${b}`).status, 0, "one container reaches the other");
+  const counted = await doms[0].interfaceStats(hostEnd);
+  t.true(counted.tx_packets > 0 && counted.rx_packets > 0, "domifstat counts the container's traffic (as the container sees it)");
   t.is(inNetns("cb", `${busybox()} ping -c 1 -W 5 192.168.160.1`).status, 0, "and the bridge");
   t.regex(inNetns("ca", `${busybox()} nslookup cb 192.168.160.1`).stdout, new RegExp(`Address:? *(1: )?${b.replace(/\./g, "\\.")}`), "dnsmasq answers the other's name");
 

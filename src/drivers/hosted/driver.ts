@@ -25,8 +25,10 @@ import { Core, coreModule } from "../../host/core.js";
 import { loadNativeShim, type NativeShim } from "../../host/native.js";
 import { nodeCoreImports } from "../../host/core-imports.js";
 import { CoreDriver, CoreNode, DomainOp } from "../core-driver.js";
-import { uuidString, type ConsoleStream, type DomainRef, type DomainStatsEntry, type HypervisorDriver, type LifecycleEvent, type NetworkDHCPLease, type NetworkRef, type NetworkStatus, type NetworkSummary, type NodeInfo, type SecurityLabel, type SecurityModel } from "../driver.js";
+import { uuidString, type ConsoleStream, type DomainRef, type DomainStatsEntry, type HypervisorDriver, type LifecycleEvent, type DomainInterface, type InterfaceStats, type NetworkDHCPLease, type NetworkRef, type NetworkStatus, type NetworkSummary, type NodeInfo, type SecurityLabel, type SecurityModel } from "../driver.js";
 import { HostNetworks, networkDirs } from "../network/host-networks.js";
+import { arpAddresses, findInterface, leaseAddresses, tapOf, tapStats } from "./nics.js";
+import { DomainInterfaceAddressesSource } from "../../constants.js";
 import type { NetworkUpdateCommand, NetworkUpdateSection } from "../../constants.js";
 import { NoAnswerError, NOT_RUNNING_REPLY, openConsoleSocket, supervisorCommand } from "./control-client.js";
 import { eventsBetween, type SeenStates } from "./event-diff.js";
@@ -744,6 +746,41 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
 
   networkUpdate(n: NetworkRef, command: NetworkUpdateCommand, section: NetworkUpdateSection, parentIndex: number, xml: string, flags: number): Promise<void> {
     return this.networks.networkUpdate(n, command, section, parentIndex, xml, flags);
+  }
+
+  // ---- a running domain's NICs (kvm:/// taps, containers' veths) ----------------------------------
+
+  /** A running domain's NIC (its host side's name, or its MAC): the host side's counters, swapped to the guest's view. */
+  domainInterfaceStats(d: DomainRef, device: string): InterfaceStats {
+    this.requireActive(d);
+    const nic = findInterface(this.domainGetXMLDesc(d, 0), device);
+    if (!nic) throw new VirtError(ErrorNumber.VIR_ERR_INVALID_ARG, ErrorDomain.VIR_FROM_DOMAIN, `invalid argument: '${device}' is not a known interface`);
+    const stats = tapStats(tapOf(nic));
+    if (!stats) throw this.error(ErrorNumber.VIR_ERR_INTERNAL_ERROR, "internal error: /proc/net/dev: Interface not found");
+    return stats;
+  }
+
+  /** A running domain's NICs' addresses: its networks' DHCP leases, or the host's ARP table. */
+  domainInterfaceAddresses(d: DomainRef, source: number, flags: number): DomainInterface[] {
+    this.checkFlags(flags, 0, `${this.fnPrefix}DomainInterfaceAddresses`);
+    this.requireActive(d);
+    const { VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE: LEASE, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP: ARP } = DomainInterfaceAddressesSource;
+    const xml = this.domainGetXMLDesc(d, 0);
+    if (source === ARP) return arpAddresses(xml);
+    if (source !== LEASE) return this.unknownAddressSource(source);
+    if (this.hostNetworks === undefined && !existsSync(networkDirs(this.dirs).config)) return [];
+    return leaseAddresses(xml, (network, mac) => {
+      try {
+        return this.networks.networkGetDHCPLeases(this.networks.networkLookupByName(network), mac, 0);
+      } catch {
+        return []; // (a network gone since: no leases)
+      }
+    });
+  }
+
+  /** An address source this driver has not (libvirt's words; kvm:/// names its missing agent). */
+  protected unknownAddressSource(source: number): never {
+    throw this.error(ErrorNumber.VIR_ERR_ARGUMENT_UNSUPPORTED, `argument unsupported: Unknown IP address data source ${source}`);
   }
 
   getHostname(): string {

@@ -1,11 +1,12 @@
-// A kvm:/// domain's NICs as domifstat and domifaddr see them: found by the name of their tap
-// (vnet0) or their MAC (libvirt's virDomainNetFind), counted by the host's kernel on the host side
-// of the tap (/proc/net/dev, with receive and transmit swapped: what the tap sends, the guest
-// receives), and addressed by the host's ARP table, as libvirt's qemu driver does.
+// A hosted domain's NICs as domifstat and domifaddr see them (a kvm:/// guest's taps, a
+// container's veths): found by the name of their host side (vnet0) or their MAC (libvirt's
+// virDomainNetFind), counted by the host's kernel on that host side (/proc/net/dev, with receive
+// and transmit swapped: what the host side sends, the guest receives), and addressed by the
+// host's ARP table or by their virtual network's DHCP leases, as libvirt's drivers do.
 import { readFileSync } from "node:fs";
 import { parseDomainXML } from "../../domain-xml.js";
 import type { InterfaceDef, XmlElement } from "../../domain-def.js";
-import type { DomainInterface, InterfaceStats } from "../driver.js";
+import type { DomainInterface, InterfaceStats, NetworkDHCPLease } from "../driver.js";
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 /** /proc/net/arp's flags: the entry is complete (the neighbour answered). */
@@ -49,6 +50,22 @@ export function arpAddresses(xml: string, procNetArp = "/proc/net/arp"): DomainI
     for (const [ip, , , hwaddr] of table) {
       if (hwaddr.toLowerCase() === mac) found.push({ name: tapOf(nic), hwaddr: mac, addrs: [{ type: 0, addr: ip, prefix: 0 }] });
     }
+  }
+  return found;
+}
+
+/**
+ * Each NIC on a virtual network with the leases its network's DHCP server gave its MAC (libvirt's
+ * lease source: NICs without one are left out). `leases` answers for a network name and a MAC.
+ */
+export function leaseAddresses(xml: string, leases: (network: string, mac: string) => NetworkDHCPLease[]): DomainInterface[] {
+  const found: DomainInterface[] = [];
+  for (const nic of parseDomainXML(xml).devices?.interface ?? []) {
+    const network = (nic.source as XmlElement | undefined)?.network;
+    const mac = nic.mac?.address?.toLowerCase() ?? "";
+    if (nic.type !== "network" || typeof network !== "string" || mac === "") continue;
+    const given = leases(network, mac);
+    if (given.length > 0) found.push({ name: tapOf(nic), hwaddr: mac, addrs: given.map((l) => ({ type: l.type, addr: l.ipaddr, prefix: l.prefix })) });
   }
   return found;
 }
