@@ -12,6 +12,7 @@ import { measureStartup } from "./cli-startup.js";
 import { reportKvm } from "./kvm.js";
 import { measureLxc } from "./lxc.js";
 import { reportNodeState } from "./node-state.js";
+import { reportNetworks } from "./network-figures.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const fixture = join(here, "fixtures", "virt-install.xml");
@@ -135,6 +136,9 @@ if (lxc === undefined) {
   console.log(`lxc:/// with a network namespace: start ${lxc.startNetnsMs.toFixed(1)} ms   destroy ${lxc.destroyNetnsMs.toFixed(1)} ms`);
   console.log(`supervisor per running container: ${lxc.supervisorRssKiB} KiB RSS (target <= 5 MiB; libvirt_lxc: 20 MB)`);
 }
+
+console.log("");
+reportNetworks();
 
 console.log("");
 await reportNodeState();
