@@ -207,7 +207,8 @@ async function portsForwarding(bridge: string): Promise<boolean> {
 
 inGuest.serial("containers on a NAT network: veths on its bridge, leases from its dnsmasq, each other's names, and nothing left", async (t) => {
   const c = await conn(t);
-  const net = await c.networkCreateXML(NAT("lan", 160).replace("<forward", "<domain name='lan'/><forward"));
+  const net = await c.networkDefineXML(NAT("lan", 160).replace("<forward", "<domain name='lan'/><forward"));
+  await net.create();
   const bridge = await net.getBridgeName();
   const doms = [];
   for (const [name, mac] of [["ca", "52:54:00:bb:00:01"], ["cb", "52:54:00:bb:00:02"]]) {
@@ -243,10 +244,53 @@ inGuest.serial("containers on a NAT network: veths on its bridge, leases from it
   await net.destroy();
   t.false(linkExists(bridge));
   t.true(linkExists(hostEnd), "the container's veth stays");
+  await net.create();
+  t.true(linkExists(bridge), "started again");
+  t.false(existsSync(`/sys/class/net/${hostEnd}/master`), "the running container's veth stays off the new bridge");
+  await doms[1].destroy(); // (transient: it goes)
+  doms[1] = await c.createXML(container("cb", "<interface type='network'><mac address='52:54:00:bb:00:02'/><source network='lan'/></interface>", false), 0); // started again: plugged in again
+  const again = /<target dev='(vnet\d+)'\/>/.exec(await doms[1].getXMLDesc(0))?.[1] ?? "";
+  t.true(existsSync(`/sys/class/net/${again}/master`), "a container started again is on the new bridge");
   for (const dom of doms) await dom.destroy();
-  t.false(linkExists(hostEnd), "and goes with its container");
-  t.false(dnsmasqRunning("lan"));
-  t.notRegex(nftTable(), new RegExp(`net_${bridge}_`));
+  t.false(linkExists(hostEnd), "a veth goes with its container");
+  await net.destroy();
+  t.false(linkExists(bridge), "no bridge left");
+  t.false(dnsmasqRunning("lan"), "no dnsmasq left");
+  t.notRegex(nftTable(), new RegExp(`net_${bridge}_`), "no rule left");
+});
+
+inGuest.serial("at boot autostart networks start before autostart domains; a network outlives the process that started it", async (t) => {
+  const c = await conn(t);
+  const net = await c.networkDefineXML(NAT("boot", 163));
+  await net.setAutostart(true);
+  const dom = await c.defineXML(container("cboot", "<interface type='network'><source network='boot'/></interface>", false));
+  t.teardown(() => dom.undefine().catch(() => undefined));
+  await dom.setAutostart(true);
+  // another process starts the network and ends; its bridge and dnsmasq go on
+  const starter = join(base, "start-boot.mts");
+  writeFileSync(starter, `import { openConnection } from ${JSON.stringify(join(import.meta.dirname, "../../src/index.js"))};\nconst c = await openConnection("lxc:///system");\nawait (await c.networkLookupByName("boot")).create();\nawait c.close();\n`);
+  const started = spawnSync(process.execPath, ["--import", "tsx", starter], { encoding: "utf8" });
+  t.is(started.status, 0, started.stderr);
+  t.true(await net.isActive());
+  t.true(dnsmasqRunning("boot"), "its dnsmasq outlived it");
+  await net.destroy();
+  // a host boot: a fresh run directory (the configuration stays); the first connection autostarts
+  const run = process.env.VIRTKIT_RUN_DIR;
+  process.env.VIRTKIT_RUN_DIR = join(base, "run-after-boot");
+  try {
+    const booted = await openConnection("lxc:///system");
+    t.teardown(async () => {
+      await (await booted.lookupByName("cboot")).destroy().catch(() => undefined);
+      await (await booted.networkLookupByName("boot")).destroy().catch(() => undefined);
+      await booted.close();
+    });
+    t.true(await (await booted.networkLookupByName("boot")).isActive(), "the network autostarted");
+    t.true(await (await booted.lookupByName("cboot")).isActive(), "and the container on it after it");
+    await (await booted.lookupByName("cboot")).destroy();
+    await (await booted.networkLookupByName("boot")).destroy();
+  } finally {
+    process.env.VIRTKIT_RUN_DIR = run;
+  }
 });
 
 inGuest.serial("an isolated network: its containers reach each other, not what lies beyond the host", async (t) => {
