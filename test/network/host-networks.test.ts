@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { ErrorNumber, openConnection, VirtError, type Connection, type Network } from "../../src/index.js";
 import { needsRoot, needsTestVm, testIf } from "../support/gated.js";
 import { instanceFile, lxcTestNode } from "../support/hosted.js";
+import { runCli } from "../support/cli.js";
 
 const inGuest = testIf(needsRoot("bridges, nftables") ?? needsTestVm("bridges, addresses, firewall rules"));
 const { base } = lxcTestNode("virtkit-net-test");
@@ -326,4 +327,34 @@ inGuest.serial("an interface on a stopped or unknown network fails the start wit
   t.regex(e3?.message ?? "", /^internal error: guest failed to start: veth eth0: No such device$/);
   t.deepEqual(await c.listAllDomains(0), []);
   t.is(sh("ls /sys/class/net | grep -c '^vnet'").stdout.trim(), "0", "no veth left");
+});
+
+inGuest.serial("routed and open networks forward, with and without rules; a host bridge's network puts containers on that bridge", async (t) => {
+  const c = await conn(t);
+  const routed = await c.networkCreateXML("<network><name>routed</name><forward mode='route'/><ip address='192.168.164.1' prefix='24'/></network>");
+  const routedBridge = await routed.getBridgeName();
+  t.regex(nftTable(), new RegExp(`chain net_${routedBridge}_output`), "a routed network has libvirt's rules");
+  t.notRegex(nftTable(), new RegExp(`chain net_${routedBridge}_nat`), "and no NAT");
+  t.is(readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim(), "1");
+  await routed.destroy();
+  const open = await c.networkCreateXML("<network><name>open</name><forward mode='open'/><ip address='192.168.165.1' prefix='24'/></network>");
+  const openBridge = await open.getBridgeName();
+  t.true(linkExists(openBridge));
+  t.notRegex(nftTable(), new RegExp(`net_${openBridge}_`), "an open network has no rules");
+  await open.destroy();
+  t.false(linkExists(openBridge));
+
+  // forward mode bridge: the host's own bridge, which the network neither makes nor removes
+  t.teardown(() => void sh("ip link del vkhostbr"));
+  t.is(sh("ip link add vkhostbr type bridge && ip link set vkhostbr up").status, 0);
+  const hostBridge = await c.networkCreateXML("<network><name>hostbr</name><forward mode='bridge'/><bridge name='vkhostbr'/></network>");
+  const dom = await c.createXML(container("chb", "<interface type='network'><mac address='52:54:00:cc:00:01'/><source network='hostbr'/></interface>", false), 0);
+  t.teardown(() => dom.destroy().catch(() => undefined));
+  const hostEnd = /<target dev='(vnet\d+)'\/>/.exec(await dom.getXMLDesc(0))?.[1] ?? "";
+  t.regex(sh(`${tool("ip")} -o link show master vkhostbr`).stdout, new RegExp(`${hostEnd}`), "the container's veth is on the host's bridge");
+  const listed = await runCli(["-c", "lxc:///system", "domiflist chb"]);
+  t.is(listed.stdout, ` Interface   Type      Source   Model   MAC\n${"-".repeat(59)}\n ${hostEnd.padEnd(11)} network   hostbr   -       52:54:00:cc:00:01\n\n`, "domiflist, as virsh prints it");
+  await dom.destroy();
+  await hostBridge.destroy();
+  t.true(linkExists("vkhostbr"), "the host's bridge stays");
 });

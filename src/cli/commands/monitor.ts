@@ -320,6 +320,9 @@ const domblklist: Command = {
   },
 };
 
+/** The <source> attributes domiflist's Source column shows (virsh's XPath union). */
+const SOURCE_ATTRIBUTES = ["bridge", "dev", "network", "name", "path"];
+
 const domiflist: Command = {
   name: "domiflist",
   group: "monitor",
@@ -331,7 +334,9 @@ const domiflist: Command = {
     const rows: string[][] = [];
     for (const nic of (await devicesOf(ctx, dom)).interface ?? []) {
       const src = nic.source;
-      const source = attr(src, "bridge") ?? attr(src, "dev") ?? attr(src, "network") ?? attr(src, "name") ?? attr(src, "path") ?? "-";
+      // virsh takes the first of these attributes in the document's order: a live network
+      // interface's <source network='default' bridge='virbr0'/> shows its network
+      const source = Object.keys(src ?? {}).filter((k) => SOURCE_ATTRIBUTES.includes(k)).map((k) => attr(src, k))[0] ?? "-";
       const target = attr(nic.target as XmlElement | undefined, "dev") ?? "-";
       rows.push([target, nic.type, source, nic.model?.type ?? "-", nic.mac?.address ?? "-"]);
     }
