@@ -25,7 +25,7 @@ import { Core, coreModule } from "../../host/core.js";
 import { loadNativeShim, type NativeShim } from "../../host/native.js";
 import { nodeCoreImports } from "../../host/core-imports.js";
 import { CoreDriver, CoreNode, DomainOp } from "../core-driver.js";
-import { uuidString, type ConsoleStream, type DomainRef, type DomainStatsEntry, type HypervisorDriver, type LifecycleEvent, type DomainInterface, type InterfaceStats, type NetworkDHCPLease, type NetworkRef, type NetworkStatus, type NetworkSummary, type NodeInfo, type SecurityLabel, type SecurityModel } from "../driver.js";
+import { uuidString, type ConsoleStream, type DomainRef, type DomainStatsEntry, type HypervisorDriver, type LifecycleEvent, type DomainInterface, type InterfaceStats, type NetworkDHCPLease, type NetworkLifecycleEvent, type NetworkRef, type NetworkStatus, type NetworkSummary, type NodeInfo, type SecurityLabel, type SecurityModel } from "../driver.js";
 import { HostNetworks, networkDirs } from "../network/host-networks.js";
 import { arpAddresses, findInterface, leaseAddresses, tapOf, tapStats } from "./nics.js";
 import { DomainInterfaceAddressesSource } from "../../constants.js";
@@ -250,6 +250,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
     if (this.closed) return;
     this.closed = true;
     this.watcher?.close();
+    this.hostNetworks?.stopWatching();
     if (this.node.handle >= 0) this.core.nodeClose(this.node.handle);
   }
 
@@ -690,6 +691,16 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
   private get networks(): HostNetworks {
     this.hostNetworks ??= new HostNetworks(this.core, () => this.node.handle, this.shim, networkDirs(this.dirs), (n, event) => this.networkEvent(n, event));
     return this.hostNetworks;
+  }
+
+  /** Network events also for other processes' changes: while anyone listens, the networks' directories are watched. */
+  subscribeNetworks(listener: (event: NetworkLifecycleEvent) => void): () => void {
+    const unsubscribe = super.subscribeNetworks(listener);
+    this.networks.startWatching();
+    return () => {
+      unsubscribe();
+      if (this.node.networkListeners.size === 0) this.hostNetworks?.stopWatching();
+    };
   }
 
   listAllNetworks(flags: number): NetworkSummary[] {

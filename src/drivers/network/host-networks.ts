@@ -10,7 +10,7 @@
 //   <run>/network/.lock                 held through every change
 // Every call loads the networks from disk into the core (they are few and small), lets the core
 // decide, carries out the host steps (host-steps.ts) and writes back.
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, watch, type FSWatcher } from "node:fs";
 import { dirname, join } from "node:path";
 import { NetworkEventLifecycleType as Ev, NetworkUpdateFlags as Affect, NetworkXMLFlags, type NetworkUpdateCommand, type NetworkUpdateSection } from "../../constants.js";
 import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
@@ -30,7 +30,18 @@ export function networkDirs(driverDirs: NodeDirs): NodeDirs {
   return { config: join(dirname(driverDirs.config), "network"), run: join(dirname(driverDirs.run), "network") };
 }
 
+/** A network as a look at the disk found it: what other processes' changes are told against. */
+interface SeenNetwork {
+  ref: NetworkRef;
+  active: boolean;
+  persistent: boolean;
+}
+
 export class HostNetworks {
+  /** While someone listens: the networks' directories watched, and what they held at the last look. */
+  private watchers: FSWatcher[] = [];
+  private seen = new Map<string, SeenNetwork>();
+
   constructor(
     private readonly core: Core,
     /** The hosted driver's node in the core (its handle may change when the driver reloads). */
@@ -92,8 +103,52 @@ export class HostNetworks {
       this.undoDeadStarts();
       return work(this.load());
     } finally {
+      // this process told its own change: the watcher is not to tell it again
+      if (this.watchers.length > 0) this.seen = this.look();
       this.shim.closeFd(fd);
     }
+  }
+
+  // ---- other processes' changes, as events ----------------------------------------------------------
+
+  /** Watches the networks' directories (while someone listens): other processes' changes become events. */
+  startWatching(): void {
+    if (this.watchers.length > 0) return;
+    this.seen = this.look();
+    for (const dir of [this.dirs.run, this.dirs.config]) {
+      const w = watch(dir, () => this.announceChanges());
+      w.unref();
+      this.watchers.push(w);
+    }
+  }
+
+  stopWatching(): void {
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+  }
+
+  private look(): Map<string, SeenNetwork> {
+    const now = new Map<string, SeenNetwork>();
+    for (const { network, info } of this.core.networkList(this.load(), 0)) now.set(uuidString(network.uuid), { ref: network, active: info.active, persistent: info.persistent });
+    return now;
+  }
+
+  /** What changed since the last look, as libvirt's events: defined, started, stopped, undefined. */
+  private announceChanges(): void {
+    const now = this.look();
+    for (const [uuid, n] of now) {
+      const before = this.seen.get(uuid);
+      if (n.persistent && !before?.persistent) this.announce(n.ref, Ev.VIR_NETWORK_EVENT_DEFINED);
+      if (n.active && !before?.active) this.announce(n.ref, Ev.VIR_NETWORK_EVENT_STARTED);
+      if (!n.active && before?.active) this.announce(n.ref, Ev.VIR_NETWORK_EVENT_STOPPED);
+      if (!n.persistent && before?.persistent) this.announce(n.ref, Ev.VIR_NETWORK_EVENT_UNDEFINED);
+    }
+    for (const [uuid, before] of this.seen) {
+      if (now.has(uuid)) continue;
+      if (before.active) this.announce(before.ref, Ev.VIR_NETWORK_EVENT_STOPPED);
+      if (before.persistent) this.announce(before.ref, Ev.VIR_NETWORK_EVENT_UNDEFINED);
+    }
+    this.seen = now;
   }
 
   /** A stop-steps file without a live definition is a start whose process died: its steps undo it. */
