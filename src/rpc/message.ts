@@ -1,0 +1,90 @@
+// libvirt's RPC messages on a stream socket: a 4-byte big-endian length (counting itself), a
+// 24-byte header (program, version, procedure, type, serial, status) and an XDR payload, at most
+// 32 MiB (virnetprotocol.x). MessageReader cuts a byte stream into messages, refusing a length
+// over the limit before it buffers the message.
+import { rpcError, XdrReader, XdrWriter } from "./xdr.js";
+
+/** Programs (the header's first word). */
+export const REMOTE_PROGRAM = 0x20008086;
+export const KEEPALIVE_PROGRAM = 0x6b656570;
+export const PROTOCOL_VERSION = 1;
+
+/** virNetMessageType. */
+export const MessageType = { CALL: 0, REPLY: 1, MESSAGE: 2, STREAM: 3, CALL_WITH_FDS: 4, REPLY_WITH_FDS: 5, STREAM_HOLE: 6 } as const;
+/** virNetMessageStatus. */
+export const MessageStatus = { OK: 0, ERROR: 1, CONTINUE: 2 } as const;
+
+/** VIR_NET_MESSAGE_MAX: a message's bytes after its length word. */
+export const MESSAGE_MAX = 33_554_432;
+const HEADER_BYTES = 24;
+
+export interface MessageHeader {
+  prog: number;
+  vers: number;
+  proc: number;
+  type: number;
+  serial: number;
+  status: number;
+}
+
+export interface Message {
+  header: MessageHeader;
+  payload: Buffer;
+}
+
+/** A whole message on the wire: length word, header, payload. */
+export function encodeMessage(header: MessageHeader, payload: Uint8Array = Buffer.alloc(0)): Buffer {
+  if (HEADER_BYTES + payload.length > MESSAGE_MAX) throw rpcError(`a message of ${HEADER_BYTES + payload.length} bytes is over the limit of ${MESSAGE_MAX}`);
+  const w = new XdrWriter(4 + HEADER_BYTES + payload.length);
+  w.uint(4 + HEADER_BYTES + payload.length);
+  w.uint(header.prog).uint(header.vers).int(header.proc).int(header.type).uint(header.serial).int(header.status);
+  return Buffer.concat([w.bytes(), payload]);
+}
+
+/** A message from its bytes after the length word. */
+export function decodeMessage(body: Buffer): Message {
+  if (body.length < HEADER_BYTES) throw rpcError(`a message of ${body.length} bytes is shorter than its header`);
+  const r = new XdrReader(body.subarray(0, HEADER_BYTES));
+  const header = { prog: r.uint(), vers: r.uint(), proc: r.int(), type: r.int(), serial: r.uint(), status: r.int() };
+  return { header, payload: body.subarray(HEADER_BYTES) };
+}
+
+/**
+ * Cuts a stream into messages as its bytes arrive: push() takes each chunk and returns the
+ * messages it completed. A length word under 4 + 24 or over the limit is refused at once (a peer
+ * never makes it buffer more than the limit), and the reader is then of no further use.
+ */
+export class MessageReader {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** The length word of the message being gathered (0: not read yet). */
+  private length = 0;
+  private broken = false;
+
+  push(chunk: Buffer): Message[] {
+    if (this.broken) throw rpcError("the stream was broken by an earlier message");
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    const out: Message[] = [];
+    for (;;) {
+      if (this.length === 0) {
+        if (this.buffered < 4) return out;
+        if (this.chunks[0].length < 4) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
+        const length = this.chunks[0].readUInt32BE(0);
+        if (length < 4 + HEADER_BYTES || length - 4 > MESSAGE_MAX) {
+          this.broken = true;
+          throw rpcError(`a message length of ${length} bytes is outside ${4 + HEADER_BYTES}..${MESSAGE_MAX + 4}`);
+        }
+        this.length = length;
+      }
+      if (this.buffered < this.length) return out;
+      // the chunks are joined once, when the message is whole
+      const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.buffered);
+      out.push(decodeMessage(all.subarray(4, this.length)));
+      const rest = all.subarray(this.length);
+      this.chunks = rest.length > 0 ? [rest] : [];
+      this.buffered = rest.length;
+      this.length = 0;
+    }
+  }
+}
