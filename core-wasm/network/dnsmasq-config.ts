@@ -85,6 +85,15 @@ function fail(code: i32, message: string): bool {
 // ---- the generation ------------------------------------------------------------------------------
 
 /**
+ * Where a network's hosts files are, less their extensions (.hostsfile, .addnhosts): libvirt's
+ * configuration names them with the network's name XML-escaped (networkxml2confdata's
+ * name-with-quotes case), so that is where they must be written too.
+ */
+export function hostsFilesBase(stateDir: string, name: string): string {
+  return stateDir + "/" + escape(name);
+}
+
+/**
  * Checks the network XML in `d` (len input bytes) and writes its dnsmasq files into conf,
  * dhcpHosts and dnsHosts. stateDir is where the hosts files live (libvirt's
  * /var/lib/libvirt/dnsmasq), pidFile the pid file dnsmasq writes ("" for no pid-file line, as in
@@ -122,7 +131,7 @@ export function dnsmasqConfig(d: Doc, len: i32, stateDir: string, pidFile: strin
   if (wantDns) writeDnsRecords(dns);
   if (!writeDhcpAndTftp(ips)) return false;
   writeDnsHosts(dns);
-  const files = stateDir + "/" + escape(name);
+  const files = hostsFilesBase(stateDir, name);
   if (v4 !== null || v6 !== null) option("dhcp-hostsfile", files + ".hostsfile");
   // written even when empty, so hosts added at run time need no restart
   if (wantDns) option("addn-hosts", files + ".addnhosts");

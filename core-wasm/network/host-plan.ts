@@ -14,7 +14,7 @@ import { copyIntoDoc } from "../xml/parser";
 import { PlanWriter } from "../drivers/hosted/plan-writer";
 import { formatIp, IpAddress, parseIp, samePrefix } from "./addresses";
 import { attr, checkedBridge, checkedMode, checkedName, checkNetwork, children, effectivePrefix, has, unsigned } from "./network-xml";
-import { conf, dhcpHosts, dnsHosts, dnsmasqConfig, dnsmasqNeeded } from "./dnsmasq-config";
+import { conf, dhcpHosts, dnsHosts, dnsmasqConfig, dnsmasqNeeded, hostsFilesBase } from "./dnsmasq-config";
 import { buildRules } from "./firewall-rules";
 import { writeFirewall } from "./nft-script";
 import { FirewallForm } from "../abi/enums.gen";
@@ -39,7 +39,7 @@ export function makesBridge(mode: string): bool {
   return mode == "none" || mode == "nat" || mode == "route" || mode == "open";
 }
 
-/** The files of a network's dnsmasq under stateDir (names as libvirt's, the name escaped as dnsmasq-config.ts does). */
+/** Its configuration, pid and lease files under stateDir, named after the network (the hosts files: hostsFilesBase). */
 function fileBase(stateDir: string, name: string): string {
   return stateDir + "/" + name;
 }
@@ -49,15 +49,14 @@ function load(def: string): bool {
   return checkNetwork(doc, copyIntoDoc(doc, String.UTF8.encode(def)));
 }
 
-/** The start steps of the live definition `def`; false with libvirt's error. */
-export function writeStartPlan(out: ByteBuf, def: string, stateDir: string): bool {
-  if (!load(def)) return false;
+/** The start steps of network `name`'s live definition `def`; false with libvirt's error. */
+export function writeStartPlan(out: ByteBuf, def: string, name: string, stateDir: string): bool {
+  const base = fileBase(stateDir, name);
+  // dnsmasqConfig checks the definition (leaving its parse state for the steps below) and writes
+  // its files, none for a network that makes no bridge
+  if (!dnsmasqConfig(doc, copyIntoDoc(doc, String.UTF8.encode(def)), stateDir, base + ".pid")) return false;
   const mode = checkedMode();
   if (!makesBridge(mode)) return true;
-  const name = checkedName();
-  const base = fileBase(stateDir, name);
-  // dnsmasqConfig parses the definition again (a parse changes its buffer): the same state after
-  if (!dnsmasqConfig(doc, copyIntoDoc(doc, String.UTF8.encode(def)), stateDir, base + ".pid")) return false;
   const plan = new PlanWriter(out);
   const bridge = checkedBridge();
   const root = doc.root;
@@ -105,8 +104,9 @@ export function writeStartPlan(out: ByteBuf, def: string, stateDir: string): boo
   }
   if (dnsmasqNeeded()) {
     plan.line(["file", base + ".conf", text(conf)]);
-    plan.line(["file", base + ".hostsfile", text(dhcpHosts)]);
-    plan.line(["file", base + ".addnhosts", text(dnsHosts)]);
+    const hosts = hostsFilesBase(stateDir, name);
+    plan.line(["file", hosts + ".hostsfile", text(dhcpHosts)]);
+    plan.line(["file", hosts + ".addnhosts", text(dnsHosts)]);
     plan.line(["dnsmasq", base + ".conf", base + ".pid", base + ".leases", bridge]);
   }
   return true;
@@ -118,13 +118,15 @@ export function writeStopPlan(out: ByteBuf, def: string, stateDir: string): bool
   if (!makesBridge(checkedMode())) return true;
   const plan = new PlanWriter(out);
   const bridge = checkedBridge();
-  const base = fileBase(stateDir, checkedName());
+  const name = checkedName();
+  const base = fileBase(stateDir, name);
+  const hosts = hostsFilesBase(stateDir, name);
   plan.line(["stop", base + ".pid"]);
   plan.line(["down", bridge]);
   if (!firewallLine(plan, "firewall-remove", FirewallForm.REMOVE)) return false;
   plan.line(["delete", bridge]);
   plan.line(["kill", base + ".pid"]);
-  plan.line(["remove", base + ".conf", base + ".hostsfile", base + ".addnhosts", base + ".pid"]);
+  plan.line(["remove", base + ".conf", hosts + ".hostsfile", hosts + ".addnhosts", base + ".pid"]);
   return true;
 }
 

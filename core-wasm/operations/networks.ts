@@ -405,7 +405,7 @@ export function networkStartPlan(handle: i32, key: NetworkKey, stateDir: string,
       return false;
     }
   }
-  return writeStartPlan(io.output, obj.def, stateDir);
+  return writeStartPlan(io.output, obj.def, obj.name, stateDir);
 }
 
 /** The host steps stopping a running network (also right after a start that failed half way). */

@@ -4,11 +4,30 @@
 import type { DomainEventType } from "../constants.js";
 import type { Core } from "../host/core.js";
 import { DomainOp } from "../host/core-abi.gen.js";
-import type { DomainRef, DomainStatus, LifecycleEvent, NetworkLifecycleEvent, NetworkRef, TypedParameter } from "./driver.js";
+import { uuidString, type DomainRef, type DomainStatus, type LifecycleEvent, type NetworkLifecycleEvent, type NetworkRef, type NetworkSummary, type TypedParameter } from "./driver.js";
+import { ErrorNumber, VirtError } from "../errors.js";
 import { decodeLines } from "./hosted/plan-lines.js";
 import { statsListFlags, statsOf, type DomainStatsEntry } from "./domain-stats.js";
 
 export { DomainOp };
+
+/** virConnectListAllNetworks from the networks the core holds for a node. */
+export function networkSummaries(core: Core, handle: number, flags: number): NetworkSummary[] {
+  return core.networkList(handle, flags).map(({ network, info }) => ({
+    name: network.name,
+    uuid: uuidString(network.uuid),
+    active: info.active,
+    persistent: info.persistent,
+    autostart: info.autostart,
+  }));
+}
+
+/** virNetworkGetBridgeName: the network's bridge, or libvirt's error (in the driver's error domain) when it has none. */
+export function networkBridge(core: Core, handle: number, n: NetworkRef, errorDomain: number): string {
+  const { bridge } = core.networkInfo(handle, n);
+  if (bridge === "") throw new VirtError(ErrorNumber.VIR_ERR_INTERNAL_ERROR, errorDomain, `internal error: network '${n.name}' does not have a bridge name.`);
+  return bridge;
+}
 
 /** A node inside the core and the connections that share it. */
 export class CoreNode {

@@ -5,9 +5,8 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { Core, coreModule } from "../host/core.js";
-import { CoreDriver, CoreNode, DomainOp, paramLines, parseParamLines } from "./core-driver.js";
+import { CoreDriver, CoreNode, DomainOp, networkBridge, networkSummaries, paramLines, parseParamLines } from "./core-driver.js";
 import { NetworkOp } from "../host/core-abi.gen.js";
-import { uuidString } from "./driver.js";
 import { MockCoreImports } from "../host/mock-imports.js";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import { DomainMemoryModFlags, NetworkEventLifecycleType, type NetworkUpdateCommand, type NetworkUpdateSection } from "../constants.js";
@@ -134,13 +133,7 @@ export class TestDriver extends CoreDriver implements HypervisorDriver {
   // ---- virtual networks (the core's registry; test:///default has libvirt's "default") ----------
 
   listAllNetworks(flags: number): NetworkSummary[] {
-    return this.core.networkList(this.node.handle, flags).map(({ network, info }) => ({
-      name: network.name,
-      uuid: uuidString(network.uuid),
-      active: info.active,
-      persistent: info.persistent,
-      autostart: info.autostart,
-    }));
+    return networkSummaries(this.core, this.node.handle, flags);
   }
 
   networkDefineXML(xml: string): NetworkRef {
@@ -188,9 +181,7 @@ export class TestDriver extends CoreDriver implements HypervisorDriver {
   }
 
   networkGetBridgeName(n: NetworkRef): string {
-    const { bridge } = this.core.networkInfo(this.node.handle, n);
-    if (bridge === "") throw new VirtError(ErrorNumber.VIR_ERR_INTERNAL_ERROR, ErrorDomain.VIR_FROM_TEST, `internal error: network '${n.name}' does not have a bridge name.`);
-    return bridge;
+    return networkBridge(this.core, this.node.handle, n, ErrorDomain.VIR_FROM_TEST);
   }
 
   networkGetXMLDesc(n: NetworkRef, flags: number): string {

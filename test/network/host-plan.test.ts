@@ -66,3 +66,16 @@ test("a running network refuses a second start, and another whose subnet overlap
   const apart = core.networkCreateXML(h, "<network><name>apart</name><ip address='10.9.0.1' prefix='24'/></network>");
   t.true(verbs(core.networkStartPlan(h, apart, STATE, true)).includes("bridge"));
 });
+
+test("the hosts files are written, and removed, where the configuration names them, a name with quotes included", (t) => {
+  const h = node();
+  const net = core.networkDefine(h, NAT.replace("<name>nat</name>", "<name>a\"b&amp;c</name>"));
+  const start = decodeLines(core.networkStartPlan(h, net, STATE, false));
+  const conf = start.find((l) => l[0] === "file" && l[1].endsWith(".conf"))![2];
+  const named = (key: string) => new RegExp(`^${key}=(.*)$`, "m").exec(conf)![1];
+  const written = start.filter((l) => l[0] === "file").map((l) => l[1]);
+  t.true(written.includes(named("dhcp-hostsfile")), "the DHCP hosts file");
+  t.true(written.includes(named("addn-hosts")), "the DNS hosts file");
+  const removed = decodeLines(core.networkStopPlan(h, net, STATE)).find((l) => l[0] === "remove")!;
+  t.true(removed.includes(named("dhcp-hostsfile")) && removed.includes(named("addn-hosts")));
+});

@@ -18,11 +18,12 @@ import type { Core } from "../../host/core.js";
 import { NetworkOp } from "../../host/core-abi.gen.js";
 import type { NativeShim } from "../../host/native.js";
 import { uuidString, type NetworkDHCPLease, type NetworkRef, type NetworkStatus, type NetworkSummary } from "../driver.js";
+import { networkBridge, networkSummaries } from "../core-driver.js";
 import { createNodeDirs, type NodeDirs } from "../hosted/node-dirs.js";
 import { lockNode } from "../hosted/node-lock.js";
 import { decodeLines } from "../hosted/plan-lines.js";
 import { readText, writeAtomically } from "../hosted/text-file.js";
-import { runStartSteps, runStopSteps } from "./host-steps.js";
+import { runningDnsmasq, runStartSteps, runStopSteps, writeNetworkFile } from "./host-steps.js";
 import { leasesOf } from "./leases.js";
 
 /** A host's network directories, beside a hosted driver's own (NodeDirs of lxc:/// or kvm:///). */
@@ -165,13 +166,7 @@ export class HostNetworks {
   // ---- questions ----------------------------------------------------------------------------------
 
   listAllNetworks(flags: number): NetworkSummary[] {
-    return this.core.networkList(this.load(), flags).map(({ network, info }) => ({
-      name: network.name,
-      uuid: uuidString(network.uuid),
-      active: info.active,
-      persistent: info.persistent,
-      autostart: info.autostart,
-    }));
+    return networkSummaries(this.core, this.load(), flags);
   }
 
   networkLookupByName(name: string): NetworkRef {
@@ -187,9 +182,7 @@ export class HostNetworks {
   }
 
   networkGetBridgeName(n: NetworkRef): string {
-    const { bridge } = this.core.networkInfo(this.load(), n);
-    if (bridge === "") throw new VirtError(ErrorNumber.VIR_ERR_INTERNAL_ERROR, ErrorDomain.VIR_FROM_NETWORK, `internal error: network '${n.name}' does not have a bridge name.`);
-    return bridge;
+    return networkBridge(this.core, this.load(), n, ErrorDomain.VIR_FROM_NETWORK);
   }
 
   networkGetXMLDesc(n: NetworkRef, flags: number): string {
@@ -291,19 +284,21 @@ export class HostNetworks {
     });
   }
 
+  /** The live definition's hosts files where its configuration names them, then SIGHUP to its dnsmasq. */
   private reloadDnsmasq(name: string, live: string): void {
-    const base = join(this.dirs.run, name);
-    const files = this.core.networkDnsmasqConfig(live, this.dirs.run, `${base}.pid`);
+    const pidFile = join(this.dirs.run, `${name}.pid`);
+    const files = this.core.networkDnsmasqConfig(live, this.dirs.run, pidFile);
     if (!files.run) return;
-    writeAtomically(`${base}.hostsfile`, files.hostsfile, true, 0o644);
-    writeAtomically(`${base}.addnhosts`, files.addnhosts, true, 0o644);
-    const pid = Number(readText(`${base}.pid`)?.trim());
-    if (pid > 0) {
-      try {
-        process.kill(pid, "SIGHUP");
-      } catch {
-        // dnsmasq is gone: the next start writes its files anew
-      }
+    const named = (key: string) => new RegExp(`^${key}=(.*)$`, "m").exec(files.conf)?.[1];
+    const hostsfile = named("dhcp-hostsfile");
+    const addnhosts = named("addn-hosts");
+    if (hostsfile !== undefined) writeNetworkFile(hostsfile, files.hostsfile);
+    if (addnhosts !== undefined) writeNetworkFile(addnhosts, files.addnhosts);
+    const pid = runningDnsmasq(pidFile);
+    try {
+      if (pid !== undefined) process.kill(pid, "SIGHUP");
+    } catch {
+      // it ended meanwhile: the next start writes its files anew
     }
   }
 

@@ -8,7 +8,7 @@ import { accessSync, constants, existsSync, readFileSync, rmSync, writeFileSync 
 import { join } from "node:path";
 import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
 import { killProcess, processCommandLine, processRunning, waitUntilGoneNow } from "../hosted/proc.js";
-import { writeAtomically } from "../hosted/text-file.js";
+import { readText, writeAtomically } from "../hosted/text-file.js";
 
 /**
  * A program's path: from $PATH, leaving out npm's node_modules/.bin folders (under `npm run`,
@@ -45,18 +45,15 @@ function run(name: string, args: string[], input?: string): string | undefined {
   return said.replace(/^RTNETLINK answers: /, "").replace(/^Error: /, "") || `exit status ${r.status}`;
 }
 
-/** A dnsmasq started from a pid file this network's start wrote, if it still runs (nothing else is ever signalled). */
-function dnsmasqPid(pidFile: string): number | undefined {
-  const pid = Number(readFileSync(pidFile, { encoding: "utf8", flag: "r" }).trim());
+/** The dnsmasq a network's pid file names, if it still runs (a pid reused since by another program is never signalled). */
+export function runningDnsmasq(pidFile: string): number | undefined {
+  const pid = Number(readText(pidFile)?.trim());
   return pid > 0 && processRunning(pid) && processCommandLine(pid).includes("dnsmasq") ? pid : undefined;
 }
 
-function pidFrom(pidFile: string): number | undefined {
-  try {
-    return dnsmasqPid(pidFile);
-  } catch {
-    return undefined;
-  }
+/** One of a network's dnsmasq files: dnsmasq reads the hosts files again on SIGHUP, as the unprivileged user it has become. */
+export function writeNetworkFile(path: string, content: string): void {
+  writeAtomically(path, content, true, path.endsWith(".conf") ? 0o600 : 0o644);
 }
 
 /** IPv4 "a.b.c.d/p" as /proc/net/route writes destinations and masks: hex, host (little-endian) byte order. */
@@ -149,9 +146,7 @@ function startStep(fields: string[]): void {
       run("ip", ["route", "add", a[1], "via", a[2], "dev", a[0], "metric", a[3]]); // (libvirt logs a failed route and goes on)
       return;
     case "file":
-      // dnsmasq reads the hosts files again on SIGHUP, as the unprivileged user it has become
-      writeAtomically(a[0], a[1], true, a[0].endsWith(".conf") ? 0o600 : 0o644);
-      return;
+      return writeNetworkFile(a[0], a[1]);
     case "dnsmasq":
       return startDnsmasq(a[0], a[2], a[3]); // (the pid file, a[1], is named in the configuration)
     default:
@@ -174,7 +169,7 @@ function stopStep(fields: string[]): void {
   const [verb, ...a] = fields;
   switch (verb) {
     case "stop": {
-      const pid = pidFrom(a[0]);
+      const pid = runningDnsmasq(a[0]);
       if (pid !== undefined) process.kill(pid, "SIGTERM");
       return;
     }
@@ -188,7 +183,7 @@ function stopStep(fields: string[]): void {
       run("ip", ["link", "delete", a[0], "type", "bridge"]);
       return;
     case "kill": {
-      const pid = pidFrom(a[0]);
+      const pid = runningDnsmasq(a[0]);
       if (pid === undefined) return;
       killProcess(pid);
       waitUntilGoneNow([pid]);
