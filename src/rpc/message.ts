@@ -2,11 +2,11 @@
 // 24-byte header (program, version, procedure, type, serial, status) and an XDR payload, at most
 // 32 MiB (virnetprotocol.x). MessageReader cuts a byte stream into messages, refusing a length
 // over the limit before it buffers the message.
+import { KEEPALIVE_PROGRAM, REMOTE_PROGRAM, VIR_NET_MESSAGE_HEADER_MAX, VIR_NET_MESSAGE_MAX, type virNetMessageHeader } from "./remote-protocol.gen.js";
 import { rpcError, XdrReader, XdrWriter } from "./xdr.js";
 
-/** Programs (the header's first word). */
-export const REMOTE_PROGRAM = 0x20008086;
-export const KEEPALIVE_PROGRAM = 0x6b656570;
+/** Programs (the header's first word), and the one version each has. */
+export { KEEPALIVE_PROGRAM, REMOTE_PROGRAM };
 export const PROTOCOL_VERSION = 1;
 
 /** virNetMessageType. */
@@ -15,17 +15,10 @@ export const MessageType = { CALL: 0, REPLY: 1, MESSAGE: 2, STREAM: 3, CALL_WITH
 export const MessageStatus = { OK: 0, ERROR: 1, CONTINUE: 2 } as const;
 
 /** VIR_NET_MESSAGE_MAX: a message's bytes after its length word. */
-export const MESSAGE_MAX = 33_554_432;
-const HEADER_BYTES = 24;
+export const MESSAGE_MAX = VIR_NET_MESSAGE_MAX;
+const HEADER_BYTES = VIR_NET_MESSAGE_HEADER_MAX;
 
-export interface MessageHeader {
-  prog: number;
-  vers: number;
-  proc: number;
-  type: number;
-  serial: number;
-  status: number;
-}
+export type MessageHeader = virNetMessageHeader;
 
 export interface Message {
   header: MessageHeader;
