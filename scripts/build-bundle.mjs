@@ -70,6 +70,10 @@ await esbuild.build({
 });
 chmodSync("dist/cli.cjs", 0o755);
 
+// virtkitd: the daemon libvirt's clients drive (all drivers in one bundle: a daemon starts once).
+await esbuild.build({ ...cli, ...moduleUrl, entryPoints: ["src/daemon/bin.ts"], outfile: "dist/virtkitd.cjs", external: ["*.node"], banner: { js: `#!/usr/bin/env node\n${moduleUrl.banner.js}` } });
+chmodSync("dist/virtkitd.cjs", 0o755);
+
 // A kvm:/// guest's VMM process (and, as a worker, its vCPU thread).
 await esbuild.build({ ...cli, ...moduleUrl, entryPoints: ["src/vmm/main.ts"], outfile: "dist/kvm-vmm.cjs", external: ["*.node"] });
 

@@ -29,6 +29,11 @@ export class Domain {
     private readonly ref: DomainRef,
   ) {}
 
+  /** @internal the name, UUID and id the domain was known by (the wire form of a domain) */
+  reference(): DomainRef {
+    return this.ref;
+  }
+
   private get key(): string {
     this.uuidText ??= uuidString(this.ref.uuid);
     return this.uuidText;

@@ -13,6 +13,11 @@ export class Network {
     private readonly ref: NetworkRef,
   ) {}
 
+  /** @internal the name and UUID the network was known by (the wire form of a network) */
+  reference(): NetworkRef {
+    return this.ref;
+  }
+
   /** The network's name (known locally, as virNetworkGetName). */
   get name(): string {
     return this.ref.name;

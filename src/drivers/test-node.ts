@@ -56,7 +56,7 @@ export function freeMemory(info: NodeInfo): number {
 export function cpuStats(): NodeCPUStat[] {
   return [
     { field: "user", value: 9797400000n },
-    { field: "system", value: 34678723400000n },
+    { field: "kernel", value: 34678723400000n },
     { field: "idle", value: 87264900000n },
     { field: "iowait", value: 763600000n },
   ];

@@ -2,42 +2,17 @@
 // stdout, stderr and the exit status must match byte for byte (after the masks test/fixtures/README.md names).
 import test from "ava";
 import { readdirSync, rmSync } from "node:fs";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import { openConnection } from "../../src/index.js";
-import { asWithDaemon, masked, readGolden, runCli, type Transcript } from "../support/cli.js";
+import { masked, readGolden, runCli, type Transcript } from "../support/cli.js";
+import { localizedGolden } from "../support/golden-rules.js";
 import { fixturePath } from "../support/fixtures.js";
 import { needsRoot, testIf } from "../support/gated.js";
 import { tempDir } from "../support/temp.js";
 
 const inputs = fixturePath("virsh-golden", "inputs");
 const saveDir = tempDir("virtkit-golden");
-
-const NOT_RUNNING_TEST = "error: internal error: domain 'small' not running\n";
-const NOT_RUNNING_REAL = "error: Requested operation is not valid: domain is not running\n";
-const UNDEFINE_TRANSIENT_REFUSED = "error: Failed to undefine domain 'small'\nerror: Requested operation is not valid: cannot undefine transient domain\n";
-
-/**
- * Where libvirt's test driver and its real drivers disagree, virtkit's test driver follows the
- * real drivers (issue 3; the qemu-* and lxc transcripts show their rule and wording), so these
- * transcripts are compared with the real drivers' answer in place of the test driver's.
- */
-const REAL_DRIVER_RULES: Record<string, (t: Transcript) => Transcript> = {
-  // qemu-suspend-inactive.txt, qemu-shutdown-inactive.txt, lxc-flow.txt
-  "err-suspend-inactive.txt": (t) => ({ ...t, stderr: t.stderr.replace(NOT_RUNNING_TEST, NOT_RUNNING_REAL) }),
-  "err-shutdown-inactive.txt": (t) => ({ ...t, stderr: t.stderr.replace(NOT_RUNNING_TEST, NOT_RUNNING_REAL) }),
-  // qemu-undefine-transient-running.txt: a running transient domain cannot be undefined
-  "err-undefine-transient-running.txt": (t) => ({ ...t, stdout: t.stdout.replace("Domain 'small' has been undefined\n\n", "\n"), stderr: UNDEFINE_TRANSIENT_REFUSED, status: 1 }),
-  "flow-undefine-transient-running-then-list.txt": (t) => ({ ...t, stdout: t.stdout.replace("Domain 'small' has been undefined\n\n", "\n"), stderr: UNDEFINE_TRANSIENT_REFUSED }),
-};
-
-/** Adjusts a transcript to this machine: its host name, and a writable place for save images. */
-function localized(name: string, t: Transcript): Transcript {
-  const local = (s: string) => s.replaceAll("/var/tmp/anchor/", `${saveDir}/`);
-  let out = { args: t.args.map(local), stdout: local(t.stdout), stderr: local(t.stderr), status: t.status };
-  if (name === "hostname.txt") out = { ...out, stdout: out.stdout.replace(/^vm\n/, `${hostname()}\n`) };
-  return asWithDaemon(REAL_DRIVER_RULES[name]?.(out) ?? out);
-}
+const localized = (name: string, t: Transcript) => localizedGolden(name, t, saveDir);
 
 function same(t: import("ava").ExecutionContext, actual: Transcript, expected: Transcript, mask: (s: string) => string = masked): void {
   t.is(mask(actual.stdout), mask(expected.stdout), "stdout");

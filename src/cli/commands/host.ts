@@ -97,11 +97,10 @@ const freecell: Command = {
   },
 };
 
-/** virsh's labels for the node CPU statistics it shows, in its order. */
+/** virsh's labels for the node CPU statistics it shows (libvirt's field names), in its order. */
 const CPU_STAT_LABELS: readonly (readonly [string, string])[] = [
   ["user", "user:"],
   ["kernel", "system:"],
-  ["system", "system:"],
   ["idle", "idle:"],
   ["iowait", "iowait:"],
 ];
@@ -120,12 +119,9 @@ const nodecpustats: Command = {
     const cpu = ctx.int("cpu", 0) ?? VIR_NODE_CPU_STATS_ALL_CPUS;
     const sample = async () => new Map((await conn.getCPUStats(cpu)).map((s) => [s.field, s.value]));
     const first = await sample();
-    const pick = (stats: Map<string, bigint>, field: string) => stats.get(field) ?? (field === "system" ? stats.get("kernel") : undefined);
     if (!ctx.has("percent")) {
       let out = "";
       for (const [field, label] of CPU_STAT_LABELS) {
-        if (field === "kernel" && first.has("system")) continue;
-        if (field === "system" && !first.has("system")) continue;
         const value = first.get(field);
         if (value !== undefined) out += `${label.padEnd(15)} ${String(value).padStart(20)}\n`;
       }
@@ -135,8 +131,8 @@ const nodecpustats: Command = {
     ctx.session.flush();
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const second = await sample();
-    const diff = (field: string) => Number((pick(second, field) ?? 0n) - (pick(first, field) ?? 0n));
-    const [user, system, idle, iowait] = ["user", "system", "idle", "iowait"].map(diff);
+    const diff = (field: string) => Number((second.get(field) ?? 0n) - (first.get(field) ?? 0n));
+    const [user, system, idle, iowait] = ["user", "kernel", "idle", "iowait"].map(diff);
     const total = user + system + idle + iowait;
     const line = (label: string, part: number) => `${label.padEnd(15)} ${percent(part, total)}%\n`;
     ctx.print(line("usage:", user + system) + line("user:", user) + line("system:", system) + line("idle:", idle) + line("iowait:", iowait));
