@@ -1,6 +1,8 @@
 // The command line's entry: runs virtkit against this process's terminal. The launcher
 // (launch.cts) may hand over core.wasm already compiled.
 import { writeSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { provideCoreModule } from "../host/core.js";
 import { runVirtkit } from "./run.js";
 
@@ -30,6 +32,12 @@ function writer(fd: 1 | 2): (text: string) => void {
 }
 
 export async function main(precompiled?: Promise<WebAssembly.Module>): Promise<void> {
+  if (process.argv[2] === "daemon") {
+    // `virtkit daemon ARGS` is `virtkitd ARGS`: the daemon is a bundle of its own beside this one
+    process.argv.splice(2, 1);
+    createRequire(import.meta.url)(fileURLToPath(new URL("./virtkitd.cjs", import.meta.url)));
+    return;
+  }
   if (precompiled) provideCoreModule(await precompiled);
   process.exitCode = await runVirtkit(process.argv.slice(2), {
     stdout: writer(1),

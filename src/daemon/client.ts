@@ -29,6 +29,8 @@ export interface ClientOptions {
   /** The URI a client's CONNECT_OPEN without a name opens. */
   defaultURI: string;
   log: (message: string) => void;
+  /** Told each time the client registers an event callback. */
+  callbackRegistered?: () => void;
 }
 
 /** libvirt's clients name the KVM driver qemu:///system; virtkit's is kvm:///system. */
@@ -41,15 +43,17 @@ export class DaemonClient {
   private conn: Connection | null = null;
   private inFlight = 0;
   private readonly streams = new Map<number, Duplex>();
-  readonly events = new EventCallbacks(
-    () => this.connection(),
-    (proc, codec, msg) => this.sendEvent(proc, codec, msg),
-  );
+  readonly events: EventCallbacks;
 
   constructor(
     private readonly socket: Socket,
     private readonly options: ClientOptions,
   ) {
+    this.events = new EventCallbacks(
+      () => this.connection(),
+      (proc, codec, msg) => this.sendEvent(proc, codec, msg),
+      options.callbackRegistered,
+    );
     socket.on("data", (chunk: Buffer) => this.received(chunk));
     socket.on("error", () => this.dispose());
     socket.on("close", () => this.dispose());
@@ -78,9 +82,9 @@ export class DaemonClient {
   }
 
   async closeConnection(): Promise<void> {
+    this.events.clear();
     const conn = this.conn;
     this.conn = null;
-    this.events.clear();
     for (const stream of this.streams.values()) stream.destroy();
     this.streams.clear();
     await conn?.close();
@@ -202,7 +206,7 @@ export class DaemonClient {
   private dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    void this.closeConnection();
+    this.closeConnection().catch((e) => this.options.log(`closing a client's connection: ${(e as Error).message}`));
   }
 
   /** Ends the client (the daemon stops). */

@@ -22,19 +22,25 @@ export class EventCallbacks {
   private next = 1;
   private readonly domains = new Map<number, Callback>();
   private readonly networks = new Map<number, Callback>();
-  private domainListener: LifecycleListener | undefined;
-  private networkListener: NetworkLifecycleListener | undefined;
+  /** The listeners, with the connection each was added to (the client may have closed it since). */
+  private domainListener: { conn: Connection; listener: LifecycleListener } | undefined;
+  private networkListener: { conn: Connection; listener: NetworkLifecycleListener } | undefined;
 
   constructor(
     private readonly connection: () => Connection,
     private readonly send: SendEvent,
+    private readonly registered: () => void = () => {},
   ) {}
+
+  get size(): number {
+    return this.domains.size + this.networks.size;
+  }
 
   addDomainCallback(eventID: number, dom: remote_domain): number {
     const id = this.next++;
     this.domains.set(id, { eventID, only: dom ? dom.uuid.toString("hex") : null });
     if (eventID === LIFECYCLE && !this.domainListener) {
-      this.domainListener = (d, event, detail) => {
+      const listener: LifecycleListener = (d, event, detail) => {
         const wire = wireDomain(d.reference());
         const uuid = wire.uuid.toString("hex");
         for (const [callbackID, cb] of this.domains) {
@@ -42,8 +48,10 @@ export class EventCallbacks {
           this.send(RemoteProc.DOMAIN_EVENT_CALLBACK_LIFECYCLE, remote_domain_event_callback_lifecycle_msg, { callbackID, msg: { dom: wire, event, detail } });
         }
       };
-      this.connection().on("lifecycle", this.domainListener);
+      this.domainListener = { conn: this.connection(), listener };
+      this.domainListener.conn.on("lifecycle", listener);
     }
+    this.registered();
     return id;
   }
 
@@ -51,7 +59,7 @@ export class EventCallbacks {
     const id = this.next++;
     this.networks.set(id, { eventID, only: net ? net.uuid.toString("hex") : null });
     if (eventID === LIFECYCLE && !this.networkListener) {
-      this.networkListener = (n, event, detail) => {
+      const listener: NetworkLifecycleListener = (n, event, detail) => {
         const wire = wireNetwork(n.reference());
         const uuid = wire.uuid.toString("hex");
         for (const [callbackID, cb] of this.networks) {
@@ -59,8 +67,10 @@ export class EventCallbacks {
           this.send(RemoteProc.NETWORK_EVENT_LIFECYCLE, remote_network_event_lifecycle_msg, { callbackID, net: wire, event, detail });
         }
       };
-      this.connection().on("networkLifecycle", this.networkListener);
+      this.networkListener = { conn: this.connection(), listener };
+      this.networkListener.conn.on("networkLifecycle", listener);
     }
+    this.registered();
     return id;
   }
 
@@ -82,12 +92,12 @@ export class EventCallbacks {
   }
 
   private stopDomains(): void {
-    if (this.domainListener) this.connection().off("lifecycle", this.domainListener);
+    this.domainListener?.conn.off("lifecycle", this.domainListener.listener);
     this.domainListener = undefined;
   }
 
   private stopNetworks(): void {
-    if (this.networkListener) this.connection().off("networkLifecycle", this.networkListener);
+    this.networkListener?.conn.off("networkLifecycle", this.networkListener.listener);
     this.networkListener = undefined;
   }
 }

@@ -62,6 +62,8 @@ export async function runDaemon(argv: readonly string[], env: NodeJS.ProcessEnv 
     log(`cannot start: ${(e as Error).message}`);
     return 1;
   }
+  // a failure no call awaited is a bug to log, not a reason to drop every client
+  process.on("unhandledRejection", (e) => log(`unexpected: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
   if (args.pidFile) writePidFile(args.pidFile);
   return new Promise((resolve) => {
     const stop = async () => {

@@ -51,6 +51,7 @@ export class Daemon {
   private readonly clients = new Set<DaemonClient>();
   private readonly servers: Server[] = [];
   private readonly paths: string[] = [];
+  private readonly registrationWaiters: (() => void)[] = [];
 
   private constructor(private readonly options: DaemonOptions) {}
 
@@ -75,7 +76,8 @@ export class Daemon {
     }
     const log = this.options.log ?? (() => {});
     const server = createServer((socket: Socket) => {
-      const client = new DaemonClient(socket, { readOnly, defaultURI: this.options.defaultURI ?? "kvm:///system", log });
+      const callbackRegistered = () => this.registrationWaiters.splice(0).forEach((resolve) => resolve());
+      const client = new DaemonClient(socket, { readOnly, defaultURI: this.options.defaultURI ?? "kvm:///system", log, callbackRegistered });
       this.clients.add(client);
       socket.once("close", () => this.clients.delete(client));
     });
@@ -86,6 +88,12 @@ export class Daemon {
 
   get clientCount(): number {
     return this.clients.size;
+  }
+
+  /** Resolves once some client has an event callback registered (tests wait on it, not on time). */
+  eventCallbacksRegistered(): Promise<void> {
+    if ([...this.clients].some((c) => c.events.size > 0)) return Promise.resolve();
+    return new Promise((resolve) => this.registrationWaiters.push(resolve));
   }
 
   /** Stops listening, ends every client (closing its connection) and removes the sockets. */
