@@ -1,0 +1,67 @@
+// lxc:///system through virtkitd: python3-libvirt attaches to a container's console (a stream; a
+// second attach is refused as libvirt refuses it), and a daemon started again finds the running
+// container its predecessor's client created, untouched.
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Daemon } from "../../src/daemon/server.js";
+import { RpcClient } from "../../src/rpc/client.js";
+import { connect } from "node:net";
+import { needsRoot, testIf } from "../support/gated.js";
+import { lxcTestNode } from "../support/hosted.js";
+import { tempDir } from "../support/temp.js";
+
+const PYTHON = "/usr/bin/python3";
+const havePython = existsSync(PYTHON) && existsSync("/usr/lib/python3/dist-packages/libvirt.py");
+const asRoot = testIf(needsRoot("containers") ?? (havePython ? undefined : "needs Debian's python3-libvirt"));
+lxcTestNode("virtkit-daemon-lxc");
+
+const socketDir = tempDir("vkd");
+const socket = join(socketDir, "libvirt-sock");
+const uri = `lxc+unix:///system?socket=${socket}`;
+const container = (name: string) =>
+  `<domain type='lxc'><name>${name}</name><memory>65536</memory><os><type>exe</type><init>/bin/sh</init></os><devices><console type='pty'/></devices></domain>`;
+
+async function client(): Promise<RpcClient> {
+  const c = new RpcClient(await new Promise((resolve, reject) => {
+    const s = connect(socket, () => resolve(s));
+    s.once("error", reject);
+  }));
+  await c.call("CONNECT_OPEN", { name: "lxc:///system", flags: 0 });
+  return c;
+}
+
+function python(script: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(PYTHON, [fileURLToPath(new URL(`fixtures/${script}`, import.meta.url)), ...args], { env: { ...process.env, LIBVIRT_AUTOSTART: "0" } }, (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout))),
+  );
+}
+
+asRoot.serial("python3-libvirt attaches to a container's console over the daemon; a second attach is refused", async (t) => {
+  const daemon = await Daemon.start({ socketDir });
+  t.teardown(() => daemon.stop());
+  const c = await client();
+  t.teardown(() => c.close());
+  const { dom } = await c.call("DOMAIN_CREATE_XML", { xml_desc: container("chat"), flags: 0 });
+  t.teardown(() => c.call("DOMAIN_DESTROY", { dom }).catch(() => undefined));
+  const out = await python("console.py", uri, "chat");
+  t.is(out, "hostname seen\nsecond attach refused: 9 operation failed: Active console session exists for this domain\n");
+});
+
+asRoot.serial("a daemon started again finds the running container; its clients reconnect", async (t) => {
+  const first = await Daemon.start({ socketDir });
+  const c1 = await client();
+  const { dom } = await c1.call("DOMAIN_CREATE_XML", { xml_desc: container("lasting"), flags: 0 });
+  await first.stop();
+  await t.throwsAsync(c1.call("DOMAIN_GET_STATE", { dom, flags: 0 }), { message: /client socket/ });
+
+  const second = await Daemon.start({ socketDir });
+  t.teardown(() => second.stop());
+  const c2 = await client();
+  t.teardown(() => c2.close());
+  const found = await c2.call("DOMAIN_LOOKUP_BY_NAME", { name: "lasting" });
+  t.is(found.dom.id, dom.id, "the same container (its id is its supervisor's pid)");
+  t.deepEqual(await c2.call("DOMAIN_GET_STATE", { dom: found.dom, flags: 0 }), { state: 1, reason: 1 });
+  await c2.call("DOMAIN_DESTROY", { dom: found.dom });
+});
