@@ -45,7 +45,7 @@ export type NetworkLifecycleListener = (network: Network, event: NetworkEventLif
 
 /** Opens a connection to the node named by uri (test:///default, test:///PATH/node.xml, ...). */
 export async function openConnection(uri: string, options: ConnectionOptions = {}): Promise<Connection> {
-  return new Connection(uri, await openDriver(uri), options.readOnly === true);
+  return new Connection(uri, await openDriver(uri, options.readOnly === true), options.readOnly === true);
 }
 
 export class Connection {
@@ -168,8 +168,18 @@ export class Connection {
     return 0;
   }
 
+  /** Open, and (for a remote node) its daemon still there. */
   isAlive(): boolean {
-    return !this.closed;
+    return !this.closed && (this.driver.isAlive?.() ?? true);
+  }
+
+  /**
+   * virConnectSetKeepAlive: on a remote node, a PING after `interval` seconds without a word from
+   * the daemon, and the connection closed after `count` unanswered ones (interval 0: off).
+   */
+  async setKeepAlive(interval: number, count: number): Promise<number> {
+    await this.call("virConnectSetKeepAlive", false, undefined, "setKeepAlive", (fn) => fn(interval, count));
+    return 0;
   }
 
   getURI(): Promise<string> {

@@ -2,7 +2,7 @@
 // asks the driver, through the connection's checks and the domain's job queue.
 import { resolve } from "node:path";
 import type { Connection } from "./connection.js";
-import { uuidString, type BlockInfo, type BlockStats, type DomainInterface, type InterfaceStats, type ConsoleStream, type DomainRef, type DomainStatus, type MemoryStat, type SecurityLabel, type TypedParameter, type VcpuInfo } from "./drivers/driver.js";
+import { uuidString, type BlockInfo, type BlockStats, type DomainInterface, type InterfaceStats, type ConsoleStream, type DomainRef, type DomainStatus, type DomainStatusQuestion, type MemoryStat, type SecurityLabel, type TypedParameter, type VcpuInfo } from "./drivers/driver.js";
 import { DomainMetadataType, DomainModificationImpact, DomainVcpuFlags, type DomainState } from "./constants.js";
 import { parseDomainXML } from "./domain-xml.js";
 import { ErrorDomain, ErrorNumber, VirtError } from "./errors.js";
@@ -39,8 +39,8 @@ export class Domain {
     return this.uuidText;
   }
 
-  private status(api: string): Promise<DomainStatus> {
-    return this.conn.call(api, false, this.key, "domainGetStatus", (fn) => fn(this.ref));
+  private status(api: DomainStatusQuestion): Promise<DomainStatus> {
+    return this.conn.call(api, false, this.key, "domainGetStatus", (fn) => fn(this.ref, api));
   }
 
   // ---- identity ------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // A virtual network on a connection (libvirt's virNetworkPtr): it names the network by UUID; every
 // call asks the driver through the connection's checks.
 import type { Connection } from "./connection.js";
-import { uuidString, type NetworkDHCPLease, type NetworkRef, type NetworkStatus } from "./drivers/driver.js";
+import { uuidString, type NetworkDHCPLease, type NetworkRef, type NetworkStatus, type NetworkStatusQuestion } from "./drivers/driver.js";
 import type { NetworkUpdateCommand, NetworkUpdateSection } from "./constants.js";
 
 export class Network {
@@ -37,8 +37,8 @@ export class Network {
     return this.uuid;
   }
 
-  private status(api: string): Promise<NetworkStatus> {
-    return this.conn.call(api, false, undefined, "networkGetStatus", (fn) => fn(this.ref));
+  private status(api: NetworkStatusQuestion): Promise<NetworkStatus> {
+    return this.conn.call(api, false, undefined, "networkGetStatus", (fn) => fn(this.ref, api));
   }
 
   /** virNetworkCreate: starts the defined network. */

@@ -43,6 +43,23 @@ export interface DomainStatus {
   hasManagedSave: boolean;
 }
 
+/**
+ * The public API asking for a domain's status. Local drivers answer everything at once; the
+ * remote driver asks the daemon only what that API needs (one call, as libvirt's client does).
+ */
+export type DomainStatusQuestion =
+  | "virDomainGetID"
+  | "virDomainGetInfo"
+  | "virDomainGetState"
+  | "virDomainIsActive"
+  | "virDomainIsPersistent"
+  | "virDomainGetAutostart"
+  | "virDomainGetMaxMemory"
+  | "virDomainHasManagedSaveImage";
+
+/** The same for a network's status. */
+export type NetworkStatusQuestion = "virNetworkGetAutostart" | "virNetworkIsActive" | "virNetworkIsPersistent";
+
 /** virTypedParameter */
 export interface TypedParameter {
   field: string;
@@ -198,6 +215,10 @@ export interface HypervisorDriver {
   /** Calls listener with the lifecycle events each operation causes; returns the unsubscribe. */
   subscribe(listener: (events: LifecycleEvent[]) => void): () => void;
   close(): void;
+  /** False once a remote driver's connection to its daemon is gone. */
+  isAlive?(): boolean;
+  /** libvirt's keepalive (remote drivers): PING after `interval` s of silence, give up after `count`. */
+  setKeepAlive?(interval: number, count: number): Result<void>;
 
   getCapabilities?(): Result<string>;
   getNodeInfo?(): Result<NodeInfo>;
@@ -224,7 +245,7 @@ export interface HypervisorDriver {
   networkDestroy?(n: NetworkRef): Result<void>;
   networkUndefine?(n: NetworkRef): Result<void>;
   networkSetAutostart?(n: NetworkRef, autostart: boolean): Result<void>;
-  networkGetStatus?(n: NetworkRef): Result<NetworkStatus>;
+  networkGetStatus?(n: NetworkRef, question: NetworkStatusQuestion): Result<NetworkStatus>;
   networkGetBridgeName?(n: NetworkRef): Result<string>;
   networkGetXMLDesc?(n: NetworkRef, flags: number): Result<string>;
   networkGetDHCPLeases?(n: NetworkRef, mac: string | null, flags: number): Result<NetworkDHCPLease[]>;
@@ -249,7 +270,7 @@ export interface HypervisorDriver {
   domainSuspend?(d: DomainRef): Result<void>;
   domainResume?(d: DomainRef): Result<void>;
   domainUndefine?(d: DomainRef, flags: number): Result<void>;
-  domainGetStatus?(d: DomainRef): Result<DomainStatus>;
+  domainGetStatus?(d: DomainRef, question: DomainStatusQuestion): Result<DomainStatus>;
   domainGetXMLDesc?(d: DomainRef, flags: number): Result<string>;
   domainGetOSType?(d: DomainRef): Result<string>;
   domainSetMemoryFlags?(d: DomainRef, kib: number, flags: number): Result<void>;

@@ -1,10 +1,18 @@
 // Connection URIs to drivers (libvirt's virConnectOpen driver probing): test:///, lxc:/// and
-// kvm:/// are built in; no other URI has a driver.
+// kvm:/// are built in; a URI with a transport or a host (qemu+ssh://host/system,
+// test+unix:///default?socket=…) goes to the remote driver; no other URI has a driver.
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import type { HypervisorDriver } from "./driver.js";
 import { TestDriver } from "./test.js";
+import { parseRemoteURI } from "./remote/uri.js";
 
-export async function openDriver(uri: string): Promise<HypervisorDriver> {
+export async function openDriver(uri: string, readOnly = false): Promise<HypervisorDriver> {
+  // a transport or a host names a libvirt daemon: virtkitd, or libvirtd on this or another node
+  const remote = parseRemoteURI(uri);
+  if (remote) {
+    const { RemoteDriver } = await import("./remote/driver.js");
+    return RemoteDriver.open(uri, remote, readOnly);
+  }
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/]*)(\/.*)?$/.exec(uri);
   if (m && m[1] === "test" && m[2] === "") return TestDriver.open(uri, m[3] ?? "");
   if (m && m[1] === "lxc" && m[2] === "" && (m[3] === undefined || m[3] === "/" || m[3] === "/system")) {
