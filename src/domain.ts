@@ -283,5 +283,5 @@ export class Domain {
 
 /** libvirt's virCheckFlags for calls that take no flags yet. */
 function checkNoFlags(flags: number, api: string): void {
-  if (flags !== 0) throw new VirtError(ErrorNumber.VIR_ERR_INVALID_ARG, ErrorDomain.VIR_FROM_DOMAIN, `invalid argument: unsupported flags (0x${flags.toString(16)}) in function ${api}`);
+  if (flags !== 0) throw new VirtError(ErrorNumber.VIR_ERR_INVALID_ARG, ErrorDomain.VIR_FROM_DOMAIN, `unsupported flags (0x${flags.toString(16)}) in function ${api}`);
 }

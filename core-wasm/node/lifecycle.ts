@@ -61,11 +61,15 @@ const doc = new Doc();
 
 // ---- errors --------------------------------------------------------------------------------------
 
-/** "unsupported flags (0x..) in function NAME" (libvirt's virCheckFlags). */
+/**
+ * "unsupported flags (0x..) in function NAME" (libvirt's virCheckFlags): VIR_ERR_INVALID_ARG, but
+ * without the "invalid argument: " other such errors start with (libvirt 9.0 says it so).
+ */
 export function checkFlags(flags: i32, allowed: i32, fn: string): bool {
   const extra = flags & ~allowed;
   if (extra == 0) return true;
   const b = err(Code.INVALID_ARG);
+  b.clear();
   b.str("unsupported flags (0x");
   b.hex(<u64>(<u32>extra), 1);
   b.str(") in function ");

@@ -29,7 +29,7 @@ export function statsListFlags(stats: number, flags: number, fn: string, errorDo
   const enforce = flags >= ENFORCE_STATS || flags < 0 ? ENFORCE_STATS : 0;
   const rest = enforce ? (flags >>> 0) - ENFORCE_STATS : flags;
   const extra = rest & ~ACCEPTED;
-  if (extra !== 0) throw new VirtError(ErrorNumber.VIR_ERR_INVALID_ARG, errorDomain, `invalid argument: unsupported flags (0x${(extra >>> 0).toString(16)}) in function ${fn}`);
+  if (extra !== 0) throw new VirtError(ErrorNumber.VIR_ERR_INVALID_ARG, errorDomain, `unsupported flags (0x${(extra >>> 0).toString(16)}) in function ${fn}`);
   const unsupported = stats & ~SUPPORTED;
   if (enforce && unsupported !== 0) {
     throw new VirtError(ErrorNumber.VIR_ERR_ARGUMENT_UNSUPPORTED, errorDomain, `argument unsupported: Stats types bits 0x${(unsupported >>> 0).toString(16)} are not supported by this daemon`);

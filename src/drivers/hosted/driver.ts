@@ -1012,7 +1012,7 @@ export abstract class HostedDriver extends CoreDriver implements HypervisorDrive
 
   protected checkFlags(flags: number, allowed: number, fn: string): void {
     const extra = flags & ~allowed;
-    if (extra !== 0) throw new VirtError(ErrorNumber.VIR_ERR_INVALID_ARG, this.errorDomain, `invalid argument: unsupported flags (0x${extra.toString(16)}) in function ${fn}`);
+    if (extra !== 0) throw new VirtError(ErrorNumber.VIR_ERR_INVALID_ARG, this.errorDomain, `unsupported flags (0x${extra.toString(16)}) in function ${fn}`);
   }
 
   // ---- stopping --------------------------------------------------------------------------------------------

@@ -371,10 +371,13 @@ export class RemoteDriver implements HypervisorDriver {
   async domainGetSchedulerParameters(d: DomainRef, flags: number) {
     const dom = wireDomain(d);
     const { nparams } = await this.call("DOMAIN_GET_SCHEDULER_TYPE", { dom });
-    return (await this.call("DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS", { dom, nparams, flags })).params.map(paramFromWire);
+    // without flags, libvirt's plain call (its test driver refuses the string flag the _FLAGS call adds)
+    const { params } = flags === 0 ? await this.call("DOMAIN_GET_SCHEDULER_PARAMETERS", { dom, nparams }) : await this.call("DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS", { dom, nparams, flags });
+    return params.map(paramFromWire);
   }
   async domainSetSchedulerParameters(d: DomainRef, params: TypedParameter[], flags: number) {
-    await this.call("DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS", { dom: wireDomain(d), params: params.map(wireParam), flags });
+    if (flags === 0) await this.call("DOMAIN_SET_SCHEDULER_PARAMETERS", { dom: wireDomain(d), params: params.map(wireParam) });
+    else await this.call("DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS", { dom: wireDomain(d), params: params.map(wireParam), flags });
   }
   async domainSetAutostart(d: DomainRef, autostart: boolean) {
     await this.call("DOMAIN_SET_AUTOSTART", { dom: wireDomain(d), autostart: autostart ? 1 : 0 });
