@@ -3,11 +3,28 @@
 // connection on it is read-only). Each accepted socket becomes a DaemonClient of its own.
 import { chmodSync, existsSync, mkdirSync, unlinkSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
 import { join } from "node:path";
 import { DaemonClient } from "./client.js";
 
+/** A TLS listener: the daemon's certificate and key, and the CA its clients' certificates must chain to. */
+export interface TlsListener {
+  host?: string;
+  port: number;
+  cert: Buffer;
+  key: Buffer;
+  ca: Buffer;
+}
+
 export interface DaemonOptions {
   socketDir: string;
+  /**
+   * TCP with no authentication (off unless given): every connection on it is read-only, since
+   * nothing says who is calling.
+   */
+  tcp?: { host?: string; port: number };
+  /** TLS (off unless given): a client with a certificate the CA signed may change things. */
+  tls?: TlsListener;
   /** What a CONNECT_OPEN with no URI opens (libvirt's default-URI probing). */
   defaultURI?: string;
   log?: (message: string) => void;
@@ -62,6 +79,8 @@ export class Daemon {
     try {
       await daemon.listenOn(join(options.socketDir, SOCKET_NAME), false, 0o600);
       await daemon.listenOn(join(options.socketDir, READ_ONLY_SOCKET_NAME), true, 0o666);
+      if (options.tcp) await daemon.listenTcp(options.tcp);
+      if (options.tls) await daemon.listenTls(options.tls);
     } catch (e) {
       await daemon.stop();
       throw e;
@@ -74,16 +93,51 @@ export class Daemon {
       if (await answers(path)) throw new Error(`a daemon already listens on ${path}`);
       unlinkSync(path);
     }
-    const log = this.options.log ?? (() => {});
-    const server = createServer((socket: Socket) => {
-      const callbackRegistered = () => this.registrationWaiters.splice(0).forEach((resolve) => resolve());
-      const client = new DaemonClient(socket, { readOnly, defaultURI: this.options.defaultURI ?? "kvm:///system", log, callbackRegistered });
-      this.clients.add(client);
-      socket.once("close", () => this.clients.delete(client));
-    });
+    const server = createServer((socket: Socket) => this.serve(socket, readOnly));
     await listen(server, path, mode);
     this.servers.push(server);
     this.paths.push(path);
+  }
+
+  private serve(socket: Socket, readOnly: boolean): void {
+    const log = this.options.log ?? (() => {});
+    const callbackRegistered = () => this.registrationWaiters.splice(0).forEach((resolve) => resolve());
+    const client = new DaemonClient(socket, { readOnly, defaultURI: this.options.defaultURI ?? "kvm:///system", log, callbackRegistered });
+    this.clients.add(client);
+    socket.once("close", () => this.clients.delete(client));
+  }
+
+  private listenTcp({ host, port }: { host?: string; port: number }): Promise<void> {
+    const server = createServer((socket) => this.serve(socket, true));
+    return this.listenNet(server, port, host);
+  }
+
+  /** libvirt's TLS: after the handshake the server sends one byte, 1, saying it accepts the client. */
+  private listenTls(tls: TlsListener): Promise<void> {
+    const server = createTlsServer({ cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: true }, (socket) => {
+      socket.write(Buffer.from([1]));
+      this.serve(socket, false);
+    });
+    return this.listenNet(server, tls.port, tls.host);
+  }
+
+  private listenNet(server: Server, port: number, host?: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        this.servers.push(server);
+        resolve();
+      });
+    });
+  }
+
+  /** The port a TCP or TLS listener got (the one asked for, or the system's pick for 0). */
+  portOf(kind: "tcp" | "tls"): number | undefined {
+    const index = 2 + (kind === "tls" && this.options.tcp ? 1 : 0);
+    if ((kind === "tcp" && !this.options.tcp) || (kind === "tls" && !this.options.tls)) return undefined;
+    const address = this.servers[index]?.address();
+    return typeof address === "object" && address ? address.port : undefined;
   }
 
   get clientCount(): number {
