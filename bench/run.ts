@@ -13,6 +13,7 @@ import { reportKvm } from "./kvm.js";
 import { measureLxc } from "./lxc.js";
 import { reportNodeState } from "./node-state.js";
 import { reportNetworks } from "./network-figures.js";
+import { reportRemote } from "./remote.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const fixture = join(here, "fixtures", "virt-install.xml");
@@ -139,6 +140,9 @@ if (lxc === undefined) {
 
 console.log("");
 reportNetworks();
+
+console.log("");
+await reportRemote();
 
 console.log("");
 await reportNodeState();

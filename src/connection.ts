@@ -125,7 +125,7 @@ export class Connection {
       return Promise.reject(new VirtError(ErrorNumber.VIR_ERR_NO_SUPPORT, from, `this function is not supported by the connection driver: ${api}`));
     }
     const bound = (fn as (...args: unknown[]) => unknown).bind(this.driver) as NonNullable<HypervisorDriver[K]>;
-    if (key === undefined) {
+    if (key === undefined || this.driver.ordersDomainCalls) {
       try {
         return Promise.resolve(run(bound));
       } catch (e) {

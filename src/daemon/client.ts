@@ -150,8 +150,19 @@ export class DaemonClient {
       this.socket.destroy();
       return;
     }
+    // replies finished in the same turn of the event loop leave in one write (one syscall)
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     this.socket.write(encodeMessage(header, payload));
   }
+
+  private corked = false;
 
   private sendEvent<T>(proc: number, codec: Codec<T>, msg: T): void {
     const w = new XdrWriter();

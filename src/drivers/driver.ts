@@ -215,6 +215,11 @@ export interface HypervisorDriver {
   /** Calls listener with the lifecycle events each operation causes; returns the unsubscribe. */
   subscribe(listener: (events: LifecycleEvent[]) => void): () => void;
   close(): void;
+  /**
+   * True when the driver orders calls on one domain itself (a daemon does, for a remote driver):
+   * the connection then sends them on at once instead of queueing them behind each other.
+   */
+  readonly ordersDomainCalls?: boolean;
   /** False once a remote driver's connection to its daemon is gone. */
   isAlive?(): boolean;
   /** libvirt's keepalive (remote drivers): PING after `interval` s of silence, give up after `count`. */

@@ -40,6 +40,8 @@ const num = (v: bigint) => Number(v);
 const STATUS_DEFAULTS: DomainStatus = { state: 0, reason: 0, maxMem: 0, memory: 0, nrVirtCpu: 0, cpuTime: 0, id: -1, persistent: false, autostart: false, hasManagedSave: false };
 
 export class RemoteDriver implements HypervisorDriver {
+  /** The daemon orders each domain's calls (libvirtd and virtkitd both do). */
+  readonly ordersDomainCalls = true;
   private readonly lifecycleListeners = new Set<(events: LifecycleEvent[]) => void>();
   private readonly networkListeners = new Set<(event: NetworkLifecycleEvent) => void>();
   private domainCallback: Promise<number> | undefined;
