@@ -31,10 +31,14 @@ await esbuild.build({ ...cli, entryPoints: ["src/cli/launch.cts"], outfile: "dis
 // command line only for those URIs: most commands never read them. It gets core.wasm compiled
 // from the command line's copy of the host code.
 const HOSTED = "virtkit:hosted-drivers";
+const REMOTE = "virtkit:remote-driver";
 const hostedDrivers = {
   name: "hosted-drivers",
   setup(build) {
     build.onResolve({ filter: /^\.\/(lxc|kvm)\.js$/ }, (args) => (args.importer.endsWith("registry.ts") ? { path: HOSTED, namespace: HOSTED } : undefined));
+    // the remote driver and libvirt's protocol tables: a bundle of their own, read for remote URIs only
+    build.onResolve({ filter: /^\.\/remote\/driver\.js$/ }, (args) => (args.importer.endsWith("registry.ts") ? { path: REMOTE, namespace: REMOTE } : undefined));
+    build.onLoad({ filter: /.*/, namespace: REMOTE }, () => ({ resolveDir: "src/drivers", loader: "ts", contents: 'export const { RemoteDriver } = require("./cli-remote.cjs");' }));
     build.onLoad({ filter: /.*/, namespace: HOSTED }, () => ({
       resolveDir: "src/drivers",
       loader: "ts",
@@ -50,7 +54,7 @@ await esbuild.build({
   ...moduleUrl,
   entryPoints: ["src/cli/main.ts"],
   outfile: "dist/cli-main.cjs",
-  external: ["*.node", "./cli-hosted.cjs"],
+  external: ["*.node", "./cli-hosted.cjs", "./cli-remote.cjs"],
   plugins: [hostedDrivers],
   // It runs from V8's code cache through vm.Script, which has no loader for import(): lazily
   // loaded built-in modules become require() calls.
@@ -68,6 +72,7 @@ await esbuild.build({
   outfile: "dist/cli-hosted.cjs",
   external: ["*.node"],
 });
+await esbuild.build({ ...cli, ...moduleUrl, entryPoints: ["src/drivers/remote/driver.ts"], outfile: "dist/cli-remote.cjs", external: ["*.node"] });
 chmodSync("dist/cli.cjs", 0o755);
 
 // virtkitd: the daemon libvirt's clients drive (all drivers in one bundle: a daemon starts once).

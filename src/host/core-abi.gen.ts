@@ -5,7 +5,7 @@ import type { WireReader, WireWriter, Uuid } from "./wire.js";
 export type { Uuid };
 
 /** The table the client was generated from; core.wasm's abiFingerprint() must match it. */
-export const ABI_FINGERPRINT = -1823199416;
+export const ABI_FINGERPRINT = -773571267;
 
 /** domainOp's state changes. */
 export const DomainOp = {

@@ -67,3 +67,23 @@ export function masked(text: string): string {
     .replace(/^(CPU time:? +)[0-9.]+s$/gm, "$1<time>s")
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/g, "<uuid>");
 }
+
+/** One transcript of test/cli/virsh-extra.json (recorded by scripts/capture-virsh.mjs). */
+export interface RecordedCase {
+  line: string;
+  cwd: "fixtures" | "inputs";
+  args: string[];
+  stdout: string;
+  stderr: string;
+  status: number;
+}
+
+export function readExtraCases(): RecordedCase[] {
+  return (JSON.parse(readFileSync(new URL("../cli/virsh-extra.json", import.meta.url), "utf8")) as { cases: RecordedCase[] }).cases;
+}
+
+/**
+ * The recording machine was named "vm", and absolute paths there began elsewhere: both become
+ * placeholders, in the recording and in what this machine prints.
+ */
+export const recordedElsewhere = (s: string) => masked(s.replace(/^vm$/m, "<host>").replace(/\/[^\s']*\/(test\/cli\/fixtures|virsh-golden\/inputs)\//g, "<cwd>/"));

@@ -53,4 +53,10 @@ export const networkHandlers: Handlers = {
   STORAGE_POOL_GET_AUTOSTART: async (client, { pool: p }) => ({ autostart: (await pool(client, p)).autostart ? 1 : 0 }),
   STORAGE_POOL_IS_ACTIVE: async (client, { pool: p }) => ({ active: (await pool(client, p)).active ? 1 : 0 }),
   STORAGE_POOL_IS_PERSISTENT: async (client, { pool: p }) => ({ persistent: (await pool(client, p)).persistent ? 1 : 0 }),
+
+  INTERFACE_IS_ACTIVE: async (client, { iface }) => {
+    const found = (await client.connection().listAllInterfaces(0)).find((i) => i.name === iface.name);
+    if (!found) throw new VirtError(ErrorNumber.VIR_ERR_NO_INTERFACE, ErrorDomain.VIR_FROM_INTERFACE, `Interface not found: no interface with matching name '${iface.name}'`);
+    return { active: found.active ? 1 : 0 };
+  },
 };

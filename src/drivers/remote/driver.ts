@@ -206,7 +206,10 @@ export class RemoteDriver implements HypervisorDriver {
           this.call("STORAGE_POOL_GET_AUTOSTART", { pool }),
         ]);
         const uuid = uuidString(networkRef(pool).uuid);
-        const type = /<pool type='([^']*)'/.exec((await this.call("STORAGE_POOL_GET_XML_DESC", { pool, flags: 0 })).xml)?.[1] ?? "";
+        const type = await this.call("STORAGE_POOL_GET_XML_DESC", { pool, flags: 0 }).then(
+          ({ xml }) => /<pool type='([^']*)'/.exec(xml)?.[1] ?? "",
+          () => "", // a daemon without storage XML (virtkitd): the type is unknown
+        );
         return { name: pool.name, uuid, type, active: info.state === 2, persistent: persistent.persistent !== 0, autostart: autostart.autostart !== 0, capacity: num(info.capacity), allocation: num(info.allocation), available: num(info.available) };
       }),
     );

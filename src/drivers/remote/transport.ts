@@ -11,6 +11,7 @@ import { connect as netConnect, type Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
+import { strerror } from "../../errno.js";
 import type { RemoteURI } from "./uri.js";
 
 const TCP_PORT = 16509;
@@ -19,8 +20,9 @@ const TLS_PORT = 16514;
 const SYSTEM_SOCKET = "/run/libvirt/libvirt-sock";
 const SYSTEM_SOCKET_RO = "/run/libvirt/libvirt-sock-ro";
 
+/** libvirt's words: "Failed to connect socket to '/run/libvirt/libvirt-sock': No such file or directory". */
 function connectFailed(what: string, e: Error): VirtError {
-  return new VirtError(ErrorNumber.VIR_ERR_SYSTEM_ERROR, ErrorDomain.VIR_FROM_RPC, `Failed to connect ${what}: ${e.message}`);
+  return new VirtError(ErrorNumber.VIR_ERR_SYSTEM_ERROR, ErrorDomain.VIR_FROM_RPC, `Failed to connect ${what}: ${strerror(e)}`);
 }
 
 function waitConnected<T extends Socket>(socket: T, event: "connect" | "secureConnect", what: string): Promise<T> {
