@@ -41,6 +41,8 @@ function driverURI(uri: string): string {
 export class DaemonClient {
   private readonly reader = new MessageReader();
   private conn: Connection | null = null;
+  /** The URI the client opened (qemu:///system stays that, though kvm:///system serves it). */
+  openedURI = "";
   private inFlight = 0;
   private readonly streams = new Map<number, Duplex>();
   readonly events: EventCallbacks;
@@ -73,12 +75,14 @@ export class DaemonClient {
   async open(name: string | null, flags: number): Promise<void> {
     if (this.conn) throw new VirtError(ErrorNumber.VIR_ERR_INTERNAL_ERROR, ErrorDomain.VIR_FROM_RPC, "internal error: connection already open");
     const readOnly = this.options.readOnly || (flags & OPEN_READ_ONLY) !== 0;
-    const conn = await openConnection(driverURI(name ?? this.options.defaultURI), { readOnly });
+    const uri = name ?? this.options.defaultURI;
+    const conn = await openConnection(driverURI(uri), { readOnly });
     if (this.socket.destroyed) {
       await conn.close();
       return;
     }
     this.conn = conn;
+    this.openedURI = uri;
   }
 
   async closeConnection(): Promise<void> {

@@ -9,6 +9,7 @@ import { RpcClient } from "../../src/rpc/client.js";
 import { encodeMessage, MessageReader, MessageStatus, MessageType, REMOTE_PROGRAM } from "../../src/rpc/message.js";
 import { RemoteProc } from "../../src/rpc/remote-protocol.gen.js";
 import { ErrorNumber, VirtError } from "../../src/index.js";
+import { needsRoot, testIf } from "../support/gated.js";
 import { tempDir } from "../support/temp.js";
 
 const socketDir = tempDir("vkd");
@@ -158,4 +159,14 @@ test("keepalive: a PING is answered with a PONG", async (t) => {
   raw.write(encodeMessage({ prog: 0x6b656570, vers: 1, proc: 1, type: MessageType.MESSAGE, serial: 0, status: MessageStatus.OK }));
   t.is(await pong, 2);
   raw.destroy();
+});
+
+testIf(needsRoot("the KVM driver"))("qemu:///system is kvm:///system under libvirt's name for it", async (t) => {
+  const { kvmTestNode } = await import("../support/hosted.js");
+  kvmTestNode("virtkit-daemon-qemu");
+  const c = await client(rw, "qemu:///system");
+  t.deepEqual(await c.call("CONNECT_GET_TYPE", undefined), { type: "QEMU" });
+  t.deepEqual(await c.call("CONNECT_GET_URI", undefined), { uri: "qemu:///system" });
+  t.is((await c.call("CONNECT_LIST_ALL_DOMAINS", { need_results: 1, flags: 3 })).ret, 0);
+  c.close();
 });

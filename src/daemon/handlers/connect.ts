@@ -22,8 +22,9 @@ export const connectHandlers: Handlers = {
   CONNECT_SUPPORTS_FEATURE: (_client, { feature }) => ({ supported: FEATURES[feature] ? 1 : 0 }),
   CONNECT_OPEN: (client, { name, flags }) => client.open(name, flags),
   CONNECT_CLOSE: (client) => client.closeConnection(),
-  CONNECT_GET_URI: async (client) => ({ uri: await client.connection().getURI() }),
-  CONNECT_GET_TYPE: async (client) => ({ type: await client.connection().getType() }),
+  CONNECT_GET_URI: (client) => ({ uri: client.openedURI }),
+  // libvirt's tools (virt-manager, virt-install) know the KVM driver by libvirt's name for it
+  CONNECT_GET_TYPE: async (client) => ({ type: client.openedURI.startsWith("qemu:") ? "QEMU" : await client.connection().getType() }),
   CONNECT_GET_VERSION: async (client) => ({ hv_ver: BigInt(await client.connection().getVersion()) }),
   CONNECT_GET_LIB_VERSION: async (client) => ({ lib_ver: BigInt(await client.connection().getLibVersion()) }),
   CONNECT_GET_HOSTNAME: async (client) => ({ hostname: await client.connection().getHostname() }),
