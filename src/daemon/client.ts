@@ -119,7 +119,7 @@ export class DaemonClient {
 
   private handle({ header, payload }: Message): void {
     if (header.prog === KEEPALIVE_PROGRAM) {
-      if (header.proc === KeepaliveProc.PING) this.write({ ...header, type: MessageType.MESSAGE, proc: KeepaliveProc.PONG, serial: 0, status: MessageStatus.OK });
+      if (header.proc === KeepaliveProc.PING && header.type === MessageType.MESSAGE) this.write({ ...header, type: MessageType.MESSAGE, proc: KeepaliveProc.PONG, serial: 0, status: MessageStatus.OK });
       return;
     }
     if (header.type === MessageType.STREAM) return this.streamData(header, payload);

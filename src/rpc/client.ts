@@ -149,7 +149,7 @@ export class RpcClient {
 
   private handle({ header, payload }: Message): void {
     if (header.prog === KEEPALIVE_PROGRAM) {
-      if (header.proc === KeepaliveProc.PING) this.send({ ...header, proc: KeepaliveProc.PONG, type: MessageType.MESSAGE, serial: 0, status: MessageStatus.OK });
+      if (header.proc === KeepaliveProc.PING && header.type === MessageType.MESSAGE) this.send({ ...header, proc: KeepaliveProc.PONG, type: MessageType.MESSAGE, serial: 0, status: MessageStatus.OK });
       return;
     }
     if (header.prog !== REMOTE_PROGRAM) return;

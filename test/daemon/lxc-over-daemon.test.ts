@@ -1,11 +1,13 @@
 // lxc:///system through virtkitd: python3-libvirt attaches to a container's console (a stream; a
-// second attach is refused as libvirt refuses it), and a daemon started again finds the running
-// container its predecessor's client created, untouched.
+// second attach is refused as libvirt refuses it), a daemon started again finds the running
+// container its predecessor's client created, untouched, and virtkit's remote driver hears the
+// container's events and talks to its console.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Daemon } from "../../src/daemon/server.js";
+import { openConnection } from "../../src/index.js";
 import { RpcClient } from "../../src/rpc/client.js";
 import { connect } from "node:net";
 import { needsRoot, testIf } from "../support/gated.js";
@@ -64,4 +66,36 @@ asRoot.serial("a daemon started again finds the running container; its clients r
   t.is(found.dom.id, dom.id, "the same container (its id is its supervisor's pid)");
   t.deepEqual(await c2.call("DOMAIN_GET_STATE", { dom: found.dom, flags: 0 }), { state: 1, reason: 1 });
   await c2.call("DOMAIN_DESTROY", { dom: found.dom });
+});
+
+asRoot.serial("virtkit's remote driver: events and a console over the daemon, as the local driver gives them", async (t) => {
+  const daemon = await Daemon.start({ socketDir });
+  t.teardown(() => daemon.stop());
+  const conn = await openConnection(uri);
+  t.teardown(() => conn.close());
+  const events: [string, number, number][] = [];
+  const stopped = new Promise<void>((resolve) =>
+    conn.on("lifecycle", (d, event, detail) => {
+      events.push([d.name, event, detail]);
+      if (event === 5) resolve();
+    }),
+  );
+  const dom = await conn.createXML(container("remote"));
+  const console = await dom.openConsole();
+  let seen = "";
+  const named = new Promise<void>((resolve) =>
+    console.on("data", (b: Buffer) => {
+      seen += b.toString();
+      if (seen.includes("name=remote")) resolve();
+    }),
+  );
+  console.write("echo name=$(hostname)\n");
+  await named;
+  console.write("exit 0\n");
+  await stopped;
+  console.destroy();
+  t.deepEqual(events, [
+    ["remote", 2, 0], // started, booted
+    ["remote", 5, 0], // stopped, shutdown
+  ]);
 });
