@@ -3,7 +3,8 @@
 // Allowlists: cgroup operations only below /sys/fs/cgroup/, process spawning only of the
 // container supervisor built beside this addon, closing only descriptors this shim opened
 // (lock files, ptys), dropping resident pages only where every one is a file's page (never memory
-// the process wrote).
+// the process wrote). The one call on a descriptor the shim did not open reads a unix socket's
+// peer (getsockopt, which changes nothing; virtkitd's clients, accepted by Node).
 #include <napi.h>
 
 #include "system-error.h"
@@ -19,6 +20,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -37,7 +39,7 @@ void RegisterVhost(Napi::Env env, Napi::Object exports);
 
 namespace {
 
-constexpr const char *kShimVersion = "0.2.0";
+constexpr const char *kShimVersion = "0.3.0";
 constexpr const char *kCgroupRoot = "/sys/fs/cgroup/";
 constexpr const char *kSupervisor = "/virtkit-lxc-supervisor";
 
@@ -263,6 +265,25 @@ Napi::Value ReapSupervisors(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), reaped);
 }
 
+// ---- unix socket peers ------------------------------------------------------------------------
+
+/** SO_PEERCRED of a connected unix socket: the pid, uid and gid of the process at the other end. */
+Napi::Value PeerCredentials(const Napi::CallbackInfo &info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int domain = 0;
+  socklen_t length = sizeof domain;
+  if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) < 0) throw SystemError(info.Env(), errno, "getsockopt(SO_DOMAIN)", std::to_string(fd));
+  if (domain != AF_UNIX) throw SystemError(info.Env(), EPROTOTYPE, "getsockopt(SO_PEERCRED) of a socket that is not a unix socket", std::to_string(fd));
+  struct ucred peer = {};
+  length = sizeof peer;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) < 0) throw SystemError(info.Env(), errno, "getsockopt(SO_PEERCRED)", std::to_string(fd));
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("pid", Napi::Number::New(info.Env(), peer.pid));
+  result.Set("uid", Napi::Number::New(info.Env(), peer.uid));
+  result.Set("gid", Napi::Number::New(info.Env(), peer.gid));
+  return result;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, Version));
   exports.Set("cgroupMkdir", Napi::Function::New(env, CgroupMkdir));
@@ -276,6 +297,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dropFilePages", Napi::Function::New(env, DropFilePages));
   exports.Set("spawnSupervisor", Napi::Function::New(env, SpawnSupervisor));
   exports.Set("reapSupervisors", Napi::Function::New(env, ReapSupervisors));
+  exports.Set("peerCredentials", Napi::Function::New(env, PeerCredentials));
   RegisterKvm(env, exports);
   RegisterDisk(env, exports);
   RegisterTap(env, exports);

@@ -31,6 +31,8 @@ export interface ClientOptions {
   log: (message: string) => void;
   /** Told each time the client registers an event callback. */
   callbackRegistered?: () => void;
+  /** Set when the peer may not open a connection here (its credentials): CONNECT_OPEN's error. */
+  refusal?: string;
 }
 
 /** libvirt's clients name the KVM driver qemu:///system; virtkit's is kvm:///system. */
@@ -74,6 +76,7 @@ export class DaemonClient {
 
   async open(name: string | null, flags: number): Promise<void> {
     if (this.conn) throw new VirtError(ErrorNumber.VIR_ERR_INTERNAL_ERROR, ErrorDomain.VIR_FROM_RPC, "internal error: connection already open");
+    if (this.options.refusal) throw new VirtError(ErrorNumber.VIR_ERR_AUTH_FAILED, ErrorDomain.VIR_FROM_RPC, this.options.refusal);
     const readOnly = this.options.readOnly || (flags & OPEN_READ_ONLY) !== 0;
     const uri = name ?? this.options.defaultURI;
     const conn = await openConnection(driverURI(uri), { readOnly });

@@ -1,10 +1,12 @@
 // virtkitd's listening sockets, at libvirt's names inside one directory: `libvirt-sock` (read-write,
-// mode 0600: only its owner, root on a node, can connect) and `libvirt-sock-ro` (mode 0666: every
-// connection on it is read-only). Each accepted socket becomes a DaemonClient of its own.
+// mode 0600: only its owner, root on a node, can connect; the peer's credentials are checked as
+// well) and `libvirt-sock-ro` (mode 0666: every connection on it is read-only). Each accepted
+// socket becomes a DaemonClient of its own.
 import { chmodSync, existsSync, mkdirSync, unlinkSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import { join } from "node:path";
+import { loadNativeShim } from "../host/native.js";
 import { DaemonClient } from "./client.js";
 
 /** A TLS listener: the daemon's certificate and key, and the CA its clients' certificates must chain to. */
@@ -64,6 +66,23 @@ function listen(server: Server, path: string, mode: number): Promise<void> {
   });
 }
 
+/**
+ * Why the peer on the read-write socket may not open a connection, or undefined: root and the
+ * daemon's own user may (libvirtd's default, where the socket's mode already keeps others out;
+ * this holds even if that mode is loosened). Without the native shim the mode alone decides.
+ */
+function writerRefusal(socket: Socket): string | undefined {
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  let peer: { uid: number; pid: number } | undefined;
+  try {
+    if (typeof fd === "number" && fd >= 0) peer = loadNativeShim().peerCredentials(fd);
+  } catch {
+    peer = undefined;
+  }
+  if (!peer || peer.uid === 0 || peer.uid === process.getuid?.()) return undefined;
+  return `authentication failed: uid ${peer.uid} (pid ${peer.pid}) may not use the read-write socket`;
+}
+
 export class Daemon {
   private readonly clients = new Set<DaemonClient>();
   private readonly servers: Server[] = [];
@@ -93,16 +112,16 @@ export class Daemon {
       if (await answers(path)) throw new Error(`a daemon already listens on ${path}`);
       unlinkSync(path);
     }
-    const server = createServer((socket: Socket) => this.serve(socket, readOnly));
+    const server = createServer((socket: Socket) => this.serve(socket, readOnly, readOnly ? undefined : writerRefusal(socket)));
     await listen(server, path, mode);
     this.servers.push(server);
     this.paths.push(path);
   }
 
-  private serve(socket: Socket, readOnly: boolean): void {
+  private serve(socket: Socket, readOnly: boolean, refusal?: string): void {
     const log = this.options.log ?? (() => {});
     const callbackRegistered = () => this.registrationWaiters.splice(0).forEach((resolve) => resolve());
-    const client = new DaemonClient(socket, { readOnly, defaultURI: this.options.defaultURI ?? "kvm:///system", log, callbackRegistered });
+    const client = new DaemonClient(socket, { readOnly, defaultURI: this.options.defaultURI ?? "kvm:///system", log, callbackRegistered, refusal });
     this.clients.add(client);
     socket.once("close", () => this.clients.delete(client));
   }

@@ -27,6 +27,8 @@ export interface NativeShim {
   reapSupervisors(): number;
   /** Drops resident pages of this process's own mapping, only where all are a file's pages (resident-pages.ts). */
   dropFilePages(start: number, length: number): void;
+  /** SO_PEERCRED of a connected unix socket (a virtkitd client): who is at the other end. */
+  peerCredentials(fd: number): { pid: number; uid: number; gid: number };
   /** A pseudo-terminal in raw mode (a guest's serial line); both ends are closeFd's to close. */
   openPty(): { master: number; slave: number; path: string };
   /** /dev/kvm, VM and vCPU ioctls (shim/kvm.cc); structs travel in typed arrays, as the kernel lays them out. */
