@@ -32,10 +32,6 @@ export class EventCallbacks {
     private readonly registered: () => void = () => {},
   ) {}
 
-  get size(): number {
-    return this.domains.size + this.networks.size;
-  }
-
   addDomainCallback(eventID: number, dom: remote_domain): number {
     const id = this.next++;
     this.domains.set(id, { eventID, only: dom ? dom.uuid.toString("hex") : null });

@@ -163,9 +163,8 @@ export class Daemon {
     return this.clients.size;
   }
 
-  /** Resolves once some client has an event callback registered (tests wait on it, not on time). */
-  eventCallbacksRegistered(): Promise<void> {
-    if ([...this.clients].some((c) => c.events.size > 0)) return Promise.resolve();
+  /** Resolves when a client next registers an event callback (tests wait on it, not on time). */
+  nextEventCallback(): Promise<void> {
     return new Promise((resolve) => this.registrationWaiters.push(resolve));
   }
 
