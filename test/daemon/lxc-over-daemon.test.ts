@@ -2,7 +2,7 @@
 // second attach is refused as libvirt refuses it), a daemon started again finds the running
 // container its predecessor's client created, untouched, and virtkit's remote driver hears the
 // container's events and talks to its console.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,11 +12,15 @@ import { RpcClient } from "../../src/rpc/client.js";
 import { connect } from "node:net";
 import { needsRoot, testIf } from "../support/gated.js";
 import { lxcTestNode } from "../support/hosted.js";
+import { findProgram } from "../support/virsh.js";
 import { tempDir } from "../support/temp.js";
 
 const PYTHON = "/usr/bin/python3";
 const havePython = existsSync(PYTHON) && existsSync("/usr/lib/python3/dist-packages/libvirt.py");
 const asRoot = testIf(needsRoot("containers") ?? (havePython ? undefined : "needs Debian's python3-libvirt"));
+const virsh = findProgram("virsh");
+const script = findProgram("script");
+const withConsole = testIf(needsRoot("containers") ?? (virsh && script ? undefined : "needs Debian's virsh (libvirt-clients) and script (bsdutils)"));
 lxcTestNode("virtkit-daemon-lxc");
 
 const socketDir = tempDir("vkd");
@@ -98,4 +102,45 @@ asRoot.serial("virtkit's remote driver: events and a console over the daemon, as
     ["remote", 2, 0], // started, booted
     ["remote", 5, 0], // stopped, shutdown
   ]);
+});
+
+/** `virsh console` under script(1), which gives it the terminal it insists on: what it printed. */
+function virshConsole(name: string, talk: (out: string, input: (text: string) => void) => void): Promise<{ out: string; status: number | null }> {
+  return new Promise((resolve) => {
+    const child = spawn(script!, ["-qfec", `${virsh} -c '${uri}' console ${name}`, "/dev/null"], { env: { ...process.env, LIBVIRT_AUTOSTART: "0", LC_ALL: "C" } });
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => {
+      out += b.toString();
+      talk(out, (text) => child.stdin.write(text));
+    });
+    child.on("exit", (status) => resolve({ out, status }));
+  });
+}
+
+withConsole.serial("virsh console attaches to a container over the daemon; a second virsh console is refused", async (t) => {
+  const daemon = await Daemon.start({ socketDir });
+  t.teardown(() => daemon.stop());
+  const c = await client();
+  t.teardown(() => c.close());
+  const { dom } = await c.call("DOMAIN_CREATE_XML", { xml_desc: container("typed"), flags: 0 });
+  t.teardown(() => c.call("DOMAIN_DESTROY", { dom }).catch(() => undefined));
+  let second: Promise<{ out: string; status: number | null }> | undefined;
+  let step = 0;
+  const first = await virshConsole("typed", (out, input) => {
+    if (step === 0 && out.includes("Escape character is ^]")) {
+      step = 1;
+      second = virshConsole("typed", () => {});
+      void second.then(() => input("echo name=$(hostname)\r"));
+    }
+    if (step === 1 && /name=typed\r\n/.test(out.split("echo name=")[1] ?? "")) {
+      step = 2;
+      input("\x1d"); // ^], virsh's escape
+    }
+  });
+  t.is(first.status, 0);
+  t.regex(first.out, /Connected to domain 'typed'\r\nEscape character is \^\] \(Ctrl \+ \]\)\r\n/);
+  t.regex(first.out, /\r\nname=typed\r\n/);
+  const refused = await second!;
+  t.regex(refused.out, /error: operation failed: Active console session exists for this domain/);
+  t.not(refused.status, 0);
 });
