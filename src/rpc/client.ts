@@ -47,7 +47,7 @@ export class RpcClient {
 
   constructor(private readonly channel: Duplex) {
     channel.on("data", (chunk: Buffer) => this.received(chunk));
-    channel.on("error", (e) => this.fail(closedError(`client socket failed: ${e.message}`)));
+    channel.on("error", (e) => this.fail(e instanceof VirtError ? e : closedError(`client socket failed: ${e.message}`)));
     channel.on("close", () => this.fail(closedError("client socket is closed")));
   }
 

@@ -97,11 +97,22 @@ export function sshArguments(uri: RemoteURI): string[] {
   return args;
 }
 
-/** A child process whose stdin and stdout are the stream; its exit closes it. */
+/**
+ * A child process whose stdin and stdout are the stream; its exit closes it. What it says on
+ * stderr (ssh's "Connection refused", a missing helper) becomes the error of a stream that ends
+ * unasked, as libvirt reports it ("Cannot recv data: …").
+ */
 function commandChannel(command: string, args: string[]): Duplex {
-  const child = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
   const channel = Duplex.from({ readable: child.stdout, writable: child.stdin });
+  let said = "";
+  child.stderr!.on("data", (b: Buffer) => (said = (said + b.toString()).slice(-4096)));
   child.once("error", (e) => channel.destroy(connectFailed(`with ${command}`, e)));
+  child.once("exit", () => {
+    if (channel.destroyed) return;
+    const why = said.trim().replace(/\s*\n\s*/g, ": ");
+    channel.destroy(why ? new VirtError(ErrorNumber.VIR_ERR_SYSTEM_ERROR, ErrorDomain.VIR_FROM_RPC, `Cannot recv data: ${why}`) : undefined);
+  });
   channel.once("close", () => child.kill());
   return channel;
 }
