@@ -4,10 +4,11 @@
 // that does no work at all (bench/fixtures/zero-work-daemon.c) shows how fast the client itself
 // can go: one call at a time, the client, not the daemon, sets the pace.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, watch } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openConnection } from "../src/index.js";
+import { filesAppear } from "../test/support/files.js";
 import { startLibvirtd } from "../test/support/libvirtd.js";
 import { tempDir } from "../test/support/temp.js";
 import { findProgram } from "../test/support/virsh.js";
@@ -16,21 +17,10 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 const PYTHON = "/usr/bin/python3";
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
-function waitForFile(dir: string, file: string): Promise<void> {
-  return new Promise((resolve) => {
-    if (existsSync(join(dir, file))) return resolve();
-    const watcher = watch(dir, () => {
-      if (!existsSync(join(dir, file))) return;
-      watcher.close();
-      resolve();
-    });
-  });
-}
-
 async function startVirtkitd(): Promise<{ socket: string; child: ChildProcess }> {
   const dir = tempDir("vkd-bench");
   const child = spawn(process.execPath, [join(here, "..", "dist", "virtkitd.cjs"), "--socket-dir", dir], { stdio: "ignore" });
-  await waitForFile(dir, "libvirt-sock-ro");
+  await filesAppear(dir, "libvirt-sock-ro");
   return { socket: join(dir, "libvirt-sock"), child };
 }
 
@@ -42,7 +32,7 @@ async function startZeroWork(): Promise<{ socket: string; child: ChildProcess } 
   const binary = join(dir, "zero-work-daemon");
   if (spawnSync(cc, ["-O2", "-o", binary, join(here, "fixtures", "zero-work-daemon.c"), "-lpthread"]).status !== 0) return undefined;
   const child = spawn(binary, [join(dir, "sock")], { stdio: "ignore" });
-  await waitForFile(dir, "sock");
+  await filesAppear(dir, "sock");
   return { socket: join(dir, "sock"), child };
 }
 

@@ -10,10 +10,10 @@ import { Network } from "../network.js";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import type { Codec } from "../rpc/codec.js";
 import { encodeMessage, KEEPALIVE_PROGRAM, MessageReader, MessageStatus, MessageType, PROTOCOL_VERSION, REMOTE_PROGRAM, type Message, type MessageHeader } from "../rpc/message.js";
-import { domainRef, networkRef, wireError } from "../rpc/objects.js";
-import { KeepaliveProc, remote_error, VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX, type remote_nonnull_domain, type remote_nonnull_network } from "../rpc/remote-protocol.gen.js";
+import { domainRef, networkRef } from "../rpc/objects.js";
+import { KeepaliveProc, VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX, type remote_nonnull_domain, type remote_nonnull_network } from "../rpc/remote-protocol.gen.js";
 import { rpcError, XdrWriter } from "../rpc/xdr.js";
-import { dispatchCall } from "./dispatch.js";
+import { dispatchCall, errorPayload } from "./dispatch.js";
 import { EventCallbacks } from "./event-callbacks.js";
 
 /** VIR_CONNECT_RO in CONNECT_OPEN's flags. */
@@ -234,10 +234,4 @@ export class DaemonClient {
     this.disposed = true;
     await this.closeConnection();
   }
-}
-
-function errorPayload(e: unknown): Buffer {
-  const w = new XdrWriter();
-  remote_error.encode(w, wireError(e));
-  return w.bytes();
 }

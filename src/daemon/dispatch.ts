@@ -31,11 +31,14 @@ export function apiName(procedure: string): string {
 
 export type Reply = { status: "ok"; payload: Buffer } | { status: "error"; payload: Buffer };
 
-function errorReply(e: unknown): Reply {
+/** libvirt's error struct for a failure (a VirtError's code, domain and message). */
+export function errorPayload(e: unknown): Buffer {
   const w = new XdrWriter();
   remote_error.encode(w, wireError(e));
-  return { status: "error", payload: w.bytes() };
+  return w.bytes();
 }
+
+const errorReply = (e: unknown): Reply => ({ status: "error", payload: errorPayload(e) });
 
 /** A handler seen from the dispatcher, which has only the decoded value, not its type. */
 type AnyHandler = (client: DaemonClient, args: unknown, serial: number) => unknown;

@@ -87,6 +87,8 @@ export class Daemon {
   private readonly clients = new Set<DaemonClient>();
   private readonly servers: Server[] = [];
   private readonly paths: string[] = [];
+  /** The TCP and TLS listeners, to tell the ports they got. */
+  private readonly netServers = new Map<"tcp" | "tls", Server>();
   private readonly registrationWaiters: (() => void)[] = [];
 
   private constructor(private readonly options: DaemonOptions) {}
@@ -128,7 +130,7 @@ export class Daemon {
 
   private listenTcp({ host, port }: { host?: string; port: number }): Promise<void> {
     const server = createServer((socket) => this.serve(socket, true));
-    return this.listenNet(server, port, host);
+    return this.listenNet("tcp", server, port, host);
   }
 
   /** libvirt's TLS: after the handshake the server sends one byte, 1, saying it accepts the client. */
@@ -137,15 +139,16 @@ export class Daemon {
       socket.write(Buffer.from([1]));
       this.serve(socket, false);
     });
-    return this.listenNet(server, tls.port, tls.host);
+    return this.listenNet("tls", server, tls.port, tls.host);
   }
 
-  private listenNet(server: Server, port: number, host?: string): Promise<void> {
+  private listenNet(kind: "tcp" | "tls", server: Server, port: number, host?: string): Promise<void> {
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, host, () => {
         server.off("error", reject);
         this.servers.push(server);
+        this.netServers.set(kind, server);
         resolve();
       });
     });
@@ -153,9 +156,7 @@ export class Daemon {
 
   /** The port a TCP or TLS listener got (the one asked for, or the system's pick for 0). */
   portOf(kind: "tcp" | "tls"): number | undefined {
-    const index = 2 + (kind === "tls" && this.options.tcp ? 1 : 0);
-    if ((kind === "tcp" && !this.options.tcp) || (kind === "tls" && !this.options.tls)) return undefined;
-    const address = this.servers[index]?.address();
+    const address = this.netServers.get(kind)?.address();
     return typeof address === "object" && address ? address.port : undefined;
   }
 

@@ -43,7 +43,6 @@ export class RpcClient {
   private readonly streams = new Map<number, StreamSink>();
   private closedBy: VirtError | undefined;
   private keepalive: { timer: NodeJS.Timeout; unanswered: number } | undefined;
-  private readonly closeListeners: ((reason: VirtError) => void)[] = [];
 
   constructor(private readonly channel: Duplex) {
     channel.on("data", (chunk: Buffer) => this.received(chunk));
@@ -90,10 +89,6 @@ export class RpcClient {
   /** Listens to the events a procedure number carries (MESSAGE packets). */
   onEvent<T>(proc: number, codec: Codec<T>, listener: (msg: T) => void): void {
     this.eventListeners.set(proc, (payload) => listener(decode(codec, payload, `event ${proc}`)));
-  }
-
-  onClose(listener: (reason: VirtError) => void): void {
-    this.closeListeners.push(listener);
   }
 
   /**
@@ -191,6 +186,5 @@ export class RpcClient {
     this.pending.clear();
     for (const sink of this.streams.values()) sink.error(reason);
     this.streams.clear();
-    for (const listener of this.closeListeners) listener(reason);
   }
 }

@@ -22,12 +22,13 @@ export const domainRef = (d: remote_nonnull_domain): DomainRef => ({ name: d.nam
 export const wireNetwork = (ref: NetworkRef): remote_nonnull_network => ({ name: ref.name, uuid: uuidBytes(ref.uuid) });
 export const networkRef = (n: remote_nonnull_network): NetworkRef => ({ name: n.name, uuid: uuidFromBytes(n.uuid) });
 
-/** A network named by its summary's strings. */
-export function wireNetworkOf(name: string, uuid: string): remote_nonnull_network {
+/** An object (network, storage pool) named by a summary's strings: its name and 16-byte UUID. */
+export function wireNamed(name: string, uuid: string): { name: string; uuid: Buffer } {
   return { name, uuid: uuidBytes(uuidWords(uuid) ?? [0, 0, 0, 0]) };
 }
 
-export { uuidString };
+/** A 16-byte UUID in canonical text. */
+export const uuidText = (bytes: Uint8Array): string => uuidString(uuidFromBytes(bytes));
 
 /** virTypedParameterType values. */
 const INT = 1;

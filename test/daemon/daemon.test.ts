@@ -2,7 +2,7 @@
 // unknown procedures, calls before CONNECT_OPEN, 64 clients with calls in flight, a client that
 // never reads, one that leaves mid-call; and the read-only socket.
 import test from "ava";
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { join } from "node:path";
 import { Daemon } from "../../src/daemon/server.js";
 import { RpcClient } from "../../src/rpc/client.js";
@@ -10,6 +10,7 @@ import { encodeMessage, MessageReader, MessageStatus, MessageType, REMOTE_PROGRA
 import { RemoteProc } from "../../src/rpc/remote-protocol.gen.js";
 import { ErrorNumber, VirtError } from "../../src/index.js";
 import { needsRoot, testIf } from "../support/gated.js";
+import { rpcClient, socketTo } from "../support/rpc.js";
 import { tempDir } from "../support/temp.js";
 
 const socketDir = tempDir("vkd");
@@ -22,18 +23,7 @@ test.before(async () => {
 });
 test.after.always(() => daemon.stop());
 
-function socketTo(path: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect(path, () => resolve(s));
-    s.once("error", reject);
-  });
-}
-
-async function client(path = rw, uri: string | null = "test:///default"): Promise<RpcClient> {
-  const c = new RpcClient(await socketTo(path));
-  if (uri !== null) await c.call("CONNECT_OPEN", { name: uri, flags: 0 });
-  return c;
-}
+const client = (path = rw, uri: string | null = "test:///default"): Promise<RpcClient> => rpcClient(path, uri);
 
 /** Resolves when the daemon has closed the socket. */
 const closed = (s: Socket) => new Promise<void>((resolve) => (s.destroyed ? resolve() : s.once("close", () => resolve())));

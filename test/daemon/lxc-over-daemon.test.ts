@@ -8,11 +8,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Daemon } from "../../src/daemon/server.js";
 import { openConnection } from "../../src/index.js";
-import { RpcClient } from "../../src/rpc/client.js";
-import { connect } from "node:net";
 import { needsRoot, testIf } from "../support/gated.js";
 import { lxcTestNode } from "../support/hosted.js";
 import { findProgram } from "../support/virsh.js";
+import { rpcClient } from "../support/rpc.js";
 import { tempDir } from "../support/temp.js";
 
 const PYTHON = "/usr/bin/python3";
@@ -29,14 +28,7 @@ const uri = `lxc+unix:///system?socket=${socket}`;
 const container = (name: string) =>
   `<domain type='lxc'><name>${name}</name><memory>65536</memory><os><type>exe</type><init>/bin/sh</init></os><devices><console type='pty'/></devices></domain>`;
 
-async function client(): Promise<RpcClient> {
-  const c = new RpcClient(await new Promise((resolve, reject) => {
-    const s = connect(socket, () => resolve(s));
-    s.once("error", reject);
-  }));
-  await c.call("CONNECT_OPEN", { name: "lxc:///system", flags: 0 });
-  return c;
-}
+const client = () => rpcClient(socket, "lxc:///system");
 
 function python(script: string, ...args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>

@@ -3,28 +3,22 @@
 // are refused with its usage.
 import test from "ava";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, statSync, watch } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openConnection } from "../../src/index.js";
+import { filesAppear } from "../support/files.js";
 import { tempDir } from "../support/temp.js";
 
 const bin = fileURLToPath(new URL("../../src/daemon/bin.ts", import.meta.url));
 const run = (args: string[]) => spawn(process.execPath, ["--import", "tsx", bin, ...args], { stdio: ["ignore", "ignore", "pipe"] });
-
-function appears(dir: string, file: string): Promise<void> {
-  return new Promise((resolve) => {
-    const watcher = watch(dir, () => existsSync(join(dir, file)) && (watcher.close(), resolve()));
-    if (existsSync(join(dir, file))) (watcher.close(), resolve());
-  });
-}
 
 test("it serves until SIGTERM, then leaves no socket or pid file behind", async (t) => {
   const dir = tempDir("vkd-proc");
   const pidFile = join(dir, "virtkitd.pid");
   const daemon = run(["--socket-dir", dir, "--pid-file", pidFile]);
   const exited = new Promise<number | null>((resolve) => daemon.once("exit", (code) => resolve(code)));
-  await appears(dir, "virtkitd.pid");
+  await filesAppear(dir, "virtkitd.pid");
   t.is(readFileSync(pidFile, "utf8"), `${daemon.pid}\n`);
   t.is(statSync(join(dir, "libvirt-sock")).mode & 0o777, 0o600);
   const conn = await openConnection(`test+unix:///default?socket=${join(dir, "libvirt-sock")}`);

@@ -2,8 +2,9 @@
 // system service, and an empty driver directory so it loads no hypervisor modules (only the test
 // driver built into libvirt itself answers). It is ready when its socket appears.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, watch, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { filesAppear } from "./files.js";
 import { findProgram } from "./virsh.js";
 import { tempDir } from "./temp.js";
 
@@ -22,15 +23,7 @@ export async function startLibvirtd(): Promise<PrivateLibvirtd> {
   writeFileSync(conf, `unix_sock_dir = "${dir}"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n`);
   const socket = join(dir, "libvirt-sock");
   // as root libvirtd makes a read-only socket too, then it is ready; a user's has only the one
-  const last = process.getuid?.() === 0 ? `${socket}-ro` : socket;
-  const ready = new Promise<void>((resolve) => {
-    const watcher = watch(dir, () => {
-      if (existsSync(socket) && existsSync(last)) {
-        watcher.close();
-        resolve();
-      }
-    });
-  });
+  const ready = filesAppear(dir, ...(process.getuid?.() === 0 ? ["libvirt-sock", "libvirt-sock-ro"] : ["libvirt-sock"]));
   const child: ChildProcess = spawn(libvirtdPath!, ["-f", conf, "--pid-file", join(dir, "pid")], {
     env: { ...process.env, LIBVIRT_DRIVER_DIR: drivers, XDG_CONFIG_HOME: join(dir, "config"), XDG_CACHE_HOME: join(dir, "cache"), XDG_RUNTIME_DIR: dir },
     stdio: ["ignore", "ignore", "pipe"],

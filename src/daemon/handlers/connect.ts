@@ -1,8 +1,7 @@
 // The connection and the node: the start-up calls every client makes (AUTH_LIST, feature probes,
 // CONNECT_OPEN), the node's facts, and the listings.
 import type { Handlers } from "./types.js";
-import { wireChars, wireDomain, wireFixedChars, wireNetworkOf, uuidBytes } from "../../rpc/objects.js";
-import { uuidWords } from "../../drivers/driver.js";
+import { wireChars, wireDomain, wireFixedChars, wireNamed } from "../../rpc/objects.js";
 import { remote_auth_type } from "../../rpc/remote-protocol.gen.js";
 
 /** VIR_DRV_FEATURE_* numbers a client asks about, and virtkitd's answers. */
@@ -67,11 +66,11 @@ export const connectHandlers: Handlers = {
   CONNECT_LIST_DEFINED_DOMAINS: async (client, { maxnames }) => ({ names: (await client.connection().listAllDomains(2)).map((d) => d.name).slice(0, maxnames) }),
   CONNECT_LIST_ALL_NETWORKS: async (client, { need_results, flags }) => {
     const nets = await client.connection().listAllNetworks(flags);
-    return { nets: need_results ? nets.map((n) => wireNetworkOf(n.name, n.uuid)) : [], ret: nets.length };
+    return { nets: need_results ? nets.map((n) => wireNamed(n.name, n.uuid)) : [], ret: nets.length };
   },
   CONNECT_LIST_ALL_STORAGE_POOLS: async (client, { need_results, flags }) => {
     const pools = await client.connection().listAllStoragePools(flags);
-    return { pools: need_results ? pools.map((p) => ({ name: p.name, uuid: uuidBytes(uuidWords(p.uuid) ?? [0, 0, 0, 0]) })) : [], ret: pools.length };
+    return { pools: need_results ? pools.map((p) => wireNamed(p.name, p.uuid)) : [], ret: pools.length };
   },
   CONNECT_LIST_ALL_INTERFACES: async (client, { need_results, flags }) => {
     const ifaces = await client.connection().listAllInterfaces(flags);

@@ -1,9 +1,7 @@
 // Domains: lookups, lifecycle, state, configuration and statistics, each a call on the client's
 // Connection or on the Domain the wire names (by name, UUID and id, as libvirt's daemon does).
 import type { Handlers } from "./types.js";
-import { paramFromWire, wireChars, wireDomain, wireParam } from "../../rpc/objects.js";
-import { uuidString } from "../../drivers/driver.js";
-import { uuidFromBytes } from "../../rpc/objects.js";
+import { paramFromWire, uuidText, wireChars, wireDomain, wireParam } from "../../rpc/objects.js";
 import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
 import type { DaemonClient } from "../client.js";
 import type { remote_nonnull_domain } from "../../rpc/remote-protocol.gen.js";
@@ -12,7 +10,7 @@ const big = (n: number) => BigInt(Math.trunc(n));
 
 /** The domain as it is now (its id changes when it starts or stops). */
 async function current(client: DaemonClient, dom: remote_nonnull_domain) {
-  const d = await client.connection().lookupByUUIDString(uuidString(uuidFromBytes(dom.uuid)));
+  const d = await client.connection().lookupByUUIDString(uuidText(dom.uuid));
   return { dom: wireDomain(d.reference()) };
 }
 
@@ -30,7 +28,7 @@ function noDomainXML(dxml: string | null, api: string): void {
 export const domainHandlers: Handlers = {
   DOMAIN_LOOKUP_BY_ID: async (client, { id }) => ({ dom: wireDomain((await client.connection().lookupByID(id)).reference()) }),
   DOMAIN_LOOKUP_BY_NAME: async (client, { name }) => ({ dom: wireDomain((await client.connection().lookupByName(name)).reference()) }),
-  DOMAIN_LOOKUP_BY_UUID: async (client, { uuid }) => ({ dom: wireDomain((await client.connection().lookupByUUIDString(uuidString(uuidFromBytes(uuid)))).reference()) }),
+  DOMAIN_LOOKUP_BY_UUID: async (client, { uuid }) => ({ dom: wireDomain((await client.connection().lookupByUUIDString(uuidText(uuid))).reference()) }),
   DOMAIN_DEFINE_XML: async (client, { xml }) => ({ dom: wireDomain((await client.connection().defineXML(xml)).reference()) }),
   DOMAIN_DEFINE_XML_FLAGS: async (client, { xml, flags }) => ({ dom: wireDomain((await client.connection().defineXML(xml, flags)).reference()) }),
   DOMAIN_CREATE_XML: async (client, { xml_desc, flags }) => ({ dom: wireDomain((await client.connection().createXML(xml_desc, flags)).reference()) }),

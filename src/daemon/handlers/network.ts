@@ -1,7 +1,7 @@
 // Virtual networks, and the storage pools and host interfaces virsh's listings ask about: calls
 // on the client's Connection or on the Network the wire names.
 import type { Handlers } from "./types.js";
-import { uuidString, wireNetwork, wireNetworkOf, uuidFromBytes } from "../../rpc/objects.js";
+import { uuidText, wireNamed, wireNetwork } from "../../rpc/objects.js";
 import type { NetworkUpdateCommand, NetworkUpdateSection } from "../../constants.js";
 import type { DaemonClient } from "../client.js";
 import type { remote_nonnull_storage_pool } from "../../rpc/remote-protocol.gen.js";
@@ -11,7 +11,7 @@ const big = (n: number) => BigInt(Math.trunc(n));
 
 /** A storage pool's summary, found by the UUID on the wire (virtkit lists pools; it keeps no handles). */
 async function pool(client: DaemonClient, p: remote_nonnull_storage_pool) {
-  const uuid = uuidString(uuidFromBytes(p.uuid));
+  const uuid = uuidText(p.uuid);
   const found = (await client.connection().listAllStoragePools(0)).find((s) => s.uuid === uuid);
   if (!found) throw new VirtError(ErrorNumber.VIR_ERR_NO_STORAGE_POOL, ErrorDomain.VIR_FROM_STORAGE, `Storage pool not found: no storage pool with matching uuid '${uuid}' (${p.name})`);
   return found;
@@ -22,7 +22,7 @@ const POOL_RUNNING = 2;
 
 export const networkHandlers: Handlers = {
   NETWORK_LOOKUP_BY_NAME: async (client, { name }) => ({ net: wireNetwork((await client.connection().networkLookupByName(name)).reference()) }),
-  NETWORK_LOOKUP_BY_UUID: async (client, { uuid }) => ({ net: wireNetwork((await client.connection().networkLookupByUUIDString(uuidString(uuidFromBytes(uuid)))).reference()) }),
+  NETWORK_LOOKUP_BY_UUID: async (client, { uuid }) => ({ net: wireNetwork((await client.connection().networkLookupByUUIDString(uuidText(uuid))).reference()) }),
   NETWORK_DEFINE_XML: async (client, { xml }) => ({ net: wireNetwork((await client.connection().networkDefineXML(xml)).reference()) }),
   NETWORK_CREATE_XML: async (client, { xml }) => ({ net: wireNetwork((await client.connection().networkCreateXML(xml)).reference()) }),
   NETWORK_CREATE: (client, { net }) => client.network(net).create(),
@@ -44,7 +44,7 @@ export const networkHandlers: Handlers = {
   STORAGE_POOL_LOOKUP_BY_NAME: async (client, { name }) => {
     const found = (await client.connection().listAllStoragePools(0)).find((s) => s.name === name);
     if (!found) throw new VirtError(ErrorNumber.VIR_ERR_NO_STORAGE_POOL, ErrorDomain.VIR_FROM_STORAGE, `Storage pool not found: no storage pool with matching name '${name}'`);
-    return { pool: { name: found.name, uuid: wireNetworkOf(found.name, found.uuid).uuid } };
+    return { pool: wireNamed(found.name, found.uuid) };
   },
   STORAGE_POOL_GET_INFO: async (client, { pool: p }) => {
     const s = await pool(client, p);

@@ -6,11 +6,10 @@ import { Duplex } from "node:stream";
 import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
 import { RpcClient } from "../../rpc/client.js";
 import { MessageStatus } from "../../rpc/message.js";
-import { charsFromWire, domainRef, networkRef, paramFromWire, uuidBytes, wireDomain, wireNetwork, wireParam } from "../../rpc/objects.js";
+import { charsFromWire, domainRef, networkRef, paramFromWire, uuidBytes, uuidText, wireDomain, wireNetwork, wireParam } from "../../rpc/objects.js";
 import { RemoteProc, remote_auth_type, type RemoteCalls, remote_domain_event_callback_lifecycle_msg, remote_network_event_lifecycle_msg } from "../../rpc/remote-protocol.gen.js";
 import type { NetworkUpdateCommand, NetworkUpdateSection } from "../../constants.js";
 import {
-  uuidString,
   type ConsoleStream,
   type DomainRef,
   type DomainStatus,
@@ -192,7 +191,7 @@ export class RemoteDriver implements HypervisorDriver {
           this.call("NETWORK_IS_PERSISTENT", { net }),
           this.call("NETWORK_GET_AUTOSTART", { net }),
         ]);
-        return { name: net.name, uuid: uuidString(networkRef(net).uuid), active: active.active !== 0, persistent: persistent.persistent !== 0, autostart: autostart.autostart !== 0 };
+        return { name: net.name, uuid: uuidText(net.uuid), active: active.active !== 0, persistent: persistent.persistent !== 0, autostart: autostart.autostart !== 0 };
       }),
     );
   }
@@ -205,7 +204,7 @@ export class RemoteDriver implements HypervisorDriver {
           this.call("STORAGE_POOL_IS_PERSISTENT", { pool }),
           this.call("STORAGE_POOL_GET_AUTOSTART", { pool }),
         ]);
-        const uuid = uuidString(networkRef(pool).uuid);
+        const uuid = uuidText(pool.uuid);
         const type = await this.call("STORAGE_POOL_GET_XML_DESC", { pool, flags: 0 }).then(
           ({ xml }) => /<pool type='([^']*)'/.exec(xml)?.[1] ?? "",
           () => "", // a daemon without storage XML (virtkitd): the type is unknown
