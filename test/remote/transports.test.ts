@@ -78,6 +78,15 @@ test("ext: the command's stdin and stdout carry the protocol", async (t) => {
   t.is((await conn.listAllDomains()).map((d) => d.name).join(), "test");
 });
 
+test("ext: a command that goes away says why, even when the first write already failed", async (t) => {
+  const command = join(tempDir("virtkit-ext-gone"), "gone");
+  // stdin closed at once, so the client's first write meets a closed pipe; the pause only makes
+  // that happen before the exit every time (the answer is the same either way)
+  writeFileSync(command, "#!/bin/sh\nexec 0<&-\necho 'ssh: connect to host far port 22: Connection refused' >&2\nsleep 0.3\nexit 255\n");
+  chmodSync(command, 0o755);
+  await t.throwsAsync(openConnection(`test+ext:///default?command=${command}`), { message: "Cannot recv data: ssh: connect to host far port 22: Connection refused" });
+});
+
 test("ssh: libvirt's ssh command line, then netcat on the far side's socket", async (t) => {
   const log = join(tempDir("virtkit-ssh"), "args");
   process.env.FAKE_SSH_LOG = log;

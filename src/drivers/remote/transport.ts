@@ -98,22 +98,34 @@ export function sshArguments(uri: RemoteURI): string[] {
 }
 
 /**
- * A child process whose stdin and stdout are the stream; its exit closes it. What it says on
+ * A child process whose stdin and stdout are the stream; its end closes it. What it says on
  * stderr (ssh's "Connection refused", a missing helper) becomes the error of a stream that ends
- * unasked, as libvirt reports it ("Cannot recv data: …").
+ * unasked, as libvirt reports it ("Cannot recv data: …"). A write to a child that has gone fails
+ * with EPIPE before the child's exit is seen, so write errors are not the stream's: the exit,
+ * with everything the child said, is.
  */
 function commandChannel(command: string, args: string[]): Duplex {
   const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
-  const channel = Duplex.from({ readable: child.stdout, writable: child.stdin });
+  const [stdin, stdout, stderr] = [child.stdin!, child.stdout!, child.stderr!];
+  const channel = new Duplex({
+    read: () => stdout.resume(),
+    write: (chunk: Buffer, _encoding, done) => void stdin.write(chunk, () => done()),
+    final: (done) => void stdin.end(() => done()),
+    destroy: (error, done) => {
+      child.kill();
+      done(error);
+    },
+  });
+  stdin.on("error", () => {});
+  stdout.on("data", (b: Buffer) => channel.push(b) || stdout.pause());
   let said = "";
-  child.stderr!.on("data", (b: Buffer) => (said = (said + b.toString()).slice(-4096)));
+  stderr.on("data", (b: Buffer) => (said = (said + b.toString()).slice(-4096)));
   child.once("error", (e) => channel.destroy(connectFailed(`with ${command}`, e)));
-  child.once("exit", () => {
+  child.once("close", () => {
     if (channel.destroyed) return;
     const why = said.trim().replace(/\s*\n\s*/g, ": ");
     channel.destroy(why ? new VirtError(ErrorNumber.VIR_ERR_SYSTEM_ERROR, ErrorDomain.VIR_FROM_RPC, `Cannot recv data: ${why}`) : undefined);
   });
-  channel.once("close", () => child.kill());
   return channel;
 }
 
