@@ -3,12 +3,13 @@
 // many may be in flight; events (MESSAGE) handed to listeners by procedure; streams carried by
 // the serial of the call that opened them; keepalive both ways.
 import type { Duplex } from "node:stream";
+import type { ByteChannel } from "./channel.js";
 import { ErrorDomain, ErrorNumber, VirtError } from "../errors.js";
 import type { Codec } from "./codec.js";
 import { encodeMessage, KEEPALIVE_PROGRAM, MessageReader, MessageStatus, MessageType, PROTOCOL_VERSION, REMOTE_PROGRAM, type Message, type MessageHeader } from "./message.js";
 import { errorFromWire } from "./objects.js";
 import { KeepaliveProc, REMOTE_PROCEDURES, RemoteProc, remote_error, type RemoteCalls } from "./remote-protocol.gen.js";
-import { XdrReader, XdrWriter } from "./xdr.js";
+import { XdrReader } from "./xdr.js";
 
 interface Pending {
   resolve(value: unknown): void;
@@ -44,8 +45,11 @@ export class RpcClient {
   private closedBy: VirtError | undefined;
   private keepalive: { timer: NodeJS.Timeout; unanswered: number } | undefined;
 
-  constructor(private readonly channel: Duplex) {
-    channel.on("data", (chunk: Buffer) => this.received(chunk));
+  private readonly channel: Duplex;
+
+  constructor(bytes: ByteChannel) {
+    const channel = (this.channel = bytes.stream);
+    bytes.onBytes((chunk) => this.received(chunk));
     channel.on("error", (e) => this.fail(e instanceof VirtError ? e : closedError(`client socket failed: ${e.message}`)));
     channel.on("close", () => this.fail(closedError("client socket is closed")));
   }
@@ -56,11 +60,10 @@ export class RpcClient {
     const spec = REMOTE_PROCEDURES.get(proc)!;
     if (this.closedBy) return Promise.reject(this.closedBy);
     const serial = this.serial++;
-    const w = new XdrWriter();
-    spec.args.encode(w, args);
+    const message = encodeMessage({ prog: REMOTE_PROGRAM, vers: PROTOCOL_VERSION, proc, type: MessageType.CALL, serial, status: MessageStatus.OK }, (w) => spec.args.encode(w, args));
     return new Promise((resolve, reject) => {
       this.pending.set(serial, { resolve: resolve as (v: unknown) => void, reject, ret: spec.ret, name });
-      this.send({ prog: REMOTE_PROGRAM, vers: PROTOCOL_VERSION, proc, type: MessageType.CALL, serial, status: MessageStatus.OK }, w.bytes());
+      this.channel.write(message);
     });
   }
 

@@ -76,6 +76,13 @@ export class XdrWriter {
     return this;
   }
 
+  /** Bytes as they are, unpadded (a message's payload after its header). */
+  raw(bytes: Uint8Array): this {
+    const at = this.room(bytes.length);
+    this.buf.set(bytes, at);
+    return this;
+  }
+
   /** Variable-length opaque data: its length, the bytes, padding. */
   opaque(bytes: Uint8Array): this {
     this.uint(bytes.length);

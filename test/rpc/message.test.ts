@@ -15,6 +15,16 @@ test("calls as virsh sends them: AUTH_LIST, SUPPORTS_FEATURE(10), CONNECT_OPEN",
   t.deepEqual(encodeMessage(call(1, 2), open), hex("00000038 20008086 00000001 00000001 00000000 00000002 00000000 00000001 0000000f 74657374 3a2f2f2f 64656661 756c7400 00000000"));
 });
 
+test("a payload written in place is the same message; raw bytes go unpadded; too long is refused", (t) => {
+  const open = (w: XdrWriter) => w.optional("test:///default", (w, s) => w.string(s)).uint(0);
+  t.deepEqual(encodeMessage(call(1, 2), open), encodeMessage(call(1, 2), open(new XdrWriter()).bytes()));
+  // a stream's data is any number of bytes: the length word counts them exactly
+  t.deepEqual(encodeMessage(call(1, 2), hex("616263")), hex("0000001f 20008086 00000001 00000001 00000000 00000002 00000000 616263"));
+  const big = "x".repeat(4_000_000);
+  const error = t.throws(() => encodeMessage(call(1, 3), (w) => Array.from({ length: 9 }, () => w.string(big))), { instanceOf: VirtError });
+  t.is(error?.code, ErrorNumber.VIR_ERR_RPC);
+});
+
 test("a LOOKUP_BY_NAME reply decodes to its domain: name, UUID, id", (t) => {
   const bytes = hex("00000038 20008086 00000001 00000017 00000001 00000007 00000000 00000004 74657374 6695eb01 f6a48304 79aa97f2 502e193f 00000001");
   const [m] = new MessageReader().push(bytes);

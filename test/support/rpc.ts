@@ -1,5 +1,6 @@
 // Talking to virtkitd in tests at the protocol's level: a socket, and an RpcClient on it.
 import { connect, type Socket } from "node:net";
+import { streamChannel } from "../../src/rpc/channel.js";
 import { RpcClient } from "../../src/rpc/client.js";
 
 export function socketTo(path: string): Promise<Socket> {
@@ -11,7 +12,7 @@ export function socketTo(path: string): Promise<Socket> {
 
 /** An RpcClient on the daemon's socket at `path`, with `uri` opened (null: nothing opened yet). */
 export async function rpcClient(path: string, uri: string | null): Promise<RpcClient> {
-  const c = new RpcClient(await socketTo(path));
+  const c = new RpcClient(streamChannel(await socketTo(path)));
   if (uri !== null) await c.call("CONNECT_OPEN", { name: uri, flags: 0 });
   return c;
 }

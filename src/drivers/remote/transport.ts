@@ -7,10 +7,11 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { connect as netConnect, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { ErrorDomain, ErrorNumber, VirtError } from "../../errors.js";
+import { socketChannel, streamChannel, type ByteChannel } from "../../rpc/channel.js";
 import { strerror } from "../../errno.js";
 import type { RemoteURI } from "./uri.js";
 
@@ -104,7 +105,7 @@ export function sshArguments(uri: RemoteURI): string[] {
  * with EPIPE before the child's exit is seen, so write errors are not the stream's: the exit,
  * with everything the child said, is.
  */
-function commandChannel(command: string, args: string[]): Duplex {
+function commandChannel(command: string, args: string[]): ByteChannel {
   const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
   const [stdin, stdout, stderr] = [child.stdin!, child.stdout!, child.stderr!];
   const channel = new Duplex({
@@ -126,19 +127,24 @@ function commandChannel(command: string, args: string[]): Duplex {
     const why = said.trim().replace(/\s*\n\s*/g, ": ");
     channel.destroy(why ? new VirtError(ErrorNumber.VIR_ERR_SYSTEM_ERROR, ErrorDomain.VIR_FROM_RPC, `Cannot recv data: ${why}`) : undefined);
   });
-  return channel;
+  return streamChannel(channel);
 }
 
-export async function openChannel(uri: RemoteURI, readOnly: boolean): Promise<Duplex> {
+export async function openChannel(uri: RemoteURI, readOnly: boolean): Promise<ByteChannel> {
   switch (uri.transport) {
     case "unix": {
       const path = unixSocketPath(uri, readOnly);
-      return waitConnected(netConnect(path), "connect", `socket to '${path}'`);
+      const channel = socketChannel({ path });
+      await waitConnected(channel.stream, "connect", `socket to '${path}'`);
+      return channel;
     }
-    case "tcp":
-      return waitConnected(netConnect(uri.port ?? TCP_PORT, uri.host ?? "localhost"), "connect", `to ${uri.host}`);
+    case "tcp": {
+      const channel = socketChannel({ port: uri.port ?? TCP_PORT, host: uri.host ?? "localhost" });
+      await waitConnected(channel.stream, "connect", `to ${uri.host}`);
+      return channel;
+    }
     case "tls":
-      return tlsChannel(uri);
+      return streamChannel(await tlsChannel(uri));
     case "ssh":
       return commandChannel(uri.params.get("command") ?? "ssh", [...sshArguments(uri), `sh -c ${quote(sshProxyCommand(uri, readOnly))}`]);
     case "ext": {
