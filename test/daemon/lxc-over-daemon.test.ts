@@ -2,6 +2,7 @@
 // second attach is refused as libvirt refuses it), a daemon started again finds the running
 // container its predecessor's client created, untouched, and virtkit's remote driver hears the
 // container's events and talks to its console.
+import type { ExecutionContext } from "ava";
 import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -12,6 +13,7 @@ import { needsRoot, testIf } from "../support/gated.js";
 import { lxcTestNode } from "../support/hosted.js";
 import { findProgram } from "../support/virsh.js";
 import { rpcClient } from "../support/rpc.js";
+import { textAppears } from "../support/streams.js";
 import { tempDir } from "../support/temp.js";
 
 const PYTHON = "/usr/bin/python3";
@@ -36,13 +38,18 @@ function python(script: string, ...args: string[]): Promise<string> {
   );
 }
 
-asRoot.serial("python3-libvirt attaches to a container's console over the daemon; a second attach is refused", async (t) => {
+/** A daemon for this test, and a container `name` started through it; both go at the test's end. */
+async function daemonRunning(t: ExecutionContext, name: string): Promise<void> {
   const daemon = await Daemon.start({ socketDir });
   t.teardown(() => daemon.stop());
   const c = await client();
   t.teardown(() => c.close());
-  const { dom } = await c.call("DOMAIN_CREATE_XML", { xml_desc: container("chat"), flags: 0 });
+  const { dom } = await c.call("DOMAIN_CREATE_XML", { xml_desc: container(name), flags: 0 });
   t.teardown(() => c.call("DOMAIN_DESTROY", { dom }).catch(() => undefined));
+}
+
+asRoot.serial("python3-libvirt attaches to a container's console over the daemon; a second attach is refused", async (t) => {
+  await daemonRunning(t, "chat");
   const out = await python("console.py", uri, "chat");
   t.is(out, "hostname seen\nsecond attach refused: 9 operation failed: Active console session exists for this domain\n");
 });
@@ -78,13 +85,7 @@ asRoot.serial("virtkit's remote driver: events and a console over the daemon, as
   );
   const dom = await conn.createXML(container("remote"));
   const console = await dom.openConsole();
-  let seen = "";
-  const named = new Promise<void>((resolve) =>
-    console.on("data", (b: Buffer) => {
-      seen += b.toString();
-      if (seen.includes("name=remote")) resolve();
-    }),
-  );
+  const named = textAppears(console, "name=remote");
   console.write("echo name=$(hostname)\n");
   await named;
   console.write("exit 0\n");
@@ -110,12 +111,7 @@ function virshConsole(name: string, talk: (out: string, input: (text: string) =>
 }
 
 withConsole.serial("virsh console attaches to a container over the daemon; a second virsh console is refused", async (t) => {
-  const daemon = await Daemon.start({ socketDir });
-  t.teardown(() => daemon.stop());
-  const c = await client();
-  t.teardown(() => c.close());
-  const { dom } = await c.call("DOMAIN_CREATE_XML", { xml_desc: container("typed"), flags: 0 });
-  t.teardown(() => c.call("DOMAIN_DESTROY", { dom }).catch(() => undefined));
+  await daemonRunning(t, "typed");
   let second: Promise<{ out: string; status: number | null }> | undefined;
   let step = 0;
   const first = await virshConsole("typed", (out, input) => {

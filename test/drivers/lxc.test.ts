@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { DomainState, DomainShutoffReason, ErrorNumber, openConnection, VirtError, type Connection } from "../../src/index.js";
 import { cgroupFacts } from "../../src/drivers/lxc/host.js";
 import { eventFrom, instanceFile, instanceFiles, killAndAwaitEnd, lxcTestNode, openForTest, processAlive, processesLeft } from "../support/hosted.js";
+import { textAppears } from "../support/streams.js";
 
 const asRoot = testIf(needsRoot("namespaces, cgroups"));
 const asRootNatively = testIf(needsRoot("namespaces, cgroups") ?? needsNativeCpu("2,048 forks"));
@@ -337,13 +338,7 @@ asRoot.serial("listeners hear a container end by itself, and the console carries
   t.is(tty?.[2], tty?.[1]);
   t.notRegex(await conn.lookupByName("talk").then((d) => d.getXMLDesc(2)), /tty=/, "an inactive definition names no pty"); // VIR_DOMAIN_XML_INACTIVE
   const console = await dom.openConsole();
-  let seen = "";
-  const hostname = new Promise<void>((resolve) =>
-    console.on("data", (b: Buffer) => {
-      seen += b.toString();
-      if (seen.includes("name=talk")) resolve();
-    }),
-  );
+  const hostname = textAppears(console, "name=talk");
   console.write("echo name=$(hostname)\n");
   await hostname;
   await t.throwsAsync(dom.openConsole(), { message: /Active console session exists/ });

@@ -8,6 +8,7 @@ import { eventFrom, instanceFile, processAlive } from "../support/hosted.js";
 import { NOT_RUNNING_REPLY, supervisorCommand } from "../../src/drivers/hosted/control-client.js";
 import { processStartTicks } from "../../src/drivers/hosted/proc.js";
 import { readCoreFile } from "../support/elf-core.js";
+import { textAppears } from "../support/streams.js";
 import { canBoot, transcript, TRIPLE_FAULT_MARK, TRIPLE_FAULT_MARK_AT, tripleFaultImage } from "./guest.js";
 import { base, guestXml, kvm, linuxGuestTest, noVmmLeft, readHwrng, RNG, run, runDir, smallGuestTest, spareReady, stillRunning } from "./driver-support.js";
 
@@ -98,13 +99,7 @@ linuxGuestTest.serial("a start leaves a spare VMM process ready, and the next st
   t.regex(await second.getXMLDesc(), new RegExp(`<serial type='pty'>\\s*<source path='${tty}'/>`));
   const fd = openSync(tty!, "r+");
   const line = new TtyReadStream(fd);
-  let fromPty = "";
-  const answered = new Promise<void>((resolve) =>
-    line.on("data", (b: Buffer) => {
-      fromPty += b.toString("latin1");
-      if (fromPty.includes("PTY 42")) resolve();
-    }),
-  );
+  const answered = textAppears(line, "PTY 42", "latin1");
   writeSync(fd, "echo PTY $((6*7))\n");
   await answered;
   await guest.waitFor(/PTY 42/); // the console stream sees it too
