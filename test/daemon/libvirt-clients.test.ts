@@ -26,9 +26,13 @@ test.before(async () => {
 });
 test.after.always(() => daemon?.stop());
 
-/** Starts a client program; resolves with its output lines as they come, once it printed `ready` (if asked). */
+/**
+ * Starts a client program: its output lines as they come, `when` a condition on them holds, and
+ * its exit (listened for from the start: it may exit before the test gets to wait for it).
+ */
 function lines(command: string, args: string[]) {
   const child = spawn(command, args, { env: { ...process.env, LC_ALL: "C", LIBVIRT_AUTOSTART: "0" }, stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const seen: string[] = [];
   const waiters: { until: (l: string[]) => boolean; resolve: () => void }[] = [];
   createInterface({ input: child.stdout! }).on("line", (line) => {
@@ -36,7 +40,7 @@ function lines(command: string, args: string[]) {
     for (const w of waiters.filter((w) => w.until(seen))) w.resolve();
   });
   const when = (until: (l: string[]) => boolean) => new Promise<void>((resolve) => (until(seen) ? resolve() : waiters.push({ until, resolve })));
-  return { child, seen, when };
+  return { child, seen, when, exited };
 }
 
 /** The lifecycle of a fresh domain, through virsh in one connection (the events' order is libvirt's). */
@@ -49,7 +53,7 @@ withPython.serial("python3-libvirt's domainEventRegisterAny hears every lifecycl
   await listener.when((l) => l.includes("ready"));
   const steps = await runVirsh(virsh!, ["-c", uri, STEPS], inputs);
   t.is(steps.status, 0, steps.stderr);
-  await new Promise((resolve) => listener.child.once("exit", resolve));
+  await listener.exited;
   t.deepEqual(listener.seen.slice(1), [
     "small 0 0", // defined, added
     "small 2 0", // started, booted
